@@ -1,0 +1,1 @@
+"""Everything Qt and pyqtgraph."""

@@ -1,0 +1,118 @@
+"""Activation functions σ and their derivatives σ'(z), vectorized over a mini-batch.
+
+Every function takes z of shape (batch, n) and returns an array of the same shape and dtype.
+Softmax couples the outputs of a row, so it has no element-wise derivative; it is only
+used on the output layer together with the cross-entropy cost (see costs.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    # 0.5 * (1 + tanh(z/2)) equals 1 / (1 + e^-z) but never overflows.
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def relu_prime(z: np.ndarray) -> np.ndarray:
+    return (z > 0).astype(z.dtype)
+
+
+def leaky_relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+
+
+def leaky_relu_prime(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(LEAKY_SLOPE))
+
+
+def tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def tanh_prime(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def identity_prime(z: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_prime(z: np.ndarray) -> np.ndarray:
+    raise ValueError("softmax has no element-wise derivative; pair it with the cross-entropy cost")
+
+
+def _prime_from_a(name: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+    """σ'(z) written with the already computed a = σ(z): fewer passes over memory."""
+    if name == "sigmoid":
+        return lambda z, a: a * (1.0 - a)
+    if name == "tanh":
+        return lambda z, a: 1.0 - a * a
+    return None
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    prime: Callable[[np.ndarray], np.ndarray]
+    bounded: bool  # True when outputs lie in a fixed range, so cells can be shaded 0..1
+    output_only: bool = False
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return self.f(z)
+
+    def prime_za(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """σ'(z), given z and a = σ(z)."""
+        fast = _prime_from_a(self.name)
+        return fast(z, a) if fast is not None else self.prime(z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", sigmoid, sigmoid_prime, bounded=True),
+        Activation("relu", relu, relu_prime, bounded=False),
+        Activation("leaky_relu", leaky_relu, leaky_relu_prime, bounded=False),
+        Activation("tanh", tanh, tanh_prime, bounded=True),
+        Activation("identity", identity, identity_prime, bounded=False),
+        Activation("softmax", softmax, softmax_prime, bounded=True, output_only=True),
+    )
+}
+
+HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if not a.output_only)
+OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)
+
+
+def get_activation(name: str) -> Activation:
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
+        ) from None

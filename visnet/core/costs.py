@@ -1,0 +1,53 @@
+"""Cost functions C(a, y) averaged over a mini-batch, and the output error δ^L = ∂C/∂z^L.
+
+y is one-hot (batch, n_out). The quadratic cost is Nielsen's network.py
+C = 1/(2n) Σ‖y − a‖²; cross-entropy is categorical with a softmax output and binary
+per output (network2.py) with any other output in (0, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+COSTS = ("quadratic", "cross-entropy")
+_EPS = 1e-12
+
+
+def cost_value(name: str, a: np.ndarray, y: np.ndarray, output: Activation) -> float:
+    """Mean cost over the batch: a, y of shape (batch, n_out)."""
+    n = a.shape[0]
+    if name == "quadratic":
+        return float(0.5 * np.sum((a - y) ** 2) / n)
+    if name == "cross-entropy":
+        eps = _EPS if a.dtype == np.float64 else 1e-7
+        p = np.clip(a, eps, 1.0 - eps)
+        if output.name == "softmax":
+            return float(-np.sum(y * np.log(p)) / n)
+        return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)) / n)
+    raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+
+
+def output_delta(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray, output: Activation) -> np.ndarray:
+    """δ^L = ∇_a C ⊙ σ'(z^L) per example (not divided by the batch size)."""
+    if name == "quadratic":
+        if output.name == "softmax":
+            # Full softmax Jacobian: δ_i = a_i (g_i − Σ_k g_k a_k) with g = a − y.
+            g = a - y
+            return a * (g - np.sum(g * a, axis=1, keepdims=True))
+        return (a - y) * output.prime(z)
+    if name == "cross-entropy":
+        check_cost(name, output)
+        return a - y  # σ' cancels for softmax and sigmoid: the reason cross-entropy learns fast
+    raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+
+
+def check_cost(name: str, output: Activation) -> None:
+    """Reject combinations whose cost is undefined, with a message that says why."""
+    if name not in COSTS:
+        raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+    if name == "cross-entropy" and output.name not in ("softmax", "sigmoid"):
+        raise ValueError(
+            f"cross-entropy needs outputs in (0, 1): use a softmax or sigmoid output, not {output.name}"
+        )

@@ -1,0 +1,284 @@
+"""The multilayer perceptron: dense layers, forward pass with every z and a, backpropagation.
+
+Notation follows Nielsen and 3Blue1Brown. Layer l (1-based in the maths, 0-based in the
+lists here) has weights[l] of shape (n_out, n_in): row j is neuron j's incoming weights,
+the row drawn as a 28x28 picture. x is (batch, n_in) with one example per row, so the
+forward pass is z = a_prev @ W.T + b and a = σ(z).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .costs import check_cost, cost_value, output_delta
+
+INITS = ("he", "xavier", "normal", "large", "zeros", "constant")
+CONSTANT_INIT_VALUE = 0.05
+
+
+@dataclass
+class ForwardCache:
+    """Everything the forward pass computed: zs[l] (batch, sizes[l+1]) and
+    activations[l] (batch, sizes[l]), where activations[0] is the input x."""
+
+    zs: list[np.ndarray]
+    activations: list[np.ndarray]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.activations[-1]
+
+
+@dataclass
+class Backward:
+    """deltas[l] = ∂C/∂z of layer l per example (batch, n_out), and the batch-averaged
+    gradients grad_w[l] (n_out, n_in) and grad_b[l] (n_out,)."""
+
+    deltas: list[np.ndarray]
+    grad_w: list[np.ndarray]
+    grad_b: list[np.ndarray]
+    cost: float
+
+
+def _resolve_activations(n_layers: int, activations: str | Sequence[str], output: str | None) -> list[str]:
+    if isinstance(activations, str):
+        hidden = [activations] * (n_layers - 1)
+        return hidden + [output or "softmax"]
+    names = list(activations)
+    if len(names) == n_layers - 1:
+        return names + [output or "softmax"]
+    if len(names) == n_layers:
+        if output is not None and output != names[-1]:
+            raise ValueError(f"output={output!r} contradicts the last activation {names[-1]!r}")
+        return names
+    raise ValueError(
+        f"{len(names)} activations for {n_layers} layers: give one per hidden layer "
+        f"({n_layers - 1}) or one per layer including the output ({n_layers})"
+    )
+
+
+class Network:
+    """A dense feed-forward network.
+
+    sizes: neurons per layer including the input, e.g. (784, 16, 16, 10).
+    activations: one name for all hidden layers, or a list per hidden layer (or per layer
+        including the output). output: the output layer's activation (default softmax).
+    cost: "quadratic" or "cross-entropy". init: one of INITS. dtype: float32 or float64.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activations: str | Sequence[str] = "sigmoid",
+        output: str | None = None,
+        cost: str = "cross-entropy",
+        init: str = "he",
+        seed: int | None = 0,
+        dtype: str | np.dtype = "float32",
+    ):
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 2 or any(s < 1 for s in sizes):
+            raise ValueError(f"sizes must list at least two positive layer sizes, got {sizes}")
+        self.sizes = sizes
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        names = _resolve_activations(len(sizes) - 1, activations, output)
+        self._acts: list[Activation] = [get_activation(n) for n in names]
+        for a in self._acts[:-1]:
+            if a.output_only:
+                raise ValueError(f"{a.name} can only be used on the output layer")
+        check_cost(cost, self._acts[-1])
+        self.cost = cost
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        self.init = init
+        self.seed = seed
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        self.info: dict = {}  # free-form metadata carried to and from model files
+        self.initialize(seed)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_params(
+        cls,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        activations: Sequence[str],
+        cost: str = "cross-entropy",
+        init: str = "he",
+        dtype: str | np.dtype | None = None,
+    ) -> "Network":
+        """A network with the given parameters (copied); shapes must chain."""
+        if len(weights) != len(biases) or not weights:
+            raise ValueError("need one bias vector per weight matrix, and at least one layer")
+        sizes = [weights[0].shape[1]]
+        for l, (w, b) in enumerate(zip(weights, biases)):
+            if w.ndim != 2 or b.shape != (w.shape[0],) or w.shape[1] != sizes[-1]:
+                raise ValueError(
+                    f"layer {l}: weight {w.shape} and bias {b.shape} do not chain from {sizes[-1]} inputs"
+                )
+            sizes.append(w.shape[0])
+        dtype = np.dtype(dtype) if dtype is not None else np.result_type(weights[0].dtype, np.float32)
+        net = cls(sizes, list(activations), cost=cost, init="zeros", seed=None, dtype=dtype)
+        net.init = init
+        net.weights = [np.array(w, dtype=dtype) for w in weights]
+        net.biases = [np.array(b, dtype=dtype) for b in biases]
+        return net
+
+    def initialize(self, seed: int | None = None) -> None:
+        """(Re)draw all parameters with this network's init scheme."""
+        rng = np.random.default_rng(seed)
+        self.weights, self.biases = [], []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            w, b = _draw(self.init, rng, n_in, n_out)
+            self.weights.append(w.astype(self.dtype))
+            self.biases.append(b.astype(self.dtype))
+
+    def copy(self) -> "Network":
+        net = Network.from_params(self.weights, self.biases, self.activations, self.cost, self.init, self.dtype)
+        net.seed = self.seed
+        net.info = _deep_copy_info(self.info)
+        return net
+
+    # -- description --------------------------------------------------------------------
+    @property
+    def activations(self) -> list[str]:
+        """One activation name per layer, the output's last."""
+        return [a.name for a in self._acts]
+
+    @property
+    def layer_activations(self) -> list[Activation]:
+        return list(self._acts)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (the input is not a layer)."""
+        return len(self.weights)
+
+    @property
+    def n_params(self) -> int:
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+
+    def __repr__(self) -> str:
+        arch = "-".join(map(str, self.sizes))
+        return f"Network({arch}, {'/'.join(self.activations)}, cost={self.cost}, {self.n_params:,} params)"
+
+    def _as_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == 1:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ValueError(f"input must have shape (batch, {self.sizes[0]}), got {x.shape}")
+        return x.astype(self.dtype, copy=False)
+
+    def _as_target(self, y: np.ndarray, n: int) -> np.ndarray:
+        """Accept class indices (batch,) or one-hot/real targets (batch, n_out)."""
+        y = np.asarray(y)
+        n_out = self.sizes[-1]
+        if y.ndim == 1 and y.shape[0] == n and np.issubdtype(y.dtype, np.integer):
+            return one_hot(y, n_out, self.dtype)
+        if y.shape != (n, n_out):
+            raise ValueError(f"targets must be class indices ({n},) or an array ({n}, {n_out}), got {y.shape}")
+        return y.astype(self.dtype, copy=False)
+
+    # -- forward --------------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Output activations (batch, n_out) for x (batch, n_in)."""
+        a = self._as_input(x)
+        for w, b, act in zip(self.weights, self.biases, self._acts):
+            a = act.f(a @ w.T + b)
+        return a
+
+    def forward_cache(self, x: np.ndarray) -> ForwardCache:
+        """Every layer's z and a for x (batch, n_in)."""
+        a = self._as_input(x)
+        zs, acts = [], [a]
+        for w, b, act in zip(self.weights, self.biases, self._acts):
+            z = a @ w.T + b
+            a = act.f(z)
+            zs.append(z)
+            acts.append(a)
+        return ForwardCache(zs, acts)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class indices (batch,): the brightest output neuron."""
+        return np.argmax(self.forward(x), axis=1)
+
+    def cost_of(self, x: np.ndarray, y: np.ndarray) -> float:
+        x = self._as_input(x)
+        return cost_value(self.cost, self.forward(x), self._as_target(y, x.shape[0]), self._acts[-1])
+
+    # -- backward -------------------------------------------------------------------------
+    def backward(self, cache: ForwardCache, y: np.ndarray) -> Backward:
+        """Backpropagation: δ^L from the cost, δ^l = (δ^(l+1) W^(l+1)) ⊙ σ'(z^l), then
+        ∂C/∂W^l = δ^l a^(l-1)ᵀ and ∂C/∂b^l = δ^l, averaged over the batch."""
+        n = cache.activations[0].shape[0]
+        y = self._as_target(y, n)
+        out = self._acts[-1]
+        cost = cost_value(self.cost, cache.output, y, out)
+        delta = output_delta(self.cost, cache.zs[-1], cache.output, y, out)
+        L = self.n_layers
+        deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        grad_w: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        grad_b: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        inv_n = self.dtype.type(1.0 / n)
+        for l in range(L - 1, -1, -1):
+            if l < L - 1:
+                delta = (delta @ self.weights[l + 1]) * self._acts[l].prime_za(cache.zs[l], cache.activations[l + 1])
+            deltas[l] = delta
+            grad_w[l] = (delta.T @ cache.activations[l]) * inv_n
+            grad_b[l] = delta.sum(axis=0) * inv_n
+        return Backward(deltas, grad_w, grad_b, cost)
+
+    def gradients(self, x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(grad_w, grad_b) per layer, averaged over the batch; same shapes as the parameters."""
+        back = self.backward(self.forward_cache(x), y)
+        return list(zip(back.grad_w, back.grad_b))
+
+    def per_example_gradients(self, x: np.ndarray, y: np.ndarray, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """For one layer, each example's own gradient: grad_w (batch, n_out, n_in) and
+        grad_b (batch, n_out). Their mean over axis 0 is the batch gradient. Meant for
+        small batches (the stepper's averaging table)."""
+        if not 0 <= layer < self.n_layers:
+            raise IndexError(f"layer {layer} out of range 0..{self.n_layers - 1}")
+        cache = self.forward_cache(x)
+        back = self.backward(cache, y)
+        delta = back.deltas[layer]
+        a_prev = cache.activations[layer]
+        return delta[:, :, None] * a_prev[:, None, :], delta.copy()
+
+
+def one_hot(labels: np.ndarray, n: int, dtype: np.dtype | str = np.float32) -> np.ndarray:
+    y = np.zeros((labels.shape[0], n), dtype=dtype)
+    y[np.arange(labels.shape[0]), labels] = 1
+    return y
+
+
+def _draw(init: str, rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    shape = (n_out, n_in)
+    if init == "he":
+        return rng.normal(0.0, np.sqrt(2.0 / n_in), shape), np.zeros(n_out)
+    if init == "xavier":
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-limit, limit, shape), np.zeros(n_out)
+    if init == "normal":  # Nielsen's network2.py default_weight_initializer
+        return rng.normal(0.0, 1.0 / np.sqrt(n_in), shape), rng.normal(0.0, 1.0, n_out)
+    if init == "large":  # Nielsen's network.py / large_weight_initializer
+        return rng.normal(0.0, 1.0, shape), rng.normal(0.0, 1.0, n_out)
+    if init == "zeros":
+        return np.zeros(shape), np.zeros(n_out)
+    if init == "constant":
+        return np.full(shape, CONSTANT_INIT_VALUE), np.full(n_out, CONSTANT_INIT_VALUE)
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+
+
+def _deep_copy_info(info: dict) -> dict:
+    import copy
+
+    return copy.deepcopy(info)

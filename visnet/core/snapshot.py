@@ -1,0 +1,100 @@
+"""Immutable pictures of training, handed from the training thread to the GUI.
+
+A Snapshot copies the parameters once and marks every array read-only, so the GUI can
+draw it at leisure while training goes on. Scalars that arrive every batch (the losses)
+travel as arrays of everything since the previous snapshot, so no point is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .network import ForwardCache, Network
+from .training import EpochRecord, Evaluation, LayerStats, Trainer
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a training run at one moment.
+
+    weights[l]: (n_out, n_in), biases[l]: (n_out,), both read-only copies.
+    batch_epochs/batch_losses: x (fractional epochs) and loss of every mini-batch
+    trained since the previous snapshot. new_epochs: epochs finished since then.
+    """
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    cost: str
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    step: int
+    epochs_done: int
+    epoch_progress: float
+    batch_in_epoch: int
+    batches_per_epoch: int
+    samples_seen: int
+    eta: float
+    batch_epochs: np.ndarray = field(default_factory=lambda: _frozen(np.empty(0)))
+    batch_losses: np.ndarray = field(default_factory=lambda: _frozen(np.empty(0)))
+    new_epochs: tuple[EpochRecord, ...] = ()
+    layer_stats: LayerStats | None = None
+    evaluation: Evaluation | None = None
+    samples_per_second: float = 0.0
+    state: str = "idle"  # idle, running, paused, stopped, diverged
+    message: str = ""
+
+    @cached_property
+    def network(self) -> Network:
+        """A Network holding these parameters, for forward passes on the GUI thread."""
+        return Network.from_params(self.weights, self.biases, self.activations, self.cost)
+
+    def forward_cache(self, x: np.ndarray) -> ForwardCache:
+        return self.network.forward_cache(x)
+
+
+def take_snapshot(
+    trainer: Trainer,
+    batch_epochs=(),
+    batch_losses=(),
+    new_epochs=(),
+    samples_per_second: float = 0.0,
+    state: str = "running",
+    message: str = "",
+) -> Snapshot:
+    """Copy what the GUI needs out of a trainer (call it on the training thread)."""
+    net = trainer.net
+    stats = trainer.layer_stats()
+    if stats is not None:
+        stats = LayerStats(_frozen(stats.grad_rms), _frozen(stats.update_ratio))
+    batch_size = trainer.config.batch_size
+    return Snapshot(
+        sizes=tuple(net.sizes),
+        activations=tuple(net.activations),
+        cost=net.cost,
+        weights=tuple(_frozen(w) for w in net.weights),
+        biases=tuple(_frozen(b) for b in net.biases),
+        step=trainer.steps,
+        epochs_done=trainer.epochs_done,
+        epoch_progress=trainer.epoch_progress,
+        batch_in_epoch=-(-trainer.position // batch_size),
+        batches_per_epoch=trainer.batches_per_epoch,
+        samples_seen=trainer.samples_seen,
+        eta=trainer.eta,
+        batch_epochs=_frozen(np.asarray(batch_epochs, dtype=np.float64)),
+        batch_losses=_frozen(np.asarray(batch_losses, dtype=np.float64)),
+        new_epochs=tuple(new_epochs),
+        layer_stats=stats,
+        evaluation=trainer.last_evaluation,
+        samples_per_second=samples_per_second,
+        state=state,
+        message=message,
+    )

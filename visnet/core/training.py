@@ -1,0 +1,293 @@
+"""Training one mini-batch at a time, so a GUI can pause, step or stop at any batch.
+
+A Trainer owns the optimiser state (velocities), the seeded shuffling and the progress
+counters; the Network it trains is updated in place. The same seed gives bit-identical
+training: shuffling draws from its own generator seeded with config.seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from .network import Network, one_hot
+from .optim import Schedule, sgd_update
+
+CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
+
+
+class DivergenceError(ArithmeticError):
+    """The loss or the parameters became NaN/inf; the last good parameters were restored."""
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters. eta, momentum, lmbda and batch_size may change between steps."""
+
+    eta: float = 0.5
+    momentum: float = 0.0
+    lmbda: float = 0.0
+    batch_size: int = 10
+    epochs: int = 5
+    seed: int = 0
+    schedule: str = "constant"
+    gamma: float = 0.5
+    step_epochs: float = 1.0
+
+    def validate(self) -> None:
+        if not (self.eta > 0 and math.isfinite(self.eta)):
+            raise ValueError(f"the learning rate must be a positive number, got {self.eta}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        if self.lmbda < 0:
+            raise ValueError(f"L2 (lmbda) must be >= 0, got {self.lmbda}")
+        if self.batch_size < 1:
+            raise ValueError(f"the batch size must be >= 1, got {self.batch_size}")
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        Schedule(self.schedule)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Loss, accuracy and confusion matrix (rows: true class, columns: predicted) on a split."""
+
+    loss: float
+    accuracy: float
+    confusion: np.ndarray
+    n: int
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int  # 1-based number of the epoch just finished
+    train_loss: float  # mean of this epoch's mini-batch losses
+    test_loss: float
+    test_accuracy: float
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Per weight layer: RMS of ∂C/∂W per weight, and ‖ΔW‖/‖W‖ of the last update."""
+
+    grad_rms: np.ndarray
+    update_ratio: np.ndarray
+
+
+@dataclass
+class StepResult:
+    loss: float
+    batch_size: int
+    epoch_finished: bool
+
+
+def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = 2000) -> Evaluation:
+    """Cost, accuracy and confusion matrix of net on (x, labels), in chunks to bound memory."""
+    n_out = net.sizes[-1]
+    confusion = np.zeros((n_out, n_out), dtype=np.int64)
+    total = 0.0
+    for start in range(0, len(x), chunk):
+        xb, lb = x[start : start + chunk], labels[start : start + chunk]
+        a = net.forward(xb)
+        total += net_cost(net, a, lb) * len(xb)
+        np.add.at(confusion, (lb, np.argmax(a, axis=1)), 1)
+    n = len(x)
+    accuracy = float(np.trace(confusion) / n) if n else 0.0
+    confusion.setflags(write=False)
+    return Evaluation(total / n if n else float("nan"), accuracy, confusion, n)
+
+
+def net_cost(net: Network, a: np.ndarray, labels: np.ndarray) -> float:
+    from .costs import cost_value
+
+    return cost_value(net.cost, a, one_hot(labels, net.sizes[-1], net.dtype), net.layer_activations[-1])
+
+
+class Trainer:
+    """Mini-batch SGD over (x_train, y_train), evaluated on (x_test, y_test).
+
+    x: (n, n_in) floats, y: (n,) integer class labels. step() trains on one mini-batch;
+    epochs run for ever (config.epochs is advice for the CLI and schedules).
+    """
+
+    def __init__(self, net: Network, x_train, y_train, x_test=None, y_test=None, config: TrainConfig | None = None):
+        self.net = net
+        self.config = config or TrainConfig()
+        self.config.validate()
+        dtype = net.dtype
+        self.x_train = np.ascontiguousarray(x_train, dtype=dtype)
+        self.y_train = np.asarray(y_train, dtype=np.int64)
+        if self.x_train.ndim != 2 or self.x_train.shape[1] != net.sizes[0]:
+            raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {self.x_train.shape}")
+        if len(self.y_train) != len(self.x_train) or len(self.x_train) == 0:
+            raise ValueError("need the same, non-zero number of training inputs and labels")
+        if self.y_train.min() < 0 or self.y_train.max() >= net.sizes[-1]:
+            raise ValueError(f"labels must lie in 0..{net.sizes[-1] - 1} for {net.sizes[-1]} output neurons")
+        self.x_test = None if x_test is None else np.ascontiguousarray(x_test, dtype=dtype)
+        self.y_test = None if y_test is None else np.asarray(y_test, dtype=np.int64)
+        self._rng = np.random.default_rng(self.config.seed)
+        self._targets = one_hot(self.y_train, net.sizes[-1], dtype)
+        self.steps = 0
+        self.samples_seen = 0
+        self.epochs_done = 0
+        self.position = 0  # index of the next example in this epoch's order
+        self.history: list[EpochRecord] = []
+        self.last_evaluation: Evaluation | None = None
+        self._velocity_w = [np.zeros_like(w) for w in net.weights]
+        self._velocity_b = [np.zeros_like(b) for b in net.biases]
+        self._last_grads: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        self._last_updates: list[np.ndarray] | None = None
+        self._epoch_loss_sum = 0.0
+        self._epoch_loss_count = 0
+        self._checkpoint = self._params_copy()
+        self._checkpoint_step = 0
+        self._shuffle()
+
+    # -- progress -----------------------------------------------------------------------
+    @property
+    def n_train(self) -> int:
+        return len(self.x_train)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self.config.batch_size)
+
+    @property
+    def epoch_progress(self) -> float:
+        """Training progress in fractional epochs (the loss curve's x axis)."""
+        return self.epochs_done + self.position / self.n_train
+
+    @property
+    def eta(self) -> float:
+        """The learning rate in force now, after the schedule."""
+        c = self.config
+        sched = Schedule(c.schedule, c.gamma, c.step_epochs, float(c.epochs))
+        return c.eta * sched.factor(self.epoch_progress)
+
+    def _shuffle(self) -> None:
+        order = self._rng.permutation(self.n_train)
+        # Contiguous shuffled copies turn every mini-batch into a slice: no gather per step.
+        self._x_epoch = self.x_train[order]
+        self._y_epoch = self._targets[order]
+        self._labels_epoch = self.y_train[order]
+
+    # -- training -----------------------------------------------------------------------
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The inputs, one-hot targets and labels that the next step() will train on."""
+        stop = min(self.position + self.config.batch_size, self.n_train)
+        sl = slice(self.position, stop)
+        return self._x_epoch[sl], self._y_epoch[sl], self._labels_epoch[sl]
+
+    def step(self) -> StepResult:
+        """Train on one mini-batch. Raises DivergenceError (after restoring) on NaN/inf."""
+        net, c = self.net, self.config
+        x, y, _ = self.next_batch()
+        back = net.backward(net.forward_cache(x), y)
+        if not math.isfinite(back.cost):
+            self._diverged(f"the loss became {back.cost}")
+        eta = self.eta
+        updates = []
+        for l in range(net.n_layers):
+            updates.append(sgd_update(net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda))
+            sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0)
+        self._last_grads = (back.grad_w, back.grad_b)
+        self._last_updates = updates
+        n = len(x)
+        self.steps += 1
+        self.samples_seen += n
+        self.position += n
+        self._epoch_loss_sum += back.cost * n
+        self._epoch_loss_count += n
+        if self.steps - self._checkpoint_step >= CHECKPOINT_EVERY:
+            self._take_checkpoint()
+        finished = self.position >= self.n_train
+        if finished:
+            self._finish_epoch()
+        return StepResult(back.cost, n, finished)
+
+    def run_epoch(self) -> EpochRecord:
+        """Train until the current epoch ends; returns its record."""
+        while not self.step().epoch_finished:
+            pass
+        return self.history[-1]
+
+    def iter_steps(self) -> Iterator[StepResult]:
+        while True:
+            yield self.step()
+
+    def _finish_epoch(self) -> None:
+        if not self._params_finite():
+            self._diverged("the parameters became NaN or infinite")
+        train_loss = self._epoch_loss_sum / max(self._epoch_loss_count, 1)
+        self.epochs_done += 1
+        self.position = 0
+        self._epoch_loss_sum, self._epoch_loss_count = 0.0, 0
+        ev = self.evaluate()
+        test_loss, test_acc = (ev.loss, ev.accuracy) if ev else (float("nan"), float("nan"))
+        self.history.append(EpochRecord(self.epochs_done, train_loss, test_loss, test_acc))
+        self._take_checkpoint()
+        self._shuffle()
+
+    def evaluate(self) -> Evaluation | None:
+        """Evaluate on the test split (None without one) and remember the result."""
+        if self.x_test is None:
+            return None
+        self.last_evaluation = evaluate(self.net, self.x_test, self.y_test)
+        return self.last_evaluation
+
+    # -- statistics ---------------------------------------------------------------------
+    def layer_stats(self) -> LayerStats | None:
+        """Gradient RMS and update/weight ratio per layer for the last step (None before one)."""
+        if self._last_grads is None:
+            return None
+        grad_w, _ = self._last_grads
+        rms = np.array([np.sqrt(np.mean(np.square(g, dtype=np.float64))) for g in grad_w])
+        ratio = np.array(
+            [
+                np.linalg.norm(u) / max(float(np.linalg.norm(w)), 1e-12)
+                for u, w in zip(self._last_updates, self.net.weights)
+            ]
+        )
+        return LayerStats(rms, ratio)
+
+    @property
+    def last_gradients(self) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        return self._last_grads
+
+    # -- divergence ---------------------------------------------------------------------
+    def _params_copy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return [w.copy() for w in self.net.weights], [b.copy() for b in self.net.biases]
+
+    def _params_finite(self) -> bool:
+        return all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in zip(self.net.weights, self.net.biases))
+
+    def _take_checkpoint(self) -> None:
+        if self._params_finite():
+            self._checkpoint = self._params_copy()
+            self._checkpoint_step = self.steps
+
+    def _diverged(self, what: str) -> None:
+        weights, biases = self._checkpoint
+        for l in range(self.net.n_layers):
+            self.net.weights[l][...] = weights[l]
+            self.net.biases[l][...] = biases[l]
+            self._velocity_w[l][...] = 0
+            self._velocity_b[l][...] = 0
+        back = self.steps - self._checkpoint_step
+        raise DivergenceError(
+            f"Training diverged at step {self.steps + 1} (epoch {self.epoch_progress:.2f}): {what}. "
+            f"Restored the last good parameters ({back} step{'s' if back != 1 else ''} earlier). "
+            f"Try a smaller learning rate than {self.config.eta:g}."
+        )
+
+    def reset_optimizer(self) -> None:
+        """Forget momentum, e.g. after the user edited the parameters by hand."""
+        for v in self._velocity_w + self._velocity_b:
+            v[...] = 0
+        self._take_checkpoint()

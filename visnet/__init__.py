@@ -5,11 +5,11 @@ __version__ = "0.1.0"
 from .core.network import Network  # noqa: E402
 
 
-def load_model(path):
+def load_model(path, *, activations=None, output=None):
     """Read a model file (visnet safetensors, PyTorch state dict or network2 JSON)."""
     from .io import load_model as _load
 
-    return _load(path)
+    return _load(path, activations=activations, output=output)
 
 
 def save_model(net, path, **info):

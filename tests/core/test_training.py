@@ -1,0 +1,136 @@
+import numpy as np
+import pytest
+
+from visnet.core.network import Network
+from visnet.core.optim import Schedule, sgd_update
+from visnet.core.training import DivergenceError, TrainConfig, Trainer, evaluate
+
+
+@pytest.fixture(scope="module")
+def toy():
+    """Four well-separated Gaussian clusters in 8 dimensions."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 3, (4, 8))
+    labels = rng.integers(0, 4, 600)
+    x = centres[labels] + rng.normal(0, 0.5, (600, 8))
+    return x[:500], labels[:500], x[500:], labels[500:]
+
+
+def test_same_seed_gives_bit_identical_training(toy):
+    def run():
+        net = Network([8, 6, 4], activations="relu", seed=1)
+        tr = Trainer(net, *toy, TrainConfig(eta=0.1, momentum=0.9, lmbda=1e-4, batch_size=16, seed=3))
+        for _ in range(70):
+            tr.step()
+        return net
+
+    a, b = run(), run()
+    for wa, wb in zip(a.weights + a.biases, b.weights + b.biases):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_steps_epochs_and_counters(toy):
+    net = Network([8, 6, 4], seed=0)
+    tr = Trainer(net, *toy, TrainConfig(batch_size=32))
+    assert tr.batches_per_epoch == 16  # 500 / 32 rounded up
+    results = [tr.step() for _ in range(16)]
+    assert [r.epoch_finished for r in results] == [False] * 15 + [True]
+    assert results[-1].batch_size == 500 - 15 * 32
+    assert tr.epochs_done == 1 and tr.samples_seen == 500 and tr.steps == 16
+    record = tr.history[-1]
+    assert record.epoch == 1 and np.isfinite(record.test_loss)
+    assert tr.last_evaluation.confusion.sum() == 100
+
+
+def test_learns_the_clusters_and_evaluation_matches_predictions(toy):
+    net = Network([8, 16, 4], activations="relu", seed=0)
+    tr = Trainer(net, *toy, TrainConfig(eta=0.1, batch_size=10))
+    for _ in range(3):
+        tr.run_epoch()
+    ev = evaluate(net, toy[2], toy[3])
+    assert ev.accuracy > 0.95
+    assert ev.accuracy == pytest.approx(np.mean(net.predict(toy[2]) == toy[3]))
+    assert ev.confusion.sum() == len(toy[3])
+    np.testing.assert_array_equal(ev.confusion.sum(axis=1), np.bincount(toy[3], minlength=4))
+
+
+def test_hyperparameters_apply_at_the_next_batch(toy):
+    net = Network([8, 6, 4], seed=0, dtype="float64")
+    tr = Trainer(net, *toy, TrainConfig(eta=0.5, batch_size=10))
+    tr.step()
+    tr.config.eta, tr.config.batch_size = 0.01, 25
+    x, y, _ = tr.next_batch()
+    assert len(x) == 25
+    expected = [w - 0.01 * g for w, (g, _) in zip(net.weights, net.gradients(x, y))]
+    tr.step()
+    for w, e in zip(net.weights, expected):
+        np.testing.assert_allclose(w, e, rtol=1e-12)
+
+
+def test_zero_init_hidden_neurons_stay_identical(toy):
+    """The symmetry lesson: equal weights get equal gradients and never differentiate."""
+    net = Network([8, 5, 4], activations="sigmoid", init="zeros")
+    tr = Trainer(net, *toy, TrainConfig(eta=0.5))
+    tr.run_epoch()
+    w = net.weights[0]
+    assert np.abs(w).max() > 0  # it did learn something...
+    np.testing.assert_array_equal(w, np.broadcast_to(w[0], w.shape))  # ...but all rows alike
+    assert np.all(net.biases[0] == net.biases[0][0])
+
+
+def test_divergence_stops_with_a_clear_error_and_restores_parameters(toy):
+    net = Network([8, 32, 4], activations="relu", output="identity", cost="quadratic", seed=0)
+    tr = Trainer(net, *toy, TrainConfig(eta=1e4, batch_size=10))
+    with pytest.raises(DivergenceError, match="smaller learning rate"):
+        for _ in range(1000):
+            tr.step()
+    assert all(np.isfinite(w).all() for w in net.weights + net.biases)
+
+
+def test_sgd_update_formula():
+    w = np.array([1.0, -2.0])
+    g = np.array([0.5, 0.5])
+    v = np.zeros(2)
+    step = sgd_update(w, g, v, eta=0.1, momentum=0.0, lmbda=0.1)
+    np.testing.assert_allclose(step, -0.1 * (g + 0.1 * np.array([1.0, -2.0])))
+    np.testing.assert_allclose(w, [1.0, -2.0] + step)
+    w2, v2 = np.array([1.0]), np.array([0.0])
+    sgd_update(w2, np.array([1.0]), v2, eta=0.1, momentum=0.9)
+    sgd_update(w2, np.array([1.0]), v2, eta=0.1, momentum=0.9)
+    np.testing.assert_allclose(w2, 1.0 - 0.1 - (0.9 * 0.1 + 0.1))
+
+
+def test_schedules():
+    assert Schedule("constant").factor(3.7) == 1
+    assert Schedule("step", gamma=0.1, step_epochs=2).factor(3.9) == pytest.approx(0.1)
+    assert Schedule("exponential", gamma=0.5).factor(2) == pytest.approx(0.25)
+    cos = Schedule("cosine", total_epochs=10)
+    assert cos.factor(0) == 1 and cos.factor(5) == pytest.approx(0.5) and cos.factor(10) == pytest.approx(0)
+    with pytest.raises(ValueError):
+        Schedule("linear")
+
+
+def test_invalid_config_and_data_are_refused(toy):
+    net = Network([8, 4])
+    with pytest.raises(ValueError, match="learning rate"):
+        Trainer(net, *toy, TrainConfig(eta=-1))
+    with pytest.raises(ValueError, match="labels"):
+        Trainer(net, toy[0], toy[1] + 10)
+    with pytest.raises(ValueError, match=r"\(n, 8\)"):
+        Trainer(net, toy[0][:, :5], toy[1])
+
+
+def test_layer_stats_report_gradient_rms_and_update_ratio(toy):
+    net = Network([8, 6, 4], seed=0, dtype="float64")
+    tr = Trainer(net, *toy, TrainConfig(eta=0.3, batch_size=10))
+    assert tr.layer_stats() is None
+    before = [w.copy() for w in net.weights]
+    x, y, _ = tr.next_batch()
+    grads = net.gradients(x, y)
+    tr.step()
+    stats = tr.layer_stats()
+    for l, (gw, _) in enumerate(grads):
+        assert stats.grad_rms[l] == pytest.approx(np.sqrt(np.mean(gw**2)))
+        assert stats.update_ratio[l] == pytest.approx(
+            np.linalg.norm(net.weights[l] - before[l]) / np.linalg.norm(net.weights[l])
+        )

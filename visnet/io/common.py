@@ -1,0 +1,123 @@
+"""Checks shared by every format: activation names, overrides, finite parameters."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Sequence
+
+import numpy as np
+
+from ..core.activations import ACTIVATIONS
+from ..core.costs import COSTS
+from ..core.network import Network
+from .errors import ModelFileError
+
+# Names other libraries use for our activations (compared lower-case, without _ and -).
+ALIASES = {
+    "relu": "relu", "leakyrelu": "leaky_relu", "sigmoid": "sigmoid", "logistic": "sigmoid",
+    "tanh": "tanh", "identity": "identity", "linear": "identity", "none": "identity",
+    "softmax": "softmax", "logsoftmax": "softmax",
+}
+
+
+def activation_name(name: object) -> str | None:
+    """Our name for an activation called name, or None if there is none."""
+    if not isinstance(name, str):
+        return None
+    if name in ACTIVATIONS:
+        return name
+    return ALIASES.get(name.strip().lower().replace("_", "").replace("-", "").replace("nn.", ""))
+
+
+def resolve_activations(
+    path: str | os.PathLike,
+    names: list[str],
+    activations: str | Sequence[str] | None,
+    output: str | None,
+    what: str = "activations",
+) -> list[str]:
+    """names (one per layer) with the hidden layers replaced by activations (one name, or
+    a list per hidden layer or per layer) and the output layer by output."""
+    n = len(names)
+    hidden, out = list(names[:-1]), names[-1]
+    if isinstance(activations, str):
+        hidden = [activations] * (n - 1)
+    elif activations is not None:
+        given = list(activations)
+        if len(given) == n - 1:
+            hidden = given
+        elif len(given) == n:
+            hidden, out = given[:-1], given[-1]
+        else:
+            raise ModelFileError(
+                path,
+                f"{len(given)} {what} for {n} layers: give one per hidden layer ({n - 1}) "
+                f"or one per layer including the output ({n})",
+            )
+    if output is not None:
+        out = output
+    resolved = []
+    for name in hidden + [out]:
+        ours = activation_name(name)
+        if ours is None:
+            raise ModelFileError(path, f"unknown activation {name!r} in {what}; visnet knows {', '.join(ACTIVATIONS)}")
+        resolved.append(ours)
+    return resolved
+
+
+def check_finite(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    for name, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+            raise ModelFileError(path, f"tensor {name!r} contains {bad} NaN or infinite value(s)")
+
+
+def build_network(
+    path: str | os.PathLike,
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    activations: list[str],
+    cost: str,
+    init: str,
+    dtype: np.dtype | str,
+    info: dict,
+) -> Network:
+    """Network.from_params, with its ValueErrors (e.g. cross-entropy with a tanh output)
+    turned into ModelFileError."""
+    if cost not in COSTS:
+        raise ModelFileError(path, f"unknown cost {cost!r}; visnet knows {', '.join(COSTS)}")
+    try:
+        net = Network.from_params(weights, biases, activations, cost=cost, init=init, dtype=dtype)
+    except ValueError as err:
+        raise ModelFileError(path, f"not a usable network: {err}") from None
+    net.info = info
+    return net
+
+
+def json_safe(value: object, where: str = "info") -> object:
+    """value as plain JSON types: numpy scalars and arrays become numbers and lists,
+    tuples lists, paths strings, non-finite floats null. TypeError for anything else."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist(), where)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where} has a non-string key {k!r}")
+            out[k] = json_safe(v, f"{where}.{k}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"{where} is a {type(value).__name__}, which cannot be stored as JSON")

@@ -1,0 +1,186 @@
+"""visnet's own model files: safetensors with a versioned JSON description.
+
+Tensors: layers.{i}.weight (n_out, n_in) and layers.{i}.bias (n_out,), in the network's
+dtype (float32 or float64). Metadata key "visnet": JSON
+{"format": "visnet-mlp", "version": 1, "visnet_version", "sizes", "activations", "cost",
+ "init", "dtype", "info"}. Readers ignore description keys they do not know; a change
+that older readers would misread bumps FORMAT_VERSION.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..core.activations import ACTIVATIONS
+from ..core.costs import COSTS
+from ..core.network import INITS, Network
+from .atomic import atomic_write_bytes
+from .common import build_network, check_finite, json_safe, resolve_activations
+from .container import SafetensorsFile
+from .errors import ModelFileError
+
+FORMAT = "visnet-mlp"
+FORMAT_VERSION = 1
+METADATA_KEY = "visnet"
+DTYPE_NAMES = {"float32": "F32", "float64": "F64"}
+
+
+def weight_name(l: int) -> str:
+    return f"layers.{l}.weight"
+
+
+def bias_name(l: int) -> str:
+    return f"layers.{l}.bias"
+
+
+# -- writing ---------------------------------------------------------------------------------
+def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
+    """Write net to path (exactly that path) atomically; returns the Path written.
+
+    info: metadata merged into a copy of net.info for the file, e.g. epochs=3,
+    metrics={"test_accuracy": 0.95}; it must be JSON-able (numpy scalars and arrays are
+    converted). net itself is not modified.
+    """
+    import safetensors.numpy
+
+    from .. import __version__
+
+    dtype = np.dtype(net.dtype)
+    if dtype.name not in DTYPE_NAMES:
+        raise ModelFileError(path, f"cannot save a {dtype} network; visnet files hold float32 or float64")
+    sizes = [int(s) for s in net.sizes]
+    if len(net.weights) != len(sizes) - 1 or len(net.biases) != len(sizes) - 1:
+        raise ModelFileError(path, f"cannot save: {len(net.weights)} weight matrices for sizes {sizes}")
+    tensors: dict[str, np.ndarray] = {}
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        if np.shape(w) != (sizes[l + 1], sizes[l]) or np.shape(b) != (sizes[l + 1],):
+            raise ModelFileError(path, f"cannot save: layer {l} has weight {np.shape(w)} and bias {np.shape(b)}, "
+                                       f"not ({sizes[l + 1]}, {sizes[l]}) and ({sizes[l + 1]},)")
+        tensors[weight_name(l)] = np.ascontiguousarray(w, dtype=dtype)
+        tensors[bias_name(l)] = np.ascontiguousarray(b, dtype=dtype)
+    for name, a in tensors.items():
+        if not np.all(np.isfinite(a)):
+            raise ModelFileError(path, f"cannot save: {name} contains NaN or infinite values (training diverged?)")
+
+    merged = dict(net.info or {})
+    merged.update(info)
+    try:
+        info_json = json_safe(merged)
+    except TypeError as err:
+        raise ModelFileError(path, f"cannot save: {err}") from None
+    description = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "visnet_version": __version__,
+        "sizes": sizes,
+        "activations": list(net.activations),
+        "cost": net.cost,
+        "init": net.init,
+        "dtype": dtype.name,
+        "info": info_json,
+    }
+    metadata = {METADATA_KEY: json.dumps(description, allow_nan=False, ensure_ascii=False)}
+    data = safetensors.numpy.save(tensors, metadata=metadata)
+    return atomic_write_bytes(path, data)
+
+
+# -- reading ---------------------------------------------------------------------------------
+def describe(sf: SafetensorsFile) -> dict:
+    """The checked description of a visnet file, from its header alone."""
+    fail = sf.fail
+    try:
+        d = json.loads(sf.metadata[METADATA_KEY])
+    except (ValueError, RecursionError) as err:
+        raise fail(f"the visnet description is not valid JSON ({err})") from None
+    if not isinstance(d, dict):
+        raise fail("the visnet description is not a JSON object")
+    if d.get("format") != FORMAT:
+        raise fail(f"unknown model format {d.get('format')!r}; visnet reads {FORMAT!r}")
+    version = d.get("version")
+    if type(version) is not int or version < 1:
+        raise fail(f"invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise fail(f"made by a newer visnet (format version {version}); this visnet reads version {FORMAT_VERSION}")
+
+    sizes = d.get("sizes")
+    if not (isinstance(sizes, list) and len(sizes) >= 2 and all(type(s) is int and s >= 1 for s in sizes)):
+        raise fail(f"invalid sizes {sizes!r}: need at least two positive layer sizes")
+    n_layers = len(sizes) - 1
+    acts = d.get("activations")
+    if not (isinstance(acts, list) and all(isinstance(a, str) for a in acts)):
+        raise fail(f"invalid activations {acts!r}: need a list of names")
+    if len(acts) != n_layers:
+        raise fail(f"{len(acts)} activations for {n_layers} layers (sizes {sizes})")
+    for a in acts:
+        if a not in ACTIVATIONS:
+            raise fail(f"unknown activation {a!r}; visnet knows {', '.join(ACTIVATIONS)}")
+    if d.get("cost") not in COSTS:
+        raise fail(f"unknown cost {d.get('cost')!r}; visnet knows {', '.join(COSTS)}")
+    if d.get("init", "he") not in INITS:
+        raise fail(f"unknown init {d.get('init')!r}; visnet knows {', '.join(INITS)}")
+    if d.get("dtype") not in DTYPE_NAMES:
+        raise fail(f"invalid dtype {d.get('dtype')!r}; visnet files hold float32 or float64")
+    info = d.get("info", {})
+    if not isinstance(info, dict):
+        raise fail("invalid info: not a JSON object")
+
+    expected = {}
+    for l in range(n_layers):
+        expected[weight_name(l)] = (sizes[l + 1], sizes[l])
+        expected[bias_name(l)] = (sizes[l + 1],)
+    missing = [n for n in expected if n not in sf.tensors]
+    if missing:
+        raise fail(f"missing tensor(s) {', '.join(missing)}")
+    extra = [n for n in sf.tensors if n not in expected]
+    if extra:
+        raise fail(f"unexpected tensor(s) {', '.join(sorted(extra))} for sizes {sizes}")
+    st_dtype = DTYPE_NAMES[d["dtype"]]
+    for name, shape in expected.items():
+        t = sf.tensors[name]
+        if t.shape != shape:
+            raise fail(f"tensor {name} has shape {t.shape} but sizes {sizes} need {shape} (the layers do not chain)")
+        if t.dtype != st_dtype:
+            raise fail(f"tensor {name} is {t.dtype} but the description says {d['dtype']}")
+
+    return {
+        "format": FORMAT,
+        "version": version,
+        "visnet_version": d.get("visnet_version"),
+        "sizes": list(sizes),
+        "activations": list(acts),
+        "cost": d["cost"],
+        "init": d.get("init", "he"),
+        "dtype": d["dtype"],
+        "info": info,
+    }
+
+
+def load(
+    sf: SafetensorsFile,
+    activations: str | Sequence[str] | None = None,
+    output: str | None = None,
+) -> Network:
+    d = describe(sf)
+    n_layers = len(d["sizes"]) - 1
+    names = [n for l in range(n_layers) for n in (weight_name(l), bias_name(l))]
+    arrays = sf.load(names)
+    for name in names:
+        if arrays[name].dtype != np.dtype(d["dtype"]):  # belt and braces: the header said so
+            raise sf.fail(f"tensor {name} is {arrays[name].dtype}, not {d['dtype']}")
+    check_finite(sf.path, arrays)
+    acts = resolve_activations(sf.path, d["activations"], activations, output)
+    return build_network(
+        sf.path,
+        [arrays[weight_name(l)] for l in range(n_layers)],
+        [arrays[bias_name(l)] for l in range(n_layers)],
+        acts,
+        d["cost"],
+        d["init"],
+        d["dtype"],
+        d["info"],
+    )

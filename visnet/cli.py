@@ -1,0 +1,356 @@
+"""The `visnet` command: no subcommand opens the window; train / eval / info / data work headless.
+
+Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+SUBCOMMANDS = ("train", "eval", "info", "data")
+
+PRESETS = {
+    "3b1b": dict(
+        layers="784,16,16,10", activation="sigmoid", output="softmax", cost="cross-entropy",
+        init="normal", lr=0.5, batch=10, epochs=5,
+    ),
+    "nielsen-network": dict(
+        layers="784,30,10", activation="sigmoid", output="sigmoid", cost="quadratic",
+        init="large", lr=3.0, batch=10, epochs=30,
+    ),
+    "nielsen-network2": dict(
+        layers="784,30,10", activation="sigmoid", output="sigmoid", cost="cross-entropy",
+        init="normal", lr=0.5, batch=10, epochs=30, l2=1e-4,
+    ),
+}
+PRESET_HELP = {
+    "3b1b": "3Blue1Brown's 784-16-16-10 sigmoid network, softmax + cross-entropy",
+    "nielsen-network": "Nielsen's network.py: 784-30-10 sigmoid, quadratic cost, eta 3.0, N(0,1) init",
+    "nielsen-network2": "Nielsen's network2.py: 784-30-10 sigmoid, cross-entropy, eta 0.5, L2, N(0,1/n) init",
+}
+# The defaults are the 3Blue1Brown network, which is also what the window opens with.
+TRAIN_DEFAULTS = dict(
+    layers="784,16,16,10", activation="sigmoid", output="softmax", cost="cross-entropy", init="normal",
+    lr=0.5, momentum=0.0, l2=0.0, schedule="constant", batch=10, epochs=5, seed=0,
+)
+
+
+class CliError(Exception):
+    """A problem to report in one line with exit code 1 (bad file, missing data)."""
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.replace("-", ",").split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 784,16,16,10, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"need at least an input and an output size, got {text!r}")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from .core.costs import COSTS
+    from .core.network import INITS
+    from .core.optim import SCHEDULES
+
+    parser = argparse.ArgumentParser(
+        prog="visnet",
+        description="See inside a neural network while it learns. Without a subcommand, "
+        "opens the window (optionally with MODEL loaded).",
+        epilog="Run 'visnet COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"visnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a network headless, with a progress bar",
+                           description="Train a network on the command line.")
+    train.add_argument("--preset", choices=sorted(PRESETS),
+                       help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()) + " (other options override it)")
+    train.add_argument("--layers", type=_int_list, help="layer sizes, input first (default 784,16,16,10)")
+    train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid)")
+    train.add_argument("--output", choices=OUTPUT_ACTIVATIONS, help="output activation (default softmax)")
+    train.add_argument("--cost", choices=COSTS, help="cost function (default cross-entropy)")
+    train.add_argument("--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)")
+    train.add_argument("--lr", type=float, help="learning rate eta (default 0.5; try 0.1 with relu)")
+    train.add_argument("--momentum", type=float, help="momentum (default 0)")
+    train.add_argument("--l2", type=float, help="L2 weight decay lambda per step (default 0)")
+    train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
+    train.add_argument("--batch", type=int, help="mini-batch size (default 10)")
+    train.add_argument("--epochs", type=int, help="epochs to train (default 5)")
+    train.add_argument("--seed", type=int, help="seed for initialisation and shuffling (default 0)")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    _add_data_option(train)
+    train.add_argument("--train-size", type=int, metavar="N", help="train on the first N training examples only")
+    train.add_argument("--test-size", type=int, metavar="N", help="evaluate on the first N test examples only")
+    train.add_argument("--resume", metavar="MODEL", help="continue training this model instead of a new network")
+    train.add_argument("--save", metavar="PATH", help="save the trained model here (also after Ctrl+C)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars, only the per-epoch lines")
+
+    ev = sub.add_parser("eval", help="accuracy, loss and confusion matrix of a model",
+                        description="Evaluate a model on a data set's test split.")
+    ev.add_argument("model", metavar="MODEL")
+    _add_data_option(ev, default=None)
+
+    info = sub.add_parser("info", help="architecture, parameter count and metadata of a model",
+                          description="Describe a model file without loading its data set.")
+    info.add_argument("model", metavar="MODEL")
+    info.add_argument("--json", action="store_true", help="print the full description as JSON")
+
+    data = sub.add_parser("data", help="find or download MNIST and Fashion-MNIST",
+                          description="Manage the full data sets.")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    fetch = data_sub.add_parser("fetch", help="download the official IDX files (SHA-256 checked)",
+                                description="Download a data set's four IDX files, verify them and write atomically.")
+    fetch.add_argument("kind", choices=("mnist", "fashion-mnist"))
+    fetch.add_argument("--dir", metavar="DIR", help="download folder (default: $VISNET_DATA/KIND or ~/.local/share/visnet/data/KIND)")
+    data_sub.add_parser("list", help="show which data sets are found and where",
+                        description="List the data sets visnet can use on this machine.")
+    return parser
+
+
+def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:
+    p.add_argument(
+        "--data", metavar="DIR|NAME", default=default,
+        help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, or a folder of IDX files"
+        + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
+    )
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="visnet", description="Open the visnet window.")
+    p.add_argument("model", nargs="?", metavar="MODEL", help="a model file to open")
+    p.add_argument("--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        args = build_gui_parser().parse_args(argv)
+        if args.model and not Path(args.model).is_file():
+            print(f"visnet: error: no such model file: {args.model}", file=sys.stderr)
+            return 1
+        from .app.main import run_app
+
+        return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data)
+    args = build_parser().parse_args(argv)
+    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data}
+    from .data import DataError
+    from .io import ModelFileError
+
+    try:
+        return commands[args.command](args)
+    except (CliError, DataError, ModelFileError) as err:
+        print(f"visnet: error: {err}", file=sys.stderr)
+        return 1
+
+
+# -- train --------------------------------------------------------------------------------
+def _train_options(args) -> dict:
+    opts = dict(TRAIN_DEFAULTS)
+    if args.preset:
+        opts.update(PRESETS[args.preset])
+    for key in TRAIN_DEFAULTS:
+        value = getattr(args, key, None)
+        if value is not None:
+            opts[key] = value
+    if isinstance(opts["layers"], str):
+        opts["layers"] = _int_list(opts["layers"])
+    return opts
+
+
+def _load_data(spec: str | None, args):
+    from .data import load_dataset
+
+    data = load_dataset(spec or "embedded")
+    n_train = getattr(args, "train_size", None)
+    n_test = getattr(args, "test_size", None)
+    if n_train or n_test:
+        data = data.subset(n_train or len(data.y_train), n_test or len(data.y_test))
+    return data
+
+
+def cmd_train(args) -> int:
+    from .core.network import Network
+    from .core.training import DivergenceError, TrainConfig, Trainer
+    from .io import load_model, save_model
+
+    opts = _train_options(args)
+    data = _load_data(args.data, args)
+    if args.resume:
+        net = load_model(args.resume)
+        if net.dtype != np.dtype(args.dtype):
+            net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
+    else:
+        sizes = opts["layers"]
+        if sizes[0] != data.n_inputs or sizes[-1] != data.n_classes:
+            raise _usage(f"--layers must start with {data.n_inputs} inputs and end with {data.n_classes} "
+                         f"outputs for {data.name}, got {','.join(map(str, sizes))}")
+        try:
+            net = Network(sizes, opts["activation"], output=opts["output"], cost=opts["cost"],
+                          init=opts["init"], seed=opts["seed"], dtype=args.dtype)
+        except ValueError as err:
+            raise _usage(str(err)) from None
+    if net.sizes[0] != data.n_inputs or net.sizes[-1] != data.n_classes:
+        raise CliError(f"{args.resume}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
+                       f"but {data.name} has {data.n_inputs} and {data.n_classes}")
+    config = TrainConfig(eta=opts["lr"], momentum=opts["momentum"], lmbda=opts["l2"], batch_size=opts["batch"],
+                         epochs=opts["epochs"], seed=opts["seed"], schedule=opts["schedule"])
+    try:
+        config.validate()
+    except ValueError as err:
+        raise _usage(str(err)) from None
+    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config)
+    prior_epochs = float(net.info.get("epochs", 0.0)) if args.resume else 0.0
+    prior_samples = int(net.info.get("samples_seen", 0)) if args.resume else 0
+    print(f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
+          f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs")
+    status = 0
+    try:
+        _train_epochs(trainer, config.epochs, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted at epoch {trainer.epoch_progress:.2f}", file=sys.stderr)
+        status = 130
+    except DivergenceError as err:
+        print(f"\nvisnet: {err}", file=sys.stderr)
+        status = 1
+    if args.save:
+        ev = trainer.evaluate()
+        path = save_model(
+            net, args.save,
+            training=config.as_dict(),
+            epochs=prior_epochs + trainer.epoch_progress,
+            samples_seen=prior_samples + trainer.samples_seen,
+            metrics={"test_loss": ev.loss, "test_accuracy": ev.accuracy} if ev else {},
+            dataset=data.name,
+            input_shape=list(data.input_shape),
+            class_names=list(data.class_names),
+        )
+        print(f"saved {path}")
+    return status
+
+
+def _usage(message: str) -> SystemExit:
+    print(f"visnet train: error: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
+    from tqdm import tqdm
+
+    per_epoch = trainer.batches_per_epoch
+    for epoch in range(1, epochs + 1):
+        bar = tqdm(total=per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
+                   disable=quiet or not sys.stderr.isatty(), file=sys.stderr, dynamic_ncols=True)
+        start, done = time.perf_counter(), 0
+        while True:
+            result = trainer.step()
+            done += 1
+            if done % 50 == 0:
+                bar.update(50)
+                bar.set_postfix(loss=f"{result.loss:.4f}", refresh=False)
+            if result.epoch_finished:
+                break
+        seconds = time.perf_counter() - start
+        bar.close()
+        r = trainer.history[-1]
+        print(f"epoch {epoch}/{epochs}  train loss {r.train_loss:.4f}  test loss {r.test_loss:.4f}  "
+              f"test accuracy {100 * r.test_accuracy:.2f}%  {trainer.n_train / seconds:,.0f} samples/s",
+              flush=True)
+
+
+# -- eval / info ----------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    from .core.training import evaluate
+    from .io import load_model
+
+    net = load_model(args.model)
+    spec = args.data or _data_spec_of(net)
+    data = _load_data(spec, args)
+    if net.sizes[0] != data.n_inputs or net.sizes[-1] != data.n_classes:
+        raise CliError(f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
+                       f"but {data.name} has {data.n_inputs} and {data.n_classes}")
+    ev = evaluate(net, data.x_test, data.y_test)
+    print(f"{args.model} on {data.name} test split ({ev.n:,} examples)")
+    print(f"accuracy {100 * ev.accuracy:.2f}%   loss ({net.cost}) {ev.loss:.4f}")
+    print()
+    print(format_confusion(ev.confusion, data.class_names))
+    return 0
+
+
+def _data_spec_of(net) -> str:
+    name = str(net.info.get("dataset", "")).lower()
+    if "fashion" in name:
+        return "fashion-mnist"
+    if name.startswith("mnist") or name == "full mnist":
+        return "mnist"
+    return "embedded"
+
+
+def format_confusion(confusion: np.ndarray, class_names) -> str:
+    """Rows: true class; columns: predicted class; with per-class accuracy on the right."""
+    names = [str(c) for c in class_names]
+    short = [n if len(n) <= 6 else n[:5] + "." for n in names]
+    width = max(6, max(len(str(int(confusion.max()))) + 1, 1))
+    label_w = max(len(n) for n in short) + 1
+    lines = ["true \\ predicted".ljust(label_w + 2)]
+    lines[0] = " " * (label_w + 1) + "".join(s.rjust(width) for s in short) + "  accuracy"
+    for i, row in enumerate(confusion):
+        total = row.sum()
+        acc = f"{100 * row[i] / total:7.1f}%" if total else "      -"
+        lines.append(short[i].rjust(label_w) + " " + "".join(str(int(v)).rjust(width) for v in row) + "  " + acc)
+    return "rows: true class, columns: predicted class\n" + "\n".join(lines)
+
+
+def cmd_info(args) -> int:
+    from .io import read_description
+
+    d = read_description(args.model)
+    if args.json:
+        print(json.dumps(d, indent=2, default=str))
+        return 0
+    sizes = d["sizes"]
+    print(f"file          {d['file']} ({d['file_size']:,} bytes)")
+    print(f"format        {d.get('format', '?')}" + (f" version {d['version']}" if "version" in d else ""))
+    print(f"architecture  {'-'.join(map(str, sizes))}")
+    print(f"parameters    {d['n_params']:,}")
+    print(f"activations   {', '.join(d.get('activations', []))}")
+    print(f"cost          {d.get('cost', '?')}")
+    if d.get("init"):
+        print(f"init          {d['init']}")
+    if d.get("dtype"):
+        print(f"dtype         {d['dtype']}")
+    info = d.get("info") or {}
+    for key in sorted(info):
+        value = info[key]
+        text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+        if len(text) > 100:
+            text = text[:97] + "..."
+        print(f"{key:<13} {text}")
+    return 0
+
+
+# -- data ---------------------------------------------------------------------------------------
+def cmd_data(args) -> int:
+    from .data import KINDS, available_datasets, fetch, find_dataset
+
+    if args.data_command == "fetch":
+        paths = fetch(args.kind, args.dir)
+        print(f"{args.kind}: {len(paths)} files ready in {paths[0].parent}")
+        return 0
+    for spec, label in available_datasets():
+        where = ""
+        if spec in KINDS:
+            where = f"  ({find_dataset(spec)})"
+        print(f"{spec:<14} {label}{where}")
+    return 0

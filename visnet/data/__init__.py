@@ -1,0 +1,41 @@
+"""Data sets for visnet (pure numpy, no Qt): embedded MNIST, IDX files, discovery and download.
+
+    from visnet.data import load_dataset
+    data = load_dataset("embedded")        # or "mnist", "fashion-mnist", a folder, a .npz
+    data.x_train  # (8000, 784) float32 in [0, 1]; data.y_train  # (8000,) int64
+"""
+
+from visnet.data.dataset import DIGIT_CLASSES, FASHION_CLASSES, Dataset
+from visnet.data.discovery import (
+    KINDS,
+    SearchPlaces,
+    available_datasets,
+    candidate_locations,
+    default_download_dir,
+    find_dataset,
+    load_dataset,
+)
+from visnet.data.embedded import load_embedded
+from visnet.data.errors import DataError
+from visnet.data.fetch import fetch
+from visnet.data.idx import load_idx_folder, read_idx
+from visnet.data.npz import load_npz
+
+__all__ = [
+    "DIGIT_CLASSES",
+    "FASHION_CLASSES",
+    "KINDS",
+    "DataError",
+    "Dataset",
+    "SearchPlaces",
+    "available_datasets",
+    "candidate_locations",
+    "default_download_dir",
+    "fetch",
+    "find_dataset",
+    "load_dataset",
+    "load_embedded",
+    "load_idx_folder",
+    "load_npz",
+    "read_idx",
+]

@@ -1,0 +1,172 @@
+"""Find MNIST / Fashion-MNIST already on this machine (never copying them) and load any data set by name.
+
+Search order for `mnist` and `fashion-mnist`, first hit wins:
+  1. the --data DIR folder, then $VISNET_DATA: each may hold the IDX files itself (counted as
+     Fashion-MNIST when its path mentions "fashion", else MNIST) or be a parent of mnist/,
+     MNIST/raw, fashion-mnist/, FashionMNIST/raw, ... (or mnist.npz);
+  2. visnet's own download folder (where `visnet data fetch` puts files);
+  3. Keras: ~/.keras/datasets/mnist.npz and ~/.keras/datasets/fashion-mnist/;
+  4. torchvision-style roots ~/data, ./data, ~/.cache/torchvision (MNIST/raw, FashionMNIST/raw);
+  5. Debian's dataset-fashion-mnist package: /usr/share/datasets/fashion-mnist/.
+`home`, `cwd` and `debian_dir` are parameters so tests can point them at temporary folders.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from visnet.data.dataset import Dataset
+from visnet.data.embedded import load_embedded
+from visnet.data.errors import DataError
+from visnet.data.idx import display_name_for, find_idx_files, guess_kind, load_idx_folder
+from visnet.data.npz import load_npz
+
+KINDS = ("mnist", "fashion-mnist")
+DATA_ENV_VAR = "VISNET_DATA"
+DEBIAN_DATASETS_DIR = Path("/usr/share/datasets")
+_KIND_ALIASES = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "fashion": "fashion-mnist",
+                 "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
+# Sub-folders of a data root that may hold each kind's IDX files (torchvision, Keras, by hand).
+_SUBFOLDERS = {
+    "mnist": ("mnist", "MNIST/raw", "MNIST", "mnist/raw"),
+    "fashion-mnist": ("fashion-mnist", "FashionMNIST/raw", "FashionMNIST", "fashion_mnist", "fashion"),
+}
+_NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz")}
+
+
+@dataclass(frozen=True)
+class SearchPlaces:
+    """Where to look; the defaults are this user's real folders."""
+
+    data_dir: Path | None = None
+    home: Path | None = None
+    cwd: Path | None = None
+    debian_dir: Path | None = None
+
+    def resolved(self) -> SearchPlaces:
+        return SearchPlaces(
+            data_dir=Path(self.data_dir).expanduser() if self.data_dir else None,
+            home=Path(self.home) if self.home else Path.home(),
+            cwd=Path(self.cwd) if self.cwd else Path.cwd(),
+            debian_dir=Path(self.debian_dir) if self.debian_dir else DEBIAN_DATASETS_DIR,
+        )
+
+
+def normalise_kind(kind: str) -> str:
+    """'mnist' or 'fashion-mnist' from any accepted spelling; ValueError otherwise."""
+    try:
+        return _KIND_ALIASES[kind.lower()]
+    except KeyError:
+        raise ValueError(f"unknown data set {kind!r}; expected one of {', '.join(KINDS)}") from None
+
+
+def default_download_dir(kind: str, home: Path | None = None) -> Path:
+    """Where `visnet data fetch` puts files: $VISNET_DATA/<kind>, else ~/.local/share/visnet/data/<kind>."""
+    kind = normalise_kind(kind)
+    env = os.environ.get(DATA_ENV_VAR)
+    root = Path(env).expanduser() if env else (home or Path.home()) / ".local" / "share" / "visnet" / "data"
+    return root / kind
+
+
+def candidate_locations(kind: str, places: SearchPlaces | None = None) -> list[Path]:
+    """Every folder or .npz file that could hold `kind`, in search order (existing or not)."""
+    kind = normalise_kind(kind)
+    p = (places or SearchPlaces()).resolved()
+    candidates: list[Path] = []
+    env = os.environ.get(DATA_ENV_VAR)
+    user_roots = [r for r in (p.data_dir, Path(env).expanduser() if env else None) if r is not None]
+    for root in user_roots:
+        if guess_kind(root) == kind:
+            candidates.append(root)  # the folder (or .npz) itself: Fashion-MNIST if its path says so
+        candidates += _under_root(root, kind)
+    candidates.append(default_download_dir(kind, p.home))
+    keras = p.home / ".keras" / "datasets"
+    candidates.append(keras / ("mnist.npz" if kind == "mnist" else "fashion-mnist"))
+    for root in (p.home / "data", p.cwd / "data", p.home / ".cache" / "torchvision"):
+        candidates += _under_root(root, kind)
+    if kind == "fashion-mnist":
+        candidates.append(p.debian_dir / "fashion-mnist")
+    return list(dict.fromkeys(candidates))  # drop repeats, keep order
+
+
+def describe_search(kind: str, places: SearchPlaces | None = None) -> str:
+    """candidate_locations in a few words, for the not-found message."""
+    kind = normalise_kind(kind)
+    p = (places or SearchPlaces()).resolved()
+
+    def short(path: Path) -> str:
+        return "~" + str(path)[len(str(p.home)):] if path.is_relative_to(p.home) else str(path)
+
+    env = os.environ.get(DATA_ENV_VAR)
+    parts = [f"--data {p.data_dir}" if p.data_dir else None, f"${DATA_ENV_VAR}={env}" if env else None,
+             short(default_download_dir(kind, p.home)),
+             short(p.home / ".keras" / "datasets" / ("mnist.npz" if kind == "mnist" else "fashion-mnist")),
+             f"{_SUBFOLDERS[kind][0]}/ or {_SUBFOLDERS[kind][1]} under ~/data, ./data, ~/.cache/torchvision",
+             str(p.debian_dir / "fashion-mnist") if kind == "fashion-mnist" else None]
+    return ", ".join(part for part in parts if part)
+
+
+def _under_root(root: Path, kind: str) -> list[Path]:
+    return [root / sub for sub in _SUBFOLDERS[kind]] + [root / n for n in _NPZ_NAMES[kind]]
+
+
+def _holds_data(path: Path) -> bool:
+    """True if `path` is a folder with the 4 IDX files or a .npz file (a cheap check: no reading)."""
+    if path.is_dir():
+        return find_idx_files(path) is not None
+    return path.suffix == ".npz" and path.is_file()
+
+
+def find_dataset(kind: str, data_dir: str | os.PathLike | None = None,
+                 places: SearchPlaces | None = None) -> Path | None:
+    """The first folder of IDX files or .npz file holding `kind` ('mnist' or 'fashion-mnist'), or None."""
+    candidates = candidate_locations(kind, _with_data_dir(places, data_dir))
+    return next((c for c in candidates if _holds_data(c)), None)
+
+
+def _with_data_dir(places: SearchPlaces | None, data_dir: str | os.PathLike | None) -> SearchPlaces:
+    places = places or SearchPlaces()
+    if data_dir is None:
+        return places
+    return SearchPlaces(Path(data_dir), places.home, places.cwd, places.debian_dir)
+
+
+def load_dataset(spec: str = "embedded", data_dir: str | os.PathLike | None = None,
+                 places: SearchPlaces | None = None) -> Dataset:
+    """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files or a Keras-style .npz."""
+    if spec.lower() == "embedded":
+        return load_embedded()
+    if spec.lower() in _KIND_ALIASES:
+        kind = normalise_kind(spec)
+        found = find_dataset(kind, data_dir, places)
+        if found is None:
+            looked = describe_search(kind, _with_data_dir(places, data_dir))
+            raise DataError(f"{display_name_for(kind)} not found (looked in {looked}); "
+                            f"run `visnet data fetch {kind}` or pass --data DIR with the 4 IDX files")
+        return _load_path(found, kind)
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise DataError(f"{spec}: no such data set; expected embedded, mnist, fashion-mnist, "
+                        f"a folder of IDX files or a .npz file")
+    return _load_path(path, None)
+
+
+def _load_path(path: Path, kind: str | None) -> Dataset:
+    if path.is_dir():
+        return load_idx_folder(path, kind=kind)
+    if path.suffix == ".npz":
+        return load_npz(path, kind=kind)
+    raise DataError(f"{path}: not a folder of IDX files or a .npz file")
+
+
+def available_datasets(data_dir: str | os.PathLike | None = None,
+                       places: SearchPlaces | None = None) -> list[tuple[str, str]]:
+    """(spec, label) for each data set that can be loaded now: embedded always, mnist / fashion-mnist if found."""
+    found = [("embedded", "Embedded MNIST (8,000 train / 2,000 test, built in)")]
+    for kind in KINDS:
+        path = find_dataset(kind, data_dir, places)
+        if path is not None:
+            found.append((kind, f"{display_name_for(kind)} ({path})"))
+    return found

@@ -52,16 +52,18 @@ def sgd_update(
     momentum: float = 0.0,
     lmbda: float = 0.0,
 ) -> np.ndarray:
-    """Apply one SGD step to params in place and return the change made (a new array).
+    """Apply one SGD step to params in place and return the change made.
 
-    velocity is updated in place when momentum > 0 (it must then be given).
+    With momentum, velocity (required then) is updated in place and returned as the
+    change, so it is only valid until the next step.
     """
     dtype = params.dtype.type
-    step = grad + dtype(lmbda) * params if lmbda else grad.copy()
-    step *= dtype(-eta)
+    step = (grad + dtype(lmbda) * params) if lmbda else grad
     if momentum:
         velocity *= dtype(momentum)
-        velocity += step
-        step = velocity.copy()
+        velocity -= dtype(eta) * step
+        step = velocity
+    else:
+        step = step * dtype(-eta)
     params += step
     return step

@@ -167,6 +167,8 @@ class Trainer:
     def eta(self) -> float:
         """The learning rate in force now, after the schedule."""
         c = self.config
+        if c.schedule == "constant":
+            return c.eta
         sched = Schedule(c.schedule, c.gamma, c.step_epochs, float(c.epochs))
         return c.eta * sched.factor(self.epoch_progress)
 
@@ -188,14 +190,17 @@ class Trainer:
         """Train on one mini-batch. Raises DivergenceError (after restoring) on NaN/inf."""
         net, c = self.net, self.config
         x, y, _ = self.next_batch()
-        back = net.backward(net.forward_cache(x), y)
-        if not math.isfinite(back.cost):
-            self._diverged(f"the loss became {back.cost}")
-        eta = self.eta
-        updates = []
-        for l in range(net.n_layers):
-            updates.append(sgd_update(net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda))
-            sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+            back = net._backward(net._forward_cache(x), y, len(x))
+            if not math.isfinite(back.cost):
+                self._diverged(f"the loss became {back.cost}")
+            eta = self.eta
+            updates = []
+            for l in range(net.n_layers):
+                updates.append(
+                    sgd_update(net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda)
+                )
+                sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0)
         self._last_grads = (back.grad_w, back.grad_b)
         self._last_updates = updates
         n = len(x)

@@ -1,0 +1,103 @@
+"""The visnet command end to end, in a subprocess, as a user runs it."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from visnet.io import load_model
+
+
+def visnet(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "visnet", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_train_save_info_eval(tmp_path):
+    model = tmp_path / "m.safetensors"
+    r = visnet("train", "--layers", "784,20,10", "--epochs", "1", "--train-size", "1000", "--test-size", "300",
+               "--save", model)
+    assert r.returncode == 0, r.stderr
+    assert "epoch 1/1" in r.stdout and "test accuracy" in r.stdout and "samples/s" in r.stdout
+    net = load_model(model)
+    assert net.sizes == (784, 20, 10)
+    assert net.info["samples_seen"] == 1000 and net.info["dataset"] == "embedded MNIST"
+
+    r = visnet("info", model)
+    assert r.returncode == 0, r.stderr
+    assert "784-20-10" in r.stdout and "15,910" in r.stdout
+
+    r = visnet("eval", model)
+    assert r.returncode == 0, r.stderr
+    assert "accuracy" in r.stdout and "rows: true class" in r.stdout
+    # the confusion matrix printed sums to the test split
+    rows = [line.split() for line in r.stdout.splitlines() if line.strip()[:1].isdigit() and "%" in line]
+    assert len(rows) == 10
+    assert sum(int(v) for row in rows for v in row[1:11]) == 2000
+
+
+def test_resume_continues_from_a_model(tmp_path):
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    assert visnet("train", "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", first).returncode == 0
+    r = visnet("train", "--resume", first, "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", second)
+    assert r.returncode == 0, r.stderr
+    assert load_model(second).info["samples_seen"] == 1000
+    assert not np.array_equal(load_model(first).weights[0], load_model(second).weights[0])
+
+
+def test_a_bad_model_file_is_one_line_and_exit_code_1(tmp_path):
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"\x00\x01not a model at all")
+    for command in ("info", "eval"):
+        r = visnet(command, bad)
+        assert r.returncode == 1
+        assert r.stderr.count("\n") == 1 and "broken.safetensors" in r.stderr
+        assert "Traceback" not in r.stderr
+
+
+def test_usage_errors_exit_with_2():
+    assert visnet("train", "--activation", "swish").returncode == 2
+    r = visnet("train", "--layers", "100,10")
+    assert r.returncode == 2 and "784 inputs" in r.stderr
+    assert visnet("eval").returncode == 2
+
+
+def test_missing_data_set_is_one_line(tmp_path):
+    r = visnet("train", "--data", tmp_path / "nowhere")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_help_lists_every_command():
+    r = visnet("--help")
+    assert r.returncode == 0
+    for command in ("train", "eval", "info", "data"):
+        assert command in r.stdout
+
+
+def test_presets_train(tmp_path):
+    r = visnet("train", "--preset", "nielsen-network", "--epochs", "1", "--train-size", "500", "--test-size", "100")
+    assert r.returncode == 0, r.stderr
+    assert "784-30-10" in r.stdout and "eta 3" in r.stdout
+
+
+def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path):
+    import signal
+
+    model = tmp_path / "interrupted.safetensors"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "visnet", "train", "--epochs", "1000", "--train-size", "2000", "--test-size", "200",
+         "--save", str(model)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    first_epoch = proc.stdout.readline()  # blocks until an epoch has been trained
+    assert first_epoch.startswith("Network(") or "epoch" in first_epoch
+    if "epoch 1/" not in first_epoch:
+        assert "epoch 1/" in proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert "saved" in out
+    assert load_model(model).info["samples_seen"] >= 2000

@@ -262,6 +262,11 @@ class Trainer:
         return LayerStats(rms, ratio)
 
     @property
+    def velocities(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The momentum buffers (velocity_w, velocity_b) the next step will use (live arrays)."""
+        return self._velocity_w, self._velocity_b
+
+    @property
     def last_gradients(self) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
         return self._last_grads
 

@@ -1,0 +1,193 @@
+"""The configuration panel: live hyperparameters vs. settings that need a new network."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
+
+from visnet.app.panels.config import PRESETS, ConfigPanel, NetworkSpec, ScientificSpinBox, parameter_count
+from visnet.core.network import Network
+from visnet.core.training import TrainConfig
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = ConfigPanel()
+    qtbot.addWidget(p)
+    p.show()
+    return p
+
+
+class Recorder:
+    def __init__(self, signal):
+        self.calls = []
+        signal.connect(self.calls.append)
+
+
+def preset(label_start: str):
+    return next(p for p in PRESETS if p.label.startswith(label_start))
+
+
+def test_default_is_the_3blue1brown_network(panel):
+    spec = panel.network_spec()
+    assert spec.sizes(784, 10) == (784, 16, 16, 10)
+    assert spec.hidden_activations == ("sigmoid", "sigmoid") and spec.output == "softmax"
+    assert "13,002 parameters" in panel.param_count_label.text()
+    assert panel.preset_combo.currentText().startswith("3Blue1Brown")
+    assert not panel.has_unapplied_changes()
+    assert not panel.apply_button.isEnabled()
+
+
+def test_parameter_count_follows_the_layers(panel, qtbot):
+    qtbot.mouseClick(panel.add_layer_button, Qt.MouseButton.LeftButton)
+    assert panel.network_spec().hidden_sizes == (16, 16, 16)
+    assert f"{parameter_count((784, 16, 16, 16, 10)):,} parameters" in panel.param_count_label.text()
+    for row in list(panel._layer_rows):
+        qtbot.mouseClick(row.remove_button, Qt.MouseButton.LeftButton)
+    assert panel.network_spec().hidden_sizes == ()
+    assert "784-10: 7,850 parameters" in panel.param_count_label.text()
+    assert panel.apply_button.isEnabled()  # a changed, valid architecture waits for Apply
+
+
+def test_hyperparameters_apply_live_and_never_ask_for_a_network(panel):
+    live, network = Recorder(panel.hyperparameters_changed), Recorder(panel.network_requested)
+    panel.learning_rate_spin.setValue(0.1)
+    panel.momentum_spin.setValue(0.9)
+    panel.lmbda_spin.setValue(1e-4)
+    panel.batch_size_spin.setValue(32)
+    panel.epochs_spin.setValue(3)
+    panel.schedule_combo.setCurrentText("cosine")
+    assert live.calls == [{"eta": 0.1}, {"momentum": 0.9}, {"lmbda": 1e-4}, {"batch_size": 32},
+                          {"epochs": 3}, {"schedule": "cosine"}]
+    assert network.calls == []
+    assert not panel.has_unapplied_changes()
+    config = panel.train_config()
+    assert (config.eta, config.momentum, config.lmbda, config.batch_size) == (0.1, 0.9, 1e-4, 32)
+    config.validate()
+
+
+def test_architecture_changes_wait_for_apply(panel, qtbot):
+    live, network = Recorder(panel.hyperparameters_changed), Recorder(panel.network_requested)
+    panel._layer_rows[0].size_spin.setValue(32)
+    panel._layer_rows[1].activation_combo.setCurrentText("relu")
+    panel.init_combo.setCurrentText("xavier")
+    panel.seed_spin.setValue(7)
+    assert live.calls == [] and network.calls == []
+    assert panel.has_unapplied_changes() and panel.apply_button.isEnabled()
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    (spec,) = network.calls
+    assert spec == NetworkSpec((32, 16), ("sigmoid", "relu"), "softmax", "cross-entropy", "xavier", 7, "embedded")
+    net = spec.build(784, 10)
+    assert net.sizes == (784, 32, 16, 10) and net.activations == ["sigmoid", "relu", "softmax"]
+
+
+def test_revert_shows_the_applied_network_again(panel, qtbot):
+    panel._layer_rows[0].size_spin.setValue(64)
+    panel.cost_combo.setCurrentText("quadratic")
+    qtbot.mouseClick(panel.revert_button, Qt.MouseButton.LeftButton)
+    assert panel.network_spec() == panel.applied_spec()
+    assert not panel.has_unapplied_changes()
+
+
+def test_cross_entropy_with_a_relu_output_is_explained_not_built(panel, qtbot):
+    network = Recorder(panel.network_requested)
+    panel.output_combo.setCurrentText("relu")
+    assert panel.problem_label.isVisible()
+    assert "cross-entropy" in panel.problem_label.text() and "softmax or sigmoid" in panel.problem_label.text()
+    assert not panel.apply_button.isEnabled()
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert network.calls == []
+    panel.cost_combo.setCurrentText("quadratic")
+    assert not panel.problem_label.isVisible()
+    assert panel.apply_button.isEnabled()
+
+
+def test_presets_fill_in_nielsens_networks(panel):
+    live = Recorder(panel.hyperparameters_changed)
+    panel.apply_preset(preset("Nielsen network.py"))
+    spec = panel.network_spec()
+    assert (spec.hidden_sizes, spec.hidden_activations, spec.output, spec.cost, spec.init) == (
+        (30,), ("sigmoid",), "sigmoid", "quadratic", "large")
+    values = panel.train_values()
+    assert (values["eta"], values["batch_size"], values["epochs"]) == (3.0, 10, 30)
+    assert {"eta": 3.0} in live.calls or any(call.get("eta") == 3.0 for call in live.calls)
+    assert "23,860 parameters" in panel.param_count_label.text()
+    assert panel.preset_combo.currentText().startswith("Nielsen network.py")
+
+    panel.apply_preset(preset("Nielsen network2.py"))
+    spec = panel.network_spec()
+    assert (spec.output, spec.cost, spec.init) == ("sigmoid", "cross-entropy", "normal")
+    assert panel.train_values()["lmbda"] == pytest.approx(5 / 50_000)
+    assert panel.train_values()["eta"] == 0.5
+
+
+def test_choosing_a_preset_in_the_combo_box(panel):
+    index = next(i for i in range(panel.preset_combo.count())
+                 if panel.preset_combo.itemText(i).startswith("Nielsen network2.py"))
+    panel.preset_combo.activated.emit(index)
+    assert panel.network_spec().hidden_sizes == (30,)
+    assert panel.has_unapplied_changes()
+
+
+def test_show_network_and_config_reflect_a_loaded_model(panel):
+    live = Recorder(panel.hyperparameters_changed)
+    net = Network([784, 40, 20, 10], ["tanh", "relu"], output="softmax", init="xavier", seed=3)
+    panel.show_network(net, "embedded")
+    panel.show_config(TrainConfig(eta=0.02, momentum=0.9, batch_size=64, epochs=7))
+    spec = panel.network_spec()
+    assert spec.hidden_sizes == (40, 20) and spec.hidden_activations == ("tanh", "relu")
+    assert spec.init == "xavier" and spec.seed == 3
+    assert panel.train_values()["eta"] == 0.02 and panel.train_values()["batch_size"] == 64
+    assert not panel.has_unapplied_changes()
+    assert live.calls == []  # showing what is loaded is not a change
+
+
+def test_every_control_has_a_tooltip(panel):
+    controls = (panel.findChildren(QAbstractSpinBox) + panel.findChildren(QComboBox)
+                + panel.findChildren(QAbstractButton))
+    assert len(controls) > 15
+    missing = [type(c).__name__ + ":" + (c.text() if hasattr(c, "text") else "")
+               for c in controls if not c.toolTip()]
+    assert missing == []
+
+
+def test_data_sets_and_an_idx_folder(panel, monkeypatch, tmp_path):
+    panel.set_datasets([("embedded", "Embedded MNIST"), ("mnist", "MNIST (found)")], "embedded")
+    specs = [panel.dataset_combo.itemData(i) for i in range(panel.dataset_combo.count())]
+    assert specs[:2] == ["embedded", "mnist"] and panel.dataset_combo.itemText(len(specs) - 1) == "Open IDX folder…"
+    monkeypatch.setattr(panel, "_ask_data_folder", lambda: str(tmp_path))
+    panel.dataset_combo.setCurrentIndex(len(specs) - 1)
+    panel.dataset_combo.activated.emit(len(specs) - 1)
+    assert panel.current_dataset() == str(tmp_path)
+    assert panel.network_spec().dataset == str(tmp_path)
+    assert panel.has_unapplied_changes()
+
+
+def test_cancelled_folder_choice_keeps_the_data_set(panel, monkeypatch):
+    monkeypatch.setattr(panel, "_ask_data_folder", lambda: None)
+    last = panel.dataset_combo.count() - 1
+    panel.dataset_combo.setCurrentIndex(last)
+    panel.dataset_combo.activated.emit(last)
+    assert panel.current_dataset() == "embedded"
+    assert not panel.has_unapplied_changes()
+
+
+def test_scientific_spin_box_steps_through_1_2_5(qtbot):
+    box = ScientificSpinBox(1e-6, 1e7)
+    qtbot.addWidget(box)
+    box.setValue(0.5)
+    box.stepBy(1)
+    assert box.value() == pytest.approx(1.0)
+    box.stepBy(2)
+    assert box.value() == pytest.approx(5.0)
+    box.stepBy(-3)
+    assert box.value() == pytest.approx(0.5)
+    box.setValue(1e6)
+    assert box.text() == "1e+06"
+    box.setValue(1e-5)
+    assert box.value() == pytest.approx(1e-5) and box.text() == "1e-05"
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "3e-3")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert box.value() == pytest.approx(3e-3)

@@ -1,0 +1,71 @@
+"""GradientPanel: one curve per layer with the values of layer_stats, counted once."""
+
+import numpy as np
+import pytest
+
+from visnet.app.panels.gradients import GradientPanel
+from visnet.core.network import Network
+from visnet.core.snapshot import take_snapshot
+from visnet.core.training import TrainConfig, Trainer
+
+
+def make_trainer(sizes=(784, 16, 16, 10)):
+    rng = np.random.default_rng(4)
+    x = rng.random((80, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], 80)
+    return Trainer(Network(sizes, seed=0), x, y, config=TrainConfig(eta=0.5, batch_size=10))
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = GradientPanel()
+    qtbot.addWidget(p)
+    p.resize(700, 500)
+    p.show()
+    return p
+
+
+def test_one_curve_per_layer_with_the_stats(panel):
+    trainer = make_trainer()
+    panel.show_snapshot(take_snapshot(trainer))  # before any step: no stats, no point
+    snaps = []
+    for _ in range(4):
+        trainer.step()
+        snap = take_snapshot(trainer)
+        snaps.append(snap)
+        panel.show_snapshot(snap)
+        panel.show_snapshot(snap)  # the same snapshot again adds nothing
+    curves = panel.curves()
+    assert len(curves) == 3
+    assert [c.name() for c in curves] == ["layer 1 (784→16)", "layer 2 (16→16)", "layer 3 (16→10)"]
+    for l, curve in enumerate(curves):
+        x, y = curve.xData, curve.yData
+        np.testing.assert_allclose(x, [s.epoch_progress for s in snaps])
+        np.testing.assert_allclose(y, [s.layer_stats.grad_rms[l] for s in snaps])
+    for l, curve in enumerate(panel.ratio_curves()):
+        y = curve.yData
+        np.testing.assert_allclose(y, [s.layer_stats.update_ratio[l] for s in snaps])
+
+
+def test_new_architecture_rebuilds_the_curves(panel):
+    trainer = make_trainer()
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer))
+    deep = make_trainer((784, 32, 16, 16, 16, 10))
+    deep.step()
+    panel.show_snapshot(take_snapshot(deep))
+    assert len(panel.curves()) == 5
+    epochs, grads, ratios = panel.history()
+    assert grads.shape == (1, 5) and ratios.shape == (1, 5)
+
+
+def test_reset_forgets(panel):
+    trainer = make_trainer()
+    for _ in range(3):
+        trainer.step()
+        panel.show_snapshot(take_snapshot(trainer))
+    panel.reset()
+    assert panel.history()[0].size == 0
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer))
+    assert panel.history()[0].size == 1

@@ -1,0 +1,118 @@
+"""LossPanel: every batch counted once, epochs plotted, 150,000 points."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from visnet.app.panels.loss import GrowingSeries, LossPanel
+from visnet.core.network import Network
+from visnet.core.snapshot import take_snapshot
+from visnet.core.training import TrainConfig, Trainer
+
+
+def make_trainer():
+    rng = np.random.default_rng(3)
+    x = rng.random((60, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 60)
+    return Trainer(Network((784, 16, 10), seed=0), x, y, x[:20], y[:20], TrainConfig(eta=0.5, batch_size=10))
+
+
+def run(trainer, steps):
+    """Train `steps` batches and return the snapshot a worker would send afterwards."""
+    epochs, losses, records = [], [], []
+    for _ in range(steps):
+        result = trainer.step()
+        epochs.append(trainer.epoch_progress)
+        losses.append(result.loss)
+        if result.epoch_finished:
+            records.append(trainer.history[-1])
+    return take_snapshot(trainer, epochs, losses, records)
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = LossPanel()
+    qtbot.addWidget(p)
+    p.resize(700, 500)
+    p.show()
+    return p
+
+
+def test_counts_every_batch_exactly_once(panel):
+    trainer = make_trainer()
+    total = 0
+    losses = []
+    for steps in (3, 7, 1, 12):
+        snap = run(trainer, steps)
+        losses.extend(snap.batch_losses)
+        panel.show_snapshot(snap)
+        panel.show_snapshot(snap)  # redrawn without new data: nothing added
+        total += steps
+        assert panel.n_points() == total
+    x, y = panel.batch_losses()
+    np.testing.assert_array_equal(y, losses)
+    assert np.all(np.diff(x) > 0)
+
+
+def test_epochs_are_plotted(panel):
+    trainer = make_trainer()  # 6 batches per epoch
+    panel.show_snapshot(run(trainer, 13))
+    x, y = panel._test_curve.xData, panel._test_curve.yData
+    assert list(x) == [1.0, 2.0]
+    assert list(y) == [r.test_loss for r in trainer.history]
+    acc = panel._acc_curve.yData
+    np.testing.assert_allclose(acc, [100 * r.test_accuracy for r in trainer.history])
+    assert "test accuracy" in panel._summary.text()
+
+
+def test_reset_and_a_new_run(panel):
+    trainer = make_trainer()
+    panel.show_snapshot(run(trainer, 5))
+    panel.reset()
+    assert panel.n_points() == 0
+    panel.show_snapshot(run(make_trainer(), 2))  # a new run starts at step 0 again
+    assert panel.n_points() == 2
+
+
+def test_a_new_run_without_reset_starts_over(panel):
+    panel.show_snapshot(run(make_trainer(), 8))
+    panel.show_snapshot(run(make_trainer(), 3))  # step 3 < 8: a different run
+    assert panel.n_points() == 3
+
+
+def test_handles_150000_points(qtbot, panel):
+    snap = run(make_trainer(), 1)
+    x = np.linspace(0.0, 300.0, 150_000)
+    y = 1.0 / (1.0 + x) + 0.01
+    big = dataclasses.replace(snap, step=150_000, batch_epochs=x, batch_losses=y)
+    panel.show_snapshot(big)
+    more = dataclasses.replace(big, step=150_010, batch_epochs=np.linspace(300.0, 300.1, 10), batch_losses=np.full(10, 0.01))
+    panel.show_snapshot(more)
+    assert panel.n_points() == 150_010
+    panel.set_log_scale(True)
+    panel.grab()
+    shown_x, _ = panel._raw_curve.curve.getData()
+    assert len(shown_x) < 20_000  # downsampled for the screen
+
+
+def test_growing_series_keeps_everything():
+    s = GrowingSeries(columns=2, capacity=4)
+    for k in range(10):
+        s.append(np.arange(k, k + 3), np.full((3, 2), k))
+    assert s.n == 30
+    assert s.x[-1] == 11
+    assert s.y(1)[-1] == 9
+
+
+def test_view_follows_the_last_points_of_a_burst(qtbot, panel):
+    trainer = make_trainer()
+    for _ in range(5):  # faster than the autorange interval
+        panel.show_snapshot(run(trainer, 2))
+    last_x = panel.batch_losses()[0][-1]
+
+    def shows_last_point():
+        (x0, x1), _ = panel._loss_plot.getViewBox().viewRange()
+        assert x0 <= last_x <= x1
+
+    qtbot.waitUntil(shows_last_point, timeout=2000)

@@ -1,0 +1,263 @@
+"""The training thread and its controller: commands, snapshots, divergence, shutdown."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from visnet.app.controller import TrainingController, merge_snapshots
+from visnet.app.worker import MAX_SNAPSHOT_RATE
+from visnet.core.network import Network
+from visnet.core.snapshot import take_snapshot
+from visnet.core.training import TrainConfig, Trainer
+
+
+def make_trainer(data, sizes=(784, 16, 16, 10), activations="sigmoid", **config) -> Trainer:
+    config.setdefault("epochs", 10_000)
+    net = Network(list(sizes), activations, seed=0)
+    return Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(**config))
+
+
+@pytest.fixture
+def controller(qtbot):
+    c = TrainingController()
+    yield c
+    assert c.shutdown(1000)
+    assert not c.is_thread_running()
+
+
+class SnapshotCollector:
+    """Takes every snapshot the controller holds as soon as it arrives (GUI thread)."""
+
+    def __init__(self, controller: TrainingController):
+        self.controller = controller
+        self.snapshots = []
+        controller.snapshot_arrived.connect(self.take)
+
+    def take(self):
+        snap = self.controller.take_pending_snapshot()
+        if snap is not None:
+            self.snapshots.append(snap)
+
+    @property
+    def n_losses(self) -> int:
+        return sum(len(s.batch_losses) for s in self.snapshots)
+
+
+def wait_paused(qtbot, controller):
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "paused", timeout=3000)
+
+
+def test_set_trainer_shows_the_untrained_network_at_once(qtbot, controller, small_mnist):
+    trainer = make_trainer(small_mnist)
+    with qtbot.waitSignal(controller.trainer_replaced):
+        controller.set_trainer(trainer)
+    snap = controller.take_pending_snapshot()
+    assert snap.state == "idle" and snap.step == 0
+    assert snap.evaluation is not None  # the first picture already has a test accuracy
+    assert not controller.is_thread_running()  # the thread starts with the first command
+
+
+def test_running_sends_snapshots_with_every_batch_loss(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    collector = SnapshotCollector(controller)
+    collector.take()
+    controller.start()
+    assert controller.state == "running"
+    qtbot.waitUntil(lambda: controller.snapshot_count > 5, timeout=5000)
+    controller.pause()
+    wait_paused(qtbot, controller)
+    collector.take()
+    assert collector.n_losses == controller.trainer.steps
+    epochs = np.concatenate([s.batch_epochs for s in collector.snapshots])
+    assert np.all(np.diff(epochs) > 0)  # in order, none twice
+    assert any(s.samples_per_second > 0 for s in collector.snapshots if s.state == "running")
+
+
+def test_snapshots_are_limited_to_the_frame_rate(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    start_count = controller.snapshot_count
+    t0 = time.monotonic()
+    controller.start()
+    qtbot.wait(600)
+    controller.pause()
+    elapsed = time.monotonic() - t0
+    wait_paused(qtbot, controller)
+    sent = controller.snapshot_count - start_count
+    assert controller.trainer.steps > 2 * sent  # far more batches than snapshots
+    assert sent <= MAX_SNAPSHOT_RATE * elapsed + 3
+
+
+def test_pause_stops_snapshots_and_training(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.snapshot_count > 3, timeout=5000)
+    controller.pause()
+    assert controller.state == "paused"
+    wait_paused(qtbot, controller)
+    count, steps = controller.snapshot_count, controller.trainer.steps
+    qtbot.wait(300)
+    assert controller.snapshot_count == count
+    assert controller.trainer.steps == steps
+    assert controller.is_thread_running()  # paused, waiting for the next command
+
+
+def test_a_pause_right_after_start_is_still_confirmed(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    controller.pause()  # possibly before the thread has trained anything
+    wait_paused(qtbot, controller)
+    assert controller.latest_snapshot.step == controller.trainer.steps
+
+
+def test_step_batch_trains_exactly_one_mini_batch(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    for expected in (1, 2, 3):
+        with qtbot.waitSignal(controller.snapshot_arrived, timeout=3000):
+            controller.step_batch()
+        qtbot.waitUntil(lambda: controller.latest_snapshot.step == expected, timeout=3000)
+    qtbot.wait(200)
+    assert controller.trainer.steps == 3
+    assert controller.latest_snapshot.state == "paused"
+
+
+def test_step_epoch_trains_to_the_end_of_the_epoch(qtbot, controller, small_mnist):
+    trainer = make_trainer(small_mnist)
+    controller.set_trainer(trainer)
+    controller.step_batch()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step == 1, timeout=3000)
+    controller.step_epoch()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.epochs_done == 1, timeout=5000)
+    wait_paused(qtbot, controller)
+    assert trainer.steps == trainer.batches_per_epoch and trainer.position == 0
+    assert len(controller.latest_snapshot.new_epochs) >= 1
+
+
+def test_hyperparameters_apply_at_the_next_batch(qtbot, controller, small_mnist):
+    trainer = make_trainer(small_mnist, eta=0.5)
+    controller.set_trainer(trainer)
+    controller.step_batch()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step == 1, timeout=3000)
+    controller.set_hyperparameters(eta=0.05, batch_size=20, momentum=0.5)
+    assert trainer.config.eta == 0.5  # the paused worker has not taken a batch yet
+    controller.step_batch()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step == 2, timeout=3000)
+    assert (trainer.config.eta, trainer.config.batch_size, trainer.config.momentum) == (0.05, 20, 0.5)
+    assert controller.latest_snapshot.samples_seen == 10 + 20
+
+
+def test_invalid_hyperparameters_are_refused(controller, small_mnist):
+    trainer = make_trainer(small_mnist)
+    controller.set_trainer(trainer)
+    with pytest.raises(ValueError, match="momentum"):
+        controller.set_hyperparameters(momentum=1.5)
+    controller.step_batch()  # now through a worker
+    with pytest.raises(ValueError, match="learning rate"):
+        controller.set_hyperparameters(eta=-1.0)
+    with pytest.raises(ValueError, match="cannot change"):
+        controller.set_hyperparameters(seed=3)
+    assert trainer.config.momentum == 0.0 and trainer.config.eta == 0.5
+
+
+def test_slow_motion_waits_per_batch_and_pause_cuts_the_wait_short(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.set_delay(1.0)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps == 1, timeout=3000)
+    qtbot.wait(300)
+    assert controller.trainer.steps == 1  # still waiting out the one second
+    t0 = time.monotonic()
+    controller.pause()
+    wait_paused(qtbot, controller)
+    assert time.monotonic() - t0 < 0.5
+    controller.set_delay(0.0)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > 50, timeout=3000)
+
+
+def test_stop_ends_the_thread_and_start_continues(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    controller.stop()
+    assert controller.state == "stopped"
+    assert not controller.is_thread_running()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "stopped", timeout=3000)
+    steps = controller.trainer.steps
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > steps + 20, timeout=3000)
+
+
+def test_planned_epochs_pause_training(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist, epochs=2))
+    with qtbot.waitSignal(controller.paused_itself, timeout=5000) as blocker:
+        controller.start()
+    assert "2 planned epochs" in blocker.args[0]
+    assert controller.state == "paused"
+    assert controller.trainer.epochs_done == 2 and controller.trainer.position == 0
+
+
+def test_divergence_pauses_keeps_good_parameters_and_reports(qtbot, controller, small_mnist):
+    trainer = make_trainer(small_mnist, activations="relu", eta=1e6)
+    controller.set_trainer(trainer)
+    with qtbot.waitSignal(controller.diverged, timeout=5000) as blocker:
+        controller.start()
+    assert "smaller learning rate" in blocker.args[0]
+    assert controller.state == "diverged"
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "diverged", timeout=3000)
+    snap = controller.latest_snapshot
+    assert "diverged" in snap.message
+    assert all(np.isfinite(w).all() for w in snap.weights)
+    assert controller.is_thread_running()  # paused, not dead: a smaller eta can carry on
+    controller.set_hyperparameters(eta=0.01)
+    steps = trainer.steps
+    controller.start()
+    qtbot.waitUntil(lambda: trainer.steps > steps + 20, timeout=3000)
+
+
+def test_replacing_the_trainer_drops_the_old_networks_snapshots(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > 50, timeout=3000)
+    controller.set_trainer(make_trainer(small_mnist, sizes=(784, 30, 10)))
+    assert not controller.is_thread_running()
+    qtbot.wait(100)  # any snapshot of the old network still queued would arrive now
+    snap = controller.take_pending_snapshot()
+    assert snap.sizes == (784, 30, 10) and snap.step == 0
+    assert controller.latest_snapshot.sizes == (784, 30, 10)
+
+
+def test_locked_trainer_reads_a_consistent_state_while_running(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    with controller.locked_trainer() as trainer:
+        steps = trainer.steps
+        weights = [w.copy() for w in trainer.net.weights]
+        time.sleep(0.05)  # the worker must not train while the lock is held
+        assert trainer.steps == steps
+        assert all(np.array_equal(a, b) for a, b in zip(weights, trainer.net.weights))
+
+
+def test_shutdown_joins_a_running_thread_quickly(qtbot, small_mnist):
+    controller = TrainingController()
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    t0 = time.monotonic()
+    assert controller.shutdown(1000)
+    assert time.monotonic() - t0 < 1.0
+    assert not controller.is_thread_running()
+
+
+def test_merge_snapshots_keeps_every_loss(small_mnist):
+    trainer = make_trainer(small_mnist)
+    older = take_snapshot(trainer, [0.1, 0.2], [2.0, 1.9])
+    newer = take_snapshot(trainer, [0.3], [1.8])
+    merged = merge_snapshots(older, newer)
+    assert merged.batch_losses.tolist() == [2.0, 1.9, 1.8]
+    assert merged.batch_epochs.tolist() == [0.1, 0.2, 0.3]
+    assert not merged.batch_losses.flags.writeable
+    assert merge_snapshots(take_snapshot(trainer), newer) is newer

@@ -1,0 +1,130 @@
+"""Colours, colormaps and level helpers shared by the panels, so every panel speaks the
+same visual language: red = positive weight, blue = negative (the two ends of the CET-D1
+map the weight pictures use), yellow = the network's answer, green = the true label."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush, QColor
+
+DIVERGING_MAP = "CET-D1"  # blue - white - red, perceptually uniform
+
+# Brighter versions of CET-D1's two ends, so thin lines stay visible on a dark background.
+POSITIVE = QColor(240, 80, 60)  # weights > 0
+NEGATIVE = QColor(70, 130, 255)  # weights < 0
+PREDICTED = QColor(255, 210, 60)  # the class the network picks
+TRUE_LABEL = QColor(70, 210, 110)  # the class the data set says it is
+SELECTED = QColor(255, 255, 255)  # a neuron chosen by a click
+MUTED = QColor(150, 150, 150)  # secondary text, thin raw curves
+
+# One colour per layer in per-layer plots (Okabe-Ito palette: tells apart for colour-blind eyes).
+LAYER_COLORS = (
+    QColor(86, 180, 233),
+    QColor(230, 159, 0),
+    QColor(0, 158, 115),
+    QColor(204, 121, 167),
+    QColor(240, 228, 66),
+    QColor(213, 94, 0),
+    QColor(0, 114, 178),
+    QColor(200, 200, 200),
+)
+
+N_SHADES = 64  # activations are quantised to this many brushes, so drawing caches stay small
+
+
+def layer_color(l: int) -> QColor:
+    return LAYER_COLORS[l % len(LAYER_COLORS)]
+
+
+def diverging_colormap() -> pg.ColorMap:
+    return pg.colormap.get(DIVERGING_MAP)
+
+
+def gray_colormap() -> pg.ColorMap:
+    return pg.ColorMap(pos=[0.0, 1.0], color=[(20, 20, 24), (255, 255, 255)])
+
+
+def symmetric_limit(values: np.ndarray, percentile: float = 99.0, max_samples: int = 50_000) -> float:
+    """A colour limit lim for levels (-lim, lim): the given percentile of |values|.
+
+    A percentile rather than the maximum keeps one outlier weight from washing out every
+    other picture; a strided subsample keeps it cheap for 512x784 matrices.
+    """
+    flat = np.asarray(values).ravel()
+    if flat.size > max_samples:
+        flat = flat[:: flat.size // max_samples]
+    flat = np.abs(flat[np.isfinite(flat)])
+    if flat.size == 0:
+        return 1.0
+    lim = float(np.percentile(flat, percentile))
+    if not lim > 0:
+        lim = float(flat.max())
+    return lim if lim > 0 else 1.0
+
+
+def shading_mode(activation: str, bounded: bool) -> str:
+    """How cells of a layer are shaded: 'unit' (a in 0..1), 'signed' (tanh, -1..1),
+    'magnitude' (a / max a, for relu-like layers), 'signed-magnitude' (a / max |a|)."""
+    if activation == "tanh":
+        return "signed"
+    if bounded:
+        return "unit"
+    if activation == "relu":
+        return "magnitude"
+    return "signed-magnitude"
+
+
+def shade(a: np.ndarray, mode: str) -> tuple[np.ndarray, float]:
+    """Map activations to 0..1 for a colormap, with the scale used (1 for bounded layers).
+
+    For 'signed' modes 0.5 is zero. Unbounded layers are scaled by their largest |a|, so
+    the brightest cell is always the most active neuron of that layer for this input.
+    """
+    a = np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    if mode == "unit":
+        return np.clip(a, 0.0, 1.0), 1.0
+    if mode == "signed":
+        return np.clip(0.5 + 0.5 * a, 0.0, 1.0), 1.0
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    scale = scale if scale > 0 else 1.0
+    if mode == "magnitude":
+        return np.clip(a / scale, 0.0, 1.0), scale
+    return np.clip(0.5 + 0.5 * a / scale, 0.0, 1.0), scale
+
+
+def shade_brushes(colormap: pg.ColorMap, n: int = N_SHADES) -> list[QBrush]:
+    """n brushes sampling the colormap from 0 to 1; index with shade_index()."""
+    colors = colormap.getLookupTable(0.0, 1.0, n, alpha=True)
+    return [QBrush(QColor(*map(int, c))) for c in colors]
+
+
+def shade_index(t: np.ndarray, n: int = N_SHADES) -> np.ndarray:
+    return np.clip(np.rint(np.asarray(t) * (n - 1)), 0, n - 1).astype(np.intp)
+
+
+def layer_name(l: int, sizes: Sequence[int]) -> str:
+    """'layer 1 (784→16)' for weights[0]: layers are numbered from 1 like in the maths."""
+    return f"layer {l + 1} ({sizes[l]}→{sizes[l + 1]})"
+
+
+def image_side(n_inputs: int) -> int | None:
+    """The side of a square image with n_inputs pixels, or None when it is not square."""
+    side = math.isqrt(n_inputs)
+    return side if side * side == n_inputs and side > 1 else None
+
+
+def class_label(class_names: Sequence[str], k: int) -> str:
+    return str(class_names[k]) if 0 <= k < len(class_names) else str(k)
+
+
+def percent(p: float) -> str:
+    return f"{100 * p:.0f}%" if p >= 0.01 or p == 0 else f"{100 * p:.1f}%"
+
+
+def with_article(name: str) -> str:
+    """'a 6', 'an 8', 'a Sneaker', 'an Ankle boot': captions read as sentences."""
+    return f"an {name}" if name[:1].lower() in ("a", "e", "i", "o", "u", "8") else f"a {name}"

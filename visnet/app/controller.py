@@ -1,0 +1,290 @@
+"""The GUI thread's handle on training: owns the QThread and its TrainingWorker.
+
+The worker owns the Trainer while its thread runs; the GUI reads the training state only
+through snapshots (or, for a consistent save, inside locked_trainer()). Replacing the
+network never races with training: set_trainer() stops and joins the thread first, and a
+new worker on a new thread is started by the next train or step command.
+
+Snapshots arrive through a queued connection; the controller keeps only the newest
+(folding the per-batch losses of any it replaces into it), and the window's redraw timer
+collects it with take_pending_snapshot(), so several snapshots between frames cost one
+redraw and lose no loss point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import contextmanager, nullcontext
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
+
+from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.training import Trainer
+
+from .worker import TrainingWorker, checked_config
+
+STATES = ("idle", "running", "paused", "stopped", "diverged")
+SHUTDOWN_TIMEOUT_MS = 1000
+
+# Threads whose worker did not finish within a shutdown timeout (a pathological case: one
+# mini-batch takes milliseconds). They stay referenced, because deleting a running QThread
+# aborts the program.
+_unfinished_threads: set = set()
+
+
+def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
+    """newer, also carrying the per-batch losses and finished epochs that older carried."""
+    if not len(older.batch_losses) and not older.new_epochs:
+        return newer
+
+    def joined(a, b):
+        out = np.concatenate([a, b])
+        out.setflags(write=False)
+        return out
+
+    return dataclasses.replace(
+        newer,
+        batch_epochs=joined(older.batch_epochs, newer.batch_epochs),
+        batch_losses=joined(older.batch_losses, newer.batch_losses),
+        new_epochs=older.new_epochs + newer.new_epochs,
+    )
+
+
+class TrainingController(QObject):
+    """Start, pause, step and stop training; keep the newest snapshot for the display.
+
+    state is one of STATES. The state follows the commands at once (the worker obeys
+    between two mini-batches); the worker changes it only when it pauses itself
+    (divergence, planned epochs done).
+    """
+
+    snapshot_arrived = Signal()  # a snapshot is waiting in take_pending_snapshot()
+    state_changed = Signal(str)
+    trainer_replaced = Signal()  # a different network/trainer: panels should start afresh
+    diverged = Signal(str)
+    paused_itself = Signal(str)
+    training_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._trainer: Trainer | None = None
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._state = "idle"
+        self._delay = 0.0
+        self._latest: Snapshot | None = None
+        self._pending: Snapshot | None = None
+        self.snapshot_count = 0  # snapshots received from workers since construction
+        app = QCoreApplication.instance()
+        if app is not None:  # a quit that bypasses the window's closeEvent must still join the thread
+            app.aboutToQuit.connect(self._on_about_to_quit)
+
+    # -- what the GUI reads -------------------------------------------------------------
+    @property
+    def trainer(self) -> Trainer | None:
+        """The current trainer. While a worker thread runs, change it only inside
+        locked_trainer(); reading a counter for display is harmless."""
+        return self._trainer
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def latest_snapshot(self) -> Snapshot | None:
+        return self._latest
+
+    @property
+    def delay(self) -> float:
+        return self._delay
+
+    def has_pending_snapshot(self) -> bool:
+        return self._pending is not None
+
+    def take_pending_snapshot(self) -> Snapshot | None:
+        """The newest snapshot not yet drawn (with every loss since the last one drawn), or None."""
+        snap, self._pending = self._pending, None
+        return snap
+
+    def is_thread_running(self) -> bool:
+        thread = self._thread
+        if thread is None:
+            return False
+        try:
+            return thread.isRunning()
+        except RuntimeError:  # the C++ object is already deleted: it has finished
+            return False
+
+    @contextmanager
+    def locked_trainer(self):
+        """The trainer, held still between two mini-batches while the block runs."""
+        if self._trainer is None:
+            raise RuntimeError("no network to train yet")
+        lock = self._worker.locked_trainer() if self._worker is not None else nullcontext(self._trainer)
+        with lock as trainer:
+            yield trainer
+
+    # -- replacing the network ----------------------------------------------------------
+    def set_trainer(self, trainer: Trainer) -> None:
+        """Train `trainer` from now on. Stops the current training thread first and drops
+        any snapshot of the old network still on its way."""
+        trainer.config.validate()
+        self._end_thread(SHUTDOWN_TIMEOUT_MS, discard_queued=True)
+        self._trainer = trainer
+        if trainer.last_evaluation is None:
+            trainer.evaluate()  # so the first picture already shows the test accuracy
+        self._latest = self._pending = take_snapshot(trainer, state="idle")
+        self._set_state("idle")
+        self.trainer_replaced.emit()
+        self.snapshot_arrived.emit()
+
+    def reset(self, seed: int | None = None) -> None:
+        """Re-draw the current network's parameters (with `seed`, else its own) and start
+        training afresh with the same data and hyperparameters."""
+        if self._trainer is None:
+            return
+        self._end_thread(SHUTDOWN_TIMEOUT_MS, discard_queued=True)
+        old = self._trainer
+        net = old.net
+        net.seed = net.seed if seed is None else seed
+        net.initialize(net.seed)
+        config = dataclasses.replace(old.config)
+        if seed is not None:
+            config.seed = seed  # the shuffling starts over with the same seed too
+        self.set_trainer(Trainer(net, old.x_train, old.y_train, old.x_test, old.y_test, config))
+
+    # -- commands -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Train continuously (resume after a pause, stop or divergence)."""
+        self._ensure_worker().resume()
+        self._set_state("running")
+
+    def pause(self) -> None:
+        if self._worker is not None:
+            self._worker.pause()
+        if self._state == "running":
+            self._set_state("paused")
+
+    def toggle(self) -> None:
+        if self._state == "running":
+            self.pause()
+        else:
+            self.start()
+
+    def step_batch(self) -> None:
+        """Pause and train exactly one mini-batch."""
+        self._ensure_worker().step_batch()
+        self._set_state("paused")
+
+    def step_epoch(self) -> None:
+        """Pause and train to the end of the current epoch."""
+        self._ensure_worker().step_epoch()
+        self._set_state("paused")
+
+    def stop(self) -> None:
+        """End the training thread (the network keeps what it learned; start() resumes)."""
+        if self._thread is None:
+            if self._state == "running":
+                self._set_state("stopped")
+            return
+        self._end_thread(SHUTDOWN_TIMEOUT_MS, discard_queued=False)
+        self._set_state("stopped")
+
+    def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
+        """Stop training and join the thread (for closing the window); True if it ended in time."""
+        return self._end_thread(timeout_ms, discard_queued=True)
+
+    def set_delay(self, seconds: float) -> None:
+        """Pause after each mini-batch while running: 0 = full speed, 1 = one batch a second."""
+        self._delay = max(0.0, float(seconds))
+        if self._worker is not None:
+            self._worker.set_delay(self._delay)
+
+    def set_hyperparameters(self, **values) -> None:
+        """Change eta, momentum, lmbda, batch_size, epochs or the schedule from the next
+        mini-batch on. ValueError (nothing changed) if a value is invalid."""
+        if self._trainer is None:
+            return
+        if self._worker is not None:
+            self._worker.update_config(**values)
+        else:
+            changed = checked_config(self._trainer.config, values)
+            for name in values:
+                setattr(self._trainer.config, name, getattr(changed, name))
+
+    # -- the thread -----------------------------------------------------------------------
+    def _ensure_worker(self) -> TrainingWorker:
+        if self._trainer is None:
+            raise RuntimeError("no network to train yet")
+        if self._worker is not None:
+            return self._worker
+        worker = TrainingWorker(self._trainer, delay=self._delay)
+        thread = QThread()  # no parent: its lifetime is managed here, not by a widget
+        thread.setObjectName("visnet training")
+        worker.moveToThread(thread)
+        # The wiring of superqt's new_worker_qthread. quit is called directly from the
+        # worker's thread, so a GUI thread blocked in wait() cannot hold it up.
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.finished.connect(worker.deleteLater)
+        thread.finished.connect(thread.deleteLater)
+        worker.snapshot_ready.connect(self._on_snapshot_ready)
+        worker.diverged.connect(self._on_worker_diverged)
+        worker.paused_itself.connect(self._on_worker_paused_itself)
+        worker.failed.connect(self._on_worker_failed)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        return worker
+
+    def _end_thread(self, timeout_ms: int, discard_queued: bool) -> bool:
+        thread, worker = self._thread, self._worker
+        if thread is None:
+            return True
+        self._thread = self._worker = None
+        worker.stop()
+        try:
+            ended = thread.wait(timeout_ms)
+        except RuntimeError:  # already finished and deleted
+            ended = True
+        if not ended:
+            _unfinished_threads.add((thread, worker))
+        if discard_queued:
+            # Snapshots the old worker posted but the event loop has not delivered yet.
+            QCoreApplication.removePostedEvents(self, QEvent.Type.MetaCall)
+            self._pending = None
+        return ended
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)
+
+    @Slot()
+    def _on_about_to_quit(self) -> None:
+        self.shutdown()
+
+    # -- from the worker (queued into the GUI thread) -------------------------------------
+    @Slot(object)
+    def _on_snapshot_ready(self, snap: Snapshot) -> None:
+        self.snapshot_count += 1
+        self._pending = snap if self._pending is None else merge_snapshots(self._pending, snap)
+        self._latest = self._pending
+        self.snapshot_arrived.emit()
+
+    @Slot(str)
+    def _on_worker_diverged(self, message: str) -> None:
+        self._set_state("diverged")
+        self.diverged.emit(message)
+
+    @Slot(str)
+    def _on_worker_paused_itself(self, message: str) -> None:
+        self._set_state("paused")
+        self.paused_itself.emit(message)
+
+    @Slot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        """The worker's run() ended with an error: join its thread so the next command starts anew."""
+        self._end_thread(SHUTDOWN_TIMEOUT_MS, discard_queued=False)
+        self._set_state("stopped")
+        self.training_failed.emit(message)

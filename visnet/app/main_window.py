@@ -1,0 +1,1020 @@
+"""The main window: dock panels around the network, the training toolbar, files, settings.
+
+Training runs on a thread owned by the TrainingController; this window only sends it
+commands and draws the newest snapshot from a ~30 fps QTimer, so the GUI never waits for
+training. Every file dialog and message box goes through a small `_ask_*` / `_show_*`
+method, which tests replace with monkeypatch.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from contextlib import contextmanager
+import dataclasses
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QSignalBlocker, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QStyle,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visnet.core.network import Network
+from visnet.core.snapshot import Snapshot
+from visnet.core.training import TrainConfig, Trainer
+from visnet.data import DataError, Dataset, available_datasets, load_dataset
+from visnet.io import ModelFileError, load_model, save_model
+from visnet.resources import EXAMPLE_MODEL, resource_path
+
+from . import settings as keys
+from .controller import TrainingController
+from .panels.config import DEFAULT_PRESET, ConfigPanel, NetworkSpec
+from .panels.gradients import GradientPanel
+from .panels.loss import LossPanel
+from .panels.network_view import NetworkView
+from .panels.sample import SamplePanel
+from .panels.weights import WeightMosaicPanel
+
+REDRAW_INTERVAL_MS = 33  # ~30 frames a second
+SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
+SLOWEST_DELAY = 1.0  # seconds per mini-batch at the slider's left end
+MODEL_FILTER = "Models (*.safetensors *.json);;visnet or PyTorch safetensors (*.safetensors);;network2.py JSON (*.json);;All files (*)"
+STATE_TEXT = {
+    "idle": "Ready",
+    "running": "Training",
+    "paused": "Paused",
+    "stopped": "Stopped",
+    "diverged": "Diverged",
+}
+STATE_COLOR = {"running": "#1b7f3b", "diverged": "#b00020", "stopped": "#8a5a00"}
+
+
+def delay_for_speed(position: int) -> float:
+    """Seconds per mini-batch for a slider position: 1 s at 0, 1 ms at SPEED_STEPS-1, 0 at the end."""
+    if position >= SPEED_STEPS:
+        return 0.0
+    return SLOWEST_DELAY * 10 ** (-3 * position / (SPEED_STEPS - 1))
+
+
+def speed_text(delay: float) -> str:
+    if delay <= 0:
+        return "full speed"
+    if delay >= 0.1:
+        return f"{delay:.1f} s/batch"
+    return f"{delay * 1000:.0f} ms/batch"
+
+
+# Data set names written into model files (Dataset.name) and the specs that load them again.
+KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
+
+
+def config_from_info(info: dict, fallback: TrainConfig) -> TrainConfig:
+    """The TrainConfig stored in a model file's info (under "training", as `visnet train`
+    writes it), falling back per field (or wholly, if the stored values are invalid) to
+    `fallback`."""
+    stored = None
+    if isinstance(info, dict):
+        stored = info.get("training", info.get("config"))
+    values = asdict(fallback)
+    if isinstance(stored, dict):
+        values.update({f.name: stored[f.name] for f in fields(TrainConfig) if f.name in stored})
+    try:
+        config = TrainConfig(**values)
+        config.batch_size = int(config.batch_size)
+        config.epochs = int(config.epochs)
+        config.seed = int(config.seed)
+        config.validate()
+    except (TypeError, ValueError):
+        return TrainConfig(**asdict(fallback))
+    return config
+
+
+def _number(value, default: float = 0.0) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return value if math.isfinite(value) else default
+
+
+class DivergenceBanner(QFrame):
+    """A red strip above the network view saying that training diverged and what to do."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("divergence_banner")
+        self.setStyleSheet(
+            "#divergence_banner { background: #7a1020; border-radius: 4px; }"
+            "#divergence_banner QLabel { color: white; }"
+        )
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.lower_button = QPushButton()
+        self.lower_button.setToolTip("Set the learning rate to a tenth of its value; press Train to try again")
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setToolTip("Hide this message")
+        self.dismiss_button.clicked.connect(self.hide)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.message_label, 1)
+        row.addWidget(self.lower_button)
+        row.addWidget(self.dismiss_button)
+        self.hide()
+
+    def show_message(self, text: str, eta: float) -> None:
+        self.message_label.setText(f"<b>The loss blew up.</b> {html.escape(text)}")
+        self.lower_button.setText(f"Use η = {eta / 10:g}")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """visnet's window. Keyword arguments let tests inject data:
+
+    dataset: the data set to start with (else dataset_loader(dataset_spec));
+    dataset_loader: spec -> Dataset, used whenever another data set is chosen
+        (default: visnet.data.load_dataset with data_dir);
+    model_path: a model file to open at start; load_example: open the shipped example
+        model when no model_path is given (else start with a fresh 784-16-16-10).
+    """
+
+    def __init__(
+        self,
+        *,
+        model_path: str | os.PathLike | None = None,
+        data_dir: str | os.PathLike | None = None,
+        dataset: Dataset | None = None,
+        dataset_spec: str = "embedded",
+        dataset_loader: Callable[[str], Dataset] | None = None,
+        load_example: bool = True,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("visnet_main_window")
+        self._data_dir = data_dir
+        self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
+        self._dataset: Dataset | None = None
+        self._dataset_spec = dataset_spec
+        self._model_path: Path | None = None
+        self._model_is_example = False
+        self._clean_step = 0  # the trainer's step count when the network was last saved/loaded
+        self._epochs_before = 0.0  # training the opened model had before this session
+        self._samples_before = 0
+        self._current_dock: QDockWidget | None = None
+        self._open_note = ""  # why an opened model is shown with another data set than its own
+        self._closed = False
+
+        self.controller = TrainingController(self)
+        self._build_panels()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._on_redraw_timeout)
+
+        self._layout_restored = self._restore_settings()
+        self._shown_before = False
+        self._start(dataset, dataset_spec, model_path, load_example)
+        self._redraw_timer.start()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build_panels(self) -> None:
+        self.network_view = NetworkView()
+        self.weights_panel = WeightMosaicPanel()
+        self.loss_panel = LossPanel()
+        self.gradient_panel = GradientPanel()
+        self.sample_panel = SamplePanel()
+        self.config_panel = ConfigPanel()
+        self.divergence_banner = DivergenceBanner()
+        self.display_panels = (
+            self.network_view,
+            self.weights_panel,
+            self.loss_panel,
+            self.gradient_panel,
+            self.sample_panel,
+        )
+
+    def _build_docks(self) -> None:
+        """The network view in the middle, weight pictures to its right, the curves below
+        both, the sample and the configuration down the left."""
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        for corner, area in (
+            (Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
+            (Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea),
+            (Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            self.setCorner(corner, area)
+        # Every panel is a dock, so the central widget is an empty placeholder kept hidden:
+        # the dock areas then share the whole window.
+        placeholder = QWidget()
+        placeholder.setObjectName("central_placeholder")
+        self.setCentralWidget(placeholder)
+        placeholder.hide()
+
+        network_box = QWidget()
+        column = QVBoxLayout(network_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.divergence_banner)
+        column.addWidget(self.network_view, 1)
+
+        def dock(title: str, name: str, widget: QWidget, tip: str) -> QDockWidget:
+            d = QDockWidget(title, self)
+            d.setObjectName(name)
+            d.setWidget(widget)
+            d.setToolTip(tip)
+            d.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetClosable
+                | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            )
+            if widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+                widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click marks the panel for export
+            return d
+
+        self.network_dock = dock("Network", "network_dock", network_box,
+                                 "Every neuron and its activation for the current sample; click one to select it")
+        self.weights_dock = dock("Weight images", "weights_dock", self.weights_panel,
+                                 "What each first-layer neuron looks for: its weights as a picture")
+        self.loss_dock = dock("Loss and accuracy", "loss_dock", self.loss_panel,
+                              "The cost per mini-batch and the test accuracy per epoch")
+        self.gradients_dock = dock("Gradients", "gradients_dock", self.gradient_panel,
+                                   "Size of the gradient and of each update, per layer")
+        self.sample_dock = dock("Current sample", "sample_dock", self.sample_panel,
+                                "A test image and the network's answer for it")
+        self.config_dock = dock("Configuration", "config_dock", self.config_panel,
+                                "Architecture and hyperparameters")
+        self.docks = (
+            self.network_dock,
+            self.weights_dock,
+            self.loss_dock,
+            self.gradients_dock,
+            self.sample_dock,
+            self.config_dock,
+        )
+        self._arrange_default_docks()
+        self.resize(1600, 1000)
+
+    def _arrange_default_docks(self) -> None:
+        A = Qt.DockWidgetArea
+        for d in self.docks:
+            self.removeDockWidget(d)
+        self.addDockWidget(A.TopDockWidgetArea, self.network_dock)
+        self.addDockWidget(A.RightDockWidgetArea, self.weights_dock)
+        self.addDockWidget(A.BottomDockWidgetArea, self.loss_dock)
+        self.splitDockWidget(self.loss_dock, self.gradients_dock, Qt.Orientation.Horizontal)
+        self.addDockWidget(A.LeftDockWidgetArea, self.sample_dock)
+        self.splitDockWidget(self.sample_dock, self.config_dock, Qt.Orientation.Vertical)
+        for d in self.docks:
+            d.setFloating(False)
+            d.show()
+
+    def _apply_default_sizes(self) -> None:
+        """Dock sizes for the default layout (only meaningful once the window is laid out)."""
+        w, h = self.width(), self.height()
+        H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        left, right = round(0.24 * w), round(0.22 * w)
+        bottom = w - left
+        # Each call moves the splitters it names and lets the others absorb the change, so
+        # the bottom row goes first and the three columns last (the network view gets the rest).
+        self.resizeDocks([self.loss_dock, self.gradients_dock], [round(0.6 * bottom), round(0.4 * bottom)], H)
+        self.resizeDocks([self.network_dock, self.loss_dock], [round(0.62 * h), round(0.3 * h)], V)
+        self.resizeDocks([self.sample_dock, self.config_dock], [round(0.32 * h), round(0.6 * h)], V)
+        self.resizeDocks([self.sample_dock, self.network_dock, self.weights_dock], [left, w - left - right, right], H)
+
+    def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            keys_text = " or ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
+            tip = f"{tip} ({keys_text})" if tip else keys_text
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even with the menu bar and toolbar hidden
+        return action
+
+    def _build_actions(self) -> None:
+        P = QStyle.StandardPixmap
+        K = Qt.Key
+        self.train_action = self._action(
+            "Train", self._on_train_triggered, [K.Key_Space],
+            "Train continuously, or pause", P.SP_MediaPlay)
+        self.step_batch_action = self._action(
+            "Step batch", self._on_step_batch_triggered, [K.Key_Right, K.Key_S],
+            "Train on exactly one mini-batch, then pause", P.SP_MediaSeekForward)
+        self.step_epoch_action = self._action(
+            "Step epoch", self._on_step_epoch_triggered,
+            [K.Key_E, QKeySequence(Qt.Modifier.SHIFT | K.Key_Right)],
+            "Train to the end of the current epoch, then pause", P.SP_MediaSkipForward)
+        self.stop_action = self._action(
+            "Stop", self._on_stop_triggered, (),
+            "Stop training and end the training thread; Train continues from here", P.SP_MediaStop)
+        self.reset_action = self._action(
+            "Reset", self._on_reset_triggered, (),
+            "Draw fresh random weights with the seed and start training over", P.SP_BrowserReload)
+
+        self.new_action = self._action("&New", self._on_new_triggered, [QKeySequence.StandardKey.New],
+                                       "A fresh, untrained 784-16-16-10 network")
+        self.open_action = self._action(
+            "&Open…", self._on_open_triggered, [QKeySequence.StandardKey.Open],
+            "Open a visnet or PyTorch .safetensors model, or a network2.py .json file", P.SP_DialogOpenButton)
+        self.save_action = self._action("&Save", self._on_save_triggered, [QKeySequence.StandardKey.Save],
+                                        "Save the network and its training state", P.SP_DialogSaveButton)
+        self.save_as_action = self._action("Save &As…", self._on_save_as_triggered,
+                                           [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file")
+        self.export_action = self._action("&Export current panel as PNG…", self._on_export_triggered, (),
+                                          "Save a picture of the panel you last clicked")
+        self.quit_action = self._action("&Quit", self.close, [QKeySequence("Ctrl+Q")], "Close visnet")
+        self.restore_layout_action = self._action("Restore default layout", self._on_restore_layout_triggered,
+                                                  (), "Put every panel back where it started")
+        self.about_action = self._action("&About visnet", self._on_about_triggered)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        training_menu = bar.addMenu("&Training")
+        for action in (self.train_action, self.step_batch_action, self.step_epoch_action,
+                       self.stop_action, self.reset_action):
+            training_menu.addAction(action)
+
+        view_menu = bar.addMenu("&View")
+        for d in self.docks:
+            view_menu.addAction(d.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.restore_layout_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Training")
+        toolbar.setObjectName("training_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for action in (self.train_action, self.step_batch_action, self.step_epoch_action,
+                       self.stop_action, self.reset_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        speed_caption = QLabel(" Speed: slow ")
+        speed_caption.setToolTip("Delay after every mini-batch: slow motion on the left, full speed on the right")
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal)
+        self.speed_slider.setRange(0, SPEED_STEPS)
+        self.speed_slider.setPageStep(2)
+        self.speed_slider.setValue(SPEED_STEPS)
+        self.speed_slider.setFixedWidth(180)
+        self.speed_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the arrow keys for stepping
+        self.speed_slider.setToolTip(speed_caption.toolTip())
+        fast_caption = QLabel(" fast ")
+        self.speed_label = QLabel()
+        self.speed_label.setMinimumWidth(110)
+        self.speed_label.setToolTip(speed_caption.toolTip())
+        toolbar.addWidget(speed_caption)
+        toolbar.addWidget(self.speed_slider)
+        toolbar.addWidget(fast_caption)
+        toolbar.addWidget(self.speed_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.state_label = QLabel()
+        self.state_label.setToolTip("What the training is doing")
+        self.epoch_label = QLabel()
+        self.epoch_label.setToolTip("The epoch being trained (one epoch = one pass over the training set)")
+        self.batch_label = QLabel()
+        self.batch_label.setToolTip("Mini-batches done in this epoch")
+        self.epoch_progress = QProgressBar()
+        self.epoch_progress.setRange(0, 1000)
+        self.epoch_progress.setTextVisible(False)
+        self.epoch_progress.setFixedWidth(160)
+        self.epoch_progress.setMaximumHeight(14)
+        self.epoch_progress.setToolTip("Progress through the current epoch")
+        self.rate_label = QLabel()
+        self.rate_label.setToolTip("Training examples processed per second")
+        self.accuracy_label = QLabel()
+        self.accuracy_label.setToolTip("Accuracy on the test split, measured at the end of each epoch")
+        metrics = self.fontMetrics()
+        for label, widest in ((self.state_label, "Diverged"), (self.epoch_label, "Epoch 8888"),
+                              (self.batch_label, "batch 88,888 / 88,888"),
+                              (self.rate_label, "888,888 samples/s"), (self.accuracy_label, "Test accuracy 88.8%")):
+            label.setMinimumWidth(metrics.horizontalAdvance(widest) + 12)
+        for w in (self.state_label, self.epoch_label, self.batch_label, self.epoch_progress,
+                  self.rate_label, self.accuracy_label):
+            bar.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.state_changed.connect(self._on_state_changed)
+        c.trainer_replaced.connect(self._on_trainer_replaced)
+        c.diverged.connect(self._on_diverged)
+        c.paused_itself.connect(self._on_paused_itself)
+        c.training_failed.connect(self._on_training_failed)
+        self.config_panel.hyperparameters_changed.connect(self._on_hyperparameters_changed)
+        self.config_panel.network_requested.connect(self._on_network_requested)
+        self.network_view.neuron_selected.connect(self._on_network_neuron_selected)
+        self.weights_panel.neuron_selected.connect(self._on_mosaic_neuron_selected)
+        self.sample_panel.sample_changed.connect(self._on_sample_changed)
+        self.speed_slider.valueChanged.connect(self._on_speed_changed)
+        self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    # -- settings -------------------------------------------------------------------------
+    def _restore_settings(self) -> bool:
+        """Window geometry, dock layout and speed from the last session; True if a layout was restored."""
+        s = QSettings()
+        geometry = s.value(keys.GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value(keys.DOCK_STATE)
+        restored = state is not None and self.restoreState(state, keys.DOCK_STATE_VERSION)
+        speed = s.value(keys.TRAINING_SPEED)
+        try:
+            speed = int(speed) if speed is not None else SPEED_STEPS
+        except (TypeError, ValueError):
+            speed = SPEED_STEPS
+        self.speed_slider.setValue(min(max(speed, 0), SPEED_STEPS))
+        self._on_speed_changed(self.speed_slider.value())
+        return bool(restored)
+
+    def _save_settings(self) -> None:
+        s = QSettings()
+        s.setValue(keys.GEOMETRY, self.saveGeometry())
+        s.setValue(keys.DOCK_STATE, self.saveState(keys.DOCK_STATE_VERSION))
+        s.setValue(keys.TRAINING_SPEED, self.speed_slider.value())
+        s.sync()
+
+    # -- the first network ------------------------------------------------------------------
+    def _start(self, dataset, spec, model_path, load_example) -> None:
+        if dataset is None:
+            try:
+                with _busy():
+                    dataset = self._load_dataset(spec)
+            except DataError as err:
+                self._show_error("Could not load the data set", f"{err}\n\nUsing the embedded MNIST sample instead.")
+                spec, dataset = "embedded", load_dataset("embedded")
+        self._dataset, self._dataset_spec = dataset, spec
+        self._refresh_dataset_choices()
+        self._show_dataset(dataset)
+        path = Path(model_path) if model_path else None
+        if path is None and load_example:
+            try:
+                path = resource_path(EXAMPLE_MODEL)
+            except FileNotFoundError:
+                path = None
+        if path is not None and self.open_model(path, ask=False, remember=model_path is not None):
+            self._model_is_example = model_path is None
+            self._update_title()
+            if self._model_is_example:
+                self.statusBar().showMessage(
+                    "The example network is loaded, already trained: press Space to train it further, "
+                    "or Ctrl+N for a fresh network to watch it learn from scratch.", 15000)
+            return
+        self.new_network(ask=False)
+
+    # -- public operations (tests call these too) --------------------------------------------
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @property
+    def model_path(self) -> Path | None:
+        return self._model_path
+
+    def has_unsaved_work(self) -> bool:
+        """True when the network was trained since it was last saved or loaded."""
+        snap = self.controller.latest_snapshot
+        return snap is not None and snap.step != self._clean_step
+
+    def new_network(self, ask: bool = True) -> bool:
+        """A fresh 784-16-16-10 (the 3Blue1Brown preset) on the current data set."""
+        if ask and not self._maybe_save_changes("start a new network"):
+            return False
+        self.config_panel.apply_preset(DEFAULT_PRESET, emit=False)
+        spec = dataclasses.replace(self.config_panel.network_spec(), dataset=self._dataset_spec)
+        return self._build_network(spec, self.config_panel.train_config(), ask=False)
+
+    def open_model(self, path: str | os.PathLike, ask: bool = True, remember: bool = True) -> bool:
+        """Load a model file and train on from it. On any problem: an error message, and the
+        network already loaded stays. remember: list it under Open Recent."""
+        if ask and not self._maybe_save_changes("open another network"):
+            return False
+        path = Path(path)
+        try:
+            with _busy():
+                net = load_model(path)
+        except ModelFileError as err:
+            self._show_error("Could not open the model", str(err))
+            return False
+        info = net.info if isinstance(net.info, dict) else {}
+        self._open_note = ""
+        chosen = self._dataset_for_model(net, info, path)
+        if chosen is None:
+            return False
+        dataset, spec = chosen
+        config = config_from_info(info, self.config_panel.train_config())
+        if not self._install(net, dataset, spec, config):
+            return False
+        self._model_path = path
+        self._model_is_example = False
+        self._epochs_before = _number(info.get("epochs"))
+        self._samples_before = int(_number(info.get("samples_seen")))
+        if remember:
+            keys.add_recent_file(path)
+            keys.remember_folder(path)
+        self._update_title()
+        self.statusBar().showMessage(self._open_note or f"Opened {path.name}: {net!r}", 15000)
+        return True
+
+    def save_model_to(self, path: str | os.PathLike) -> bool:
+        """Write the network and its training state to path (atomically)."""
+        path = Path(path)
+        with self.controller.locked_trainer() as trainer:
+            net = trainer.net.copy()
+            evaluation = trainer.evaluate()
+            step = trainer.steps
+            info = {
+                "training": trainer.config.as_dict(),
+                "epochs": self._epochs_before + trainer.epoch_progress,
+                "samples_seen": self._samples_before + trainer.samples_seen,
+                "metrics": {} if evaluation is None else {
+                    "test_loss": float(evaluation.loss), "test_accuracy": float(evaluation.accuracy)},
+                "dataset": self._dataset.name,
+                "dataset_spec": self._dataset_spec,
+                "input_shape": list(self._dataset.input_shape),
+                "class_names": list(self._dataset.class_names),
+            }
+        try:
+            save_model(net, path, **info)
+        except ModelFileError as err:
+            self._show_error("Could not save the model", str(err))
+            return False
+        self._model_path = path
+        self._model_is_example = False
+        self._clean_step = step
+        keys.add_recent_file(path)
+        keys.remember_folder(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    def save(self) -> bool:
+        """Save to the current file, or ask for one (untitled or the shipped example)."""
+        if self._model_path is None or self._model_is_example:
+            return self.save_as()
+        return self.save_model_to(self._model_path)
+
+    def save_as(self) -> bool:
+        suggested = self._model_path.name if self._model_path and not self._model_is_example else self._suggested_name()
+        path = self._ask_save_path(str(Path(keys.last_folder()) / suggested))
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path = f"{path}.safetensors"
+        return self.save_model_to(path)
+
+    def export_panel_png(self, path: str | os.PathLike, dock: QDockWidget | None = None) -> bool:
+        dock = dock or self.current_dock()
+        if not dock.widget().grab().save(str(path), "PNG"):
+            self._show_error("Could not export the panel", f"{path}: could not write a PNG file there")
+            return False
+        self.statusBar().showMessage(f"Saved a picture of '{dock.windowTitle()}' to {path}", 8000)
+        return True
+
+    def current_dock(self) -> QDockWidget:
+        """The panel clicked or focused last (the network view before any click)."""
+        return self._current_dock or self.network_dock
+
+    # -- overridable dialogs (tests replace these) ---------------------------------------
+    def _ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model", keys.last_folder(), MODEL_FILTER)
+        return path or None
+
+    def _ask_save_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the model", suggested, "visnet model (*.safetensors)")
+        return path or None
+
+    def _ask_png_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the panel as PNG", suggested, "PNG image (*.png)")
+        return path or None
+
+    def _ask_save_changes(self, doing: str) -> str:
+        """'save', 'discard' or 'cancel': what to do with trained, unsaved work before `doing`."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Unsaved training")
+        box.setText("The network has been trained since it was last saved.")
+        box.setInformativeText(f"Save it before you {doing}?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            QMessageBox.StandardButton(answer), "cancel")
+
+    def _show_error(self, title: str, text: str) -> None:
+        QMessageBox.critical(self, title, text)
+
+    def _maybe_save_changes(self, doing: str) -> bool:
+        """True if it is fine to throw the current network away now."""
+        if not self.has_unsaved_work():
+            return True
+        answer = self._ask_save_changes(doing)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # -- building and installing networks --------------------------------------------------
+    def _suggested_name(self) -> str:
+        snap = self.controller.latest_snapshot
+        arch = "-".join(map(str, snap.sizes)) if snap else "network"
+        return f"visnet_{arch}.safetensors"
+
+    def _dataset_for_model(self, net: Network, info: dict, path: Path) -> tuple[Dataset, str] | None:
+        """The data set to train an opened model on: the one it was saved with if that is
+        available, else the current one if the sizes fit; None (after an error message) if not."""
+        dataset, spec = self._dataset, self._dataset_spec
+        saved_spec = info.get("dataset_spec")
+        if not isinstance(saved_spec, str):
+            saved_spec = KNOWN_DATASET_NAMES.get(info.get("dataset"))  # files from `visnet train`
+        if isinstance(saved_spec, str) and saved_spec != spec:
+            known = {s for s, _ in available_datasets(self._data_dir)}
+            if saved_spec in known or Path(saved_spec).is_dir():
+                try:
+                    with _busy():
+                        other = self._load_dataset(saved_spec)
+                except DataError:
+                    other = None
+                if other is not None and (other.n_inputs, other.n_classes) == (net.sizes[0], net.sizes[-1]):
+                    dataset, spec = other, saved_spec
+            if spec != saved_spec:
+                self._open_note = (f"{path.name} was trained on {info.get('dataset') or saved_spec}, which is "
+                                   f"not available here; it is shown with {dataset.name}.")
+        if (net.sizes[0], net.sizes[-1]) != (dataset.n_inputs, dataset.n_classes):
+            self._show_error(
+                "The model does not fit the data set",
+                f"{path.name}: the network has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
+                f"but {dataset.name} has {dataset.n_inputs} pixels per image and {dataset.n_classes} classes.",
+            )
+            return None
+        return dataset, spec
+
+    def _build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
+        """A new, untrained network from the configuration panel's spec."""
+        if ask and not self._maybe_save_changes("build a new network"):
+            return False
+        dataset = self._dataset
+        if spec.dataset != self._dataset_spec:
+            try:
+                with _busy():
+                    dataset = self._load_dataset(spec.dataset)
+            except DataError as err:
+                self._show_error("Could not load the data set", str(err))
+                return False
+        try:
+            net = spec.build(dataset.n_inputs, dataset.n_classes)
+        except ValueError as err:
+            self._show_error("Cannot build this network", str(err))
+            return False
+        config.seed = spec.seed
+        if not self._install(net, dataset, spec.dataset, config):
+            return False
+        self._model_path = None
+        self._model_is_example = False
+        self._epochs_before, self._samples_before = 0.0, 0
+        self._update_title()
+        return True
+
+    def _install(self, net: Network, dataset: Dataset, spec: str, config: TrainConfig) -> bool:
+        """Train `net` on `dataset` from now on (stopping the current training)."""
+        try:
+            trainer = Trainer(net, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, config)
+        except ValueError as err:
+            self._show_error("Cannot train this network on this data set", str(err))
+            return False
+        dataset_changed = dataset is not self._dataset
+        self._dataset, self._dataset_spec = dataset, spec
+        self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced
+        self._clean_step = 0
+        self.config_panel.set_data_shape(dataset.n_inputs, dataset.n_classes)
+        self._refresh_dataset_choices()
+        self.config_panel.show_network(net, spec, seed=config.seed if net.seed is None else net.seed)
+        self.config_panel.show_config(config)
+        if dataset_changed:
+            self._show_dataset(dataset)
+        return True
+
+    def _show_dataset(self, dataset: Dataset) -> None:
+        self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+
+    def _refresh_dataset_choices(self) -> None:
+        try:
+            choices = available_datasets(self._data_dir)
+        except (OSError, DataError):
+            choices = [("embedded", "Embedded MNIST")]
+        self.config_panel.set_datasets(choices, self._dataset_spec)
+
+    # -- drawing ----------------------------------------------------------------------------
+    @Slot()
+    def _on_redraw_timeout(self) -> None:
+        snap = self.controller.take_pending_snapshot()
+        if snap is None:
+            return
+        for panel in self.display_panels:
+            panel.show_snapshot(snap)
+        self._show_status(snap)
+
+    def _show_status(self, snap: Snapshot) -> None:
+        state = self.controller.state
+        color = STATE_COLOR.get(state)
+        self.state_label.setText(STATE_TEXT.get(state, state))
+        self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
+        self.epoch_label.setText(f"Epoch {snap.epochs_done + 1}")
+        self.batch_label.setText(f"batch {snap.batch_in_epoch:,} / {snap.batches_per_epoch:,}")
+        fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
+        self.epoch_progress.setValue(round(1000 * fraction))
+        self.rate_label.setText(
+            f"{snap.samples_per_second:,.0f} samples/s" if state == "running" and snap.samples_per_second else "– samples/s")
+        ev = snap.evaluation
+        self.accuracy_label.setText(f"Test accuracy {100 * ev.accuracy:.1f}%" if ev is not None else "Test accuracy –")
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self._model_path is None:
+            name = "Untitled"
+        else:
+            name = self._model_path.name + (" (example)" if self._model_is_example else "")
+        self.setWindowTitle(f"{name}[*] — visnet")
+        self.setWindowModified(self.has_unsaved_work())
+
+    # -- controller ---------------------------------------------------------------------------
+    @Slot(str)
+    def _on_state_changed(self, state: str) -> None:
+        running = state == "running"
+        self.train_action.setText("Pause" if running else "Train")
+        self.train_action.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay))
+        self.stop_action.setEnabled(state in ("running", "paused", "diverged"))
+        if state == "running":
+            self.divergence_banner.hide()
+        snap = self.controller.latest_snapshot
+        if snap is not None:
+            self._show_status(snap)
+
+    @Slot()
+    def _on_trainer_replaced(self) -> None:
+        for panel in self.display_panels:
+            panel.reset()
+        self.divergence_banner.hide()
+        self._on_state_changed(self.controller.state)
+
+    @Slot(str)
+    def _on_diverged(self, message: str) -> None:
+        eta = self.config_panel.train_values()["eta"]
+        self.divergence_banner.show_message(message, eta)
+        self.network_dock.show()
+        self.network_dock.raise_()
+        self.statusBar().showMessage("Training diverged: try a smaller learning rate.", 30000)
+
+    @Slot(str)
+    def _on_paused_itself(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    @Slot(str)
+    def _on_training_failed(self, message: str) -> None:
+        self._show_error("Training stopped because of an error", message)
+
+    @Slot(object)
+    def _on_hyperparameters_changed(self, values: dict) -> None:
+        try:
+            self.controller.set_hyperparameters(**values)
+        except ValueError as err:
+            self.statusBar().showMessage(f"Not applied: {err}", 8000)
+
+    @Slot(object)
+    def _on_network_requested(self, spec: NetworkSpec) -> None:
+        self._build_network(spec, self.config_panel.train_config(), ask=True)
+
+    @Slot()
+    def _on_lower_learning_rate_clicked(self) -> None:
+        spin = self.config_panel.learning_rate_spin
+        spin.setValue(spin.value() / 10)  # emits hyperparameters_changed like a user edit
+        self.divergence_banner.hide()
+        self.statusBar().showMessage(f"Learning rate set to {spin.value():g}; press Train to try again.", 8000)
+
+    # -- panels talking to each other --------------------------------------------------------
+    @Slot(int, int)
+    def _on_network_neuron_selected(self, layer: int, index: int) -> None:
+        with QSignalBlocker(self.weights_panel):
+            self.weights_panel.select_neuron(layer, index)
+
+    @Slot(int, int)
+    def _on_mosaic_neuron_selected(self, layer: int, index: int) -> None:
+        with QSignalBlocker(self.network_view):
+            self.network_view.select_neuron(layer, index)
+
+    @Slot(int)
+    def _on_sample_changed(self, index: int) -> None:
+        d = self._dataset
+        if d is None or not 0 <= index < d.n_test:
+            return
+        self.network_view.set_sample(d.x_test[index], int(d.y_test[index]), d.class_names)
+
+    @Slot(int)
+    def _on_speed_changed(self, position: int) -> None:
+        delay = delay_for_speed(position)
+        self.controller.set_delay(delay)
+        self.speed_label.setText(speed_text(delay))
+
+    @Slot(QWidget, QWidget)
+    def _on_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
+        """Remember the panel the user last clicked into, for "Export current panel"."""
+        widget = now
+        while widget is not None:
+            if isinstance(widget, QDockWidget) and widget in self.docks:
+                self._current_dock = widget
+                return
+            widget = widget.parentWidget()
+
+    # -- toolbar and menu actions -----------------------------------------------------------------
+    @Slot()
+    def _on_train_triggered(self) -> None:
+        if self.controller.state != "running":
+            self.divergence_banner.hide()
+        self.controller.toggle()
+
+    @Slot()
+    def _on_step_batch_triggered(self) -> None:
+        self.controller.step_batch()
+
+    @Slot()
+    def _on_step_epoch_triggered(self) -> None:
+        self.controller.step_epoch()
+
+    @Slot()
+    def _on_stop_triggered(self) -> None:
+        self.controller.stop()
+
+    @Slot()
+    def _on_reset_triggered(self) -> None:
+        if not self._maybe_save_changes("reset the network"):
+            return
+        seed = self.config_panel.seed_spin.value()
+        self.controller.reset(seed)
+        self._clean_step = 0
+        self._model_path = None
+        self._model_is_example = False
+        self._epochs_before, self._samples_before = 0.0, 0
+        self._update_title()
+        net = self.controller.trainer.net
+        self.config_panel.show_network(net, self._dataset_spec, seed=seed)
+        self.statusBar().showMessage(f"New random weights drawn with seed {seed}.", 5000)
+
+    @Slot()
+    def _on_new_triggered(self) -> None:
+        self.new_network(ask=True)
+
+    @Slot()
+    def _on_open_triggered(self) -> None:
+        if not self._maybe_save_changes("open another network"):
+            return
+        path = self._ask_open_path()
+        if path:
+            self.open_model(path, ask=False)
+
+    @Slot()
+    def _on_save_triggered(self) -> None:
+        self.save()
+
+    @Slot()
+    def _on_save_as_triggered(self) -> None:
+        self.save_as()
+
+    @Slot()
+    def _on_export_triggered(self) -> None:
+        dock = self.current_dock()
+        name = dock.objectName().removesuffix("_dock")
+        path = self._ask_png_path(str(Path(keys.last_folder()) / f"visnet_{name}.png"))
+        if path:
+            if not Path(path).suffix:
+                path = f"{path}.png"
+            self.export_panel_png(path, dock)
+
+    @Slot()
+    def _on_recent_menu_about_to_show(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = keys.recent_files()
+        for i, file in enumerate(files, start=1):
+            action = menu.addAction(f"&{i} {Path(file).name}")
+            action.setToolTip(file)
+            action.setStatusTip(file)
+            action.setData(file)
+            action.triggered.connect(self._on_recent_file_triggered)
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear the list").triggered.connect(self._on_clear_recent_triggered)
+
+    @Slot()
+    def _on_recent_file_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction) and action.data():
+            self.open_model(action.data(), ask=True)
+
+    @Slot()
+    def _on_clear_recent_triggered(self) -> None:
+        QSettings().setValue(keys.RECENT_FILES, [])
+
+    @Slot()
+    def _on_restore_layout_triggered(self) -> None:
+        self._arrange_default_docks()
+        self._apply_default_sizes()
+
+    # -- showing and closing -----------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_before:
+            self._shown_before = True
+            # Start with the keyboard on the network, not in a text field, so Space trains.
+            self.network_view.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not self._layout_restored:
+                # After this event the layout has its real size; resizeDocks needs that.
+                QTimer.singleShot(0, self._apply_default_sizes)
+
+    @Slot()
+    def _on_about_triggered(self) -> None:
+        from visnet import __version__
+
+        QMessageBox.about(
+            self, "About visnet",
+            f"<h3>visnet {__version__}</h3>"
+            "<p>See inside a neural network while it learns handwritten digits.</p>"
+            "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
+            "<b>E</b> or <b>Shift+→</b> one epoch</p>")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            if not self._maybe_save_changes("quit"):
+                event.ignore()
+                return
+            self._closed = True
+            self._redraw_timer.stop()
+            self.controller.shutdown(1000)
+            self._save_settings()
+        event.accept()
+
+
+@contextmanager
+def _busy():
+    """A wait cursor while something slow (loading data or a model) happens."""
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()

@@ -1,0 +1,175 @@
+"""How hard each layer is learning: the size of its gradient and of its updates over time.
+
+Vanishing gradients show up as a first layer whose line sits decades below the last
+one; a learning rate that is too large or too small shows up in the update/weight ratio
+(about 1e-3 is the usual rule of thumb)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from visnet.app.colors import MUTED, layer_color, layer_name
+from visnet.app.panels.loss import GrowingSeries, RangeFollower, add_fast_curve
+from visnet.core.snapshot import Snapshot
+
+RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
+
+
+class GradientPanel(QWidget):
+    """Per layer: RMS of ∂C/∂W per weight, and ‖ΔW‖/‖W‖ of the last update, on log axes."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._sizes: tuple[int, ...] | None = None
+        self._series: GrowingSeries | None = None  # columns: grad_rms per layer, then update_ratio per layer
+        self._grad_curves: list[pg.PlotDataItem] = []
+        self._ratio_curves: list[pg.PlotDataItem] = []
+        self._last_step = -1
+
+        self._summary = QLabel("No training yet.")
+        self._summary.setWordWrap(True)
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setToolTip(
+            "Top: typical size of the gradient ∂C/∂w of one weight in each layer.\n"
+            "Bottom: how much the last step changed each layer's weights, relative to their size."
+        )
+        self._grad_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=0)
+        self._grad_plot.setLabel("left", "RMS ∂C/∂w")
+        self._grad_plot.hideAxis("bottom")
+        self._ratio_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
+        self._ratio_plot.setLabel("left", "‖ΔW‖ / ‖W‖")
+        self._ratio_plot.setLabel("bottom", "epoch")
+        self._ratio_plot.setXLink(self._grad_plot)
+        for plot in (self._grad_plot, self._ratio_plot):
+            plot.setLogMode(y=True)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.getAxis("left").setWidth(60)
+            plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+        self._legend = self._grad_plot.addLegend(offset=(10, 5), labelTextSize="9pt")
+        self._legend.setBrush(pg.mkBrush(0, 0, 0, 190))
+        # InfiniteLine has no log mode: its position is in view coordinates, log10 here.
+        self._reference = pg.InfiniteLine(
+            pos=math.log10(RULE_OF_THUMB),
+            angle=0,
+            pen=pg.mkPen(MUTED, width=1, style=Qt.PenStyle.DashLine),
+            label="1e-3: rule of thumb",
+            labelOpts={"position": 0.98, "color": MUTED, "anchors": [(1, 0), (1, 0)]},  # under the line
+        )
+        self._ratio_plot.addItem(self._reference, ignoreBounds=True)
+        self._follower = RangeFollower((self._grad_plot, self._grad_bounds), (self._ratio_plot, self._ratio_bounds))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._summary)
+        layout.addWidget(self._graphics, 1)
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Add one point per layer from snap.layer_stats (once per step)."""
+        if snap.sizes != self._sizes:
+            self._build(snap.sizes)
+        elif snap.step < self._last_step:  # a new run without reset()
+            self._clear()
+        stats = snap.layer_stats
+        if snap.step > self._last_step and stats is not None:
+            self._last_step = snap.step
+            values = np.concatenate([stats.grad_rms, stats.update_ratio]).astype(np.float64)
+            values[~(values > 0)] = np.nan  # zero (e.g. a dead layer) has no logarithm: a gap
+            self._series.append([snap.epoch_progress], values[None, :])
+            self._redraw()
+            self._summary.setText(self._summary_text(stats))
+
+    def reset(self) -> None:
+        """Forget the history (new network, data set or model)."""
+        self._clear()
+
+    def curves(self) -> list[pg.PlotDataItem]:
+        """The gradient-RMS curves, one per layer (for tests and tooltips)."""
+        return list(self._grad_curves)
+
+    def ratio_curves(self) -> list[pg.PlotDataItem]:
+        return list(self._ratio_curves)
+
+    def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(epochs (n,), grad_rms (n, layers), update_ratio (n, layers)) held; NaN where zero."""
+        if self._series is None:
+            return np.empty(0), np.empty((0, 0)), np.empty((0, 0))
+        L = len(self._grad_curves)
+        ys = np.column_stack([self._series.y(k) for k in range(2 * L)]) if self._series.n else np.empty((0, 2 * L))
+        return self._series.x.copy(), ys[:, :L], ys[:, L:]
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _build(self, sizes: tuple[int, ...]) -> None:
+        """New curves when the architecture changes (the only time items are created)."""
+        for curve in self._grad_curves:
+            self._grad_plot.removeItem(curve)
+        for curve in self._ratio_curves:
+            self._ratio_plot.removeItem(curve)
+        self._legend.clear()
+        self._sizes = tuple(sizes)
+        L = len(sizes) - 1
+        self._grad_curves, self._ratio_curves = [], []
+        for l in range(L):
+            pen = pg.mkPen(layer_color(l), width=2)
+            self._grad_curves.append(add_fast_curve(self._grad_plot, pen=pen, name=layer_name(l, sizes)))
+            self._ratio_curves.append(add_fast_curve(self._ratio_plot, pen=pen))
+        self._legend.setColumnCount(min(L, 2))  # wide and short hides fewer points; 2 fit a narrow dock
+        self._series = GrowingSeries(columns=2 * L)
+        self._last_step = -1
+        self._follower.restart()
+
+    def _clear(self) -> None:
+        if self._series is not None:
+            self._series.clear()
+        self._last_step = -1
+        self._redraw()
+        self._follower.restart()
+        self._summary.setText("No training yet.")
+
+    def _redraw(self) -> None:
+        if self._series is None:
+            return
+        s, L = self._series, len(self._grad_curves)
+        for l in range(L):
+            self._grad_curves[l].setData(s.x, s.y(l))
+            self._ratio_curves[l].setData(s.x, s.y(L + l))
+        self._follower.update()
+
+    def _bounds(self, first: int) -> tuple[float, float, float, float] | None:
+        s = self._series
+        if s is None or s.n == 0:
+            return None
+        L = len(self._grad_curves)
+        ys = np.column_stack([s.y(first + l) for l in range(L)])
+        ys = ys[np.isfinite(ys)]
+        if ys.size == 0:
+            return None
+        lo, hi = math.log10(float(ys.min())), math.log10(float(ys.max()))
+        hi += 0.15 * (hi - lo) + 0.1  # headroom for the legend
+        return float(s.x[0]), float(s.x[-1]), lo, hi
+
+    def _grad_bounds(self):
+        return self._bounds(0)
+
+    def _ratio_bounds(self):
+        rect = self._bounds(len(self._grad_curves))
+        if rect is None:
+            return None
+        x0, x1, lo, hi = rect  # keep the rule-of-thumb line in sight when it is close
+        ref = math.log10(RULE_OF_THUMB)
+        if lo - 1 <= ref <= hi + 1:
+            lo, hi = min(lo, ref - 0.3), max(hi, ref + 0.1)  # room for the label under it
+        return x0, x1, lo, hi
+
+    def _summary_text(self, stats) -> str:
+        L = len(stats.grad_rms)
+        grads = " · ".join(f"{g:.1e}" for g in stats.grad_rms)
+        ratios = " · ".join(f"{r:.1e}" for r in stats.update_ratio)
+        return f"layers 1→{L}:  RMS ∂C/∂w  {grads}   |   ‖ΔW‖/‖W‖  {ratios}"

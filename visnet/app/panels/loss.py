@@ -1,0 +1,331 @@
+"""The learning curve: every mini-batch's loss, its smoothed trend, and per-epoch train
+loss, test loss and test accuracy, on an x axis in (fractional) epochs."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
+from visnet.core.snapshot import Snapshot
+
+EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
+AUTORANGE_INTERVAL = 0.3  # seconds between automatic rescalings of the axes
+SMOOTHED = LAYER_COLORS[0]
+
+
+class GrowingSeries:
+    """x and y values (one or more y columns) in numpy buffers that double when full.
+
+    Appending is amortised O(1) and x[:n] / y[:n] are views, so a curve can be redrawn
+    from 100,000+ points without copying them into a new array every frame.
+    """
+
+    def __init__(self, columns: int = 1, capacity: int = 1024):
+        self.columns = columns
+        self.n = 0
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty((capacity, columns), dtype=np.float64)
+
+    def append(self, x: np.ndarray, y: np.ndarray) -> None:
+        """x: (k,), y: (k,) for one column or (k, columns)."""
+        x = np.asarray(x, dtype=np.float64).ravel()
+        y = np.asarray(y, dtype=np.float64).reshape(len(x), self.columns)
+        k = len(x)
+        if self.n + k > len(self._x):
+            capacity = max(2 * len(self._x), self.n + k)
+            self._x = _grown(self._x, capacity, self.n)
+            self._y = _grown(self._y, capacity, self.n)
+        self._x[self.n : self.n + k] = x
+        self._y[self.n : self.n + k] = y
+        self.n += k
+
+    def clear(self) -> None:
+        self.n = 0
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    def y(self, column: int = 0) -> np.ndarray:
+        return self._y[: self.n, column]
+
+
+def _grown(a: np.ndarray, capacity: int, n: int) -> np.ndarray:
+    new = np.empty((capacity,) + a.shape[1:], dtype=a.dtype)
+    new[:n] = a[:n]
+    return new
+
+
+def add_fast_curve(plot: pg.PlotItem, **kwargs) -> pg.PlotDataItem:
+    """A PlotDataItem in plot, set up for long, growing data: peak downsampling to the
+    screen's width and clipping to the visible x range.
+
+    The plot's own defaults are set too: PlotItem.addItem overwrites an item's
+    downsampling with them (and its context menu shows them).
+    """
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    curve = pg.PlotDataItem(**kwargs)
+    plot.addItem(curve)
+    curve.setDownsampling(auto=True, method="peak")
+    curve.setClipToView(True)
+    curve.setSkipFiniteCheck(True)
+    return curve
+
+
+class RangeFollower:
+    """Fits plots to their data at most every AUTORANGE_INTERVAL seconds.
+
+    pyqtgraph's own auto-range is switched off: it would refit on every frame, and with
+    clipToView it only sees the clipped points, so the range could never grow. Each plot
+    comes with a function giving the rectangle to show (view coordinates, so log10 for a
+    log axis), computed from the panel's own buffers. Panning or zooming by hand stops
+    the following; the plot's "A" button starts it again.
+    """
+
+    def __init__(self, *plots_and_bounds):
+        self._entries = [(plot, bounds, [True]) for plot, bounds in plots_and_bounds]
+        self._last = 0.0
+        # A refit skipped by the throttle is done when the interval is over, so the last
+        # points of a burst (training then pausing) do not stay outside the view.
+        self._pending = QTimer(plots_and_bounds[0][0])
+        self._pending.setSingleShot(True)
+        self._pending.timeout.connect(lambda: self.update(force=True))
+        for plot, _, follow in self._entries:
+            vb = plot.getViewBox()
+            vb.disableAutoRange()
+            vb.sigRangeChangedManually.connect(lambda *_, follow=follow: follow.__setitem__(0, False))
+
+    def update(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < AUTORANGE_INTERVAL:
+            if not self._pending.isActive():
+                self._pending.start(int(1000 * (AUTORANGE_INTERVAL - (now - self._last))) + 1)
+            return
+        self._pending.stop()
+        self._last = now
+        for plot, bounds, follow in self._entries:
+            vb = plot.getViewBox()
+            if any(vb.autoRangeEnabled()):  # the "A" button was clicked
+                follow[0] = True
+                vb.disableAutoRange()
+            if not follow[0]:
+                continue
+            rect = bounds()
+            if rect is not None:
+                x0, x1, y0, y1 = rect
+                vb.setRange(xRange=_widened(x0, x1), yRange=_widened(y0, y1), padding=0.03)
+
+    def restart(self) -> None:
+        for _, _, follow in self._entries:
+            follow[0] = True
+        self._last = 0.0
+
+
+def _widened(lo: float, hi: float) -> tuple[float, float]:
+    """A range Qt can show even when all points share one value."""
+    if hi - lo < 1e-9:
+        pad = max(abs(lo) * 0.05, 1e-3)
+        return lo - pad, hi + pad
+    return lo, hi
+
+
+def loss_range(values: list[np.ndarray], raw: np.ndarray, log: bool) -> tuple[float, float] | None:
+    """The y range for loss curves: everything of the smooth curves, but of the raw batch
+    losses only their 1st-99th percentile, so a few spiky batches do not flatten the rest."""
+    parts = [v[np.isfinite(v) & ((v > 0) if log else True)] for v in values]
+    if raw.size:
+        sample = raw[:: max(1, raw.size // 20_000)]
+        sample = sample[sample > 0] if log else sample
+        if sample.size:
+            parts.append(np.percentile(sample, [1.0, 99.0]))
+    parts = [p for p in parts if p.size]
+    if not parts:
+        return None
+    lo = min(float(p.min()) for p in parts)
+    hi = max(float(p.max()) for p in parts)
+    if log:
+        return math.log10(lo), math.log10(hi)
+    return min(lo, 0.0), hi
+
+
+class LossPanel(QWidget):
+    """Loss per mini-batch (raw and smoothed) and per epoch (train, test), test accuracy below."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._batches = GrowingSeries(columns=2)  # columns: raw loss, smoothed loss
+        self._epochs = GrowingSeries(columns=3)  # columns: train loss, test loss, test accuracy (%)
+        self._ema = 0.0
+        self._ema_weight = 0.0  # 1 - beta^n: divides out the EMA's pull towards its start value
+        self._last_step = -1
+
+        self._summary = QLabel("No training yet.")
+        self._log_box = QCheckBox("log scale")
+        self._log_box.setToolTip("Show the loss on a logarithmic axis: late, small improvements stay visible.")
+        self._log_box.toggled.connect(self._on_log_scale_changed)
+        top = QHBoxLayout()
+        top.addWidget(self._summary, 1)
+        top.addWidget(self._log_box)
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._loss_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=0)
+        self._loss_plot.setLabel("left", "loss C")
+        self._loss_plot.showGrid(x=True, y=True, alpha=0.2)
+        self._loss_plot.hideAxis("bottom")
+        self._acc_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
+        self._acc_plot.setLabel("left", "test accuracy", units="%")
+        self._acc_plot.setLabel("bottom", "epoch")
+        self._acc_plot.showGrid(x=True, y=True, alpha=0.2)
+        self._acc_plot.setXLink(self._loss_plot)
+        self._graphics.ci.layout.setRowStretchFactor(0, 3)
+        self._graphics.ci.layout.setRowStretchFactor(1, 1)
+        for plot in (self._loss_plot, self._acc_plot):
+            plot.getAxis("left").setWidth(60)  # equal widths line the two x ranges up
+            plot.getAxis("left").enableAutoSIPrefix(False)  # a loss of 0.02 reads "0.02", not "20 (x0.001)"
+
+        legend = self._loss_plot.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        legend.setBrush(pg.mkBrush(0, 0, 0, 160))
+        faint = QColor(MUTED)
+        faint.setAlpha(90)
+        # No antialiasing on the two long curves: a 2-pixel antialiased line through ~3,000
+        # screen points costs Qt ~30 ms per frame, without it ~5 ms.
+        self._raw_curve = add_fast_curve(
+            self._loss_plot, pen=pg.mkPen(faint, width=1), antialias=False, name="batch loss"
+        )
+        self._smooth_curve = add_fast_curve(
+            self._loss_plot, pen=pg.mkPen(SMOOTHED, width=2), antialias=False, name="smoothed (EMA)"
+        )
+        self._smooth_curve.setDownsampling(auto=True, method="mean")  # already smooth: no peaks to keep
+        self._train_curve = add_fast_curve(
+            self._loss_plot, pen=pg.mkPen(PREDICTED, width=1.5), symbol="o", symbolSize=7, symbolBrush=PREDICTED,
+            symbolPen=None, name="train (epoch)",
+        )
+        self._test_curve = add_fast_curve(
+            self._loss_plot, pen=pg.mkPen(TRUE_LABEL, width=1.5), symbol="s", symbolSize=7, symbolBrush=TRUE_LABEL,
+            symbolPen=None, name="test (epoch)",
+        )
+        self._acc_curve = add_fast_curve(
+            self._acc_plot, pen=pg.mkPen(TRUE_LABEL, width=1.5), symbol="s", symbolSize=7, symbolBrush=TRUE_LABEL,
+            symbolPen=None,
+        )
+        self._follower = RangeFollower((self._loss_plot, self._loss_bounds), (self._acc_plot, self._accuracy_bounds))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self._graphics, 1)
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Add the snapshot's new batches and epochs (once: a snapshot seen before adds nothing)."""
+        if snap.step < self._last_step:  # a new run started without reset(): start over
+            self.reset()
+        if snap.step > self._last_step:
+            self._last_step = snap.step
+            self._add_batches(snap.batch_epochs, snap.batch_losses)
+            self._add_epochs(snap.new_epochs)
+            self._redraw()
+        self._summary.setText(self._summary_text(snap))
+
+    def reset(self) -> None:
+        """Forget every point (new network, data set or model)."""
+        self._batches.clear()
+        self._epochs.clear()
+        self._ema = self._ema_weight = 0.0
+        self._last_step = -1
+        self._redraw()
+        self._follower.restart()
+        self._summary.setText("No training yet.")
+
+    def n_points(self) -> int:
+        """How many mini-batch losses are held."""
+        return self._batches.n
+
+    def log_scale(self) -> bool:
+        return self._log_box.isChecked()
+
+    def set_log_scale(self, on: bool) -> None:
+        self._log_box.setChecked(on)
+
+    def batch_losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, raw losses) of every mini-batch held (views; do not modify)."""
+        return self._batches.x, self._batches.y(0)
+
+    # -- accumulation -----------------------------------------------------------------------
+    def _add_batches(self, x: np.ndarray, loss: np.ndarray) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        loss = np.asarray(loss, dtype=np.float64)
+        keep = np.isfinite(x) & np.isfinite(loss)
+        if not keep.all():
+            x, loss = x[keep], loss[keep]
+        if len(x) == 0:
+            return
+        smoothed = np.empty_like(loss)
+        ema, weight, beta = self._ema, self._ema_weight, EMA_BETA
+        for i, value in enumerate(loss.tolist()):  # a plain loop: ~0.1 µs per batch
+            ema = beta * ema + (1 - beta) * value
+            weight = beta * weight + (1 - beta)
+            smoothed[i] = ema / weight
+        self._ema, self._ema_weight = ema, weight
+        self._batches.append(x, np.column_stack([loss, smoothed]))
+
+    def _add_epochs(self, records) -> None:
+        for r in records:
+            self._epochs.append([float(r.epoch)], [[r.train_loss, r.test_loss, 100.0 * r.test_accuracy]])
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _redraw(self) -> None:
+        b, e = self._batches, self._epochs
+        self._raw_curve.setData(b.x, b.y(0))
+        self._smooth_curve.setData(b.x, b.y(1))
+        for curve, column in ((self._train_curve, 0), (self._test_curve, 1), (self._acc_curve, 2)):
+            y = e.y(column)
+            finite = np.isfinite(y)  # no test split: test values are NaN, draw nothing
+            curve.setData(e.x[finite], y[finite])
+        self._follower.update()
+
+    def _x_range(self) -> tuple[float, float] | None:
+        xs = [a for a in (self._batches.x, self._epochs.x) if a.size]
+        if not xs:
+            return None
+        return min(float(a[0]) for a in xs), max(float(a[-1]) for a in xs)
+
+    def _loss_bounds(self):
+        x = self._x_range()
+        y = loss_range(
+            [self._batches.y(1), self._epochs.y(0), self._epochs.y(1)], self._batches.y(0), self.log_scale()
+        )
+        return None if x is None or y is None else (*x, *y)
+
+    def _accuracy_bounds(self):
+        x = self._x_range()
+        acc = self._epochs.y(2)
+        acc = acc[np.isfinite(acc)]
+        if x is None or not acc.size:
+            return None
+        return (*x, max(0.0, float(acc.min()) - 1.0), min(100.0, float(acc.max()) + 1.0))
+
+    def _summary_text(self, snap: Snapshot) -> str:
+        parts = [f"epoch {snap.epoch_progress:.2f}"]
+        if self._batches.n:
+            parts.append(f"loss {self._batches.y(1)[-1]:.4f} (smoothed)")
+        if self._epochs.n:
+            acc = self._epochs.y(2)[-1]
+            test = self._epochs.y(1)[-1]
+            if math.isfinite(test):
+                parts.append(f"test loss {test:.4f}")
+            if math.isfinite(acc):
+                parts.append(f"test accuracy {acc:.2f}%")
+        return " · ".join(parts)
+
+    def _on_log_scale_changed(self, on: bool) -> None:
+        self._loss_plot.setLogMode(y=on)
+        self._follower.update(force=True)

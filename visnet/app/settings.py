@@ -1,0 +1,68 @@
+"""Every QSettings key the app uses, and the recent-files list kept under one of them.
+
+Keys live here as constants so a typo cannot silently create a second setting. The
+organisation and application names (hence where QSettings stores things) are set once in
+main.py; tests point QSettings at a temporary folder instead (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "visnet"
+APPLICATION = "visnet"
+
+GEOMETRY = "window/geometry"
+DOCK_STATE = "window/dock_state"
+DOCK_STATE_VERSION = 1  # bump when the docks change, so an old layout is not restored onto new docks
+RECENT_FILES = "files/recent"
+LAST_FOLDER = "files/last_folder"
+TRAINING_SPEED = "training/speed"
+
+MAX_RECENT_FILES = 8
+
+
+def _as_list(value) -> list[str]:
+    """QSettings returns a str for one-element lists and None when empty (INI backend)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+def recent_files(settings: QSettings | None = None) -> list[str]:
+    """The recently used model files, newest first; files that no longer exist are dropped."""
+    settings = settings or QSettings()
+    stored = _as_list(settings.value(RECENT_FILES))
+    existing = [p for p in stored if Path(p).is_file()]
+    if existing != stored:
+        settings.setValue(RECENT_FILES, existing)
+    return existing
+
+
+def add_recent_file(path: str | os.PathLike, settings: QSettings | None = None) -> list[str]:
+    """Put path first in the recent files (at most MAX_RECENT_FILES); returns the new list."""
+    settings = settings or QSettings()
+    path = str(Path(path).resolve())
+    files = [path] + [p for p in recent_files(settings) if p != path]
+    files = files[:MAX_RECENT_FILES]
+    settings.setValue(RECENT_FILES, files)
+    return files
+
+
+def last_folder(settings: QSettings | None = None) -> str:
+    """The folder of the last opened or saved file, for file dialogs to start in."""
+    settings = settings or QSettings()
+    folder = settings.value(LAST_FOLDER)
+    if folder and Path(str(folder)).is_dir():
+        return str(folder)
+    return str(Path.home())
+
+
+def remember_folder(path: str | os.PathLike, settings: QSettings | None = None) -> None:
+    settings = settings or QSettings()
+    settings.setValue(LAST_FOLDER, str(Path(path).resolve().parent))

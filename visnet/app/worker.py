@@ -1,0 +1,283 @@
+"""The training thread: a QObject that drives a core Trainer one mini-batch at a time.
+
+A worker that is busy training has no running event loop, so queued signals could never
+reach it. It is commanded instead through plain methods that set flags under a
+threading.Condition (any thread may call them) and it checks those flags between
+mini-batches; while paused it sleeps in Condition.wait(), it does not spin. The slow-motion
+delay is a wait on the same condition, so pause and stop cut it short at once.
+
+What it tells the GUI travels as immutable Snapshots (core.snapshot), emitted at most
+max_rate times a second while running, plus one after every pause, step, stop and
+divergence. The loss of every mini-batch trained since the previous snapshot rides in the
+next one, so the loss curve misses no batch however few frames are drawn.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.training import DivergenceError, TrainConfig, Trainer
+
+MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
+LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
+_RATE_SMOOTHING = 0.3  # weight of the newest samples/s measurement in the running average
+
+
+def checked_config(config: TrainConfig, values: dict) -> TrainConfig:
+    """config with values replaced, validated; ValueError names the bad setting."""
+    unknown = set(values) - set(LIVE_SETTINGS)
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))} during training")
+    changed = replace(config, **values)
+    changed.validate()
+    return changed
+
+
+class TrainingWorker(QObject):
+    """Trains `trainer` on the thread it is moved to; run() is the thread's body.
+
+    Commands (resume, pause, step_batch, step_epoch, stop, set_delay, update_config) may be
+    called from any thread. The trainer belongs to this worker while its thread runs:
+    other threads touch it only inside `with worker.locked_trainer():`.
+    """
+
+    snapshot_ready = Signal(object)  # Snapshot
+    diverged = Signal(str)  # the DivergenceError message; the worker has paused itself
+    paused_itself = Signal(str)  # why the worker stopped training on its own (planned epochs done)
+    failed = Signal(str)  # an unexpected error ended training; the traceback's last lines
+    finished = Signal()  # run() has returned; the thread may quit
+
+    def __init__(self, trainer: Trainer, *, delay: float = 0.0, max_rate: float = MAX_SNAPSHOT_RATE):
+        super().__init__()
+        self._trainer = trainer
+        self._trainer_lock = threading.Lock()
+        self._cond = threading.Condition()
+        # Guarded by _cond: what the GUI asked for.
+        self._running = False
+        self._pending_batches = 0
+        self._pending_epoch = False
+        self._pause_requested = False  # a pause to confirm with a snapshot
+        self._stop_requested = False
+        self._delay = float(delay)
+        self._config_updates: dict = {}
+        # Used only on the worker thread.
+        self._min_interval = 1.0 / max_rate
+        self._batch_epochs: list[float] = []
+        self._batch_losses: list[float] = []
+        self._history_sent = len(trainer.history)
+        self._last_emit = 0.0
+        self._last_state: str | None = None
+        self._rate = 0.0
+        self._rate_base: tuple[float, int] | None = None
+
+    # -- commands (any thread) ------------------------------------------------------------
+    def resume(self) -> None:
+        """Train continuously until paused or stopped."""
+        with self._cond:
+            self._running = True
+            self._pending_batches = 0
+            self._pending_epoch = False
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        """Stop after the current mini-batch and wait; cancels a pending step."""
+        with self._cond:
+            self._pause_requested = True
+            self._running = False
+            self._pending_batches = 0
+            self._pending_epoch = False
+            self._cond.notify_all()
+
+    def step_batch(self) -> None:
+        """Pause, then train exactly one more mini-batch."""
+        with self._cond:
+            self._running = False
+            self._pending_epoch = False
+            self._pending_batches += 1
+            self._cond.notify_all()
+
+    def step_epoch(self) -> None:
+        """Pause, then train until the current epoch ends (full speed, no delay)."""
+        with self._cond:
+            self._running = False
+            self._pending_batches = 0
+            self._pending_epoch = True
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """End run() after the current mini-batch (and a last snapshot)."""
+        with self._cond:
+            self._stop_requested = True
+            self._cond.notify_all()
+
+    def set_delay(self, seconds: float) -> None:
+        """Seconds to wait after each mini-batch while running (0 = full speed)."""
+        with self._cond:
+            self._delay = max(0.0, float(seconds))
+            self._cond.notify_all()
+
+    def update_config(self, **values) -> None:
+        """Hyperparameters (see LIVE_SETTINGS) to use from the next mini-batch on."""
+        checked_config(self._trainer.config, values)  # fail here, on the caller's thread
+        with self._cond:
+            self._config_updates.update(values)
+
+    @property
+    def running(self) -> bool:
+        with self._cond:
+            return self._running
+
+    @contextmanager
+    def locked_trainer(self):
+        """The trainer, held still between two mini-batches for as long as the block runs."""
+        with self._trainer_lock:
+            yield self._trainer
+
+    # -- the thread's body --------------------------------------------------------------
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # a bug, not a training outcome: report it rather than die silently
+            lines = traceback.format_exc().strip().splitlines()
+            self.failed.emit("\n".join(lines[-6:]))
+        finally:
+            self.finished.emit()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                action = self._next_action()
+                announce = self._pause_requested or self._batch_losses or self._last_state == "running"
+                if action == "wait" and not announce:
+                    self._cond.wait()
+                    continue
+                if action == "batch":
+                    self._pending_batches -= 1
+                self._pause_requested = False
+            if action == "wait":  # just paused: say so once, then wait
+                self._emit("paused")
+                continue
+            if action == "stop":
+                self._emit("stopped")
+                return
+            if action == "run" and self._rate_base is None:
+                self._rate_base = (time.monotonic(), self._trainer.samples_seen)
+            result = self._train_one_batch()
+            if result is None:  # diverged: already paused and reported
+                continue
+            if action == "run":
+                self._after_running_batch(result.epoch_finished)
+            elif action == "batch" or result.epoch_finished:
+                if action == "epoch":
+                    with self._cond:
+                        self._pending_epoch = False
+                self._emit("paused")
+            else:  # in the middle of an epoch step
+                self._emit_if_due("running")
+
+    def _next_action(self) -> str:
+        """What to do next, decided under the lock: stop, run, epoch, batch or wait."""
+        if self._stop_requested:
+            return "stop"
+        if self._running:
+            return "run"
+        if self._pending_epoch:
+            return "epoch"
+        if self._pending_batches > 0:
+            return "batch"
+        return "wait"
+
+    def _train_one_batch(self):
+        with self._cond:
+            updates, self._config_updates = self._config_updates, {}
+        tr = self._trainer
+        try:
+            with self._trainer_lock:
+                for name, value in updates.items():
+                    setattr(tr.config, name, value)
+                result = tr.step()
+        except DivergenceError as err:
+            with self._cond:
+                self._running = False
+                self._pending_batches = 0
+                self._pending_epoch = False
+            message = str(err)
+            self._emit("diverged", message)
+            self.diverged.emit(message)
+            return None
+        self._batch_epochs.append(tr.epoch_progress)
+        self._batch_losses.append(result.loss)
+        return result
+
+    def _after_running_batch(self, epoch_finished: bool) -> None:
+        tr = self._trainer
+        if epoch_finished and tr.epochs_done == tr.config.epochs:
+            with self._cond:
+                self._running = False
+            message = (f"Finished the {tr.config.epochs} planned epoch{'s' if tr.config.epochs != 1 else ''}; "
+                       f"Train continues beyond them.")
+            self._emit("paused", message)
+            self.paused_itself.emit(message)
+            return
+        self._emit_if_due("running")
+        self._slow_motion_wait(time.monotonic())
+
+    def _slow_motion_wait(self, batch_end: float) -> None:
+        """Wait out the per-batch delay; any command (pause, stop, step, new delay) wakes it."""
+        with self._cond:
+            while self._running and not self._stop_requested:
+                remaining = batch_end + self._delay - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+    # -- snapshots ----------------------------------------------------------------------
+    def _emit_if_due(self, state: str) -> None:
+        if time.monotonic() - self._last_emit >= self._min_interval:
+            self._emit(state)
+
+    def _measure_rate(self, now: float) -> float:
+        if self._rate_base is None:
+            return 0.0
+        t0, n0 = self._rate_base
+        if now - t0 < 0.02:  # too short to measure; keep the previous figure
+            return self._rate
+        rate = (self._trainer.samples_seen - n0) / (now - t0)
+        self._rate = rate if self._rate == 0 else (1 - _RATE_SMOOTHING) * self._rate + _RATE_SMOOTHING * rate
+        self._rate_base = (now, self._trainer.samples_seen)
+        return self._rate
+
+    def _emit(self, state: str, message: str = "") -> Snapshot:
+        now = time.monotonic()
+        rate = self._measure_rate(now) if state == "running" else 0.0
+        if state != "running":
+            self._rate_base = None
+            self._rate = 0.0
+        # Just before a divergence is caught the statistics may overflow; inf is the honest value.
+        with self._trainer_lock, np.errstate(over="ignore", invalid="ignore"):
+            history = self._trainer.history
+            snap = take_snapshot(
+                self._trainer,
+                batch_epochs=self._batch_epochs,
+                batch_losses=self._batch_losses,
+                new_epochs=history[self._history_sent :],
+                samples_per_second=rate,
+                state=state,
+                message=message,
+            )
+            self._history_sent = len(history)
+        self._batch_epochs, self._batch_losses = [], []
+        self._last_emit = now
+        self._last_state = state
+        self.snapshot_ready.emit(snap)
+        return snap
+

@@ -252,6 +252,10 @@ class Trainer:
         if self._last_grads is None:
             return None
         grad_w, _ = self._last_grads
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may hold huge values
+            return self._layer_stats(grad_w)
+
+    def _layer_stats(self, grad_w: list[np.ndarray]) -> LayerStats:
         rms = np.array([np.sqrt(np.mean(np.square(g, dtype=np.float64))) for g in grad_w])
         ratio = np.array(
             [

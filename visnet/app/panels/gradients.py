@@ -33,6 +33,7 @@ class GradientPanel(QWidget):
 
         self._summary = QLabel("No training yet.")
         self._summary.setWordWrap(True)
+        self._summary.setWordWrap(True)
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip(
             "Top: typical size of the gradient ∂C/∂w of one weight in each layer.\n"

@@ -49,6 +49,7 @@ class WeightMosaicPanel(QWidget):
         self._title.setWordWrap(True)
         self._info = QLabel(self.HINT)
         self._info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._info.setWordWrap(True)  # a long hint must not force the dock wide
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip(

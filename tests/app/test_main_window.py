@@ -42,9 +42,10 @@ def test_opens_with_a_fresh_network_drawn(make_main_window, qtbot):
     assert window.windowTitle().startswith("Untitled")
     assert not window.isWindowModified()
     assert "13,002 parameters" in window.config_panel.param_count_label.text()
-    assert {d.objectName() for d in window.docks} == {
-        "network_dock", "weights_dock", "loss_dock", "gradients_dock", "sample_dock", "config_dock"}
-    assert all(d.isVisible() for d in window.docks)
+    docks = {d.objectName(): d for d in window.docks}
+    first = {"network_dock", "weights_dock", "loss_dock", "gradients_dock", "sample_dock", "config_dock"}
+    assert first <= set(docks)  # later panels (inspector, drawing, mistakes, ...) are tabbed with these
+    assert all(docks[name].isVisible() for name in first)
 
 
 def test_opens_the_example_model_when_it_is_shipped(make_main_window, qtbot):

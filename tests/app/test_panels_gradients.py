@@ -35,6 +35,7 @@ def test_one_curve_per_layer_with_the_stats(panel):
         snaps.append(snap)
         panel.show_snapshot(snap)
         panel.show_snapshot(snap)  # the same snapshot again adds nothing
+    panel.flush()
     curves = panel.curves()
     assert len(curves) == 3
     assert [c.name() for c in curves] == ["layer 1 (784→16)", "layer 2 (16→16)", "layer 3 (16→10)"]

@@ -58,6 +58,7 @@ def test_counts_every_batch_exactly_once(panel):
 def test_epochs_are_plotted(panel):
     trainer = make_trainer()  # 6 batches per epoch
     panel.show_snapshot(run(trainer, 13))
+    panel.flush()
     x, y = panel._test_curve.xData, panel._test_curve.yData
     assert list(x) == [1.0, 2.0]
     assert list(y) == [r.test_loss for r in trainer.history]
@@ -91,6 +92,7 @@ def test_handles_150000_points(qtbot, panel):
     panel.show_snapshot(more)
     assert panel.n_points() == 150_010
     panel.set_log_scale(True)
+    panel.flush()
     panel.grab()
     shown_x, _ = panel._raw_curve.curve.getData()
     assert len(shown_x) < 20_000  # downsampled for the screen

@@ -70,6 +70,7 @@ class TrainingController(QObject):
         super().__init__(parent)
         self._trainer: Trainer | None = None
         self._thread: QThread | None = None
+        self._share_with_gui = False
         self._worker: TrainingWorker | None = None
         self._state = "idle"
         self._delay = 0.0
@@ -124,6 +125,22 @@ class TrainingController(QObject):
         lock = self._worker.locked_trainer() if self._worker is not None else nullcontext(self._trainer)
         with lock as trainer:
             yield trainer
+
+    # -- issue 4 (look inside): a snapshot of the network as it is now --------------------
+    def publish_snapshot(self) -> Snapshot | None:
+        """Take a snapshot of the trainer now (e.g. after a hand edit of the network) and make
+        it the newest one to draw. Snapshots the worker posted before are delivered first, so
+        an older picture cannot arrive after this one and overwrite it."""
+        if self._trainer is None:
+            return None
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall.value)
+        with self.locked_trainer() as trainer:
+            snap = take_snapshot(trainer, state=self._state)
+        self._pending = snap if self._pending is None else merge_snapshots(self._pending, snap)
+        self._latest = self._pending
+        self.snapshot_arrived.emit()
+        return snap
+    # -- end issue 4 ----------------------------------------------------------------------
 
     # -- replacing the network ----------------------------------------------------------
     def set_trainer(self, trainer: Trainer) -> None:
@@ -195,6 +212,17 @@ class TrainingController(QObject):
         """Stop training and join the thread (for closing the window); True if it ended in time."""
         return self._end_thread(timeout_ms, discard_queued=True)
 
+    def share_with_gui(self, on: bool = True) -> None:
+        """Let training wait for each drawn frame (see TrainingWorker.share_with_gui); the
+        window turns this on and reports frame_drawn() after drawing each snapshot."""
+        self._share_with_gui = on
+        if self._worker is not None:
+            self._worker.share_with_gui(on)
+
+    def frame_drawn(self) -> None:
+        if self._worker is not None:
+            self._worker.frame_drawn()
+
     def set_delay(self, seconds: float) -> None:
         """Pause after each mini-batch while running: 0 = full speed, 1 = one batch a second."""
         self._delay = max(0.0, float(seconds))
@@ -230,6 +258,7 @@ class TrainingController(QObject):
         worker.finished.connect(worker.deleteLater)
         thread.finished.connect(thread.deleteLater)
         worker.snapshot_ready.connect(self._on_snapshot_ready)
+        worker.share_with_gui(self._share_with_gui)
         worker.diverged.connect(self._on_worker_diverged)
         worker.paused_itself.connect(self._on_worker_paused_itself)
         worker.failed.connect(self._on_worker_failed)

@@ -17,7 +17,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSignalBlocker, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QSignalBlocker, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -51,7 +52,16 @@ from .panels.gradients import GradientPanel
 from .panels.loss import LossPanel
 from .panels.network_view import NetworkView
 from .panels.sample import SamplePanel
+from .panels.stepper import BackpropStepper, WindowStepperSource  # backprop stepper (issue 5)
 from .panels.weights import WeightMosaicPanel
+# -- look inside (issue 4) --
+import numpy as np  # noqa: E402
+
+from .inspection import EditResult, NetworkEditor, SplitActivations  # noqa: E402
+from .panels.drawing import DrawDigitPanel  # noqa: E402
+from .panels.inspector import NeuronInspector  # noqa: E402
+from .panels.mistakes import MistakesPanel  # noqa: E402
+# -- end look inside --
 
 REDRAW_INTERVAL_MS = 33  # ~30 frames a second
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
@@ -156,6 +166,12 @@ class MainWindow(QMainWindow):
         model when no model_path is given (else start with a fresh 784-16-16-10).
     """
 
+    # -- look inside (issue 4): the current sample, shared by every panel --
+    # (x (n_inputs,) float32, true label or None, source): source is "test:<index>" for a
+    # test image, "drawing" for a drawn digit. Emitted by set_current_sample().
+    current_sample_changed = Signal(object, object, str)
+    # -- end look inside --
+
     def __init__(
         self,
         *,
@@ -190,6 +206,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
+        self._build_stepper()  # backprop stepper (issue 5)
 
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
@@ -216,6 +233,7 @@ class MainWindow(QMainWindow):
             self.gradient_panel,
             self.sample_panel,
         )
+        self._build_inspection_panels()  # look inside (issue 4)
 
     def _build_docks(self) -> None:
         """The network view in the middle, weight pictures to its right, the curves below
@@ -281,6 +299,7 @@ class MainWindow(QMainWindow):
             self.sample_dock,
             self.config_dock,
         )
+        self._build_inspection_docks(dock)  # look inside (issue 4)
         self._arrange_default_docks()
         self.resize(1600, 1000)
 
@@ -294,6 +313,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.loss_dock, self.gradients_dock, Qt.Orientation.Horizontal)
         self.addDockWidget(A.LeftDockWidgetArea, self.sample_dock)
         self.splitDockWidget(self.sample_dock, self.config_dock, Qt.Orientation.Vertical)
+        self._arrange_inspection_docks()  # look inside (issue 4)
         for d in self.docks:
             d.setFloating(False)
             d.show()
@@ -388,6 +408,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.restore_layout_action)
 
+        self._build_edit_menu(bar)  # look inside (issue 4)
+
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -449,6 +471,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controller
+        c.share_with_gui(True)  # training pauses while each frame is drawn (see worker.py)
+        c.snapshot_arrived.connect(self._on_redraw_timeout)  # draw as soon as training waits
         c.state_changed.connect(self._on_state_changed)
         c.trainer_replaced.connect(self._on_trainer_replaced)
         c.diverged.connect(self._on_diverged)
@@ -462,6 +486,167 @@ class MainWindow(QMainWindow):
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
+        self._connect_inspection()  # look inside (issue 4)
+
+    # -- backprop stepper (issue 5) ---------------------------------------------------------
+    # A dock hidden until Backprop > Step through backpropagation (Ctrl+B) turns on a mode:
+    # the stepper takes the bottom row (the loss and gradient panels become tabs beside it)
+    # and the network view above frames the layer being computed. Leaving the mode puts the
+    # panels back as they were.
+    def _build_stepper(self) -> None:
+        self.stepper = BackpropStepper()
+        self.stepper.set_source(WindowStepperSource(self))
+        self.stepper_dock = QDockWidget("Backpropagation, step by step", self)
+        self.stepper_dock.setObjectName("stepper_dock")
+        self.stepper_dock.setWidget(self.stepper)
+        self.stepper_dock.setToolTip("One SGD step of one example, quantity by quantity, with the real numbers")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.stepper_dock)
+        self.stepper_dock.hide()
+        self._layout_before_stepper = None  # saveState() from before the mode
+        self._backprop_mode = False
+
+        self.backprop_action = self._action(
+            "Step through &backpropagation", self._on_backprop_triggered, [QKeySequence("Ctrl+B")],
+            "Pause training and walk through one backpropagation step with the real numbers; again to leave")
+        self.backprop_action.setCheckable(True)
+        menu = QMenu("&Backprop", self)
+        menu.addAction(self.backprop_action)
+        menu.addSeparator()
+        # The stepper's own keys work only while it has the focus, so they never clash with
+        # the training keys; the menu shows them (text after a tab) and works from anywhere.
+        for text, slot in (("Next step\t→ / PgDown", self.stepper.next_step),
+                           ("Previous step\t← / PgUp", self.stepper.previous_step),
+                           ("Play / pause\tP", self.stepper.toggle_play),
+                           ("Back to the first step\tHome", self.stepper.first_step),
+                           ("Trace again (pauses training)", self.stepper.trace_again)):
+            action = menu.addAction(text)
+            action.triggered.connect(slot)
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], menu)  # before Help
+        self.backprop_menu = menu
+
+        self.stepper.layer_highlighted.connect(self._on_stepper_layer_highlighted)
+        self.stepper.neuron_selected.connect(self._on_stepper_neuron_selected)
+        self.network_view.neuron_selected.connect(self._on_neuron_selected_for_stepper)
+        self.weights_panel.neuron_selected.connect(self._on_neuron_selected_for_stepper)
+        if hasattr(self, "current_sample_changed"):  # test images and drawn digits (issue 4)
+            self.current_sample_changed.connect(self._on_current_sample_changed_for_stepper)
+        else:
+            self.sample_panel.sample_changed.connect(self._on_sample_changed_for_stepper)
+        self.controller.trainer_replaced.connect(self._on_trainer_replaced_for_stepper)
+        self.stepper_dock.visibilityChanged.connect(self._on_stepper_visibility_changed)
+        self.restore_layout_action.triggered.connect(self._on_restore_layout_for_stepper)
+
+    def in_backprop_mode(self) -> bool:
+        return self._backprop_mode
+
+    def enter_backprop_mode(self) -> None:
+        """Show the stepper across the whole bottom of the window (the bottom row's panels
+        become tabs beside it, the left column's panels tabs of one another) and trace the
+        live network, pausing training."""
+        A, C = Qt.DockWidgetArea, Qt.Corner
+        if not self._backprop_mode:
+            self._layout_before_stepper = (self.saveState(keys.DOCK_STATE_VERSION), self.corner(C.BottomLeftCorner),
+                                           self.corner(C.BottomRightCorner))
+        self._backprop_mode = True
+        self.backprop_action.setChecked(True)
+        size = self.size()
+        d = self.stepper_dock
+        self.setCorner(C.BottomLeftCorner, A.BottomDockWidgetArea)
+        self.setCorner(C.BottomRightCorner, A.BottomDockWidgetArea)
+        d.setFloating(False)
+
+        def docked_in(area):
+            return [o for o in self.findChildren(QDockWidget)
+                    if o is not d and o.isVisible() and not o.isFloating() and self.dockWidgetArea(o) == area]
+
+        bottom = docked_in(A.BottomDockWidgetArea)
+        if bottom:  # join the bottom row's first panel, so the row gets no extra column
+            self.tabifyDockWidget(bottom[0], d)
+        elif self.dockWidgetArea(d) != A.BottomDockWidgetArea:
+            self.addDockWidget(A.BottomDockWidgetArea, d)
+        for other in bottom[1:]:
+            self.tabifyDockWidget(d, other)
+        left = docked_in(A.LeftDockWidgetArea)
+        for other in left[1:]:  # the left column is short now: one panel at a time
+            self.tabifyDockWidget(left[0], other)
+        d.show()
+        d.raise_()
+        self.resize(size)  # a dock shown before it is tabbed must not leave the window wider
+        h = self.height()
+        self.resizeDocks([self.network_dock, d], [round(0.36 * h), round(0.64 * h)], Qt.Orientation.Vertical)
+        self.stepper.trace_again()
+        self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def leave_backprop_mode(self) -> None:
+        """Hide the stepper and put the panels back where they were."""
+        self._backprop_mode = False
+        self.backprop_action.setChecked(False)
+        self.stepper.stop()
+        self.network_view.highlight_layer(None)
+        saved, self._layout_before_stepper = self._layout_before_stepper, None
+        if saved is not None:
+            state, bottom_left, bottom_right = saved
+            self.setCorner(Qt.Corner.BottomLeftCorner, bottom_left)
+            self.setCorner(Qt.Corner.BottomRightCorner, bottom_right)
+            self.restoreState(state, keys.DOCK_STATE_VERSION)
+        self.stepper_dock.hide()
+
+    @Slot()
+    def _on_backprop_triggered(self) -> None:
+        if self._backprop_mode:
+            self.leave_backprop_mode()
+        else:
+            self.enter_backprop_mode()
+
+    @Slot(object, str)
+    def _on_stepper_layer_highlighted(self, layer, direction: str) -> None:
+        if self.stepper_dock.isVisible():
+            self.network_view.highlight_layer(layer, direction)
+
+    @Slot(int, int)
+    def _on_stepper_neuron_selected(self, layer: int, index: int) -> None:
+        with QSignalBlocker(self.network_view):
+            self.network_view.select_neuron(layer, index)
+        if layer == 0:
+            with QSignalBlocker(self.weights_panel):
+                self.weights_panel.select_neuron(layer, index)
+
+    @Slot(int, int)
+    def _on_neuron_selected_for_stepper(self, layer: int, index: int) -> None:
+        if self.stepper.trace is not None:
+            self.stepper.select_neuron(layer, index)
+
+    @Slot(int)
+    def _on_sample_changed_for_stepper(self, _index: int) -> None:
+        if self.stepper_dock.isVisible():
+            self.stepper.refresh_example()
+
+    @Slot(object, object, str)
+    def _on_current_sample_changed_for_stepper(self, _x, _label, _source: str) -> None:
+        if self.stepper_dock.isVisible():
+            self.stepper.refresh_example()
+
+    @Slot()
+    def _on_trainer_replaced_for_stepper(self) -> None:
+        self.stepper.refresh_choices()
+        if self.stepper_dock.isVisible():
+            self.stepper.trace_again()
+
+    @Slot(bool)
+    def _on_stepper_visibility_changed(self, visible: bool) -> None:
+        if not visible:
+            self.stepper.stop()
+            self.network_view.highlight_layer(None)
+            if self.stepper_dock.isHidden() and self.in_backprop_mode():  # closed with its × button
+                QTimer.singleShot(0, self.leave_backprop_mode)
+        else:
+            self.stepper.announce_step()
+
+    @Slot()
+    def _on_restore_layout_for_stepper(self) -> None:
+        self._layout_before_stepper = None
+        self.leave_backprop_mode()
+    # -- end backprop stepper --------------------------------------------------------------
 
     # -- settings -------------------------------------------------------------------------
     def _restore_settings(self) -> bool:
@@ -528,7 +713,7 @@ class MainWindow(QMainWindow):
     def has_unsaved_work(self) -> bool:
         """True when the network was trained since it was last saved or loaded."""
         snap = self.controller.latest_snapshot
-        return snap is not None and snap.step != self._clean_step
+        return snap is not None and (snap.step != self._clean_step or self.editor.unsaved)
 
     def new_network(self, ask: bool = True) -> bool:
         """A fresh 784-16-16-10 (the 3Blue1Brown preset) on the current data set."""
@@ -575,6 +760,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         with self.controller.locked_trainer() as trainer:
             net = trainer.net.copy()
+            self.editor.store_in_info(net)  # look inside (issue 4): hand edits go into the file
             evaluation = trainer.evaluate()
             step = trainer.steps
             info = {
@@ -596,6 +782,7 @@ class MainWindow(QMainWindow):
         self._model_path = path
         self._model_is_example = False
         self._clean_step = step
+        self.editor.mark_saved()  # look inside (issue 4)
         keys.add_recent_file(path)
         keys.remember_folder(path)
         self._update_title()
@@ -749,6 +936,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_dataset(self, dataset: Dataset) -> None:
+        self._show_dataset_to_inspection(dataset)  # look inside (issue 4); before the sample panel emits
         self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
 
     def _refresh_dataset_choices(self) -> None:
@@ -767,6 +955,10 @@ class MainWindow(QMainWindow):
         for panel in self.display_panels:
             panel.show_snapshot(snap)
         self._show_status(snap)
+        for panel in self.display_panels:  # paint now, while training waits for this frame
+            if panel.isVisible():
+                panel.repaint()
+        self.controller.frame_drawn()
 
     def _show_status(self, snap: Snapshot) -> None:
         state = self.controller.state
@@ -862,7 +1054,7 @@ class MainWindow(QMainWindow):
         d = self._dataset
         if d is None or not 0 <= index < d.n_test:
             return
-        self.network_view.set_sample(d.x_test[index], int(d.y_test[index]), d.class_names)
+        self.set_current_sample(d.x_test[index], int(d.y_test[index]), f"test:{index}")  # look inside (issue 4)
 
     @Slot(int)
     def _on_speed_changed(self, position: int) -> None:
@@ -976,6 +1168,161 @@ class MainWindow(QMainWindow):
         self._arrange_default_docks()
         self._apply_default_sizes()
 
+    # -- look inside (issue 4): inspector, drawing, mistakes, edits, the current sample ------
+    def _build_inspection_panels(self) -> None:
+        """The neuron inspector, the drawing panel and the mistakes panel share one cache of
+        the test split's activations (one forward pass per snapshot); the editor changes the
+        trained network through the controller."""
+        self.split_activations = SplitActivations()
+        self.editor = NetworkEditor(self.controller, self)
+        self.inspector = NeuronInspector(self.split_activations, self.editor)
+        self.draw_panel = DrawDigitPanel()
+        self.mistakes_panel = MistakesPanel(self.split_activations)
+        self._current_sample: tuple[np.ndarray, int | None, str] | None = None
+        self.display_panels = self.display_panels + (self.inspector, self.draw_panel, self.mistakes_panel)
+
+    def _build_inspection_docks(self, dock) -> None:
+        self.inspector_dock = dock("Neuron inspector", "inspector_dock", self.inspector,
+                                   "Everything about the selected neuron; click a neuron to select it")
+        self.draw_dock = dock("Draw a digit", "draw_dock", self.draw_panel,
+                              "Draw a digit and watch the network read it")
+        self.mistakes_dock = dock("Mistakes", "mistakes_dock", self.mistakes_panel,
+                                  "Confusion matrix, per-class accuracy and the misclassified test images")
+        self.docks = self.docks + (self.inspector_dock, self.draw_dock, self.mistakes_dock)
+
+    def _arrange_inspection_docks(self) -> None:
+        """Tabbed with existing docks so the default layout keeps its shape at 1600x1000:
+        the inspector with the configuration (a click on a neuron brings it up), the drawing
+        with the current sample, the mistakes with the gradients."""
+        for host, guest in ((self.config_dock, self.inspector_dock), (self.sample_dock, self.draw_dock),
+                            (self.gradients_dock, self.mistakes_dock)):
+            self.tabifyDockWidget(host, guest)
+            host.raise_()
+
+    def _build_edit_menu(self, bar) -> None:
+        self.undo_action = self._action("&Undo", self._on_undo_triggered, [QKeySequence("Ctrl+Z")],
+                                        "Undo the last edit of the network")
+        self.redo_action = self._action("&Redo", self._on_redo_triggered,
+                                        [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
+                                        "Redo the edit undone last")
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        menus = [a for a in bar.actions() if a.menu() is not None]
+        if len(menus) > 1:  # File, then Edit
+            bar.insertAction(menus[1], edit_menu.menuAction())
+        self.edit_menu = edit_menu
+        self.inspector.set_edit_actions(self.undo_action, self.redo_action)
+        self._on_edit_history_changed()
+
+    def _connect_inspection(self) -> None:
+        self.network_view.neuron_selected.connect(self._on_neuron_selected_for_inspector)
+        self.weights_panel.neuron_selected.connect(self._on_neuron_selected_for_inspector)
+        self.inspector.neuron_selected.connect(self._on_inspector_neuron_selected)
+        self.inspector.sample_requested.connect(self._on_test_image_requested)
+        self.mistakes_panel.sample_requested.connect(self._on_test_image_requested)
+        self.draw_panel.digit_changed.connect(self._on_drawn_digit_changed)
+        self.draw_panel.use_requested.connect(self._on_drawn_digit_used)
+        self.editor.edited.connect(self._on_network_edited)
+        self.editor.history_changed.connect(self._on_edit_history_changed)
+
+    def _show_dataset_to_inspection(self, dataset: Dataset) -> None:
+        self.split_activations.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        self.inspector.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        self.mistakes_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        self.draw_panel.set_class_names(dataset.class_names)
+
+    def set_current_sample(self, x: np.ndarray, label: int | None = None, source: str = "") -> None:
+        """Make x (n_inputs,) the sample every panel shows and explains: the network view, the
+        inspector's equation, and anyone listening to current_sample_changed (the backprop
+        stepper). label is the true class, or None for a drawn digit. source says where it
+        came from: "test:<index>" for a test image, "drawing" for the drawing panel."""
+        x = np.asarray(x, dtype=np.float32).ravel()
+        label = None if label is None else int(label)
+        self._current_sample = (x, label, source)
+        names = self._dataset.class_names if self._dataset is not None else ()
+        self.network_view.set_sample(x, label, names)
+        self.inspector.set_sample(x, label)
+        self.current_sample_changed.emit(x, label, source)
+
+    def current_sample(self) -> tuple[np.ndarray, int | None, str] | None:
+        """(x, label or None, source) of the current sample, as set_current_sample() set it."""
+        return self._current_sample
+
+    def edit_network(self, op: str, *args):
+        """Run an edit (NetworkEditor method name: ablate, scale_weights, shift_bias,
+        set_weight, set_bias, undo, redo) and report problems in the status bar."""
+        try:
+            return getattr(self.editor, op)(*args)
+        except (ValueError, IndexError, RuntimeError) as err:
+            self.statusBar().showMessage(f"Not applied: {err}", 8000)
+            return None
+
+    @Slot(int, int)
+    def _on_neuron_selected_for_inspector(self, layer: int, index: int) -> None:
+        self.inspector.select_neuron(layer, index)
+        if self.inspector_dock.isHidden():
+            self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    @Slot(int, int)
+    def _on_inspector_neuron_selected(self, layer: int, index: int) -> None:
+        with QSignalBlocker(self.network_view):
+            self.network_view.select_neuron(layer, index)
+        with QSignalBlocker(self.weights_panel):
+            self.weights_panel.select_neuron(layer, index)
+
+    @Slot(int)
+    def _on_test_image_requested(self, index: int) -> None:
+        """A test image clicked in any gallery becomes the current sample everywhere."""
+        d = self._dataset
+        if d is None or not 0 <= index < d.n_test:
+            return
+        if self.sample_panel.current_index() != index:
+            self.sample_panel.set_index(index)  # emits sample_changed -> set_current_sample
+        else:
+            self.set_current_sample(d.x_test[index], int(d.y_test[index]), f"test:{index}")
+
+    @Slot(object)
+    def _on_drawn_digit_changed(self, x) -> None:
+        """While drawing, the network view lights up with the drawing (a live preview)."""
+        names = self._dataset.class_names if self._dataset is not None else ()
+        self.network_view.set_sample(x, None, names)
+
+    @Slot(object)
+    def _on_drawn_digit_used(self, x) -> None:
+        self.set_current_sample(x, None, "drawing")
+        self.statusBar().showMessage("The drawn digit is now the current sample.", 5000)
+
+    @Slot()
+    def _on_undo_triggered(self) -> None:
+        self.edit_network("undo")
+
+    @Slot()
+    def _on_redo_triggered(self) -> None:
+        self.edit_network("redo")
+
+    @Slot(object)
+    def _on_network_edited(self, result: EditResult) -> None:
+        verb = {"apply": "", "undo": "Undone: ", "redo": "Redone: "}[result.action]
+        text = verb + result.edit.describe()
+        if result.accuracy_delta is not None:
+            text += (f" — test accuracy {100 * result.before.accuracy:.2f}% → {100 * result.after.accuracy:.2f}% "
+                     f"({100 * result.accuracy_delta:+.2f} points)")
+        self.statusBar().showMessage(text, 15000)
+        self._update_title()
+
+    @Slot()
+    def _on_edit_history_changed(self) -> None:
+        editor = self.editor
+        applied = editor.applied()
+        self.undo_action.setEnabled(editor.can_undo)
+        self.redo_action.setEnabled(editor.can_redo)
+        undo_text = applied[-1].describe() if applied else ""
+        self.undo_action.setText(f"&Undo {undo_text[:1].lower() + undo_text[1:]}" if undo_text else "&Undo")
+
+    # -- end look inside ----------------------------------------------------------------------
+
     # -- showing and closing -----------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -1006,6 +1353,7 @@ class MainWindow(QMainWindow):
             self._closed = True
             self._redraw_timer.stop()
             self.controller.shutdown(1000)
+            self.inspector.shutdown()  # look inside (issue 4): joins the activation-maximisation thread
             self._save_settings()
         event.accept()
 

@@ -27,6 +27,7 @@ from visnet.core.snapshot import Snapshot, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
+FRAME_WAIT_S = 0.1  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
 LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
 _RATE_SMOOTHING = 0.3  # weight of the newest samples/s measurement in the running average
 
@@ -77,6 +78,26 @@ class TrainingWorker(QObject):
         self._last_state: str | None = None
         self._rate = 0.0
         self._rate_base: tuple[float, int] | None = None
+        self._share_with_gui = False
+        self._frame_drawn = threading.Event()
+        self._frame_drawn.set()
+
+    # -- sharing the interpreter with the GUI --------------------------------------------
+    def share_with_gui(self, on: bool = True) -> None:
+        """After each snapshot sent while running, wait until the GUI has drawn it.
+
+        Python runs one thread at a time: a thread training flat out makes every callback
+        of the GUI thread queue for its turn, and a 10 ms frame took 50-100 ms. Taking turns
+        (train ~33 ms, let the GUI draw the result) keeps the window fluid for a small cost
+        in training speed.
+        """
+        self._share_with_gui = on
+        if not on:
+            self._frame_drawn.set()
+
+    def frame_drawn(self) -> None:
+        """The GUI has drawn the newest snapshot (any thread)."""
+        self._frame_drawn.set()
 
     # -- commands (any thread) ------------------------------------------------------------
     def resume(self) -> None:
@@ -86,6 +107,7 @@ class TrainingWorker(QObject):
             self._pending_batches = 0
             self._pending_epoch = False
             self._cond.notify_all()
+        self._frame_drawn.set()  # do not wait for a frame to confirm the pause
 
     def pause(self) -> None:
         """Stop after the current mini-batch and wait; cancels a pending step."""
@@ -117,6 +139,7 @@ class TrainingWorker(QObject):
         with self._cond:
             self._stop_requested = True
             self._cond.notify_all()
+        self._frame_drawn.set()
 
     def set_delay(self, seconds: float) -> None:
         """Seconds to wait after each mini-batch while running (0 = full speed)."""
@@ -154,6 +177,9 @@ class TrainingWorker(QObject):
 
     def _loop(self) -> None:
         while True:
+            if not self._frame_drawn.is_set():  # releases the interpreter to the GUI meanwhile
+                self._frame_drawn.wait(FRAME_WAIT_S)
+                self._last_emit = time.monotonic()  # the next snapshot after a full slice of training
             with self._cond:
                 action = self._next_action()
                 announce = self._pause_requested or self._batch_losses or self._last_state == "running"
@@ -278,6 +304,8 @@ class TrainingWorker(QObject):
         self._batch_epochs, self._batch_losses = [], []
         self._last_emit = now
         self._last_state = state
+        if self._share_with_gui and state == "running":
+            self._frame_drawn.clear()
         self.snapshot_ready.emit(snap)
         return snap
 

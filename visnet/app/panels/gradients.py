@@ -11,13 +11,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from visnet.app.colors import MUTED, layer_color, layer_name
 from visnet.app.panels.loss import GrowingSeries, RangeFollower, add_fast_curve
+from visnet.app.stable import status_label
+from visnet.app.throttle import Throttle
 from visnet.core.snapshot import Snapshot
 
 RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
+CURVE_INTERVAL_S = 0.1  # curves redraw at most 10 times a second
 
 
 class GradientPanel(QWidget):
@@ -31,8 +34,7 @@ class GradientPanel(QWidget):
         self._ratio_curves: list[pg.PlotDataItem] = []
         self._last_step = -1
 
-        self._summary = QLabel("No training yet.")
-        self._summary.setWordWrap(True)
+        self._summary = status_label("No training yet.")
         self._summary.setWordWrap(True)
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setToolTip(
@@ -48,7 +50,6 @@ class GradientPanel(QWidget):
         self._ratio_plot.setXLink(self._grad_plot)
         for plot in (self._grad_plot, self._ratio_plot):
             plot.setLogMode(y=True)
-            plot.showGrid(x=True, y=True, alpha=0.2)
             plot.getAxis("left").setWidth(60)
             plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
             plot.setDownsampling(auto=True, mode="peak")
@@ -65,6 +66,7 @@ class GradientPanel(QWidget):
         )
         self._ratio_plot.addItem(self._reference, ignoreBounds=True)
         self._follower = RangeFollower((self._grad_plot, self._grad_bounds), (self._ratio_plot, self._ratio_bounds))
+        self._redraw_throttle = Throttle(self._redraw, CURVE_INTERVAL_S, self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -84,12 +86,16 @@ class GradientPanel(QWidget):
             values = np.concatenate([stats.grad_rms, stats.update_ratio]).astype(np.float64)
             values[~(values > 0)] = np.nan  # zero (e.g. a dead layer) has no logarithm: a gap
             self._series.append([snap.epoch_progress], values[None, :])
-            self._redraw()
+            self._redraw_throttle.request()
             self._summary.setText(self._summary_text(stats))
 
     def reset(self) -> None:
         """Forget the history (new network, data set or model)."""
         self._clear()
+
+    def flush(self) -> None:
+        """Draw points still waiting for the next curve redraw (before export or a check)."""
+        self._redraw_throttle.flush()
 
     def curves(self) -> list[pg.PlotDataItem]:
         """The gradient-RMS curves, one per layer (for tests and tooltips)."""

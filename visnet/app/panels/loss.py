@@ -10,14 +10,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
+from visnet.app.stable import status_label
+from visnet.app.throttle import Throttle
 from visnet.core.snapshot import Snapshot
 
 EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
 AUTORANGE_INTERVAL = 0.3  # seconds between automatic rescalings of the axes
 SMOOTHED = LAYER_COLORS[0]
+CURVE_INTERVAL_S = 0.1  # curves redraw at most 10 times a second: cheaper, and still smooth
 
 
 class GrowingSeries:
@@ -167,7 +170,7 @@ class LossPanel(QWidget):
         self._ema_weight = 0.0  # 1 - beta^n: divides out the EMA's pull towards its start value
         self._last_step = -1
 
-        self._summary = QLabel("No training yet.")
+        self._summary = status_label("No training yet.")
         self._log_box = QCheckBox("log scale")
         self._log_box.setToolTip("Show the loss on a logarithmic axis: late, small improvements stay visible.")
         self._log_box.toggled.connect(self._on_log_scale_changed)
@@ -178,12 +181,10 @@ class LossPanel(QWidget):
         self._graphics = pg.GraphicsLayoutWidget()
         self._loss_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=0)
         self._loss_plot.setLabel("left", "loss C")
-        self._loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self._loss_plot.hideAxis("bottom")
         self._acc_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
         self._acc_plot.setLabel("left", "test accuracy", units="%")
         self._acc_plot.setLabel("bottom", "epoch")
-        self._acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self._acc_plot.setXLink(self._loss_plot)
         self._graphics.ci.layout.setRowStretchFactor(0, 3)
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
@@ -217,6 +218,7 @@ class LossPanel(QWidget):
             symbolPen=None,
         )
         self._follower = RangeFollower((self._loss_plot, self._loss_bounds), (self._acc_plot, self._accuracy_bounds))
+        self._redraw_throttle = Throttle(self._redraw, CURVE_INTERVAL_S, self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -232,7 +234,7 @@ class LossPanel(QWidget):
             self._last_step = snap.step
             self._add_batches(snap.batch_epochs, snap.batch_losses)
             self._add_epochs(snap.new_epochs)
-            self._redraw()
+            self._redraw_throttle.request()
         self._summary.setText(self._summary_text(snap))
 
     def reset(self) -> None:
@@ -244,6 +246,10 @@ class LossPanel(QWidget):
         self._redraw()
         self._follower.restart()
         self._summary.setText("No training yet.")
+
+    def flush(self) -> None:
+        """Draw points still waiting for the next curve redraw (before export or a check)."""
+        self._redraw_throttle.flush()
 
     def n_points(self) -> int:
         """How many mini-batch losses are held."""

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
     MUTED,
@@ -32,6 +32,7 @@ from visnet.app.colors import (
     shading_mode,
     with_article,
 )
+from visnet.app.stable import add_caption
 from visnet.core.activations import get_activation
 from visnet.core.network import ForwardCache
 from visnet.core.snapshot import Snapshot
@@ -105,7 +106,7 @@ class NetworkView(QWidget):
         self._diverging = shade_brushes(diverging_colormap())
 
         self._graphics = pg.GraphicsLayoutWidget()
-        self._caption: pg.LabelItem = self._graphics.addLabel("No network yet.", row=0, col=0, size="13pt")
+        self._caption: pg.LabelItem = add_caption(self._graphics, "No network yet.", row=0, col=0, size="13pt")
         self._view: pg.ViewBox = self._graphics.addViewBox(row=1, col=0)
         self._view.setAspectLocked(True)
         self._view.invertY(True)  # neuron 0 at the top, like the class list of the sample panel
@@ -123,6 +124,25 @@ class NetworkView(QWidget):
         self._selection_ring = self._ring(SELECTED, 2.5, Qt.PenStyle.DotLine)
         self._predicted_ring = self._ring(PREDICTED, 3.0)
         self._true_ring = self._ring(TRUE_LABEL, 2.0)
+        # -- backprop stepper (issue 5): the layer being computed and the direction --------
+        self._highlight: tuple[int, str] | None = None
+        self._highlight_frame = QGraphicsRectItem()
+        frame_pen = QPen(PREDICTED, 2.0)
+        frame_pen.setCosmetic(True)
+        self._highlight_frame.setPen(frame_pen)
+        self._highlight_frame.setBrush(QColor(255, 210, 60, 28))
+        self._highlight_frame.setZValue(1)
+        self._highlight_frame.hide()
+        self._view.addItem(self._highlight_frame, ignoreBounds=True)
+        self._highlight_arrow = pg.TextItem("", color=PREDICTED, anchor=(0.5, 0.0), fill=(20, 20, 24, 200))
+        arrow_font = QFont()
+        arrow_font.setPointSizeF(12)
+        arrow_font.setBold(True)
+        self._highlight_arrow.setFont(arrow_font)
+        self._highlight_arrow.setZValue(16)
+        self._highlight_arrow.hide()
+        self._view.addItem(self._highlight_arrow, ignoreBounds=True)
+        # -- end backprop stepper --------------------------------------------------------------
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -175,6 +195,36 @@ class NetworkView(QWidget):
         """Outline neuron `index` of weights layer `layer` (selected elsewhere); no signal."""
         self._selected = (layer + 1, index)
         self._update_rings()
+
+    # -- backprop stepper (issue 5) ---------------------------------------------------------
+    def highlight_layer(self, layer: int | None, direction: str = "forward") -> None:
+        """Frame the column of weight layer `layer` (0-based; the stepper's current step)
+        with an arrow for the direction: "forward" (→, left to right), "backward" (←,
+        right to left) or any other word ("cost", "update") shown as it is. None clears it."""
+        self._highlight = None if layer is None else (int(layer), str(direction))
+        self._update_highlight()
+
+    def highlighted_layer(self) -> tuple[int, str] | None:
+        """(layer, direction) framed now, or None."""
+        return self._highlight
+
+    def _update_highlight(self) -> None:
+        target = self._highlight
+        k = None if target is None else target[0] + 1
+        if k is None or not 0 < k < len(self._columns):
+            self._highlight_frame.hide()
+            self._highlight_arrow.hide()
+            return
+        rect = self._columns[k].rect.adjusted(-0.3, -0.3, 0.3, 0.3)
+        self._highlight_frame.setRect(rect)
+        self._highlight_frame.show()
+        direction = target[1]
+        text = {"forward": "→ forward", "backward": "← backward"}.get(direction, direction)
+        self._highlight_arrow.setText(text)
+        # Below the column, but inside the view even for a full-height 512-neuron block.
+        self._highlight_arrow.setPos(rect.center().x(), min(rect.bottom() + 0.1, HEIGHT - 0.6))
+        self._highlight_arrow.show()
+    # -- end backprop stepper --------------------------------------------------------------
 
     def predicted_class(self) -> int | None:
         """The output neuron with the largest activation for the current sample."""
@@ -289,6 +339,7 @@ class NetworkView(QWidget):
         right = out.rect.right() + (2.6 if self._output_labels else 0.4)
         self._home = QRectF(-0.3, -2.2, right + 0.3, HEIGHT + 2.5)
         self._view.setRange(self._home, padding=0.0)
+        self._update_highlight()  # backprop stepper: the columns moved
 
     def _neuron_column(self, k: int, n: int, x_left: float, mode: str) -> _Column:
         """A block of neurons: circles (up to MAX_CIRCLES neurons, one or a few columns) or a

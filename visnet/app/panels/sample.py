@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app.colors import PREDICTED, TRUE_LABEL, class_label, gray_colormap, image_side, percent, with_article
+from visnet.app.stable import add_caption
 from visnet.core.snapshot import Snapshot
 
 MISCLASSIFIED_INTERVAL = 0.5  # seconds between re-evaluations of the whole test split
@@ -62,7 +63,7 @@ class SamplePanel(QWidget):
         # Picture and bars.
         self._graphics = pg.GraphicsLayoutWidget()
         # The caption lives on the plots' dark background, where its colours read well.
-        self._caption: pg.LabelItem = self._graphics.addLabel("No data set.", row=0, col=0, colspan=2, size="13pt")
+        self._caption: pg.LabelItem = add_caption(self._graphics, "No data set.", row=0, col=0, colspan=2, size="13pt")
         self._image_view: pg.ViewBox = self._graphics.addViewBox(row=1, col=0)
         self._image_view.setAspectLocked(True)
         self._image_view.invertY(True)

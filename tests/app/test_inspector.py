@@ -1,0 +1,238 @@
+"""The neuron inspector and hand edits, driven through the real main window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from visnet.app.inspection import NeuronHistory
+from visnet.app.panels.inspector import K_EXAMPLES
+from visnet.core.edits import Edit, accuracy_change
+from visnet.core.inspect import layer_activations
+from visnet.core.network import Network
+from visnet.core.snapshot import Snapshot
+from visnet.io import load_model
+from visnet.resources import EXAMPLE_MODEL, resource_path
+
+
+@pytest.fixture
+def trained_model_path(tmp_path, small_mnist):
+    """The shipped example model, or (if not built) a quickly trained 784-16-16-10."""
+    try:
+        return resource_path(EXAMPLE_MODEL)
+    except FileNotFoundError:
+        from visnet.core.training import TrainConfig, Trainer
+        from visnet.io import save_model
+
+        net = Network([784, 16, 16, 10], output="softmax", seed=0)
+        d = small_mnist
+        trainer = Trainer(net, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(eta=0.5, epochs=10))
+        for _ in range(10):
+            trainer.run_epoch()
+        return save_model(net, tmp_path / "trained.safetensors")
+
+
+def click(qtbot, graphics, pos):
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_clicking_a_mosaic_tile_selects_that_neuron_in_the_inspector(make_main_window, qtbot):
+    window = make_main_window()
+    panel = window.weights_panel
+    qtbot.waitUntil(lambda: panel.mosaic_image() is not None, timeout=3000)
+    click(qtbot, panel.graphics_view(), panel.tile_widget_pos(5))
+    assert window.inspector.neuron() == (0, 5)
+    assert window.inspector_dock.isVisible()
+    qtbot.waitUntil(lambda: "neuron 5 of hidden layer 1" in window.inspector.title_label.text(), timeout=3000)
+    assert window.inspector.layer_spin.value() == 1 and window.inspector.neuron_spin.value() == 5
+    # ... and the incoming weights picture is that neuron's row of weights[0].
+    w = window.controller.latest_snapshot.weights[0][5]
+    np.testing.assert_array_equal(window.inspector.weights_image.image, w.reshape(28, 28))
+
+
+def test_clicking_a_neuron_in_the_network_view_selects_it(make_main_window, qtbot):
+    window = make_main_window()
+    view = window.network_view
+    qtbot.waitUntil(lambda: view.predicted_class() is not None, timeout=3000)
+    click(qtbot, view.graphics_view(), view.neuron_widget_pos(1, 7))
+    assert window.inspector.neuron() == (1, 7)
+
+
+def test_spin_boxes_select_a_neuron_everywhere(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    window.inspector_dock.raise_()
+    window.inspector.refresh_now()
+    window.inspector.layer_spin.setValue(3)  # the output layer
+    window.inspector.neuron_spin.setValue(4)
+    assert window.inspector.neuron() == (2, 4)
+    assert "output neuron 4" in window.inspector.title_label.text()
+    assert not window.inspector.ablate_button.isEnabled()  # an output neuron has no outgoing weights
+
+
+@pytest.mark.parametrize("layer, j", [(0, 3), (1, 11), (2, 7)])
+def test_top_activating_images_are_the_true_top_k(make_main_window, qtbot, layer, j):
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    window.inspector.select_neuron(layer, j)
+    snap = window.controller.latest_snapshot
+    a = layer_activations(snap.network, window.dataset.x_test)[layer][:, j]
+    expected_top = np.argsort(-a, kind="stable")[:K_EXAMPLES]
+    expected_bottom = np.argsort(a, kind="stable")[:K_EXAMPLES]
+    np.testing.assert_array_equal(window.inspector.top_indices(), expected_top)
+    np.testing.assert_array_equal(window.inspector.bottom_indices(), expected_bottom)
+    assert window.inspector.stats().values.shape == (window.dataset.n_test,)
+
+
+def test_clicking_a_top_image_makes_it_the_current_sample(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    window.inspector_dock.raise_()
+    window.inspector.tabs.setCurrentIndex(1)  # "Fires on"
+    window.inspector.select_neuron(0, 2)
+    gallery = window.inspector.top_gallery
+    target = int(gallery.indices()[3])
+    with qtbot.waitSignal(window.current_sample_changed, timeout=2000) as blocker:
+        click(qtbot, gallery.graphics_view(), gallery.tile_widget_pos(3))
+    x, label, source = blocker.args
+    assert source == f"test:{target}" and label == int(window.dataset.y_test[target])
+    np.testing.assert_array_equal(x, window.dataset.x_test[target])
+    assert window.sample_panel.current_index() == target
+
+
+def test_activation_maximisation_runs_off_the_gui_thread(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    with qtbot.waitSignal(window.inspector.maximizer.found, timeout=5000) as blocker:
+        window.inspector.select_neuron(1, 2)
+    layer, j, x = blocker.args
+    assert (layer, j) == (1, 2) and x.shape == (784,) and 0 <= x.min() and x.max() <= 1
+    np.testing.assert_array_equal(window.inspector.maximum_image_data(), x.reshape(28, 28))
+
+
+def test_a_new_selection_cancels_the_running_maximisation(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    found = []
+    window.inspector.maximizer.found.connect(lambda layer, j, x: found.append((layer, j)))
+    for j in range(6):
+        window.inspector.select_neuron(0, j)
+    qtbot.waitUntil(lambda: (0, 5) in found, timeout=5000)
+    assert found[-1] == (0, 5)
+
+
+def test_ablating_changes_accuracy_as_the_core_computes_and_undo_restores_bit_identical_weights(
+        make_main_window, qtbot, trained_model_path):
+    window = make_main_window(model_path=trained_model_path)
+    d = window.dataset
+    before = [np.array(a) for a in window.controller.trainer.net.weights + window.controller.trainer.net.biases]
+    expected = accuracy_change(window.controller.trainer.net, d.x_test, d.y_test, Edit("ablate", 0, 4))
+    window.inspector.select_neuron(0, 4)
+    window.inspector.tabs.setCurrentIndex(5)
+    qtbot.mouseClick(window.inspector.ablate_button, Qt.MouseButton.LeftButton)
+
+    result = window.editor.last_result
+    assert result.edit == Edit("ablate", 0, 4, old=result.edit.old)
+    assert result.before.accuracy == expected.before.accuracy
+    assert result.after.accuracy == expected.after.accuracy
+    assert result.after.accuracy != result.before.accuracy  # a trained neuron matters
+    assert f"{100 * expected.after.accuracy:.2f}%" in window.inspector.edit_result_label.text()
+    snap = window.controller.latest_snapshot
+    assert not snap.weights[1][:, 4].any()  # every panel draws the edited network
+    assert snap.evaluation.accuracy == expected.after.accuracy
+    assert window.inspector.edit_descriptions() == ["Switch off neuron 4 of layer 1"]
+    assert window.undo_action.isEnabled() and window.isWindowModified()
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    after_undo = window.controller.trainer.net.weights + window.controller.trainer.net.biases
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(before, after_undo))
+    assert window.editor.last_result.after.accuracy == expected.before.accuracy
+    assert np.array_equal(window.controller.latest_snapshot.weights[1], before[1])
+    assert window.inspector.edit_descriptions() == []
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.controller.trainer.net.weights[1][:, 4].any()
+    assert window.editor.last_result.after.accuracy == expected.after.accuracy
+
+
+def test_every_kind_of_edit_applies_and_undoes(make_main_window, qtbot):
+    window = make_main_window()
+    net = window.controller.trainer.net
+    original = [np.array(a) for a in net.weights + net.biases]
+    window.inspector.select_neuron(1, 3)
+    window.inspector.scale_spin.setValue(2.0)
+    qtbot.mouseClick(window.inspector.scale_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_array_equal(net.weights[1][3], original[1][3] * np.float32(2.0))
+    window.inspector.bias_spin.setValue(-1.5)
+    qtbot.mouseClick(window.inspector.bias_button, Qt.MouseButton.LeftButton)
+    assert net.biases[1][3] == original[4][3] + np.float32(-1.5)
+    window.inspector.weight_index_spin.setValue(6)
+    window.inspector.weight_value_spin.setValue(0.25)
+    qtbot.mouseClick(window.inspector.weight_button, Qt.MouseButton.LeftButton)
+    assert net.weights[1][3, 6] == np.float32(0.25)
+    assert len(window.editor.applied()) == 3
+    for _ in range(3):
+        window.undo_action.trigger()
+    assert all(np.array_equal(a, b) for a, b in zip(original, net.weights + net.biases))
+    assert not window.undo_action.isEnabled() and window.redo_action.isEnabled()
+
+
+def test_editing_while_training_pauses_training_first(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 20, timeout=5000)
+    window.edit_network("ablate", 0, 1)
+    assert window.controller.state == "paused"
+    qtbot.waitUntil(lambda: not window.controller.has_pending_snapshot(), timeout=3000)
+    qtbot.wait(100)  # any snapshot still on its way from the worker arrives
+    assert not window.controller.latest_snapshot.weights[1][:, 1].any()
+    assert not window.controller.trainer.net.weights[1][:, 1].any()
+
+
+def test_edits_survive_save_and_reopen(make_main_window, qtbot, tmp_path):
+    window = make_main_window()
+    window.edit_network("ablate", 0, 2)
+    window.edit_network("shift_bias", 1, 5, 0.75)
+    edited = [np.array(a) for a in window.controller.trainer.net.weights + window.controller.trainer.net.biases]
+    path = tmp_path / "edited.safetensors"
+    assert window.save_model_to(path)
+    assert not window.isWindowModified()
+    saved = load_model(path)
+    assert saved.info["edits"] == [
+        {"op": "ablate", "layer": 0, "neuron": 2},
+        {"op": "shift_bias", "layer": 1, "neuron": 5, "delta": 0.75},
+    ]
+    assert all(np.array_equal(a, b) for a, b in zip(edited, saved.weights + saved.biases))
+
+    window.new_network(ask=False)
+    assert window.editor.applied() == [] and not window.undo_action.isEnabled()
+    assert window.open_model(path, ask=False)
+    assert window.inspector.edit_descriptions() == [
+        "Switch off neuron 2 of layer 1 (saved in the model file)",
+        "Shift the bias of neuron 5 of layer 2 by +0.75 (saved in the model file)",
+    ]
+    # A further edit is saved after the earlier ones.
+    window.edit_network("ablate", 0, 7)
+    assert window.save_model_to(path)
+    assert [e["neuron"] for e in load_model(path).info["edits"]] == [2, 5, 7]
+
+
+def _snapshot(net: Network, step: int) -> Snapshot:
+    return Snapshot(tuple(net.sizes), tuple(net.activations), net.cost, tuple(w.copy() for w in net.weights),
+                    tuple(b.copy() for b in net.biases), step, 0, step / 100, step, 100, 10 * step, 0.1)
+
+
+def test_neuron_history_records_norms_and_update_sizes():
+    net = Network([4, 3, 2], seed=1)
+    history = NeuronHistory(capacity=8)
+    history.record(_snapshot(net, 0))
+    net.weights[0][1] += 0.5  # four weights each move by 0.5 over 5 steps
+    history.record(_snapshot(net, 5))
+    epochs, norms, updates = history.series(0, 1)
+    assert np.allclose(norms, [np.linalg.norm(net.weights[0][1] - 0.5), np.linalg.norm(net.weights[0][1])])
+    assert np.isnan(updates[0]) and updates[1] == pytest.approx(np.sqrt(4 * 0.25) / 5)
+    for step in range(6, 20):
+        history.record(_snapshot(net, step))
+    assert len(history) <= 8  # thinned, never more than capacity
+    assert history.series(0, 1)[0][0] == 0.0  # the first row survives thinning

@@ -1,0 +1,331 @@
+"""Draw a digit with the mouse and watch the network read it as you draw.
+
+The canvas keeps the drawing as a 280x280 numpy array (ink 0..1, drawn with the core's
+anti-aliased round pen), and every stroke is turned into an MNIST-style 28x28 input the way
+MNIST was made (core.drawing.preprocess_drawing: fit in 20x20, centre of mass to the
+centre). The panel shows that 28x28 next to the canvas, runs the forward pass and shows the
+output bars and a caption; the window passes the digit on to the network view while drawing
+and, on "Use as current sample", to every panel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visnet.app.colors import MUTED, PREDICTED, class_label, gray_colormap, percent, with_article
+from visnet.core.drawing import preprocess_drawing, stroke_to_canvas
+from visnet.core.snapshot import Snapshot
+
+CANVAS_SIZE = 280  # the drawing's resolution: ten canvas pixels per MNIST pixel
+DEFAULT_BRUSH = 22  # pen diameter in canvas pixels (about 2 MNIST pixels after scaling)
+BAR_COLOR = QColor(110, 130, 160)
+
+
+class DrawingCanvas(QWidget):
+    """A square black canvas to draw white strokes on with the mouse (or a tablet pen,
+    which Qt delivers as mouse events too). The drawing is `array()`, (280, 280) float32."""
+
+    drawing_changed = Signal()  # ink was added or cleared
+    stroke_finished = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.brush = float(DEFAULT_BRUSH)
+        self._canvas = np.zeros((CANVAS_SIZE, CANVAS_SIZE), np.float32)
+        self._last: tuple[float, float] | None = None
+        self._drawing = False
+        self.setMinimumSize(140, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit with the mouse; it is scaled and centred like MNIST digits")
+
+    def array(self) -> np.ndarray:
+        return self._canvas
+
+    def clear(self) -> None:
+        self._canvas[:] = 0
+        self._last = None
+        self.update()
+        self.drawing_changed.emit()
+
+    def is_empty(self) -> bool:
+        return not self._canvas.any()
+
+    def draw_stroke(self, points: Sequence[tuple[float, float]]) -> None:
+        """Add a polyline given in canvas pixels (x right, y down), as if drawn by hand."""
+        stroke_to_canvas(points, brush=self.brush, canvas=self._canvas)
+        self.update()
+        self.drawing_changed.emit()
+        self.stroke_finished.emit()
+
+    # -- geometry ---------------------------------------------------------------------------
+    def canvas_rect(self) -> QRectF:
+        """Where the canvas is painted: the largest centred square."""
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def to_canvas(self, pos: QPointF) -> tuple[float, float]:
+        r = self.canvas_rect()
+        scale = CANVAS_SIZE / r.width()
+        return ((pos.x() - r.left()) * scale, (pos.y() - r.top()) * scale)
+
+    def from_canvas(self, x: float, y: float) -> QPointF:
+        """Widget coordinates of canvas point (x, y) (for tests that draw with the mouse)."""
+        r = self.canvas_rect()
+        scale = r.width() / CANVAS_SIZE
+        return QPointF(r.left() + x * scale, r.top() + y * scale)
+
+    # -- events -----------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._drawing = True
+        self._last = self.to_canvas(event.position())
+        stroke_to_canvas([self._last], brush=self.brush, canvas=self._canvas)
+        self.update()
+        self.drawing_changed.emit()
+
+    def mouseMoveEvent(self, event) -> None:
+        if not self._drawing:
+            return
+        p = self.to_canvas(event.position())
+        stroke_to_canvas([self._last, p], brush=self.brush, canvas=self._canvas)
+        self._last = p
+        self.update()
+        self.drawing_changed.emit()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self._drawing:
+            return
+        p = self.to_canvas(event.position())
+        if p != self._last:
+            stroke_to_canvas([self._last, p], brush=self.brush, canvas=self._canvas)
+        self._drawing = False
+        self._last = None
+        self.update()
+        self.drawing_changed.emit()
+        self.stroke_finished.emit()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        pixels = np.ascontiguousarray((np.clip(self._canvas, 0, 1) * 255).astype(np.uint8))
+        image = QImage(pixels.data, CANVAS_SIZE, CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
+        r = self.canvas_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(r, image)
+        painter.setPen(QPen(QColor(90, 90, 100), 1))
+        painter.drawRect(r.adjusted(0, 0, -1, -1))
+        if self.is_empty():
+            painter.setPen(QColor(MUTED))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, "draw a digit here")
+        painter.end()
+
+
+class DrawDigitPanel(QWidget):
+    """A canvas, the 28x28 the network sees, its output bars and a caption in words."""
+
+    digit_changed = Signal(object)  # x (784,) float32: the drawing changed (live preview)
+    use_requested = Signal(object)  # x (784,): make the drawn digit the current sample everywhere
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._snap: Snapshot | None = None
+        self._class_names: tuple[str, ...] = tuple(str(k) for k in range(10))
+        self._x = np.zeros(28 * 28, np.float32)
+        self._output: np.ndarray | None = None
+        self._n_bars = 0
+        self.update_ms = 0.0  # time of the last preprocess + forward pass + redraw (benchmark)
+
+        self.canvas = DrawingCanvas()
+        self.brush_spin = QSpinBox()
+        self.brush_spin.setRange(6, 48)
+        self.brush_spin.setValue(DEFAULT_BRUSH)
+        self.brush_spin.setSuffix(" px")
+        self.brush_spin.setToolTip("Pen width on the 280×280 canvas (10 canvas pixels = 1 MNIST pixel)")
+        self.brush_spin.valueChanged.connect(self._on_brush_changed)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.clicked.connect(self.clear)
+        self.use_button = QPushButton("Use as current sample")
+        self.use_button.setToolTip("Show the drawn digit in every panel: network, inspector, stepper")
+        self.use_button.clicked.connect(self._on_use_clicked)
+        self.live_box = QCheckBox("Light up the network while drawing")
+        self.live_box.setChecked(True)
+        self.live_box.setToolTip("Send the digit to the network view with every stroke")
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setMinimumWidth(150)
+        self._caption = QLabel("Draw a digit.")
+        self._caption.setTextFormat(Qt.TextFormat.RichText)
+        font = self._caption.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self._caption.setFont(font)
+        self._preview_view: pg.ViewBox = self._graphics.addViewBox(row=0, col=0)
+        self._preview_view.setAspectLocked(True)
+        self._preview_view.invertY(True)
+        self._preview_view.setMouseEnabled(False, False)
+        self._preview_view.setMenuEnabled(False)
+        self._preview = pg.ImageItem(axisOrder="row-major")
+        self._preview.setColorMap(gray_colormap())
+        self._preview_view.addItem(self._preview)
+        self._preview.setImage(np.zeros((28, 28), np.float32), autoLevels=False, levels=(0.0, 1.0))
+        self._preview_view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
+        self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
+        self._bar_plot.setMouseEnabled(False, False)
+        self._bar_plot.setMenuEnabled(False)
+        self._bar_plot.hideButtons()
+        self._bar_plot.getViewBox().invertY(True)
+        self._bar_plot.setXRange(0, 1.0, padding=0.02)
+        self._bar_plot.showGrid(x=True, alpha=0.2)
+        self._bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[])
+        self._bar_plot.addItem(self._bars)
+        self._graphics.ci.layout.setRowStretchFactor(0, 1)
+        self._graphics.ci.layout.setRowStretchFactor(1, 1)
+
+        note = QLabel("The 28×28 on the right is what the network sees: your stroke fitted into 20×20 "
+                      "and centred by its centre of mass, as MNIST was made.")
+        note.setWordWrap(True)
+        note.setStyleSheet(f"color: {MUTED.name()}")
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Brush"))
+        controls.addWidget(self.brush_spin)
+        controls.addWidget(self.clear_button)
+        controls.addStretch(1)
+        controls.addWidget(self.use_button)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addLayout(controls)
+        left.addWidget(self.live_box)
+        row = QHBoxLayout()
+        row.addLayout(left, 1)
+        row.addWidget(self._graphics, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._caption)
+        layout.addLayout(row, 1)
+        layout.addWidget(note)
+
+        # Moves are coalesced: the forward pass runs once per event-loop turn, not per event.
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(0)
+        self._pending.timeout.connect(self.update_prediction)
+        self.canvas.drawing_changed.connect(self._on_drawing_changed)
+        self.canvas.stroke_finished.connect(self.update_prediction)
+        self._build_bars()
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """The newest network: re-read the drawing with it (cheap: one forward pass)."""
+        changed = self._snap is None or snap.step != self._snap.step or snap.sizes != self._snap.sizes \
+            or snap.weights[0] is not self._snap.weights[0]
+        self._snap = snap
+        if changed:
+            self._build_bars()
+            self._predict()
+
+    def reset(self) -> None:
+        self._snap = None
+        self._predict()
+
+    def set_class_names(self, class_names: Sequence[str]) -> None:
+        self._class_names = tuple(str(c) for c in class_names)
+        self._n_bars = 0
+        self._build_bars()
+        self._predict()
+
+    def clear(self) -> None:
+        self.canvas.clear()
+        self.update_prediction()
+
+    def image(self) -> np.ndarray:
+        """The preprocessed drawing, (28, 28) float32 in [0, 1]."""
+        return self._x.reshape(28, 28).copy()
+
+    def sample(self) -> np.ndarray:
+        """The network's input for the drawing, (784,) float32."""
+        return self._x.copy()
+
+    def output(self) -> np.ndarray | None:
+        return None if self._output is None else self._output.copy()
+
+    def predicted_class(self) -> int | None:
+        return None if self._output is None else int(np.argmax(self._output))
+
+    def caption(self) -> str:
+        return self._caption.text()
+
+    @Slot()
+    def update_prediction(self) -> None:
+        """Preprocess the drawing, run the network, redraw, and tell the window (live)."""
+        self._pending.stop()
+        t0 = time.perf_counter()
+        self._x = preprocess_drawing(self.canvas.array()).ravel()
+        self._preview.setImage(self._x.reshape(28, 28), autoLevels=False, levels=(0.0, 1.0))
+        self._predict()
+        if self.live_box.isChecked() and not self.canvas.is_empty():
+            self.digit_changed.emit(self._x.copy())
+        self.update_ms = 1000 * (time.perf_counter() - t0)
+
+    # -- internals --------------------------------------------------------------------------
+    @Slot()
+    def _on_drawing_changed(self) -> None:
+        if not self._pending.isActive():
+            self._pending.start()
+
+    @Slot(int)
+    def _on_brush_changed(self, value: int) -> None:
+        self.canvas.brush = float(value)
+
+    @Slot()
+    def _on_use_clicked(self) -> None:
+        self.update_prediction()
+        if not self.canvas.is_empty():
+            self.use_requested.emit(self._x.copy())
+
+    def _build_bars(self) -> None:
+        n = self._snap.sizes[-1] if self._snap is not None else len(self._class_names)
+        if n == self._n_bars:
+            return
+        self._n_bars = n
+        step = max(1, n // 25)
+        ticks = [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
+        self._bar_plot.getAxis("left").setTicks([ticks, []])
+        self._bar_plot.setYRange(-0.6, n - 0.4, padding=0)
+
+    def _predict(self) -> None:
+        snap = self._snap
+        if snap is None or snap.sizes[0] != self._x.size or self.canvas.is_empty():
+            self._output = None
+            self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
+            self._caption.setText("Draw a digit." if snap is None or self.canvas.is_empty()
+                                  else f"The network expects {snap.sizes[0]} inputs.")
+            return
+        a = snap.forward_cache(self._x.reshape(1, -1)).output[0].astype(np.float64)
+        self._output = a
+        p = int(np.argmax(a))
+        brushes = [pg.mkBrush(BAR_COLOR)] * len(a)
+        brushes[p] = pg.mkBrush(PREDICTED)
+        self._bars.setOpts(x0=np.zeros(len(a)), y=np.arange(len(a)), width=a, brushes=brushes)
+        hi = 1.0 if snap.activations[-1] in ("softmax", "sigmoid") else max(float(a.max()), 1e-6)
+        self._bar_plot.setXRange(min(0.0, float(a.min())), hi, padding=0.02)
+        name = class_label(self._class_names, p)
+        value = percent(a[p]) if snap.activations[-1] == "softmax" else f"a = {a[p]:.2f}"
+        article = with_article(name).partition(" ")[0]
+        self._caption.setText(f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})')

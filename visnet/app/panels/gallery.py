@@ -1,0 +1,173 @@
+"""A grid of small digit pictures that can be clicked: the inspector's most and least
+activating images, the confusion-matrix cell and mistakes galleries.
+
+The whole grid is one ImageItem (like the weight mosaic) and the captions are a fixed pool
+of TextItems reused from one fill to the next, so refilling never creates graphics items.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from visnet.app.colors import MUTED, gray_colormap, image_side
+
+GAP = 2  # background pixels between pictures
+CAPTION = 9  # picture rows reserved above each picture for its caption, when there are captions
+
+
+class ImageGallery(QWidget):
+    """Pictures of test images in a grid; a click emits the clicked image's test index.
+
+    columns=None picks the number of columns that makes the pictures largest for the
+    widget's shape, and re-lays them out when it is resized."""
+
+    image_clicked = Signal(int)  # index into the test split
+
+    def __init__(self, columns: int | None = None, max_captions: int = 64, empty_text: str = "",
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.columns = columns
+        self._indices = np.empty(0, np.intp)
+        self._captions: list[str] = []
+        self._side = 28
+        self._step_x = self._step_y = 0
+        self._caption_rows = 0
+        self._cols = 1
+        self._last: tuple | None = None
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setMinimumSize(60, 60)
+        self._view: pg.ViewBox = self._graphics.addViewBox()
+        self._view.setAspectLocked(True)
+        self._view.invertY(True)
+        self._view.setMouseEnabled(False, False)
+        self._view.setMenuEnabled(False)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setColorMap(gray_colormap())
+        self._view.addItem(self._image)
+        font = QFont()
+        font.setPointSizeF(7.5)
+        self._texts: list[pg.TextItem] = []
+        for _ in range(max_captions):
+            text = pg.TextItem("", color=(220, 220, 220), anchor=(0.5, 1.0))
+            text.setFont(font)
+            text.hide()
+            self._view.addItem(text, ignoreBounds=True)
+            self._texts.append(text)
+        self._empty = pg.TextItem(empty_text, color=MUTED, anchor=(0.5, 0.5))
+        self._view.addItem(self._empty, ignoreBounds=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._graphics)
+        self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.set_images(np.zeros((0, 784), np.float32), np.empty(0, np.intp))
+
+    # -- public API -------------------------------------------------------------------------
+    def set_images(self, images: np.ndarray, indices: Sequence[int], captions: Sequence[str] | None = None,
+                   caption_colors: Sequence[QColor] | None = None, columns: int | None = None) -> None:
+        """Show images (k, n_inputs) in [0, 1], which are test images indices (k,)."""
+        images = np.asarray(images, dtype=np.float32)
+        self._last = (images, indices, captions, caption_colors, columns)
+        self._indices = np.asarray(indices, dtype=np.intp).ravel()
+        self._captions = list(captions) if captions is not None else []
+        k = len(self._indices)
+        side = image_side(images.shape[1]) if images.ndim == 2 and images.shape[1] else 28
+        side = side or 28
+        self._side = side
+        self._caption_rows = CAPTION if captions is not None else 0
+        self._step_x, self._step_y = side + GAP, side + GAP + self._caption_rows
+        cols = max(1, min(columns or self.columns or self._best_columns(k), max(k, 1)))
+        rows = max(1, math.ceil(k / cols))
+        self._cols = cols
+        mosaic = np.full((rows * self._step_y - GAP, cols * self._step_x - GAP), np.nan, np.float32)
+        for t in range(k):
+            r, c = divmod(t, cols)
+            y0, x0 = r * self._step_y + self._caption_rows, c * self._step_x
+            mosaic[y0:y0 + side, x0:x0 + side] = images[t].reshape(side, side)
+        self._image.setImage(mosaic, autoLevels=False, levels=(0.0, 1.0))
+        h, w = mosaic.shape
+        self._view.setRange(QRectF(0, 0, w, h), padding=0.01)
+        for t, text in enumerate(self._texts):
+            if t < k and t < len(self._captions):
+                r, c = divmod(t, cols)
+                text.setText(self._captions[t])
+                text.setColor(caption_colors[t] if caption_colors is not None else QColor(220, 220, 220))
+                text.setPos(c * self._step_x + side / 2, r * self._step_y + self._caption_rows)
+                text.show()
+            else:
+                text.hide()
+        self._empty.setVisible(k == 0)
+        self._empty.setPos(w / 2, h / 2)
+
+    def _best_columns(self, k: int) -> int:
+        """The number of columns that shows k pictures largest in the widget's shape."""
+        w, h = max(self._graphics.width(), 1), max(self._graphics.height(), 1)
+        best, best_scale = 1, 0.0
+        for cols in range(1, max(k, 1) + 1):
+            rows = max(1, math.ceil(k / cols))
+            scale = min(w / (cols * self._step_x), h / (rows * self._step_y))
+            if scale > best_scale:
+                best, best_scale = cols, scale
+        return best
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._last is not None and self.columns is None and self._last[4] is None:
+            if self._best_columns(len(self._indices)) != self._cols:
+                self.set_images(*self._last)
+
+    def describe(self, index: int) -> str:
+        """Extra tooltip text for test image index (set describe to a function, e.g. its label)."""
+        return ""
+
+    def indices(self) -> np.ndarray:
+        """The test indices shown, in grid order."""
+        return self._indices.copy()
+
+    def captions(self) -> list[str]:
+        return list(self._captions)
+
+    def tile_widget_pos(self, t: int) -> QPoint:
+        """Centre of picture t in the graphics view's viewport coordinates (for test clicks)."""
+        r, c = divmod(t, self._cols)
+        x = c * self._step_x + self._side / 2
+        y = r * self._step_y + self._caption_rows + self._side / 2
+        return self._graphics.mapFromScene(self._view.mapViewToScene(pg.Point(x, y)))
+
+    def graphics_view(self) -> pg.GraphicsView:
+        return self._graphics
+
+    # -- mouse ------------------------------------------------------------------------------
+    def _tile_at(self, scene_pos) -> int | None:
+        if not len(self._indices) or not self._view.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self._view.mapSceneToView(scene_pos)
+        c, x = divmod(math.floor(p.x()), self._step_x)
+        r, y = divmod(math.floor(p.y()), self._step_y)
+        if x >= self._side or c >= self._cols or c < 0 or r < 0:
+            return None
+        t = r * self._cols + c
+        return t if t < len(self._indices) else None
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        t = self._tile_at(scene_pos)
+        if t is None:
+            self._graphics.setToolTip("")
+            return
+        caption = self._captions[t] if t < len(self._captions) else ""
+        self._graphics.setToolTip(f"test image {self._indices[t]}{self.describe(int(self._indices[t]))} "
+                                  f"{caption}\nclick: make it the current sample")
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        t = self._tile_at(event.scenePos())
+        if t is not None:
+            self.image_clicked.emit(int(self._indices[t]))

@@ -1,0 +1,819 @@
+"""One neuron up close: what it looks for, what makes it fire, what it does with the current
+sample, what it votes for, how it changed while learning, and controls to edit it.
+
+The statistics over the test split come from a SplitActivations shared with the mistakes
+panel (one forward pass per snapshot). While training runs the inspector refreshes at most
+every REFRESH_INTERVAL_MS and only while it is visible; selecting a neuron refreshes at once.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visnet.app.colors import (
+    MUTED,
+    NEGATIVE,
+    POSITIVE,
+    PREDICTED,
+    class_label,
+    diverging_colormap,
+    gray_colormap,
+    image_side,
+    percent,
+    symmetric_limit,
+    with_article,
+)
+from visnet.app.inspection import ActivationMaximizer, EditResult, NetworkEditor, NeuronHistory, SplitActivations
+from visnet.app.panels.gallery import ImageGallery
+from visnet.core.edits import Edit
+from visnet.core.inspect import NeuronStats, contribution_map, effective_pattern, outgoing_weights
+from visnet.core.snapshot import Snapshot
+
+K_EXAMPLES = 16  # most and least activating test images shown
+REFRESH_INTERVAL_MS = 500  # while training: at most two refreshes a second
+N_BAR_LABELS = 5  # strongest positive and negative bars labelled with their neuron
+MAX_VOTE_BARS = 32  # larger next layers show their strongest connections only
+TOP_INPUTS = 5  # inputs listed in the equation
+MAXIMIZE_INTERVAL_S = 3.0  # while training, recompute the most exciting input this often
+
+
+def _neuron_name(layer: int, j: int, n_layers: int, class_names) -> str:
+    if layer == n_layers - 1:
+        return f"output neuron {j} “{class_label(class_names, j)}”"
+    return f"neuron {j} of hidden layer {layer + 1}"
+
+
+def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **kwargs) -> pg.PlotItem:
+    plot = graphics.addPlot(row=row, col=col, title=title, **kwargs)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(False, False)
+    return plot
+
+
+def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.PlotItem, pg.ImageItem]:
+    """A plot without axes showing one square image (y down)."""
+    plot = _plot(graphics, row, col, title, colspan=colspan)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.setAspectLocked(True)
+    plot.invertY(True)
+    image = pg.ImageItem(axisOrder="row-major")
+    image.setColorMap(colormap)
+    plot.addItem(image)
+    return plot, image
+
+
+class SignedBars:
+    """A bar chart of signed values (red positive, blue negative) with a few labelled bars,
+    whose labels are a fixed pool of TextItems."""
+
+    def __init__(self, plot: pg.PlotItem, n_labels: int = 2 * N_BAR_LABELS):
+        self.plot = plot
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.8)
+        plot.addItem(self.bars)
+        plot.showGrid(y=True, alpha=0.2)
+        font = QFont()
+        font.setPointSizeF(8)
+        self.labels = []
+        for _ in range(n_labels):
+            t = pg.TextItem("", color=(230, 230, 230), anchor=(0.5, 1.0))
+            t.setFont(font)
+            plot.addItem(t, ignoreBounds=True)
+            self.labels.append(t)
+
+    def set(self, values: np.ndarray, names: list[str], labelled: np.ndarray | None = None,
+            ticks: list[tuple[int, str]] | None = None) -> None:
+        """values (n,) drawn at x = 0..n-1; labelled: positions to write names[pos] above/below."""
+        values = np.asarray(values, dtype=np.float64)
+        n = len(values)
+        brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in values]
+        self.bars.setOpts(x=np.arange(n), height=values, width=0.8, brushes=brushes, pen=None, pens=None)
+        span = float(np.max(np.abs(values))) if n else 1.0
+        span = span if span > 0 else 1.0
+        self.plot.setYRange(-1.18 * span, 1.18 * span, padding=0)
+        self.plot.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([ticks] if ticks is not None else [[]])  # sorted bars: the labels name them
+        labelled = np.empty(0, int) if labelled is None else np.asarray(labelled)
+        for t, label in enumerate(self.labels):
+            if t < len(labelled):
+                pos = int(labelled[t])
+                v = values[pos]
+                label.setText(names[pos])
+                label.setAnchor((0.5, 1.0) if v >= 0 else (0.5, 0.0))
+                label.setPos(pos, v)
+                label.show()
+            else:
+                label.hide()
+
+
+class NeuronInspector(QWidget):
+    """Everything about one neuron (layer, j), layer indexing Network.weights."""
+
+    neuron_selected = Signal(int, int)  # chosen with the spin boxes
+    sample_requested = Signal(int)  # a test image was clicked: make it the current sample
+
+    def __init__(self, split: SplitActivations | None = None, editor: NetworkEditor | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.split = split or SplitActivations()
+        self.editor = editor
+        self.history = NeuronHistory()
+        self.maximizer = ActivationMaximizer(self)
+        self._snap: Snapshot | None = None  # drawn
+        self._incoming: Snapshot | None = None  # newest received, not drawn yet
+        self._neuron: tuple[int, int] = (0, 0)
+        self._x: np.ndarray | None = None
+        self._label: int | None = None
+        self._stats: NeuronStats | None = None
+        self._last_refresh = 0.0
+        self._dirty = True
+        self._maximized_for: tuple | None = None  # (snapshot step, layer, j) of the shown picture
+        self._maximized_at = 0.0
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._on_refresh_timeout)
+        self.fill_ms = 0.0  # how long the last fill took (for the benchmark)
+
+        # -- header: which neuron --
+        self.layer_spin = QSpinBox()
+        self.layer_spin.setToolTip("Layer: 1 is the first hidden layer; the last is the output")
+        self.layer_spin.setRange(1, 1)
+        self.neuron_spin = QSpinBox()
+        self.neuron_spin.setToolTip("Neuron index within the layer (from 0)")
+        self.neuron_spin.setRange(0, 0)
+        for spin in (self.layer_spin, self.neuron_spin):
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(self._on_spin_changed)
+        self.title_label = QLabel("No network yet.")
+        self.title_label.setWordWrap(True)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("Layer"))
+        head.addWidget(self.layer_spin)
+        head.addWidget(QLabel("neuron"))
+        head.addWidget(self.neuron_spin)
+        head.addStretch(1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_looks_page(), "Looks for")
+        self.tabs.addTab(self._build_fires_page(), "Fires on")
+        self.tabs.addTab(self._build_sample_page(), "This sample")
+        self.tabs.addTab(self._build_votes_page(), "Votes for")
+        self.tabs.addTab(self._build_history_page(), "History")
+        self.tabs.addTab(self._build_edit_page(), "Edit")
+        self.tabs.setTabToolTip(0, "Its incoming weights, its effective input pattern and the input that excites it most")
+        self.tabs.setTabToolTip(1, "Its activation over the test split and the test images that excite it most and least")
+        self.tabs.setTabToolTip(2, "Its equation with the real numbers for the current sample")
+        self.tabs.setTabToolTip(3, "Its outgoing weights: how it pushes each neuron of the next layer")
+        self.tabs.setTabToolTip(4, "Its weight norm and update size during training")
+        self.tabs.setTabToolTip(5, "Switch it off, scale its weights, shift its bias or set one weight")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.tabs, 1)
+
+        self.maximizer.progressed.connect(self._on_maximizer_progressed)
+        self.maximizer.found.connect(self._on_maximizer_found)
+        if editor is not None:
+            editor.edited.connect(self._on_edited)
+            editor.history_changed.connect(self._on_edit_history_changed)
+
+    # -- pages ------------------------------------------------------------------------------
+    def _build_looks_page(self) -> QWidget:
+        g = pg.GraphicsLayoutWidget()
+        self.looks_graphics = g
+        self.weights_plot, self.weights_image = _image_plot(g, 0, 0, "incoming weights", diverging_colormap(), colspan=2)
+        self.weights_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_colormap(), interactive=False,
+                                                width=12, label="weight")
+        self.weights_colorbar.setImageItem(self.weights_image, insert_in=self.weights_plot)
+        self.incoming_plot = _plot(g, 1, 0, "incoming weights, sorted", colspan=2)
+        self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
+        self.incoming_bars = SignedBars(self.incoming_plot)
+        self.pattern_plot, self.pattern_image = _image_plot(g, 2, 0, "effective input pattern", diverging_colormap())
+        self.maximum_plot, self.maximum_image = _image_plot(g, 2, 1, "most exciting input", gray_colormap())
+        self.looks_note = QLabel()
+        self.looks_note.setWordWrap(True)
+        self.looks_note.setStyleSheet(f"color: {MUTED.name()}")
+        self.maximum_label = QLabel()
+        self.maximum_label.setWordWrap(True)
+        self.maximum_label.setStyleSheet(f"color: {MUTED.name()}")
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(g, 1)
+        v.addWidget(self.looks_note)
+        v.addWidget(self.maximum_label)
+        return page
+
+    def _build_fires_page(self) -> QWidget:
+        g = pg.GraphicsLayoutWidget()
+        g.setMaximumHeight(190)
+        self.histogram_plot = _plot(g, 0, 0, "its activation a over the test split")
+        self.histogram_plot.setLabel("left", "images")
+        self.histogram_curve = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(110, 130, 160, 180),
+                                               pen=pg.mkPen(150, 170, 200))
+        self.histogram_plot.addItem(self.histogram_curve)
+        self.sample_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(PREDICTED, width=2),
+                                           label="this sample", labelOpts={"position": 0.9, "color": PREDICTED})
+        self.histogram_plot.addItem(self.sample_line, ignoreBounds=True)
+        self.top_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
+        self.bottom_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
+        for gallery in (self.top_gallery, self.bottom_gallery):
+            gallery.image_clicked.connect(self._on_gallery_image_clicked)
+            gallery.describe = self._describe_test_image
+        self.fires_summary = QLabel()
+        self.fires_summary.setWordWrap(True)
+        grid = QGridLayout()
+        grid.addWidget(QLabel(f"<b>{K_EXAMPLES} that excite it most</b>"), 0, 0)
+        grid.addWidget(QLabel(f"<b>{K_EXAMPLES} that excite it least</b>"), 0, 1)
+        grid.addWidget(self.top_gallery, 1, 0)
+        grid.addWidget(self.bottom_gallery, 1, 1)
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(g)
+        v.addWidget(self.fires_summary)
+        v.addLayout(grid, 1)
+        hint = QLabel("Click an image to make it the current sample.")
+        hint.setStyleSheet(f"color: {MUTED.name()}")
+        v.addWidget(hint)
+        return page
+
+    def _build_sample_page(self) -> QWidget:
+        self.equation_label = QLabel()
+        self.equation_label.setWordWrap(True)
+        self.equation_label.setTextFormat(Qt.TextFormat.RichText)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        g = pg.GraphicsLayoutWidget()
+        self.contribution_plot, self.contribution_image = _image_plot(
+            g, 0, 0, "w ⊙ x: what each pixel adds to z", diverging_colormap())
+        self.contribution_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_colormap(),
+                                                     interactive=False, width=12, label="w·x")
+        self.contribution_colorbar.setImageItem(self.contribution_image, insert_in=self.contribution_plot)
+        self.contribution_bar_plot = _plot(g, 1, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
+        self.contribution_bars = SignedBars(self.contribution_bar_plot)
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(self.equation_label)
+        v.addWidget(g, 1)
+        return page
+
+    def _build_votes_page(self) -> QWidget:
+        g = pg.GraphicsLayoutWidget()
+        self.votes_plot = _plot(g, 0, 0, "outgoing weights")
+        self.votes_plot.setLabel("left", "weight")
+        self.votes_bars = SignedBars(self.votes_plot, n_labels=0)
+        self.votes_label = QLabel()
+        self.votes_label.setWordWrap(True)
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(self.votes_label)
+        v.addWidget(g, 1)
+        return page
+
+    def _build_history_page(self) -> QWidget:
+        g = pg.GraphicsLayoutWidget()
+        self.norm_plot = _plot(g, 0, 0, "‖w‖: size of its incoming weights")
+        self.norm_plot.setMouseEnabled(True, True)
+        self.norm_curve = self.norm_plot.plot(pen=pg.mkPen(POSITIVE, width=2))
+        self.update_plot = _plot(g, 1, 0, "update size per mini-batch ‖Δw‖")
+        self.update_plot.setMouseEnabled(True, True)
+        self.update_plot.setLabel("bottom", "epoch")
+        self.update_plot.setLogMode(y=True)
+        self.update_plot.setXLink(self.norm_plot)
+        self.update_curve = self.update_plot.plot(pen=pg.mkPen(PREDICTED, width=1.5))
+        for plot in (self.norm_plot, self.update_plot):
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+        note = QLabel("Recorded from the frames drawn while training. The update size is ‖Δw‖ between two "
+                      "frames divided by the mini-batches in between: η × the gradient's size for plain SGD "
+                      "(momentum and L2 change it).")
+        note.setWordWrap(True)
+        note.setStyleSheet(f"color: {MUTED.name()}")
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(g, 1)
+        v.addWidget(note)
+        return page
+
+    def _build_edit_page(self) -> QWidget:
+        self.ablate_button = QPushButton("Switch it off")
+        self.ablate_button.setToolTip("Set its outgoing weights to zero: the next layer no longer hears it")
+        self.ablate_button.clicked.connect(self._on_ablate_clicked)
+        self.scale_spin = QDoubleSpinBox()
+        self.scale_spin.setRange(-10, 10)
+        self.scale_spin.setDecimals(2)
+        self.scale_spin.setSingleStep(0.1)
+        self.scale_spin.setValue(0.5)
+        self.scale_button = QPushButton("Scale incoming weights")
+        self.scale_button.clicked.connect(self._on_scale_clicked)
+        self.bias_spin = QDoubleSpinBox()
+        self.bias_spin.setRange(-100, 100)
+        self.bias_spin.setDecimals(2)
+        self.bias_spin.setValue(1.0)
+        self.bias_button = QPushButton("Shift bias by")
+        self.bias_button.clicked.connect(self._on_shift_bias_clicked)
+        self.weight_index_spin = QSpinBox()
+        self.weight_index_spin.setToolTip("Input index i (a pixel r·28 + c for the first layer)")
+        self.weight_value_spin = QDoubleSpinBox()
+        self.weight_value_spin.setRange(-100, 100)
+        self.weight_value_spin.setDecimals(3)
+        self.weight_button = QPushButton("Set weight")
+        self.weight_button.clicked.connect(self._on_set_weight_clicked)
+        self.weight_index_spin.valueChanged.connect(self._on_weight_index_changed)
+        self.undo_button = QToolButton()
+        self.redo_button = QToolButton()
+        self.undo_button.setText("Undo")
+        self.redo_button.setText("Redo")
+        self.edit_result_label = QLabel("Edits change the network at once; training pauses first. "
+                                        "Undo with Ctrl+Z.")
+        self.edit_result_label.setWordWrap(True)
+        self.edits_list = QListWidget()
+        self.edits_list.setToolTip("Edits in force, oldest first; they are saved with the model")
+        grid = QGridLayout()
+        grid.addWidget(self.ablate_button, 0, 0, 1, 3)
+        grid.addWidget(self.scale_button, 1, 0)
+        grid.addWidget(QLabel("×"), 1, 1)
+        grid.addWidget(self.scale_spin, 1, 2)
+        grid.addWidget(self.bias_button, 2, 0)
+        grid.addWidget(self.bias_spin, 2, 2)
+        grid.addWidget(self.weight_button, 3, 0)
+        weight_row = QHBoxLayout()
+        weight_row.addWidget(QLabel("i"))
+        weight_row.addWidget(self.weight_index_spin)
+        weight_row.addWidget(QLabel("to"))
+        weight_row.addWidget(self.weight_value_spin)
+        grid.addLayout(weight_row, 3, 1, 1, 2)
+        undo_row = QHBoxLayout()
+        undo_row.addWidget(self.undo_button)
+        undo_row.addWidget(self.redo_button)
+        undo_row.addStretch(1)
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 4, 0, 0)
+        v.addLayout(grid)
+        v.addWidget(self.edit_result_label)
+        v.addLayout(undo_row)
+        v.addWidget(QLabel("<b>Edits of this network</b>"))
+        v.addWidget(self.edits_list, 1)
+        return page
+
+    def set_edit_actions(self, undo_action, redo_action) -> None:
+        """Show the window's Undo/Redo actions as buttons on the Edit page."""
+        self.undo_button.setDefaultAction(undo_action)
+        self.redo_button.setDefaultAction(redo_action)
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Record the neurons' history; redraw soon (throttled while training, and only when visible)."""
+        self.history.record(snap)
+        if self._incoming is not None and snap.sizes != self._incoming.sizes:
+            self._neuron = (0, 0)
+        self._incoming = snap
+        self._dirty = True
+        if not self._refresh_timer.isActive():
+            wait = 0
+            if snap.state == "running":
+                wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
+            self._refresh_timer.start(wait)
+
+    def reset(self) -> None:
+        """A different network: forget its history and the drawn snapshot."""
+        self.maximizer.cancel()
+        self.history.clear()
+        self._snap = self._incoming = None
+        self._stats = None
+        self._maximized_for = None
+        self.title_label.setText("No network yet.")
+
+    def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names) -> None:
+        self.split.set_dataset(x_test, y_test, class_names)
+        self._dirty = True
+        self._refresh_timer.start(0)
+
+    def set_sample(self, x: np.ndarray | None, label: int | None = None) -> None:
+        """The current sample for the equation page (any input, e.g. a drawn digit)."""
+        self._x = None if x is None else np.asarray(x, np.float32).ravel()
+        self._label = label
+        if self._snap is not None:
+            self._fill_sample()
+
+    def select_neuron(self, layer: int, j: int) -> None:
+        """Show neuron (layer, j) (selected elsewhere); does not emit neuron_selected."""
+        self._neuron = (int(layer), int(j))
+        self._sync_spins()
+        self.refresh_now()
+
+    def neuron(self) -> tuple[int, int]:
+        return self._neuron
+
+    def stats(self) -> NeuronStats | None:
+        """The statistics over the test split of the neuron shown."""
+        return self._stats
+
+    def top_indices(self) -> np.ndarray:
+        return self.top_gallery.indices()
+
+    def bottom_indices(self) -> np.ndarray:
+        return self.bottom_gallery.indices()
+
+    def refresh_now(self) -> None:
+        """Draw the newest snapshot for the selected neuron now, visible or not."""
+        self._refresh_timer.stop()
+        if self._incoming is not None:
+            self._snap = self._incoming
+        self._fill()
+
+    def shutdown(self) -> None:
+        """Stop the activation-maximisation thread (call before the window closes)."""
+        self._refresh_timer.stop()
+        self.maximizer.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh_timer.start(0)
+
+    # -- refreshing -------------------------------------------------------------------------
+    @Slot()
+    def _on_refresh_timeout(self) -> None:
+        if not self.isVisible():
+            return  # showEvent refreshes
+        self.refresh_now()
+
+    def _sync_spins(self) -> None:
+        snap = self._incoming or self._snap
+        if snap is None:
+            return
+        layer, j = self._neuron
+        n_layers = len(snap.sizes) - 1
+        layer = min(max(layer, 0), n_layers - 1)
+        j = min(max(j, 0), snap.sizes[layer + 1] - 1)
+        self._neuron = (layer, j)
+        for spin in (self.layer_spin, self.neuron_spin):
+            spin.blockSignals(True)
+        self.layer_spin.setRange(1, n_layers)
+        self.layer_spin.setValue(layer + 1)
+        self.neuron_spin.setRange(0, snap.sizes[layer + 1] - 1)
+        self.neuron_spin.setValue(j)
+        self.weight_index_spin.setRange(0, snap.sizes[layer] - 1)
+        for spin in (self.layer_spin, self.neuron_spin):
+            spin.blockSignals(False)
+
+    def _fill(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        t0 = time.perf_counter()
+        self._dirty = False
+        self._last_refresh = time.monotonic()
+        self._sync_spins()
+        layer, j = self._neuron
+        net = snap.network
+        n_layers = len(snap.sizes) - 1
+        names = self.split.class_names
+        b = float(snap.biases[layer][j])
+        act = snap.activations[layer]
+        self.title_label.setText(
+            f"<b>{html.escape(_neuron_name(layer, j, n_layers, names))}</b> — {act}, bias b = {b:+.3f}, "
+            f"‖w‖ = {float(np.linalg.norm(snap.weights[layer][j])):.3f} (step {snap.step:,})")
+        self._fill_looks(snap, layer, j)
+        self._fill_fires(snap, layer, j)
+        self._fill_sample()
+        self._fill_votes(snap, layer, j)
+        self._fill_history(layer, j)
+        self._update_edit_controls(net, layer, j)
+        self._maybe_maximize(snap, layer, j)
+        self.fill_ms = 1000 * (time.perf_counter() - t0)
+
+    def _fill_looks(self, snap: Snapshot, layer: int, j: int) -> None:
+        w = snap.weights[layer][j]
+        side = image_side(snap.sizes[0])
+        first = layer == 0
+        self.weights_plot.setVisible(first and side is not None)
+        self.incoming_plot.setVisible(not first or side is None)
+        if first and side is not None:
+            lim = symmetric_limit(w, 100.0)
+            self.weights_image.setImage(w.reshape(side, side), autoLevels=False, levels=(-lim, lim))
+            self.weights_colorbar.setLevels((-lim, lim))
+            self.weights_plot.setTitle("incoming weights as a picture (red: a bright pixel raises z)")
+        else:
+            order = np.argsort(-w, kind="stable")
+            k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
+            labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
+            self.incoming_bars.set(w[order], [str(i) for i in order], labelled=np.unique(labelled))
+            self.incoming_plot.setTitle(f"its {len(w)} incoming weights, sorted (labels: neuron of layer {layer})"
+                                        if layer > 0 else f"its {len(w)} incoming weights, sorted")
+        if side is not None:
+            pattern = effective_pattern(snap.network, layer, j)
+            lim = symmetric_limit(pattern, 100.0)
+            self.pattern_image.setImage(pattern.reshape(side, side), autoLevels=False, levels=(-lim, lim))
+            self.pattern_plot.setTitle("effective input pattern" if layer else "its weights (= its pattern)")
+            self.looks_note.setText(
+                "Effective input pattern: the previous neurons' patterns weighted by its weights "
+                "(W·W…) — a linear view that ignores the activation functions." if layer else
+                "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter.")
+        self.pattern_plot.setVisible(side is not None and layer > 0)  # layer 0: the picture above
+        self.maximum_plot.setVisible(side is not None)
+
+    def _fill_fires(self, snap: Snapshot, layer: int, j: int) -> None:
+        acts = self.split.activations(snap)
+        if acts is None:
+            self._stats = None
+            self.top_gallery.set_images(np.zeros((0, snap.sizes[0])), [])
+            self.bottom_gallery.set_images(np.zeros((0, snap.sizes[0])), [])
+            self.fires_summary.setText("No test split that fits this network.")
+            return
+        stats = NeuronStats.from_activations(acts, layer, j, k=K_EXAMPLES)
+        self._stats = stats
+        counts, edges = stats.histogram(bins=40)
+        self.histogram_curve.setData(edges, counts)
+        x, y = self.split.x, self.split.y
+        names = self.split.class_names
+
+        def captions(idx):
+            return [f"{stats.values[i]:.2f}" for i in idx]  # a over the picture; the label is in the tooltip
+
+        self.top_gallery.set_images(x[stats.top], stats.top, captions(stats.top))
+        self.bottom_gallery.set_images(x[stats.bottom], stats.bottom, captions(stats.bottom))
+        # Which classes it likes: the mean activation per class, the top three.
+        if y is not None and len(y):
+            k = int(y.max()) + 1
+            sums = np.bincount(y, weights=stats.values, minlength=k)
+            counts_per_class = np.maximum(np.bincount(y, minlength=k), 1)
+            means = sums / counts_per_class
+            best = np.argsort(-means)[:3]
+            liked = ", ".join(f"{class_label(names, int(c))} ({means[c]:.2f})" for c in best)
+            self.fires_summary.setText(
+                f"Mean a = {stats.mean:.3f} ± {stats.std:.3f} over {stats.n:,} test images. "
+                f"Highest mean a for: {liked}.")
+
+    def _fill_sample(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        layer, j = self._neuron
+        x = self._x
+        if x is None or x.size != snap.sizes[0]:
+            self.equation_label.setText("Pick a sample to see this neuron's equation with real numbers.")
+            self.sample_line.hide()
+            return
+        net = snap.network
+        cache = net.forward_cache(x.reshape(1, -1))
+        z = float(cache.zs[layer][0, j])
+        a = float(cache.activations[layer + 1][0, j])
+        b = float(snap.biases[layer][j])
+        contributions = contribution_map(net, x, layer, j)
+        a_prev = cache.activations[layer][0]
+        w = snap.weights[layer][j]
+        act = snap.activations[layer]
+        side = image_side(snap.sizes[0])
+        order = np.argsort(-np.abs(contributions), kind="stable")[:TOP_INPUTS]
+
+        def input_name(i: int) -> str:
+            if layer == 0:
+                return f"pixel ({i // side}, {i % side})" if side else f"input {i}"
+            return f"neuron {i}"
+
+        rows = "".join(
+            f"<tr><td>{input_name(int(i))}</td><td align='right'>w = {w[i]:+.3f}</td>"
+            f"<td align='right'>× a = {a_prev[i]:.3f}</td><td align='right'><b>{contributions[i]:+.3f}</b></td></tr>"
+            for i in order)
+        f = "softmax(z)<sub>j</sub>" if act == "softmax" else f"{act}(z)"
+        what = "pixels" if layer == 0 else f"neurons of layer {layer}"
+        self.equation_label.setText(
+            f"a = {act}(Σ<sub>i</sub> w<sub>i</sub>·a<sub>i</sub> + b) over the {len(w)} {what}<br>"
+            f"Σ w<sub>i</sub>·a<sub>i</sub> = <b>{float(contributions.sum()):+.3f}</b>, "
+            f"b = <b>{b:+.3f}</b> → z = <b>{z:+.3f}</b> → a = {f} = <b>{a:.3f}</b><br>"
+            f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>")
+        first = layer == 0 and side is not None
+        self.contribution_plot.setVisible(first)
+        self.contribution_bar_plot.setVisible(not first)
+        if first:
+            lim = symmetric_limit(contributions, 100.0)
+            self.contribution_image.setImage(contributions.reshape(side, side), autoLevels=False, levels=(-lim, lim))
+            self.contribution_colorbar.setLevels((-lim, lim))
+        else:
+            order = np.argsort(-contributions, kind="stable")
+            k = min(N_BAR_LABELS, len(order) // 2)
+            labelled = np.unique(np.concatenate([np.arange(k), np.arange(len(order) - k, len(order))]))
+            self.contribution_bars.set(contributions[order], [str(i) for i in order], labelled=labelled)
+        self.sample_line.setPos(a)
+        self.sample_line.show()
+
+    def _fill_votes(self, snap: Snapshot, layer: int, j: int) -> None:
+        out = outgoing_weights(snap.network, layer, j)
+        n_layers = len(snap.sizes) - 1
+        if out is None:
+            self.votes_bars.set(np.zeros(0), [])
+            self.votes_label.setText("An output neuron votes for nothing further: its activation is the "
+                                     f"network's answer for “{class_label(self.split.class_names, j)}”.")
+            return
+        next_is_output = layer + 1 == n_layers - 1
+        names = ([class_label(self.split.class_names, k) for k in range(len(out))] if next_is_output
+                 else [str(k) for k in range(len(out))])
+        if len(out) <= MAX_VOTE_BARS:
+            order = np.arange(len(out))
+            what = "classes" if next_is_output else f"neurons of layer {layer + 2}"
+        else:
+            order = np.argsort(-np.abs(out), kind="stable")[:MAX_VOTE_BARS]
+            what = f"of layer {layer + 2}'s {len(out)} neurons, the {MAX_VOTE_BARS} it pushes hardest"
+        self.votes_bars.set(out[order], [names[k] for k in order],
+                            ticks=[(t, names[k]) for t, k in enumerate(order)])
+        self.votes_plot.setLabel("bottom", what)
+        best, worst = int(np.argmax(out)), int(np.argmin(out))
+        target = "output" if next_is_output else "neuron"
+        self.votes_label.setText(
+            f"When it fires it pushes most for {target} <b>{html.escape(names[best])}</b> (w = {out[best]:+.2f}) "
+            f"and most against <b>{html.escape(names[worst])}</b> (w = {out[worst]:+.2f}).")
+
+    def _fill_history(self, layer: int, j: int) -> None:
+        epochs, norms, updates = self.history.series(layer, j)
+        self.norm_curve.setData(epochs, norms)
+        ok = np.isfinite(updates) & (updates > 0)
+        self.update_curve.setData(epochs[ok], updates[ok])
+
+    def _update_edit_controls(self, net, layer: int, j: int) -> None:
+        is_output = layer == net.n_layers - 1
+        self.ablate_button.setEnabled(self.editor is not None and not is_output)
+        self.ablate_button.setToolTip("An output neuron has no outgoing weights to switch off" if is_output else
+                                      "Set its outgoing weights to zero: the next layer no longer hears it")
+        for w in (self.scale_button, self.bias_button, self.weight_button):
+            w.setEnabled(self.editor is not None)
+        self._on_weight_index_changed(self.weight_index_spin.value())
+
+    # -- activation maximisation --------------------------------------------------------------
+    def _maybe_maximize(self, snap: Snapshot, layer: int, j: int) -> None:
+        """Start a run for a newly selected neuron, or for new weights when none is running."""
+        if image_side(snap.sizes[0]) is None:
+            return
+        key = (snap.step, layer, j)
+        if key == self._maximized_for:
+            return
+        same_neuron = self._maximized_for is not None and self._maximized_for[1:] == (layer, j)
+        if same_neuron:
+            if self.maximizer.is_running():
+                return
+            if snap.state == "running" and time.monotonic() - self._maximized_at < MAXIMIZE_INTERVAL_S:
+                return  # while training, a fresh picture every few seconds is enough
+        else:
+            self.maximum_image.clear()
+        self._maximized_for = key
+        self._maximized_at = time.monotonic()
+        self.maximum_label.setText("Finding the input that excites it most (gradient ascent on the input)…")
+        self.maximizer.start(snap.network, layer, j)
+
+    @Slot(int, int, object)
+    def _on_maximizer_progressed(self, layer: int, j: int, step) -> None:
+        if (layer, j) != self._neuron:
+            return
+        side = image_side(step.x.size)
+        self.maximum_image.setImage(step.x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+        self.maximum_label.setText(f"Gradient ascent on the input: step {step.step} of {step.steps}, "
+                                   f"z = {step.value:.2f}")
+
+    @Slot(int, int, object)
+    def _on_maximizer_found(self, layer: int, j: int, x) -> None:
+        if (layer, j) != self._neuron:
+            return
+        side = image_side(x.size)
+        self.maximum_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+        self.maximum_label.setText("Input that excites it most: gradient ascent on the pixels (maximise z "
+                                   "minus a small L2 penalty, pixels kept in 0…1).")
+
+    def maximum_image_data(self) -> np.ndarray | None:
+        return self.maximum_image.image
+
+    # -- editing ------------------------------------------------------------------------------
+    def _apply(self, op, *args) -> None:
+        if self.editor is None:
+            return
+        layer, j = self._neuron
+        try:
+            getattr(self.editor, op)(layer, j, *args)
+        except (ValueError, IndexError, RuntimeError) as err:
+            self.edit_result_label.setText(f"Not applied: {html.escape(str(err))}")
+
+    @Slot()
+    def _on_ablate_clicked(self) -> None:
+        self._apply("ablate")
+
+    @Slot()
+    def _on_scale_clicked(self) -> None:
+        self._apply("scale_weights", self.scale_spin.value())
+
+    @Slot()
+    def _on_shift_bias_clicked(self) -> None:
+        self._apply("shift_bias", self.bias_spin.value())
+
+    @Slot()
+    def _on_set_weight_clicked(self) -> None:
+        self._apply("set_weight", self.weight_index_spin.value(), self.weight_value_spin.value())
+
+    @Slot(int)
+    def _on_weight_index_changed(self, i: int) -> None:
+        snap = self._snap
+        layer, j = self._neuron
+        if snap is None or not 0 <= i < snap.sizes[layer]:
+            return
+        side = image_side(snap.sizes[0])
+        where = f"pixel ({i // side}, {i % side})" if layer == 0 and side else f"neuron {i} of layer {layer}"
+        self.weight_index_spin.setToolTip(f"Input {i}: {where}; its weight is now {snap.weights[layer][j, i]:+.4f}")
+
+    @Slot(object)
+    def _on_edited(self, result: EditResult) -> None:
+        verb = {"apply": "", "undo": "Undone: ", "redo": "Redone: "}[result.action]
+        text = f"{verb}{html.escape(result.edit.describe())}."
+        if result.before is not None and result.after is not None:
+            delta = 100 * (result.after.accuracy - result.before.accuracy)
+            text += (f"<br>Test accuracy {100 * result.before.accuracy:.2f}% → "
+                     f"<b>{100 * result.after.accuracy:.2f}%</b> ({delta:+.2f} points).")
+        snap = self.editor.controller.latest_snapshot if self.editor is not None else None
+        if snap is not None and self._x is not None and self._x.size == snap.sizes[0]:
+            out = snap.forward_cache(self._x.reshape(1, -1)).output[0]
+            p = int(np.argmax(out))
+            name = class_label(self.split.class_names, p)
+            value = percent(float(out[p])) if snap.activations[-1] == "softmax" else f"a = {out[p]:.2f}"
+            text += f"<br>Current sample: looks like {html.escape(with_article(name))} ({value})."
+        self.edit_result_label.setText(text)
+        if snap is not None:
+            self._incoming = snap
+            self.refresh_now()
+
+    @Slot()
+    def _on_edit_history_changed(self) -> None:
+        self.edits_list.clear()
+        if self.editor is None:
+            return
+        for d in self.editor.saved_edits():
+            try:
+                text = Edit.from_dict(d).describe()
+            except ValueError:
+                text = str(d)
+            item = QListWidgetItem(f"{text} (saved in the model file)")
+            item.setForeground(QColor(MUTED))
+            self.edits_list.addItem(item)
+        for edit in self.editor.applied():
+            self.edits_list.addItem(edit.describe())
+
+    def edit_descriptions(self) -> list[str]:
+        return [self.edits_list.item(i).text() for i in range(self.edits_list.count())]
+
+    # -- selection and samples ------------------------------------------------------------------
+    @Slot(int)
+    def _on_spin_changed(self, _value: int) -> None:
+        snap = self._incoming or self._snap
+        if snap is None:
+            return
+        layer = self.layer_spin.value() - 1
+        n = snap.sizes[layer + 1]
+        self.neuron_spin.blockSignals(True)
+        self.neuron_spin.setRange(0, n - 1)
+        self.neuron_spin.blockSignals(False)
+        self._neuron = (layer, self.neuron_spin.value())
+        self.refresh_now()
+        self.neuron_selected.emit(*self._neuron)
+
+    def _describe_test_image(self, index: int) -> str:
+        y = self.split.y
+        if y is None or not 0 <= index < len(y):
+            return ""
+        return f" (a {class_label(self.split.class_names, int(y[index]))})"
+
+    @Slot(int)
+    def _on_gallery_image_clicked(self, index: int) -> None:
+        self.sample_requested.emit(index)
+

@@ -1,0 +1,318 @@
+"""Where the network goes wrong: the confusion matrix on the test split, the accuracy of
+each class, and galleries of the images behind any cell or of every mistake by confidence.
+
+Predictions come from the SplitActivations shared with the inspector (one forward pass
+over the test split per snapshot). While training, the panel refreshes at most every
+REFRESH_INTERVAL_MS and only while visible.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from visnet.app.colors import MUTED, PREDICTED, TRUE_LABEL, class_label, percent
+from visnet.app.inspection import SplitActivations
+from visnet.app.panels.gallery import ImageGallery
+from visnet.core.snapshot import Snapshot
+
+REFRESH_INTERVAL_MS = 1000
+MAX_GALLERY = 48  # pictures shown at once; the caption says how many there are
+MAX_CELL_TEXTS = 20  # up to 20 classes get their counts written in the cells
+
+
+def confusion_matrix(y: np.ndarray, predicted: np.ndarray, n: int) -> np.ndarray:
+    """counts[true, predicted] (n, n) int64."""
+    return np.bincount(np.asarray(y) * n + np.asarray(predicted), minlength=n * n).reshape(n, n)
+
+
+class MistakesPanel(QWidget):
+    """Confusion matrix (counts, colours normalised per true class) and a gallery."""
+
+    sample_requested = Signal(int)  # a test image was clicked
+
+    def __init__(self, split: SplitActivations | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.split = split or SplitActivations()
+        self._snap: Snapshot | None = None
+        self._incoming: Snapshot | None = None
+        self._dirty = True
+        self._last_refresh = 0.0
+        self._n = 0
+        self._confusion: np.ndarray | None = None
+        self._predicted: np.ndarray | None = None
+        self._confidence: np.ndarray | None = None
+        self._cell: tuple[int, int] | None = None  # selected (true, predicted), None = all mistakes
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._on_refresh_timeout)
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setMinimumWidth(220)
+        self._plot: pg.PlotItem = self._graphics.addPlot()
+        self._plot.setMenuEnabled(False)
+        self._plot.hideButtons()
+        self._plot.setMouseEnabled(False, False)
+        self._plot.invertY(True)
+        self._plot.setAspectLocked(True)
+        self._plot.setLabel("left", "true")
+        self._plot.setLabel("bottom", "predicted")
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setColorMap(pg.colormap.get("CET-L8"))
+        self._plot.addItem(self._image)
+        self._highlight = QGraphicsRectItem()
+        pen = QPen(QColor(255, 255, 255), 2)
+        pen.setCosmetic(True)
+        self._highlight.setPen(pen)
+        self._highlight.setZValue(10)
+        self._highlight.hide()
+        self._plot.addItem(self._highlight, ignoreBounds=True)
+        self._cell_texts: list[pg.TextItem] = []
+        self._accuracy_texts: list[pg.TextItem] = []
+        self._accuracy_header = pg.TextItem("acc.", color=MUTED, anchor=(0, 0.5))
+        self._plot.addItem(self._accuracy_header, ignoreBounds=True)
+        self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._plot.getViewBox().sigResized.connect(self._on_matrix_resized)
+
+        self.summary_label = QLabel("No network yet.")
+        self.summary_label.setWordWrap(True)
+        self.gallery_label = QLabel()
+        self.gallery_label.setWordWrap(True)
+        self.mistakes_button = QPushButton("All mistakes")
+        self.mistakes_button.setToolTip("Every misclassified test image, most confident first")
+        self.mistakes_button.clicked.connect(self.show_mistakes)
+        self.gallery = ImageGallery(columns=None, max_captions=MAX_GALLERY, empty_text="nothing here")
+        self.gallery.image_clicked.connect(self._on_gallery_image_clicked)
+
+        right = QVBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.gallery_label, 1)
+        top.addWidget(self.mistakes_button)
+        right.addLayout(top)
+        right.addWidget(self.gallery, 1)
+        hint = QLabel("Click a cell for its images; click an image to make it the current sample.")
+        hint.setStyleSheet(f"color: {MUTED.name()}")
+        hint.setWordWrap(True)
+        right.addWidget(hint)
+        row = QHBoxLayout()
+        row.addWidget(self._graphics, 5)
+        row.addLayout(right, 6)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.summary_label)
+        column.addLayout(row, 1)
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._incoming = snap
+        self._dirty = True
+        if not self._refresh_timer.isActive():
+            wait = 0
+            if snap.state == "running":
+                wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
+            self._refresh_timer.start(wait)
+
+    def reset(self) -> None:
+        self._snap = self._incoming = None
+        self._cell = None
+        self._confusion = None
+
+    def set_dataset(self, x_test, y_test, class_names) -> None:
+        self.split.set_dataset(x_test, y_test, class_names)
+        self._cell = None
+        self._dirty = True
+        self._refresh_timer.start(0)
+
+    def refresh_now(self) -> None:
+        """Recompute from the newest snapshot now, visible or not."""
+        self._refresh_timer.stop()
+        if self._incoming is not None:
+            self._snap = self._incoming
+        self._fill()
+
+    def confusion(self) -> np.ndarray | None:
+        """counts[true, predicted] of the drawn snapshot."""
+        return None if self._confusion is None else self._confusion.copy()
+
+    def per_class_accuracy(self) -> np.ndarray | None:
+        if self._confusion is None:
+            return None
+        return np.diag(self._confusion) / np.maximum(self._confusion.sum(axis=1), 1)
+
+    def cell_indices(self, true: int, predicted: int) -> np.ndarray:
+        """Every test index with this true and predicted class, most confident first."""
+        if self._predicted is None:
+            return np.empty(0, np.intp)
+        idx = np.flatnonzero((self.split.y == true) & (self._predicted == predicted))
+        return idx[np.argsort(-self._confidence[idx], kind="stable")]
+
+    def mistake_indices(self) -> np.ndarray:
+        """Every misclassified test index, most confident first."""
+        if self._predicted is None:
+            return np.empty(0, np.intp)
+        idx = np.flatnonzero(self.split.y != self._predicted)
+        return idx[np.argsort(-self._confidence[idx], kind="stable")]
+
+    def select_cell(self, true: int, predicted: int) -> None:
+        """Show the images of one cell of the matrix."""
+        self._cell = (int(true), int(predicted))
+        self._fill_gallery()
+
+    @Slot()
+    def show_mistakes(self) -> None:
+        self._cell = None
+        self._fill_gallery()
+
+    def cell_view_rect(self, true: int, predicted: int) -> QRectF:
+        return QRectF(predicted, true, 1, 1)
+
+    def cell_widget_pos(self, true: int, predicted: int):
+        """Centre of a cell in the graphics view's viewport coordinates (for test clicks)."""
+        centre = self.cell_view_rect(true, predicted).center()
+        return self._graphics.mapFromScene(self._plot.getViewBox().mapViewToScene(centre))
+
+    def graphics_view(self) -> pg.GraphicsView:
+        return self._graphics
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._refresh_timer.start(0)
+
+    # -- drawing ----------------------------------------------------------------------------
+    @Slot()
+    def _on_refresh_timeout(self) -> None:
+        if self.isVisible():
+            self.refresh_now()
+
+    def _build(self, n: int) -> None:
+        """Text items for an n-class matrix (created only when the number of classes changes)."""
+        for item in self._cell_texts + self._accuracy_texts:
+            self._plot.removeItem(item)
+        self._cell_texts, self._accuracy_texts = [], []
+        self._n = n
+        font = QFont()
+        font.setPointSizeF(8 if n <= 10 else 6.5)
+        if n <= MAX_CELL_TEXTS:
+            for _ in range(n * n):
+                t = pg.TextItem("", anchor=(0.5, 0.5))
+                t.setFont(font)
+                self._plot.addItem(t, ignoreBounds=True)
+                self._cell_texts.append(t)
+        for r in range(n):
+            t = pg.TextItem("", color=MUTED, anchor=(0, 0.5))
+            t.setFont(font)
+            t.setPos(n + 0.1, r + 0.5)
+            self._plot.addItem(t, ignoreBounds=True)
+            self._accuracy_texts.append(t)
+        self._accuracy_header.setPos(n + 0.1, -0.45)
+        names = self.split.class_names
+        step = max(1, n // 20)
+        ticks = [(k + 0.5, class_label(names, k)) for k in range(0, n, step)]
+        self._plot.getAxis("left").setTicks([ticks, []])
+        self._plot.getAxis("bottom").setTicks([ticks, []])
+        self._plot.setRange(QRectF(0, -0.9, n + 1.4, n + 0.9), padding=0.0)
+        self._on_matrix_resized()
+
+    def _fill(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        self._dirty = False
+        self._last_refresh = time.monotonic()
+        result = self.split.predictions(snap)
+        if result is None:
+            self.summary_label.setText("No test split that fits this network.")
+            return
+        self._predicted, self._confidence = result
+        n = snap.sizes[-1]
+        if n != self._n:
+            self._build(n)
+        y = self.split.y
+        counts = confusion_matrix(y, self._predicted, n)
+        self._confusion = counts
+        rows = np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        normalised = (counts / rows).astype(np.float32)
+        # Colour by the share of the row, but dim the diagonal so the mistakes stand out.
+        self._image.setImage(normalised ** 0.5, autoLevels=False, levels=(0.0, 1.0))
+        self._image.setRect(QRectF(0, 0, n, n))
+        for t, text in enumerate(self._cell_texts):
+            r, c = divmod(t, n)
+            text.setText(str(counts[r, c]) if counts[r, c] else "")
+            text.setColor(QColor(20, 20, 20) if normalised[r, c] > 0.45 else QColor(230, 230, 230))
+            text.setPos(c + 0.5, r + 0.5)
+        accuracy = self.per_class_accuracy()
+        for r, text in enumerate(self._accuracy_texts):
+            text.setText(percent(float(accuracy[r])))
+        total = int(counts.sum())
+        right = int(np.trace(counts))
+        worst = int(np.argmin(accuracy))
+        off = counts.copy()
+        np.fill_diagonal(off, 0)
+        tr, pc = np.unravel_index(int(np.argmax(off)), off.shape)
+        names = self.split.class_names
+        text = (f"Test accuracy <b>{100 * right / max(total, 1):.2f}%</b> ({total - right:,} of {total:,} wrong). "
+                f"Hardest: {class_label(names, worst)} ({percent(float(accuracy[worst]))})")
+        if off[tr, pc]:
+            text += (f"; most common mistake: {class_label(names, int(tr))} read as "
+                     f"{class_label(names, int(pc))} ({off[tr, pc]}×)")
+        text += "."
+        self.summary_label.setText(text)
+        self._fill_gallery()
+
+    def _fill_gallery(self) -> None:
+        if self._predicted is None:
+            return
+        names = self.split.class_names
+        if self._cell is None:
+            idx = self.mistake_indices()
+            what = f"<b>All {len(idx):,} mistakes</b>, most confident first"
+            self._highlight.hide()
+        else:
+            r, c = self._cell
+            idx = self.cell_indices(r, c)
+            kind = "right" if r == c else "wrong"
+            what = (f"<b>True {class_label(names, r)}, predicted {class_label(names, c)}</b>: "
+                    f"{len(idx):,} images ({kind})")
+            self._highlight.setRect(self.cell_view_rect(r, c))
+            self._highlight.show()
+        shown = idx[:MAX_GALLERY]
+        if len(idx) > MAX_GALLERY:
+            what += f", the first {MAX_GALLERY} shown"
+        self.gallery_label.setText(what)
+        y = self.split.y
+        # Short captions (true→predicted) fit under small pictures; the tooltip has the confidence.
+        captions = [f"{class_label(names, int(y[i]))}→{class_label(names, int(self._predicted[i]))}"
+                    for i in shown]
+        colors = [TRUE_LABEL if y[i] == self._predicted[i] else PREDICTED for i in shown]
+        self.gallery.set_images(self.split.x[shown], shown, captions, colors)
+
+    @Slot()
+    def _on_matrix_resized(self, *_) -> None:
+        """Counts are written into the cells only when the cells are big enough to hold them."""
+        if not self._n:
+            return
+        cell = self._plot.getViewBox().width() / (self._n + 1.4)
+        for text in self._cell_texts:
+            text.setVisible(cell >= 22)
+
+    # -- mouse ------------------------------------------------------------------------------
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self._confusion is None:
+            return
+        view = self._plot.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = view.mapSceneToView(event.scenePos())
+        c, r = int(np.floor(p.x())), int(np.floor(p.y()))
+        if 0 <= r < self._n and 0 <= c < self._n:
+            self.select_cell(r, c)
+
+    @Slot(int)
+    def _on_gallery_image_clicked(self, index: int) -> None:
+        self.sample_requested.emit(index)

@@ -1,0 +1,306 @@
+"""The backprop stepper driven like a user would: keys, clicks, the window's Backprop mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from visnet.app.panels.stepper import (
+    BackpropStepper,
+    Example,
+    NetworkState,
+    result_strips,
+    step_direction,
+)
+from visnet.core.network import Network
+from visnet.io import save_model
+
+
+@pytest.fixture
+def stepper(qtbot):
+    widget = BackpropStepper()
+    widget.resize(1300, 750)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    widget.setFocus()
+    return widget
+
+
+def load(stepper, net: Network, dataset, i: int = 0, batch: int = 8, **state) -> None:
+    x, y = dataset.x_test, dataset.y_test
+    stepper.batch_spin.setValue(batch)
+    stepper.show_problem(
+        NetworkState(net, state.pop("eta", 0.5), **state),
+        Example(x[i], int(y[i]), f"test image {i}", i),
+        batch=(x[i:i + batch], y[i:i + batch]),
+        class_names=dataset.class_names,
+    )
+
+
+def expected_strips(trace, index: int) -> set[str]:
+    return {"a0"} | {s.name for s in trace.steps[: index + 1] if s.phase in ("forward", "backward")}
+
+
+def check_shows_step(stepper, index: int) -> None:
+    trace = stepper.trace
+    step = trace.steps[index]
+    assert stepper.current_index() == index
+    assert stepper.current_step() is step
+    assert stepper.formula_label.text() == step.formula
+    text = stepper.position_label.text()
+    assert f"Step {index + 1} of {len(trace)}" in text and step.phase in text
+    if step.layer is not None:
+        assert f"layer {step.layer + 1}" in text
+    assert stepper.strips.visible_strips() == expected_strips(trace, index)
+    assert stepper.strips.framed_strip() == result_strips(step, trace.n_layers)[0]
+    assert stepper.numbers_label.text()
+
+
+def test_walks_every_step_forward_and_back_with_the_keyboard(stepper, qtbot, small_mnist):
+    net = Network([784, 16, 16, 10], output="softmax", seed=3)
+    load(stepper, net, small_mnist)
+    trace = stepper.trace
+    n = len(trace)
+    assert trace.names[0] == "z1" and trace.names[-1] == "C_after"
+    check_shows_step(stepper, 0)
+    seen = []
+    for i in range(1, n):
+        qtbot.keyClick(stepper, Qt.Key.Key_PageDown)
+        check_shows_step(stepper, i)
+        seen.append(stepper.current_step().phase)
+    assert seen.index("cost") < seen.index("backward") < seen.index("gradient") < seen.index("update")
+    qtbot.keyClick(stepper, Qt.Key.Key_PageDown)  # stays on the last step
+    check_shows_step(stepper, n - 1)
+    for i in range(n - 2, -1, -1):
+        qtbot.keyClick(stepper, Qt.Key.Key_PageUp)
+        check_shows_step(stepper, i)
+    qtbot.keyClick(stepper, Qt.Key.Key_Right)
+    qtbot.keyClick(stepper, Qt.Key.Key_Right)
+    check_shows_step(stepper, 2)
+    qtbot.keyClick(stepper, Qt.Key.Key_Left)
+    check_shows_step(stepper, 1)
+    qtbot.keyClick(stepper, Qt.Key.Key_End)
+    check_shows_step(stepper, n - 1)
+    qtbot.keyClick(stepper, Qt.Key.Key_Home)
+    check_shows_step(stepper, 0)
+
+
+def test_forward_steps_go_left_to_right_and_backward_steps_right_to_left(stepper, qtbot, small_mnist):
+    load(stepper, Network([784, 12, 10, 10], output="softmax", seed=1), small_mnist)
+    highlights = []
+    stepper.layer_highlighted.connect(lambda layer, direction: highlights.append((layer, direction)))
+    for i in range(len(stepper.trace)):
+        stepper.go_to(i)
+    trace = stepper.trace
+    phases = [s.phase for s in trace.steps]
+    forward = [layer for (layer, d), p in zip(highlights, phases) if p == "forward"]
+    backward = [layer for (layer, d), p in zip(highlights, phases) if p == "backward"]
+    assert {d for (_, d), p in zip(highlights, phases) if p == "forward"} == {"forward"}
+    assert {d for (_, d), p in zip(highlights, phases) if p in ("backward", "gradient")} == {"backward"}
+    assert forward == sorted(forward) and forward[0] == 0 and forward[-1] == trace.n_layers - 1
+    assert backward == list(range(trace.n_layers - 1, -1, -1))
+    assert highlights == [step_direction(s, trace.n_layers) for s in trace.steps]
+
+
+def test_play_walks_to_the_end_and_stops(stepper, qtbot, small_mnist):
+    load(stepper, Network([784, 10, 10], output="softmax", seed=0), small_mnist)
+    stepper._play_timer.setInterval(5)
+    qtbot.keyClick(stepper, Qt.Key.Key_P)
+    assert stepper.is_playing()
+    qtbot.waitUntil(lambda: not stepper.is_playing(), timeout=3000)
+    assert stepper.current_index() == len(stepper.trace) - 1
+    assert stepper.play_button.text() == "Play"
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
+@pytest.mark.parametrize("output, cost", [("softmax", "cross-entropy"), ("softmax", "quadratic"),
+                                          ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")])
+def test_trace_matches_network_gradients_for_every_activation_and_cost(stepper, small_mnist, hidden, output, cost):
+    net = Network([784, 12, 8, 10], activations=hidden, output=output, cost=cost, seed=2)
+    load(stepper, net, small_mnist, i=5, batch=4)
+    trace = stepper.trace
+    x = small_mnist.x_test[5:6]
+    y = small_mnist.y_test[5:6]
+    for (gw, gb), tw, tb in zip(net.gradients(x, y), trace.grad_w, trace.grad_b):
+        np.testing.assert_allclose(tw, gw, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(tb, gb, rtol=1e-6, atol=1e-9)
+    for i in range(len(trace)):  # every step renders its numbers
+        stepper.go_to(i)
+        assert stepper.numbers_label.text()
+    for layer in range(trace.n_layers):
+        stepper.select_neuron(layer, 1)
+        assert "neuron 1" in stepper.neuron_panel.title_label.text()
+        check = stepper.neuron_panel.last_check
+        assert (check.layer, check.index[0]) == (layer, 1)
+        if hidden != "relu":  # a ReLU kink can fool the finite difference, not backprop
+            assert check.relative_difference < 1e-4 or check.abs_difference < 1e-8
+    wishes, everyone = stepper.wishes_panel.last
+    np.testing.assert_allclose(everyone.total, everyone.contributions.sum(axis=0), rtol=1e-5, atol=1e-7)
+
+
+def test_minibatch_average_column_is_the_batch_gradient(stepper, small_mnist):
+    net = Network([784, 16, 16, 10], output="softmax", seed=4)
+    load(stepper, net, small_mnist, i=10, batch=12)
+    assert stepper.minibatch_panel.last is None  # computed only once its tab is shown
+    stepper.tabs.setCurrentWidget(stepper.minibatch_panel)
+    for layer, j in ((0, 3), (1, 7), (2, 4)):
+        stepper.select_neuron(layer, j)
+        table = stepper.minibatch_panel.last
+        assert table.per_example.shape[1] == 12
+        assert stepper.minibatch_panel.table.columnCount() == 12 + 2
+        x, y = small_mnist.x_test[10:22], small_mnist.y_test[10:22]
+        grad_w, grad_b = net.gradients(x, y)[layer]
+        expected = [grad_w[p] if isinstance(p, tuple) else grad_b[p] for p in table.params]
+        assert all((p[0] if isinstance(p, tuple) else p) == j for p in table.params)
+        np.testing.assert_allclose(stepper.minibatch_panel.average_column(), expected, rtol=1e-5, atol=1e-8)
+    stepper.batch_spin.setValue(3)
+    assert stepper.minibatch_panel.table.columnCount() == 3 + 2
+
+
+def test_update_tab_shows_the_step_training_takes(stepper, small_mnist):
+    net = Network([784, 16, 10], output="softmax", seed=5)
+    load(stepper, net, small_mnist, eta=1.0, momentum=0.5, lmbda=0.01)
+    trace = stepper.trace
+    stepper.select_neuron(0, 6)
+    before, after, diff = (img.image for img in stepper.update_panel.pictures.images)
+    np.testing.assert_array_equal(before.ravel(), trace.weights[0][6])
+    np.testing.assert_array_equal(after.ravel(), trace.new_weights[0][6])
+    np.testing.assert_allclose(diff.ravel(), trace.new_weights[0][6] - trace.weights[0][6], atol=1e-7)
+    assert trace.cost_after < trace.cost_before
+    assert "Cost" in stepper.update_panel.cost_label.text()
+    stepper.go_to(trace.index_of("update_w1"))
+    assert stepper.tabs.currentWidget() is stepper.update_panel
+    stepper.go_to(trace.index_of("velocity_w1"))
+    assert "μv" in stepper.numbers_label.text()
+
+
+def test_clicking_a_strip_cell_selects_that_neuron(stepper, qtbot, small_mnist):
+    load(stepper, Network([784, 16, 16, 10], output="softmax", seed=6), small_mnist)
+    stepper.last_step()
+    view = stepper.strips.graphics_view()
+    with qtbot.waitSignal(stepper.neuron_selected) as blocker:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=stepper.strips.cell_widget_pos("delta2", 9))
+    assert blocker.args == [1, 9]
+    assert stepper.selected_neuron() == (1, 9)
+    assert "layer 2 neuron 9" in stepper.neuron_panel.title_label.text()
+    assert stepper.wishes_panel.layer_spin.value() == 2 and stepper.wishes_panel.neuron_combo.currentIndex() == 9
+
+
+def test_an_opened_model_file_can_be_traced(stepper, small_mnist, tmp_path, monkeypatch):
+    load(stepper, Network([784, 16, 10], output="softmax", seed=7), small_mnist)
+    other = Network([784, 20, 10], output="softmax", seed=8)
+    path = save_model(other, tmp_path / "other.safetensors")
+    monkeypatch.setattr(stepper, "_ask_model_path", lambda: str(path))
+    stepper.network_combo.setCurrentIndex(2)  # Model file…; without a source nothing is traced yet
+    assert "other.safetensors" in stepper._file_state.description
+    stepper.show_problem(stepper._file_state, stepper.example)
+    assert stepper.trace.sizes == (784, 20, 10)
+
+
+class _DrawingSource:
+    """A window stand-in with a drawn digit and no label."""
+
+    def __init__(self, dataset, net):
+        self.dataset, self.net = dataset, net
+
+    def class_names(self):
+        return self.dataset.class_names
+
+    def n_test(self):
+        return len(self.dataset.x_test)
+
+    def has_drawn_digit(self):
+        return True
+
+    def network_state(self, kind):
+        return NetworkState(self.net, 0.5, description="a test network")
+
+    def example(self, kind, index):
+        if kind == "drawn":
+            return Example(self.dataset.x_test[3] * 0.9, None, "the drawn digit")
+        return Example(self.dataset.x_test[index], int(self.dataset.y_test[index]), f"test image {index}", index)
+
+    def batch_after(self, example, target, n):
+        x = np.vstack([example.x[None, :], self.dataset.x_test[: n - 1]])
+        return x, np.concatenate([[target], self.dataset.y_test[: n - 1]]).astype(np.int64)
+
+
+def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(stepper, small_mnist):
+    net = Network([784, 16, 10], output="softmax", seed=9)
+    stepper.set_source(_DrawingSource(small_mnist, net))
+    stepper.example_combo.setCurrentIndex(1)  # Drawn digit
+    assert stepper.trace_again()
+    predicted = int(np.argmax(net.forward(small_mnist.x_test[3:4] * 0.9)))
+    assert stepper.target() == predicted
+    assert "drawn digit" in stepper.source_label.text()
+    other = (predicted + 1) % 10
+    stepper.target_combo.setCurrentIndex(other)
+    assert int(stepper.trace.labels[0]) == other
+    stepper.example_combo.setCurrentIndex(2)  # Test image
+    stepper.index_spin.setValue(42)
+    assert stepper.example.test_index == 42 and stepper.target() == int(small_mnist.y_test[42])
+
+
+# -- in the main window -----------------------------------------------------------------------
+def test_backprop_mode_pauses_live_training_and_keeps_its_keys(make_main_window, qtbot):
+    window = make_main_window()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 20, timeout=5000)
+    assert window.controller.state == "running"
+
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert window.in_backprop_mode() and window.stepper_dock.isVisible()
+    assert window.controller.state == "paused"
+    stepper = window.stepper
+    trainer = window.controller.trainer
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.state == "paused", timeout=3000)
+    steps = trainer.steps
+    with window.controller.locked_trainer() as t:
+        for w, traced in zip(t.net.weights, stepper.trace.weights):  # the live network, as paused
+            np.testing.assert_array_equal(w, traced)
+        assert stepper.state.eta == t.eta
+    x, label = window.sample_panel.current_sample()
+    np.testing.assert_array_equal(stepper.trace.x[0], x)
+
+    # → steps the stepper while it has the focus, and trains nothing.
+    stepper.setFocus()
+    qtbot.waitUntil(lambda: stepper.hasFocus(), timeout=2000)
+    qtbot.keyClick(stepper, Qt.Key.Key_Right)
+    qtbot.keyClick(stepper, Qt.Key.Key_Right)
+    assert stepper.current_index() == 2
+    assert window.network_view.highlighted_layer() == (1, "forward")
+    stepper.go_to(stepper.trace.index_of("delta1"))
+    assert window.network_view.highlighted_layer() == (0, "backward")
+    qtbot.wait(50)
+    assert trainer.steps == steps
+
+    # Selecting a neuron in the network view selects it in the stepper.
+    window.network_view.neuron_selected.emit(1, 4)
+    assert stepper.selected_neuron() == (1, 4)
+
+    # The next test image is traced on the same (paused) network.
+    window.sample_panel.next_sample()
+    np.testing.assert_array_equal(stepper.trace.x[0], window.dataset.x_test[1])
+
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert not window.in_backprop_mode() and not window.stepper_dock.isVisible()
+    assert window.network_view.highlighted_layer() is None
+    assert all(d.isVisible() for d in window.docks)
+
+
+def test_backprop_mode_on_a_snapshot_lets_training_go_on(make_main_window, qtbot):
+    window = make_main_window()
+    window.stepper.network_combo.setCurrentIndex(1)  # Latest snapshot
+    window.enter_backprop_mode()
+    assert window.stepper.trace is not None
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 5, timeout=5000)
+    window.stepper.trace_again()
+    assert window.controller.state == "running"
+    assert "snapshot" in window.stepper.state.description
+    window.leave_backprop_mode()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.state == "paused", timeout=3000)

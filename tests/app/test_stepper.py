@@ -304,3 +304,17 @@ def test_backprop_mode_on_a_snapshot_lets_training_go_on(make_main_window, qtbot
     window.leave_backprop_mode()
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.controller.latest_snapshot.state == "paused", timeout=3000)
+
+
+def test_a_digit_made_the_current_sample_is_traced(make_main_window, qtbot):
+    window = make_main_window()
+    if not hasattr(window, "set_current_sample"):
+        pytest.skip("this window has no set_current_sample yet")
+    window.enter_backprop_mode()
+    x = np.clip(window.dataset.x_test[7] * 1.2, 0, 1).astype(np.float32)
+    window.set_current_sample(x, None, "drawing")
+    stepper = window.stepper
+    np.testing.assert_array_equal(stepper.trace.x[0], x)
+    assert stepper.example.label is None and "drawn digit" in stepper.source_label.text()
+    assert stepper.target() == int(np.argmax(stepper.state.net.forward(x[None, :])))
+    window.leave_backprop_mode()

@@ -251,12 +251,14 @@ class MainWindow(QMainWindow):
             (Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             self.setCorner(corner, area)
-        # Every panel is a dock, so the central widget is an empty placeholder kept hidden:
-        # the dock areas then share the whole window.
+        # Every panel is a dock, so the central widget is an empty placeholder of zero height
+        # between the top and bottom dock areas. Hidden, it let Qt re-balance the left and
+        # right areas by a few pixels on every layout pass: the docks crept for seconds and
+        # every plot was resized (and its axes redrawn) on every frame.
         placeholder = QWidget()
         placeholder.setObjectName("central_placeholder")
+        placeholder.setMaximumHeight(0)
         self.setCentralWidget(placeholder)
-        placeholder.hide()
 
         network_box = QWidget()
         column = QVBoxLayout(network_box)
@@ -1354,6 +1356,8 @@ class MainWindow(QMainWindow):
             self._redraw_timer.stop()
             self.controller.shutdown(1000)
             self.inspector.shutdown()  # look inside (issue 4): joins the activation-maximisation thread
+            if self._backprop_mode:  # remember the user's own layout, not the stepper's
+                self.leave_backprop_mode()
             self._save_settings()
         event.accept()
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSignalBlocker, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QSignalBlocker, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self._current_dock: QDockWidget | None = None
         self._open_note = ""  # why an opened model is shown with another data set than its own
         self._closed = False
+        self._frame_owed = False
 
         self.controller = TrainingController(self)
         self._build_panels()
@@ -957,16 +958,15 @@ class MainWindow(QMainWindow):
         for panel in self.display_panels:
             panel.show_snapshot(snap)
         self._show_status(snap)
-        for panel in self.display_panels:  # paint now, while training waits for this frame
-            if panel.isVisible():
-                panel.repaint()
-        self.controller.frame_drawn()
+        self._frame_owed = True  # training resumes once this frame is painted (see eventFilter)
 
     def _show_status(self, snap: Snapshot) -> None:
         state = self.controller.state
-        color = STATE_COLOR.get(state)
-        self.state_label.setText(STATE_TEXT.get(state, state))
-        self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
+        if self.state_label.property("state") != state:  # a style sheet change re-polishes: not per frame
+            color = STATE_COLOR.get(state)
+            self.state_label.setProperty("state", state)
+            self.state_label.setText(STATE_TEXT.get(state, state))
+            self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
         self.epoch_label.setText(f"Epoch {snap.epochs_done + 1}")
         self.batch_label.setText(f"batch {snap.batch_in_epoch:,} / {snap.batches_per_epoch:,}")
         fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
@@ -982,8 +982,12 @@ class MainWindow(QMainWindow):
             name = "Untitled"
         else:
             name = self._model_path.name + (" (example)" if self._model_is_example else "")
-        self.setWindowTitle(f"{name}[*] — visnet")
-        self.setWindowModified(self.has_unsaved_work())
+        title = f"{name}[*] — visnet"
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
+        modified = self.has_unsaved_work()
+        if modified != self.isWindowModified():
+            self.setWindowModified(modified)
 
     # -- controller ---------------------------------------------------------------------------
     @Slot(str)
@@ -1346,6 +1350,18 @@ class MainWindow(QMainWindow):
             "<p>See inside a neural network while it learns handwritten digits.</p>"
             "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
             "<b>E</b> or <b>Shift+→</b> one epoch</p>")
+
+    def event(self, event) -> bool:
+        """Release training once a frame it waits for has been painted.
+
+        Training waits while a frame is painted (controller.share_with_gui): otherwise the
+        two threads take turns at Python's interpreter lock for every Qt call of the paint.
+        Qt paints the whole window in one UpdateRequest, so after it the frame is done."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.UpdateRequest and self._frame_owed:
+            self._frame_owed = False
+            self.controller.frame_drawn()
+        return handled
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:

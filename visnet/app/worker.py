@@ -27,7 +27,7 @@ from visnet.core.snapshot import Snapshot, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
-FRAME_WAIT_S = 0.1  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
+FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
 LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
 _RATE_SMOOTHING = 0.3  # weight of the newest samples/s measurement in the running average
 
@@ -178,8 +178,10 @@ class TrainingWorker(QObject):
     def _loop(self) -> None:
         while True:
             if not self._frame_drawn.is_set():  # releases the interpreter to the GUI meanwhile
-                self._frame_drawn.wait(FRAME_WAIT_S)
-                self._last_emit = time.monotonic()  # the next snapshot after a full slice of training
+                if self._frame_drawn.wait(FRAME_WAIT_S):
+                    self._last_emit = time.monotonic()  # the next snapshot after a full slice of training
+                else:
+                    self._frame_drawn.set()  # no answer (window hidden?): do not wait again
             with self._cond:
                 action = self._next_action()
                 announce = self._pause_requested or self._batch_losses or self._last_state == "running"

@@ -20,7 +20,7 @@ from visnet.app.throttle import Throttle
 from visnet.core.snapshot import Snapshot
 
 RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
-CURVE_INTERVAL_S = 0.1  # curves redraw at most 10 times a second
+CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second
 
 
 class GradientPanel(QWidget):

@@ -20,7 +20,7 @@ from visnet.core.snapshot import Snapshot
 EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
 AUTORANGE_INTERVAL = 0.3  # seconds between automatic rescalings of the axes
 SMOOTHED = LAYER_COLORS[0]
-CURVE_INTERVAL_S = 0.1  # curves redraw at most 10 times a second: cheaper, and still smooth
+CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second: cheaper, and still live
 
 
 class GrowingSeries:

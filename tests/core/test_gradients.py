@@ -7,35 +7,11 @@ import pytest
 
 from visnet.core.activations import HIDDEN_ACTIVATIONS
 from visnet.core.network import Network
+from numerical import numerical_gradients, relative_error
 
 OUTPUT_COST = [
     (output, "quadratic") for output in ("sigmoid", "relu", "leaky_relu", "tanh", "identity", "softmax")
 ] + [("softmax", "cross-entropy"), ("sigmoid", "cross-entropy")]
-
-
-def numerical_gradients(net, x, y, eps=1e-6):
-    grads = []
-    for params in (net.weights, net.biases):
-        layer_grads = []
-        for p in params:
-            g = np.zeros_like(p)
-            it = np.nditer(p, flags=["multi_index"])
-            for _ in it:
-                i = it.multi_index
-                old = p[i]
-                p[i] = old + eps
-                plus = net.cost_of(x, y)
-                p[i] = old - eps
-                minus = net.cost_of(x, y)
-                p[i] = old
-                g[i] = (plus - minus) / (2 * eps)
-            layer_grads.append(g)
-        grads.append(layer_grads)
-    return grads
-
-
-def relative_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
 
 
 @pytest.mark.parametrize(("hidden", "output_cost"), list(itertools.product(HIDDEN_ACTIVATIONS, OUTPUT_COST)))

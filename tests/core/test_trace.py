@@ -18,6 +18,7 @@ from visnet.core.trace import (
     wishes,
 )
 from visnet.core.training import TrainConfig, Trainer
+from numerical import numerical_gradients, relative_error
 
 HIDDEN = ("sigmoid", "relu", "tanh")
 OUTPUT_COST = [
@@ -36,29 +37,6 @@ def small_net(hidden="sigmoid", output="softmax", cost="cross-entropy", dtype="f
 def batch(n=4, seed=1):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, (n, 5)), rng.integers(0, 3, n)
-
-
-def numerical_gradients(net, x, labels, eps=1e-6):
-    grads = []
-    for params in (net.weights, net.biases):
-        layer_grads = []
-        for p in params:
-            g = np.zeros_like(p)
-            for i in np.ndindex(p.shape):
-                old = p[i]
-                p[i] = old + eps
-                plus = net.cost_of(x, labels)
-                p[i] = old - eps
-                minus = net.cost_of(x, labels)
-                p[i] = old
-                g[i] = (plus - minus) / (2 * eps)
-            layer_grads.append(g)
-        grads.append(layer_grads)
-    return grads
-
-
-def relative_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
 
 
 @pytest.fixture(scope="module")

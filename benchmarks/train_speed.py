@@ -48,7 +48,7 @@ def torch_speed(sizes, batch, x, y, epochs) -> float:
     model = torch.nn.Sequential(*layers)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
+    xt, yt = torch.from_numpy(np.array(x)), torch.from_numpy(y.astype(np.int64))  # writable copies
     gen = torch.Generator().manual_seed(0)
 
     def epoch():

@@ -11,7 +11,8 @@ from visnet.app.panels.inspector import K_EXAMPLES
 from visnet.core.edits import Edit, accuracy_change
 from visnet.core.inspect import layer_activations
 from visnet.core.network import Network
-from visnet.core.snapshot import Snapshot
+from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.training import TrainConfig, Trainer
 from visnet.io import load_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
@@ -229,10 +230,24 @@ def test_neuron_history_records_norms_and_update_sizes():
     history.record(_snapshot(net, 0))
     net.weights[0][1] += 0.5  # four weights each move by 0.5 over 5 steps
     history.record(_snapshot(net, 5))
-    epochs, norms, updates = history.series(0, 1)
+    epochs, norms, updates, grads = history.series(0, 1)
     assert np.allclose(norms, [np.linalg.norm(net.weights[0][1] - 0.5), np.linalg.norm(net.weights[0][1])])
     assert np.isnan(updates[0]) and updates[1] == pytest.approx(np.sqrt(4 * 0.25) / 5)
     for step in range(6, 20):
         history.record(_snapshot(net, step))
     assert len(history) <= 8  # thinned, never more than capacity
     assert history.series(0, 1)[0][0] == 0.0  # the first row survives thinning
+
+
+def test_neuron_history_records_each_neurons_gradient_norm():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((50, 4)), rng.integers(0, 2, 50)
+    net = Network([4, 3, 2], seed=1)
+    trainer = Trainer(net, x, y, config=TrainConfig(eta=0.1, batch_size=5))
+    history = NeuronHistory(capacity=8)
+    for _ in range(3):
+        batch_x, batch_y, _ = trainer.next_batch()
+        grad_w = net.gradients(batch_x, batch_y)[0][0]
+        trainer.step()
+        history.record(take_snapshot(trainer))
+        assert history.series(0, 1)[3][-1] == pytest.approx(np.linalg.norm(grad_w[1]), rel=1e-5)

@@ -98,6 +98,7 @@ class NeuronHistory:
         self._epochs = np.empty(0)
         self._norms: list[np.ndarray] = []
         self._updates: list[np.ndarray] = []
+        self._grads: list[np.ndarray] = []
 
     def __len__(self) -> int:
         return self._n
@@ -111,6 +112,7 @@ class NeuronHistory:
             self._epochs = np.full(rows, np.nan)
             self._norms = [np.full((rows, n), np.nan, np.float32) for n in snap.sizes[1:]]
             self._updates = [np.full((rows, n), np.nan, np.float32) for n in snap.sizes[1:]]
+            self._grads = [np.full((rows, n), np.nan, np.float32) for n in snap.sizes[1:]]
         prev = self._prev
         if prev is not None and snap.step == prev.step and self._n:
             # The same step again (after an edit, or a pause): refresh the norms in place.
@@ -129,6 +131,10 @@ class NeuronHistory:
             if prev is not None and snap.step > prev.step:
                 d = w.astype(np.float64) - prev.weights[l]
                 self._updates[l][row] = np.sqrt(np.einsum("ij,ij->i", d, d)) / (snap.step - prev.step)
+        stats = snap.layer_stats
+        if stats is not None and len(stats.neuron_grad_norms) == len(self._grads):
+            for l, g in enumerate(stats.neuron_grad_norms):
+                self._grads[l][row] = g
         self._prev = snap
         self._n += 1
 
@@ -137,19 +143,20 @@ class NeuronHistory:
         k = len(keep)
         self._epochs[:k] = self._epochs[keep]
         self._epochs[k:] = np.nan
-        for arrays in (self._norms, self._updates):
+        for arrays in (self._norms, self._updates, self._grads):
             for a in arrays:
                 a[:k] = a[keep]
                 a[k:] = np.nan
         self._n = k
 
-    def series(self, layer: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(epochs, ‖w_j‖, update size per mini-batch) of neuron (layer, j); views, do not keep."""
+    def series(self, layer: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(epochs, ‖w_j‖, update size per mini-batch, ‖∂C/∂w_j‖ of the mini-batch before the
+        frame) of neuron (layer, j); views, do not keep."""
         if not self._n or layer >= len(self._norms) or j >= self._norms[layer].shape[1]:
             empty = np.empty(0)
-            return empty, empty, empty
+            return empty, empty, empty, empty
         n = self._n
-        return self._epochs[:n], self._norms[layer][:n, j], self._updates[layer][:n, j]
+        return self._epochs[:n], self._norms[layer][:n, j], self._updates[layer][:n, j], self._grads[layer][:n, j]
 
 
 # -- activation maximisation on a thread -------------------------------------------------------

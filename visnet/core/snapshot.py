@@ -74,7 +74,9 @@ def take_snapshot(
     net = trainer.net
     stats = trainer.layer_stats()
     if stats is not None:
-        stats = LayerStats(_frozen(stats.grad_rms), _frozen(stats.update_ratio))
+        stats = LayerStats(
+            _frozen(stats.grad_rms), _frozen(stats.update_ratio), tuple(_frozen(g) for g in stats.neuron_grad_norms)
+        )
     batch_size = trainer.config.batch_size
     return Snapshot(
         sizes=tuple(net.sizes),

@@ -74,10 +74,12 @@ class EpochRecord:
 
 @dataclass(frozen=True)
 class LayerStats:
-    """Per weight layer: RMS of ∂C/∂W per weight, and ‖ΔW‖/‖W‖ of the last update."""
+    """Per weight layer: RMS of ∂C/∂W per weight, and ‖ΔW‖/‖W‖ of the last update; per
+    neuron: ‖∂C/∂w_j‖ of its incoming weights (neuron_grad_norms[l], shape (n_out,))."""
 
     grad_rms: np.ndarray
     update_ratio: np.ndarray
+    neuron_grad_norms: tuple[np.ndarray, ...] = ()
 
 
 @dataclass
@@ -263,7 +265,8 @@ class Trainer:
                 for u, w in zip(self._last_updates, self.net.weights)
             ]
         )
-        return LayerStats(rms, ratio)
+        per_neuron = tuple(np.sqrt(np.einsum("ij,ij->i", g, g, dtype=np.float64)) for g in grad_w)
+        return LayerStats(rms, ratio, per_neuron)
 
     @property
     def velocities(self) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -302,20 +302,24 @@ class NeuronInspector(QWidget):
         self.norm_plot = _plot(g, 0, 0, "‖w‖: size of its incoming weights")
         self.norm_plot.setMouseEnabled(True, True)
         self.norm_curve = self.norm_plot.plot(pen=pg.mkPen(POSITIVE, width=2))
-        self.update_plot = _plot(g, 1, 0, "update size per mini-batch ‖Δw‖")
+        self.update_plot = _plot(g, 1, 0, "per mini-batch: update ‖Δw‖ and gradient ‖∂C/∂w‖")
         self.update_plot.setMouseEnabled(True, True)
         self.update_plot.setLabel("bottom", "epoch")
         self.update_plot.setLogMode(y=True)
         self.update_plot.setXLink(self.norm_plot)
-        self.update_curve = self.update_plot.plot(pen=pg.mkPen(PREDICTED, width=1.5))
+        self.update_curve = self.update_plot.plot(pen=pg.mkPen(PREDICTED, width=1.5), name="update ‖Δw‖")
+        self.grad_curve = self.update_plot.plot(pen=pg.mkPen(POSITIVE, width=1.5), name="gradient ‖∂C/∂w‖")
+        self.update_plot.addLegend(offset=(-10, 5))
+        self.update_plot.legend.addItem(self.update_curve, "update ‖Δw‖")
+        self.update_plot.legend.addItem(self.grad_curve, "gradient ‖∂C/∂w‖")
         for plot in (self.norm_plot, self.update_plot):
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
         note = QLabel("Recorded from the frames drawn while training. The update size is ‖Δw‖ between two "
-                      "frames divided by the mini-batches in between: η × the gradient's size for plain SGD "
-                      "(momentum and L2 change it).")
+                      "frames divided by the mini-batches in between; the gradient is ‖∂C/∂w‖ of the last "
+                      "mini-batch before each frame.")
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {MUTED.name()}")
         page = QWidget()
@@ -661,10 +665,12 @@ class NeuronInspector(QWidget):
             f"and most against <b>{html.escape(names[worst])}</b> (w = {out[worst]:+.2f}).")
 
     def _fill_history(self, layer: int, j: int) -> None:
-        epochs, norms, updates = self.history.series(layer, j)
+        epochs, norms, updates, grads = self.history.series(layer, j)
         self.norm_curve.setData(epochs, norms)
         ok = np.isfinite(updates) & (updates > 0)
         self.update_curve.setData(epochs[ok], updates[ok])
+        ok = np.isfinite(grads) & (grads > 0)
+        self.grad_curve.setData(epochs[ok], grads[ok])
 
     def _update_edit_controls(self, net, layer: int, j: int) -> None:
         is_output = layer == net.n_layers - 1

@@ -58,7 +58,8 @@ class Snapshot:
         return Network.from_params(self.weights, self.biases, self.activations, self.cost)
 
     def forward_cache(self, x: np.ndarray) -> ForwardCache:
-        return self.network.forward_cache(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # parameters of a run about to diverge
+            return self.network.forward_cache(x)
 
 
 def take_snapshot(

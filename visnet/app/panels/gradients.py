@@ -52,6 +52,7 @@ class GradientPanel(QWidget):
             plot.setLogMode(y=True)
             plot.getAxis("left").setWidth(60)
             plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
+            plot.getAxis("left").setStyle(maxTextLevel=0)  # label decades only: minor labels overlapped
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
         self._legend = self._grad_plot.addLegend(offset=(10, 5), labelTextSize="9pt")

@@ -17,7 +17,7 @@ APPLICATION = "visnet"
 
 GEOMETRY = "window/geometry"
 DOCK_STATE = "window/dock_state"
-DOCK_STATE_VERSION = 1  # bump when the docks change, so an old layout is not restored onto new docks
+DOCK_STATE_VERSION = 2  # bump when the docks change, so an old layout is not restored onto new docks
 RECENT_FILES = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"

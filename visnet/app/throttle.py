@@ -12,9 +12,13 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Slot
 
 
+LATE_S = 0.1  # how long the timer lets a pending call wait for the next request (a frame)
+
+
 class Throttle(QObject):
-    """Calls `action` now if it last ran `interval_s` ago or more, else once when that much
-    time has passed. Requests in between fold into that one call."""
+    """Calls `action` now if it last ran `interval_s` ago or more, else once at the first
+    request after that much time has passed (or LATE_S later without one). Requests in
+    between fold into that one call."""
 
     def __init__(self, action: Callable[[], None], interval_s: float, parent: QObject | None = None):
         super().__init__(parent)
@@ -28,9 +32,15 @@ class Throttle(QObject):
     def request(self) -> None:
         wait = self._last + self._interval - time.monotonic()
         if wait <= 0:
+            self._timer.stop()
             self._run()
         elif not self._timer.isActive():
-            self._timer.start(max(1, round(wait * 1000)))
+            # While training, requests come with every frame, and the one after the interval
+            # runs the call inside that frame, which training waits for. The timer only
+            # catches the last request of a burst, so it waits a little longer: fired
+            # between frames, the redraw fought the training thread for the interpreter and
+            # a 4 ms paint took 8-15 ms.
+            self._timer.start(max(1, round((wait + LATE_S) * 1000)))
 
     def flush(self) -> None:
         """Run a pending call now (e.g. before a test reads the curves or a PNG export)."""

@@ -148,7 +148,9 @@ class GradientPanel(QWidget):
         for l in range(L):
             self._grad_curves[l].setData(s.x, s.y(l))
             self._ratio_curves[l].setData(s.x, s.y(L + l))
-        self._follower.update()
+        # Refit in the same frame as the curves: the follower's own timer repainted the
+        # whole plot a second time, between frames (the redraw is throttled already).
+        self._follower.update(force=True)
 
     def _bounds(self, first: int) -> tuple[float, float, float, float] | None:
         s = self._series

@@ -296,7 +296,9 @@ class LossPanel(QWidget):
             y = e.y(column)
             finite = np.isfinite(y)  # no test split: test values are NaN, draw nothing
             curve.setData(e.x[finite], y[finite])
-        self._follower.update()
+        # Refit in the same frame as the curves: the follower's own timer repainted the
+        # whole plot a second time, between frames (the redraw is throttled already).
+        self._follower.update(force=True)
 
     def _x_range(self) -> tuple[float, float] | None:
         xs = [a for a in (self._batches.x, self._epochs.x) if a.size]

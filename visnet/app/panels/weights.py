@@ -15,6 +15,7 @@ from visnet.app.colors import PREDICTED, diverging_colormap, image_side, symmetr
 from visnet.core.snapshot import Snapshot
 
 GAP = 1  # pixels of background between tiles
+LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing the colour bar for
 
 
 def mosaic_shape(n: int) -> tuple[int, int]:
@@ -116,9 +117,13 @@ class WeightMosaicPanel(QWidget):
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
         self._fill(w)
-        self._lim = symmetric_limit(w)
+        lim = symmetric_limit(w)
+        # New levels redraw the colour bar's axis from scratch (~1.5 ms a frame while
+        # training); a change of a few percent is invisible, so small drifts keep the old ones.
+        if abs(lim - self._lim) > LIMIT_TOLERANCE * self._lim:
+            self._lim = lim
+            self._colorbar.setLevels((-lim, lim))
         self._image.setImage(self._mosaic, autoLevels=False, levels=(-self._lim, self._lim))
-        self._colorbar.setLevels((-self._lim, self._lim))
         self._stack.setCurrentWidget(self._graphics)
 
     def reset(self) -> None:

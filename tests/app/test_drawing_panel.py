@@ -110,6 +110,16 @@ def test_use_as_current_sample_reaches_every_panel(make_main_window, qtbot):
     assert window.current_sample()[2] == "drawing"
     window.inspector.select_neuron(0, 0)
     assert "z =" in window.inspector.equation_label.text()
+    # The Current sample panel shows the drawing and the network's answer for it...
+    panel = window.sample_panel
+    assert panel.showing_drawing()
+    expected = window.controller.latest_snapshot.network.forward(x[None, :])[0]
+    np.testing.assert_allclose(panel.output(), expected, rtol=1e-6)
+    assert panel.caption().startswith("Drawn: looks like")
+    # ...until the user moves on to a test image again.
+    index = panel.current_index()
+    panel.next_sample()
+    assert not panel.showing_drawing() and panel.current_index() == index + 1
 
 
 def test_empty_canvas_is_not_sent(qtbot, panel):

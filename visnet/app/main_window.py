@@ -1249,6 +1249,8 @@ class MainWindow(QMainWindow):
         names = self._dataset.class_names if self._dataset is not None else ()
         self.network_view.set_sample(x, label, names)
         self.inspector.set_sample(x, label)
+        if source == "drawing":
+            self.sample_panel.show_drawing(x)
         self.current_sample_changed.emit(x, label, source)
 
     def current_sample(self) -> tuple[np.ndarray, int | None, str] | None:

@@ -53,6 +53,7 @@ class SamplePanel(QWidget):
         self._y: np.ndarray | None = None  # (n,) labels
         self._class_names: tuple[str, ...] = ()
         self._index = 0
+        self._drawing: np.ndarray | None = None  # a drawn digit shown instead of a test image
         self._snapshot: Snapshot | None = None
         self._wrong: np.ndarray | None = None  # sorted indices the network gets wrong
         self._wrong_step: int | None = None  # snapshot step the list was computed for
@@ -135,6 +136,7 @@ class SamplePanel(QWidget):
         self._wrong = None
         self._wrong_step = None
         self._index = 0
+        self._drawing = None
         self._build_bars()
         self._update_controls()
         if self._wrong_box.isChecked():
@@ -167,6 +169,14 @@ class SamplePanel(QWidget):
     def current_index(self) -> int:
         return self._index
 
+    def show_drawing(self, x: np.ndarray) -> None:
+        """Show a drawn digit (no true label) until the user moves to a test image again."""
+        self._drawing = np.asarray(x, dtype=np.float32).ravel()
+        self._show_current()
+
+    def showing_drawing(self) -> bool:
+        return self._drawing is not None
+
     def current_sample(self) -> tuple[np.ndarray, int] | None:
         """(x (n_inputs,), label) of the current image, or None without a data set."""
         if not self._n():
@@ -179,10 +189,11 @@ class SamplePanel(QWidget):
         if not n:
             return
         i = int(np.clip(i, 0, n - 1))
-        if i == self._index:
+        if i == self._index and self._drawing is None:
             self._update_controls()
             return
         self._index = i
+        self._drawing = None
         self._show_current()
         self.sample_changed.emit(i)
 
@@ -201,6 +212,10 @@ class SamplePanel(QWidget):
     def misclassified(self) -> np.ndarray | None:
         """Indices of the test images the network got wrong at the last refresh (None before)."""
         return None if self._wrong is None else self._wrong.copy()
+
+    def caption(self) -> str:
+        """The caption's text (HTML), e.g. 'Looks like a 6 (87%) — true: 6 ✓'."""
+        return self._caption.text
 
     def output(self) -> np.ndarray | None:
         """The network's output activations for the current image (None without a network)."""
@@ -306,20 +321,22 @@ class SamplePanel(QWidget):
             self._caption.setText("No data set.")
             self._output = None
             return
-        x = self._x[self._index]
-        label = int(self._y[self._index])
+        if self._drawing is not None:
+            x, label = self._drawing, None
+        else:
+            x, label = self._x[self._index], int(self._y[self._index])
         side = image_side(x.size)
         picture = x.reshape(side, side) if side else x.reshape(1, -1)
         self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         self._image_view.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0.02)
-        true_name = class_label(self._class_names, label)
+        true_name = "drawn digit" if label is None else class_label(self._class_names, label)
         snap = self._snapshot
         if snap is None or snap.sizes[0] != x.size:
             self._output = None
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self._hide_bar_texts()
             reason = "no network yet" if snap is None else f"the network expects {snap.sizes[0]} inputs"
-            self._caption.setText(f"True: {true_name} ({reason})")
+            self._caption.setText(f"{'Drawn digit' if label is None else 'True: ' + true_name} ({reason})")
             return
         a = snap.forward_cache(x).output[0].astype(np.float64)
         self._output = a
@@ -328,7 +345,7 @@ class SamplePanel(QWidget):
         brushes = [pg.mkBrush(BAR_COLOR)] * len(a)
         brushes[predicted] = pg.mkBrush(PREDICTED)
         pens = [pg.mkPen(None)] * len(a)
-        has_label = 0 <= label < len(a)
+        has_label = label is not None and 0 <= label < len(a)
         if has_label:
             pens[label] = pg.mkPen(TRUE_LABEL, width=2)
             if label != predicted:
@@ -365,6 +382,11 @@ class SamplePanel(QWidget):
         confidence = f"({value})"
         verdict = "✓" if predicted == label else "✗"
         article = with_article(name).partition(" ")[0]
+        if label is None:
+            self._caption.setText(
+                f'Drawn: looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> {confidence}'
+            )
+            return
         self._caption.setText(
             f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> {confidence} — '
             f'true: <span style="color:{TRUE_LABEL.name()}">{true_name}</span> {verdict}'

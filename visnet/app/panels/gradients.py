@@ -52,7 +52,8 @@ class GradientPanel(QWidget):
             plot.setLogMode(y=True)
             plot.getAxis("left").setWidth(60)
             plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
-            plot.getAxis("left").setStyle(maxTextLevel=0)  # label decades only: minor labels overlapped
+            # Decades only: pyqtgraph's own log ticks label 2..9 too, which overlapped.
+            plot.getAxis("left").setTicks([[(float(k), f"{10.0 ** k:g}") for k in range(-12, 4)]])
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
         self._legend = self._grad_plot.addLegend(offset=(10, 5), labelTextSize="9pt")

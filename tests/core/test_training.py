@@ -134,3 +134,41 @@ def test_layer_stats_report_gradient_rms_and_update_ratio(toy):
         assert stats.update_ratio[l] == pytest.approx(
             np.linalg.norm(net.weights[l] - before[l]) / np.linalg.norm(net.weights[l])
         )
+
+
+def test_a_copy_loaded_from_state_continues_bit_identically(toy):
+    """Training moves to another process and back through state()/load_state(): the copy
+    must take exactly the steps the original would have (across an epoch boundary, with
+    momentum, L2 and a schedule), and the original must pick up where the copy stopped."""
+    config = TrainConfig(eta=0.1, momentum=0.9, lmbda=1e-4, batch_size=16, seed=3, schedule="exponential")
+    reference = Trainer(Network([8, 6, 4], activations="tanh", seed=1), *toy, config)
+    original = Trainer(Network([8, 6, 4], activations="tanh", seed=1), *toy, TrainConfig(**config.as_dict()))
+    for tr in (reference, original):
+        for _ in range(20):
+            tr.step()
+    weights_before = original.net.weights[0]
+    copy = Trainer(Network([8, 6, 4], activations="tanh", seed=99), *toy, TrainConfig(eta=0.5, seed=77))
+    copy.load_state(original.state())
+    for _ in range(30):  # 32 batches per epoch: the copy crosses into the next epoch
+        reference.step()
+        copy.step()
+    assert copy.epochs_done == reference.epochs_done == 1
+    original.load_state(copy.state())
+    assert original.net.weights[0] is weights_before  # written in place
+    for _ in range(5):
+        reference.step()
+        original.step()
+    assert original.steps == reference.steps == 55
+    assert original.history == reference.history
+    assert original.config == reference.config
+    for a, b in zip(original.net.weights + original.net.biases + list(original.velocities[0]),
+                    reference.net.weights + reference.net.biases + list(reference.velocities[0])):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(original.layer_stats().grad_rms, reference.layer_stats().grad_rms)
+
+
+def test_state_of_another_shape_is_refused(toy):
+    small = Trainer(Network([8, 6, 4], seed=0), *toy)
+    wide = Trainer(Network([8, 7, 4], seed=0), *toy)
+    with pytest.raises(ValueError, match="different network"):
+        small.load_state(wide.state())

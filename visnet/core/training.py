@@ -82,11 +82,39 @@ class LayerStats:
     neuron_grad_norms: tuple[np.ndarray, ...] = ()
 
 
+@dataclass(frozen=True)
+class TrainerState:
+    """Trainer.state(): plain arrays and values only, so it can be pickled to a process."""
+
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    velocity_w: tuple[np.ndarray, ...]
+    velocity_b: tuple[np.ndarray, ...]
+    config: dict
+    rng: dict  # the shuffling generator's bit_generator.state
+    order: np.ndarray  # this epoch's order of the training examples
+    steps: int
+    samples_seen: int
+    epochs_done: int
+    position: int
+    history: tuple[EpochRecord, ...]
+    last_evaluation: Evaluation | None
+    last_grads: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None
+    last_updates: tuple[np.ndarray, ...] | None
+    epoch_loss: tuple[float, int]  # (sum of loss x examples, examples) so far this epoch
+    checkpoint: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+    checkpoint_step: int
+
+
 @dataclass
 class StepResult:
     loss: float
     batch_size: int
     epoch_finished: bool
+
+
+def _copies(arrays) -> tuple[np.ndarray, ...]:
+    return tuple(np.array(a) for a in arrays)
 
 
 def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = 2000) -> Evaluation:
@@ -176,7 +204,10 @@ class Trainer:
         return c.eta * sched.factor(self.epoch_progress)
 
     def _shuffle(self) -> None:
-        order = self._rng.permutation(self.n_train)
+        self._use_order(self._rng.permutation(self.n_train))
+
+    def _use_order(self, order: np.ndarray) -> None:
+        self._order = order
         # Contiguous shuffled copies turn every mini-batch into a slice: no gather per step.
         self._x_epoch = self.x_train[order]
         self._y_epoch = self._targets[order]
@@ -277,6 +308,62 @@ class Trainer:
     @property
     def last_gradients(self) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
         return self._last_grads
+
+    # -- handing the training over to another copy ---------------------------------------
+    def state(self) -> "TrainerState":
+        """A copy of everything that decides the next steps: parameters, optimiser, shuffling
+        and progress. Another Trainer over the same data continues bit-identically after
+        load_state(); this is how training moves to a separate process and back."""
+        copies = _copies
+        grads = self._last_grads
+        return TrainerState(
+            weights=copies(self.net.weights),
+            biases=copies(self.net.biases),
+            velocity_w=copies(self._velocity_w),
+            velocity_b=copies(self._velocity_b),
+            config=self.config.as_dict(),
+            rng=self._rng.bit_generator.state,
+            order=self._order.copy(),
+            steps=self.steps,
+            samples_seen=self.samples_seen,
+            epochs_done=self.epochs_done,
+            position=self.position,
+            history=tuple(self.history),
+            last_evaluation=self.last_evaluation,
+            last_grads=None if grads is None else (copies(grads[0]), copies(grads[1])),
+            last_updates=None if self._last_updates is None else copies(self._last_updates),
+            epoch_loss=(self._epoch_loss_sum, self._epoch_loss_count),
+            checkpoint=(copies(self._checkpoint[0]), copies(self._checkpoint[1])),
+            checkpoint_step=self._checkpoint_step,
+        )
+
+    def load_state(self, state: "TrainerState") -> None:
+        """Continue from state (taken from a Trainer of the same network shape and data).
+        Parameters are written into the existing arrays, so references to them stay valid."""
+        shapes = [w.shape for w in self.net.weights]
+        if [w.shape for w in state.weights] != shapes or len(state.order) != self.n_train:
+            raise ValueError("the state belongs to a different network or data set")
+        config = TrainConfig(**state.config)
+        config.validate()
+        for l in range(self.net.n_layers):
+            self.net.weights[l][...] = state.weights[l]
+            self.net.biases[l][...] = state.biases[l]
+            self._velocity_w[l][...] = state.velocity_w[l]
+            self._velocity_b[l][...] = state.velocity_b[l]
+        for name, value in config.as_dict().items():  # keep the object: others hold on to it
+            setattr(self.config, name, value)
+        self._rng.bit_generator.state = state.rng
+        if not np.array_equal(state.order, self._order):
+            self._use_order(np.array(state.order))
+        self.steps, self.samples_seen = state.steps, state.samples_seen
+        self.epochs_done, self.position = state.epochs_done, state.position
+        self.history = list(state.history)
+        self.last_evaluation = state.last_evaluation
+        self._last_grads = None if state.last_grads is None else tuple(list(g) for g in state.last_grads)
+        self._last_updates = None if state.last_updates is None else list(state.last_updates)
+        self._epoch_loss_sum, self._epoch_loss_count = state.epoch_loss
+        self._checkpoint = (list(state.checkpoint[0]), list(state.checkpoint[1]))
+        self._checkpoint_step = state.checkpoint_step
 
     # -- divergence ---------------------------------------------------------------------
     def _params_copy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -1,4 +1,4 @@
-"""Data sets for visnet (pure numpy, no Qt): embedded MNIST, IDX files, discovery and download.
+"""Data sets for visnet (pure numpy, no Qt): embedded MNIST, IDX files, discovery, download, 2-D toys.
 
     from visnet.data import load_dataset
     data = load_dataset("embedded")        # or "mnist", "fashion-mnist", a folder, a .npz
@@ -20,6 +20,7 @@ from visnet.data.errors import DataError
 from visnet.data.fetch import fetch
 from visnet.data.idx import load_idx_folder, read_idx
 from visnet.data.npz import load_npz
+from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D, add_point, add_points, make_toy2d
 
 __all__ = [
     "DIGIT_CLASSES",
@@ -28,6 +29,10 @@ __all__ = [
     "DataError",
     "Dataset",
     "SearchPlaces",
+    "TOY2D_GENERATORS",
+    "Toy2D",
+    "add_point",
+    "add_points",
     "available_datasets",
     "candidate_locations",
     "default_download_dir",
@@ -37,5 +42,6 @@ __all__ = [
     "load_embedded",
     "load_idx_folder",
     "load_npz",
+    "make_toy2d",
     "read_idx",
 ]

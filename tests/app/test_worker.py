@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import pytest
 
-from visnet.app.controller import TrainingController, merge_snapshots
+from visnet.app.controller import TrainingController
 from visnet.app.worker import MAX_SNAPSHOT_RATE
 from visnet.core.network import Network
-from visnet.core.snapshot import take_snapshot
+from visnet.core.snapshot import merge_snapshots, take_snapshot
 from visnet.core.training import TrainConfig, Trainer
 
 
@@ -20,12 +21,19 @@ def make_trainer(data, sizes=(784, 16, 16, 10), activations="sigmoid", **config)
     return Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(**config))
 
 
-@pytest.fixture
-def controller(qtbot):
-    c = TrainingController()
+@pytest.fixture(params=["process", "thread"])
+def controller(qtbot, request):
+    """Every test runs twice: full-speed training in the child process, and all on the thread."""
+    c = TrainingController(use_process=request.param == "process")
     yield c
     assert c.shutdown(1000)
     assert not c.is_thread_running()
+
+
+def trained(controller) -> int:
+    """Mini-batches trained so far, as the newest snapshot tells (while training runs in the
+    process, controller.trainer is brought up to date only when the run ends)."""
+    return controller.latest_snapshot.step
 
 
 class SnapshotCollector:
@@ -174,20 +182,21 @@ def test_slow_motion_waits_per_batch_and_pause_cuts_the_wait_short(qtbot, contro
     assert time.monotonic() - t0 < 0.5
     controller.set_delay(0.0)
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > 50, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > 50, timeout=3000)
 
 
 def test_stop_ends_the_thread_and_start_continues(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist))
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=3000)
     controller.stop()
     assert controller.state == "stopped"
     assert not controller.is_thread_running()
     qtbot.waitUntil(lambda: controller.latest_snapshot.state == "stopped", timeout=3000)
     steps = controller.trainer.steps
+    assert steps == trained(controller) > 20  # the trainer is back in this process, up to date
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > steps + 20, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=3000)
 
 
 def test_planned_epochs_pause_training(qtbot, controller, small_mnist):
@@ -214,13 +223,13 @@ def test_divergence_pauses_keeps_good_parameters_and_reports(qtbot, controller, 
     controller.set_hyperparameters(eta=0.01)
     steps = trainer.steps
     controller.start()
-    qtbot.waitUntil(lambda: trainer.steps > steps + 20, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=3000)
 
 
 def test_replacing_the_trainer_drops_the_old_networks_snapshots(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist))
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > 50, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > 50, timeout=3000)
     controller.set_trainer(make_trainer(small_mnist, sizes=(784, 30, 10)))
     assert not controller.is_thread_running()
     qtbot.wait(100)  # any snapshot of the old network still queued would arrive now
@@ -232,20 +241,26 @@ def test_replacing_the_trainer_drops_the_old_networks_snapshots(qtbot, controlle
 def test_locked_trainer_reads_a_consistent_state_while_running(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist))
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=3000)
     with controller.locked_trainer() as trainer:
         steps = trainer.steps
+        assert steps >= trained(controller) > 20  # brought back up to date
         weights = [w.copy() for w in trainer.net.weights]
         time.sleep(0.05)  # the worker must not train while the lock is held
         assert trainer.steps == steps
         assert all(np.array_equal(a, b) for a, b in zip(weights, trainer.net.weights))
+        trainer.net.biases[0][:] = 0.25  # a hand edit made inside the block must survive
+    qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=3000)  # and training goes on
+    controller.pause()
+    wait_paused(qtbot, controller)
+    assert np.abs(controller.trainer.net.biases[0] - 0.25).mean() < 0.1  # trained on from 0.25 (init: N(0, 1))
 
 
 def test_shutdown_joins_a_running_thread_quickly(qtbot, small_mnist):
     controller = TrainingController()
     controller.set_trainer(make_trainer(small_mnist))
     controller.start()
-    qtbot.waitUntil(lambda: controller.trainer.steps > 20, timeout=3000)
+    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=3000)
     t0 = time.monotonic()
     assert controller.shutdown(1000)
     assert time.monotonic() - t0 < 1.0
@@ -261,3 +276,33 @@ def test_merge_snapshots_keeps_every_loss(small_mnist):
     assert merged.batch_epochs.tolist() == [0.1, 0.2, 0.3]
     assert not merged.batch_losses.flags.writeable
     assert merge_snapshots(take_snapshot(trainer), newer) is newer
+
+
+def test_training_runs_in_a_child_process_and_ends_with_the_window(qtbot, small_mnist):
+    controller = TrainingController()
+    trainer = make_trainer(small_mnist)
+    controller.set_trainer(trainer)
+    controller.start()
+    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=5000)
+    child = controller._process._process
+    assert child.is_alive() and child.pid != os.getpid()
+    assert trainer.steps < trained(controller)  # the steps were taken elsewhere
+    controller.stop()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "stopped", timeout=3000)
+    assert trainer.steps == trained(controller)  # and their result came back
+    assert controller.shutdown(1000)
+    assert not child.is_alive()
+
+
+def test_a_training_process_that_dies_is_replaced_by_the_thread(qtbot, small_mnist, capsys):
+    controller = TrainingController()
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=5000)
+    controller._process._process.kill()
+    qtbot.wait(200)
+    steps = trained(controller)
+    qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=5000)  # training carries on
+    assert controller.state == "running"
+    assert "training continues on a thread" in capsys.readouterr().err
+    assert controller.shutdown(1000)

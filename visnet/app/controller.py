@@ -16,12 +16,12 @@ from __future__ import annotations
 import dataclasses
 from contextlib import contextmanager, nullcontext
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
-from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import Trainer
 
+from .training_process import TrainingProcess
 from .worker import TrainingWorker, checked_config
 
 STATES = ("idle", "running", "paused", "stopped", "diverged")
@@ -31,24 +31,6 @@ SHUTDOWN_TIMEOUT_MS = 1000
 # mini-batch takes milliseconds). They stay referenced, because deleting a running QThread
 # aborts the program.
 _unfinished_threads: set = set()
-
-
-def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
-    """newer, also carrying the per-batch losses and finished epochs that older carried."""
-    if not len(older.batch_losses) and not older.new_epochs:
-        return newer
-
-    def joined(a, b):
-        out = np.concatenate([a, b])
-        out.setflags(write=False)
-        return out
-
-    return dataclasses.replace(
-        newer,
-        batch_epochs=joined(older.batch_epochs, newer.batch_epochs),
-        batch_losses=joined(older.batch_losses, newer.batch_losses),
-        new_epochs=older.new_epochs + newer.new_epochs,
-    )
 
 
 class TrainingController(QObject):
@@ -66,8 +48,11 @@ class TrainingController(QObject):
     paused_itself = Signal(str)
     training_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, *, use_process: bool = True):
         super().__init__(parent)
+        # Full-speed training runs in a child process, started at the first Train (see
+        # training_process.py); use_process=False keeps all training on the thread.
+        self._process = TrainingProcess() if use_process else None
         self._trainer: Trainer | None = None
         self._thread: QThread | None = None
         self._share_with_gui = False
@@ -210,7 +195,10 @@ class TrainingController(QObject):
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_TIMEOUT_MS) -> bool:
         """Stop training and join the thread (for closing the window); True if it ended in time."""
-        return self._end_thread(timeout_ms, discard_queued=True)
+        ended = self._end_thread(timeout_ms, discard_queued=True)
+        if ended and self._process is not None:  # a thread still relaying keeps its process
+            self._process.close()
+        return ended
 
     def share_with_gui(self, on: bool = True) -> None:
         """Let training wait for each drawn frame (see TrainingWorker.share_with_gui); the
@@ -247,7 +235,7 @@ class TrainingController(QObject):
             raise RuntimeError("no network to train yet")
         if self._worker is not None:
             return self._worker
-        worker = TrainingWorker(self._trainer, delay=self._delay)
+        worker = TrainingWorker(self._trainer, delay=self._delay, process=self._process)
         thread = QThread()  # no parent: its lifetime is managed here, not by a widget
         thread.setObjectName("visnet training")
         worker.moveToThread(thread)

@@ -6,6 +6,10 @@ threading.Condition (any thread may call them) and it checks those flags between
 mini-batches; while paused it sleeps in Condition.wait(), it does not spin. The slow-motion
 delay is a wait on the same condition, so pause and stop cut it short at once.
 
+Given a TrainingProcess, the worker trains at full speed in that child process instead
+(see training_process.py: the GUI and training then stop competing for the interpreter)
+and only relays what the child sends; single steps, epochs and slow motion run here.
+
 What it tells the GUI travels as immutable Snapshots (core.snapshot), emitted at most
 max_rate times a second while running, plus one after every pause, step, stop and
 divergence. The loss of every mini-batch trained since the previous snapshot rides in the
@@ -14,6 +18,7 @@ next one, so the loss curve misses no batch however few frames are drawn.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -23,13 +28,19 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
+
+from .training_process import Halted, RateMeter, TrainingProcess, TrainingProcessError
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
+RELAY_POLL_S = 0.01  # how often the relay of a training process checks for commands
 LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
-_RATE_SMOOTHING = 0.3  # weight of the newest samples/s measurement in the running average
+
+
+def planned_epochs_message(epochs: int) -> str:
+    return f"Finished the {epochs} planned epoch{'s' if epochs != 1 else ''}; Train continues beyond them."
 
 
 def checked_config(config: TrainConfig, values: dict) -> TrainConfig:
@@ -47,7 +58,8 @@ class TrainingWorker(QObject):
 
     Commands (resume, pause, step_batch, step_epoch, stop, set_delay, update_config) may be
     called from any thread. The trainer belongs to this worker while its thread runs:
-    other threads touch it only inside `with worker.locked_trainer():`.
+    other threads touch it only inside `with worker.locked_trainer():`, which also brings a
+    run in the training process back here for as long as the block lasts.
     """
 
     snapshot_ready = Signal(object)  # Snapshot
@@ -56,9 +68,17 @@ class TrainingWorker(QObject):
     failed = Signal(str)  # an unexpected error ended training; the traceback's last lines
     finished = Signal()  # run() has returned; the thread may quit
 
-    def __init__(self, trainer: Trainer, *, delay: float = 0.0, max_rate: float = MAX_SNAPSHOT_RATE):
+    def __init__(
+        self,
+        trainer: Trainer,
+        *,
+        delay: float = 0.0,
+        max_rate: float = MAX_SNAPSHOT_RATE,
+        process: TrainingProcess | None = None,
+    ):
         super().__init__()
         self._trainer = trainer
+        self._process = process
         self._trainer_lock = threading.Lock()
         self._cond = threading.Condition()
         # Guarded by _cond: what the GUI asked for.
@@ -69,15 +89,15 @@ class TrainingWorker(QObject):
         self._stop_requested = False
         self._delay = float(delay)
         self._config_updates: dict = {}
+        self._lock_waiters = 0  # threads waiting in locked_trainer()
         # Used only on the worker thread.
-        self._min_interval = 1.0 / max_rate
+        self._max_rate = max_rate
         self._batch_epochs: list[float] = []
         self._batch_losses: list[float] = []
         self._history_sent = len(trainer.history)
         self._last_emit = 0.0
         self._last_state: str | None = None
-        self._rate = 0.0
-        self._rate_base: tuple[float, int] | None = None
+        self._meter: RateMeter | None = None
         self._share_with_gui = False
         self._frame_drawn = threading.Event()
         self._frame_drawn.set()
@@ -89,7 +109,8 @@ class TrainingWorker(QObject):
         Python runs one thread at a time: a thread training flat out makes every callback
         of the GUI thread queue for its turn, and a 10 ms frame took 50-100 ms. Taking turns
         (train ~33 ms, let the GUI draw the result) keeps the window fluid for a small cost
-        in training speed.
+        in training speed. Training in a process does not wait; the relay then holds back
+        (and merges) snapshots until the GUI has drawn the previous one.
         """
         self._share_with_gui = on
         if not on:
@@ -161,8 +182,16 @@ class TrainingWorker(QObject):
     @contextmanager
     def locked_trainer(self):
         """The trainer, held still between two mini-batches for as long as the block runs."""
-        with self._trainer_lock:
-            yield self._trainer
+        with self._cond:
+            self._lock_waiters += 1
+            self._cond.notify_all()
+        try:
+            with self._trainer_lock:
+                yield self._trainer
+        finally:
+            with self._cond:
+                self._lock_waiters -= 1
+                self._cond.notify_all()
 
     # -- the thread's body --------------------------------------------------------------
     @Slot()
@@ -183,6 +212,8 @@ class TrainingWorker(QObject):
                 else:
                     self._frame_drawn.set()  # no answer (window hidden?): do not wait again
             with self._cond:
+                while self._lock_waiters:  # someone needs the trainer: let them have it first
+                    self._cond.wait()
                 action = self._next_action()
                 announce = self._pause_requested or self._batch_losses or self._last_state == "running"
                 if action == "wait" and not announce:
@@ -191,14 +222,18 @@ class TrainingWorker(QObject):
                 if action == "batch":
                     self._pending_batches -= 1
                 self._pause_requested = False
+                in_process = action == "run" and self._process is not None and self._delay == 0
             if action == "wait":  # just paused: say so once, then wait
                 self._emit("paused")
                 continue
             if action == "stop":
                 self._emit("stopped")
                 return
-            if action == "run" and self._rate_base is None:
-                self._rate_base = (time.monotonic(), self._trainer.samples_seen)
+            if in_process:
+                self._run_in_process()
+                continue
+            if action == "run" and self._meter is None:
+                self._meter = RateMeter(self._trainer.samples_seen)
             result = self._train_one_batch()
             if result is None:  # diverged: already paused and reported
                 continue
@@ -224,9 +259,13 @@ class TrainingWorker(QObject):
             return "batch"
         return "wait"
 
-    def _train_one_batch(self):
+    def _take_config_updates(self) -> dict:
         with self._cond:
             updates, self._config_updates = self._config_updates, {}
+        return updates
+
+    def _train_one_batch(self):
+        updates = self._take_config_updates()
         tr = self._trainer
         try:
             with self._trainer_lock:
@@ -234,30 +273,34 @@ class TrainingWorker(QObject):
                     setattr(tr.config, name, value)
                 result = tr.step()
         except DivergenceError as err:
-            with self._cond:
-                self._running = False
-                self._pending_batches = 0
-                self._pending_epoch = False
-            message = str(err)
-            self._emit("diverged", message)
-            self.diverged.emit(message)
+            self._report_divergence(str(err))
             return None
         self._batch_epochs.append(tr.epoch_progress)
         self._batch_losses.append(result.loss)
         return result
 
+    def _report_divergence(self, message: str) -> None:
+        with self._cond:
+            self._running = False
+            self._pending_batches = 0
+            self._pending_epoch = False
+        self._emit("diverged", message)
+        self.diverged.emit(message)
+
     def _after_running_batch(self, epoch_finished: bool) -> None:
         tr = self._trainer
         if epoch_finished and tr.epochs_done == tr.config.epochs:
-            with self._cond:
-                self._running = False
-            message = (f"Finished the {tr.config.epochs} planned epoch{'s' if tr.config.epochs != 1 else ''}; "
-                       f"Train continues beyond them.")
-            self._emit("paused", message)
-            self.paused_itself.emit(message)
+            self._report_planned_epochs_done()
             return
         self._emit_if_due("running")
         self._slow_motion_wait(time.monotonic())
+
+    def _report_planned_epochs_done(self) -> None:
+        with self._cond:
+            self._running = False
+        message = planned_epochs_message(self._trainer.config.epochs)
+        self._emit("paused", message)
+        self.paused_itself.emit(message)
 
     def _slow_motion_wait(self, batch_end: float) -> None:
         """Wait out the per-batch delay; any command (pause, stop, step, new delay) wakes it."""
@@ -268,28 +311,94 @@ class TrainingWorker(QObject):
                     return
                 self._cond.wait(remaining)
 
+    # -- training in the process ----------------------------------------------------------
+    def _run_in_process(self) -> None:
+        """Let the child train at full speed, relay its snapshots, take the trainer back when
+        a command needs it here. Falls back to this thread if the process fails."""
+        tr = self._trainer
+        with self._trainer_lock:
+            for name, value in self._take_config_updates().items():
+                setattr(tr.config, name, value)
+            try:
+                halted = self._relay(tr)
+            except TrainingProcessError as err:
+                self._process = None  # train on this thread from now on
+                self._last_state = None
+                print(f"visnet: {err}; training continues on a thread", file=sys.stderr)
+                return
+            tr.load_state(halted.state)
+        self._history_sent = halted.history_sent
+        self._batch_epochs.extend(halted.batch_epochs)
+        self._batch_losses.extend(halted.batch_losses)
+        self._meter = None
+        if halted.reason == "diverged":
+            self._report_divergence(halted.message)
+        elif halted.reason == "planned":
+            self._report_planned_epochs_done()
+
+    def _relay(self, trainer: Trainer) -> Halted:
+        process = self._process
+        process.begin(
+            trainer,
+            dict(history_sent=self._history_sent, max_rate=self._max_rate,
+                 batch_epochs=self._batch_epochs, batch_losses=self._batch_losses),
+        )
+        self._batch_epochs, self._batch_losses = [], []
+        held: Snapshot | None = None  # arrived while the GUI was still drawing the last one
+        held_since = 0.0
+        halt_sent = False
+        while True:
+            message = process.receive(RELAY_POLL_S)
+            if message is not None:
+                kind, payload = message
+                if kind == "halted":
+                    if held is not None:
+                        self._relay_snapshot(held)
+                    return payload
+                if kind == "failed":
+                    raise TrainingProcessError(f"training failed in the training process:\n{payload}")
+                if held is None:
+                    held_since = time.monotonic()
+                held = payload if held is None else merge_snapshots(held, payload)
+            if held is not None and (
+                self._frame_drawn.is_set() or time.monotonic() - held_since > FRAME_WAIT_S
+            ):
+                self._relay_snapshot(held)
+                held = None
+            with self._cond:
+                updates, self._config_updates = self._config_updates, {}
+                must_halt = (not self._running or self._stop_requested or self._lock_waiters > 0
+                             or self._delay > 0)
+            if updates and not halt_sent:
+                process.set_config(updates)
+                for name, value in updates.items():  # so readers of the config see it now
+                    setattr(trainer.config, name, value)
+            elif updates:
+                with self._cond:  # too late for this run: apply at the next batch
+                    self._config_updates = {**updates, **self._config_updates}
+            if must_halt and not halt_sent:
+                process.halt()
+                halt_sent = True
+
+    def _relay_snapshot(self, snap: Snapshot) -> None:
+        self._last_state = "running"
+        self._last_emit = time.monotonic()
+        if self._share_with_gui:
+            self._frame_drawn.clear()
+        self.snapshot_ready.emit(snap)
+
     # -- snapshots ----------------------------------------------------------------------
     def _emit_if_due(self, state: str) -> None:
-        if time.monotonic() - self._last_emit >= self._min_interval:
+        if time.monotonic() - self._last_emit >= 1.0 / self._max_rate:
             self._emit(state)
-
-    def _measure_rate(self, now: float) -> float:
-        if self._rate_base is None:
-            return 0.0
-        t0, n0 = self._rate_base
-        if now - t0 < 0.02:  # too short to measure; keep the previous figure
-            return self._rate
-        rate = (self._trainer.samples_seen - n0) / (now - t0)
-        self._rate = rate if self._rate == 0 else (1 - _RATE_SMOOTHING) * self._rate + _RATE_SMOOTHING * rate
-        self._rate_base = (now, self._trainer.samples_seen)
-        return self._rate
 
     def _emit(self, state: str, message: str = "") -> Snapshot:
         now = time.monotonic()
-        rate = self._measure_rate(now) if state == "running" else 0.0
+        rate = 0.0
+        if state == "running" and self._meter is not None:
+            rate = self._meter.update(self._trainer.samples_seen)
         if state != "running":
-            self._rate_base = None
-            self._rate = 0.0
+            self._meter = None
         # Just before a divergence is caught the statistics may overflow; inf is the honest value.
         with self._trainer_lock, np.errstate(over="ignore", invalid="ignore"):
             history = self._trainer.history
@@ -310,4 +419,3 @@ class TrainingWorker(QObject):
             self._frame_drawn.clear()
         self.snapshot_ready.emit(snap)
         return snap
-

@@ -7,6 +7,7 @@ travel as arrays of everything since the previous snapshot, so no point is lost.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,6 +21,18 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.setflags(write=False)
     return a
+
+
+def _freeze_in_place(value) -> None:
+    """Mark every array in value (nested tuples and dataclasses included) read-only."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _freeze_in_place(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _freeze_in_place(getattr(value, f.name))
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,11 @@ class Snapshot:
     samples_per_second: float = 0.0
     state: str = "idle"  # idle, running, paused, stopped, diverged
     message: str = ""
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled (sent from the training process): arrays arrive writeable; freeze them."""
+        _freeze_in_place(list(state.values()))
+        self.__dict__.update(state)
 
     @cached_property
     def network(self) -> Network:
@@ -100,4 +118,22 @@ def take_snapshot(
         samples_per_second=samples_per_second,
         state=state,
         message=message,
+    )
+
+
+def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
+    """newer, also carrying the per-batch losses and finished epochs that older carried."""
+    if not len(older.batch_losses) and not older.new_epochs:
+        return newer
+
+    def joined(a, b):
+        out = np.concatenate([a, b])
+        out.setflags(write=False)
+        return out
+
+    return dataclasses.replace(
+        newer,
+        batch_epochs=joined(older.batch_epochs, newer.batch_epochs),
+        batch_losses=joined(older.batch_losses, newer.batch_losses),
+        new_epochs=older.new_epochs + newer.new_epochs,
     )

@@ -1,0 +1,264 @@
+"""Full-speed training in a child process, so that training and the window each get a core.
+
+Python runs one thread at a time. A training thread kept the window waiting for its turn
+at the interpreter, and painting the window slowed training to under half its headless
+speed (benchmarks/gui_speed.py). So while the user lets the network train flat out, the
+worker thread hands the trainer's state (Trainer.state()) to a child process, relays the
+snapshots the child sends, and takes the state back (Trainer.load_state()) as soon as the
+run ends: a pause, a stop, a divergence, the planned epochs, or someone needing the
+trainer itself. Single steps, slow motion and everything else happen in the GUI process.
+
+This module imports no Qt (an import-linter contract keeps it so): the child process
+loads only numpy and visnet.core. Messages are tuples (kind, payload) on one Pipe; only
+our own objects travel on it, never a user's file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from visnet.core.network import Network
+from visnet.core.snapshot import take_snapshot
+from visnet.core.training import DivergenceError, TrainConfig, Trainer, TrainerState
+
+START_METHOD = "spawn"  # a fresh interpreter: forking a process that runs Qt threads is unsafe
+CLOSE_TIMEOUT_S = 0.5
+# While a child trains, each process does its BLAS on one thread: OpenBLAS threads spin
+# while they wait, so two processes with a thread per core each take turns at both cores
+# (on two cores the frame time doubled and the timer p99 went from ~60 to ~150 ms).
+BLAS_THREADS = 1
+_RATE_SMOOTHING = 0.3  # weight of the newest samples/s measurement in the running average
+
+
+class TrainingProcessError(RuntimeError):
+    """The child process could not be started or ended unexpectedly."""
+
+
+class RateMeter:
+    """Training speed in samples/s, smoothed over successive measurements."""
+
+    def __init__(self, samples_seen: int):
+        self._base = (time.monotonic(), samples_seen)
+        self.rate = 0.0
+
+    def update(self, samples_seen: int) -> float:
+        now = time.monotonic()
+        t0, n0 = self._base
+        if now - t0 < 0.02:  # too short to measure; keep the previous figure
+            return self.rate
+        rate = (samples_seen - n0) / (now - t0)
+        self.rate = rate if self.rate == 0 else (1 - _RATE_SMOOTHING) * self.rate + _RATE_SMOOTHING * rate
+        self._base = (now, samples_seen)
+        return self.rate
+
+
+@dataclass(frozen=True)
+class RunOrder:
+    """Train from state at full speed until told to halt; send snapshots at most max_rate a second."""
+
+    activations: tuple[str, ...]
+    cost: str
+    init: str
+    dtype: str
+    state: TrainerState
+    history_sent: int  # epochs of state.history the GUI has already been told about
+    max_rate: float
+    batch_epochs: list[float] = field(default_factory=list)  # losses the GUI has not seen yet
+    batch_losses: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Halted:
+    """The child's answer when a run ends: why, and everything needed to continue here.
+
+    reason: "asked" (a halt message), "diverged" (message says why; state holds the
+    restored parameters) or "planned" (the configured number of epochs is done).
+    """
+
+    reason: str
+    message: str
+    state: TrainerState
+    history_sent: int
+    batch_epochs: list[float]  # the losses trained since the last snapshot sent
+    batch_losses: list[float]
+
+
+class TrainingProcess:
+    """The GUI process's end of the child: start it lazily, begin runs, relay messages.
+
+    Used by one worker thread at a time; close() may be called from another once that
+    thread has finished.
+    """
+
+    def __init__(self):
+        self._context = multiprocessing.get_context(START_METHOD)
+        self._process = None
+        self._conn = None
+        self._data: tuple | None = None  # the arrays the child holds (compared by identity)
+
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
+    def begin(self, trainer: Trainer, order_fields: dict) -> None:
+        """Start training a copy of trainer in the child (TrainingProcessError if impossible)."""
+        self._ensure_started()
+        data = (trainer.x_train, trainer.y_train, trainer.x_test, trainer.y_test)
+        if self._data is None or any(a is not b for a, b in zip(data, self._data)):
+            self._send(("data", data))
+            self._data = data
+        net = trainer.net
+        order = RunOrder(tuple(net.activations), net.cost, net.init, net.dtype.str, trainer.state(), **order_fields)
+        self._send(("run", order))
+
+    def set_config(self, values: dict) -> None:
+        """Hyperparameters for the child's next mini-batch."""
+        self._send(("config", values))
+
+    def halt(self) -> None:
+        """Ask the child to end the run after its current mini-batch; it answers with Halted."""
+        self._send(("halt", None))
+
+    def receive(self, timeout: float):
+        """The next message (kind, payload), or None after timeout seconds without one."""
+        try:
+            if not self._conn.poll(timeout):
+                return None
+            return self._conn.recv()
+        except (EOFError, OSError) as err:
+            raise self._died() from err
+
+    def close(self) -> None:
+        """End the child (politely, then by force) and forget it; begin() starts a new one."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = self._data = None
+        if process is None:
+            return
+        try:
+            conn.send(("quit", None))
+        except (OSError, ValueError):
+            pass
+        process.join(CLOSE_TIMEOUT_S)
+        if process.is_alive():
+            process.terminate()
+            process.join(CLOSE_TIMEOUT_S)
+        conn.close()
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        self.close()
+        threadpool_limits(BLAS_THREADS, user_api="blas")  # for good: the child keeps a core busy
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(target=child_main, args=(child_end,), name="visnet training", daemon=True)
+        try:
+            process.start()
+        except Exception as err:  # no fork/exec allowed, a frozen app without multiprocessing support...
+            raise TrainingProcessError(f"could not start the training process: {err}") from err
+        finally:
+            child_end.close()
+        self._process, self._conn = process, parent_end
+
+    def _send(self, message) -> None:
+        try:
+            self._conn.send(message)
+        except (OSError, ValueError) as err:
+            raise self._died() from err
+
+    def _died(self) -> TrainingProcessError:
+        process = self._process
+        code = None if process is None else process.exitcode
+        self.close()
+        return TrainingProcessError(f"the training process ended unexpectedly (exit code {code})")
+
+
+# -- the child ---------------------------------------------------------------------------
+def child_main(conn) -> None:
+    """The child's body: wait for data and run orders until told to quit or orphaned."""
+    threadpool_limits(BLAS_THREADS, user_api="blas")
+    data = None
+    trainer: Trainer | None = None
+    while True:
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):  # the GUI process is gone
+            return
+        if kind == "quit":
+            return
+        if kind == "data":
+            data, trainer = payload, None
+        elif kind == "run":
+            try:
+                trainer = _trainer_for(trainer, data, payload)
+                if not _run(conn, trainer, payload):
+                    return
+            except Exception:  # a bug: tell the GUI rather than die silently
+                lines = traceback.format_exc().strip().splitlines()
+                conn.send(("failed", "\n".join(lines[-6:])))
+                trainer = None
+        # "halt" and "config" arriving while idle belong to a run that already ended.
+
+
+def _trainer_for(trainer: Trainer | None, data, order: RunOrder) -> Trainer:
+    """A trainer over data continuing from order.state; reuses trainer when it fits."""
+    state = order.state
+    fits = (
+        trainer is not None
+        and tuple(trainer.net.activations) == order.activations
+        and trainer.net.cost == order.cost
+        and trainer.net.dtype.str == order.dtype
+        and [w.shape for w in trainer.net.weights] == [w.shape for w in state.weights]
+    )
+    if not fits:
+        net = Network.from_params(state.weights, state.biases, order.activations, order.cost, order.init, order.dtype)
+        trainer = Trainer(net, *data, TrainConfig(**state.config))
+    trainer.load_state(state)
+    return trainer
+
+
+def _run(conn, trainer: Trainer, order: RunOrder) -> bool:
+    """Train until halted (True) or told to quit (False), sending snapshots as we go."""
+    min_interval = 1.0 / order.max_rate
+    meter = RateMeter(trainer.samples_seen)
+    epochs, losses = list(order.batch_epochs), list(order.batch_losses)
+    history_sent = order.history_sent
+    last_emit = time.monotonic()
+
+    def halted(reason: str, message: str = "") -> bool:
+        conn.send(("halted", Halted(reason, message, trainer.state(), history_sent, epochs, losses)))
+        return True
+
+    while True:
+        while conn.poll():
+            kind, payload = conn.recv()
+            if kind == "config":
+                for name, value in payload.items():
+                    setattr(trainer.config, name, value)
+            elif kind == "halt":
+                return halted("asked")
+            elif kind == "quit":
+                return False
+        try:
+            result = trainer.step()
+        except DivergenceError as err:
+            return halted("diverged", str(err))
+        epochs.append(trainer.epoch_progress)
+        losses.append(result.loss)
+        if result.epoch_finished and trainer.epochs_done == trainer.config.epochs:
+            return halted("planned")
+        now = time.monotonic()
+        if now - last_emit >= min_interval:
+            with np.errstate(over="ignore", invalid="ignore"):  # statistics just before a divergence
+                snap = take_snapshot(
+                    trainer, epochs, losses, trainer.history[history_sent:], meter.update(trainer.samples_seen)
+                )
+            conn.send(("snapshot", snap))
+            history_sent = len(trainer.history)
+            epochs, losses = [], []
+            last_emit = now

@@ -251,3 +251,39 @@ def test_neuron_history_records_each_neurons_gradient_norm():
         trainer.step()
         history.record(take_snapshot(trainer))
         assert history.series(0, 1)[3][-1] == pytest.approx(np.linalg.norm(grad_w[1]), rel=1e-5)
+
+
+def test_split_activations_while_training_come_from_a_background_thread(qtbot, small_mnist):
+    """wait=False: the GUI thread gets the newest activations already computed at once, and
+    `computed` arrives when the asked-for snapshot's are ready (from another thread)."""
+    import threading
+
+    from visnet.app.inspection import SplitActivations
+
+    split = SplitActivations()
+    split.set_dataset(small_mnist.x_test, small_mnist.y_test, small_mnist.class_names)
+    trainer = Trainer(Network([784, 16, 10], seed=0), small_mnist.x_train, small_mnist.y_train,
+                      small_mnist.x_test, small_mnist.y_test, TrainConfig())
+    first = take_snapshot(trainer)
+    old = split.activations(first, wait=False)  # nothing ready yet: computed here
+    trainer.step()
+    second = take_snapshot(trainer)
+    threads = []
+    real = layer_activations
+
+    def spy(net, x):
+        threads.append(threading.current_thread())
+        return real(net, x)
+
+    import visnet.app.inspection as inspection
+    inspection.layer_activations, restore = spy, inspection.layer_activations
+    try:
+        with qtbot.waitSignal(split.computed, timeout=3000):
+            assert split.activations(second, wait=False) is old  # the older ones, at once
+    finally:
+        inspection.layer_activations = restore
+    assert threads and threads[0] is not threading.main_thread()
+    new = split.activations(second, wait=False)
+    expected = layer_activations(second.network, small_mnist.x_test)
+    np.testing.assert_allclose(new[-1], expected[-1])
+    assert split.activations(second) is new  # cached: no second pass

@@ -138,6 +138,7 @@ class NeuronInspector(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.split = split or SplitActivations()
+        self.split.computed.connect(self._schedule_refresh)
         self.editor = editor
         self.history = NeuronHistory()
         self.maximizer = ActivationMaximizer(self)
@@ -403,12 +404,19 @@ class NeuronInspector(QWidget):
         if self._incoming is not None and snap.sizes != self._incoming.sizes:
             self._neuron = (0, 0)
         self._incoming = snap
+        self._schedule_refresh()
+
+    @Slot()
+    def _schedule_refresh(self) -> None:
+        """Refresh soon: at once when paused, at most every REFRESH_INTERVAL_MS while training
+        (also when the test-split activations computed in the background arrive)."""
         self._dirty = True
-        if not self._refresh_timer.isActive():
-            wait = 0
-            if snap.state == "running":
-                wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
-            self._refresh_timer.start(wait)
+        if self._incoming is None or self._refresh_timer.isActive():
+            return
+        wait = 0
+        if self._incoming.state == "running":
+            wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
+        self._refresh_timer.start(wait)
 
     def reset(self) -> None:
         """A different network: forget its history and the drawn snapshot."""
@@ -554,7 +562,7 @@ class NeuronInspector(QWidget):
         self.maximum_plot.setVisible(side is not None)
 
     def _fill_fires(self, snap: Snapshot, layer: int, j: int) -> None:
-        acts = self.split.activations(snap)
+        acts = self.split.activations(snap, wait=snap.state != "running")
         if acts is None:
             self._stats = None
             self.top_gallery.set_images(np.zeros((0, snap.sizes[0])), [])

@@ -39,6 +39,7 @@ class MistakesPanel(QWidget):
     def __init__(self, split: SplitActivations | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.split = split or SplitActivations()
+        self.split.computed.connect(self._schedule_refresh)
         self._snap: Snapshot | None = None
         self._incoming: Snapshot | None = None
         self._dirty = True
@@ -110,12 +111,19 @@ class MistakesPanel(QWidget):
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
         self._incoming = snap
+        self._schedule_refresh()
+
+    @Slot()
+    def _schedule_refresh(self) -> None:
+        """Refresh soon: at once when paused, at most every REFRESH_INTERVAL_MS while training
+        (also when the test-split activations computed in the background arrive)."""
         self._dirty = True
-        if not self._refresh_timer.isActive():
-            wait = 0
-            if snap.state == "running":
-                wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
-            self._refresh_timer.start(wait)
+        if self._incoming is None or self._refresh_timer.isActive():
+            return
+        wait = 0
+        if self._incoming.state == "running":
+            wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
+        self._refresh_timer.start(wait)
 
     def reset(self) -> None:
         self._snap = self._incoming = None
@@ -225,7 +233,7 @@ class MistakesPanel(QWidget):
             return
         self._dirty = False
         self._last_refresh = time.monotonic()
-        result = self.split.predictions(snap)
+        result = self.split.predictions(snap, wait=snap.state != "running")
         if result is None:
             self.summary_label.setText("No test split that fits this network.")
             return

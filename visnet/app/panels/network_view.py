@@ -5,6 +5,7 @@ red (positive weight) and blue (negative), and the output neurons named by class
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -12,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
     MUTED,
@@ -46,6 +47,7 @@ GRID_MAX_WIDTH = 2.4  # widest a block of neurons may get
 MIN_CELL = 0.5  # add neuron columns to a block until cells are at least this big
 MAX_CELL = 0.8
 MAX_OUTPUT_LABELS = 40
+CONNECTIONS_INTERVAL_S = 0.25  # while training, the lines are re-chosen at most this often
 TOP_CONNECTIONS = 100  # per layer pair, strongest |w| first (fewer for small pairs)
 TOP_INPUT_CONNECTIONS = 48  # input pixel -> first layer, strongest |w x| for this sample
 INPUT_LINES_PER_NEURON = 3  # so a few busy neurons do not take every input line
@@ -101,7 +103,8 @@ class NetworkView(QWidget):
         self._cache: ForwardCache | None = None
         self._predicted: int | None = None
         self._selected: tuple[int, int] | None = None  # (k, j)
-        self._pair_step: int | None = None  # step whose hidden-layer connections are drawn
+        self._pair_key: tuple | None = None  # (first weights, sample) the lines were drawn for
+        self._pair_time = 0.0
         self._gray = shade_brushes(gray_colormap())
         self._diverging = shade_brushes(diverging_colormap())
 
@@ -186,7 +189,7 @@ class NetworkView(QWidget):
         self._snapshot = None
         self._cache = None
         self._selected = None
-        self._pair_step = None
+        self._pair_key = None
         self._clear_items()
         self._arch = None
         self._update()
@@ -272,7 +275,7 @@ class NetworkView(QWidget):
         self._clear_items()
         sizes, acts = tuple(snap.sizes), tuple(snap.activations)
         self._arch = (sizes, acts)
-        self._pair_step = None
+        self._pair_key = None
         heading_font = QFont()
         heading_font.setPointSizeF(9)
 
@@ -321,6 +324,9 @@ class NetworkView(QWidget):
                     pen = pg.mkPen(c, width=width)
                     # No antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it.
                     curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
+                    # Drawn from a cached picture while unchanged: the neurons under the lines
+                    # change every frame, the lines only a few times a second.
+                    curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                     pair.curves[(sign, b)] = self._add(curve, z=2 + b * 0.1)
             self._connections.append(pair)
 
@@ -421,13 +427,20 @@ class NetworkView(QWidget):
 
     def _update_connections(self, snap: Snapshot, x: np.ndarray) -> None:
         """Input -> first layer: each neuron's strongest contributions w·x for this sample
-        (they change with the sample); deeper pairs: the strongest |w| (redrawn per step)."""
+        (they change with the sample); deeper pairs: the strongest |w|. While training they
+        are re-chosen at most every CONNECTIONS_INTERVAL_S (choosing costs ~2 ms per large
+        pair, and lines that flicker 30 times a second cannot be followed anyway)."""
         if not self._connections:
             return
-        self._draw_pair(0, *_input_candidates(snap.weights[0], x))
-        if self._pair_step == snap.step:
+        drawn = self._pair_key
+        if drawn is not None and drawn[0] is snap.weights[0] and drawn[1] is x:
             return
-        self._pair_step = snap.step
+        now = time.monotonic()
+        sample_changed = drawn is None or x is not drawn[1]
+        if snap.state == "running" and not sample_changed and now - self._pair_time < CONNECTIONS_INTERVAL_S:
+            return
+        self._pair_key, self._pair_time = (snap.weights[0], x), now
+        self._draw_pair(0, *_input_candidates(snap.weights[0], x))
         for k in range(2, len(self._columns)):
             w = snap.weights[k - 1]
             top = min(TOP_CONNECTIONS, 3 * sum(w.shape))

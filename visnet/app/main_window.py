@@ -454,7 +454,7 @@ class MainWindow(QMainWindow):
         self.batch_label = QLabel()
         self.batch_label.setToolTip("Mini-batches done in this epoch")
         self.epoch_progress = QProgressBar()
-        self.epoch_progress.setRange(0, 1000)
+        self.epoch_progress.setRange(0, 100)  # percent: a finer value would repaint the bar every frame
         self.epoch_progress.setTextVisible(False)
         self.epoch_progress.setFixedWidth(160)
         self.epoch_progress.setMaximumHeight(14)
@@ -970,7 +970,7 @@ class MainWindow(QMainWindow):
         self.epoch_label.setText(f"Epoch {snap.epochs_done + 1}")
         self.batch_label.setText(f"batch {snap.batch_in_epoch:,} / {snap.batches_per_epoch:,}")
         fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
-        self.epoch_progress.setValue(round(1000 * fraction))
+        self.epoch_progress.setValue(round(100 * fraction))
         self.rate_label.setText(
             f"{snap.samples_per_second:,.0f} samples/s" if state == "running" and snap.samples_per_second else "– samples/s")
         ev = snap.evaluation

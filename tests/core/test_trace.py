@@ -299,3 +299,71 @@ def test_gradient_check_on_a_float32_network_works_in_float64():
         gradient_check(net, *batch(), layer=1, i=0)  # a weight needs j
     with pytest.raises(IndexError):
         gradient_check(net, *batch(), layer=5, i=0, j=0)
+
+
+# -- one output neuron: two classes, targets as a column ------------------------------------
+@pytest.fixture(scope="module")
+def two_classes():
+    """Two Gaussian clusters in 5 dimensions, labels 0 and 1: 60 training, 20 test examples."""
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 2, 80)
+    x = (np.where(labels[:, None] == 1, 1.0, -1.0) + rng.normal(0, 1.0, (80, 5))).astype(np.float32)
+    return x[:60], labels[:60], x[60:], labels[60:]
+
+
+SINGLE_OUTPUT = [("sigmoid", "cross-entropy"), ("sigmoid", "quadratic"), ("tanh", "quadratic"),
+                 ("identity", "quadratic"), ("relu", "quadratic")]
+
+
+@pytest.mark.parametrize(("output", "cost"), SINGLE_OUTPUT)
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_one_output_update_is_bit_identical_to_one_trainer_step(two_classes, output, cost, momentum):
+    net = Network([5, 6, 4, 1], activations="tanh", output=output, cost=cost, seed=2)  # float32
+    config = TrainConfig(eta=0.1, momentum=momentum, lmbda=1e-3, batch_size=7, seed=5)
+    trainer = Trainer(net, *two_classes, config)
+    for before_step in (0, 11):  # the first step, and one later, across an epoch boundary
+        while trainer.steps < before_step:
+            trainer.step()
+        x, y, labels = trainer.next_batch()
+        assert y.shape == (len(x), 1)
+        trace = trace_backprop(net, x, y, trainer.eta, config.momentum, config.lmbda, *trainer.velocities)
+        assert np.array_equal(trace.labels, labels)  # read back from the targets
+        assert np.array_equal(trace.y, trace_backprop(net, x, labels, 0.1).y)  # labels give the same targets
+        result = trainer.step()
+        assert trace.cost_before == result.loss
+        for l in range(net.n_layers):
+            assert np.array_equal(trace.new_weights[l], net.weights[l]), f"step {before_step}, layer {l} weights"
+            assert np.array_equal(trace.new_biases[l], net.biases[l]), f"step {before_step}, layer {l} biases"
+            assert np.array_equal(trace.new_velocity_w[l], trainer.velocities[0][l])
+            assert np.array_equal(trace.grad_w[l], trainer.last_gradients[0][l])
+        assert trace.cost_after == net.cost_of(x, labels)
+
+
+@pytest.mark.parametrize(("output", "cost"), SINGLE_OUTPUT)
+def test_one_output_trace_matches_finite_differences_and_its_equations_add_up(output, cost):
+    net = Network([5, 4, 3, 1], activations="sigmoid", output=output, cost=cost, init="normal", seed=3,
+                  dtype="float64")
+    net.biases[-1] += 1.0  # keep a ReLU output alive
+    x, _ = batch()
+    labels = np.array([1, 0, 0, 1])
+    trace = trace_backprop(net, x, labels, eta=0.1)
+    num_w, num_b = numerical_gradients(net, x, labels)
+    for l in range(net.n_layers):
+        assert relative_error(trace.grad_w[l], num_w[l]) < 1e-6, f"layer {l} weights"
+        assert relative_error(trace.grad_b[l], num_b[l]) < 1e-6, f"layer {l} biases"
+    low = -1.0 if output in ("tanh", "identity") else 0.0
+    np.testing.assert_array_equal(trace.y[:, 0], np.where(labels == 1, 1.0, low))
+    for example in range(4):
+        d = neuron_equation(trace, 2, 0, "delta", example=example)
+        assert d.target == trace.y[example, 0]
+        factor = 1.0 if d.factor is None else d.factor
+        assert d.total * factor == pytest.approx(d.value, abs=1e-12)
+    assert gradient_check(net, x, labels, 0, 1, 2).relative_difference < 1e-6
+    table = minibatch_table(net, x, labels, 2, [(0, 1), 0])
+    np.testing.assert_allclose(table.average, table.batch_gradient, rtol=1e-12)
+
+
+def test_one_output_labels_outside_0_1_are_refused():
+    net = Network([5, 3, 1], output="sigmoid")
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1"):
+        trace_backprop(net, *batch(), eta=0.1)  # batch() has labels 0..2

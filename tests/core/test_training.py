@@ -172,3 +172,41 @@ def test_state_of_another_shape_is_refused(toy):
     wide = Trainer(Network([8, 7, 4], seed=0), *toy)
     with pytest.raises(ValueError, match="different network"):
         small.load_state(wide.state())
+
+
+@pytest.fixture(scope="module")
+def two_classes():
+    """Two Gaussian clusters in 8 dimensions, labels 0 and 1."""
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 400)
+    x = np.where(labels[:, None] == 1, 1.0, -1.0) * 1.5 + rng.normal(0, 1.0, (400, 8))
+    return x[:300], labels[:300], x[300:], labels[300:]
+
+
+@pytest.mark.parametrize(("output", "cost"), [("sigmoid", "cross-entropy"), ("tanh", "quadratic")])
+def test_one_output_network_learns_two_classes_and_hands_over_its_state(two_classes, output, cost):
+    def trainer(seed=1):
+        net = Network([8, 6, 1], activations="relu", output=output, cost=cost, seed=seed)
+        return Trainer(net, *two_classes, TrainConfig(eta=0.05, momentum=0.5, batch_size=16, seed=3))
+
+    reference, original = trainer(), trainer()
+    for tr in (reference, original):
+        for _ in range(10):
+            tr.step()
+    copy = trainer(seed=9)
+    copy.load_state(original.state())
+    for _ in range(20):  # 19 batches per epoch: crosses an epoch boundary
+        reference.step()
+        copy.step()
+    for a, b in zip(copy.net.weights + copy.net.biases, reference.net.weights + reference.net.biases):
+        np.testing.assert_array_equal(a, b)
+    assert copy.history == reference.history
+    ev = copy.last_evaluation
+    assert ev.confusion.shape == (2, 2) and ev.confusion.sum() == 100
+    assert ev.accuracy > 0.9
+    assert ev.accuracy == pytest.approx(np.mean(copy.net.predict(two_classes[2]) == two_classes[3]))
+
+
+def test_one_output_trainer_refuses_labels_beyond_1(toy):
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1 for 1 output neuron"):
+        Trainer(Network([8, 1], output="sigmoid"), toy[0], toy[1])

@@ -1,8 +1,11 @@
 """Cost functions C(a, y) averaged over a mini-batch, and the output error δ^L = ∂C/∂z^L.
 
-y is one-hot (batch, n_out). The quadratic cost is Nielsen's network.py
-C = 1/(2n) Σ‖y − a‖²; cross-entropy is categorical with a softmax output and binary
-per output (network2.py) with any other output in (0, 1).
+y holds the targets (batch, n_out) that targets.py makes from the labels: one-hot rows
+for several outputs, one column for a single output neuron (0/1, or −1/+1 for tanh and
+identity). The quadratic cost is Nielsen's network.py C = 1/(2n) Σ‖y − a‖²; cross-entropy
+is categorical with a softmax output and binary per output (network2.py) with a sigmoid
+output, whose δ = a − y: for one sigmoid output that is the usual binary cross-entropy
+−[y ln a + (1 − y) ln(1 − a)].
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .costs import check_cost, cost_value, output_delta
+from .targets import check_output, class_targets, n_classes, predict_classes
+from .targets import one_hot  # noqa: F401  (its old home: visnet.core re-exports it from here)
 
 INITS = ("he", "xavier", "normal", "large", "zeros", "constant")
 CONSTANT_INIT_VALUE = 0.05
@@ -69,6 +71,9 @@ class Network:
     activations: one name for all hidden layers, or a list per hidden layer (or per layer
         including the output). output: the output layer's activation (default softmax).
     cost: "quadratic" or "cross-entropy". init: one of INITS. dtype: float32 or float64.
+
+    One output neuron classifies two classes (see targets.py for its targets and threshold);
+    several output neurons classify one class each.
     """
 
     def __init__(
@@ -93,6 +98,7 @@ class Network:
         for a in self._acts[:-1]:
             if a.output_only:
                 raise ValueError(f"{a.name} can only be used on the output layer")
+        check_output(names[-1], sizes[-1])
         check_cost(cost, self._acts[-1])
         self.cost = cost
         if init not in INITS:
@@ -163,6 +169,11 @@ class Network:
         return len(self.weights)
 
     @property
+    def n_classes(self) -> int:
+        """Classes told apart: 2 with one output neuron, otherwise one per output neuron."""
+        return n_classes(self.sizes[-1])
+
+    @property
     def n_params(self) -> int:
         return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
 
@@ -179,11 +190,12 @@ class Network:
         return x.astype(self.dtype, copy=False)
 
     def _as_target(self, y: np.ndarray, n: int) -> np.ndarray:
-        """Accept class indices (batch,) or one-hot/real targets (batch, n_out)."""
+        """Accept class indices (batch,) or targets (batch, n_out): one-hot or real values,
+        and for one output the column targets.class_targets makes."""
         y = np.asarray(y)
         n_out = self.sizes[-1]
         if y.ndim == 1 and y.shape[0] == n and np.issubdtype(y.dtype, np.integer):
-            return one_hot(y, n_out, self.dtype)
+            return class_targets(y, n_out, self._acts[-1].name, self.dtype)
         if y.shape != (n, n_out):
             raise ValueError(f"targets must be class indices ({n},) or an array ({n}, {n_out}), got {y.shape}")
         return y.astype(self.dtype, copy=False)
@@ -210,8 +222,9 @@ class Network:
         return ForwardCache(zs, acts)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Class indices (batch,): the brightest output neuron."""
-        return np.argmax(self.forward(x), axis=1)
+        """Class indices (batch,): the brightest output neuron, or for one output neuron
+        class 1 where its output is above the threshold (targets.predict_classes)."""
+        return predict_classes(self, self.forward(x))
 
     def cost_of(self, x: np.ndarray, y: np.ndarray) -> float:
         x = self._as_input(x)
@@ -225,7 +238,7 @@ class Network:
         return self._backward(cache, self._as_target(y, n), n)
 
     def _backward(self, cache: ForwardCache, y: np.ndarray, n: int) -> Backward:
-        """backward() without input checks, for the trainer's inner loop: y one-hot (n, n_out)."""
+        """backward() without input checks, for the trainer's inner loop: y targets (n, n_out)."""
         out = self._acts[-1]
         cost = cost_value(self.cost, cache.output, y, out)
         delta = output_delta(self.cost, cache.zs[-1], cache.output, y, out)
@@ -265,12 +278,6 @@ def _affine(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """z = a Wᵀ + b for a batch a (batch, n_in). Written as (W aᵀ)ᵀ because OpenBLAS
     multiplies a row-major W by a column block about twice as fast as by Wᵀ."""
     return (w @ a.T).T + b
-
-
-def one_hot(labels: np.ndarray, n: int, dtype: np.dtype | str = np.float32) -> np.ndarray:
-    y = np.zeros((labels.shape[0], n), dtype=dtype)
-    y[np.arange(labels.shape[0]), labels] = 1
-    return y
 
 
 def _draw(init: str, rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:

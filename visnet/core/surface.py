@@ -27,6 +27,7 @@ import numpy as np
 
 from .features import check_features, with_features
 from .network import Network
+from .targets import decision_threshold
 
 PLANE_EXTENT: tuple[float, float, float, float] = (-6.0, 6.0, -6.0, 6.0)  # (x_min, x_max, y_min, y_max)
 
@@ -139,11 +140,13 @@ def _plane_grid(extent: tuple[float, float, float, float], res: int, features: t
 
 def decision_score(net: Network, a_out: np.ndarray) -> tuple[np.ndarray, float]:
     """(score (batch,), level) from output activations a_out (batch, n_out): class 1 is
-    predicted exactly where score > level. Needs one or two outputs."""
+    predicted exactly where score > level, as Network.predict predicts it (for one output
+    the level is targets.decision_threshold: 0.5, or 0 for tanh and identity). Needs one
+    or two outputs."""
     n_out = a_out.shape[1]
     output = net.activations[-1]
-    if n_out == 1:
-        return a_out[:, 0], (0.0 if output in ("tanh", "identity") else 0.5)
+    if n_out == 1:  # the threshold Network.predict and training.evaluate use (targets.py)
+        return a_out[:, 0], decision_threshold(output)
     if n_out == 2:
         if output == "softmax":
             return a_out[:, 1], 0.5

@@ -36,6 +36,7 @@ import numpy as np
 
 from .network import Network
 from .optim import sgd_update
+from .targets import labels_from_targets
 
 PHASES = ("forward", "cost", "backward", "gradient", "update")
 EQUATION_KINDS = ("z", "delta")
@@ -85,10 +86,11 @@ class TraceStep:
 class Trace:
     """The steps of one SGD step on (x, y), and what they produced.
 
-    x: (batch, n_in), y: one-hot or real targets (batch, n_out), labels: (batch,) (the
-    argmax of y when targets were given). weights/biases: the parameters before the
-    update; new_weights/new_biases/new_velocity_w/new_velocity_b: after it. cost_before
-    and cost_after are the cost on the same batch before and after. All arrays read-only.
+    x: (batch, n_in), y: targets (batch, n_out) (one-hot, or a column for one output; see
+    targets.py), labels: (batch,) (targets.labels_from_targets(y) when targets were
+    given). weights/biases: the parameters before the update; new_weights/new_biases/
+    new_velocity_w/new_velocity_b: after it. cost_before and cost_after are the cost on
+    the same batch before and after. All arrays read-only.
     """
 
     steps: tuple[TraceStep, ...]
@@ -447,14 +449,12 @@ def _labels_and_targets(net: Network, labels_or_onehot, n: int) -> tuple[np.ndar
     if t.ndim == 0:
         t = t[None]
     if t.ndim == 1 and np.issubdtype(t.dtype, np.integer) and t.shape[0] == n:
-        if t.min() < 0 or t.max() >= net.sizes[-1]:
-            raise ValueError(f"labels must lie in 0..{net.sizes[-1] - 1} for {net.sizes[-1]} output neurons")
         t = t.astype(np.int64)
-        return t, net._as_target(t, n)
+        return t, net._as_target(t, n)  # checks the labels' range
     if t.ndim == 1 and n == 1:
         t = t[None, :]
     y = net._as_target(t, n)
-    return np.argmax(y, axis=1).astype(np.int64), y
+    return labels_from_targets(net, y), y
 
 
 def _velocities(given: Sequence[np.ndarray] | None, params: list[np.ndarray], what: str) -> list[np.ndarray]:

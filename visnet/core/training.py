@@ -13,8 +13,10 @@ from typing import Iterator
 
 import numpy as np
 
-from .network import Network, one_hot
+from .costs import cost_value
+from .network import Network
 from .optim import Schedule, sgd_update
+from .targets import n_classes, predict_classes, targets_for
 
 CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
 
@@ -56,7 +58,8 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Loss, accuracy and confusion matrix (rows: true class, columns: predicted) on a split."""
+    """Loss, accuracy and confusion matrix (rows: true class, columns: predicted) on a split;
+    the matrix is n_classes x n_classes (2 x 2 for one output neuron)."""
 
     loss: float
     accuracy: float
@@ -118,16 +121,17 @@ def _copies(arrays) -> tuple[np.ndarray, ...]:
 
 
 def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = 2000) -> Evaluation:
-    """Cost, accuracy and confusion matrix of net on (x, labels), in chunks to bound memory."""
-    n_out = net.sizes[-1]
-    confusion = np.zeros((n_out, n_out), dtype=np.int64)
+    """Cost, accuracy and confusion matrix of net on (x, labels), in chunks to bound memory.
+    Predictions are targets.predict_classes's: argmax, or the threshold for one output."""
+    k = n_classes(net.sizes[-1])
+    confusion = np.zeros((k, k), dtype=np.int64)
     total = 0.0
     for start in range(0, len(x), chunk):
         xb, lb = x[start : start + chunk], labels[start : start + chunk]
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging net reports NaN, not warnings
             a = net.forward(xb)
         total += net_cost(net, a, lb) * len(xb)
-        np.add.at(confusion, (lb, np.argmax(a, axis=1)), 1)
+        np.add.at(confusion, (lb, predict_classes(net, a)), 1)
     n = len(x)
     accuracy = float(np.trace(confusion) / n) if n else 0.0
     confusion.setflags(write=False)
@@ -135,16 +139,16 @@ def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = 2000)
 
 
 def net_cost(net: Network, a: np.ndarray, labels: np.ndarray) -> float:
-    from .costs import cost_value
-
-    return cost_value(net.cost, a, one_hot(labels, net.sizes[-1], net.dtype), net.layer_activations[-1])
+    """net's mean cost for output activations a (batch, n_out) and integer labels (batch,)."""
+    return cost_value(net.cost, a, targets_for(net, labels), net.layer_activations[-1])
 
 
 class Trainer:
     """Mini-batch SGD over (x_train, y_train), evaluated on (x_test, y_test).
 
-    x: (n, n_in) floats, y: (n,) integer class labels. step() trains on one mini-batch;
-    epochs run for ever (config.epochs is advice for the CLI and schedules).
+    x: (n, n_in) floats, y: (n,) integer class labels in 0..net.n_classes − 1 (0 and 1 for
+    one output neuron; targets.py turns them into targets). step() trains on one
+    mini-batch; epochs run for ever (config.epochs is advice for the CLI and schedules).
     """
 
     def __init__(self, net: Network, x_train, y_train, x_test=None, y_test=None, config: TrainConfig | None = None):
@@ -158,12 +162,14 @@ class Trainer:
             raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {self.x_train.shape}")
         if len(self.y_train) != len(self.x_train) or len(self.x_train) == 0:
             raise ValueError("need the same, non-zero number of training inputs and labels")
-        if self.y_train.min() < 0 or self.y_train.max() >= net.sizes[-1]:
-            raise ValueError(f"labels must lie in 0..{net.sizes[-1] - 1} for {net.sizes[-1]} output neurons")
+        k = n_classes(net.sizes[-1])
+        if self.y_train.min() < 0 or self.y_train.max() >= k:
+            raise ValueError(f"labels must lie in 0..{k - 1} for {net.sizes[-1]} output neuron"
+                             f"{'s' if net.sizes[-1] > 1 else ''}")
         self.x_test = None if x_test is None else np.ascontiguousarray(x_test, dtype=dtype)
         self.y_test = None if y_test is None else np.asarray(y_test, dtype=np.int64)
         self._rng = np.random.default_rng(self.config.seed)
-        self._targets = one_hot(self.y_train, net.sizes[-1], dtype)
+        self._targets = targets_for(net, self.y_train)
         self.steps = 0
         self.samples_seen = 0
         self.epochs_done = 0
@@ -215,7 +221,8 @@ class Trainer:
 
     # -- training -----------------------------------------------------------------------
     def next_batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The inputs, one-hot targets and labels that the next step() will train on."""
+        """The inputs (b, n_in), targets (b, n_out) and labels (b,) that the next step() will
+        train on (targets as targets.targets_for makes them: one-hot, or a column for one output)."""
         stop = min(self.position + self.config.batch_size, self.n_train)
         sl = slice(self.position, stop)
         return self._x_epoch[sl], self._y_epoch[sl], self._labels_epoch[sl]

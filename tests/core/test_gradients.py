@@ -13,11 +13,16 @@ import pytest
 
 from visnet.core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from visnet.core.costs import COSTS
+from visnet.core.inspect import maximize_activation
 from visnet.core.network import Network
+from visnet.core.trace import gradient_check, minibatch_table, trace_backprop
 from numerical import numerical_gradients, relative_error
 
 # Output activations no finite-difference check can cover, and why.
-NOT_DIFFERENTIABLE: dict[str, str] = {}
+NOT_DIFFERENTIABLE: dict[str, str] = {
+    "step": "its slope is 0 wherever it is defined: the perceptron rule trains it, and every "
+            "gradient path refuses it (test_every_gradient_path_refuses_a_step_output)",
+}
 
 N_OUTPUTS = (3, 1)
 
@@ -76,6 +81,23 @@ def test_backprop_matches_finite_differences(hidden, output_cost):
 def test_invalid_output_layers_are_refused(output, cost, n_out):
     with pytest.raises(ValueError, match="softmax over one output|cross-entropy needs outputs in"):
         Network([5, 4, n_out], output=output, cost=cost)
+
+
+def test_every_gradient_path_refuses_a_step_output():
+    net = Network([3, 1], output="step", cost="quadratic", seed=0, dtype="float64")
+    x, labels = np.random.default_rng(0).normal(size=(4, 3)), np.array([0, 1, 1, 0])
+    assert net.cost_of(x, labels) >= 0  # the forward pass and the cost work
+    for gradient_path in (
+        lambda: net.gradients(x, labels),
+        lambda: net.backward(net.forward_cache(x), labels),
+        lambda: net.per_example_gradients(x, labels, 0),
+        lambda: trace_backprop(net, x, labels, eta=0.1),
+        lambda: gradient_check(net, x, labels, 0, 0, 1),
+        lambda: minibatch_table(net, x, labels, 0, [0]),
+        lambda: maximize_activation(net, 0, 0, steps=2, objective="a"),
+    ):
+        with pytest.raises(ValueError, match="a step output has none.*perceptron rule"):
+            gradient_path()
 
 
 def test_binary_cross_entropy_with_one_sigmoid_output_has_delta_a_minus_y():

@@ -112,3 +112,13 @@ def test_overrides_apply_to_native_files(tmp_path):
     assert load_model(path, activations=["tanh", "relu"], output="sigmoid").activations == ["tanh", "relu", "sigmoid"]
     with pytest.raises(ModelFileError, match="unknown activation 'swish'"):
         load_model(path, activations="swish")
+
+
+@pytest.mark.parametrize(("sizes", "output", "cost"), [([2, 1], "step", "quadratic"), ([4, 3, 1], "tanh", "quadratic")])
+def test_playground_networks_round_trip(tmp_path, sizes, output, cost):
+    """A perceptron (step output) and a one-output network save and open like any other."""
+    net = visnet.Network(sizes, "relu", output=output, cost=cost, init="normal", seed=1)
+    back = load_model(save_model(net, tmp_path / "p.safetensors", training={"rule": "perceptron"}))
+    assert back.sizes == net.sizes and back.activations == net.activations and back.cost == cost
+    for a, b in zip(net.weights + net.biases, back.weights + back.biases):
+        assert a.tobytes() == b.tobytes()

@@ -3,6 +3,12 @@
 Every function takes z of shape (batch, n) and returns an array of the same shape and dtype.
 Softmax couples the outputs of a row, so it has no element-wise derivative; it is only
 used on the output layer together with the cross-entropy cost (see costs.py).
+
+step is the perceptron's activation: 1 where z > 0, else 0. Its slope is 0 wherever it is
+defined, so backpropagation cannot train it and refuses to (Network.backward raises
+ValueError); a step neuron is trained by the perceptron rule instead
+(training.TrainConfig(rule="perceptron")). It is only allowed as the single output of a
+network with no hidden layer: Network([2, 1], output="step", cost="quadratic").
 """
 
 from __future__ import annotations
@@ -58,6 +64,22 @@ def identity_prime(z: np.ndarray) -> np.ndarray:
     return np.ones_like(z)
 
 
+def step(z: np.ndarray) -> np.ndarray:
+    """The Heaviside step: 1 where z > 0, 0 where z <= 0 (so a neuron with zero weights says 0)."""
+    return (z > 0).astype(z.dtype)
+
+
+NO_GRADIENT = (
+    "backpropagation needs the output activation's slope, and a step output has none (it is 0 "
+    "wherever it is defined): a step neuron is a perceptron, trained without gradients by the "
+    "perceptron rule, TrainConfig(rule='perceptron')"
+)
+
+
+def step_prime(z: np.ndarray) -> np.ndarray:
+    raise ValueError(NO_GRADIENT)
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -83,6 +105,7 @@ class Activation:
     prime: Callable[[np.ndarray], np.ndarray]
     bounded: bool  # True when outputs lie in a fixed range, so cells can be shaded 0..1
     output_only: bool = False
+    differentiable: bool = True  # False: backpropagation cannot train it (step)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.f(z)
@@ -102,11 +125,15 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("tanh", tanh, tanh_prime, bounded=True),
         Activation("identity", identity, identity_prime, bounded=False),
         Activation("softmax", softmax, softmax_prime, bounded=True, output_only=True),
+        Activation("step", step, step_prime, bounded=True, output_only=True, differentiable=False),
     )
 }
 
 HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if not a.output_only)
-OUTPUT_ACTIVATIONS = tuple(ACTIVATIONS)
+# The output activations backpropagation trains (the CLI's --output, the app's output menu).
+# "step" is not one of them: it is the perceptron's, chosen with TrainConfig(rule="perceptron").
+OUTPUT_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.differentiable)
+PERCEPTRON_OUTPUT = "step"
 
 
 def get_activation(name: str) -> Activation:

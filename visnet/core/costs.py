@@ -50,6 +50,11 @@ def check_cost(name: str, output: Activation) -> None:
     """Reject combinations whose cost is undefined, with a message that says why."""
     if name not in COSTS:
         raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+    if name == "cross-entropy" and output.name == "step":
+        raise ValueError(
+            "cross-entropy needs outputs in (0, 1), and a step output is exactly 0 or 1: use the quadratic "
+            "cost, which for a step output is half the fraction misclassified"
+        )
     if name == "cross-entropy" and output.name not in ("softmax", "sigmoid"):
         raise ValueError(
             f"cross-entropy needs outputs in (0, 1): use a softmax or sigmoid output, not {output.name}"

@@ -350,7 +350,7 @@ def _value_and_input_gradient(x, weights, biases, acts, j, objective, need_grad=
     delta = np.zeros_like(z)  # ∂f/∂z of the neuron's layer
     if objective == "z":
         delta[j] = 1.0
-    elif act.output_only:  # softmax: ∂a_j/∂z = a_j (e_j − a)
+    elif act.name == "softmax":  # ∂a_j/∂z = a_j (e_j − a)
         delta = -a[j] * a
         delta[j] += a[j]
     else:

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .activations import Activation, get_activation
+from .activations import NO_GRADIENT, PERCEPTRON_OUTPUT, Activation, get_activation
 from .costs import check_cost, cost_value, output_delta
 from .targets import check_output, class_targets, n_classes, predict_classes
 from .targets import one_hot  # noqa: F401  (its old home: visnet.core re-exports it from here)
@@ -99,6 +99,11 @@ class Network:
             if a.output_only:
                 raise ValueError(f"{a.name} can only be used on the output layer")
         check_output(names[-1], sizes[-1])
+        if names[-1] == PERCEPTRON_OUTPUT and (len(sizes) != 2 or sizes[-1] != 1):
+            raise ValueError(
+                f"a step output is a perceptron: one output neuron and no hidden layer, e.g. "
+                f"Network([{sizes[0]}, 1], output='step', cost='quadratic'), not {'-'.join(map(str, sizes))}"
+            )
         check_cost(cost, self._acts[-1])
         self.cost = cost
         if init not in INITS:
@@ -233,13 +238,16 @@ class Network:
     # -- backward -------------------------------------------------------------------------
     def backward(self, cache: ForwardCache, y: np.ndarray) -> Backward:
         """Backpropagation: δ^L from the cost, δ^l = (δ^(l+1) W^(l+1)) ⊙ σ'(z^l), then
-        ∂C/∂W^l = δ^l a^(l-1)ᵀ and ∂C/∂b^l = δ^l, averaged over the batch."""
+        ∂C/∂W^l = δ^l a^(l-1)ᵀ and ∂C/∂b^l = δ^l, averaged over the batch. Raises
+        ValueError for a step output, which has no gradient (the perceptron rule trains it)."""
         n = cache.activations[0].shape[0]
         return self._backward(cache, self._as_target(y, n), n)
 
     def _backward(self, cache: ForwardCache, y: np.ndarray, n: int) -> Backward:
         """backward() without input checks, for the trainer's inner loop: y targets (n, n_out)."""
         out = self._acts[-1]
+        if not out.differentiable:  # a step output's slope is 0: refuse rather than return zeros
+            raise ValueError(NO_GRADIENT)
         cost = cost_value(self.cost, cache.output, y, out)
         delta = output_delta(self.cost, cache.zs[-1], cache.output, y, out)
         L = self.n_layers

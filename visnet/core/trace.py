@@ -206,6 +206,8 @@ def trace_backprop(
     optim.sgd_update takes them (λ decays the weights only). velocity_w/velocity_b: the
     optimiser's velocities per layer (zeros when None); they are copied, not updated.
     Meant for one example or a small mini-batch (the stepper shows up to 16).
+    Raises ValueError for a step output: a perceptron learns without gradients, so there
+    is no backpropagation to trace (training.perceptron_rule is its whole update).
     """
     if not (eta > 0 and np.isfinite(eta)):
         raise ValueError(f"the learning rate must be a positive number, got {eta}")

@@ -3,6 +3,12 @@
 A Trainer owns the optimiser state (velocities), the seeded shuffling and the progress
 counters; the Network it trains is updated in place. The same seed gives bit-identical
 training: shuffling draws from its own generator seeded with config.seed.
+
+Two learning rules (TrainConfig.rule), driven the same way (step(), state(), layer_stats()):
+
+    backprop    any network whose output has a slope: gradients by Network.backward.
+    perceptron  Rosenblatt's rule for a single step neuron, Network([n_in, 1],
+                output="step", cost="quadratic"); see perceptron_rule. No gradients.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from typing import Iterator
 
 import numpy as np
 
+from .activations import PERCEPTRON_OUTPUT
 from .costs import cost_value
-from .network import Network
+from .network import Backward, Network
 from .optim import Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
 CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
+RULES = ("backprop", "perceptron")
 
 
 class DivergenceError(ArithmeticError):
@@ -27,7 +35,13 @@ class DivergenceError(ArithmeticError):
 
 @dataclass
 class TrainConfig:
-    """Hyperparameters. eta, momentum, lmbda and batch_size may change between steps."""
+    """Hyperparameters. eta, momentum, lmbda and batch_size may change between steps.
+
+    rule: "backprop" (gradient descent on the network's cost) or "perceptron" (the
+    perceptron rule, for a single step neuron; see perceptron_rule). With the perceptron
+    rule, eta, momentum and lmbda act on its update exactly as on a gradient; the classic
+    rule is momentum 0, lmbda 0 and batch_size 1.
+    """
 
     eta: float = 0.5
     momentum: float = 0.0
@@ -38,6 +52,7 @@ class TrainConfig:
     schedule: str = "constant"
     gamma: float = 0.5
     step_epochs: float = 1.0
+    rule: str = "backprop"
 
     def validate(self) -> None:
         if not (self.eta > 0 and math.isfinite(self.eta)):
@@ -51,6 +66,8 @@ class TrainConfig:
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         Schedule(self.schedule)
+        if self.rule not in RULES:
+            raise ValueError(f"unknown learning rule {self.rule!r}; choose one of {', '.join(RULES)}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -143,18 +160,72 @@ def net_cost(net: Network, a: np.ndarray, labels: np.ndarray) -> float:
     return cost_value(net.cost, a, targets_for(net, labels), net.layer_activations[-1])
 
 
+def check_rule(net: Network, rule: str) -> None:
+    """Raise ValueError unless `rule` can train net: backprop needs an output with a slope,
+    the perceptron rule a single step neuron."""
+    if rule not in RULES:
+        raise ValueError(f"unknown learning rule {rule!r}; choose one of {', '.join(RULES)}")
+    output = net.layer_activations[-1]
+    if rule == "perceptron" and output.name != PERCEPTRON_OUTPUT:
+        raise ValueError(
+            f"the perceptron rule trains a single neuron with a step output, e.g. Network([{net.sizes[0]}, 1], "
+            f"output='step', cost='quadratic'); this {'-'.join(map(str, net.sizes))} network with a "
+            f"{output.name} output learns by rule='backprop'"
+        )
+    if rule == "backprop" and not output.differentiable:
+        raise ValueError(
+            f"a {output.name} output has no gradient, so backpropagation cannot train it: "
+            f"use the perceptron rule, TrainConfig(rule='perceptron')"
+        )
+
+
+def perceptron_rule(net: Network, x: np.ndarray, y: np.ndarray) -> Backward:
+    """The perceptron rule's step for the batch x (b, n_in), targets or labels y, written as
+    the gradient that optim.sgd_update steps against, so the Trainer applies it like any other:
+
+        ŷ = step(w·x + b) ∈ {0, 1}
+        w ← w + η Σ_x (y − ŷ) x,   b ← b + η Σ_x (y − ŷ)     (summed, not averaged, over the batch)
+
+    i.e. grad_w = Σ_x (ŷ − y) xᵀ and grad_b = Σ_x (ŷ − y). Only misclassified examples move
+    the line: y − ŷ is +1 for a missed class 1, −1 for a false class 1, 0 when right. With
+    batch size 1 this is Rosenblatt's online rule. It is the delta rule with the step's
+    derivative taken as 1, and the gradient of the perceptron criterion Σ_mistakes |w·x + b|.
+    It uses no backpropagation and converges on linearly separable data (the perceptron
+    convergence theorem), after which every update is exactly zero.
+
+    Returns a Backward with deltas[0] = ŷ − y per example (b, 1), those grad_w (1, n_in) and
+    grad_b (1,), and cost = the network's cost before the update, the quadratic
+    ½ mean (y − ŷ)², which for 0/1 outputs is HALF THE FRACTION MISCLASSIFIED in the batch:
+    the same number training.evaluate reports as the loss of a split, so train and test
+    losses compare.
+    """
+    check_rule(net, "perceptron")
+    x = net._as_input(x)
+    y = net._as_target(y, x.shape[0])
+    y_hat = net.forward(x)
+    delta = y_hat - y
+    cost = cost_value(net.cost, y_hat, y, net.layer_activations[-1])
+    return Backward([delta], [delta.T @ x], [delta.sum(axis=0)], cost)
+
+
 class Trainer:
     """Mini-batch SGD over (x_train, y_train), evaluated on (x_test, y_test).
 
     x: (n, n_in) floats, y: (n,) integer class labels in 0..net.n_classes − 1 (0 and 1 for
     one output neuron; targets.py turns them into targets). step() trains on one
-    mini-batch; epochs run for ever (config.epochs is advice for the CLI and schedules).
+    mini-batch by config.rule; epochs run for ever (config.epochs is advice for the CLI and
+    schedules). StepResult.loss is the network's cost on the batch before the update (for
+    the perceptron, half the fraction of the batch it misclassified; see perceptron_rule),
+    and last_gradients are what the update stepped against (for the perceptron its summed
+    (ŷ − y) x, exactly zero once every example is right).
     """
 
     def __init__(self, net: Network, x_train, y_train, x_test=None, y_test=None, config: TrainConfig | None = None):
         self.net = net
         self.config = config or TrainConfig()
         self.config.validate()
+        check_rule(net, self.config.rule)
+        self._rule = self.config.rule  # the rule check_rule last accepted for this network
         dtype = net.dtype
         self.x_train = np.ascontiguousarray(x_train, dtype=dtype)
         self.y_train = np.asarray(y_train, dtype=np.int64)
@@ -231,8 +302,14 @@ class Trainer:
         """Train on one mini-batch. Raises DivergenceError (after restoring) on NaN/inf."""
         net, c = self.net, self.config
         x, y, _ = self.next_batch()
+        if c.rule != self._rule:  # changed between steps, like eta
+            check_rule(net, c.rule)
+            self._rule = c.rule
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
-            back = net._backward(net._forward_cache(x), y, len(x))
+            if c.rule == "perceptron":
+                back = perceptron_rule(net, x, y)
+            else:
+                back = net._backward(net._forward_cache(x), y, len(x))
             if not math.isfinite(back.cost):
                 self._diverged(f"the loss became {back.cost}")
             eta = self.eta
@@ -352,6 +429,7 @@ class Trainer:
             raise ValueError("the state belongs to a different network or data set")
         config = TrainConfig(**state.config)
         config.validate()
+        check_rule(self.net, config.rule)
         for l in range(self.net.n_layers):
             self.net.weights[l][...] = state.weights[l]
             self.net.biases[l][...] = state.biases[l]
@@ -359,6 +437,7 @@ class Trainer:
             self._velocity_b[l][...] = state.velocity_b[l]
         for name, value in config.as_dict().items():  # keep the object: others hold on to it
             setattr(self.config, name, value)
+        self._rule = config.rule
         self._rng.bit_generator.state = state.rng
         if not np.array_equal(state.order, self._order):
             self._use_order(np.array(state.order))

@@ -408,3 +408,37 @@ def test_config_from_info_falls_back_on_bad_values():
     assert config_from_info({"training": {"eta": -3}}, fallback).eta == 0.5
     assert config_from_info({"training": "nonsense"}, fallback).batch_size == 10
     assert config_from_info({}, fallback) is not fallback
+
+
+def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(make_main_window, qtbot):
+    """So the user's input and the GUI's timers get a turn between the panels' repaints."""
+    from dataclasses import replace
+
+    window = make_main_window()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
+    window.controller.take_pending_snapshot()
+    drawn = []
+
+    def spy_on(panel):
+        original = panel.show_snapshot
+
+        def show_snapshot(snap):
+            drawn.append((panel, snap))
+            original(snap)
+
+        panel.show_snapshot = show_snapshot
+
+    for panel in window.display_panels:
+        spy_on(panel)
+    running = replace(window.controller.latest_snapshot, state="running")
+    window.controller._pending = running
+    window._on_redraw_timeout()
+    assert [p for p, _ in drawn] == [window.display_panels[0]]  # the first panel at once
+    qtbot.waitUntil(lambda: len(drawn) == len(window.display_panels), timeout=3000)
+    assert [p for p, _ in drawn] == list(window.display_panels)  # then the others, in order
+    assert all(snap is running for _, snap in drawn)
+    paused = replace(running, state="paused")
+    window.controller._pending = paused
+    drawn.clear()
+    window._on_redraw_timeout()  # paused: everything at once
+    assert [p for p, _ in drawn] == list(window.display_panels)

@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
         self._open_note = ""  # why an opened model is shown with another data set than its own
         self._closed = False
         self._frame_owed = False
+        self._frame_snap: Snapshot | None = None  # the snapshot being drawn, one panel per turn
+        self._frame_panels: list = []  # the panels still to draw it
 
         self.controller = TrainingController(self)
         self._build_panels()
@@ -212,6 +214,10 @@ class MainWindow(QMainWindow):
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(self._on_redraw_timeout)
+        self._panel_timer = QTimer(self)  # the next panel of a frame, at the loop's next turn
+        self._panel_timer.setSingleShot(True)
+        self._panel_timer.setInterval(0)
+        self._panel_timer.timeout.connect(self._draw_next_panel)
 
         self._layout_restored = self._restore_settings()
         self._shown_before = False
@@ -952,13 +958,38 @@ class MainWindow(QMainWindow):
     # -- drawing ----------------------------------------------------------------------------
     @Slot()
     def _on_redraw_timeout(self) -> None:
+        if self._frame_panels:  # the last frame is still being drawn
+            return
         snap = self.controller.take_pending_snapshot()
         if snap is None:
             return
-        for panel in self.display_panels:
-            panel.show_snapshot(snap)
         self._show_status(snap)
-        self._frame_owed = True  # training resumes once this frame is painted (see eventFilter)
+        if snap.state != "running":  # a pause, step or edit: everything at once
+            for panel in self.display_panels:
+                panel.show_snapshot(snap)
+            self._frame_owed = True  # training resumes once this frame is painted (see event())
+            return
+        self._frame_snap, self._frame_panels = snap, [*self.display_panels, None]
+        self.controller.frame_drawn()  # taken: the next snapshot may come while this one is drawn
+        self._draw_next_panel()
+
+    @Slot()
+    def _draw_next_panel(self) -> None:
+        """Draw one panel of the frame per turn of the event loop while training runs.
+
+        Each plot's scene repaints in an event of its own; queued together after a single
+        redraw they ran back to back (~60 ms), and the user's input and the GUI's timers
+        waited for all of them. One panel per turn lets them in between. The turn after
+        the last panel comes after its paint: the frame is done, and the next one starts."""
+        if not self._frame_panels:
+            return
+        panel = self._frame_panels.pop(0)
+        if panel is not None:
+            panel.show_snapshot(self._frame_snap)
+            self._panel_timer.start()
+        else:
+            self._frame_snap = None
+            self._on_redraw_timeout()
 
     def _show_status(self, snap: Snapshot) -> None:
         state = self.controller.state
@@ -1005,6 +1036,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_trainer_replaced(self) -> None:
+        self._frame_snap, self._frame_panels = None, []  # not the old network's last frame
         for panel in self.display_panels:
             panel.reset()
         self.divergence_banner.hide()

@@ -22,7 +22,7 @@ from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import Trainer
 
 from .training_process import TrainingProcess
-from .worker import TrainingWorker, checked_config
+from .worker import SnapshotMailbox, TrainingWorker, checked_config
 
 STATES = ("idle", "running", "paused", "stopped", "diverged")
 SHUTDOWN_TIMEOUT_MS = 1000
@@ -53,6 +53,7 @@ class TrainingController(QObject):
         # Full-speed training runs in a child process, started at the first Train (see
         # training_process.py); use_process=False keeps all training on the thread.
         self._process = TrainingProcess() if use_process else None
+        self._mailbox = SnapshotMailbox()  # what every worker sends; drained by _on_snapshot_ready
         self._trainer: Trainer | None = None
         self._thread: QThread | None = None
         self._share_with_gui = False
@@ -235,7 +236,7 @@ class TrainingController(QObject):
             raise RuntimeError("no network to train yet")
         if self._worker is not None:
             return self._worker
-        worker = TrainingWorker(self._trainer, delay=self._delay, process=self._process)
+        worker = TrainingWorker(self._trainer, delay=self._delay, process=self._process, mailbox=self._mailbox)
         thread = QThread()  # no parent: its lifetime is managed here, not by a widget
         thread.setObjectName("visnet training")
         worker.moveToThread(thread)
@@ -243,7 +244,10 @@ class TrainingController(QObject):
         # worker's thread, so a GUI thread blocked in wait() cannot hold it up.
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
+        # The worker is not deleteLater()'d in its own thread: deleting a Python-made QObject
+        # there makes PySide take the interpreter lock while Qt holds its own locks, which
+        # can deadlock with the GUI thread (a rare hang of the test suite). It is dropped
+        # here, on the GUI thread, once its thread has finished (_end_thread).
         thread.finished.connect(thread.deleteLater)
         worker.snapshot_ready.connect(self._on_snapshot_ready)
         worker.share_with_gui(self._share_with_gui)
@@ -269,6 +273,7 @@ class TrainingController(QObject):
         if discard_queued:
             # Snapshots the old worker posted but the event loop has not delivered yet.
             QCoreApplication.removePostedEvents(self, QEvent.Type.MetaCall)
+            self._mailbox.take_all()
             self._pending = None
         return ended
 
@@ -282,10 +287,14 @@ class TrainingController(QObject):
         self.shutdown()
 
     # -- from the worker (queued into the GUI thread) -------------------------------------
-    @Slot(object)
-    def _on_snapshot_ready(self, snap: Snapshot) -> None:
-        self.snapshot_count += 1
-        self._pending = snap if self._pending is None else merge_snapshots(self._pending, snap)
+    @Slot()
+    def _on_snapshot_ready(self) -> None:
+        snapshots = self._mailbox.take_all()
+        if not snapshots:
+            return  # taken by an earlier notification
+        for snap in snapshots:
+            self.snapshot_count += 1
+            self._pending = snap if self._pending is None else merge_snapshots(self._pending, snap)
         self._latest = self._pending
         self.snapshot_arrived.emit()
 

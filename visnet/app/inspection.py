@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,24 +105,37 @@ class SplitActivations(QObject):
             if self._busy:
                 return  # the running thread picks up the newest wish when it is done
             self._busy = True
-        threading.Thread(target=self._background, name="visnet split activations", daemon=True).start()
+        # The thread holds only a weak reference: were it to drop the last one, this QObject
+        # would be deleted off the GUI thread (see _AscentWorker on why that can deadlock).
+        threading.Thread(target=_compute_split_activations, args=(weakref.ref(self),),
+                         name="visnet split activations", daemon=True).start()
 
-    def _background(self) -> None:
-        while True:
-            with self._lock:
-                snap, x, self._wanted = self._wanted, self.x, None
-                if snap is None or x is None or snap.sizes[0] != x.shape[1]:
-                    self._busy = False
-                    return
-            acts = layer_activations(snap.network, x)
-            with self._lock:
-                if self.x is x:  # not replaced by another data set meanwhile
-                    self._snap, self._acts = snap, acts
-                    self.computations += 1
-            try:
-                self.computed.emit()
-            except RuntimeError:  # the window closed meanwhile
+
+def _compute_split_activations(split_ref) -> None:
+    """Body of SplitActivations' background thread: compute the newest wish until none is left."""
+    while True:
+        split = split_ref()
+        if split is None:
+            return
+        with split._lock:
+            snap, x, split._wanted = split._wanted, split.x, None
+            if snap is None or x is None or snap.sizes[0] != x.shape[1]:
+                split._busy = False
                 return
+        del split  # no strong reference while computing
+        acts = layer_activations(snap.network, x)
+        split = split_ref()
+        if split is None:
+            return
+        with split._lock:
+            if split.x is x:  # not replaced by another data set meanwhile
+                split._snap, split._acts = snap, acts
+                split.computations += 1
+        try:
+            split.computed.emit()
+        except RuntimeError:  # the window closed meanwhile
+            return
+        del split
 
 
 # -- per-neuron history ------------------------------------------------------------------------
@@ -208,10 +222,17 @@ class NeuronHistory:
 
 # -- activation maximisation on a thread -------------------------------------------------------
 class _AscentWorker(QObject):
-    """Runs maximize_activation on its thread; emits progress now and then, then the result."""
+    """Runs maximize_activation on its thread; reports progress now and then, then the result.
 
-    progressed = Signal(int, object)  # run id, AscentStep
-    done = Signal(int, object)  # run id, the final x (n_in,) float32
+    The signals carry only the run id; the step and the result wait in latest_step and
+    result. A Python object in a signal sent across threads is copied by Qt while it holds
+    a lock, and the copy needs the interpreter lock: if the GUI thread, holding the
+    interpreter in a Qt call, needs that Qt lock too, both wait for ever (seen as a rare
+    hang of the test suite).
+    """
+
+    progressed = Signal(int)  # run id: a new AscentStep is in latest_step
+    done = Signal(int)  # run id: the final x (n_in,) float32 is in result
     finished = Signal()
 
     def __init__(self, run_id: int, net: Network, layer: int, j: int, steps: int, report_every: int):
@@ -220,18 +241,22 @@ class _AscentWorker(QObject):
         self.net, self.layer, self.j, self.steps = net, layer, j, steps
         self.report_every = report_every
         self.stop_event = threading.Event()
+        self.latest_step: AscentStep | None = None
+        self.result: np.ndarray | None = None
 
     @Slot()
     def run(self) -> None:
         try:
             def report(step: AscentStep) -> None:
                 if step.step % self.report_every == 0 or step.step == step.steps:
-                    self.progressed.emit(self.run_id, step)
+                    self.latest_step = step
+                    self.progressed.emit(self.run_id)
 
             x = maximize_activation(self.net, self.layer, self.j, steps=self.steps,
                                     callback=report, should_stop=self.stop_event.is_set)
             if not self.stop_event.is_set():
-                self.done.emit(self.run_id, x)
+                self.result = x
+                self.done.emit(self.run_id)
         finally:
             self.finished.emit()
 
@@ -267,7 +292,8 @@ class ActivationMaximizer(QObject):
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
+        # No worker.deleteLater: deleted in its thread, PySide would take the interpreter lock
+        # under Qt's locks (a rare deadlock); _forget() drops it on the GUI thread instead.
         worker.progressed.connect(self._on_progressed)
         worker.done.connect(self._on_done)
         thread.finished.connect(self._on_thread_finished)
@@ -299,15 +325,15 @@ class ActivationMaximizer(QObject):
         if thread is not None:
             thread.deleteLater()
 
-    @Slot(int, object)
-    def _on_progressed(self, run_id: int, step: AscentStep) -> None:
-        if run_id == self._run_id and self._current is not None:
-            self.progressed.emit(*self._request, step)
+    @Slot(int)
+    def _on_progressed(self, run_id: int) -> None:
+        if run_id == self._run_id and self._current is not None and self._current.latest_step is not None:
+            self.progressed.emit(*self._request, self._current.latest_step)
 
-    @Slot(int, object)
-    def _on_done(self, run_id: int, x) -> None:
+    @Slot(int)
+    def _on_done(self, run_id: int) -> None:
         if run_id == self._run_id and self._current is not None:
-            self._current = None
+            x, self._current = self._current.result, None
             self.found.emit(*self._request, x)
 
     @Slot()

@@ -54,6 +54,29 @@ def checked_config(config: TrainConfig, values: dict) -> TrainConfig:
     return changed
 
 
+class SnapshotMailbox:
+    """Snapshots on their way from a worker thread to the GUI thread.
+
+    The worker's signal only says "look in the mailbox": a Python object sent in a signal
+    across threads is copied by Qt while it holds a lock, and the copy needs the
+    interpreter lock; if the GUI thread, holding the interpreter in a Qt call, needs the
+    same Qt lock, both wait for ever (a rare hang, seen with the activation maximiser).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._snapshots: list[Snapshot] = []
+
+    def put(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._snapshots.append(snap)
+
+    def take_all(self) -> list[Snapshot]:
+        with self._lock:
+            snapshots, self._snapshots = self._snapshots, []
+        return snapshots
+
+
 class TrainingWorker(QObject):
     """Trains `trainer` on the thread it is moved to; run() is the thread's body.
 
@@ -63,7 +86,7 @@ class TrainingWorker(QObject):
     run in the training process back here for as long as the block lasts.
     """
 
-    snapshot_ready = Signal(object)  # Snapshot
+    snapshot_ready = Signal()  # a snapshot waits in the mailbox
     diverged = Signal(str)  # the DivergenceError message; the worker has paused itself
     paused_itself = Signal(str)  # why the worker stopped training on its own (planned epochs done)
     failed = Signal(str)  # an unexpected error ended training; the traceback's last lines
@@ -76,9 +99,11 @@ class TrainingWorker(QObject):
         delay: float = 0.0,
         max_rate: float = MAX_SNAPSHOT_RATE,
         process: TrainingProcess | None = None,
+        mailbox: SnapshotMailbox | None = None,
     ):
         super().__init__()
         self._trainer = trainer
+        self.mailbox = mailbox or SnapshotMailbox()
         self._process = process
         self._trainer_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -388,9 +413,13 @@ class TrainingWorker(QObject):
         self._last_emit = time.monotonic()
         if self._share_with_gui:
             self._frame_drawn.clear()
-        self.snapshot_ready.emit(snap)
+        self._post(snap)
 
     # -- snapshots ----------------------------------------------------------------------
+    def _post(self, snap: Snapshot) -> None:
+        self.mailbox.put(snap)
+        self.snapshot_ready.emit()
+
     def _emit_if_due(self, state: str) -> None:
         if time.monotonic() - self._last_emit >= 1.0 / self._max_rate:
             self._emit(state)
@@ -420,5 +449,5 @@ class TrainingWorker(QObject):
         self._last_state = state
         if self._share_with_gui and state == "running":
             self._frame_drawn.clear()
-        self.snapshot_ready.emit(snap)
+        self._post(snap)
         return snap

@@ -72,8 +72,9 @@ class Snapshot:
 
     @cached_property
     def network(self) -> Network:
-        """A Network holding these parameters, for forward passes on the GUI thread."""
-        return Network.from_params(self.weights, self.biases, self.activations, self.cost)
+        """A Network on these (read-only) parameters, for forward passes on the GUI thread;
+        network.copy() gives one that may be changed."""
+        return Network.from_params(self.weights, self.biases, self.activations, self.cost, copy=False)
 
     def forward_cache(self, x: np.ndarray) -> ForwardCache:
         with np.errstate(over="ignore", invalid="ignore"):  # parameters of a run about to diverge

@@ -253,7 +253,8 @@ def test_locked_trainer_reads_a_consistent_state_while_running(qtbot, controller
     qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=3000)  # and training goes on
     controller.pause()
     wait_paused(qtbot, controller)
-    assert np.abs(controller.trainer.net.biases[0] - 0.25).mean() < 0.1  # trained on from 0.25 (init: N(0, 1))
+    moved = np.abs(controller.trainer.net.biases[0] - 0.25).mean()
+    assert 0 < moved < 0.4  # trained on from 0.25 (from the N(0, 1) init it would be ~0.8)
 
 
 def test_shutdown_joins_a_running_thread_quickly(qtbot, small_mnist):

@@ -10,6 +10,7 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtWidgets import QWidget
 
 
 LATE_S = 0.1  # how long the timer lets a pending call wait for the next request (a frame)
@@ -63,3 +64,50 @@ class Throttle(QObject):
     def _run(self) -> None:
         self._last = Throttle._last_any = time.monotonic()
         self._action()
+
+
+class VisibleRefresh(QObject):
+    """A "look inside" panel's refresh: at once when training is not running, at most every
+    interval_ms while it is, and only while the panel is visible (shown() catches up).
+
+    The inspector and the mistakes panel recompute statistics over the whole test split,
+    too much to do for every frame or for a panel nobody is looking at."""
+
+    def __init__(self, widget: QWidget, refresh: Callable[[], None], interval_ms: int):
+        super().__init__(widget)
+        self._widget, self._refresh, self._interval_ms = widget, refresh, interval_ms
+        self.dirty = True  # something changed since the last refresh
+        self._last = float("-inf")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_timeout)
+
+    def request(self, running: bool) -> None:
+        """Refresh soon (running: not sooner than interval_ms after the last refresh)."""
+        self.dirty = True
+        if self._timer.isActive():
+            return
+        wait = 0
+        if running:
+            wait = max(0, int(self._interval_ms - 1000 * (time.monotonic() - self._last)))
+        self._timer.start(wait)
+
+    def shown(self) -> None:
+        """Call from showEvent: catch up on what changed while hidden."""
+        if self.dirty:
+            self._timer.start(0)
+
+    def run_now(self) -> None:
+        """Refresh now, visible or not."""
+        self._timer.stop()
+        self.dirty = False
+        self._last = time.monotonic()
+        self._refresh()
+
+    def cancel(self) -> None:
+        self._timer.stop()
+
+    @Slot()
+    def _on_timeout(self) -> None:
+        if self._widget.isVisible():
+            self.run_now()

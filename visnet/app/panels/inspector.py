@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -44,6 +44,7 @@ from visnet.app.colors import (
     with_article,
 )
 from visnet.app.inspection import ActivationMaximizer, EditResult, NetworkEditor, NeuronHistory, SplitActivations
+from visnet.app.throttle import VisibleRefresh
 from visnet.app.panels.gallery import ImageGallery
 from visnet.core.edits import Edit
 from visnet.core.inspect import NeuronStats, contribution_map, effective_pattern, outgoing_weights
@@ -148,13 +149,9 @@ class NeuronInspector(QWidget):
         self._x: np.ndarray | None = None
         self._label: int | None = None
         self._stats: NeuronStats | None = None
-        self._last_refresh = 0.0
-        self._dirty = True
         self._maximized_for: tuple | None = None  # (snapshot step, layer, j) of the shown picture
         self._maximized_at = 0.0
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self._on_refresh_timeout)
+        self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
         self.fill_ms = 0.0  # how long the last fill took (for the benchmark)
 
         # -- header: which neuron --
@@ -408,15 +405,9 @@ class NeuronInspector(QWidget):
 
     @Slot()
     def _schedule_refresh(self) -> None:
-        """Refresh soon: at once when paused, at most every REFRESH_INTERVAL_MS while training
-        (also when the test-split activations computed in the background arrive)."""
-        self._dirty = True
-        if self._incoming is None or self._refresh_timer.isActive():
-            return
-        wait = 0
-        if self._incoming.state == "running":
-            wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
-        self._refresh_timer.start(wait)
+        """Refresh soon (also when the test-split activations computed in the background arrive)."""
+        if self._incoming is not None:
+            self._refresh.request(running=self._incoming.state == "running")
 
     def reset(self) -> None:
         """A different network: forget its history and the drawn snapshot."""
@@ -429,8 +420,7 @@ class NeuronInspector(QWidget):
 
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
-        self._dirty = True
-        self._refresh_timer.start(0)
+        self._refresh.request(running=False)
 
     def set_sample(self, x: np.ndarray | None, label: int | None = None) -> None:
         """The current sample for the equation page (any input, e.g. a drawn digit)."""
@@ -460,14 +450,16 @@ class NeuronInspector(QWidget):
 
     def refresh_now(self) -> None:
         """Draw the newest snapshot for the selected neuron now, visible or not."""
-        self._refresh_timer.stop()
+        self._refresh.run_now()
+
+    def _refresh_from_incoming(self) -> None:
         if self._incoming is not None:
             self._snap = self._incoming
         self._fill()
 
     def shutdown(self) -> None:
         """Stop the activation-maximisation thread (call before the window closes)."""
-        self._refresh_timer.stop()
+        self._refresh.cancel()
         self.maximizer.shutdown()
 
     def closeEvent(self, event) -> None:
@@ -476,16 +468,9 @@ class NeuronInspector(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._dirty:
-            self._refresh_timer.start(0)
+        self._refresh.shown()
 
     # -- refreshing -------------------------------------------------------------------------
-    @Slot()
-    def _on_refresh_timeout(self) -> None:
-        if not self.isVisible():
-            return  # showEvent refreshes
-        self.refresh_now()
-
     def _sync_spins(self) -> None:
         snap = self._incoming or self._snap
         if snap is None:
@@ -510,8 +495,6 @@ class NeuronInspector(QWidget):
         if snap is None:
             return
         t0 = time.perf_counter()
-        self._dirty = False
-        self._last_refresh = time.monotonic()
         self._sync_spins()
         layer, j = self._neuron
         net = snap.network

@@ -8,16 +8,15 @@ REFRESH_INTERVAL_MS and only while visible.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from visnet.app.colors import MUTED, PREDICTED, TRUE_LABEL, class_label, percent
 from visnet.app.inspection import SplitActivations
+from visnet.app.throttle import VisibleRefresh
 from visnet.app.panels.gallery import ImageGallery
 from visnet.core.snapshot import Snapshot
 
@@ -42,16 +41,12 @@ class MistakesPanel(QWidget):
         self.split.computed.connect(self._schedule_refresh)
         self._snap: Snapshot | None = None
         self._incoming: Snapshot | None = None
-        self._dirty = True
-        self._last_refresh = 0.0
         self._n = 0
         self._confusion: np.ndarray | None = None
         self._predicted: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
         self._cell: tuple[int, int] | None = None  # selected (true, predicted), None = all mistakes
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self._on_refresh_timeout)
+        self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setMinimumWidth(220)
@@ -115,15 +110,9 @@ class MistakesPanel(QWidget):
 
     @Slot()
     def _schedule_refresh(self) -> None:
-        """Refresh soon: at once when paused, at most every REFRESH_INTERVAL_MS while training
-        (also when the test-split activations computed in the background arrive)."""
-        self._dirty = True
-        if self._incoming is None or self._refresh_timer.isActive():
-            return
-        wait = 0
-        if self._incoming.state == "running":
-            wait = max(0, int(REFRESH_INTERVAL_MS - 1000 * (time.monotonic() - self._last_refresh)))
-        self._refresh_timer.start(wait)
+        """Refresh soon (also when the test-split activations computed in the background arrive)."""
+        if self._incoming is not None:
+            self._refresh.request(running=self._incoming.state == "running")
 
     def reset(self) -> None:
         self._snap = self._incoming = None
@@ -133,12 +122,13 @@ class MistakesPanel(QWidget):
     def set_dataset(self, x_test, y_test, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
         self._cell = None
-        self._dirty = True
-        self._refresh_timer.start(0)
+        self._refresh.request(running=False)
 
     def refresh_now(self) -> None:
         """Recompute from the newest snapshot now, visible or not."""
-        self._refresh_timer.stop()
+        self._refresh.run_now()
+
+    def _refresh_from_incoming(self) -> None:
         if self._incoming is not None:
             self._snap = self._incoming
         self._fill()
@@ -189,15 +179,9 @@ class MistakesPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._dirty:
-            self._refresh_timer.start(0)
+        self._refresh.shown()
 
     # -- drawing ----------------------------------------------------------------------------
-    @Slot()
-    def _on_refresh_timeout(self) -> None:
-        if self.isVisible():
-            self.refresh_now()
-
     def _build(self, n: int) -> None:
         """Text items for an n-class matrix (created only when the number of classes changes)."""
         for item in self._cell_texts + self._accuracy_texts:
@@ -231,8 +215,6 @@ class MistakesPanel(QWidget):
         snap = self._snap
         if snap is None:
             return
-        self._dirty = False
-        self._last_refresh = time.monotonic()
         result = self.split.predictions(snap, wait=snap.state != "running")
         if result is None:
             self.summary_label.setText("No test split that fits this network.")

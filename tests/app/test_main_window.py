@@ -437,6 +437,7 @@ def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(ma
     qtbot.waitUntil(lambda: len(drawn) == len(window.display_panels), timeout=3000)
     assert [p for p, _ in drawn] == list(window.display_panels)  # then the others, in order
     assert all(snap is running for _, snap in drawn)
+    qtbot.waitUntil(lambda: not window._frame_panels, timeout=3000)  # the frame's closing turn
     paused = replace(running, state="paused")
     window.controller._pending = paused
     drawn.clear()

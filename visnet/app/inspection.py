@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from visnet.core.network import Network
 from visnet.core.snapshot import Snapshot
 from visnet.core.training import Evaluation
 
+BACKGROUND_INTERVAL_S = 1.0  # while training, test-split passes start at most this often
 HISTORY_CAPACITY = 2000  # rows kept per neuron history before every other row is dropped
 
 
@@ -54,6 +56,7 @@ class SplitActivations(QObject):
         self._acts: list[np.ndarray] | None = None
         self._wanted: Snapshot | None = None  # the newest snapshot to compute in the background
         self._busy = False  # a background thread is computing
+        self._started_at = float("-inf")  # when the last background pass started
         self.computations = 0  # how many forward passes over the split were made (for tests)
 
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names) -> None:
@@ -82,7 +85,10 @@ class SplitActivations(QObject):
                 return self._acts
             ready, acts = self._snap, self._acts
         if not wait and ready is not None and ready.sizes == snap.sizes:
-            self._compute_in_background(snap)
+            # At most one pass a second: for 784-512-512-10 a pass is ~100 ms of the core
+            # the window draws on (the other one trains).
+            if time.monotonic() - self._started_at >= BACKGROUND_INTERVAL_S:
+                self._compute_in_background(snap)
             return acts
         acts = layer_activations(snap.network, self.x)
         with self._lock:
@@ -105,6 +111,7 @@ class SplitActivations(QObject):
             if self._busy:
                 return  # the running thread picks up the newest wish when it is done
             self._busy = True
+            self._started_at = time.monotonic()
         # The thread holds only a weak reference: were it to drop the last one, this QObject
         # would be deleted off the GUI thread (see _AscentWorker on why that can deadlock).
         threading.Thread(target=_compute_split_activations, args=(weakref.ref(self),),

@@ -4,6 +4,7 @@ picture, all neurons tiled into one mosaic that changes as the network learns.""
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -15,6 +16,7 @@ from visnet.app.colors import PREDICTED, diverging_colormap, image_side, symmetr
 from visnet.core.snapshot import Snapshot
 
 GAP = 1  # pixels of background between tiles
+LIMIT_INTERVAL_S = 0.25  # while training, the colour limit is re-measured at most this often
 LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing the colour bar for
 
 
@@ -44,6 +46,7 @@ class WeightMosaicPanel(QWidget):
         self._mosaic: np.ndarray | None = None  # the displayed view of _buffer (trailing gap cut)
         self._weights: np.ndarray | None = None
         self._lim = 1.0
+        self._lim_at = 0.0  # when the colour limit was last measured (0: never, for this network)
         self._selected: int | None = None
 
         self._title = QLabel("First-layer weights: red pixels excite a neuron, blue inhibit it")
@@ -117,9 +120,14 @@ class WeightMosaicPanel(QWidget):
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
         self._fill(w)
-        lim = symmetric_limit(w)
-        # New levels redraw the colour bar's axis from scratch (~1.5 ms a frame while
-        # training); a change of a few percent is invisible, so small drifts keep the old ones.
+        now = time.monotonic()
+        # The percentile costs ~1 ms for 512 neurons and drifts slowly: while training it is
+        # taken a few times a second. New levels redraw the colour bar's axis from scratch
+        # (~1.5 ms), and a change of a few percent is invisible, so small drifts keep the old ones.
+        fresh = snap.state != "running" or now - self._lim_at >= LIMIT_INTERVAL_S or self._lim_at == 0.0
+        lim = symmetric_limit(w) if fresh else self._lim
+        if fresh:
+            self._lim_at = now
         if abs(lim - self._lim) > LIMIT_TOLERANCE * self._lim:
             self._lim = lim
             self._colorbar.setLevels((-lim, lim))
@@ -129,6 +137,7 @@ class WeightMosaicPanel(QWidget):
     def reset(self) -> None:
         """Forget the network: blank mosaic, no selection."""
         self._n, self._side = 0, None
+        self._lim_at = 0.0
         self._buffer = self._mosaic = self._weights = None
         self._selected = None
         self._highlight.hide()
@@ -191,6 +200,7 @@ class WeightMosaicPanel(QWidget):
 
     def _show_message(self, text: str) -> None:
         self._n, self._side = 0, None
+        self._lim_at = 0.0
         self._buffer = self._mosaic = self._weights = None
         self._highlight.hide()
         self._image.clear()

@@ -19,6 +19,7 @@ from visnet.core.snapshot import Snapshot
 
 EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
 AUTORANGE_INTERVAL = 0.3  # seconds between automatic rescalings of the axes
+MIN_EPOCH_SPAN = 0.1  # the x axis spans at least this many epochs
 SMOOTHED = LAYER_COLORS[0]
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second: cheaper, and still live
 
@@ -191,6 +192,7 @@ class LossPanel(QWidget):
         for plot in (self._loss_plot, self._acc_plot):
             plot.getAxis("left").setWidth(60)  # equal widths line the two x ranges up
             plot.getAxis("left").enableAutoSIPrefix(False)  # a loss of 0.02 reads "0.02", not "20 (x0.001)"
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # epochs, never "epoch (x0.001)"
 
         legend = self._loss_plot.addLegend(offset=(-10, 10), labelTextSize="9pt")
         legend.setBrush(pg.mkBrush(0, 0, 0, 160))
@@ -304,7 +306,8 @@ class LossPanel(QWidget):
         xs = [a for a in (self._batches.x, self._epochs.x) if a.size]
         if not xs:
             return None
-        return min(float(a[0]) for a in xs), max(float(a[-1]) for a in xs)
+        lo, hi = min(float(a[0]) for a in xs), max(float(a[-1]) for a in xs)
+        return lo, max(hi, lo + MIN_EPOCH_SPAN)  # the first batches fill a sensible stretch
 
     def _loss_bounds(self):
         x = self._x_range()

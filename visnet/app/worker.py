@@ -36,7 +36,6 @@ from .training_process import Halted, RateMeter, TrainingProcess, TrainingProces
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
 RELAY_POLL_S = 0.005  # how often the relay of a training process checks for commands
-GUI_BREATHER_S = 0.0  # idle time left to the GUI after each frame (its timers, the user's input)
 LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
 
 
@@ -127,7 +126,6 @@ class TrainingWorker(QObject):
         self._share_with_gui = False
         self._frame_drawn = threading.Event()
         self._frame_drawn.set()
-        self._frame_drawn_at = 0.0
 
     # -- sharing the interpreter with the GUI --------------------------------------------
     def share_with_gui(self, on: bool = True) -> None:
@@ -144,8 +142,8 @@ class TrainingWorker(QObject):
             self._frame_drawn.set()
 
     def frame_drawn(self) -> None:
-        """The GUI has drawn the newest snapshot (any thread)."""
-        self._frame_drawn_at = time.monotonic()
+        """The GUI has drawn (or, while training runs in the process, taken) the newest
+        snapshot and is ready for the next one (any thread)."""
         self._frame_drawn.set()
 
     # -- commands (any thread) ------------------------------------------------------------
@@ -388,9 +386,7 @@ class TrainingWorker(QObject):
                 if held is None:
                     held_since = time.monotonic()
                 held = payload if held is None else merge_snapshots(held, payload)
-            now = time.monotonic()
-            gui_ready = self._frame_drawn.is_set() and now - self._frame_drawn_at >= GUI_BREATHER_S
-            if held is not None and (gui_ready or now - held_since > FRAME_WAIT_S):
+            if held is not None and (self._frame_drawn.is_set() or time.monotonic() - held_since > FRAME_WAIT_S):
                 self._relay_snapshot(held)
                 held = None
             with self._cond:

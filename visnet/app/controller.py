@@ -16,11 +16,12 @@ from __future__ import annotations
 import dataclasses
 from contextlib import contextmanager, nullcontext
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
 
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import Trainer
 
+from .threads import worker_thread
 from .training_process import TrainingProcess
 from .worker import SnapshotMailbox, TrainingWorker, checked_config
 
@@ -70,8 +71,9 @@ class TrainingController(QObject):
     # -- what the GUI reads -------------------------------------------------------------
     @property
     def trainer(self) -> Trainer | None:
-        """The current trainer. While a worker thread runs, change it only inside
-        locked_trainer(); reading a counter for display is harmless."""
+        """The current trainer. While a worker thread runs, touch it only inside
+        locked_trainer(). While training runs in the training process this object still
+        holds the state the run started from: read progress from the snapshots."""
         return self._trainer
 
     @property
@@ -237,17 +239,7 @@ class TrainingController(QObject):
         if self._worker is not None:
             return self._worker
         worker = TrainingWorker(self._trainer, delay=self._delay, process=self._process, mailbox=self._mailbox)
-        thread = QThread()  # no parent: its lifetime is managed here, not by a widget
-        thread.setObjectName("visnet training")
-        worker.moveToThread(thread)
-        # The wiring of superqt's new_worker_qthread. quit is called directly from the
-        # worker's thread, so a GUI thread blocked in wait() cannot hold it up.
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        # The worker is not deleteLater()'d in its own thread: deleting a Python-made QObject
-        # there makes PySide take the interpreter lock while Qt holds its own locks, which
-        # can deadlock with the GUI thread (a rare hang of the test suite). It is dropped
-        # here, on the GUI thread, once its thread has finished (_end_thread).
+        thread = worker_thread(worker, "visnet training")  # the worker is dropped in _end_thread
         thread.finished.connect(thread.deleteLater)
         worker.snapshot_ready.connect(self._on_snapshot_ready)
         worker.share_with_gui(self._share_with_gui)

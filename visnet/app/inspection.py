@@ -20,8 +20,9 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from visnet.app.threads import worker_thread
 from visnet.core.edits import Edit, EditHistory
 from visnet.core.inspect import AscentStep, layer_activations, maximize_activation
 from visnet.core.network import Network
@@ -294,13 +295,7 @@ class ActivationMaximizer(QObject):
         self.cancel()
         self._run_id += 1
         worker = _AscentWorker(self._run_id, net, layer, j, self.steps, self.report_every)
-        thread = QThread()
-        thread.setObjectName("visnet activation maximisation")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        # No worker.deleteLater: deleted in its thread, PySide would take the interpreter lock
-        # under Qt's locks (a rare deadlock); _forget() drops it on the GUI thread instead.
+        thread = worker_thread(worker, "visnet activation maximisation")  # _forget() drops both
         worker.progressed.connect(self._on_progressed)
         worker.done.connect(self._on_done)
         thread.finished.connect(self._on_thread_finished)

@@ -92,6 +92,11 @@ class VisibleRefresh(QObject):
             wait = max(0, int(self._interval_ms - 1000 * (time.monotonic() - self._last)))
         self._timer.start(wait)
 
+    def request_for(self, snap) -> None:
+        """Refresh soon for snap (a Snapshot, or None for nothing to show yet)."""
+        if snap is not None:
+            self.request(running=snap.state == "running")
+
     def shown(self) -> None:
         """Call from showEvent: catch up on what changed while hidden."""
         if self.dirty:

@@ -102,12 +102,9 @@ class TrainingProcess:
         self._conn = None
         self._data: tuple | None = None  # the arrays the child holds (compared by identity)
 
-    @property
-    def started(self) -> bool:
-        return self._process is not None
-
-    def begin(self, trainer: Trainer, order_fields: dict) -> None:
-        """Start training a copy of trainer in the child (TrainingProcessError if impossible)."""
+    def begin(self, trainer: Trainer, **order_fields) -> None:
+        """Start training a copy of trainer in the child (TrainingProcessError if impossible);
+        order_fields: the rest of the RunOrder (history_sent, max_rate, pending losses)."""
         self._ensure_started()
         data = (trainer.x_train, trainer.y_train, trainer.x_test, trainer.y_test)
         if self._data is None or any(a is not b for a, b in zip(data, self._data)):

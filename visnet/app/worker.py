@@ -365,9 +365,8 @@ class TrainingWorker(QObject):
     def _relay(self, trainer: Trainer) -> Halted:
         process = self._process
         process.begin(
-            trainer,
-            dict(history_sent=self._history_sent, max_rate=self._max_rate,
-                 batch_epochs=self._batch_epochs, batch_losses=self._batch_losses),
+            trainer, history_sent=self._history_sent, max_rate=self._max_rate,
+            batch_epochs=self._batch_epochs, batch_losses=self._batch_losses,
         )
         self._batch_epochs, self._batch_losses = [], []
         held: Snapshot | None = None  # arrived while the GUI was still drawing the last one

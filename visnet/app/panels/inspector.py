@@ -408,10 +408,8 @@ class NeuronInspector(QWidget):
         self._schedule_refresh()
 
     @Slot()
-    def _schedule_refresh(self) -> None:
-        """Refresh soon (also when the test-split activations computed in the background arrive)."""
-        if self._incoming is not None:
-            self._refresh.request(running=self._incoming.state == "running")
+    def _schedule_refresh(self) -> None:  # also when background test-split activations arrive
+        self._refresh.request_for(self._incoming)
 
     def reset(self) -> None:
         """A different network: forget its history and the drawn snapshot."""

@@ -22,7 +22,7 @@ from visnet.app.stable import add_caption, status_label
 from visnet.core.features import check_features, with_features
 from visnet.core.network import Network
 from visnet.core.snapshot import Snapshot
-from visnet.core.surface import PLANE_EXTENT, Surface, choose_resolution, evaluate_surface
+from visnet.core.surface import PLANE_EXTENT, Surface, choose_resolution, decision_score, evaluate_surface
 
 # TensorFlow Playground's colours: orange for class 1 (output above the level), blue for class 0.
 CLASS_COLORS = (QColor(8, 119, 189), QColor(245, 147, 34))
@@ -412,10 +412,10 @@ class DecisionSurfacePanel(QWidget):
         text = f"x₁ = {x1:+.2f}, x₂ = {x2:+.2f}"
         if self._net is not None and self._surface is not None:
             with np.errstate(over="ignore", invalid="ignore"):
-                a = self._net.forward(with_features(np.array([[x1, x2]]), self._features))[0]
-            score = float(a[0]) if a.shape[0] == 1 else (
-                float(a[1]) if self._net.activations[-1] == "softmax" else float(a[1] - a[0]))
-            label = 1 if score > self._surface.level else 0
+                a = self._net.forward(with_features(np.array([[x1, x2]]), self._features))
+            scores, level = decision_score(self._net, a)  # the rule the heatmap is drawn with
+            score = float(scores[0])
+            label = 1 if score > level else 0
             text += f": output {score:.3f} → class {label}"
         self._info.setText(text)
 

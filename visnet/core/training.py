@@ -226,21 +226,8 @@ class Trainer:
         self.config.validate()
         check_rule(net, self.config.rule)
         self._rule = self.config.rule  # the rule check_rule last accepted for this network
-        dtype = net.dtype
-        self.x_train = np.ascontiguousarray(x_train, dtype=dtype)
-        self.y_train = np.asarray(y_train, dtype=np.int64)
-        if self.x_train.ndim != 2 or self.x_train.shape[1] != net.sizes[0]:
-            raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {self.x_train.shape}")
-        if len(self.y_train) != len(self.x_train) or len(self.x_train) == 0:
-            raise ValueError("need the same, non-zero number of training inputs and labels")
-        k = n_classes(net.sizes[-1])
-        if self.y_train.min() < 0 or self.y_train.max() >= k:
-            raise ValueError(f"labels must lie in 0..{k - 1} for {net.sizes[-1]} output neuron"
-                             f"{'s' if net.sizes[-1] > 1 else ''}")
-        self.x_test = None if x_test is None else np.ascontiguousarray(x_test, dtype=dtype)
-        self.y_test = None if y_test is None else np.asarray(y_test, dtype=np.int64)
         self._rng = np.random.default_rng(self.config.seed)
-        self._targets = targets_for(net, self.y_train)
+        self._set_arrays(x_train, y_train, x_test, y_test)
         self.steps = 0
         self.samples_seen = 0
         self.epochs_done = 0
@@ -255,6 +242,34 @@ class Trainer:
         self._epoch_loss_count = 0
         self._checkpoint = self._params_copy()
         self._checkpoint_step = 0
+        self._shuffle()
+
+    def _set_arrays(self, x_train, y_train, x_test, y_test) -> None:
+        net = self.net
+        dtype = net.dtype
+        x_train = np.ascontiguousarray(x_train, dtype=dtype)
+        y_train = np.asarray(y_train, dtype=np.int64)
+        if x_train.ndim != 2 or x_train.shape[1] != net.sizes[0]:
+            raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {x_train.shape}")
+        if len(y_train) != len(x_train) or len(x_train) == 0:
+            raise ValueError("need the same, non-zero number of training inputs and labels")
+        k = n_classes(net.sizes[-1])
+        for y in (y_train, y_test):
+            if y is not None and len(y) and (np.min(y) < 0 or np.max(y) >= k):
+                raise ValueError(f"labels must lie in 0..{k - 1} for {net.sizes[-1]} output neuron"
+                                 f"{'s' if net.sizes[-1] > 1 else ''}")
+        self.x_train, self.y_train = x_train, y_train
+        self.x_test = None if x_test is None else np.ascontiguousarray(x_test, dtype=dtype)
+        self.y_test = None if y_test is None else np.asarray(y_test, dtype=np.int64)
+        self._targets = targets_for(net, self.y_train)
+
+    def set_data(self, x_train, y_train, x_test=None, y_test=None) -> None:
+        """Train on new data from the next mini-batch on (the playground's drawn points),
+        keeping the network, the optimizer's velocities and the progress counters. The rest
+        of the current epoch is a fresh shuffle of the new training set."""
+        self._set_arrays(x_train, y_train, x_test, y_test)
+        self.position = min(self.position, self.n_train - 1)
+        self.last_evaluation = None
         self._shuffle()
 
     # -- progress -----------------------------------------------------------------------

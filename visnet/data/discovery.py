@@ -22,6 +22,7 @@ from visnet.data.embedded import load_embedded
 from visnet.data.errors import DataError
 from visnet.data.idx import display_name_for, find_idx_files, guess_kind, load_idx_folder
 from visnet.data.npz import load_npz
+from visnet.data.playground import PlaygroundSpec, is_playground
 
 KINDS = ("mnist", "fashion-mnist")
 DATA_ENV_VAR = "VISNET_DATA"
@@ -135,7 +136,10 @@ def _with_data_dir(places: SearchPlaces | None, data_dir: str | os.PathLike | No
 
 def load_dataset(spec: str = "embedded", data_dir: str | os.PathLike | None = None,
                  places: SearchPlaces | None = None) -> Dataset:
-    """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files or a Keras-style .npz."""
+    """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files, a Keras-style
+    .npz or a generated 2-D set ('playground:xor?noise=0.2', see playground.py)."""
+    if is_playground(spec):
+        return PlaygroundSpec.parse(spec).load()[1]
     if spec.lower() == "embedded":
         return load_embedded()
     if spec.lower() in _KIND_ALIASES:

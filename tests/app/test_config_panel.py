@@ -6,9 +6,18 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
-from visnet.app.panels.config import PRESETS, ConfigPanel, NetworkSpec, ScientificSpinBox, parameter_count
+from visnet.app.panels.config import (
+    OPEN_FOLDER_ITEM,
+    PLAYGROUND_PRESET,
+    PRESETS,
+    ConfigPanel,
+    NetworkSpec,
+    ScientificSpinBox,
+    parameter_count,
+)
 from visnet.core.network import Network
 from visnet.core.training import TrainConfig
+from visnet.data.playground import PlaygroundSpec
 
 
 @pytest.fixture
@@ -155,20 +164,22 @@ def test_every_control_has_a_tooltip(panel):
 def test_data_sets_and_an_idx_folder(panel, monkeypatch, tmp_path):
     panel.set_datasets([("embedded", "Embedded MNIST"), ("mnist", "MNIST (found)")], "embedded")
     specs = [panel.dataset_combo.itemData(i) for i in range(panel.dataset_combo.count())]
-    assert specs[:2] == ["embedded", "mnist"] and panel.dataset_combo.itemText(len(specs) - 1) == "Open IDX folder…"
+    open_item = panel.dataset_combo.findData(OPEN_FOLDER_ITEM)
+    assert specs[:2] == ["embedded", "mnist"] and panel.dataset_combo.itemText(open_item) == "Open IDX folder…"
     monkeypatch.setattr(panel, "_ask_data_folder", lambda: str(tmp_path))
-    panel.dataset_combo.setCurrentIndex(len(specs) - 1)
-    panel.dataset_combo.activated.emit(len(specs) - 1)
+    panel.dataset_combo.setCurrentIndex(open_item)
+    panel.dataset_combo.activated.emit(open_item)
     assert panel.current_dataset() == str(tmp_path)
+    assert panel.dataset_combo.findData(str(tmp_path)) == open_item  # listed just before "Open IDX folder…"
     assert panel.network_spec().dataset == str(tmp_path)
     assert panel.has_unapplied_changes()
 
 
 def test_cancelled_folder_choice_keeps_the_data_set(panel, monkeypatch):
     monkeypatch.setattr(panel, "_ask_data_folder", lambda: None)
-    last = panel.dataset_combo.count() - 1
-    panel.dataset_combo.setCurrentIndex(last)
-    panel.dataset_combo.activated.emit(last)
+    open_item = panel.dataset_combo.findData(OPEN_FOLDER_ITEM)
+    panel.dataset_combo.setCurrentIndex(open_item)
+    panel.dataset_combo.activated.emit(open_item)
     assert panel.current_dataset() == "embedded"
     assert not panel.has_unapplied_changes()
 
@@ -191,3 +202,70 @@ def test_scientific_spin_box_steps_through_1_2_5(qtbot):
     qtbot.keyClicks(box.lineEdit(), "3e-3")
     qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
     assert box.value() == pytest.approx(3e-3)
+
+
+# -- the playground (issue 6) -------------------------------------------------------------
+def _choose(panel, data):
+    index = panel.dataset_combo.findData(data)
+    assert index >= 0, data
+    panel.dataset_combo.setCurrentIndex(index)
+    panel.dataset_combo.activated.emit(index)
+
+
+def test_choosing_a_playground_set_offers_its_settings_and_a_2_4_1_network(panel, qtbot):
+    assert not panel.playground_box.isVisibleTo(panel)
+    requested = Recorder(panel.network_requested)
+    _choose(panel, "playground:circle")
+    assert panel.playground_box.isVisibleTo(panel)
+    spec = panel.network_spec()
+    assert (spec.hidden_sizes, spec.hidden_activations, spec.output) == ((4,), ("tanh",), "sigmoid")
+    assert "2-4-1: 17 parameters" in panel.param_count_label.text()
+    assert panel.output_label.text() == "Output: 1 (class 1 where a > 0.5)"
+    panel.noise_spin.setValue(0.5)
+    qtbot.mouseClick(panel.feature_boxes["x1_sq"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.feature_boxes["x2_sq"], Qt.MouseButton.LeftButton)
+    assert panel.input_label.text() == "Input: 4 (x₁, x₂, x₁², x₂²)"
+    assert "4-4-1" in panel.param_count_label.text()
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    [applied] = requested.calls
+    assert PlaygroundSpec.parse(applied.dataset) == PlaygroundSpec(
+        "circle", noise=0.5, features=("x1_sq", "x2_sq"))
+
+
+def test_back_to_digits_restores_the_digit_network(panel):
+    _choose(panel, "playground:xor")
+    _choose(panel, "embedded")
+    assert not panel.playground_box.isVisibleTo(panel)
+    assert panel.network_spec().sizes(784, 10) == (784, 16, 16, 10)
+    assert not panel.has_unapplied_changes()
+
+
+def test_a_saved_playground_spec_is_shown_with_its_settings(panel):
+    text = "playground:moons?noise=0.35&seed=7&points=300&train=0.5&features=sin_x1"
+    panel.set_datasets([("embedded", "Embedded MNIST")], text)
+    assert panel.dataset_combo.currentData() == "playground:moons"
+    assert (panel.noise_spin.value(), panel.data_seed_spin.value(), panel.points_spin.value()) == (0.35, 7, 300)
+    assert panel.feature_boxes["sin_x1"].isChecked() and not panel.feature_boxes["x1_x2"].isChecked()
+    assert panel.current_dataset() == text
+
+
+def test_the_perceptron_preset_is_one_step_neuron_trained_by_the_perceptron_rule(panel, qtbot):
+    index = next(i for i in range(panel.preset_combo.count()) if panel.preset_combo.itemText(i).startswith("Perceptron"))
+    panel.preset_combo.setCurrentIndex(index)
+    panel.preset_combo.activated.emit(index)
+    spec, config = panel.network_spec(), panel.train_config()
+    assert spec.hidden_sizes == () and spec.output == "step"
+    assert PlaygroundSpec.parse(spec.dataset).name == "blobs"
+    assert (config.rule, config.eta, config.batch_size) == ("perceptron", 1.0, 1)
+    assert panel.apply_button.isEnabled()
+    qtbot.mouseClick(panel.add_layer_button, Qt.MouseButton.LeftButton)  # a step neuron cannot be deeper
+    assert panel.problem_label.isVisibleTo(panel) and "single neuron" in panel.problem_label.text()
+    assert not panel.apply_button.isEnabled()
+
+
+def test_the_playground_preset_chooses_its_data_and_a_digit_preset_leaves_it(panel):
+    panel.apply_preset(PLAYGROUND_PRESET)
+    assert panel.playground_chosen() and panel.current_dataset().startswith("playground:xor")
+    assert panel.preset_combo.currentText() == PLAYGROUND_PRESET.label
+    panel.apply_preset(PRESETS[0])
+    assert panel.current_dataset() == "embedded"

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,13 +39,19 @@ from PySide6.QtWidgets import (
 
 from visnet.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
 from visnet.core.costs import COSTS, check_cost
+from visnet.core.features import FEATURE_LABELS, FEATURES
 from visnet.core.network import INITS, Network
 from visnet.core.optim import SCHEDULES
+from visnet.core.targets import decision_threshold
 from visnet.core.training import TrainConfig
+from visnet.data.playground import MAX_POINTS, PLAYGROUND_SETS, PREFIX, TITLES, PlaygroundSpec, is_playground
+from visnet.data.toy2d import MAX_NOISE, TOY2D_GENERATORS
 
 MAX_HIDDEN_LAYERS = 6
 MAX_LAYER_SIZE = 1024
 OPEN_FOLDER_ITEM = "__open_folder__"  # the data set combo's "Open IDX folder…" entry
+PERCEPTRON_OUTPUT = "step"  # offered as an output; it learns by the perceptron rule
+OUTPUT_CHOICES = (*OUTPUT_ACTIVATIONS, PERCEPTRON_OUTPUT)
 
 ACTIVATION_TIPS = {
     "sigmoid": "σ(z) = 1/(1+e^−z): smooth, outputs in (0, 1); the classic choice of Nielsen and 3Blue1Brown",
@@ -53,6 +60,8 @@ ACTIVATION_TIPS = {
     "tanh": "tanh(z): like sigmoid but centred on 0, outputs in (−1, 1)",
     "identity": "z itself: no non-linearity (stacked linear layers collapse into one)",
     "softmax": "e^z / Σe^z: outputs are positive and sum to 1, a probability per class",
+    "step": "1 if z > 0, else 0: Rosenblatt's perceptron. It has no slope, so it learns by the "
+            "perceptron rule w ← w + η (y − a) x, as a single neuron with no hidden layers",
 }
 INIT_TIPS = {
     "he": "Gaussian with variance 2/n_in (He et al.): suits ReLU",
@@ -79,8 +88,18 @@ class NetworkSpec:
     def sizes(self, n_inputs: int, n_outputs: int) -> tuple[int, ...]:
         return (n_inputs, *self.hidden_sizes, n_outputs)
 
-    def problem(self) -> str | None:
+    @property
+    def rule(self) -> str:
+        """The learning rule this network trains by: a step output has no slope for backprop."""
+        return "perceptron" if self.output == PERCEPTRON_OUTPUT else "backprop"
+
+    def problem(self, n_outputs: int | None = None) -> str | None:
         """Why this combination cannot be built (one sentence), or None."""
+        if self.output == PERCEPTRON_OUTPUT and (self.hidden_sizes or (n_outputs or 1) != 1):
+            return ("A step output is Rosenblatt's perceptron: a single neuron with no hidden layers, "
+                    "on a two-class playground data set (remove the hidden layers).")
+        if self.output == "softmax" and n_outputs == 1:
+            return "A softmax over one output neuron is always 1: use a sigmoid or tanh output."
         try:
             check_cost(self.cost, get_activation(self.output))
         except ValueError as err:
@@ -106,8 +125,8 @@ class Preset:
     config: TrainConfig
 
 
-def _spec(hidden, act, output, cost, init) -> NetworkSpec:
-    return NetworkSpec(tuple(hidden), (act,) * len(hidden), output, cost, init, 0, "embedded")
+def _spec(hidden, act, output, cost, init, dataset: str = "embedded") -> NetworkSpec:
+    return NetworkSpec(tuple(hidden), (act,) * len(hidden), output, cost, init, 0, dataset)
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -132,8 +151,31 @@ PRESETS: tuple[Preset, ...] = (
         _spec((30,), "sigmoid", "sigmoid", "cross-entropy", "normal"),
         TrainConfig(eta=0.5, lmbda=1e-4, batch_size=10, epochs=30),
     ),
+    Preset(
+        "Playground: XOR, 2-4-1",
+        "The playground: points of two classes in the plane, opposite quadrants alike. One hidden "
+        "layer of 4 tanh neurons bends the boundary; watch each neuron draw its line. Sigmoid output, "
+        "cross-entropy, η = 0.05, momentum 0.9, mini-batches of 10",
+        _spec((4,), "tanh", "sigmoid", "cross-entropy", "xavier", str(PlaygroundSpec("xor"))),
+        TrainConfig(eta=0.05, momentum=0.9, batch_size=10, epochs=300),
+    ),
+    Preset(
+        "Playground: spirals, 2-8-8-8-1",
+        "Two interleaved spirals need depth: three hidden layers of 8 tanh neurons, as in TensorFlow "
+        "Playground's hardest set. η = 0.03, momentum 0.9, mini-batches of 10",
+        _spec((8, 8, 8), "tanh", "sigmoid", "cross-entropy", "xavier", str(PlaygroundSpec("spirals", noise=0.1))),
+        TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=1000),
+    ),
+    Preset(
+        "Perceptron: one step neuron",
+        "Rosenblatt's perceptron: a single neuron with a step output, trained by the perceptron rule "
+        "(η = 1, one point at a time). It converges on blobs, a line separates them; on XOR it never does",
+        _spec((), "tanh", PERCEPTRON_OUTPUT, "quadratic", "zeros", str(PlaygroundSpec("blobs"))),
+        TrainConfig(eta=1.0, batch_size=1, epochs=50, rule="perceptron"),
+    ),
 )
 DEFAULT_PRESET = PRESETS[0]
+PLAYGROUND_PRESET = PRESETS[3]
 
 
 def parameter_count(sizes) -> int:
@@ -250,10 +292,11 @@ class ConfigPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._n_inputs, self._n_outputs = 784, 10
+        self._n_inputs, self._n_outputs = 784, 10  # of the digit data set in use or last used
         self._applied: NetworkSpec | None = None
         self._updating = False  # True while controls are set from code: no signals then
         self._layer_rows: list[HiddenLayerRow] = []
+        self._item_before = "embedded"  # the data set item chosen before the latest change
 
         self._build_preset_box()
         self._build_network_box()
@@ -306,6 +349,8 @@ class ConfigPanel(QWidget):
             "computer (`visnet data fetch` downloads them)")
         self.dataset_combo.activated.connect(self._on_dataset_chosen)
         form.addRow("Data set", self.dataset_combo)
+        self._build_playground_box()
+        form.addRow(self.playground_box)
 
         layers = QWidget()
         self._layers_layout = QVBoxLayout(layers)
@@ -329,8 +374,8 @@ class ConfigPanel(QWidget):
         form.addRow("Layers", layers)
 
         self.output_combo = QComboBox()
-        self.output_combo.addItems(OUTPUT_ACTIVATIONS)
-        for i, name in enumerate(OUTPUT_ACTIVATIONS):
+        self.output_combo.addItems(OUTPUT_CHOICES)
+        for i, name in enumerate(OUTPUT_CHOICES):
             self.output_combo.setItemData(i, ACTIVATION_TIPS.get(name, name), Qt.ItemDataRole.ToolTipRole)
         self.output_combo.setToolTip("Activation of the output layer (softmax turns outputs into probabilities)")
         form.addRow("Output", self.output_combo)
@@ -381,6 +426,48 @@ class ConfigPanel(QWidget):
         for combo in (self.output_combo, self.cost_combo, self.init_combo):
             combo.currentTextChanged.connect(self._on_network_setting_changed)
         self.seed_spin.valueChanged.connect(self._on_network_setting_changed)
+
+    def _build_playground_box(self) -> None:
+        """Noise, size, seed and extra input features of a generated 2-D data set."""
+        box = self.playground_box = QGroupBox("Playground data")
+        box.setToolTip("Points of two classes in the plane, made again identically from these settings")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.noise_spin = QDoubleSpinBox()
+        self.noise_spin.setRange(0.0, MAX_NOISE)
+        self.noise_spin.setSingleStep(0.05)
+        self.noise_spin.setDecimals(2)
+        self.noise_spin.setKeyboardTracking(False)
+        self.noise_spin.setToolTip(
+            "Standard deviation of the Gaussian jitter added to every point, in plane units (the plane is −6…6)")
+        form.addRow("Noise", self.noise_spin)
+        self.points_spin = QSpinBox()
+        self.points_spin.setRange(20, MAX_POINTS)
+        self.points_spin.setSingleStep(50)
+        self.points_spin.setKeyboardTracking(False)
+        self.points_spin.setToolTip("Points in all, half of each class; half of them are held out as test points")
+        form.addRow("Points", self.points_spin)
+        self.data_seed_spin = QSpinBox()
+        self.data_seed_spin.setRange(0, 2**31 - 1)
+        self.data_seed_spin.setKeyboardTracking(False)
+        self.data_seed_spin.setToolTip("Random seed of the points: the same seed gives the same points")
+        form.addRow("Data seed", self.data_seed_spin)
+        features = QWidget()
+        grid = QGridLayout(features)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.feature_boxes: dict[str, QCheckBox] = {}
+        for i, name in enumerate(FEATURES):
+            check = QCheckBox(FEATURE_LABELS[name])
+            check.setToolTip(f"Give the network {FEATURE_LABELS[name]} as an extra input, computed from (x₁, x₂): "
+                             "with x₁x₂ even a network with no hidden layer separates XOR, with x₁² and x₂² a circle")
+            check.toggled.connect(self._on_network_setting_changed)
+            grid.addWidget(check, i // 3, i % 3)
+            self.feature_boxes[name] = check
+        form.addRow("Extra inputs", features)
+        self.noise_spin.valueChanged.connect(self._on_network_setting_changed)
+        self.points_spin.valueChanged.connect(self._on_network_setting_changed)
+        self.data_seed_spin.valueChanged.connect(self._on_network_setting_changed)
+        self._show_playground_spec(PlaygroundSpec())
 
     def _build_training_box(self) -> None:
         box = self._training_box = QGroupBox("Training: applies at once")
@@ -463,11 +550,34 @@ class ConfigPanel(QWidget):
         }
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(**self.train_values(), seed=self.seed_spin.value())
+        return TrainConfig(**self.train_values(), seed=self.seed_spin.value(), rule=self.network_spec().rule)
 
     def current_dataset(self) -> str:
+        """The data set spec chosen; for a playground set, with the settings shown."""
         spec = self.dataset_combo.currentData()
+        if is_playground(spec):
+            return str(self.playground_spec())
         return spec if spec and spec != OPEN_FOLDER_ITEM else "embedded"
+
+    def playground_chosen(self) -> bool:
+        return is_playground(self.dataset_combo.currentData())
+
+    def playground_spec(self) -> PlaygroundSpec:
+        """The playground settings shown (for the generator chosen, else xor)."""
+        item = self.dataset_combo.currentData()
+        return PlaygroundSpec(
+            name=item[len(PREFIX):] if is_playground(item) else "xor",
+            noise=round(self.noise_spin.value(), 2),
+            seed=self.data_seed_spin.value(),
+            n_points=self.points_spin.value(),
+            features=tuple(name for name, box in self.feature_boxes.items() if box.isChecked()),
+        )
+
+    def _pending_shape(self) -> tuple[int, int]:
+        """Input and output sizes of the network the controls describe."""
+        if self.playground_chosen():
+            return 2 + len(self.playground_spec().features), 1
+        return self._n_inputs, self._n_outputs
 
     def applied_spec(self) -> NetworkSpec | None:
         return self._applied
@@ -483,7 +593,7 @@ class ConfigPanel(QWidget):
             for spec, label in datasets:
                 self.dataset_combo.addItem(label, spec)
                 self.dataset_combo.setItemData(self.dataset_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
-            if self.dataset_combo.findData(current) < 0:
+            if not is_playground(current) and self.dataset_combo.findData(current) < 0:
                 self.dataset_combo.addItem(_folder_label(current), current)
             self.dataset_combo.addItem("Open IDX folder…", OPEN_FOLDER_ITEM)
             self.dataset_combo.setItemData(
@@ -491,15 +601,44 @@ class ConfigPanel(QWidget):
                 "A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-… (optionally .gz)",
                 Qt.ItemDataRole.ToolTipRole,
             )
-            self.dataset_combo.setCurrentIndex(self.dataset_combo.findData(current))
+            self.dataset_combo.insertSeparator(self.dataset_combo.count())
+            for name in PLAYGROUND_SETS:
+                self.dataset_combo.addItem(f"Playground: {TITLES.get(name, name)}", PREFIX + name)
+                self.dataset_combo.setItemData(
+                    self.dataset_combo.count() - 1, f"2-D points: {TOY2D_GENERATORS[name].description}",
+                    Qt.ItemDataRole.ToolTipRole)
+            self._select_dataset(current)
         if self._applied is not None:
             self._applied = _with_dataset(self._applied, current)
         self._refresh_network_state()
 
     def set_data_shape(self, n_inputs: int, n_outputs: int) -> None:
-        """Input and output layer sizes, fixed by the data set."""
-        self._n_inputs, self._n_outputs = n_inputs, n_outputs
+        """Input and output layer sizes, fixed by a digit data set (a playground set's follow
+        from its extra inputs)."""
+        if not self.playground_chosen():
+            self._n_inputs, self._n_outputs = n_inputs, n_outputs
         self._refresh_network_state()
+
+    def _select_dataset(self, spec: str) -> None:
+        """Choose spec in the combo; a playground spec also fills in its settings."""
+        if is_playground(spec):
+            try:
+                parsed = PlaygroundSpec.parse(spec)
+            except ValueError:
+                return
+            self._show_playground_spec(parsed)
+            spec = PREFIX + parsed.name
+        index = self.dataset_combo.findData(spec)
+        if index >= 0:
+            self.dataset_combo.setCurrentIndex(index)
+
+    def _show_playground_spec(self, spec: PlaygroundSpec) -> None:
+        with self._quietly():
+            self.noise_spin.setValue(spec.noise)
+            self.points_spin.setValue(spec.n_points)
+            self.data_seed_spin.setValue(spec.seed)
+            for name, box in self.feature_boxes.items():
+                box.setChecked(name in spec.features)
 
     def show_network(self, net: Network, dataset: str, seed: int | None = None) -> None:
         """Show the architecture of the network now being trained (nothing left to apply)."""
@@ -513,10 +652,9 @@ class ConfigPanel(QWidget):
                 if s is not None:
                     self.seed_spin.setValue(int(s))
                     break
-            index = self.dataset_combo.findData(dataset)
-            if index >= 0:
-                self.dataset_combo.setCurrentIndex(index)
-        self._n_inputs, self._n_outputs = net.sizes[0], net.sizes[-1]
+            self._select_dataset(dataset)
+        if not is_playground(dataset):
+            self._n_inputs, self._n_outputs = net.sizes[0], net.sizes[-1]
         self._applied = self.network_spec()
         self._refresh_network_state()
 
@@ -531,10 +669,16 @@ class ConfigPanel(QWidget):
             self.epochs_spin.setValue(config.epochs)
         self._refresh_network_state()
 
-    def apply_preset(self, preset: Preset, emit: bool = True) -> None:
-        """Fill in a preset: its hyperparameters apply at once (if emit), its network on Apply."""
+    def apply_preset(self, preset: Preset, emit: bool = True, keep_dataset: bool = False) -> None:
+        """Fill in a preset: its hyperparameters apply at once (if emit), its network on Apply.
+        A playground preset chooses its data set; a digit preset leaves the playground for the
+        embedded digits (unless keep_dataset)."""
         spec = preset.spec
         with self._quietly():
+            if not keep_dataset and is_playground(spec.dataset):
+                self._select_dataset(spec.dataset)
+            elif not keep_dataset and self.playground_chosen():
+                self._select_dataset("embedded")
             self._set_rows(spec.hidden_sizes, spec.hidden_activations)
             self.output_combo.setCurrentText(spec.output)
             self.cost_combo.setCurrentText(spec.cost)
@@ -582,14 +726,24 @@ class ConfigPanel(QWidget):
         for i, row in enumerate(self._layer_rows, start=1):
             row.caption.setText(f"{i}.")
         self.add_layer_button.setEnabled(len(self._layer_rows) < MAX_HIDDEN_LAYERS)
-        self.input_label.setText(f"Input: {self._n_inputs} (one per pixel)")
-        self.output_label.setText(f"Output: {self._n_outputs} (one per class)")
-        self.layers_caption.setVisible(bool(self._layer_rows))
+        playground = self.playground_chosen()
+        self._item_before = self.dataset_combo.currentData()
+        self.playground_box.setVisible(playground)
+        n_inputs, n_outputs = self._pending_shape()
         spec = self.network_spec()
-        sizes = spec.sizes(self._n_inputs, self._n_outputs)
+        if playground:
+            names = ", ".join(FEATURE_LABELS[n] for n in ("x1", "x2", *self.playground_spec().features))
+            self.input_label.setText(f"Input: {n_inputs} ({names})")
+            threshold = decision_threshold(spec.output) if spec.output in OUTPUT_CHOICES else 0.5
+            self.output_label.setText(f"Output: 1 (class 1 where a > {threshold:g})")
+        else:
+            self.input_label.setText(f"Input: {n_inputs} (one per pixel)")
+            self.output_label.setText(f"Output: {n_outputs} (one per class)")
+        self.layers_caption.setVisible(bool(self._layer_rows))
+        sizes = spec.sizes(n_inputs, n_outputs)
         arch = "-".join(map(str, sizes))
         self.param_count_label.setText(f"{arch}: {parameter_count(sizes):,} parameters")
-        problem = spec.problem()
+        problem = spec.problem(n_outputs)
         self.problem_label.setText(problem or "")
         self.problem_label.setVisible(problem is not None)
         pending = self._applied is not None and spec != self._applied
@@ -621,14 +775,17 @@ class ConfigPanel(QWidget):
                 self.add_dataset_folder(folder)
             else:
                 previous = self._applied.dataset if self._applied else "embedded"
-                self.dataset_combo.setCurrentIndex(max(self.dataset_combo.findData(previous), 0))
+                self._select_dataset(previous)
+        if self.playground_chosen() != is_playground(self._item_before):
+            # Digits and points need different networks: start from the matching preset.
+            self.apply_preset(PLAYGROUND_PRESET if self.playground_chosen() else DEFAULT_PRESET, keep_dataset=True)
         self._refresh_network_state()
 
     def add_dataset_folder(self, folder: str) -> None:
         """Offer (and select) a folder of IDX files as the data set; Apply loads it."""
         index = self.dataset_combo.findData(folder)
         if index < 0:
-            index = self.dataset_combo.count() - 1  # before "Open IDX folder…"
+            index = self.dataset_combo.findData(OPEN_FOLDER_ITEM)  # just before it
             self.dataset_combo.insertItem(index, _folder_label(folder), folder)
             self.dataset_combo.setItemData(index, folder, Qt.ItemDataRole.ToolTipRole)
         self.dataset_combo.setCurrentIndex(index)
@@ -658,7 +815,7 @@ class ConfigPanel(QWidget):
     @Slot()
     def _on_apply_clicked(self) -> None:
         spec = self.network_spec()
-        if spec.problem() is None:
+        if spec.problem(self._pending_shape()[1]) is None:
             self.network_requested.emit(spec)
 
     @Slot()
@@ -672,7 +829,7 @@ class ConfigPanel(QWidget):
             self.cost_combo.setCurrentText(a.cost)
             self.init_combo.setCurrentText(a.init)
             self.seed_spin.setValue(a.seed)
-            self.dataset_combo.setCurrentIndex(max(self.dataset_combo.findData(a.dataset), 0))
+            self._select_dataset(a.dataset)
         self._refresh_network_state()
 
     def _emit_live(self, name: str, value) -> None:

@@ -11,6 +11,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor
 
+from visnet.core.features import FEATURE_LABELS, FEATURES, RAW_INPUTS, with_features
+from visnet.core.targets import decision_threshold
+
 DIVERGING_MAP = "CET-D1"  # blue - white - red, perceptually uniform
 
 # Brighter versions of CET-D1's two ends, so thin lines stay visible on a dark background.
@@ -128,3 +131,54 @@ def percent(p: float) -> str:
 def with_article(name: str) -> str:
     """'a 6', 'an 8', 'a Sneaker', 'an Ankle boot': captions read as sentences."""
     return f"an {name}" if name[:1].lower() in ("a", "e", "i", "o", "u", "8") else f"a {name}"
+
+
+# -- inputs that are not pictures: the playground's points (x1, x2, then features) ---------
+MAX_POINT_INPUTS = len(RAW_INPUTS) + len(FEATURES)  # a playground input has at most this many values
+
+
+def picture_side(n_inputs: int) -> int | None:
+    """The side of the square picture an input of n_inputs values draws as, or None for a
+    playground point: its few values (x1, x2 and features) are numbers, not pixels, even
+    when there happen to be 4 of them."""
+    return None if n_inputs <= MAX_POINT_INPUTS else image_side(n_inputs)
+
+
+def guess_features(x: np.ndarray) -> tuple[str, ...] | None:
+    """The core.features names of columns 2.. of points x (k, 2 + m), found by recomputing
+    each feature from columns 0 and 1; None when a column matches no feature, or several.
+
+    The panels are handed only the inputs, so this is how they name them x₁², sin x₂, ..."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or not 2 <= x.shape[1] <= MAX_POINT_INPUTS or not len(x):
+        return None
+    names: list[str] = []
+    for j in range(2, x.shape[1]):
+        hits = [f for f in FEATURES
+                if np.allclose(with_features(x[:, :2], [f])[:, 2], x[:, j], rtol=1e-4, atol=1e-5)]
+        if len(hits) != 1 or hits[0] in names:
+            return None
+        names.append(hits[0])
+    return tuple(names)
+
+
+def input_labels(n_inputs: int, features: Sequence[str] | None = None, x: np.ndarray | None = None) -> tuple[str, ...]:
+    """Display names of a point's inputs: x₁, x₂, then its features (x₁², sin x₂, ...), from
+    `features`, else guessed from example inputs x (n, n_inputs), else "input 3", ...."""
+    if features is None and x is not None and np.ndim(x) == 2 and np.shape(x)[1] == n_inputs:
+        features = guess_features(np.asarray(x)[:64])
+    if features is not None and len(RAW_INPUTS) + len(features) == n_inputs:
+        return tuple(FEATURE_LABELS[f] for f in (*RAW_INPUTS, *features))
+    raw = tuple(FEATURE_LABELS[f] for f in RAW_INPUTS)
+    return raw[:n_inputs] + tuple(f"input {j + 1}" for j in range(len(raw), n_inputs))
+
+
+def format_point(values: np.ndarray, labels: Sequence[str], digits: int = 2, sep: str = ", ") -> str:
+    """'x₁ = 1.23, x₂ = −0.50': a point's values by name, with a real minus sign."""
+    return sep.join(f"{name} = {float(v):.{digits}f}".replace("-", "−") for name, v in zip(labels, np.ravel(values)))
+
+
+def one_output_rule(output: str) -> str:
+    """'class 1 if a > 0.5' (0 for tanh and identity outputs): what a network's single
+    output neuron means, by core.targets.decision_threshold."""
+    return f"class 1 if a > {decision_threshold(output):g}"

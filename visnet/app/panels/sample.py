@@ -1,6 +1,10 @@
 """One test image and what the network makes of it: the picture, the output of every
 class neuron as a bar, and a caption in words. Arrows walk through the test split, or
-through only the images the network currently gets wrong."""
+through only the images the network currently gets wrong.
+
+A playground point (x1, x2 and features) is no picture: its values are listed by name.
+A network with a single output neuron shows that one value against its decision
+threshold (class 1 where a > 0.5, or > 0 for tanh), the rule core.targets decides by."""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -21,9 +25,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visnet.app.colors import PREDICTED, TRUE_LABEL, class_label, gray_colormap, image_side, percent, with_article
+from visnet.app.colors import (
+    MUTED,
+    PREDICTED,
+    TRUE_LABEL,
+    class_label,
+    format_point,
+    gray_colormap,
+    image_side,
+    input_labels,
+    one_output_rule,
+    percent,
+    picture_side,
+    with_article,
+)
 from visnet.app.stable import add_caption
 from visnet.core.snapshot import Snapshot
+from visnet.core.targets import decision_threshold, predict_classes
 
 MISCLASSIFIED_INTERVAL = 0.5  # seconds between re-evaluations of the whole test split
 BAR_COLOR = QColor(110, 130, 160)
@@ -59,7 +77,9 @@ class SamplePanel(QWidget):
         self._wrong_step: int | None = None  # snapshot step the list was computed for
         self._wrong_time = 0.0
         self._output: np.ndarray | None = None  # output activations for the current sample
-        self._n_bars = 0
+        self._predicted: int | None = None  # the class the network gives the current sample
+        self._n_bars: tuple | None = None  # (n_out, output activation) the bars were built for
+        self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... for playground points; () for pictures
 
         # Picture and bars.
         self._graphics = pg.GraphicsLayoutWidget()
@@ -73,6 +93,13 @@ class SamplePanel(QWidget):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setColorMap(gray_colormap())
         self._image_view.addItem(self._image)
+        # A point's values as text, in place of a picture (a TextItem keeps its size at any zoom).
+        self._point_text = pg.TextItem(anchor=(0.5, 0.5), color=(230, 230, 230))
+        point_font = QFont()
+        point_font.setPointSizeF(12)
+        self._point_text.setFont(point_font)
+        self._point_text.hide()
+        self._image_view.addItem(self._point_text, ignoreBounds=True)
         self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=1)
         self._bar_plot.setMouseEnabled(False, False)
         self._bar_plot.setMenuEnabled(False)
@@ -88,6 +115,13 @@ class SamplePanel(QWidget):
         for item in (self._predicted_text, self._true_text):
             item.hide()
             self._bar_plot.addItem(item, ignoreBounds=True)
+        # A single output's decision threshold: class 1 to its right.
+        self._threshold_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine),
+            label="class 1 →", labelOpts={"position": 0.92, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
+        )
+        self._threshold_line.hide()
+        self._bar_plot.addItem(self._threshold_line, ignoreBounds=True)
         self._graphics.ci.layout.setColumnStretchFactor(0, 5)
         self._graphics.ci.layout.setColumnStretchFactor(1, 4)
 
@@ -133,6 +167,8 @@ class SamplePanel(QWidget):
         self._x = np.asarray(x_test)
         self._y = np.asarray(y_test)
         self._class_names = tuple(str(c) for c in class_names)
+        n_in = self._x.shape[1] if self._x.ndim == 2 else 0
+        self._input_labels = input_labels(n_in, x=self._x) if n_in and picture_side(n_in) is None else ()
         self._wrong = None
         self._wrong_step = None
         self._index = 0
@@ -221,6 +257,19 @@ class SamplePanel(QWidget):
         """The network's output activations for the current image (None without a network)."""
         return None if self._output is None else self._output.copy()
 
+    def predicted_class(self) -> int | None:
+        """The class the network gives the current sample (argmax, or a single output's
+        threshold), None without a network."""
+        return self._predicted
+
+    def input_labels(self) -> tuple[str, ...]:
+        """Names of a playground point's inputs (x₁, x₂, x₁², ...); () for pictures."""
+        return self._input_labels
+
+    def point_text(self) -> str | None:
+        """The current point's values as shown in place of a picture (None for a picture)."""
+        return self._point_text.textItem.toPlainText() if self._point_text.isVisible() else None
+
     # -- navigation -------------------------------------------------------------------------
     def _n(self) -> int:
         return 0 if self._x is None else len(self._x)
@@ -297,13 +346,21 @@ class SamplePanel(QWidget):
 
     # -- drawing ----------------------------------------------------------------------------
     def _build_bars(self) -> None:
-        """Class labels on the y axis; rebuilt only when the number of outputs changes."""
-        n = self._snapshot.sizes[-1] if self._snapshot is not None else len(self._class_names)
-        if n == self._n_bars:
+        """Class labels on the y axis; rebuilt only when the number of outputs changes.
+        A single output neuron has one bar, "a", and its threshold line."""
+        snap = self._snapshot
+        n = snap.sizes[-1] if snap is not None else len(self._class_names)
+        out = snap.activations[-1] if snap is not None else ""
+        key = (n, out if n == 1 else "")
+        if key == self._n_bars:
             return
-        self._n_bars = n
-        step = max(1, n // 25)  # at most ~25 labels, so they stay readable
-        ticks = [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
+        self._n_bars = key
+        if n == 1:
+            ticks = [(0, "a")]
+            self._threshold_line.setValue(decision_threshold(out) if out else 0.5)
+        else:
+            step = max(1, n // 25)  # at most ~25 labels, so they stay readable
+            ticks = [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
         self._bar_plot.getAxis("left").setTicks([ticks, []])
         self._bar_plot.setYRange(-0.6, n - 0.4, padding=0)
 
@@ -319,20 +376,19 @@ class SamplePanel(QWidget):
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self._hide_bar_texts()
             self._caption.setText("No data set.")
-            self._output = None
+            self._output = self._predicted = None
+            self._point_text.hide()
             return
         if self._drawing is not None:
             x, label = self._drawing, None
         else:
             x, label = self._x[self._index], int(self._y[self._index])
-        side = image_side(x.size)
-        picture = x.reshape(side, side) if side else x.reshape(1, -1)
-        self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
-        self._image_view.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0.02)
+        self._show_input(x)
+        self._threshold_line.hide()
         true_name = "drawn digit" if label is None else class_label(self._class_names, label)
         snap = self._snapshot
         if snap is None or snap.sizes[0] != x.size:
-            self._output = None
+            self._output = self._predicted = None
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self._hide_bar_texts()
             reason = "no network yet" if snap is None else f"the network expects {snap.sizes[0]} inputs"
@@ -340,8 +396,12 @@ class SamplePanel(QWidget):
             return
         a = snap.forward_cache(x).output[0].astype(np.float64)
         self._output = a
-        predicted = int(np.argmax(a))
+        predicted = int(predict_classes(snap, a[None, :])[0])
+        self._predicted = predicted
         out = snap.activations[-1]
+        if len(a) == 1:
+            self._show_one_output(float(a[0]), predicted, label, out)
+            return
         brushes = [pg.mkBrush(BAR_COLOR)] * len(a)
         brushes[predicted] = pg.mkBrush(PREDICTED)
         pens = [pg.mkPen(None)] * len(a)
@@ -368,6 +428,8 @@ class SamplePanel(QWidget):
         span = hi - lo
         self._bar_plot.setXRange(lo, hi + 0.22 * span, padding=0.02)  # room for the value text
         gap = 0.02 * span
+        self._predicted_text.setAnchor((0, 0.5))
+        self._predicted_text.setColor(PREDICTED)
         self._predicted_text.setText(value + (" ✓ true" if predicted == label else ""))
         self._predicted_text.setPos(max(a[predicted], 0.0) + gap, predicted)
         self._predicted_text.show()
@@ -390,4 +452,60 @@ class SamplePanel(QWidget):
         self._caption.setText(
             f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> {confidence} — '
             f'true: <span style="color:{TRUE_LABEL.name()}">{true_name}</span> {verdict}'
+        )
+
+    def _show_input(self, x: np.ndarray) -> None:
+        """The input as a picture, or a playground point's values by name: its x₁ of −4.3
+        is a coordinate, not a gray level."""
+        if self._input_labels and len(self._input_labels) == x.size:
+            self._image.clear()
+            self._point_text.setText(format_point(x, self._input_labels, sep="\n"))
+            self._point_text.setPos(0.5, 0.5)
+            self._point_text.show()
+            self._image_view.setRange(QRectF(0, 0, 1, 1), padding=0.02)
+            return
+        self._point_text.hide()
+        side = image_side(x.size)
+        picture = x.reshape(side, side) if side else x.reshape(1, -1)
+        self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
+        self._image_view.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0.02)
+
+    def _show_one_output(self, a: float, predicted: int, label: int | None, out: str) -> None:
+        """One bar for the single output a, the threshold line, and the class it means."""
+        threshold = decision_threshold(out)
+        right = label is not None and predicted == label
+        brush = pg.mkBrush(PREDICTED if label is None or right else TRUE_LABEL.darker(150))
+        self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[brush], pens=[pg.mkPen(None)])
+        self._set_bottom_label(f"{out} output a: {one_output_rule(out)}")
+        if out in ("sigmoid", "step"):
+            lo, hi = 0.0, 1.0
+        elif out == "tanh":
+            lo, hi = -1.0, 1.0
+        else:
+            lo, hi = min(-1.0, a), max(1.0, a)
+        span = hi - lo
+        self._bar_plot.setXRange(lo, hi + 0.1 * span, padding=0.02)
+        self._threshold_line.show()
+        sign = ">" if predicted == 1 else "≤"
+        value = f"a = {a:.2f} {sign} {threshold:g}".replace("-", "−")
+        self._predicted_text.setText(f"a = {a:.2f}".replace("-", "−"))
+        if a > lo + 0.6 * span:  # a long bar: the value goes inside its end, in dark ink
+            self._predicted_text.setAnchor((1, 0.5))
+            self._predicted_text.setColor(QColor(20, 20, 20))
+            self._predicted_text.setPos(a - 0.02 * span, 0)
+        else:
+            self._predicted_text.setAnchor((0, 0.5))
+            self._predicted_text.setColor(PREDICTED)
+            self._predicted_text.setPos(max(a, threshold, lo) + 0.02 * span, 0)
+        self._predicted_text.show()
+        self._true_text.hide()
+        name = class_label(self._class_names, predicted)
+        shown = f'class <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+        if label is None:
+            self._caption.setText(f"Drawn: {shown}")
+            return
+        verdict = "✓" if right else "✗"
+        self._caption.setText(
+            f'Says {shown} — true: <span style="color:{TRUE_LABEL.name()}">'
+            f"{class_label(self._class_names, label)}</span> {verdict}"
         )

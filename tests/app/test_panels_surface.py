@@ -172,3 +172,24 @@ def test_unbounded_outputs_get_levels_from_the_surface(panel):
     assert low == -high and 5.0 < high <= 6.0
     panel.show_network(linear_net(1.02, 0.0, 0.0, "identity"))  # a small drift keeps them
     assert panel._levels == (low, high)
+
+
+def test_a_shared_plane_is_evaluated_once_per_snapshot(panel, toy):
+    from visnet.app.plane import Plane
+
+    net = Network([4, 3, 1], "tanh", output="sigmoid", seed=2)
+    data = toy.as_dataset(["x1_sq", "x2_sq"])
+    trainer = Trainer(net, data.x_train, data.y_train, config=TrainConfig(batch_size=10))
+    plane = Plane(["x1_sq", "x2_sq"])
+    panel.set_data(toy)
+    panel.set_plane(plane)
+    snap = take_snapshot(trainer)
+    shared = plane.surface_for(snap)  # another panel asked first
+    panel.show_snapshot(snap)
+    assert panel.surface() is shared
+    np.testing.assert_array_equal(panel.image_array(), evaluate_surface(net, features=["x1_sq", "x2_sq"]).output)
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer))
+    assert panel.surface() is not shared  # a new snapshot, a new surface
+    panel.set_plane(None)
+    assert panel.surface() is None and panel.image_array() is None

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from visnet.app.colors import percent, symmetric_limit
+from visnet.app.plane import Plane
 from visnet.app.stable import add_caption, status_label
 from visnet.core.features import check_features, with_features
 from visnet.core.network import Network
@@ -142,6 +143,7 @@ class DecisionSurfacePanel(QWidget):
         self._extent: tuple[float, float, float, float] = PLANE_EXTENT
         self._features: tuple[str, ...] = ()
         self._toy = None  # the Toy2D shown
+        self._plane: Plane | None = None  # the window's shared plane, if set
         self._inputs: dict[str, np.ndarray] = {}  # split -> (n, 2 + k) inputs with features
         self._net: Network | None = None
         self._surface: Surface | None = None
@@ -262,9 +264,29 @@ class DecisionSurfacePanel(QWidget):
         self._features = check_features(features)
         self._update_inputs()
 
+    def set_plane(self, plane: Plane | None) -> None:
+        """Draw the surfaces of this shared Plane (evaluated once per snapshot for every panel
+        that shows it); None: there is no plane (digit data), show_snapshot draws nothing."""
+        self._plane = plane
+        if plane is not None:
+            if plane.extent != self._extent:
+                self._extent = plane.extent
+                self._set_range()
+            self.set_features(plane.features)
+        else:
+            self.reset()
+
     def show_snapshot(self, snap: Snapshot) -> None:
-        """Redraw for the snapshot's network, with the features of set_features."""
-        self.show_network(snap.network, self._features)
+        """Redraw for the snapshot's network: from the shared plane if one is set, else with
+        the features of set_features."""
+        if self._plane is None:
+            self.show_network(snap.network, self._features)
+            return
+        surface = self._plane.surface_for(snap)
+        if surface is None:
+            self._no_surface(snap.sizes)
+        else:
+            self._show_surface(snap.network, surface)
 
     def show_network(self, net: Network, features: Sequence[str] | None = None) -> None:
         """Evaluate net over the plane (one forward pass) and redraw the heatmap, the boundary
@@ -273,14 +295,19 @@ class DecisionSurfacePanel(QWidget):
             self.set_features(features)
         n_in = 2 + len(self._features)
         if net.sizes[0] != n_in or net.sizes[-1] > 2:
-            self._net = self._surface = None
-            self._clear_surface()
-            self._caption.setText(
-                f"No decision surface: the plane gives {n_in} inputs and needs 1 or 2 outputs; "
-                f"this network is {'-'.join(map(str, net.sizes))}."
-            )
+            self._no_surface(net.sizes)
             return
-        surface = evaluate_surface(net, self._extent, choose_resolution(net.sizes), self._features)
+        self._show_surface(net, evaluate_surface(net, self._extent, choose_resolution(net.sizes), self._features))
+
+    def _no_surface(self, sizes) -> None:
+        self._net = self._surface = None
+        self._clear_surface()
+        self._caption.setText(
+            f"No decision surface: the plane gives {2 + len(self._features)} inputs and needs 1 or 2 "
+            f"outputs; this network is {'-'.join(map(str, sizes))}."
+        )
+
+    def _show_surface(self, net: Network, surface: Surface) -> None:
         self._net, self._surface = net, surface
         self._update_levels(net, surface)
         self._image.setImage(surface.output, autoLevels=False, levels=self._levels)

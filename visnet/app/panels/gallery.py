@@ -3,6 +3,9 @@ activating images, the confusion-matrix cell and mistakes galleries.
 
 The whole grid is one ImageItem (like the weight mosaic) and the captions are a fixed pool
 of TextItems reused from one fill to the next, so refilling never creates graphics items.
+
+Playground points (x1, x2 and features) are no pictures: they are listed in a table, one
+row per point with its values by name, and a click on a row does what a click on a picture does.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from visnet.app.colors import MUTED, gray_colormap, image_side
+from visnet.app.colors import MUTED, MAX_POINT_INPUTS, gray_colormap, image_side, input_labels, picture_side
 
 GAP = 2  # background pixels between pictures
 CAPTION = 9  # picture rows reserved above each picture for its caption, when there are captions
@@ -62,9 +73,23 @@ class ImageGallery(QWidget):
             self._texts.append(text)
         self._empty = pg.TextItem(empty_text, color=MUTED, anchor=(0.5, 0.5))
         self._view.addItem(self._empty, ignoreBounds=True)
+        self._input_labels: tuple[str, ...] | None = None  # set_input_labels; None: guessed
+        self.caption_title = ""  # the table's title over the captions, e.g. "true → predicted"
+        self._table = QTableWidget()
+        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._table.verticalHeader().hide()
+        self._table.verticalHeader().setDefaultSectionSize(self._table.fontMetrics().height() + 6)
+        self._table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._table.horizontalHeader().setStretchLastSection(True)
+        self._table.cellClicked.connect(self._on_table_clicked)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._graphics)
+        self._stack.addWidget(self._table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._graphics)
+        layout.addWidget(self._stack)
         self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.set_images(np.zeros((0, 784), np.float32), np.empty(0, np.intp))
@@ -72,12 +97,17 @@ class ImageGallery(QWidget):
     # -- public API -------------------------------------------------------------------------
     def set_images(self, images: np.ndarray, indices: Sequence[int], captions: Sequence[str] | None = None,
                    caption_colors: Sequence[QColor] | None = None, columns: int | None = None) -> None:
-        """Show images (k, n_inputs) in [0, 1], which are test images indices (k,)."""
+        """Show images (k, n_inputs) in [0, 1], which are test images indices (k,); points
+        (k, 2 + features) are listed in a table instead."""
         images = np.asarray(images, dtype=np.float32)
         self._last = (images, indices, captions, caption_colors, columns)
         self._indices = np.asarray(indices, dtype=np.intp).ravel()
         self._captions = list(captions) if captions is not None else []
         k = len(self._indices)
+        if k and images.ndim == 2 and 0 < images.shape[1] <= MAX_POINT_INPUTS and picture_side(images.shape[1]) is None:
+            self._fill_table(images, caption_colors)
+            return
+        self._stack.setCurrentWidget(self._graphics)
         side = image_side(images.shape[1]) if images.ndim == 2 and images.shape[1] else 28
         side = side or 28
         self._side = side
@@ -106,6 +136,53 @@ class ImageGallery(QWidget):
         self._empty.setVisible(k == 0)
         self._empty.setPos(w / 2, h / 2)
 
+    def set_input_labels(self, labels: Sequence[str] | None) -> None:
+        """Column titles for points' values (x₁, x₂, x₁², ...); None guesses them from the
+        points shown (colors.input_labels)."""
+        self._input_labels = None if labels is None else tuple(labels)
+        if self._last is not None and self.showing_points():
+            self.set_images(*self._last)
+
+    def showing_points(self) -> bool:
+        """Whether the gallery lists points in its table (rather than drawing pictures)."""
+        return self._stack.currentWidget() is self._table
+
+    def table(self) -> QTableWidget:
+        return self._table
+
+    def _fill_table(self, points: np.ndarray, caption_colors: Sequence[QColor] | None) -> None:
+        """One row per point: its test index, its values by name, its caption."""
+        n_in = points.shape[1]
+        labels = self._input_labels
+        if labels is None or len(labels) != n_in:
+            labels = input_labels(n_in, x=points)
+        t = self._table
+        t.clearContents()
+        heads = ["test point", *labels, self.caption_title]
+        t.setColumnCount(len(heads))
+        t.setRowCount(len(self._indices))
+        t.setHorizontalHeaderLabels(heads)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        light = t.palette().base().color().lightness() > 128  # the captions' colours are for dark plots
+        for r, i in enumerate(self._indices):
+            caption = self._captions[r] if r < len(self._captions) else ""
+            tip = f"test point {i}{self.describe(int(i))} {caption}\nclick: make it the current sample"
+            cells = [str(int(i))] + [f"{float(v):.2f}".replace("-", "−") for v in points[r]] + [caption]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                if 0 < c <= n_in:
+                    item.setTextAlignment(right)
+                if c == len(cells) - 1 and caption_colors is not None and r < len(caption_colors):
+                    color = QColor(caption_colors[r])
+                    item.setForeground(QBrush(color.darker(170) if light else color))
+                t.setItem(r, c, item)
+        self._stack.setCurrentWidget(t)
+
+    def _on_table_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._indices):
+            self.image_clicked.emit(int(self._indices[row]))
+
     def _best_columns(self, k: int) -> int:
         """The number of columns that shows k pictures largest in the widget's shape."""
         w, h = max(self._graphics.width(), 1), max(self._graphics.height(), 1)
@@ -119,7 +196,7 @@ class ImageGallery(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._last is not None and self.columns is None and self._last[4] is None:
+        if self._last is not None and self.columns is None and self._last[4] is None and not self.showing_points():
             if self._best_columns(len(self._indices)) != self._cols:
                 self.set_images(*self._last)
 

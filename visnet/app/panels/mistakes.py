@@ -1,6 +1,10 @@
 """Where the network goes wrong: the confusion matrix on the test split, the accuracy of
 each class, and galleries of the images behind any cell or of every mistake by confidence.
 
+A network with one output neuron tells two classes apart by a threshold
+(core.targets.predict_classes), so its matrix is 2x2; the gallery lists playground points
+by their coordinates rather than drawing them as pictures.
+
 Predictions come from the SplitActivations shared with the inspector (one forward pass
 over the test split per snapshot). While training, the panel refreshes at most every
 REFRESH_INTERVAL_MS and only while visible.
@@ -14,11 +18,21 @@ from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from visnet.app.colors import MUTED, PREDICTED, TRUE_LABEL, class_label, percent
+from visnet.app.colors import (
+    MAX_POINT_INPUTS,
+    MUTED,
+    PREDICTED,
+    TRUE_LABEL,
+    class_label,
+    input_labels,
+    percent,
+    picture_side,
+)
 from visnet.app.inspection import SplitActivations
 from visnet.app.throttle import VisibleRefresh
 from visnet.app.panels.gallery import ImageGallery
 from visnet.core.snapshot import Snapshot
+from visnet.core.targets import decision_threshold, n_classes, predict_classes
 
 REFRESH_INTERVAL_MS = 1000
 MAX_GALLERY = 48  # pictures shown at once; the caption says how many there are
@@ -28,6 +42,16 @@ MAX_CELL_TEXTS = 20  # up to 20 classes get their counts written in the cells
 def confusion_matrix(y: np.ndarray, predicted: np.ndarray, n: int) -> np.ndarray:
     """counts[true, predicted] (n, n) int64."""
     return np.bincount(np.asarray(y) * n + np.asarray(predicted), minlength=n * n).reshape(n, n)
+
+
+def predictions_and_confidence(output: str, a_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted classes (n,), how sure (n,)) from output activations a_out (n, n_out):
+    the brightest output and its value for several outputs; for one output the class by
+    its threshold and the distance |a − threshold| (larger: further from the fence)."""
+    predicted = predict_classes(output, a_out)
+    if a_out.shape[1] == 1:
+        return predicted, np.abs(a_out[:, 0].astype(np.float64) - decision_threshold(output))
+    return predicted, a_out[np.arange(len(a_out)), predicted]
 
 
 class MistakesPanel(QWidget):
@@ -46,6 +70,7 @@ class MistakesPanel(QWidget):
         self._predicted: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
         self._cell: tuple[int, int] | None = None  # selected (true, predicted), None = all mistakes
+        self._what = "images"  # or "points", for playground data
         self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
 
         self._graphics = pg.GraphicsLayoutWidget()
@@ -80,9 +105,10 @@ class MistakesPanel(QWidget):
         self.gallery_label = QLabel()
         self.gallery_label.setWordWrap(True)
         self.mistakes_button = QPushButton("All mistakes")
-        self.mistakes_button.setToolTip("Every misclassified test image, most confident first")
+        self.mistakes_button.setToolTip("Every misclassified test example, most confident first")
         self.mistakes_button.clicked.connect(self.show_mistakes)
         self.gallery = ImageGallery(columns=None, max_captions=MAX_GALLERY, empty_text="nothing here")
+        self.gallery.caption_title = "true → predicted"
         self.gallery.image_clicked.connect(self._on_gallery_image_clicked)
 
         right = QVBoxLayout()
@@ -92,6 +118,7 @@ class MistakesPanel(QWidget):
         right.addLayout(top)
         right.addWidget(self.gallery, 1)
         hint = QLabel("Click a cell for its images; click an image to make it the current sample.")
+        self._hint = hint
         hint.setStyleSheet(f"color: {MUTED.name()}")
         hint.setWordWrap(True)
         right.addWidget(hint)
@@ -120,6 +147,12 @@ class MistakesPanel(QWidget):
     def set_dataset(self, x_test, y_test, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
         self._cell = None
+        n_in = np.shape(x_test)[1] if np.ndim(x_test) == 2 else 0
+        points = 0 < n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None
+        self.gallery.set_input_labels(input_labels(n_in, x=np.asarray(x_test)) if points else None)
+        self._what = "points" if points else "images"
+        self._hint.setText(f"Click a cell for its {self._what}; click "
+                           f"{'a row' if points else 'an image'} to make it the current sample.")
         self._refresh.request(running=False)
 
     def refresh_now(self) -> None:
@@ -213,12 +246,12 @@ class MistakesPanel(QWidget):
         snap = self._snap
         if snap is None:
             return
-        result = self.split.predictions(snap, wait=snap.state != "running")
-        if result is None:
+        acts = self.split.activations(snap, wait=snap.state != "running")
+        if acts is None:
             self.summary_label.setText("No test split that fits this network.")
             return
-        self._predicted, self._confidence = result
-        n = snap.sizes[-1]
+        self._predicted, self._confidence = predictions_and_confidence(snap.activations[-1], acts[-1])
+        n = n_classes(snap.sizes[-1])
         if n != self._n:
             self._build(n)
         y = self.split.y
@@ -266,7 +299,7 @@ class MistakesPanel(QWidget):
             idx = self.cell_indices(r, c)
             kind = "right" if r == c else "wrong"
             what = (f"<b>True {class_label(names, r)}, predicted {class_label(names, c)}</b>: "
-                    f"{len(idx):,} images ({kind})")
+                    f"{len(idx):,} {self._what} ({kind})")
             self._highlight.setRect(self.cell_view_rect(r, c))
             self._highlight.show()
         shown = idx[:MAX_GALLERY]

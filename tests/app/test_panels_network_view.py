@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
 
 from visnet.app.panels.network_view import NetworkView
 from visnet.core.network import Network
@@ -130,3 +131,168 @@ def test_sample_of_the_wrong_size_is_explained(view):
     view.set_sample(np.zeros(100, np.float32), 1, CLASSES)
     assert view.predicted_class() is None
     assert "expects 784" in view.caption()
+
+
+# -- the playground plane: a heatmap tile per neuron -------------------------------------------
+from visnet.app.panels.network_view import tile_indices, tile_levels  # noqa: E402
+from visnet.app.plane import Plane  # noqa: E402
+from visnet.core.features import with_features  # noqa: E402
+
+
+def plane_snapshot(sizes=(2, 4, 1), activations="tanh", output="sigmoid", features=(), steps=20):
+    """A snapshot of a small playground network trained a few steps on seeded points."""
+    rng = np.random.default_rng(2)
+    points = rng.uniform(-6, 6, (200, 2))
+    x = with_features(points, features).astype(np.float32)
+    y = (points[:, 0] * points[:, 1] > 0).astype(np.int64)
+    net = Network(list(sizes), activations, output=output, cost="quadratic", seed=0)
+    trainer = Trainer(net, x, y, x[:50], y[:50], TrainConfig(eta=0.05, batch_size=10))
+    for _ in range(steps):
+        trainer.step()
+    return take_snapshot(trainer, state="paused"), x, y
+
+
+def linear_snapshot(w1, w2, b, activation="tanh"):
+    """2-1-1: a hidden neuron a = act(w1 x1 + w2 x2 + b) feeding a sigmoid output."""
+    net = Network.from_params([np.array([[w1, w2]]), np.array([[1.0]])], [np.array([b]), np.array([0.0])],
+                              [activation, "sigmoid"], cost="quadratic")
+    trainer = Trainer(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), config=TrainConfig(batch_size=2))
+    return take_snapshot(trainer, state="paused")
+
+
+@pytest.mark.parametrize("activations", ["tanh", "relu"])
+def test_plane_draws_each_neurons_surface(view, activations):
+    snap, x, y = plane_snapshot(activations=activations)
+    plane = Plane()
+    view.set_plane(plane)
+    view.set_sample(x[0], int(y[0]), ("0", "1"))
+    view.show_snapshot(snap)
+    assert view.draws_tiles()
+    surface = plane.surface_for(snap)
+    for l, n in enumerate(snap.sizes[1:]):
+        levels = view.tile_levels(l)
+        expected_levels = tile_levels(snap.activations[l], surface.layers[l])
+        assert levels == expected_levels
+        if activations == "tanh" or l == 1:
+            assert levels == ((-1.0, 1.0) if l == 0 else (0.0, 1.0))
+        for j in range(n):
+            np.testing.assert_array_equal(view.tile_image(l, j), surface.layers[l][j])
+            np.testing.assert_array_equal(view.tile_colors(l, j), tile_indices(surface.layers[l][j], levels))
+    assert view.tile_image(1, 1) is None  # one output neuron
+    view.grab()
+
+
+def test_tile_indices_span_the_levels():
+    values = np.array([[-2.0, -1.0, 0.0], [1.0, 3.0, np.nan]])
+    idx = tile_indices(values, (-1.0, 1.0))
+    assert idx.dtype == np.uint8
+    assert idx.tolist() == [[1, 1, 128], [255, 255, 0]]  # clipped, middle grey at 0, NaN transparent
+
+
+def test_input_tiles_are_the_features_over_the_plane(view):
+    snap, x, y = plane_snapshot(sizes=(4, 3, 1), features=("x1_sq", "sin_x2"))
+    plane = Plane(["x1_sq", "sin_x2"])
+    view.set_plane(plane)
+    view.show_snapshot(snap)
+    surface = plane.surface_for(snap)
+    x1, x2 = np.meshgrid(surface.xs, surface.ys)
+    for j, feature in enumerate([x1, x2, x1 * x1, np.sin(x2)]):
+        np.testing.assert_allclose(view.tile_image(-1, j), feature / np.abs(feature).max(), rtol=1e-6, atol=1e-7)
+    names = [item.toPlainText() for item in view._items if isinstance(item, pg.TextItem)]
+    assert {"x₁", "x₂", "x₁²", "sin x₂"} <= set(names)
+
+
+def test_a_neuron_high_above_the_x1_axis_is_bright_at_the_top_of_its_tile(view):
+    snap = linear_snapshot(0.0, 3.0, 0.0)  # a = tanh(3 x2): +1 above the x1 axis, -1 below
+    view.set_plane(Plane())
+    view.show_snapshot(snap)
+    colors = view.tile_colors(0, 0)
+    assert colors[-1].min() > 240 and colors[0].max() < 15  # row 0 is the bottom, as in the Surface
+    view.graphics_view().grab()  # settle the layout
+    centre = view.neuron_widget_pos(0, 0)
+    half = view.neuron_widget_pos(0, 0) - view.graphics_view().mapFromScene(
+        view._view.mapViewToScene(view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 2)))
+    top, bottom = centre - half * 0.6, centre + half * 0.6
+    assert top.y() < bottom.y()
+    picture = view.graphics_view().grab().toImage()
+    top_color, bottom_color = picture.pixelColor(top), picture.pixelColor(bottom)
+    assert top_color.red() > 200 and top_color.blue() < 100  # orange: high
+    assert bottom_color.blue() > 150 and bottom_color.red() < 60  # blue: low
+
+
+def test_clicking_a_tile_selects_its_neuron(qtbot, view):
+    snap, x, y = plane_snapshot(sizes=(2, 8, 8, 1))
+    view.set_plane(Plane())
+    view.set_sample(x[0], int(y[0]), ("0", "1"))
+    view.show_snapshot(snap)
+    view.graphics_view().grab()
+    for layer, index in [(0, 7), (1, 2), (2, 0)]:
+        with qtbot.waitSignal(view.neuron_selected, timeout=2000) as blocker:
+            qtbot.mouseClick(view.graphics_view().viewport(), Qt.MouseButton.LeftButton,
+                             pos=view.neuron_widget_pos(layer, index))
+        assert blocker.args == [layer, index]
+
+
+def test_hovering_a_tile_reads_the_activation_there(qtbot, view):
+    snap = linear_snapshot(0.0, 3.0, 0.0)
+    view.set_plane(Plane())
+    view.show_snapshot(snap)
+    view.graphics_view().grab()
+    pos = view.graphics_view().mapFromScene(view._view.mapViewToScene(
+        view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 4)))  # a quarter up: x2 = +3
+    qtbot.mouseMove(view.graphics_view().viewport(), pos)
+    qtbot.waitUntil(lambda: "x₂ = +" in view.graphics_view().toolTip())
+    tip = view.graphics_view().toolTip()
+    a = float(tip.rsplit("a = ", 1)[1])
+    assert a > 0.99
+
+
+def test_set_plane_none_returns_to_circles(view):
+    snap, x, y = plane_snapshot(sizes=(4, 3, 1), features=("x1_sq", "x2_sq"))
+    view.set_sample(x[0], int(y[0]), ("0", "1"))
+    view.show_snapshot(snap)
+    assert not view.draws_tiles() and view._columns[0].kind == "image"  # 4 inputs look like a 2x2 picture
+    view.set_plane(Plane(["x1_sq", "x2_sq"]))
+    assert view.draws_tiles() and view._columns[0].kind == "tiles"
+    assert view.tile_image(0, 2) is not None
+    view.set_plane(None)
+    assert not view.draws_tiles() and view.tile_image(0, 2) is None
+    assert [c.kind for c in view._columns] == ["image", "circles", "circles"]
+    view.set_plane(Plane())  # 2 inputs: this network does not fit, it is drawn as before
+    assert not view.draws_tiles()
+
+
+@pytest.mark.parametrize("output, threshold", [("sigmoid", 0.5), ("tanh", 0.0)])
+def test_one_output_predicts_by_the_threshold(view, output, threshold):
+    net_out = []
+    for b in (-3.0, 3.0):
+        net = Network.from_params([np.array([[0.0, 0.0]])], [np.array([b])], [output], cost="quadratic")
+        trainer = Trainer(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), config=TrainConfig(batch_size=2))
+        snap = take_snapshot(trainer, state="paused")
+        view.set_plane(Plane())
+        view.set_sample(np.array([1.0, 2.0]), 1, ("0", "1"))
+        view.show_snapshot(snap)
+        net_out.append(view.predicted_class())
+        a = float(view.activations()[-1][0])
+        assert view.predicted_class() == int(a > threshold)
+        assert f"if a > {threshold:g}" in view._output_labels[0].textItem.toPlainText()
+    assert net_out == [0, 1]
+    assert ">1<" in view.caption() and "✓" in view.caption()
+
+
+def test_plane_frame_costs_little(view):
+    """One frame of 2-8-8-8-1 with tiles, without painting: the surface comes from the plane."""
+    import time
+
+    snap, x, y = plane_snapshot(sizes=(2, 8, 8, 8, 1), steps=1)
+    plane = Plane()
+    view.set_plane(plane)
+    view.set_sample(x[0], int(y[0]), ("0", "1"))
+    times = []
+    for _ in range(20):
+        fresh = take_snapshot(Trainer(snap.network.copy(), x, y, config=TrainConfig(batch_size=10)))
+        plane.surface_for(fresh)
+        t = time.perf_counter()
+        view.show_snapshot(fresh)
+        times.append(time.perf_counter() - t)
+    assert np.median(times) < 0.015

@@ -1,6 +1,15 @@
 """The network as 3Blue1Brown draws it: the input picture on the left, a column of neurons
 per layer lit by their activation for the current sample, the strongest connections in
-red (positive weight) and blue (negative), and the output neurons named by class."""
+red (positive weight) and blue (negative), and the output neurons named by class.
+
+With a playground plane (set_plane) it is drawn as TensorFlow Playground draws it: every
+input, hidden and output neuron is a small heatmap of its activation over the whole plane
+(orange high, blue low, as in the decision surface panel), so the first layer's straight
+lines and the deeper layers' combinations of them can be watched while training. The
+tiles of a column are ONE ImageItem (a mosaic), refilled from the Plane's shared Surface
+once per snapshot; a frame costs no forward pass over the grid of its own. The mosaics
+hold colour indices (uint8, 0 = transparent between tiles) rather than floats: pyqtgraph
+then skips its NaN masking and float rescaling, ~3 ms a frame for 2-8-8-8-1."""
 
 from __future__ import annotations
 
@@ -28,15 +37,21 @@ from visnet.app.colors import (
     image_side,
     percent,
     shade,
+    symmetric_limit,
     shade_brushes,
     shade_index,
     shading_mode,
     with_article,
 )
+from visnet.app.panels.surface import CLASS_COLORS
+from visnet.app.plane import Plane
 from visnet.app.stable import add_caption
 from visnet.core.activations import get_activation
+from visnet.core.features import FEATURE_LABELS, input_names
 from visnet.core.network import ForwardCache
 from visnet.core.snapshot import Snapshot
+from visnet.core.surface import Surface, choose_resolution, plane_grid
+from visnet.core.targets import decision_threshold, predict_classes
 
 HEIGHT = 10.0  # view units available to a column of neurons
 IMAGE_SIZE = 5.0  # side of the input picture
@@ -52,6 +67,50 @@ TOP_CONNECTIONS = 100  # per layer pair, strongest |w| first (fewer for small pa
 TOP_INPUT_CONNECTIONS = 48  # input pixel -> first layer, strongest |w x| for this sample
 INPUT_LINES_PER_NEURON = 3  # so a few busy neurons do not take every input line
 STRENGTH_BINS = ((0.0, 1.0, 60), (0.4, 1.5, 120), (0.7, 2.5, 210))  # (from |w|/max, pen width, alpha)
+
+# -- the playground plane: one heatmap tile per neuron ----------------------------------------
+TILE_MAX_CELL = 1.9  # tiles are bigger than circles: a picture needs room
+TILE_MIN_CELL = 0.6
+TILE_MAX_WIDTH = 4.0
+TILE_FILL = 0.84  # tile side / spacing: the rest is the gap, where the activation frame shows
+INPUT_LABEL_ROOM = 1.3  # view units left of the input tiles for their names (x₁, x₁² ...)
+# Playground's colours (decision surface panel): blue = low / class 0, orange = high / class 1,
+# a light grey in the middle, saturated enough to read on tiles a few dozen pixels wide.
+TILE_COLORMAP = pg.ColorMap(
+    pos=[0.0, 0.5, 1.0],
+    color=[CLASS_COLORS[0].getRgb()[:3], (232, 234, 235), CLASS_COLORS[1].getRgb()[:3]],
+)
+# Colour levels of bounded activations: their whole range, so tiles of different frames and
+# layers compare. Unbounded ones (relu, leaky_relu, identity) get ±(the layer's 99th
+# percentile of |a|): a plane's corners can reach |a| ~100 and would wash out the rest.
+ACTIVATION_LEVELS = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "step": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+MIN_MARKED_TILE = 0.8  # view units: smaller tiles do not show the sample's point
+TILE_RING_GROW = 0.4  # rings around a tile hug it closer than rings around a circle
+N_TILE_COLORS = 255  # mosaic index k in 1..255 is colour k - 1; index 0 is transparent
+TILE_LUT = np.vstack([[0, 0, 0, 0], TILE_COLORMAP.getLookupTable(0.0, 1.0, N_TILE_COLORS, alpha=True)]).astype(np.ubyte)
+
+
+def tile_indices(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """Mosaic colour indices (uint8, 1..N_TILE_COLORS) of values for these levels: low is
+    index 1, high is N_TILE_COLORS, linear in between and clipped outside. NaN gives 0
+    (transparent)."""
+    low, high = levels
+    t = (np.asarray(values, np.float32) - np.float32(low)) * np.float32((N_TILE_COLORS - 1) / (high - low))
+    with np.errstate(invalid="ignore"):
+        t = np.clip(t + np.float32(1.5), 1, N_TILE_COLORS + 0.5)
+        out = t.astype(np.uint8)
+    out[np.isnan(t)] = 0
+    return out
+
+
+def tile_levels(activation: str | None, values: np.ndarray) -> tuple[float, float]:
+    """(low, high) colour levels for the tiles of a layer of this activation: the
+    activation's range if bounded, else symmetric about 0 out to the 99th percentile of
+    |values| (a layer's (n, res, res) surfaces), so 0 is the middle grey of a relu layer."""
+    if activation in ACTIVATION_LEVELS:
+        return ACTIVATION_LEVELS[activation]
+    lim = symmetric_limit(values, 99.0, max_samples=20_000)
+    return (-lim, lim)
 
 
 @dataclass
@@ -69,6 +128,15 @@ class _Column:
     item: object = None  # ScatterPlotItem or ImageItem
     heading: pg.TextItem | None = None
     title: str = ""
+    activation: str | None = None  # None for the input column
+    # kind "tiles" only: the mosaic ImageItem, its colour indices, the values drawn (n, res,
+    # res) with row 0 at the bottom, and the tile geometry
+    mosaic: pg.ImageItem | None = None
+    buffer: np.ndarray | None = None
+    values: np.ndarray | None = None
+    res: int = 0  # pixels per tile side
+    pad: int = 0  # pixels between tiles
+    levels: tuple[float, float] = (0.0, 1.0)
 
 
 @dataclass
@@ -83,6 +151,9 @@ class NetworkView(QWidget):
 
     Items are created once per architecture; each frame only changes brushes, image data
     and line data, so a 784-512-512-10 network redraws in a few milliseconds.
+
+    With a Plane (set_plane) and a network that fits it, each neuron is a heatmap tile of
+    its activation over the plane instead (see the module docstring).
     """
 
     neuron_selected = Signal(int, int)  # (layer l into weights, neuron j)
@@ -107,6 +178,13 @@ class NetworkView(QWidget):
         self._pair_time = 0.0
         self._gray = shade_brushes(gray_colormap())
         self._diverging = shade_brushes(diverging_colormap())
+        self._tile_brushes = shade_brushes(TILE_COLORMAP)
+        self._blank_brush = pg.mkBrush(70, 70, 78)
+        self._plane: Plane | None = None
+        self._tiles = False  # the current architecture is drawn as heatmap tiles
+        self._drawn_surface: Surface | None = None  # the Surface the tiles hold
+        self._input_scale: np.ndarray | None = None  # (n_in,) max |feature| over the plane
+        self._sample_marks: pg.ScatterPlotItem | None = None  # the sample's point on every tile
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._caption: pg.LabelItem = add_caption(self._graphics, "No network yet.", row=0, col=0, size="13pt")
@@ -168,11 +246,62 @@ class NetworkView(QWidget):
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
         """Draw the network of this snapshot for the current sample."""
-        arch = (tuple(snap.sizes), tuple(snap.activations))
+        sizes = tuple(snap.sizes)
+        plane = self._plane if self._plane is not None and self._plane.fits(sizes) else None
+        arch = (sizes, tuple(snap.activations), plane)
         if arch != self._arch:
-            self._build(snap)
+            self._build(snap, plane)
         self._snapshot = snap
         self._update()
+
+    def set_plane(self, plane: Plane | None) -> None:
+        """The playground plane the networks shown take their inputs from, or None (digit
+        data). A network that fits the plane is then drawn with a heatmap per neuron, from
+        plane.surface_for(snapshot), which the panels showing the plane share."""
+        if plane is self._plane:
+            return
+        self._plane = plane
+        self._arch = None  # rebuilt (as tiles or not) for the next snapshot
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def plane(self) -> Plane | None:
+        return self._plane
+
+    def draws_tiles(self) -> bool:
+        """Whether the network is drawn as heatmap tiles over the plane."""
+        return self._tiles
+
+    def tile_image(self, layer: int, index: int) -> np.ndarray | None:
+        """The values drawn on the tile of neuron `index` of weights layer `layer` (layer -1:
+        the input x1, x2, features, each scaled to -1..1), (res, res) with row 0 at the
+        bottom of the plane as in core.surface; None when no tiles are drawn."""
+        column = self._tile_column_of(layer, index)
+        return None if column is None or column.values is None else column.values[index]
+
+    def tile_colors(self, layer: int, index: int) -> np.ndarray | None:
+        """The colour indices (tile_indices) the mosaic holds for that tile, (res, res) with
+        row 0 at the bottom of the plane; None when no tiles are drawn."""
+        column = self._tile_column_of(layer, index)
+        if column is None or column.values is None:
+            return None
+        res, rows = column.res, column.stride
+        c, r = divmod(index, rows)
+        cell, o = res + column.pad, column.pad // 2
+        tile = column.buffer[r * cell + o : r * cell + o + res, c * cell + o : c * cell + o + res]
+        return tile[::-1].copy()  # the mosaic is top-down (the view's y points down)
+
+    def _tile_column_of(self, layer: int, index: int) -> _Column | None:
+        if not self._tiles or not 0 <= layer + 1 < len(self._columns):
+            return None
+        column = self._columns[layer + 1]
+        return column if 0 <= index < column.n else None
+
+    def tile_levels(self, layer: int) -> tuple[float, float] | None:
+        """(low, high) colour levels of the tiles of weights layer `layer` (-1: the input)."""
+        if not self._tiles or not 0 <= layer + 1 < len(self._columns):
+            return None
+        return self._columns[layer + 1].levels
 
     def set_sample(self, x: np.ndarray, label: int | None, class_names: Sequence[str]) -> None:
         """The input to show: x (n_inputs,) in [0, 1], its true class (or None) and the class names."""
@@ -261,6 +390,10 @@ class NetworkView(QWidget):
         self._items = []
         self._columns, self._connections, self._output_labels = [], [], []
         self._input_image.clear()
+        self._sample_marks = None
+        self._tiles = False
+        self._drawn_surface = None
+        self._input_scale = None
         for ring in (self._selection_ring, self._predicted_ring, self._true_ring):
             ring.hide()
 
@@ -270,22 +403,33 @@ class NetworkView(QWidget):
         self._items.append(item)
         return item
 
-    def _build(self, snap: Snapshot) -> None:
-        """Create the items for this architecture (the only place items are created)."""
+    def _build(self, snap: Snapshot, plane: Plane | None = None) -> None:
+        """Create the items for this architecture (the only place items are created); with
+        a plane, every neuron is a heatmap tile."""
         self._clear_items()
         sizes, acts = tuple(snap.sizes), tuple(snap.activations)
-        self._arch = (sizes, acts)
+        self._arch = (sizes, acts, plane)
+        self._tiles = plane is not None
         self._pair_key = None
         heading_font = QFont()
         heading_font.setPointSizeF(9)
 
-        widths = [_block_layout(n)[2] * _block_layout(n)[0] for n in sizes[1:]]
-        first = IMAGE_SIZE if image_side(sizes[0]) is not None else _block_layout(sizes[0])[2] * _block_layout(sizes[0])[0]
+        layout = _tile_layout if self._tiles else _block_layout
+        widths = [layout(n)[2] * layout(n)[0] for n in sizes[1:]]
+        side = None if self._tiles else image_side(sizes[0])
+        first = IMAGE_SIZE if side is not None else layout(sizes[0])[2] * layout(sizes[0])[0]
+        if self._tiles:
+            first += INPUT_LABEL_ROOM
         spare = TARGET_WIDTH - first - sum(widths) - 2.6
         gap = float(np.clip(spare / max(len(widths), 1), *COLUMN_GAP))
 
-        side = image_side(sizes[0])
-        if side is not None:
+        if self._tiles:
+            res = choose_resolution(sizes)  # what plane.surface_for evaluates at
+            column = self._tile_column(0, sizes[0], INPUT_LABEL_ROOM, None, res)
+            column.title = "input"
+            self._build_inputs(column, plane, res)
+            x_next = column.rect.right() + gap
+        elif side is not None:
             rect = QRectF(0, (HEIGHT - IMAGE_SIZE) / 2, IMAGE_SIZE, IMAGE_SIZE)
             s = IMAGE_SIZE / side
             rows, cols = np.divmod(np.arange(sizes[0]), side)
@@ -302,8 +446,11 @@ class NetworkView(QWidget):
 
         for l, n in enumerate(sizes[1:]):
             act = acts[l]
-            mode = shading_mode(act, get_activation(act).bounded)
-            column = self._neuron_column(l + 1, n, x_next, mode)
+            if self._tiles:
+                column = self._tile_column(l + 1, n, x_next, act, res)
+            else:
+                mode = shading_mode(act, get_activation(act).bounded)
+                column = self._neuron_column(l + 1, n, x_next, mode)
             kind = "output" if l == len(sizes) - 2 else f"layer {l + 1}"
             column.title = f"{kind}\n{n} {act}"
             self._columns.append(column)
@@ -314,6 +461,10 @@ class NetworkView(QWidget):
             column.heading = self._add(pg.TextItem(column.title, color=MUTED, anchor=(0.0, 1.0)), z=15)
             column.heading.setFont(heading_font)
             column.heading.setPos(column.rect.left(), min(column.rect.top(), 0.0) - 0.15)
+        if self._tiles:
+            marks = pg.ScatterPlotItem(pxMode=True, symbol="o", size=5, pen=pg.mkPen(20, 20, 24, width=1.2),
+                                       brush=pg.mkBrush(255, 255, 255))
+            self._sample_marks = self._add(marks, z=12)
 
         for k in range(1, len(self._columns)):
             pair = _Connections()
@@ -342,7 +493,7 @@ class NetworkView(QWidget):
                 self._output_labels.append(text)
         self._update_output_label_names()
 
-        right = out.rect.right() + (2.6 if self._output_labels else 0.4)
+        right = out.rect.right() + ((3.6 if out.n == 1 else 2.6) if self._output_labels else 0.4)
         self._home = QRectF(-0.3, -2.2, right + 0.3, HEIGHT + 2.5)
         self._view.setRange(self._home, padding=0.0)
         self._update_highlight()  # backprop stepper: the columns moved
@@ -366,9 +517,108 @@ class NetworkView(QWidget):
         item.setColorMap(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
         return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item)
 
+    def _tile_column(self, k: int, n: int, x_left: float, activation: str | None, res: int) -> _Column:
+        """A block of heatmap tiles: one mosaic ImageItem (NaN between the tiles shows the
+        background) over square frames shaded by the activation for the current sample."""
+        s, rows, cols = _tile_layout(n)
+        rect = QRectF(x_left, HEIGHT / 2 - rows * s / 2, cols * s, rows * s)
+        c, r = np.divmod(np.arange(n), rows)
+        positions = np.column_stack([rect.left() + (c + 0.5) * s, rect.top() + (r + 0.5) * s])
+        pad = _tile_pad(res)
+        tile = s * res / (res + pad)
+        frames = self._add(pg.ScatterPlotItem(pxMode=False, symbol="s"), z=9)
+        frames.setData(pos=positions, size=tile + 0.8 * (s - tile), pen=None, brush=self._blank_brush)
+        mosaic = self._add(pg.ImageItem(axisOrder="row-major"), z=10)
+        column = _Column(k, n, "tiles", positions, tile, rect, stride=rows, item=frames, activation=activation,
+                         mosaic=mosaic)
+        self._allocate_mosaic(column, res)
+        return column
+
+    def _allocate_mosaic(self, column: _Column, res: int) -> None:
+        pad = _tile_pad(res)
+        rows, cols = column.stride, math.ceil(column.n / column.stride)
+        column.res, column.pad = res, pad
+        column.buffer = np.zeros((rows * (res + pad), cols * (res + pad)), np.uint8)
+        column.cell = column.rect.height() / rows * res / (res + pad)
+        column.mosaic.setImage(column.buffer, lut=TILE_LUT, levels=None, autoLevels=False)
+        column.mosaic.setRect(column.rect)  # after setImage: the rect scales the image's current size
+
+    def _fill_mosaic(self, column: _Column, images: np.ndarray) -> None:
+        """Draw images (n, res, res) (row 0 = bottom of the plane) at column.levels: their
+        colour indices go into the mosaic upside down, as the view's y axis points down."""
+        res = images.shape[-1]
+        if res != column.res:
+            self._allocate_mosaic(column, res)
+        column.values = images
+        colors = tile_indices(images, column.levels)
+        rows, cell, o = column.stride, res + column.pad, column.pad // 2
+        grid = column.buffer.reshape(rows, cell, -1, cell)
+        for c in range(grid.shape[2]):
+            m = min(rows, column.n - c * rows)
+            grid[:m, o : o + res, c, o : o + res] = colors[c * rows : c * rows + m, ::-1, :]
+        column.mosaic.setImage(column.buffer, lut=TILE_LUT, levels=None, autoLevels=False)
+
+    def _build_inputs(self, column: _Column, plane: Plane, res: int) -> None:
+        """The input tiles never change: x1, x2 and each feature over the plane, each scaled
+        to -1..1 (x1² runs 0..36, sin x1 -1..1), named on their left."""
+        grid = plane_grid(plane.extent, res, plane.features)
+        values = grid.inputs.T.reshape(-1, res, res)
+        scale = np.max(np.abs(values), axis=(1, 2))
+        self._input_scale = np.where(scale > 0, scale, 1.0)
+        column.levels = (-1.0, 1.0)
+        self._fill_mosaic(column, (values / self._input_scale[:, None, None]).astype(np.float32))
+        font = QFont()
+        font.setPointSizeF(11)
+        for j, name in enumerate(input_names(plane.features)):
+            text = self._add(pg.TextItem(FEATURE_LABELS[name], color=(220, 220, 220), anchor=(1.0, 0.5)), z=15)
+            text.setFont(font)
+            x, y = column.positions[j]
+            text.setPos(column.rect.left() - 0.12, y)
+
+    def _update_tiles(self, snap: Snapshot) -> None:
+        """Refill every layer's mosaic from the plane's Surface (once per snapshot)."""
+        surface = self._plane.surface_for(snap) if self._plane is not None else None
+        if surface is None or surface is self._drawn_surface:
+            return
+        self._drawn_surface = surface
+        for column, images in zip(self._columns[1:], surface.layers):
+            levels = column.levels = tile_levels(column.activation, images)
+            self._fill_mosaic(column, images)
+            if column.activation not in ACTIVATION_LEVELS and column.heading is not None:
+                text = f"{column.title}\ncolour ±{levels[1]:.3g}"
+                if column.heading.toPlainText() != text:
+                    column.heading.setText(text)
+
+    def _update_sample_marks(self, x: np.ndarray | None) -> None:
+        """The current sample's point (x1, x2) on every tile; hidden outside the plane."""
+        marks = self._sample_marks
+        if marks is None or self._plane is None:
+            return
+        x_min, x_max, y_min, y_max = self._plane.extent
+        if x is None or x.size < 2 or not (x_min <= x[0] <= x_max and y_min <= x[1] <= y_max):
+            marks.setData([], [])
+            return
+        u = (float(x[0]) - x_min) / (x_max - x_min) - 0.5
+        v = (float(x[1]) - y_min) / (y_max - y_min) - 0.5
+        big = [c for c in self._columns if c.cell >= MIN_MARKED_TILE]  # a dot would hide a tiny tile
+        pos = [c.positions + c.cell * np.array([u, -v]) for c in big]
+        marks.setData(pos=np.concatenate(pos) if pos else np.empty((0, 2)))
+
+    def _output_activation(self) -> str:
+        return self._arch[1][-1] if self._arch else "softmax"
+
+    def _one_output(self) -> bool:
+        return bool(self._columns) and self._columns[-1].n == 1
+
+    def _output_label_text(self, j: int) -> str:
+        if self._one_output():  # one neuron, two classes (core.targets)
+            threshold = decision_threshold(self._output_activation())
+            return f"class {class_label(self._class_names, 1)} if a > {threshold:g}"
+        return class_label(self._class_names, j)
+
     def _update_output_label_names(self) -> None:
         for j, text in enumerate(self._output_labels):
-            text.setText(class_label(self._class_names, j))
+            text.setText(self._output_label_text(j))
 
     # -- per frame --------------------------------------------------------------------------
     def _update(self) -> None:
@@ -382,6 +632,9 @@ class NetworkView(QWidget):
             self._caption.setText("No network yet.")
             self._update_rings()
             return
+        if self._tiles:
+            self._update_tiles(snap)  # the pictures do not depend on the sample
+            self._update_sample_marks(x if x is not None and x.size == snap.sizes[0] else None)
         if x is None or x.size != snap.sizes[0]:
             self._cache = None
             self._predicted = None
@@ -397,13 +650,22 @@ class NetworkView(QWidget):
         for column, a in zip(self._columns, acts):
             self._shade_column(column, a)
         out = acts[-1]
-        self._predicted = int(np.argmax(out))
+        self._predicted = int(predict_classes(snap, out[None, :])[0])  # argmax, or a > threshold for one output
         self._update_connections(snap, x)
         self._update_caption(out)
         self._update_rings()
 
     def _shade_column(self, column: _Column, a: np.ndarray) -> None:
         if column.kind == "image":
+            return
+        if column.kind == "tiles":  # the frame takes the tile's colour at the sample's point
+            if column.k == 0:
+                t = 0.5 + 0.5 * np.asarray(a, np.float64) / self._input_scale
+            else:
+                low, high = column.levels
+                t = (np.asarray(a, np.float64) - low) / (high - low)
+            t = np.nan_to_num(t, nan=0.5, posinf=1.0, neginf=0.0)
+            column.item.setBrush([self._tile_brushes[i] for i in shade_index(t)])
             return
         t, scale = shade(a, column.mode)
         if column.kind == "circles":
@@ -419,19 +681,28 @@ class NetworkView(QWidget):
             column.heading.setText(f"{column.title}\nshade {what}\nmax = {scale:.3g}")
 
     def _shade_blank(self) -> None:
+        if self._tiles:  # no sample: the tiles and the weights still say everything
+            for column in self._columns:
+                column.item.setBrush(self._blank_brush)
+            self._update_connections(self._snapshot, None)
+            return
         for column in self._columns[1:]:
             self._shade_column(column, np.zeros(column.n))
         for pair in self._connections:
             for curve in pair.curves.values():
                 curve.setData([], [])
 
-    def _update_connections(self, snap: Snapshot, x: np.ndarray) -> None:
+    def _update_connections(self, snap: Snapshot, x: np.ndarray | None) -> None:
         """Input -> first layer: each neuron's strongest contributions w·x for this sample
         (they change with the sample); deeper pairs: the strongest |w|. While training they
         are re-chosen at most every CONNECTIONS_INTERVAL_S (choosing costs ~2 ms per large
-        pair, and lines that flicker 30 times a second cannot be followed anyway)."""
+        pair, and lines that flicker 30 times a second cannot be followed anyway).
+        Tiles (a plane): every pair shows its strongest |w|, the same for every sample, as
+        TensorFlow Playground draws them."""
         if not self._connections:
             return
+        if self._tiles:
+            x = None
         drawn = self._pair_key
         if drawn is not None and drawn[0] is snap.weights[0] and drawn[1] is x:
             return
@@ -440,10 +711,13 @@ class NetworkView(QWidget):
         if snap.state == "running" and not sample_changed and now - self._pair_time < CONNECTIONS_INTERVAL_S:
             return
         self._pair_key, self._pair_time = (snap.weights[0], x), now
-        self._draw_pair(0, *_input_candidates(snap.weights[0], x))
+        if self._tiles:
+            self._draw_pair(0, *_strongest(snap.weights[0], min(TOP_CONNECTIONS, snap.weights[0].size)))
+        else:
+            self._draw_pair(0, *_input_candidates(snap.weights[0], x))
         for k in range(2, len(self._columns)):
             w = snap.weights[k - 1]
-            top = min(TOP_CONNECTIONS, 3 * sum(w.shape))
+            top = min(TOP_CONNECTIONS, w.size if self._tiles else 3 * sum(w.shape))
             self._draw_pair(k - 1, *_strongest(w, top))
 
     def _draw_pair(self, pair_index: int, j: np.ndarray, i: np.ndarray, value: np.ndarray) -> None:
@@ -474,9 +748,14 @@ class NetworkView(QWidget):
         snap = self._snapshot
         p = self._predicted
         name = class_label(self._class_names, p)
-        value = percent(out[p]) if snap.activations[-1] == "softmax" else f"a = {out[p]:.2f}"
-        article, _, _ = with_article(name).partition(" ")
-        text = f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+        if out.size == 1:  # one output neuron: class 1 exactly where a > the threshold
+            threshold = decision_threshold(snap.activations[-1])
+            value = f"a = {out[0]:.2f} {'>' if p == 1 else '≤'} {threshold:g}"
+            text = f'Class <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+        else:
+            value = percent(out[p]) if snap.activations[-1] == "softmax" else f"a = {out[p]:.2f}"
+            article, _, _ = with_article(name).partition(" ")
+            text = f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
         if self._label is not None:
             true = class_label(self._class_names, self._label)
             mark = "✓" if self._label == p else "✗"
@@ -488,6 +767,8 @@ class NetworkView(QWidget):
             return None
         column = self._columns[k]
         x, y = column.positions[j]
+        if column.kind == "tiles":
+            grow = 1 + (grow - 1) * TILE_RING_GROW
         r = column.cell / 2 * grow
         path = QPainterPath()
         if column.kind == "circles":
@@ -498,10 +779,14 @@ class NetworkView(QWidget):
 
     def _update_rings(self) -> None:
         out_k = len(self._columns) - 1
+        # A single output neuron stands for class 1 only: its label, not a ring, says the answer.
+        per_class = not self._one_output()
+        predicted = self._predicted if per_class else None
+        label = self._label if per_class and self._cache is not None else None
         for ring, target, grow in (
             (self._selection_ring, self._selected, 1.35),
-            (self._predicted_ring, None if self._predicted is None else (out_k, self._predicted), 1.15),
-            (self._true_ring, None if self._label is None or self._cache is None else (out_k, self._label), 1.45),
+            (self._predicted_ring, None if predicted is None else (out_k, predicted), 1.15),
+            (self._true_ring, None if label is None else (out_k, label), 1.45),
         ):
             path = None if target is None else self._ring_path(*target, grow)
             if path is None:
@@ -510,9 +795,9 @@ class NetworkView(QWidget):
                 ring.setPath(path)
                 ring.show()
         for j, text in enumerate(self._output_labels):
-            if j == self._predicted:
+            if j == predicted or (not per_class and self._predicted == 1):
                 text.setColor(PREDICTED)
-            elif j == self._label and self._cache is not None:
+            elif j == label:
                 text.setColor(TRUE_LABEL)
             else:
                 text.setColor(QColor(220, 220, 220))
@@ -527,24 +812,54 @@ class NetworkView(QWidget):
         for column in self._columns:
             if not column.rect.adjusted(-0.2, -0.2, 0.2, 0.2).contains(p):
                 continue
-            d = np.hypot(column.positions[:, 0] - px, column.positions[:, 1] - py)
+            dx, dy = column.positions[:, 0] - px, column.positions[:, 1] - py
+            if column.kind == "tiles":  # squares: the whole tile and a little of its frame
+                d = np.maximum(np.abs(dx), np.abs(dy))
+                j = int(np.argmin(d))
+                if d[j] <= column.cell * 0.56:
+                    return column.k, j
+                continue
+            d = np.hypot(dx, dy)
             j = int(np.argmin(d))
             if d[j] <= column.cell * 0.75:
                 return column.k, j
         return None
 
-    def _describe(self, k: int, j: int) -> str:
+    def _plane_point(self, k: int, j: int, view_pos: QPointF) -> tuple[float, float, int, int] | None:
+        """(x1, x2, row, col) of the plane under view_pos on tile j of column k (row 0 at
+        the bottom, as in the Surface), or None off the tile."""
+        column = self._columns[k]
+        if column.kind != "tiles" or self._plane is None or column.res == 0:
+            return None
+        x, y = column.positions[j]
+        u = (view_pos.x() - x) / column.cell + 0.5
+        v = 0.5 - (view_pos.y() - y) / column.cell  # view y points down, x2 up
+        if not (0 <= u < 1 and 0 <= v < 1):
+            return None
+        x_min, x_max, y_min, y_max = self._plane.extent
+        res = column.res
+        return x_min + u * (x_max - x_min), y_min + v * (y_max - y_min), int(v * res), int(u * res)
+
+    def _describe(self, k: int, j: int, view_pos: QPointF | None = None) -> str:
+        point = None if view_pos is None else self._plane_point(k, j, view_pos)
+        where_on_plane = "" if point is None else f"; at x₁ = {point[0]:+.2f}, x₂ = {point[1]:+.2f}"
         if k == 0:
             value = "" if self._x is None or self._x.size <= j else f" = {self._x[j]:.3f}"
             column = self._columns[0]
             if column.kind == "image":
                 r, c = divmod(j, column.stride)
                 return f"input pixel ({r}, {c}){value}"
+            if column.kind == "tiles" and self._plane is not None:
+                name = FEATURE_LABELS[input_names(self._plane.features)[j]]
+                here = ""
+                if point is not None and self._input_scale is not None:
+                    here = f" = {self.tile_image(-1, j)[point[2], point[3]] * self._input_scale[j]:.3f}"
+                return f"input {name}{value}{where_on_plane}{here}"
             return f"input {j}{value}"
         l = k - 1
         is_output = k == len(self._columns) - 1
         where = "output" if is_output else f"layer {k}"
-        name = f" “{class_label(self._class_names, j)}”" if is_output else ""
+        name = f" “{self._output_label_text(j)}”" if is_output else ""
         text = f"{where} neuron {j}{name}"
         if self._snapshot is not None:
             text += f": b = {self._snapshot.biases[l][j]:+.3f}"
@@ -552,11 +867,14 @@ class NetworkView(QWidget):
             z = self._cache.zs[l][0, j]
             a = self._cache.activations[k][0, j]
             text += f", z = {z:+.3f}, a = {a:.3f}"
+        if point is not None and self._drawn_surface is not None:
+            text += f"{where_on_plane}: a = {self._drawn_surface.layers[l][j, point[2], point[3]]:.3f}"
         return text
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         hit = self._neuron_at(scene_pos)
-        text = self.HINT if hit is None else self._describe(*hit)
+        view_pos = self._view.mapSceneToView(scene_pos) if hit is not None else None
+        text = self.HINT if hit is None else self._describe(*hit, view_pos)
         self._info.setText(text)
         self._graphics.setToolTip("" if hit is None else text)
 
@@ -610,17 +928,28 @@ def _input_candidates(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     return rows, lit[cols], values
 
 
-def _block_layout(n: int) -> tuple[float, int, int]:
+def _block_layout(n: int, max_cell: float = MAX_CELL, min_cell: float = MIN_CELL,
+                  max_width: float = GRID_MAX_WIDTH) -> tuple[float, int, int]:
     """(cell size, rows, columns) for n neurons: a single column while cells stay at least
-    MIN_CELL big, else the fewest columns reaching that, else the biggest cells that fit."""
+    min_cell big, else the fewest columns reaching that, else the biggest cells that fit."""
     best = (0.0, n, 1)
     for cols in range(1, n + 1):
         rows = math.ceil(n / cols)
-        s = min(HEIGHT / rows, GRID_MAX_WIDTH / cols, MAX_CELL)
-        if s >= MIN_CELL:
+        s = min(HEIGHT / rows, max_width / cols, max_cell)
+        if s >= min_cell:
             return s, rows, cols
         if s > best[0]:
             best = (s, rows, cols)
-        if GRID_MAX_WIDTH / cols < best[0]:
+        if max_width / cols < best[0]:
             break  # more columns only make cells smaller
     return best
+
+
+def _tile_layout(n: int) -> tuple[float, int, int]:
+    """_block_layout for heatmap tiles, which need more room than circles."""
+    return _block_layout(n, TILE_MAX_CELL, TILE_MIN_CELL, TILE_MAX_WIDTH)
+
+
+def _tile_pad(res: int) -> int:
+    """Pixels between two res x res tiles of a mosaic (even: the tile sits centred)."""
+    return max(2, 2 * round(res * (1 / TILE_FILL - 1) / 2))

@@ -6,6 +6,10 @@ MNIST was made (core.drawing.preprocess_drawing: fit in 20x20, centre of mass to
 centre). The panel shows that 28x28 next to the canvas, runs the forward pass and shows the
 output bars and a caption; the window passes the digit on to the network view while drawing
 and, on "Use as current sample", to every panel.
+
+A network that does not read 28x28 pictures (a playground network's input is a point
+x1, x2 and its features) cannot read a drawing: the panel then says so, and where to draw
+points instead, rather than classifying a picture the network cannot see.
 """
 
 from __future__ import annotations
@@ -24,17 +28,33 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from visnet.app.colors import MUTED, PREDICTED, class_label, gray_colormap, percent, with_article
+from visnet.app.colors import (
+    MUTED,
+    PREDICTED,
+    class_label,
+    gray_colormap,
+    one_output_rule,
+    percent,
+    picture_side,
+    with_article,
+)
 from visnet.core.drawing import preprocess_drawing, stroke_to_canvas
 from visnet.core.snapshot import Snapshot
+from visnet.core.targets import decision_threshold, predict_classes
 
 CANVAS_SIZE = 280  # the drawing's resolution: ten canvas pixels per MNIST pixel
 DEFAULT_BRUSH = 22  # pen diameter in canvas pixels (about 2 MNIST pixels after scaling)
 BAR_COLOR = QColor(110, 130, 160)
+N_PIXELS = 28 * 28  # the input a drawing becomes
+PLAYGROUND_MESSAGE = (
+    "Drawing digits needs a network that reads 28×28 pictures; this network reads a point of the "
+    "plane ({inputs}). In the playground, draw points on the decision surface instead (Draw points)."
+)
 
 
 class DrawingCanvas(QWidget):
@@ -215,11 +235,25 @@ class DrawDigitPanel(QWidget):
         row = QHBoxLayout()
         row.addLayout(left, 1)
         row.addWidget(self._graphics, 1)
+        drawing_page = QWidget()
+        page = QVBoxLayout(drawing_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(self._caption)
+        page.addLayout(row, 1)
+        page.addWidget(note)
+        self._message = QLabel()
+        self._message.setWordWrap(True)
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self._message.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self._message.setFont(font)
+        self._message.setMargin(16)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(drawing_page)
+        self._stack.addWidget(self._message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._caption)
-        layout.addLayout(row, 1)
-        layout.addWidget(note)
+        layout.addWidget(self._stack)
 
         # Moves are coalesced: the forward pass runs once per event-loop turn, not per event.
         self._pending = QTimer(self)
@@ -236,13 +270,23 @@ class DrawDigitPanel(QWidget):
         changed = self._snap is None or snap.step != self._snap.step or snap.sizes != self._snap.sizes \
             or snap.weights[0] is not self._snap.weights[0]
         self._snap = snap
+        self._show_applicability()
         if changed:
             self._build_bars()
             self._predict()
 
     def reset(self) -> None:
         self._snap = None
+        self._show_applicability()
         self._predict()
+
+    def applies(self) -> bool:
+        """Whether the network can read a drawing: it takes 28×28 pictures (or is not known yet)."""
+        return self._snap is None or self._snap.sizes[0] == N_PIXELS
+
+    def message(self) -> str:
+        """The text shown instead of the canvas when drawing does not apply ("" when it does)."""
+        return "" if self.applies() else self._message.text()
 
     def set_class_names(self, class_names: Sequence[str]) -> None:
         self._class_names = tuple(str(c) for c in class_names)
@@ -266,7 +310,10 @@ class DrawDigitPanel(QWidget):
         return None if self._output is None else self._output.copy()
 
     def predicted_class(self) -> int | None:
-        return None if self._output is None else int(np.argmax(self._output))
+        """The class the network reads (argmax, or a single output's threshold)."""
+        if self._output is None or self._snap is None:
+            return None
+        return int(predict_classes(self._snap, self._output[None, :])[0])
 
     def caption(self) -> str:
         return self._caption.text()
@@ -279,7 +326,7 @@ class DrawDigitPanel(QWidget):
         self._x = preprocess_drawing(self.canvas.array()).ravel()
         self._preview.setImage(self._x.reshape(28, 28), autoLevels=False, levels=(0.0, 1.0))
         self._predict()
-        if self.live_box.isChecked() and not self.canvas.is_empty():
+        if self.live_box.isChecked() and not self.canvas.is_empty() and self.applies():
             self.digit_changed.emit(self._x.copy())
         self.update_ms = 1000 * (time.perf_counter() - t0)
 
@@ -296,8 +343,23 @@ class DrawDigitPanel(QWidget):
     @Slot()
     def _on_use_clicked(self) -> None:
         self.update_prediction()
-        if not self.canvas.is_empty():
+        if not self.canvas.is_empty() and self.applies():
             self.use_requested.emit(self._x.copy())
+
+    def _show_applicability(self) -> None:
+        """The drawing, or the message that this network cannot read one."""
+        if self.applies():
+            self._stack.setCurrentIndex(0)
+            return
+        n_in = self._snap.sizes[0]
+        if picture_side(n_in) is None:
+            k = n_in - 2
+            inputs = "x₁, x₂" + (f" and {k} feature{'s' if k > 1 else ''} of them" if k > 0 else "")
+            text = PLAYGROUND_MESSAGE.format(inputs=inputs)
+        else:
+            text = f"Drawing digits needs a network that reads 28×28 pictures; this network takes {n_in} inputs."
+        self._message.setText(text)
+        self._stack.setCurrentIndex(1)
 
     def _build_bars(self) -> None:
         n = self._snap.sizes[-1] if self._snap is not None else len(self._class_names)
@@ -305,7 +367,7 @@ class DrawDigitPanel(QWidget):
             return
         self._n_bars = n
         step = max(1, n // 25)
-        ticks = [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
+        ticks = [(0, "a")] if n == 1 else [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
         self._bar_plot.getAxis("left").setTicks([ticks, []])
         self._bar_plot.setYRange(-0.6, n - 0.4, padding=0)
 
@@ -319,7 +381,10 @@ class DrawDigitPanel(QWidget):
             return
         a = snap.forward_cache(self._x.reshape(1, -1)).output[0].astype(np.float64)
         self._output = a
-        p = int(np.argmax(a))
+        p = self.predicted_class()
+        if len(a) == 1:
+            self._predict_one(float(a[0]), p, snap.activations[-1])
+            return
         brushes = [pg.mkBrush(BAR_COLOR)] * len(a)
         brushes[p] = pg.mkBrush(PREDICTED)
         self._bars.setOpts(x0=np.zeros(len(a)), y=np.arange(len(a)), width=a, brushes=brushes)
@@ -329,3 +394,14 @@ class DrawDigitPanel(QWidget):
         value = percent(a[p]) if snap.activations[-1] == "softmax" else f"a = {a[p]:.2f}"
         article = with_article(name).partition(" ")[0]
         self._caption.setText(f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})')
+
+    def _predict_one(self, a: float, p: int, out: str) -> None:
+        """A single output neuron: its value against its threshold decides the class."""
+        threshold = decision_threshold(out)
+        self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[pg.mkBrush(PREDICTED)])
+        lo, hi = (-1.0, 1.0) if out == "tanh" else (min(0.0, a), max(1.0, a))
+        self._bar_plot.setXRange(lo, hi, padding=0.02)
+        name = class_label(self._class_names, p)
+        value = f"a = {a:.2f} {'>' if p == 1 else '≤'} {threshold:g}".replace("-", "−")
+        self._caption.setText(f'Reads class <span style="color:{PREDICTED.name()}">{name}</span> '
+                              f"({value}; {one_output_rule(out)})")

@@ -251,13 +251,13 @@ def test_set_plane_none_returns_to_circles(view):
     snap, x, y = plane_snapshot(sizes=(4, 3, 1), features=("x1_sq", "x2_sq"))
     view.set_sample(x[0], int(y[0]), ("0", "1"))
     view.show_snapshot(snap)
-    assert not view.draws_tiles() and view._columns[0].kind == "image"  # 4 inputs look like a 2x2 picture
+    assert not view.draws_tiles() and view._columns[0].kind == "circles"  # 4 values, no 2x2 picture
     view.set_plane(Plane(["x1_sq", "x2_sq"]))
     assert view.draws_tiles() and view._columns[0].kind == "tiles"
     assert view.tile_image(0, 2) is not None
     view.set_plane(None)
     assert not view.draws_tiles() and view.tile_image(0, 2) is None
-    assert [c.kind for c in view._columns] == ["image", "circles", "circles"]
+    assert [c.kind for c in view._columns] == ["circles", "circles", "circles"]
     view.set_plane(Plane())  # 2 inputs: this network does not fit, it is drawn as before
     assert not view.draws_tiles()
 

@@ -34,8 +34,8 @@ from visnet.app.colors import (
     class_label,
     diverging_colormap,
     gray_colormap,
-    image_side,
     percent,
+    picture_side,
     shade,
     symmetric_limit,
     shade_brushes,
@@ -416,7 +416,7 @@ class NetworkView(QWidget):
 
         layout = _tile_layout if self._tiles else _block_layout
         widths = [layout(n)[2] * layout(n)[0] for n in sizes[1:]]
-        side = None if self._tiles else image_side(sizes[0])
+        side = None if self._tiles else picture_side(sizes[0])  # 4 playground values are no picture
         first = IMAGE_SIZE if side is not None else layout(sizes[0])[2] * layout(sizes[0])[0]
         if self._tiles:
             first += INPUT_LABEL_ROOM

@@ -1,23 +1,40 @@
 """What each first-layer neuron looks for: its 784 incoming weights drawn as a 28x28
-picture, all neurons tiled into one mosaic that changes as the network learns."""
+picture, all neurons tiled into one mosaic that changes as the network learns.
+
+A playground network's inputs are a point's few values (x1, x2 and features), which make
+no picture: the panel then draws the first layer's weight matrix itself, one row per
+neuron and one column per named input, plus its bias, with the numbers in the cells."""
 
 from __future__ import annotations
 
 import math
 import time
+from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from visnet.app.colors import PREDICTED, diverging_colormap, image_side, symmetric_limit
+from visnet.app.colors import (
+    MAX_POINT_INPUTS,
+    PREDICTED,
+    diverging_colormap,
+    image_side,
+    input_labels,
+    picture_side,
+    symmetric_limit,
+)
+from visnet.core.features import check_features
 from visnet.core.snapshot import Snapshot
 
 GAP = 1  # pixels of background between tiles
 LIMIT_INTERVAL_S = 0.25  # while training, the colour limit is re-measured at most this often
 LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing the colour bar for
+MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
+PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
+MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
 
 
 def mosaic_shape(n: int) -> tuple[int, int]:
@@ -48,8 +65,14 @@ class WeightMosaicPanel(QWidget):
         self._lim = 1.0
         self._lim_at = 0.0  # when the colour limit was last measured (0: never, for this network)
         self._selected: int | None = None
+        self._matrix = False  # a playground network: the weight matrix, not pictures
+        self._n_in = 0
+        self._features: tuple[str, ...] | None = None  # set_features; None: x₁, x₂, input 3, ...
+        self._labels: tuple[str, ...] = ()
+        self._biases: np.ndarray | None = None
+        self._cell_texts: list[pg.TextItem] = []
 
-        self._title = QLabel("First-layer weights: red pixels excite a neuron, blue inhibit it")
+        self._title = QLabel(PICTURE_TITLE)
         self._title.setWordWrap(True)
         self._info = QLabel(self.HINT)
         self._info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -107,9 +130,23 @@ class WeightMosaicPanel(QWidget):
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
 
     # -- public API -------------------------------------------------------------------------
+    def set_features(self, features: Sequence[str] | None) -> None:
+        """The extra inputs (core.features names) playground networks take after x1, x2,
+        to name the matrix's columns x₁, x₂, x₁², ...; None: unknown."""
+        self._features = None if features is None else check_features(features)
+        self._n = 0  # rebuild with the new names at the next snapshot
+
+    def input_labels(self) -> tuple[str, ...]:
+        """The matrix's column names (inputs, then "bias"); () for pictures."""
+        return self._labels if self._matrix else ()
+
     def show_snapshot(self, snap: Snapshot) -> None:
         w = snap.weights[0]
         n, n_in = w.shape
+        if n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None:
+            self._show_matrix(w, snap.biases[0], snap.state != "running", len(snap.sizes) == 2)
+            return
+        self._set_matrix_mode(False)
         side = image_side(n_in)
         if side is None:
             self._show_message(
@@ -136,6 +173,7 @@ class WeightMosaicPanel(QWidget):
 
     def reset(self) -> None:
         """Forget the network: blank mosaic, no selection."""
+        self._set_matrix_mode(False)
         self._n, self._side = 0, None
         self._lim_at = 0.0
         self._buffer = self._mosaic = self._weights = None
@@ -157,7 +195,9 @@ class WeightMosaicPanel(QWidget):
         return None if self._mosaic is None else self._mosaic.copy()
 
     def tile_rect(self, j: int) -> QRectF:
-        """Tile j's rectangle in view (pixel) coordinates."""
+        """Tile j's rectangle in view (pixel) coordinates (row j of the matrix for points)."""
+        if self._matrix:
+            return QRectF(0, j, self._n_in + 2, 1)
         r, c = divmod(j, self._cols)
         step = self._side + GAP
         return QRectF(c * step, r * step, self._side, self._side)
@@ -198,6 +238,86 @@ class WeightMosaicPanel(QWidget):
         tiles[:, :side, :, :side] = pictures.reshape(rows, cols, side, side).transpose(0, 2, 1, 3)
         self._weights = w
 
+    # -- the weight matrix of a playground network ----------------------------------------
+    def _set_matrix_mode(self, on: bool) -> None:
+        if on == self._matrix:
+            return
+        self._matrix = on
+        for axis in ("left", "bottom"):
+            self._plot.showAxis(axis) if on else self._plot.hideAxis(axis)
+        if not on:
+            self._clear_cell_texts()
+            self._title.setText(PICTURE_TITLE)
+            self._info.setText(self.HINT)
+        self._n, self._side = 0, None
+        self._buffer = self._mosaic = None
+
+    def _clear_cell_texts(self) -> None:
+        for text in self._cell_texts:
+            self._plot.removeItem(text)
+        self._cell_texts = []
+
+    def _build_matrix(self, n: int, n_in: int, output_layer: bool) -> None:
+        """Rows: neurons; columns: the inputs by name, a gap, the bias (made on a new shape only)."""
+        self._n, self._n_in, self._side = n, n_in, 1
+        self._labels = input_labels(n_in, self._features) + ("bias",)
+        self._buffer = np.full((n, n_in + 2), np.nan, dtype=np.float32)
+        self._mosaic = self._buffer
+        self._view.setRange(QRectF(0, 0, n_in + 2, n), padding=0.04)
+        columns = [(c + 0.5, name) for c, name in enumerate(self._labels[:-1])] + [(n_in + 1.5, "bias")]
+        self._plot.getAxis("bottom").setTicks([columns, []])
+        every = 1 if n <= 16 else 4
+        self._plot.getAxis("left").setTicks([[(r + 0.5, str(r)) for r in range(0, n, every)], []])
+        self._plot.getAxis("left").setLabel("output neuron" if output_layer else "neuron")
+        xs = [c for c in range(1, n_in)] + [n_in + 1]
+        grid_x = np.concatenate([np.repeat(xs, 2).astype(float), np.tile([0.0, n_in], n - 1),
+                                 np.tile([n_in + 1.0, n_in + 2.0], n - 1)])
+        grid_y = np.concatenate([np.tile([0.0, n], len(xs)).astype(float), np.repeat(np.arange(1, n), 2),
+                                 np.repeat(np.arange(1, n), 2)])
+        self._grid.setData(grid_x, grid_y)
+        self._clear_cell_texts()
+        if n * (n_in + 1) <= MAX_CELL_TEXTS:
+            font = QFont()
+            font.setPointSizeF(8)
+            for _ in range(n * (n_in + 1)):
+                text = pg.TextItem("", anchor=(0.5, 0.5))
+                text.setFont(font)
+                text.setZValue(6)
+                self._plot.addItem(text, ignoreBounds=True)
+                self._cell_texts.append(text)
+        who = "the output neuron's weights and bias" if output_layer else "first-layer weights and biases"
+        self._title.setText(f"Inputs are a point's values, not a picture: {who}, one row per neuron. "
+                            "Red: that input raises the neuron's z, blue: lowers it.")
+        self._info.setText(MATRIX_HINT)
+        if self._selected is not None and self._selected >= n:
+            self._selected = None
+        self._update_highlight()
+
+    def _show_matrix(self, w: np.ndarray, b: np.ndarray, fresh: bool, output_layer: bool) -> None:
+        self._set_matrix_mode(True)
+        n, n_in = w.shape
+        if (n, n_in) != (self._n, self._n_in) or self._buffer is None:
+            self._build_matrix(n, n_in, output_layer)
+        self._buffer[:, :n_in] = w
+        self._buffer[:, n_in + 1] = b
+        self._weights, self._biases = w, b
+        lim = symmetric_limit(np.concatenate([np.ravel(w), np.ravel(b)]), percentile=100.0)
+        if abs(lim - self._lim) > LIMIT_TOLERANCE * self._lim or fresh:
+            self._lim = lim
+            self._colorbar.setLevels((-lim, lim))
+        self._image.setImage(self._mosaic, autoLevels=False, levels=(-self._lim, self._lim))
+        if self._cell_texts:
+            values = np.column_stack([w, b]).astype(np.float64)
+            for t, text in enumerate(self._cell_texts):
+                r, c = divmod(t, n_in + 1)
+                v = values[r, c]
+                shown = f"{v:+.2f}"
+                text.setText("0.00" if shown[1:] == "0.00" else shown.replace("-", "−"))
+                # dark ink on the pale middle of the colour map, light ink on its saturated ends
+                text.setColor(QColor(20, 20, 20) if abs(v) < 0.6 * self._lim else QColor(245, 245, 245))
+                text.setPos(c + 0.5 + (1 if c == n_in else 0), r + 0.5)
+        self._stack.setCurrentWidget(self._graphics)
+
     def _show_message(self, text: str) -> None:
         self._n, self._side = 0, None
         self._lim_at = 0.0
@@ -212,12 +332,14 @@ class WeightMosaicPanel(QWidget):
         if self._selected is None or self._side is None or self._selected >= self._n:
             self._highlight.hide()
             return
-        self._highlight.setRect(self.tile_rect(self._selected).adjusted(-0.5, -0.5, 0.5, 0.5))
+        pad = 0.06 if self._matrix else 0.5  # matrix cells are one unit, picture pixels too small to frame
+        self._highlight.setRect(self.tile_rect(self._selected).adjusted(-pad, -pad, pad, pad))
         self._highlight.show()
 
     # -- mouse ------------------------------------------------------------------------------
     def _tile_at(self, scene_pos: QPointF) -> tuple[int, int, int] | None:
-        """(neuron, row, col) under a scene position, or None over gaps and background."""
+        """(neuron, row, col) under a scene position, or None over gaps and background; for
+        the matrix (neuron, 0, column)."""
         if self._mosaic is None or not self._view.sceneBoundingRect().contains(scene_pos):
             return None
         p = self._view.mapSceneToView(scene_pos)
@@ -225,6 +347,8 @@ class WeightMosaicPanel(QWidget):
         h, w = self._mosaic.shape
         if not (0 <= x < w and 0 <= y < h):
             return None
+        if self._matrix:
+            return y, 0, x
         step = self._side + GAP
         tr, r = divmod(y, step)
         tc, c = divmod(x, step)
@@ -239,6 +363,13 @@ class WeightMosaicPanel(QWidget):
             self._info.setText(self.HINT)
             return
         j, r, c = hit
+        if self._matrix:
+            if c < self._n_in:
+                text = f"neuron {j}, input {self._labels[c]}: w = {self._weights[j, c]:+.4f}"
+            else:
+                text = f"neuron {j}: bias b = {self._biases[j]:+.4f}"
+            self._info.setText(text)
+            return
         value = self._weights[j, r * self._side + c]
         self._info.setText(f"neuron {j}, pixel ({r}, {c}): w = {value:+.4f}")
 

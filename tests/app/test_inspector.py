@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -287,3 +288,90 @@ def test_split_activations_while_training_come_from_a_background_thread(qtbot, s
     expected = layer_activations(second.network, small_mnist.x_test)
     np.testing.assert_allclose(new[-1], expected[-1])
     assert split.activations(second) is new  # cached: no second pass
+
+
+# -- the playground plane ------------------------------------------------------------------------
+from visnet.app.panels.inspector import NeuronInspector  # noqa: E402
+from visnet.app.plane import Plane  # noqa: E402
+
+
+@pytest.fixture
+def plane_inspector(qtbot):
+    """A NeuronInspector on a playground 2-4-3-1 (tanh, sigmoid output) with xor-like points."""
+    rng = np.random.default_rng(5)
+    points = rng.uniform(-6, 6, (120, 2)).astype(np.float32)
+    y = (points[:, 0] * points[:, 1] > 0).astype(np.int64)
+    net = Network([2, 4, 3, 1], "tanh", output="sigmoid", seed=2)
+    trainer = Trainer(net, points, y, points[:60], y[:60], TrainConfig(eta=0.1, batch_size=10))
+    for _ in range(30):
+        trainer.step()
+    inspector = NeuronInspector()
+    qtbot.addWidget(inspector)
+    inspector.resize(520, 760)
+    inspector.show()
+    plane = Plane()
+    inspector.set_plane(plane)
+    inspector.set_dataset(points[:60], y[:60], ("0", "1"))
+    inspector.set_sample(points[0], int(y[0]))
+    inspector.show_snapshot(take_snapshot(trainer, state="paused"))
+    yield inspector, plane, trainer
+    inspector.shutdown()
+
+
+@pytest.mark.parametrize("layer, j", [(0, 1), (1, 2), (2, 0)])
+def test_plane_shows_the_neurons_surface_large(plane_inspector, layer, j):
+    inspector, plane, trainer = plane_inspector
+    inspector.select_neuron(layer, j)
+    snap = inspector._snap
+    surface = plane.surface_for(snap)
+    np.testing.assert_array_equal(inspector.surface_array(), surface.layers[layer][j])
+    assert not inspector.weights_plot.isVisible() and not inspector.maximum_plot.isVisible()
+    # Row 0 of the image is the bottom of the plane: the y axis points up, the image covers the extent.
+    assert not inspector.surface_plot.getViewBox().yInverted()
+    rect = inspector.surface_image.mapRectToView(inspector.surface_image.boundingRect())
+    assert (rect.left(), rect.bottom(), rect.width(), rect.height()) == pytest.approx((-6, 6, 12, 12))
+    row0 = inspector.surface_image.mapToView(pg.Point(0.5, 0.5))
+    assert row0.y() < 0  # the first row is drawn low
+    assert inspector.maximizer.is_running() is False
+    assert "already shows what makes it fire" in inspector.maximum_label.text()
+
+
+def test_plane_incoming_weights_are_named_by_input(plane_inspector):
+    inspector, plane, trainer = plane_inspector
+    inspector.select_neuron(0, 3)
+    ticks = inspector.incoming_plot.getAxis("bottom")._tickLevels[0]
+    assert [name for _, name in ticks] == ["x₁", "x₂"]
+    np.testing.assert_array_equal(inspector.incoming_bars.bars.opts["height"], inspector._snap.weights[0][3])
+    assert "x₁" in inspector.equation_label.text() and "pixel" not in inspector.equation_label.text()
+
+
+def test_plane_one_output_is_named_by_its_threshold(plane_inspector):
+    inspector, plane, trainer = plane_inspector
+    inspector.select_neuron(2, 0)
+    assert "output neuron 0 “class 1 if a &gt; 0.5”" in inspector.title_label.text()
+    inspector.select_neuron(1, 0)
+    w = inspector._snap.weights[2][0, 0]
+    assert f"towards <b>class {1 if w > 0 else 0}</b>" in inspector.votes_label.text()
+
+
+def test_every_page_draws_for_a_playground_network(qtbot, plane_inspector):
+    inspector, plane, trainer = plane_inspector
+    for layer, j in [(0, 0), (1, 1), (2, 0)]:
+        inspector.select_neuron(layer, j)
+        for t in range(inspector.tabs.count()):
+            inspector.tabs.setCurrentIndex(t)
+            inspector.grab()
+    assert inspector.top_gallery.showing_points()  # points are listed by their coordinates, not drawn
+    assert "test points" in inspector.fires_summary.text()
+
+
+def test_set_plane_none_goes_back_to_pictures(plane_inspector):
+    inspector, plane, trainer = plane_inspector
+    inspector.select_neuron(0, 0)
+    assert inspector.surface_array() is not None
+    inspector.set_plane(None)
+    assert inspector.surface_array() is None and not inspector.surface_plot.isVisible()
+    inspector.set_plane(Plane(["x1_sq"]))  # a plane with a feature: the 2-input network does not fit it
+    assert inspector.surface_array() is None
+    inspector.set_plane(Plane())
+    assert inspector.surface_array() is not None

@@ -2,7 +2,11 @@
 sample, what it votes for, how it changed while learning, and controls to edit it.
 
 The statistics over the test split come from a SplitActivations shared with the mistakes
-panel (one forward pass per snapshot). While training runs the inspector refreshes at most
+panel (one forward pass per snapshot).
+
+With a playground Plane (set_plane) the "Looks for" page shows the neuron's activation over
+the whole plane, large, instead of a weight picture (two inputs make no picture), and the
+activation maximiser is not run: the surface already shows where the neuron fires. While training runs the inspector refreshes at most
 every REFRESH_INTERVAL_MS and only while it is visible; selecting a neuron refreshes at once.
 """
 
@@ -40,15 +44,21 @@ from visnet.app.colors import (
     gray_colormap,
     image_side,
     percent,
+    picture_side,
     symmetric_limit,
     with_article,
 )
 from visnet.app.inspection import ActivationMaximizer, EditResult, NetworkEditor, NeuronHistory, SplitActivations
+from visnet.app.plane import Plane
 from visnet.app.throttle import VisibleRefresh
 from visnet.app.panels.gallery import ImageGallery
+from visnet.app.panels.network_view import TILE_COLORMAP, tile_levels
+from visnet.app.panels.surface import boundary_segments
 from visnet.core.edits import Edit
+from visnet.core.features import FEATURE_LABELS, input_names
 from visnet.core.inspect import NeuronStats, contribution_map, effective_pattern, outgoing_weights
 from visnet.core.snapshot import Snapshot
+from visnet.core.targets import decision_threshold, predict_classes
 
 K_EXAMPLES = 16  # most and least activating test images shown
 HISTORY_INTERVAL_S = 0.1  # while training, the neurons' history takes a row at most this often
@@ -59,10 +69,18 @@ TOP_INPUTS = 5  # inputs listed in the equation
 MAXIMIZE_INTERVAL_S = 3.0  # while training, recompute the most exciting input this often
 
 
-def _neuron_name(layer: int, j: int, n_layers: int, class_names) -> str:
-    if layer == n_layers - 1:
-        return f"output neuron {j} “{class_label(class_names, j)}”"
+def _neuron_name(layer: int, j: int, sizes, class_names, output: str = "softmax") -> str:
+    if layer == len(sizes) - 2:
+        return f"output neuron {j} “{_output_meaning(j, sizes[-1], class_names, output)}”"
     return f"neuron {j} of hidden layer {layer + 1}"
+
+
+def _output_meaning(j: int, n_out: int, class_names, output: str) -> str:
+    """What output neuron j stands for: its class, or for a single output (two classes,
+    core.targets) the rule 'class 1 if a > 0.5'."""
+    if n_out == 1:
+        return f"class {class_label(class_names, 1)} if a > {decision_threshold(output):g}"
+    return class_label(class_names, j)
 
 
 def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **kwargs) -> pg.PlotItem:
@@ -145,6 +163,8 @@ class NeuronInspector(QWidget):
         self.history = NeuronHistory()
         self.maximizer = ActivationMaximizer(self)
         self._snap: Snapshot | None = None  # drawn
+        self._plane: Plane | None = None
+        self._surface_shown = False
         self._incoming: Snapshot | None = None  # newest received, not drawn yet
         self._neuron: tuple[int, int] = (0, 0)
         self._x: np.ndarray | None = None
@@ -215,6 +235,24 @@ class NeuronInspector(QWidget):
         self.incoming_bars = SignedBars(self.incoming_plot)
         self.pattern_plot, self.pattern_image = _image_plot(g, 2, 0, "effective input pattern", diverging_colormap())
         self.maximum_plot, self.maximum_image = _image_plot(g, 2, 1, "most exciting input", gray_colormap())
+        # The playground: its activation over the plane, x2 pointing up (core.surface's rows).
+        self.surface_plot = _plot(g, 3, 0, "its activation over the plane", colspan=2)
+        self.surface_plot.setLabel("bottom", "x₁")
+        self.surface_plot.setLabel("left", "x₂")
+        self.surface_plot.getAxis("left").setWidth(36)
+        self.surface_plot.setAspectLocked(True)
+        self.surface_image = pg.ImageItem(axisOrder="row-major")
+        self.surface_image.setColorMap(TILE_COLORMAP)
+        self.surface_plot.addItem(self.surface_image)
+        self.surface_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=TILE_COLORMAP, interactive=False,
+                                                width=12, label="a")
+        self.surface_colorbar.setImageItem(self.surface_image, insert_in=self.surface_plot)
+        self.surface_contour = pg.PlotCurveItem(pen=pg.mkPen(25, 25, 30, width=2), connect="pairs")
+        self.surface_plot.addItem(self.surface_contour, ignoreBounds=True)
+        self.surface_sample = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(20, 20, 24, width=2),
+                                                 brush=pg.mkBrush(255, 255, 255))
+        self.surface_plot.addItem(self.surface_sample, ignoreBounds=True)
+        self.surface_plot.hide()
         self.looks_note = QLabel()
         self.looks_note.setWordWrap(True)
         self.looks_note.setStyleSheet(f"color: {MUTED.name()}")
@@ -248,8 +286,10 @@ class NeuronInspector(QWidget):
         self.fires_summary = QLabel()
         self.fires_summary.setWordWrap(True)
         grid = QGridLayout()
-        grid.addWidget(QLabel(f"<b>{K_EXAMPLES} that excite it most</b>"), 0, 0)
-        grid.addWidget(QLabel(f"<b>{K_EXAMPLES} that excite it least</b>"), 0, 1)
+        self.top_title = QLabel(f"<b>{K_EXAMPLES} that excite it most</b>")
+        self.bottom_title = QLabel(f"<b>{K_EXAMPLES} that excite it least</b>")
+        grid.addWidget(self.top_title, 0, 0)
+        grid.addWidget(self.bottom_title, 0, 1)
         grid.addWidget(self.top_gallery, 1, 0)
         grid.addWidget(self.bottom_gallery, 1, 1)
         page = QWidget()
@@ -258,9 +298,9 @@ class NeuronInspector(QWidget):
         v.addWidget(g)
         v.addWidget(self.fires_summary)
         v.addLayout(grid, 1)
-        hint = QLabel("Click an image to make it the current sample.")
-        hint.setStyleSheet(f"color: {MUTED.name()}")
-        v.addWidget(hint)
+        self.fires_hint = QLabel("Click an image to make it the current sample.")
+        self.fires_hint.setStyleSheet(f"color: {MUTED.name()}")
+        v.addWidget(self.fires_hint)
         return page
 
     def _build_sample_page(self) -> QWidget:
@@ -287,6 +327,7 @@ class NeuronInspector(QWidget):
         g = pg.GraphicsLayoutWidget()
         self.votes_plot = _plot(g, 0, 0, "outgoing weights")
         self.votes_plot.setLabel("left", "weight")
+        self.votes_plot.getAxis("bottom").enableAutoSIPrefix(False)  # a single bar's range made it "x0.001"
         self.votes_bars = SignedBars(self.votes_plot, n_labels=0)
         self.votes_label = QLabel()
         self.votes_label.setWordWrap(True)
@@ -420,6 +461,45 @@ class NeuronInspector(QWidget):
         self._maximized_for = None
         self.title_label.setText("No network yet.")
 
+    def set_plane(self, plane: Plane | None) -> None:
+        """The playground plane the networks shown take their inputs from, or None (digit
+        data). A network that fits it is shown by its activation over the plane, from
+        plane.surface_for(snapshot), which the panels showing the plane share."""
+        if plane is self._plane:
+            return
+        self._plane = plane
+        self._maximized_for = None
+        self.maximizer.cancel()
+        names = None if plane is None else [FEATURE_LABELS[n] for n in input_names(plane.features)]
+        for gallery in (self.top_gallery, self.bottom_gallery):
+            gallery.set_input_labels(names)
+        if self._snap is not None or self._incoming is not None:
+            self.refresh_now()
+
+    def plane(self) -> Plane | None:
+        return self._plane
+
+    def _plane_for(self, snap: Snapshot) -> Plane | None:
+        """The plane if this snapshot's network is drawn on it, else None."""
+        return self._plane if self._plane is not None and self._plane.fits(snap.sizes) else None
+
+    def _side(self, snap: Snapshot) -> int | None:
+        """The side of the input picture, or None (a playground point is no picture)."""
+        return None if self._plane_for(snap) is not None else picture_side(snap.sizes[0])
+
+    def _input_name(self, snap: Snapshot, i: int) -> str:
+        """Input i's name: a pixel (r, c), a playground input (x₁, x₁² ...), or "input i"."""
+        plane = self._plane_for(snap)
+        if plane is not None:
+            return FEATURE_LABELS[input_names(plane.features)[i]]
+        side = self._side(snap)
+        return f"pixel ({i // side}, {i % side})" if side else f"input {i}"
+
+    def surface_array(self) -> np.ndarray | None:
+        """The activation surface shown on the "Looks for" page, (res, res) with row 0 at the
+        bottom of the plane; None when none is shown."""
+        return self.surface_image.image if self._surface_shown else None
+
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
         self._refresh.request(running=False)
@@ -500,12 +580,12 @@ class NeuronInspector(QWidget):
         self._sync_spins()
         layer, j = self._neuron
         net = snap.network
-        n_layers = len(snap.sizes) - 1
         names = self.split.class_names
         b = float(snap.biases[layer][j])
         act = snap.activations[layer]
+        name = _neuron_name(layer, j, snap.sizes, names, snap.activations[-1])
         self.title_label.setText(
-            f"<b>{html.escape(_neuron_name(layer, j, n_layers, names))}</b> — {act}, bias b = {b:+.3f}, "
+            f"<b>{html.escape(name)}</b> — {act}, bias b = {b:+.3f}, "
             f"‖w‖ = {float(np.linalg.norm(snap.weights[layer][j])):.3f} (step {snap.step:,})")
         self._fill_looks(snap, layer, j)
         self._fill_fires(snap, layer, j)
@@ -518,16 +598,29 @@ class NeuronInspector(QWidget):
 
     def _fill_looks(self, snap: Snapshot, layer: int, j: int) -> None:
         w = snap.weights[layer][j]
-        side = image_side(snap.sizes[0])
+        side = self._side(snap)
         first = layer == 0
+        plane = self._plane_for(snap)
         self.weights_plot.setVisible(first and side is not None)
         self.incoming_plot.setVisible(not first or side is None)
-        if first and side is not None:
+        self.surface_plot.setVisible(plane is not None)
+        self._surface_shown = plane is not None
+        if plane is not None:
+            self._fill_surface(snap, plane, layer, j)
+        if first and plane is not None:  # a few named inputs: in their order, named
+            names = [self._input_name(snap, i) for i in range(len(w))]
+            self.incoming_bars.set(w, names, ticks=[(i, name) for i, name in enumerate(names)])
+            self.incoming_plot.setTitle(f"its {len(w)} incoming weights, from the inputs")
+            self.incoming_plot.setLabel("bottom", "inputs")
+        elif first and side is not None:
+            self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
             lim = symmetric_limit(w, 100.0)
             self.weights_image.setImage(w.reshape(side, side), autoLevels=False, levels=(-lim, lim))
             self.weights_colorbar.setLevels((-lim, lim))
             self.weights_plot.setTitle("incoming weights as a picture (red: a bright pixel raises z)")
         else:
+            self.incoming_plot.setLabel("bottom", "inputs, strongest first" if first else
+                                        "previous-layer neurons, strongest first")
             order = np.argsort(-w, kind="stable")
             k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
             labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
@@ -545,6 +638,37 @@ class NeuronInspector(QWidget):
                 "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter.")
         self.pattern_plot.setVisible(side is not None and layer > 0)  # layer 0: the picture above
         self.maximum_plot.setVisible(side is not None)
+
+    def _fill_surface(self, snap: Snapshot, plane: Plane, layer: int, j: int) -> None:
+        """Its activation over the plane, in the network view's colours and levels, with the
+        contour where it crosses the middle of its levels (a = 0 for tanh and relu, 0.5 for
+        sigmoid) and the current sample's point."""
+        surface = plane.surface_for(snap)
+        if surface is None:
+            return
+        images = surface.layers[layer]
+        levels = tile_levels(snap.activations[layer], images)
+        self.surface_image.setImage(images[j], autoLevels=False, levels=levels)
+        self.surface_image.setRect(*surface.rect)  # after setImage; row 0 at y_min: the y axis points up
+        self.surface_colorbar.setLevels(levels)
+        middle = 0.5 * (levels[0] + levels[1])
+        x, y = boundary_segments(images[j], middle, surface.xs, surface.ys)
+        self.surface_contour.setData(x, y)
+        x_min, x_max, y_min, y_max = surface.extent
+        self.surface_plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+        self._update_surface_sample()
+        self.surface_plot.setTitle(f"its activation a over the plane (dark line: a = {middle:.3g})")
+        self.looks_note.setText(
+            "Each pixel is this neuron's activation when the network is given that point (x₁, x₂): orange "
+            "high, blue low. A first-layer neuron can only draw a straight line; deeper neurons combine "
+            "the lines of the layer before.")
+
+    def _update_surface_sample(self) -> None:
+        x = self._x
+        if x is None or x.size < 2 or self._snap is None or self._plane_for(self._snap) is None:
+            self.surface_sample.setData([], [])
+        else:
+            self.surface_sample.setData([float(x[0])], [float(x[1])])
 
     def _fill_fires(self, snap: Snapshot, layer: int, j: int) -> None:
         acts = self.split.activations(snap, wait=snap.state != "running")
@@ -566,6 +690,13 @@ class NeuronInspector(QWidget):
 
         self.top_gallery.set_images(x[stats.top], stats.top, captions(stats.top))
         self.bottom_gallery.set_images(x[stats.bottom], stats.bottom, captions(stats.bottom))
+        what = "points" if self._plane_for(snap) is not None else "images"
+        self.histogram_plot.setLabel("left", what)
+        for gallery in (self.top_gallery, self.bottom_gallery):
+            gallery.caption_title = "a"  # the column of its activations when points are listed
+        self.top_title.setText(f"<b>{K_EXAMPLES} {what} that excite it most</b>")
+        self.bottom_title.setText(f"<b>{K_EXAMPLES} {what} that excite it least</b>")
+        self.fires_hint.setText(f"Click {'a point' if what == 'points' else 'an image'} to make it the current sample.")
         # Which classes it likes: the mean activation per class, the top three.
         if y is not None and len(y):
             k = int(y.max()) + 1
@@ -573,9 +704,10 @@ class NeuronInspector(QWidget):
             counts_per_class = np.maximum(np.bincount(y, minlength=k), 1)
             means = sums / counts_per_class
             best = np.argsort(-means)[:3]
-            liked = ", ".join(f"{class_label(names, int(c))} ({means[c]:.2f})" for c in best)
+            liked = ", ".join(f"{'class ' if what == 'points' else ''}{class_label(names, int(c))} ({means[c]:.2f})"
+                              for c in best)
             self.fires_summary.setText(
-                f"Mean a = {stats.mean:.3f} ± {stats.std:.3f} over {stats.n:,} test images. "
+                f"Mean a = {stats.mean:.3f} ± {stats.std:.3f} over {stats.n:,} test {what}. "
                 f"Highest mean a for: {liked}.")
 
     def _fill_sample(self) -> None:
@@ -597,20 +729,18 @@ class NeuronInspector(QWidget):
         a_prev = cache.activations[layer][0]
         w = snap.weights[layer][j]
         act = snap.activations[layer]
-        side = image_side(snap.sizes[0])
+        side = self._side(snap)
         order = np.argsort(-np.abs(contributions), kind="stable")[:TOP_INPUTS]
 
         def input_name(i: int) -> str:
-            if layer == 0:
-                return f"pixel ({i // side}, {i % side})" if side else f"input {i}"
-            return f"neuron {i}"
+            return self._input_name(snap, i) if layer == 0 else f"neuron {i}"
 
         rows = "".join(
             f"<tr><td>{input_name(int(i))}</td><td align='right'>w = {w[i]:+.3f}</td>"
             f"<td align='right'>× a = {a_prev[i]:.3f}</td><td align='right'><b>{contributions[i]:+.3f}</b></td></tr>"
             for i in order)
         f = "softmax(z)<sub>j</sub>" if act == "softmax" else f"{act}(z)"
-        what = "pixels" if layer == 0 else f"neurons of layer {layer}"
+        what = ("pixels" if side else "inputs") if layer == 0 else f"neurons of layer {layer}"
         self.equation_label.setText(
             f"a = {act}(Σ<sub>i</sub> w<sub>i</sub>·a<sub>i</sub> + b) over the {len(w)} {what}<br>"
             f"Σ w<sub>i</sub>·a<sub>i</sub> = <b>{float(contributions.sum()):+.3f}</b>, "
@@ -627,21 +757,35 @@ class NeuronInspector(QWidget):
             order = np.argsort(-contributions, kind="stable")
             k = min(N_BAR_LABELS, len(order) // 2)
             labelled = np.unique(np.concatenate([np.arange(k), np.arange(len(order) - k, len(order))]))
-            self.contribution_bars.set(contributions[order], [str(i) for i in order], labelled=labelled)
+            names = [input_name(int(i)) for i in order] if layer == 0 else [str(i) for i in order]
+            self.contribution_bars.set(contributions[order], names, labelled=labelled)
+            self.contribution_bar_plot.setTitle("wᵢ·xᵢ per input, largest first" if layer == 0 else
+                                                "wᵢ·aᵢ per previous-layer neuron, largest first")
+        self._update_surface_sample()
         self.sample_line.setPos(a)
         self.sample_line.show()
 
     def _fill_votes(self, snap: Snapshot, layer: int, j: int) -> None:
         out = outgoing_weights(snap.network, layer, j)
         n_layers = len(snap.sizes) - 1
+        output = snap.activations[-1]
         if out is None:
             self.votes_bars.set(np.zeros(0), [])
+            meaning = _output_meaning(j, snap.sizes[-1], self.split.class_names, output)
             self.votes_label.setText("An output neuron votes for nothing further: its activation is the "
-                                     f"network's answer for “{class_label(self.split.class_names, j)}”.")
+                                     f"network's answer: “{html.escape(meaning)}”.")
             return
         next_is_output = layer + 1 == n_layers - 1
-        names = ([class_label(self.split.class_names, k) for k in range(len(out))] if next_is_output
-                 else [str(k) for k in range(len(out))])
+        names = ([_output_meaning(k, len(out), self.split.class_names, output) for k in range(len(out))]
+                 if next_is_output else [str(k) for k in range(len(out))])
+        if next_is_output and len(out) == 1:  # one output neuron: its weight says which class it helps
+            self.votes_bars.set(out, names, ticks=[(0, "output")])
+            self.votes_plot.setLabel("bottom", "the output neuron")
+            toward = class_label(self.split.class_names, 1 if out[0] > 0 else 0)
+            self.votes_label.setText(
+                f"When it fires it pushes the output {'up' if out[0] > 0 else 'down'} (w = {out[0]:+.2f}): "
+                f"towards <b>class {html.escape(toward)}</b> (the network answers {html.escape(names[0])}).")
+            return
         if len(out) <= MAX_VOTE_BARS:
             order = np.arange(len(out))
             what = "classes" if next_is_output else f"neurons of layer {layer + 2}"
@@ -677,7 +821,12 @@ class NeuronInspector(QWidget):
     # -- activation maximisation --------------------------------------------------------------
     def _maybe_maximize(self, snap: Snapshot, layer: int, j: int) -> None:
         """Start a run for a newly selected neuron, or for new weights when none is running."""
+        if self._plane_for(snap) is not None:
+            self.maximum_label.setText("On the plane the picture above already shows what makes it fire: "
+                                       "it is high where it is orange.")
+            return
         if image_side(snap.sizes[0]) is None:
+            self.maximum_label.setText("")
             return
         key = (snap.step, layer, j)
         if key == self._maximized_for:
@@ -748,8 +897,7 @@ class NeuronInspector(QWidget):
         layer, j = self._neuron
         if snap is None or not 0 <= i < snap.sizes[layer]:
             return
-        side = image_side(snap.sizes[0])
-        where = f"pixel ({i // side}, {i % side})" if layer == 0 and side else f"neuron {i} of layer {layer}"
+        where = self._input_name(snap, i) if layer == 0 else f"neuron {i} of layer {layer}"
         self.weight_index_spin.setToolTip(f"Input {i}: {where}; its weight is now {snap.weights[layer][j, i]:+.4f}")
 
     @Slot(object)
@@ -763,9 +911,10 @@ class NeuronInspector(QWidget):
         snap = self.editor.controller.latest_snapshot if self.editor is not None else None
         if snap is not None and self._x is not None and self._x.size == snap.sizes[0]:
             out = snap.forward_cache(self._x.reshape(1, -1)).output[0]
-            p = int(np.argmax(out))
+            p = int(predict_classes(snap, out[None, :])[0])  # argmax, or a > threshold for one output
             name = class_label(self.split.class_names, p)
-            value = percent(float(out[p])) if snap.activations[-1] == "softmax" else f"a = {out[p]:.2f}"
+            a = float(out[p] if out.size > 1 else out[0])
+            value = percent(a) if snap.activations[-1] == "softmax" else f"a = {a:.2f}"
             text += f"<br>Current sample: looks like {html.escape(with_article(name))} ({value})."
         self.edit_result_label.setText(text)
         if snap is not None:

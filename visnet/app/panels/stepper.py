@@ -13,6 +13,11 @@ picture), the mini-batch average, and the update of a first-layer neuron's pictu
 The stepper never touches training itself: a StepperSource (WindowStepperSource for the
 main window) hands it a NetworkState (copied under the controller's lock after pausing,
 for the live network) and the examples.
+
+Playground networks: a single output neuron is named by what it means (class 1 if a > 0.5,
+or > 0 for tanh) and its cost is written with the one target y; a point's inputs are
+drawn as bars named x₁, x₂, ... rather than as a picture. A perceptron (step output) has
+no gradient to trace: the stepper says so and shows the perceptron rule's update instead.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app.colors import (
+    MAX_POINT_INPUTS,
     MUTED,
     NEGATIVE,
     POSITIVE,
@@ -59,8 +65,13 @@ from visnet.app.colors import (
     diverging_colormap,
     gray_colormap,
     image_side,
+    input_labels,
+    one_output_rule,
+    picture_side,
 )
+from visnet.core.features import check_features
 from visnet.core.network import Network
+from visnet.core.targets import binary_targets, decision_threshold, n_classes, predict_classes
 from visnet.core.trace import (
     Trace,
     TraceStep,
@@ -96,6 +107,52 @@ DIM_OUTLINE = QColor(90, 90, 100)
 
 def _sup(k: int) -> str:
     return str(k).translate(_SUPERSCRIPT)
+
+
+def is_point(n_inputs: int) -> bool:
+    """Whether an input of n_inputs values is a playground point (x1, x2, features), not a picture."""
+    return n_inputs <= MAX_POINT_INPUTS and picture_side(n_inputs) is None
+
+
+def output_neuron_name(class_names: Sequence[str], j: int, n_out: int, output: str) -> str:
+    """How the stepper names output neuron j: its class “3”, or for a single output neuron
+    what its value means, “class 1 if a > 0.5”."""
+    if n_out == 1:
+        return f"“{one_output_rule(output)}”"
+    return f"“{class_label(class_names, j)}”"
+
+
+def output_neuron_index(target: int, n_out: int) -> int:
+    """The output neuron that stands for class `target`: itself, or the single output's 0."""
+    return 0 if n_out == 1 else int(target)
+
+
+def perceptron_text(net: Network, x: np.ndarray, target: int, eta: float, labels: Sequence[str] = ()) -> str:
+    """Why the perceptron has nothing to backpropagate, and the update its rule makes on
+    example x (n_in,) with target class 0 or 1 (as training.perceptron_rule computes it)."""
+    w, b = net.weights[0][0].astype(np.float64), float(net.biases[0][0])
+    x = np.asarray(x, np.float64).ravel()
+    z = float(w @ x + b)
+    y_hat = int(z > 0)
+    change = eta * (target - y_hat)
+    names = list(labels) if len(labels) == x.size else [f"x{_sub(i + 1)}" for i in range(x.size)]
+    head = (
+        "The perceptron has no gradients: a step's slope is 0 everywhere (and undefined at its jump), "
+        "so there is nothing to backpropagate. It learns by the perceptron rule instead:\n"
+        "w ← w + η (y − ŷ) x,   b ← b + η (y − ŷ)\n"
+        "which moves the line only when the example is on the wrong side of it.\n\n"
+    )
+    point = ", ".join(f"{n} = {fmt(v)}" for n, v in zip(names, x))
+    body = f"This example ({point}): z = w·x + b = {fmt(z)}, ŷ = step(z) = {y_hat}, target y = {target}: "
+    if change == 0:
+        return head + body + "right, so the rule changes nothing."
+    dw = ", ".join(fmt(change * v) for v in x)
+    return head + body + (f"wrong, so w changes by η (y − ŷ) x = ({dw}) and b by {fmt(change)} "
+                          f"(η = {eta:g}).")
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def par(v: float, digits: int = 3) -> str:
@@ -332,6 +389,7 @@ class VectorStripsView(QWidget):
         self._order: list[str] = []
         self._arch: tuple | None = None
         self._class_names: tuple[str, ...] = ()
+        self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point
         self._known: set[str] = set()
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the stepper
@@ -413,12 +471,14 @@ class VectorStripsView(QWidget):
         self._view.setRange(QRectF(-0.075, -0.1, 1.2, y), padding=0.0)
 
     # -- data ---------------------------------------------------------------------------------
-    def set_trace(self, trace: Trace, class_names: Sequence[str] = ()) -> None:
-        """Fill every strip with the trace's first example (shown or not by show_known)."""
+    def set_trace(self, trace: Trace, class_names: Sequence[str] = (), input_labels: Sequence[str] = ()) -> None:
+        """Fill every strip with the trace's first example (shown or not by show_known).
+        input_labels: names of a point's inputs (x₁, x₂, ...) for the a⁰ strip."""
         arch = (tuple(trace.sizes), tuple(trace.activation_names))
         if arch != self._arch:
             self._build(*arch)
         self._class_names = tuple(str(c) for c in class_names)
+        self._input_labels = tuple(input_labels)
         for s in self._strips.values():
             if s.kind == "z":
                 v = trace.zs[s.k - 1][0]
@@ -438,6 +498,8 @@ class VectorStripsView(QWidget):
         peak = peak if peak > 0 else 1.0
         if s.kind == "a":
             act = "identity" if s.k == 0 else trace.activation_names[s.k - 1]
+            if s.k == 0 and is_point(s.n):  # coordinates in −6..6, not gray levels
+                return -peak, peak, diverging_colormap(), f"±{fmt(peak)}"
             if s.k == 0 or act in ("sigmoid", "softmax"):
                 return 0.0, 1.0, gray_colormap(), "0 … 1"
             if act == "tanh":
@@ -520,11 +582,15 @@ class VectorStripsView(QWidget):
     def _describe(self, s: _Strip, j: int) -> str:
         L = len(self._arch[0]) - 1 if self._arch else 0
         if s.k == 0:
-            side = image_side(s.n)
-            where = f"pixel ({j // side}, {j % side})" if side else f"input {j}"
+            side = picture_side(s.n)
+            if side:
+                where = f"pixel ({j // side}, {j % side})"
+            else:
+                where = self._input_labels[j] if j < len(self._input_labels) else f"input {j}"
             who = f"a⁰ {where}"
         else:
-            name = f" “{class_label(self._class_names, j)}”" if s.k == L else ""
+            output = self._arch[1][-1] if self._arch else ""
+            name = f" {output_neuron_name(self._class_names, j, s.n, output)}" if s.k == L else ""
             who = f"{s.symbol}_{j} (layer {s.k} neuron {j}{name})"
         if s.name not in self._known or s.values is None:
             return f"{who}: not computed yet at this step"
@@ -548,28 +614,73 @@ class VectorStripsView(QWidget):
 # -- small picture rows ---------------------------------------------------------------------
 class _PictureRow(pg.GraphicsLayoutWidget):
     """A few images side by side, each with a caption (28x28 pictures, or a strip when the
-    input is not square)."""
+    input is not square); a playground point's few values are bars named x₁, x₂, ...
+    (set_bars), since a 1x2 picture of coordinates shows nothing."""
 
     def __init__(self, captions: Sequence[str], parent: QWidget | None = None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._caption_texts = tuple(captions)
+        self._bar_labels: tuple[str, ...] | None = None  # None: pictures
         self.captions: list[pg.LabelItem] = []
         self.images: list[pg.ImageItem] = []
-        for c, caption in enumerate(captions):
-            self.captions.append(self.addLabel(caption, row=0, col=c, size="10pt"))
-            view = self.addViewBox(row=1, col=c)
-            view.setAspectLocked(True)
-            view.invertY(True)
-            view.setMouseEnabled(False, False)
-            view.setMenuEnabled(False)
-            image = pg.ImageItem(axisOrder="row-major")
-            view.addItem(image)
-            self.images.append(image)
-        self.ci.layout.setRowStretchFactor(1, 1)
+        self.bars: list[pg.BarGraphItem] = []
+        self.plots: list[pg.PlotItem] = []
+        self._build()
         self.setMinimumHeight(150)
+
+    def _build(self) -> None:
+        """The views of the current mode (made again only when the mode changes)."""
+        self.clear()
+        old = [c.text for c in self.captions]
+        self.captions, self.images, self.bars, self.plots = [], [], [], []
+        for c, caption in enumerate(self._caption_texts):
+            self.captions.append(self.addLabel(old[c] if c < len(old) else caption, row=0, col=c, size="10pt"))
+            if self._bar_labels is None:
+                view = self.addViewBox(row=1, col=c)
+                view.setAspectLocked(True)
+                view.invertY(True)
+                view.setMouseEnabled(False, False)
+                view.setMenuEnabled(False)
+                image = pg.ImageItem(axisOrder="row-major")
+                view.addItem(image)
+                self.images.append(image)
+            else:
+                plot = self.addPlot(row=1, col=c)
+                plot.setMouseEnabled(False, False)
+                plot.setMenuEnabled(False)
+                plot.hideButtons()
+                plot.getAxis("left").setWidth(36)
+                plot.addLine(y=0, pen=pg.mkPen(MUTED, width=1))
+                ticks = [(i, name) for i, name in enumerate(self._bar_labels)]
+                plot.getAxis("bottom").setTicks([ticks, []])
+                bars = pg.BarGraphItem(x=[], height=[], width=0.7)
+                plot.addItem(bars)
+                self.plots.append(plot)
+                self.bars.append(bars)
+        for c in range(len(self._caption_texts)):  # equal columns, whatever their captions' lengths
+            self.ci.layout.setColumnStretchFactor(c, 1)
+            self.ci.layout.setColumnPreferredWidth(c, 10)
+        self.ci.layout.setRowStretchFactor(1, 1)
+
+    def set_bars(self, labels: Sequence[str] | None) -> None:
+        """Draw bars named labels (a point's inputs) from now on; None: pictures."""
+        labels = None if labels is None else tuple(labels)
+        if labels != self._bar_labels:
+            self._bar_labels = labels
+            self._build()
 
     def show(self, c: int, values: np.ndarray, signed: bool, lim: float | None = None, caption: str | None = None):
         v = np.asarray(values, dtype=np.float32).ravel()
+        if self._bar_labels is not None and len(self._bar_labels) == v.size:
+            brushes = [pg.mkBrush(POSITIVE if t >= 0 else NEGATIVE) for t in v]
+            self.bars[c].setOpts(x=np.arange(v.size), height=v, width=0.7, brushes=brushes, pen=None)
+            peak = lim if lim and lim > 0 else (float(np.max(np.abs(v))) or 1.0)
+            self.plots[c].setYRange(-peak * 1.1, peak * 1.1, padding=0)
+            self.plots[c].setXRange(-0.6, v.size - 0.4, padding=0)
+            if caption is not None:
+                self.captions[c].setText(_two_lines(caption))
+            return
         side = image_side(v.size)
         picture = v.reshape(side, side) if side else v[None, :]
         if signed:
@@ -581,6 +692,16 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.images[c].setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         if caption is not None:
             self.captions[c].setText(caption)
+
+
+def _two_lines(text: str, longest: int = 16) -> str:
+    """A caption over a narrow plot broken at the space nearest its middle (a LabelItem is
+    as wide as its text, and three long ones pushed the row out of a narrow tab)."""
+    if len(text) <= longest or " " not in text:
+        return text
+    middle = len(text) // 2
+    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
+    return text[:cut] + "<br>" + text[cut + 1:]
 
 
 def _rich_label(text: str = "", size: float | None = None) -> QLabel:
@@ -632,10 +753,12 @@ class NeuronEquationPanel(QWidget):
         layout.addWidget(self.check_label)
         self.last_check = None
 
-    def show_neuron(self, trace: Trace, layer: int, j: int, first_j: int, class_names: Sequence[str]) -> None:
+    def show_neuron(self, trace: Trace, layer: int, j: int, first_j: int, class_names: Sequence[str],
+                    input_labels: Sequence[str] = ()) -> None:
         L = trace.n_layers
         k = layer + 1
-        who = f"output neuron {j} “{class_label(class_names, j)}”" if k == L else f"layer {k} neuron {j}"
+        output = output_neuron_name(class_names, j, trace.sizes[-1], trace.activation_names[-1])
+        who = f"output neuron {j} {output}" if k == L else f"layer {k} neuron {j}"
         self.title_label.setText(f"<b>{who}</b> — click a cell in the strips (or a neuron in the network) to choose another")
         z = neuron_equation(trace, layer, j, "z", top=EQUATION_TERMS)
         act = trace.activation_names[layer]
@@ -654,17 +777,20 @@ class NeuronEquationPanel(QWidget):
             "<b>Gradients</b>: " + _mono(
                 f"∂C/∂b_{j} = δ_{j} = {fmt(trace.grad_b[layer][j])}; "
                 f"strongest weight ∂C/∂w_{j},{i} = δ_{j}·a_{i} = {par(d.value)}·{par(a_prev)} = {fmt(g[i])}"))
-        self._pictures(trace, first_j)
+        self._pictures(trace, first_j, input_labels)
 
-    def _pictures(self, trace: Trace, j1: int) -> None:
+    def _pictures(self, trace: Trace, j1: int, input_labels: Sequence[str] = ()) -> None:
         x = trace.x[0]
         w = trace.weights[0][j1]
         g = trace.grad_w[0][j1]
-        self.pictures.show(0, x, signed=False)
+        point = is_point(x.size)
+        self.pictures.set_bars(input_labels if point and len(input_labels) == x.size else None)
+        self.pictures.show(0, x, signed=point)
         self.pictures.show(1, w, signed=True, caption=f"weights of layer-1 neuron {j1}")
         self.pictures.show(2, g, signed=True, caption=f"∂C/∂w = δ·a⁰, δ = {fmt(trace.deltas[0][0, j1])}")
         self.pictures.setToolTip(
-            f"∂C/∂w of layer-1 neuron {j1} is its error δ times the input: only lit pixels get a gradient.\n"
+            f"∂C/∂w of layer-1 neuron {j1} is its error δ times the input: "
+            + ("an input of 0 gets no gradient.\n" if point else "only lit pixels get a gradient.\n") +
             "Red: gradient descent will lower that weight; blue: raise it. Click a layer-1 neuron to see another.")
 
     def show_check(self, check) -> None:
@@ -742,7 +868,8 @@ class WishesPanel(QWidget):
         self.last = (one, everyone)
         n_prev, n_out = trace.sizes[layer], trace.sizes[k]
         x = np.arange(n_prev)
-        name = lambda i: f"“{class_label(class_names, i)}”" if k == L else str(i)  # noqa: E731
+        output = trace.activation_names[-1]
+        name = lambda i: output_neuron_name(class_names, i, n_out, output) if k == L else str(i)  # noqa: E731
         nudges = one.nudges.astype(np.float64)
         total = everyone.total_nudge.astype(np.float64)
         brush = lambda v: [pg.mkBrush(POSITIVE if t >= 0 else NEGATIVE) for t in v]  # noqa: E731
@@ -759,7 +886,15 @@ class WishesPanel(QWidget):
         self.all_plot.setYRange(-0.5, n_out - 0.5, padding=0)
         left = self.all_plot.getAxis("left")
         every = 1 if n_out <= 10 else 5 if n_out <= 50 else 50
-        left.setTicks([[(i, class_label(class_names, i) if k == L else str(i)) for i in range(0, n_out, every)]])
+        left.setTicks([[(i, ("a" if n_out == 1 else class_label(class_names, i)) if k == L else str(i))
+                        for i in range(0, n_out, every)]])
+        point = layer == 0 and is_point(n_prev)
+        bottom = self.sum_plot.getAxis("bottom")
+        if point:  # the wishes for a point's named inputs
+            names = input_labels(n_prev, x=trace.x)
+            bottom.setTicks([[(i, names[i]) for i in range(n_prev)]])
+        else:
+            bottom.setTicks(None)
         prev = "the input" if layer == 0 else f"layer {layer}"
         self.one_plot.setTitle(f"neuron {name(j)} (δ = {fmt(one.delta)}) wishes {prev} to change by −w·δ", size="10pt")
         self.all_plot.setTitle(f"all {n_out} neurons' wishes, one row each (red up, blue down)", size="10pt")
@@ -769,7 +904,8 @@ class WishesPanel(QWidget):
         self.caption.setText(
             f"Neuron {name(j)} most wants {prev}'s neurons {listed} to change. "
             + ("Multiplying the sum by σ′(z) gives that layer's δ — the next backward step."
-               if layer > 0 else "The input cannot change, so this sum is only what the image 'should' look like."))
+               if layer > 0 else "The input cannot change, so this sum is only what the "
+               + ("point" if point else "image") + " 'should' look like."))
 
 
 class MinibatchPanel(QWidget):
@@ -828,7 +964,7 @@ class MinibatchPanel(QWidget):
         self.caption.setText(
             f"<b>The mini-batch average</b> — layer {layer + 1}: one row per parameter of the selected neuron "
             f"(its {len(table.names) - 1} strongest-gradient weights and its bias), one column per example "
-            f"({n}: the example, then the test images after it).")
+            f"({n}: the example, then the test examples after it).")
         self.note.setText(
             "Each example pulls the parameter its own way; gradient descent takes the average "
             f"(checked against Network.backward on the whole batch: largest difference "
@@ -854,27 +990,36 @@ class UpdatePanel(QWidget):
         layout.addWidget(self.pictures, 1)
         layout.addWidget(self.caption)
 
-    def show_update(self, trace: Trace, j1: int, target: int, class_names: Sequence[str]) -> None:
+    def show_update(self, trace: Trace, j1: int, target: int, class_names: Sequence[str],
+                    input_labels: Sequence[str] = ()) -> None:
         before, after = trace.weights[0][j1], trace.new_weights[0][j1]
         diff = after.astype(np.float64) - before
         lim = float(np.max(np.abs(before))) or 1.0
+        point = is_point(before.size)
+        self.pictures.set_bars(input_labels if point and len(input_labels) == before.size else None)
         self.pictures.show(0, before, signed=True, lim=lim, caption=f"layer-1 neuron {j1} before")
         self.pictures.show(1, after, signed=True, lim=lim, caption="after (same colours)")
         self.pictures.show(2, diff, signed=True, caption=f"after − before (±{fmt(np.max(np.abs(diff)))})")
         L = trace.n_layers
-        out_before = trace.activations[L][0, target]
-        out_after = trace.array(f"a{L}_after")[0, target]
+        n_out = trace.sizes[-1]
+        o = output_neuron_index(target, n_out)
+        out_before = trace.activations[L][0, o]
+        out_after = trace.array(f"a{L}_after")[0, o]
         change = trace.cost_after - trace.cost_before
         arrow = "lower" if change < 0 else "higher"
+        output = (f"output a ({one_output_rule(trace.activation_names[-1])}; target class "
+                  f"{class_label(class_names, target)})" if n_out == 1
+                  else f"output “{class_label(class_names, target)}”")
         self.cost_label.setText(
             f"<b>Cost</b> {fmt(trace.cost_before, 4)} → {fmt(trace.cost_after, 4)} "
-            f"({arrow}, {fmt(change, 3)}); output “{class_label(class_names, target)}”: "
+            f"({arrow}, {fmt(change, 3)}); {output}: "
             f"{fmt(out_before)} → {fmt(out_after)}")
         settings = f"η = {trace.eta:g}" + (f", μ = {trace.momentum:g}" if trace.momentum else "") + (
             f", λ = {trace.lmbda:g}" if trace.lmbda else "")
         self.caption.setText(
             f"One gradient-descent step on this single example ({settings}) nudges every weight against its "
-            "gradient: the difference is −η·∂C/∂w, so it is the ∂C/∂w picture with the colours swapped.")
+            "gradient: the difference is −η·∂C/∂w, so it is the ∂C/∂w "
+            + ("bars" if point else "picture") + " with the colours swapped.")
 
 
 # -- the stepper ----------------------------------------------------------------------------
@@ -905,6 +1050,9 @@ class BackpropStepper(QWidget):
         self._first_j = 0  # the first-layer neuron whose pictures are shown
         self._minibatch_dirty = False  # the table waits until its tab is shown
         self._class_names: tuple[str, ...] = ()
+        self._features: tuple[str, ...] | None = None  # set_features; None: guessed from the examples
+        self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point; () for pictures
+        self._perceptron_shown = False  # the perceptron's explanation replaces the trace
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(PLAY_INTERVAL_MS)
         self._play_timer.timeout.connect(self._on_play_timeout)
@@ -1119,14 +1267,32 @@ class BackpropStepper(QWidget):
         """Trace `example` on `state` directly (no source needed). target: the class to
         train towards (default: the example's label); batch: (x, labels) for the
         mini-batch table (default: the example alone, or the source's batch)."""
+        k = n_classes(state.net.sizes[-1])
         if class_names is not None:
             self._set_class_names(class_names)
-        elif len(self._class_names) != state.net.sizes[-1]:
-            self._set_class_names([str(i) for i in range(state.net.sizes[-1])])
+        elif len(self._class_names) != k:
+            self._set_class_names([str(i) for i in range(k)])
         self._state, self._example = state, example
         self._set_target(target if target is not None else example.label)
         self._fixed_batch = batch
         self._retrace()
+
+    def set_features(self, features: Sequence[str] | None) -> None:
+        """The extra inputs (core.features names) playground networks take after x1, x2,
+        to name a point's inputs x₁, x₂, x₁², ...; None: guess them from the examples."""
+        self._features = None if features is None else check_features(features)
+
+    def input_labels(self) -> tuple[str, ...]:
+        """Names of the traced point's inputs (x₁, x₂, ...); () for pictures."""
+        return self._input_labels
+
+    def showing_perceptron(self) -> bool:
+        """Whether the perceptron's explanation is shown instead of a trace."""
+        return self._perceptron_shown
+
+    def message(self) -> str:
+        """The text shown above the steps (or instead of them), "" when none."""
+        return self.message_label.text() if not self.message_label.isHidden() else ""
 
     @property
     def trace(self) -> Trace | None:
@@ -1253,9 +1419,11 @@ class BackpropStepper(QWidget):
         self.target_combo.blockSignals(False)
 
     def _predicted_class(self) -> int:
-        if self._state is None or self._example is None:
+        """The class the network gives the example (argmax, or a single output's threshold)."""
+        if self._state is None or self._example is None or self._example.x.size != self._state.net.sizes[0]:
             return 0
-        return int(np.argmax(self._state.net.forward(self._example.x[None, :])[0]))
+        net = self._state.net
+        return int(predict_classes(net, net.forward(self._example.x[None, :]))[0])
 
     def _load_example(self) -> bool:
         kind = self.example_combo.currentData()
@@ -1281,10 +1449,21 @@ class BackpropStepper(QWidget):
             return
         old = self._trace
         target = self.target()
-        self._trace = trace_backprop(state.net, example.x[None, :], np.array([target]), state.eta,
-                                     state.momentum, state.lmbda, state.velocity_w, state.velocity_b)
-        t = self._trace
         self._batch = self._mini_batch(target)
+        n_in = state.net.sizes[0]
+        self._input_labels = input_labels(n_in, self._features, x=self._batch[0]) if is_point(n_in) else ()
+        if state.net.activations[-1] == "step":
+            self._show_perceptron(state, example, target)
+            return
+        try:
+            self._trace = trace_backprop(state.net, example.x[None, :], np.array([target]), state.eta,
+                                         state.momentum, state.lmbda, state.velocity_w, state.velocity_b)
+        except ValueError as err:  # a network the core cannot trace: say why
+            self._trace = None
+            self._show_message(str(err))
+            return
+        t = self._trace
+        self._perceptron_shown = False
         self.message_label.hide()
         self.splitter.show()
         for w in (self.prev_button, self.next_button, self.play_button, self.reset_button, self.last_button,
@@ -1300,11 +1479,12 @@ class BackpropStepper(QWidget):
             f"{'-'.join(map(str, t.sizes))}, {', '.join(t.activation_names)}, {t.cost_name} cost, "
             f"η = {state.eta:g}" + (f", μ = {state.momentum:g}" if state.momentum else "")
             + (f", λ = {state.lmbda:g}" if state.lmbda else ""))
-        self.strips.set_trace(t, self._class_names)
+        self.strips.set_trace(t, self._class_names, self._input_labels)
         same_arch = old is not None and old.sizes == t.sizes and old.names == t.names
+        out_j = output_neuron_index(target, t.sizes[-1])
         if not same_arch or self._selected is None or not self._valid(self._selected):
             L = t.n_layers
-            self._selected = (L - 1, target)
+            self._selected = (L - 1, out_j)
             self._first_j = int(np.argmax(np.abs(t.deltas[0][0])))
         self.wishes_panel.layer_spin.blockSignals(True)
         self.wishes_panel.layer_spin.setRange(1, t.n_layers)
@@ -1312,7 +1492,7 @@ class BackpropStepper(QWidget):
         layer, j = self._selected
         self.strips.select_neuron(layer, j)
         self._show_neuron()
-        wl, wj = (layer, j) if layer >= 1 or t.n_layers == 1 else (t.n_layers - 1, target)
+        wl, wj = (layer, j) if layer >= 1 or t.n_layers == 1 else (t.n_layers - 1, out_j)
         self._set_wishes(wl, wj)
         self._show_update()
         self.go_to(self._index if same_arch else 0)
@@ -1336,6 +1516,17 @@ class BackpropStepper(QWidget):
         return self._example.x[None, :].astype(np.float32), np.array([target], np.int64)
 
     # -- showing ------------------------------------------------------------------------------
+    def _show_perceptron(self, state: NetworkState, example: Example, target: int) -> None:
+        """A step output has no gradient: explain the perceptron rule with this example's numbers."""
+        self.play(False)
+        self._trace = None
+        self._perceptron_shown = True
+        self.source_label.setText(
+            f"{example.description} (target class {class_label(self._class_names, target)}) on "
+            f"{state.description or 'the given network'}: a perceptron, {'-'.join(map(str, state.net.sizes))}, "
+            f"step output")
+        self._show_message(perceptron_text(state.net, example.x, target, state.eta, self._input_labels))
+
     def _show_empty(self) -> None:
         self._show_message("Choose an example and a network, then press “Trace again”; or open this panel "
                            "from the Backprop menu (Ctrl+B).")
@@ -1405,6 +1596,8 @@ class BackpropStepper(QWidget):
         if step.phase == "cost":
             y = self.target()
             a = t.activations[L][0]
+            if a.size == 1:
+                return self._one_output_cost(float(a[0]), y)
             p = int(np.argmax(a))
             if t.cost_name == "cross-entropy" and t.activation_names[-1] == "softmax":
                 text = f"C = −ln a_{y} = −ln({fmt(a[y])}) = {fmt(t.cost_before, 4)}"
@@ -1454,11 +1647,26 @@ class BackpropStepper(QWidget):
             text = f"{label} ← {label} − η·∂C/∂{label} = {fmt(old, 4)} − {fmt(t.eta)}·{par(g)} = {fmt(new, 4)}"
         return _mono(text) + f' <span style="color:{MUTED.name()}">(neuron {j}: {why})</span>'
 
+    def _one_output_cost(self, a: float, target: int) -> str:
+        """The cost of a single output a against its target y (0/1, or −1/+1 for tanh)."""
+        t = self._trace
+        output = t.activation_names[-1]
+        y = binary_targets(output)[1 if target == 1 else 0]
+        if t.cost_name == "cross-entropy":
+            term = f"−ln a = −ln({fmt(a)})" if target == 1 else f"−ln(1 − a) = −ln(1 − {fmt(a)})"
+            text = f"C = −[y ln a + (1 − y) ln(1 − a)] = {term} = {fmt(t.cost_before, 4)}   (y = {y:g})"
+        else:
+            text = f"C = ½ (y − a)² = ½ ({y:g} − {par(a)})² = {fmt(t.cost_before, 4)}".replace("-", "−")
+        p = int(a > decision_threshold(output))
+        verdict = "right" if p == target else "wrong"
+        return _mono(text) + (f" — the network says class “{class_label(self._class_names, p)}” "
+                              f"(a = {fmt(a)}, {one_output_rule(output)}): {verdict}")
+
     def _show_neuron(self) -> None:
         """The Neuron tab and the mini-batch table for the selection (not per step)."""
         t, state = self._trace, self._state
         layer, j = self._selected
-        self.neuron_panel.show_neuron(t, layer, j, self._first_j, self._class_names)
+        self.neuron_panel.show_neuron(t, layer, j, self._first_j, self._class_names, self._input_labels)
         self._run_check()
         self._minibatch_dirty = True
         if self.tabs.currentWidget() is self.minibatch_panel:
@@ -1500,14 +1708,16 @@ class BackpropStepper(QWidget):
         panel.neuron_combo.blockSignals(True)
         panel.neuron_combo.clear()
         n = t.sizes[k]
-        panel.neuron_combo.addItems([f"{i} “{class_label(self._class_names, i)}”" if k == t.n_layers else str(i)
-                                     for i in range(n)])
+        output = t.activation_names[-1]
+        panel.neuron_combo.addItems([f"{i} {output_neuron_name(self._class_names, i, n, output)}"
+                                     if k == t.n_layers else str(i) for i in range(n)])
         panel.neuron_combo.setCurrentIndex(j)
         panel.neuron_combo.blockSignals(False)
         panel.show_wishes(t, layer, j, self._class_names)
 
     def _show_update(self) -> None:
-        self.update_panel.show_update(self._trace, self._first_j, self.target(), self._class_names)
+        self.update_panel.show_update(self._trace, self._first_j, self.target(), self._class_names,
+                                      self._input_labels)
 
     # -- handlers -----------------------------------------------------------------------------
     @Slot(int)

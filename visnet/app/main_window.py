@@ -41,13 +41,16 @@ from PySide6.QtWidgets import (
 from visnet.core.network import Network
 from visnet.core.snapshot import Snapshot
 from visnet.core.training import TrainConfig, Trainer
+from visnet.core.targets import n_classes
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
+from visnet.data.playground import PlaygroundSpec, is_playground
+from visnet.data.toy2d import DrawnPoint, Toy2D, add_point, add_points
 from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import settings as keys
 from .controller import TrainingController
-from .panels.config import DEFAULT_PRESET, ConfigPanel, NetworkSpec
+from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
 from .panels.gradients import GradientPanel
 from .panels.loss import LossPanel
 from .panels.network_view import NetworkView
@@ -61,6 +64,8 @@ from .inspection import EditResult, NetworkEditor, SplitActivations  # noqa: E40
 from .panels.drawing import DrawDigitPanel  # noqa: E402
 from .panels.inspector import NeuronInspector  # noqa: E402
 from .panels.mistakes import MistakesPanel  # noqa: E402
+from .panels.surface import DecisionSurfacePanel  # noqa: E402
+from .plane import Plane  # noqa: E402
 # -- end look inside --
 
 REDRAW_INTERVAL_MS = 33  # ~30 frames a second
@@ -189,6 +194,9 @@ class MainWindow(QMainWindow):
         self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
         self._dataset: Dataset | None = None
         self._dataset_spec = dataset_spec
+        self._toy: Toy2D | None = None  # the playground's points (with drawn ones), if a playground set
+        self._plane: Plane | None = None  # shared by the panels that draw surfaces over the plane
+        self._playground_docks_shown: bool | None = None  # the docks were last arranged for playground data
         self._model_path: Path | None = None
         self._model_is_example = False
         self._clean_step = 0  # the trainer's step count when the network was last saved/loaded
@@ -231,6 +239,7 @@ class MainWindow(QMainWindow):
         self.loss_panel = LossPanel()
         self.gradient_panel = GradientPanel()
         self.sample_panel = SamplePanel()
+        self.surface_panel = DecisionSurfacePanel()
         self.config_panel = ConfigPanel()
         self.divergence_banner = DivergenceBanner()
         self.display_panels = (
@@ -239,6 +248,7 @@ class MainWindow(QMainWindow):
             self.loss_panel,
             self.gradient_panel,
             self.sample_panel,
+            self.surface_panel,
         )
         self._build_inspection_panels()  # look inside (issue 4)
 
@@ -300,6 +310,8 @@ class MainWindow(QMainWindow):
                                 "A test image and the network's answer for it")
         self.config_dock = dock("Configuration", "config_dock", self.config_panel,
                                 "Architecture and hyperparameters")
+        self.surface_dock = dock("Decision surface", "surface_dock", self.surface_panel,
+                                 "The playground: the network's answer over the whole plane, and the points")
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -307,6 +319,7 @@ class MainWindow(QMainWindow):
             self.gradients_dock,
             self.sample_dock,
             self.config_dock,
+            self.surface_dock,
         )
         self._build_inspection_docks(dock)  # look inside (issue 4)
         self._arrange_default_docks()
@@ -318,6 +331,7 @@ class MainWindow(QMainWindow):
             self.removeDockWidget(d)
         self.addDockWidget(A.TopDockWidgetArea, self.network_dock)
         self.addDockWidget(A.RightDockWidgetArea, self.weights_dock)
+        self.tabifyDockWidget(self.weights_dock, self.surface_dock)  # raised for playground data
         self.addDockWidget(A.BottomDockWidgetArea, self.loss_dock)
         self.splitDockWidget(self.loss_dock, self.gradients_dock, Qt.Orientation.Horizontal)
         self.addDockWidget(A.LeftDockWidgetArea, self.sample_dock)
@@ -326,6 +340,8 @@ class MainWindow(QMainWindow):
         for d in self.docks:
             d.setFloating(False)
             d.show()
+        self._playground_docks_shown = None
+        self._show_playground_docks()
 
     def _apply_default_sizes(self) -> None:
         """Dock sizes for the default layout (only meaningful once the window is laid out)."""
@@ -492,6 +508,7 @@ class MainWindow(QMainWindow):
         self.network_view.neuron_selected.connect(self._on_network_neuron_selected)
         self.weights_panel.neuron_selected.connect(self._on_mosaic_neuron_selected)
         self.sample_panel.sample_changed.connect(self._on_sample_changed)
+        self.surface_panel.point_added.connect(self._on_point_added)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
@@ -684,18 +701,19 @@ class MainWindow(QMainWindow):
 
     # -- the first network ------------------------------------------------------------------
     def _start(self, dataset, spec, model_path, load_example) -> None:
+        toy = None
         if dataset is None:
             try:
                 with _busy():
-                    dataset = self._load_dataset(spec)
+                    dataset, toy = self._load_data(spec)
             except DataError as err:
                 self._show_error("Could not load the data set", f"{err}\n\nUsing the embedded MNIST sample instead.")
                 spec, dataset = "embedded", load_dataset("embedded")
-        self._dataset, self._dataset_spec = dataset, spec
+        self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
         self._refresh_dataset_choices()
         self._show_dataset(dataset)
         path = Path(model_path) if model_path else None
-        if path is None and load_example:
+        if path is None and load_example and toy is None:  # the example model reads digits
             try:
                 path = resource_path(EXAMPLE_MODEL)
             except FileNotFoundError:
@@ -725,10 +743,12 @@ class MainWindow(QMainWindow):
         return snap is not None and (snap.step != self._clean_step or self.editor.unsaved)
 
     def new_network(self, ask: bool = True) -> bool:
-        """A fresh 784-16-16-10 (the 3Blue1Brown preset) on the current data set."""
+        """A fresh 784-16-16-10 (the 3Blue1Brown preset) on the current data set; on a
+        playground set, a fresh 2-4-1."""
         if ask and not self._maybe_save_changes("start a new network"):
             return False
-        self.config_panel.apply_preset(DEFAULT_PRESET, emit=False)
+        preset = PLAYGROUND_PRESET if self._toy is not None else DEFAULT_PRESET
+        self.config_panel.apply_preset(preset, emit=False, keep_dataset=True)
         spec = dataclasses.replace(self.config_panel.network_spec(), dataset=self._dataset_spec)
         return self._build_network(spec, self.config_panel.train_config(), ask=False)
 
@@ -749,9 +769,9 @@ class MainWindow(QMainWindow):
         chosen = self._dataset_for_model(net, info, path)
         if chosen is None:
             return False
-        dataset, spec = chosen
+        dataset, spec, toy = chosen
         config = config_from_info(info, self.config_panel.train_config())
-        if not self._install(net, dataset, spec, config):
+        if not self._install(net, dataset, spec, config, toy):
             return False
         self._model_path = path
         self._model_is_example = False
@@ -783,6 +803,8 @@ class MainWindow(QMainWindow):
                 "input_shape": list(self._dataset.input_shape),
                 "class_names": list(self._dataset.class_names),
             }
+            if self._toy is not None and self._toy.drawn:  # the points drawn by hand, to draw them again
+                info["drawn_points"] = [list(p) for p in self._toy.drawn]
         try:
             save_model(net, path, **info)
         except ModelFileError as err:
@@ -870,54 +892,73 @@ class MainWindow(QMainWindow):
         arch = "-".join(map(str, snap.sizes)) if snap else "network"
         return f"visnet_{arch}.safetensors"
 
-    def _dataset_for_model(self, net: Network, info: dict, path: Path) -> tuple[Dataset, str] | None:
+    def _dataset_for_model(self, net: Network, info: dict, path: Path) -> tuple[Dataset, str, Toy2D | None] | None:
         """The data set to train an opened model on: the one it was saved with if that is
-        available, else the current one if the sizes fit; None (after an error message) if not."""
-        dataset, spec = self._dataset, self._dataset_spec
+        available (a playground set with the points drawn by hand), else the current one if
+        the sizes fit; None (after an error message) if not."""
+        dataset, spec, toy = self._dataset, self._dataset_spec, self._toy
         saved_spec = info.get("dataset_spec")
         if not isinstance(saved_spec, str):
             saved_spec = KNOWN_DATASET_NAMES.get(info.get("dataset"))  # files from `visnet train`
-        if isinstance(saved_spec, str) and saved_spec != spec:
+        if isinstance(saved_spec, str) and (saved_spec != spec or is_playground(spec)):
             known = {s for s, _ in available_datasets(self._data_dir)}
-            if saved_spec in known or Path(saved_spec).is_dir():
+            if saved_spec in known or is_playground(saved_spec) or Path(saved_spec).is_dir():
                 try:
                     with _busy():
-                        other = self._load_dataset(saved_spec)
-                except DataError:
+                        other, other_toy = self._load_data(saved_spec, info.get("drawn_points"))
+                except DataError as err:
                     other = None
-                if other is not None and (other.n_inputs, other.n_classes) == (net.sizes[0], net.sizes[-1]):
-                    dataset, spec = other, saved_spec
-            if spec != saved_spec:
+                    self._open_note = f"{path.name}: {err}"
+                if other is not None and _fits(net, other):
+                    dataset, spec, toy = other, saved_spec, other_toy
+            if spec != saved_spec and not self._open_note:
                 self._open_note = (f"{path.name} was trained on {info.get('dataset') or saved_spec}, which is "
                                    f"not available here; it is shown with {dataset.name}.")
-        if (net.sizes[0], net.sizes[-1]) != (dataset.n_inputs, dataset.n_classes):
+        if not _fits(net, dataset):
+            inputs = "inputs per point" if toy is not None else "pixels per image"
             self._show_error(
                 "The model does not fit the data set",
                 f"{path.name}: the network has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
-                f"but {dataset.name} has {dataset.n_inputs} pixels per image and {dataset.n_classes} classes.",
+                f"but {dataset.name} has {dataset.n_inputs} {inputs} and {dataset.n_classes} classes.",
             )
             return None
-        return dataset, spec
+        return dataset, spec, toy
+
+    def _load_data(self, spec: str, drawn=None) -> tuple[Dataset, Toy2D | None]:
+        """The data set named spec, and for a playground set its points (plus `drawn`, the
+        [x1, x2, label, split] rows of points drawn by hand). DataError if it cannot be had."""
+        if not is_playground(spec):
+            return self._load_dataset(spec), None
+        settings = PlaygroundSpec.parse(spec)
+        toy = settings.make()
+        if drawn:
+            try:
+                toy = add_points(toy, [DrawnPoint(*p) for p in drawn])
+            except (TypeError, ValueError) as err:
+                raise DataError(f"the points drawn by hand are not readable ({err}); none were added") from None
+        return settings.dataset(toy), toy
 
     def _build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
         """A new, untrained network from the configuration panel's spec."""
         if ask and not self._maybe_save_changes("build a new network"):
             return False
-        dataset = self._dataset
+        dataset, toy = self._dataset, self._toy
         if spec.dataset != self._dataset_spec:
             try:
                 with _busy():
-                    dataset = self._load_dataset(spec.dataset)
+                    dataset, toy = self._load_data(spec.dataset)
             except DataError as err:
                 self._show_error("Could not load the data set", str(err))
                 return False
+        n_outputs = 1 if toy is not None else dataset.n_classes  # the playground's single output, as Playground's
         try:
-            net = spec.build(dataset.n_inputs, dataset.n_classes)
+            net = spec.build(dataset.n_inputs, n_outputs)
         except ValueError as err:
             self._show_error("Cannot build this network", str(err))
             return False
         config.seed = spec.seed
-        if not self._install(net, dataset, spec.dataset, config):
+        config.rule = spec.rule
+        if not self._install(net, dataset, spec.dataset, config, toy):
             return False
         self._model_path = None
         self._model_is_example = False
@@ -925,15 +966,16 @@ class MainWindow(QMainWindow):
         self._update_title()
         return True
 
-    def _install(self, net: Network, dataset: Dataset, spec: str, config: TrainConfig) -> bool:
-        """Train `net` on `dataset` from now on (stopping the current training)."""
+    def _install(self, net: Network, dataset: Dataset, spec: str, config: TrainConfig, toy: Toy2D | None = None) -> bool:
+        """Train `net` on `dataset` (toy: its points, for a playground set) from now on,
+        stopping the current training."""
         try:
             trainer = Trainer(net, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, config)
         except ValueError as err:
             self._show_error("Cannot train this network on this data set", str(err))
             return False
         dataset_changed = dataset is not self._dataset
-        self._dataset, self._dataset_spec = dataset, spec
+        self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
         self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced
         self._clean_step = 0
         self.config_panel.set_data_shape(dataset.n_inputs, dataset.n_classes)
@@ -945,8 +987,72 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_dataset(self, dataset: Dataset) -> None:
+        self._show_plane()
         self._show_dataset_to_inspection(dataset)  # look inside (issue 4); before the sample panel emits
         self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+
+    # -- the playground (issue 6): 2-D points, surfaces over the plane, drawn points --------
+    def _show_plane(self) -> None:
+        """Give the panels that draw over the plane a new shared Plane (None for digits)."""
+        toy = self._toy
+        features = PlaygroundSpec.parse(self._dataset_spec).features if toy is not None else ()
+        self._plane = Plane(features, toy.extent) if toy is not None else None
+        for panel in (self.surface_panel, self.network_view, self.inspector):
+            if hasattr(panel, "set_plane"):
+                panel.set_plane(self._plane)
+        if toy is not None:
+            self.surface_panel.set_data(toy)
+        self._show_playground_docks()
+
+    def _show_playground_docks(self) -> None:
+        """The decision surface comes to the front for playground data and goes for digits."""
+        playground = self._toy is not None
+        if playground == self._playground_docks_shown:
+            return  # only on a change, so a dock the user moved or closed stays as it is
+        self.surface_dock.setVisible(playground)
+        if playground and not self.surface_dock.isFloating() and self.weights_dock.isVisible():
+            # In place of the 28x28 pictures. Tabified again each time: a tab hidden and shown
+            # again stays behind its neighbour whatever raise_() says.
+            self.tabifyDockWidget(self.weights_dock, self.surface_dock)
+        (self.surface_dock if playground else self.weights_dock).raise_()
+        self._playground_docks_shown = playground
+
+    @property
+    def playground(self) -> Toy2D | None:
+        """The playground's points, with those drawn by hand (None for digit data)."""
+        return self._toy
+
+    def add_point(self, x1: float, x2: float, label: int, split: str = "train") -> bool:
+        """Add a point of class label to the playground's data; training goes on with it
+        from its next mini-batch. False (with a message) if it cannot be added."""
+        if self._toy is None:
+            return False
+        try:
+            toy = add_point(self._toy, x1, x2, label, split)
+        except ValueError as err:
+            self.statusBar().showMessage(f"Not added: {err}", 8000)
+            return False
+        dataset = PlaygroundSpec.parse(self._dataset_spec).dataset(toy)
+        try:
+            with self.controller.locked_trainer() as trainer:
+                trainer.set_data(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+        except (RuntimeError, ValueError) as err:
+            self.statusBar().showMessage(f"Not added: {err}", 8000)
+            return False
+        self._toy, self._dataset = toy, dataset
+        self.surface_panel.set_data(toy)
+        if split == "test":
+            self._show_dataset_to_inspection(dataset)
+            self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        if self.controller.state != "running":
+            self.controller.publish_snapshot()  # the new point's effect on the accuracy shows at once
+        self.statusBar().showMessage(
+            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000)
+        return True
+
+    @Slot(float, float, int)
+    def _on_point_added(self, x1: float, x2: float, label: int) -> None:
+        self.add_point(x1, x2, label)
 
     def _refresh_dataset_choices(self) -> None:
         try:
@@ -1373,6 +1479,9 @@ class MainWindow(QMainWindow):
             if not self._layout_restored:
                 # After this event the layout has its real size; resizeDocks needs that.
                 QTimer.singleShot(0, self._apply_default_sizes)
+            if self._toy is not None:  # tabs arranged before the first show do not keep their order
+                self._playground_docks_shown = None
+                QTimer.singleShot(0, self._show_playground_docks)
 
     @Slot()
     def _on_about_triggered(self) -> None:
@@ -1410,6 +1519,11 @@ class MainWindow(QMainWindow):
                 self.leave_backprop_mode()
             self._save_settings()
         event.accept()
+
+
+def _fits(net: Network, dataset: Dataset) -> bool:
+    """Whether net reads this data set's inputs and tells its classes apart."""
+    return net.sizes[0] == dataset.n_inputs and n_classes(net.sizes[-1]) == dataset.n_classes
 
 
 @contextmanager

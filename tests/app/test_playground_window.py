@@ -1,0 +1,144 @@
+"""The playground in the real window: 2-D data opens, trains, redraws every surface, takes
+drawn points, and saves and opens like any other model (issue 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from visnet.app.panels.config import PRESETS
+from visnet.core.surface import evaluate_surface
+from visnet.data.playground import PlaygroundSpec
+from visnet.io import load_model, save_model
+from visnet.core.network import Network
+
+XOR = "playground:xor?noise=0.2&seed=0&points=400&train=0.5"
+
+
+def preset(label_start: str):
+    return next(p for p in PRESETS if p.label.startswith(label_start))
+
+
+def accuracy_of(window) -> float:
+    evaluation = window.controller.latest_snapshot.evaluation
+    return 0.0 if evaluation is None else evaluation.accuracy
+
+
+def wait_drawn(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: not window.controller.has_pending_snapshot(), timeout=3000)
+
+
+def pause_and_wait(qtbot, window) -> None:
+    if window.controller.state == "running":
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.state in ("paused", "diverged"), timeout=3000)
+    wait_drawn(qtbot, window)
+
+
+@pytest.fixture
+def playground_window(make_main_window):
+    return make_main_window(dataset=None, dataset_spec=XOR)
+
+
+def test_opens_on_playground_data_with_a_2_4_1_and_the_surface_in_front(playground_window, qtbot):
+    window = playground_window
+    snap = window.controller.latest_snapshot
+    assert snap.sizes == (2, 4, 1) and snap.activations == ("tanh", "sigmoid")
+    assert window.playground is not None and window.playground.n_train == 200
+    assert window.dataset.input_shape == (1, 2)
+    qtbot.waitUntil(lambda: not window.surface_dock.visibleRegion().isEmpty(), timeout=2000)  # in front
+    assert window.config_panel.playground_chosen()
+    wait_drawn(qtbot, window)
+    expected = evaluate_surface(window.controller.trainer.net)
+    np.testing.assert_array_equal(window.surface_panel.image_array(), expected.output)
+
+
+def test_trains_xor_live_and_every_panel_redraws(playground_window, qtbot):
+    window = playground_window
+    wait_drawn(qtbot, window)
+    before = window.surface_panel.image_array().copy()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 200
+                    and window.surface_panel.surface() is not None, timeout=8000)
+    # Training goes on in the background; the pictures follow it.
+    qtbot.waitUntil(lambda: not np.array_equal(window.surface_panel.image_array(), before), timeout=3000)
+    qtbot.waitUntil(lambda: accuracy_of(window) >= 0.95, timeout=15000)
+    pause_and_wait(qtbot, window)
+    net = window.controller.trainer.net
+    np.testing.assert_array_equal(window.surface_panel.image_array(), evaluate_surface(net).output)
+    assert "test accuracy <b>9" in window.surface_panel._caption.text
+
+
+def test_a_drawn_point_joins_the_training_data(playground_window, qtbot):
+    window = playground_window
+    wait_drawn(qtbot, window)
+    panel = window.surface_panel
+    panel.set_draw_mode(True)
+    panel.set_draw_label(1)
+    panel.graphics_view().grab()  # lay the plot out before mapping plane points to pixels
+    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.widget_pos(4.0, -4.0))
+    toy = window.playground
+    assert len(toy.drawn) == 1 and toy.drawn[0].label == 1
+    assert toy.drawn[0].x1 == pytest.approx(4.0, abs=0.2) and toy.drawn[0].x2 == pytest.approx(-4.0, abs=0.2)
+    with window.controller.locked_trainer() as trainer:
+        assert trainer.n_train == 201 and tuple(trainer.y_train[-1:]) == (1,)
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # and trains on
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == 1, timeout=3000)
+
+
+def test_save_and_open_a_playground_model_with_its_drawn_points(playground_window, qtbot, tmp_path):
+    window = playground_window
+    assert window.add_point(-5.0, 5.0, 1) and window.add_point(5.0, 5.0, 0, "test")
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == 1, timeout=3000)
+    path = tmp_path / "xor.safetensors"
+    assert window.save_model_to(path)
+    saved = load_model(path)
+    assert PlaygroundSpec.parse(saved.info["dataset_spec"]) == PlaygroundSpec.parse(XOR)
+    assert saved.info["drawn_points"] == [[-5.0, 5.0, 1, "train"], [5.0, 5.0, 0, "test"]]
+    trained = [w.copy() for w in saved.weights]
+
+    window.config_panel.apply_preset(PRESETS[0])  # digits, then back to the saved model
+    window.config_panel.apply_button.click()
+    assert window.playground is None and not window.surface_dock.isVisible()
+    assert window.open_model(path)
+    assert window.errors == []
+    assert window.playground.drawn == window.playground.drawn[:2] and len(window.playground.drawn) == 2
+    assert window.dataset.n_train == 201 and window.dataset.n_test == 201
+    assert window.surface_dock.isVisible()
+    assert all(np.array_equal(a, b) for a, b in zip(window.controller.trainer.net.weights, trained))
+    wait_drawn(qtbot, window)
+    np.testing.assert_array_equal(window.surface_panel.image_array(),
+                                  evaluate_surface(window.controller.trainer.net).output)
+
+
+def test_a_digit_model_opened_in_the_playground_brings_the_digits_back(playground_window, tmp_path):
+    window = playground_window
+    path = save_model(Network([784, 12, 10], seed=1), tmp_path / "digits.safetensors", dataset_spec="embedded")
+    assert window.open_model(path)
+    assert window.playground is None and window.dataset.n_inputs == 784
+    assert not window.surface_dock.isVisible()
+
+
+def test_a_model_with_unreadable_drawn_points_opens_without_them_and_says_so(playground_window, tmp_path):
+    window = playground_window
+    net = Network([2, 4, 1], "tanh", output="sigmoid", seed=0)
+    path = save_model(net, tmp_path / "odd.safetensors", dataset_spec=XOR, drawn_points=[[99, 0, 1, "train"]])
+    assert window.open_model(path)
+    assert window.playground.drawn == ()
+    assert "drawn by hand" in window.statusBar().currentMessage()
+
+
+def test_the_perceptron_preset_separates_blobs(make_main_window, qtbot):
+    window = make_main_window()
+    window.config_panel.apply_preset(preset("Perceptron"))
+    window.config_panel.epochs_spin.setValue(10_000)
+    window.config_panel.apply_button.click()
+    snap = window.controller.latest_snapshot
+    assert snap.sizes == (2, 1) and snap.activations == ("step",)
+    assert window.controller.trainer.config.rule == "perceptron"
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: accuracy_of(window) == 1.0, timeout=10000)
+    pause_and_wait(qtbot, window)
+    assert window.errors == []

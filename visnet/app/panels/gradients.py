@@ -2,7 +2,11 @@
 
 Vanishing gradients show up as a first layer whose line sits decades below the last
 one; a learning rate that is too large or too small shows up in the update/weight ratio
-(about 1e-3 is the usual rule of thumb)."""
+(about 1e-3 is the usual rule of thumb).
+
+The perceptron rule uses no gradients: for a step output the top plot shows the size of
+the direction its update steps along, Σ (ŷ − y) x per weight (the snapshot's layer_stats
+carry it in place of ∂C/∂W), which is exactly 0 for a batch with no mistakes."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from visnet.app.throttle import Throttle
 from visnet.core.snapshot import Snapshot
 
 RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
+PERCEPTRON_NOTE = ("The perceptron rule uses no gradients (a step's slope is 0). Top: its update direction "
+                   "(ŷ − y)·x, RMS per weight; no dot where a batch had no mistakes (0).")
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second
 
 
@@ -29,6 +35,7 @@ class GradientPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._sizes: tuple[int, ...] | None = None
+        self._perceptron = False  # a step output: the top plot is the perceptron rule's update direction
         self._series: GrowingSeries | None = None  # columns: grad_rms per layer, then update_ratio per layer
         self._grad_curves: list[pg.PlotDataItem] = []
         self._ratio_curves: list[pg.PlotDataItem] = []
@@ -78,7 +85,9 @@ class GradientPanel(QWidget):
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
         """Add one point per layer from snap.layer_stats (once per step)."""
-        if snap.sizes != self._sizes:
+        perceptron = snap.activations[-1] == "step"
+        if snap.sizes != self._sizes or perceptron != self._perceptron:
+            self._perceptron = perceptron
             self._build(snap.sizes)
         elif snap.step < self._last_step:  # a new run without reset()
             self._clear()
@@ -90,6 +99,8 @@ class GradientPanel(QWidget):
             self._series.append([snap.epoch_progress], values[None, :])
             self._redraw_throttle.request()
             self._summary.setText(self._summary_text(stats))
+        elif self._perceptron and stats is None:
+            self._summary.setText(PERCEPTRON_NOTE)
 
     def reset(self) -> None:
         """Forget the history (new network, data set or model)."""
@@ -127,8 +138,11 @@ class GradientPanel(QWidget):
         self._grad_curves, self._ratio_curves = [], []
         for l in range(L):
             pen = pg.mkPen(layer_color(l), width=2)
-            self._grad_curves.append(add_fast_curve(self._grad_plot, pen=pen, name=layer_name(l, sizes)))
-            self._ratio_curves.append(add_fast_curve(self._ratio_plot, pen=pen))
+            # The perceptron's updates are 0 for most batches: lone points between gaps need dots.
+            dots = dict(symbol="o", symbolSize=5, symbolPen=None, symbolBrush=layer_color(l)) if self._perceptron else {}
+            self._grad_curves.append(add_fast_curve(self._grad_plot, pen=pen, name=layer_name(l, sizes), **dots))
+            self._ratio_curves.append(add_fast_curve(self._ratio_plot, pen=pen, **dots))
+        self._grad_plot.setLabel("left", "RMS (ŷ − y)·x" if self._perceptron else "RMS ∂C/∂w")
         self._legend.setColumnCount(min(L, 2))  # wide and short hides fewer points; 2 fit a narrow dock
         self._series = GrowingSeries(columns=2 * L)
         self._last_step = -1
@@ -179,8 +193,17 @@ class GradientPanel(QWidget):
             lo, hi = min(lo, ref - 0.3), max(hi, ref + 0.1)  # room for the label under it
         return x0, x1, lo, hi
 
+    def is_perceptron(self) -> bool:
+        """Whether the panel shows a perceptron (no gradients; the top plot is its update direction)."""
+        return self._perceptron
+
+    def summary(self) -> str:
+        return self._summary.text()
+
     def _summary_text(self, stats) -> str:
         L = len(stats.grad_rms)
         grads = " · ".join(f"{g:.1e}" for g in stats.grad_rms)
         ratios = " · ".join(f"{r:.1e}" for r in stats.update_ratio)
+        if self._perceptron:
+            return f"{PERCEPTRON_NOTE} Last batch: {grads} | ‖ΔW‖/‖W‖ {ratios}"
         return f"layers 1→{L}:  RMS ∂C/∂w  {grads}   |   ‖ΔW‖/‖W‖  {ratios}"

@@ -230,6 +230,7 @@ class LossPanel(QWidget):
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
         """Add the snapshot's new batches and epochs (once: a snapshot seen before adds nothing)."""
+        self._set_loss_label(snap.activations[-1] == "step")
         if snap.step < self._last_step:  # a new run started without reset(): start over
             self.reset()
         if snap.step > self._last_step:
@@ -323,6 +324,20 @@ class LossPanel(QWidget):
         if x is None or not acc.size:
             return None
         return (*x, max(0.0, float(acc.min()) - 1.0), min(100.0, float(acc.max()) + 1.0))
+
+    def loss_label(self) -> str:
+        return self._loss_plot.getAxis("left").labelText
+
+    def _set_loss_label(self, perceptron: bool) -> None:
+        """The perceptron's loss is its quadratic cost on 0/1 outputs, ½ · the fraction it
+        gets wrong (training.perceptron_rule): say so, since no gradient descends it."""
+        text = "C = ½ · fraction wrong" if perceptron else "loss C"
+        if self._loss_plot.getAxis("left").labelText != text:  # re-lays out the axis: only on a change
+            self._loss_plot.setLabel("left", text)
+            self._loss_plot.setToolTip(
+                "The perceptron's cost ½ mean (y − ŷ)² with 0/1 outputs: half the fraction of the batch it "
+                "misclassifies. It learns by the perceptron rule, not by descending this cost." if perceptron
+                else "")
 
     def _summary_text(self, snap: Snapshot) -> str:
         parts = [f"epoch {snap.epoch_progress:.2f}"]

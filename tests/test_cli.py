@@ -101,3 +101,18 @@ def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path):
     assert "interrupted" in err and "Traceback" not in err
     assert "saved" in out
     assert load_model(model).info["samples_seen"] >= 2000
+
+
+def test_playground_option_opens_the_window_on_a_2d_set(monkeypatch):
+    import visnet.app.main as app_main
+    from visnet.cli import main
+    from visnet.data.playground import PlaygroundSpec
+
+    opened = []
+    monkeypatch.setattr(app_main, "run_app", lambda argv, **kwargs: opened.append(kwargs) or 0)
+    assert main(["--playground", "circle"]) == 0
+    assert main(["--playground"]) == 0
+    assert main([]) == 0
+    specs = [k["dataset_spec"] for k in opened]
+    assert PlaygroundSpec.parse(specs[0]).name == "circle" and PlaygroundSpec.parse(specs[1]).name == "xor"
+    assert specs[2] == "embedded"

@@ -130,6 +130,11 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="visnet", description="Open the visnet window.")
     p.add_argument("model", nargs="?", metavar="MODEL", help="a model file to open")
     p.add_argument("--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files")
+    from .data.toy2d import TOY2D_GENERATORS
+
+    p.add_argument("--playground", nargs="?", const="xor", choices=list(TOY2D_GENERATORS), metavar="SET",
+                   help="open the playground on a 2-D data set instead of the digits: "
+                        f"{', '.join(TOY2D_GENERATORS)} (default xor)")
     return p
 
 
@@ -142,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         from .app.main import run_app
 
-        return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data)
+        from .data.playground import PlaygroundSpec
+
+        spec = str(PlaygroundSpec(args.playground)) if args.playground else "embedded"
+        return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data, dataset_spec=spec)
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data}
     from .data import DataError

@@ -44,17 +44,19 @@ def run_app(
     argv: Sequence[str] | None = None,
     model_path: str | os.PathLike | None = None,
     data_dir: str | os.PathLike | None = None,
+    dataset_spec: str = "embedded",
 ) -> int:
     """Open the main window and run the event loop; returns the exit code.
 
     model_path: a model file to open at start (else the example model, if shipped).
     data_dir: an extra folder to look for MNIST / Fashion-MNIST in (the CLI's --data).
+    dataset_spec: the data set to start on, e.g. a playground set (the CLI's --playground).
     """
     app = create_application(argv)
 
     from .main_window import MainWindow
 
-    window = MainWindow(model_path=model_path, data_dir=data_dir)
+    window = MainWindow(model_path=model_path, data_dir=data_dir, dataset_spec=dataset_spec)
     window.show()
     return app.exec()
 

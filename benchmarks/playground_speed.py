@@ -1,0 +1,143 @@
+"""Frames per second of the playground while it trains: every surface redrawn live.
+
+Runs the real main window (offscreen unless DISPLAY is set and --screen is given) on the
+spirals playground set with a 2-8-8-8-1 tanh network, trains at full speed and prints
+frames drawn per second by the decision surface panel and by the network view (a 100x100
+heatmap per neuron), the time a frame's shared surface evaluation takes, training
+throughput, and the p50/p99 lateness of a 10 ms GUI timer.
+
+    python benchmarks/playground_speed.py [--seconds 8] [--screen]
+
+Target (issue 6): the decision surface and all neuron surfaces redraw at >= 20 frames/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gui_speed import offscreen_platform  # noqa: E402
+
+SPEC = "playground:spirals?noise=0.1&seed=0&points=500&train=0.5"
+CASES = [(8, 8, 8), (32, 32, 32)]
+
+
+def measure(app, hidden, seconds: float, warmup: float) -> dict:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    from visnet.app.main_window import MainWindow
+    from visnet.app.plane import Plane
+    from visnet.core.network import Network
+    from visnet.core.training import TrainConfig
+
+    window = MainWindow(dataset_spec=SPEC, load_example=False)
+    window._ask_save_changes = lambda doing: "discard"
+    window.resize(1600, 1000)
+    window.show()
+    net = Network([2, *hidden, 1], "tanh", output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
+    window._install(net, window.dataset, SPEC, TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=10**6),
+                    window.playground)
+
+    counts = {"surface": 0, "network": 0}
+    evaluations: list[float] = []
+
+    def counted(name, original):
+        def show_snapshot(snap):
+            counts[name] += 1
+            original(snap)
+        return show_snapshot
+
+    window.surface_panel.show_snapshot = counted("surface", window.surface_panel.show_snapshot)
+    window.network_view.show_snapshot = counted("network", window.network_view.show_snapshot)
+    plane_surface_for = Plane.surface_for
+
+    def timed_surface_for(self, source):
+        start = time.perf_counter()
+        fresh = source is not self._key
+        result = plane_surface_for(self, source)
+        if fresh:
+            evaluations.append(time.perf_counter() - start)
+        return result
+
+    Plane.surface_for = timed_surface_for
+
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(10)
+
+    def on_probe():
+        elapsed = clock.nsecsElapsed() / 1e6
+        clock.restart()
+        lateness.append(max(elapsed - 10.0, 0.0))
+
+    probe.timeout.connect(on_probe)
+    loop = QEventLoop()
+    window.controller.start()
+    QTimer.singleShot(int(warmup * 1000), loop.quit)
+    loop.exec()
+    with window.controller.locked_trainer() as trainer:
+        seen0 = trainer.samples_seen
+    counts.update(surface=0, network=0)
+    evaluations.clear()
+    start = time.perf_counter()
+    clock.start()
+    probe.start()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    probe.stop()
+    wall = time.perf_counter() - start
+    with window.controller.locked_trainer() as trainer:
+        seen1 = trainer.samples_seen
+    Plane.surface_for = plane_surface_for
+    resolution = window.surface_panel.surface().resolution
+    window.controller.shutdown()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    late = np.array(lateness[1:])
+    return {
+        "surface_fps": counts["surface"] / wall, "network_fps": counts["network"] / wall,
+        "eval_ms": 1000 * float(np.median(evaluations)) if evaluations else float("nan"),
+        "resolution": resolution, "samples": (seen1 - seen0) / wall,
+        "p50": np.percentile(late, 50), "p99": np.percentile(late, 99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per network")
+    parser.add_argument("--warmup", type=float, default=4.0, help="seconds of training before measuring")
+    parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
+    args = parser.parse_args()
+    if not (args.screen and os.environ.get("DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform()
+
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from visnet.app.main import create_application
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="visnet-bench-"))
+    app = create_application(sys.argv[:1])
+    print(f"platform {app.platformName()}, {args.seconds:g} s per network, data {SPEC}")
+    print(f"{'network':<16} {'grid':>7} {'surface fps':>12} {'network fps':>12} {'eval ms':>8} "
+          f"{'samples/s':>10} {'timer p50':>10} {'timer p99':>10}")
+    for hidden in CASES:
+        r = measure(app, hidden, args.seconds, args.warmup)
+        name = "-".join(map(str, (2, *hidden, 1)))
+        grid = f"{r['resolution']}x{r['resolution']}"
+        print(f"{name:<16} {grid:>7} {r['surface_fps']:>12.1f} {r['network_fps']:>12.1f} {r['eval_ms']:>8.2f} "
+              f"{r['samples']:>10,.0f} {r['p50']:>8.1f}ms {r['p99']:>8.1f}ms", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -162,9 +162,9 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "Playground: spirals, 2-8-8-8-1",
         "Two interleaved spirals need depth: three hidden layers of 8 tanh neurons, as in TensorFlow "
-        "Playground's hardest set. η = 0.03, momentum 0.9, mini-batches of 10",
+        "Playground's hardest set. η = 0.1, mini-batches of 10; about 600 epochs to reach 95%",
         _spec((8, 8, 8), "tanh", "sigmoid", "cross-entropy", "xavier", str(PlaygroundSpec("spirals", noise=0.1))),
-        TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=1000),
+        TrainConfig(eta=0.1, batch_size=10, epochs=1000),
     ),
     Preset(
         "Perceptron: one step neuron",

@@ -138,8 +138,11 @@ class GradientPanel(QWidget):
         self._grad_curves, self._ratio_curves = [], []
         for l in range(L):
             pen = pg.mkPen(layer_color(l), width=2)
-            # The perceptron's updates are 0 for most batches: lone points between gaps need dots.
-            dots = dict(symbol="o", symbolSize=5, symbolPen=None, symbolBrush=layer_color(l)) if self._perceptron else {}
+            if self._perceptron:  # its updates are 0 for most batches: dots, one per batch with mistakes
+                pen = None
+                dots = dict(symbol="o", symbolSize=5, symbolPen=None, symbolBrush=layer_color(l))
+            else:
+                dots = {}
             self._grad_curves.append(add_fast_curve(self._grad_plot, pen=pen, name=layer_name(l, sizes), **dots))
             self._ratio_curves.append(add_fast_curve(self._ratio_plot, pen=pen, **dots))
         self._grad_plot.setLabel("left", "RMS (ŷ − y)·x" if self._perceptron else "RMS ∂C/∂w")
@@ -161,8 +164,12 @@ class GradientPanel(QWidget):
             return
         s, L = self._series, len(self._grad_curves)
         for l in range(L):
-            self._grad_curves[l].setData(s.x, s.y(l))
-            self._ratio_curves[l].setData(s.x, s.y(L + l))
+            for curve, y in ((self._grad_curves[l], s.y(l)), (self._ratio_curves[l], s.y(L + l))):
+                if self._perceptron:  # dots only: drop the zeros (NaN), which scatter plots warn about
+                    keep = np.isfinite(y)
+                    curve.setData(s.x[keep], y[keep])
+                else:
+                    curve.setData(s.x, y)
         # Refit in the same frame as the curves: the follower's own timer repainted the
         # whole plot a second time, between frames (the redraw is throttled already).
         self._follower.update(force=True)

@@ -97,15 +97,6 @@ class SplitActivations(QObject):
             self.computations += 1
         return acts
 
-    def predictions(self, snap: Snapshot, *, wait: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-        """(predicted class (n,), the output activation of that class (n,)) on the test split."""
-        acts = self.activations(snap, wait=wait)
-        if acts is None:
-            return None
-        out = acts[-1]
-        predicted = np.argmax(out, axis=1)
-        return predicted, out[np.arange(len(out)), predicted]
-
     def _compute_in_background(self, snap: Snapshot) -> None:
         with self._lock:
             self._wanted = snap

@@ -998,8 +998,9 @@ class MainWindow(QMainWindow):
         features = PlaygroundSpec.parse(self._dataset_spec).features if toy is not None else ()
         self._plane = Plane(features, toy.extent) if toy is not None else None
         for panel in (self.surface_panel, self.network_view, self.inspector):
-            if hasattr(panel, "set_plane"):
-                panel.set_plane(self._plane)
+            panel.set_plane(self._plane)
+        for panel in (self.weights_panel, self.stepper):  # they name the inputs x₁, x₂, x₁x₂…
+            panel.set_features(features if toy is not None else None)
         if toy is not None:
             self.surface_panel.set_data(toy)
         self._show_playground_docks()

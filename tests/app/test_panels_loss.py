@@ -118,3 +118,19 @@ def test_view_follows_the_last_points_of_a_burst(qtbot, panel):
         assert x0 <= last_x <= x1
 
     qtbot.waitUntil(shows_last_point, timeout=2000)
+
+
+def test_many_epochs_are_drawn_as_plain_lines(panel):
+    """The playground's small sets finish hundreds of epochs a second: markers on thousands of
+    points would cost a frame's whole budget, so past MANY_EPOCHS the curves go plain."""
+    from visnet.app.panels.loss import MANY_EPOCHS
+
+    trainer = make_trainer()  # 6 batches per epoch
+    panel.show_snapshot(run(trainer, 6 * 3))
+    panel.flush()
+    assert panel._test_curve.opts["symbol"] == "s" and panel._test_curve.opts["antialias"]
+    panel.show_snapshot(run(trainer, 6 * MANY_EPOCHS))
+    panel.flush()
+    x, _ = panel._test_curve.getData()
+    assert len(x) == MANY_EPOCHS + 3  # every epoch still drawn
+    assert panel._test_curve.opts["symbol"] is None and not panel._test_curve.opts["antialias"]

@@ -21,6 +21,8 @@ EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last
 AUTORANGE_INTERVAL = 0.3  # seconds between automatic rescalings of the axes
 MIN_EPOCH_SPAN = 0.1  # the x axis spans at least this many epochs
 SMOOTHED = LAYER_COLORS[0]
+MANY_EPOCHS = 200  # beyond this, epoch curves lose their markers and antialiasing (the playground's
+# small sets finish hundreds of epochs a second: 3,000 marked, antialiased points cost ~60 ms a frame)
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second: cheaper, and still live
 
 
@@ -295,10 +297,12 @@ class LossPanel(QWidget):
         b, e = self._batches, self._epochs
         self._raw_curve.setData(b.x, b.y(0))
         self._smooth_curve.setData(b.x, b.y(1))
-        for curve, column in ((self._train_curve, 0), (self._test_curve, 1), (self._acc_curve, 2)):
+        plain = e.n > MANY_EPOCHS
+        for curve, column, symbol in ((self._train_curve, 0, "o"), (self._test_curve, 1, "s"),
+                                      (self._acc_curve, 2, "s")):
             y = e.y(column)
             finite = np.isfinite(y)  # no test split: test values are NaN, draw nothing
-            curve.setData(e.x[finite], y[finite])
+            curve.setData(e.x[finite], y[finite], symbol=None if plain else symbol, antialias=not plain)
         # Refit in the same frame as the curves: the follower's own timer repainted the
         # whole plot a second time, between frames (the redraw is throttled already).
         self._follower.update(force=True)

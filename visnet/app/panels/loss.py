@@ -78,6 +78,9 @@ def add_fast_curve(plot: pg.PlotItem, **kwargs) -> pg.PlotDataItem:
     """
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
+    # One bucket per pixel (pyqtgraph's default, 5 points per pixel, drew ~5,000 points per
+    # curve for a long run: ~6 ms each); peak keeps each bucket's min and max, so nothing shows less.
+    kwargs.setdefault("autoDownsampleFactor", 1.0)
     curve = pg.PlotDataItem(**kwargs)
     plot.addItem(curve)
     curve.setDownsampling(auto=True, method="peak")

@@ -81,4 +81,4 @@ def test_the_perceptrons_step_output(panel):
         a = panel.output()
         assert a.shape == (1,) and a[0] in (0.0, 1.0)
         assert panel.predicted_class() == int(a[0])
-        assert "step output a: class 1 if a > 0.5" in panel._bar_plot.getAxis("bottom").labelText
+        assert panel._bar_plot.getAxis("bottom").labelText == "class 1 if a > 0.5"

@@ -1015,7 +1015,10 @@ class MainWindow(QMainWindow):
             # In place of the 28x28 pictures. Tabified again each time: a tab hidden and shown
             # again stays behind its neighbour whatever raise_() says.
             self.tabifyDockWidget(self.weights_dock, self.surface_dock)
-        (self.surface_dock if playground else self.weights_dock).raise_()
+        front = self.surface_dock if playground else self.weights_dock
+        front.raise_()
+        if self.isVisible() and not front.isFloating():  # the plane deserves a wider column than 28x28 pictures
+            self.resizeDocks([front], [round((0.3 if playground else 0.22) * self.width())], Qt.Orientation.Horizontal)
         self._playground_docks_shown = playground
 
     @property

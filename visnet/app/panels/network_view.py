@@ -493,7 +493,7 @@ class NetworkView(QWidget):
                 self._output_labels.append(text)
         self._update_output_label_names()
 
-        right = out.rect.right() + ((3.6 if out.n == 1 else 2.6) if self._output_labels else 0.4)
+        right = out.rect.right() + (2.6 if self._output_labels else 0.4)
         self._home = QRectF(-0.3, -2.2, right + 0.3, HEIGHT + 2.5)
         self._view.setRange(self._home, padding=0.0)
         self._update_highlight()  # backprop stepper: the columns moved
@@ -613,7 +613,7 @@ class NetworkView(QWidget):
     def _output_label_text(self, j: int) -> str:
         if self._one_output():  # one neuron, two classes (core.targets)
             threshold = decision_threshold(self._output_activation())
-            return f"class {class_label(self._class_names, 1)} if a > {threshold:g}"
+            return f"class {class_label(self._class_names, 1)}\nif a > {threshold:g}"  # two short lines fit a narrow dock
         return class_label(self._class_names, j)
 
     def _update_output_label_names(self) -> None:

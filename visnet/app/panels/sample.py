@@ -476,7 +476,7 @@ class SamplePanel(QWidget):
         right = label is not None and predicted == label
         brush = pg.mkBrush(PREDICTED if label is None or right else TRUE_LABEL.darker(150))
         self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[brush], pens=[pg.mkPen(None)])
-        self._set_bottom_label(f"{out} output a: {one_output_rule(out)}")
+        self._set_bottom_label(one_output_rule(out))  # short: the bar plot is narrow
         if out in ("sigmoid", "step"):
             lo, hi = 0.0, 1.0
         elif out == "tanh":

@@ -135,7 +135,7 @@ class DecisionSurfacePanel(QWidget):
 
     point_added = Signal(float, float, int)  # (x1, x2, label) of a point clicked in draw mode
 
-    HINT = "Hover to read the output."  # short: the label is cut in a narrow dock
+    HINT = "Hover the plane to read the network's output at any point."
     DRAW_HINT = "Click: add a point (right click: other class)."
 
     def __init__(self, parent: QWidget | None = None):
@@ -224,13 +224,13 @@ class DecisionSurfacePanel(QWidget):
         controls.addWidget(self._draw_button)
         for button in self._class_buttons:
             controls.addWidget(button)
-        controls.addSpacing(8)
-        controls.addWidget(self._info, 1)
+        controls.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._graphics, 1)
         layout.addLayout(controls)
+        layout.addWidget(self._info)  # a line of its own: beside the buttons a narrow dock cut it
 
         for label in (0, 1):
             shortcut = QShortcut(QKeySequence(str(label)), self)

@@ -116,3 +116,23 @@ def test_playground_option_opens_the_window_on_a_2d_set(monkeypatch):
     specs = [k["dataset_spec"] for k in opened]
     assert PlaygroundSpec.parse(specs[0]).name == "circle" and PlaygroundSpec.parse(specs[1]).name == "xor"
     assert specs[2] == "embedded"
+
+
+def test_train_and_eval_a_playground_network_with_one_output(tmp_path, capsys):
+    from visnet.cli import main
+    from visnet.io import load_model
+
+    path = tmp_path / "xor.safetensors"
+    assert main(["train", "--data", "playground:xor?noise=0.2&points=400", "--layers", "2,4,1",
+                 "--activation", "tanh", "--output", "sigmoid", "--lr", "0.05", "--momentum", "0.9",
+                 "--epochs", "60", "--quiet", "--save", str(path)]) == 0
+    saved = load_model(path)
+    assert saved.sizes == (2, 4, 1) and saved.info["dataset_spec"] == "playground:xor?noise=0.2&points=400"
+    capsys.readouterr()
+    assert main(["eval", str(path)]) == 0  # finds its playground set from the file
+    out = capsys.readouterr().out
+    accuracy = float(out.split("accuracy ")[1].split("%")[0])
+    assert accuracy >= 95.0
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--data", "playground:xor", "--layers", "2,4,3", "--epochs", "1"])
+    assert exit_.value.code == 2 and "end with 1 or 2 outputs" in capsys.readouterr().err

@@ -121,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:
     p.add_argument(
         "--data", metavar="DIR|NAME", default=default,
-        help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, or a folder of IDX files"
+        help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, a folder of IDX files, "
+             "or a playground set such as playground:xor?noise=0.2"
         + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
     )
 
@@ -190,6 +191,7 @@ def _load_data(spec: str | None, args):
 
 def cmd_train(args) -> int:
     from .core.network import Network
+    from .core.targets import n_classes
     from .core.training import DivergenceError, TrainConfig, Trainer
     from .io import load_model, save_model
 
@@ -201,15 +203,16 @@ def cmd_train(args) -> int:
             net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
     else:
         sizes = opts["layers"]
-        if sizes[0] != data.n_inputs or sizes[-1] != data.n_classes:
-            raise _usage(f"--layers must start with {data.n_inputs} inputs and end with {data.n_classes} "
+        if sizes[0] != data.n_inputs or n_classes(sizes[-1]) != data.n_classes:
+            outputs = "1 or 2" if data.n_classes == 2 else str(data.n_classes)
+            raise _usage(f"--layers must start with {data.n_inputs} inputs and end with {outputs} "
                          f"outputs for {data.name}, got {','.join(map(str, sizes))}")
         try:
             net = Network(sizes, opts["activation"], output=opts["output"], cost=opts["cost"],
                           init=opts["init"], seed=opts["seed"], dtype=args.dtype)
         except ValueError as err:
             raise _usage(str(err)) from None
-    if net.sizes[0] != data.n_inputs or net.sizes[-1] != data.n_classes:
+    if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
         raise CliError(f"{args.resume}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
                        f"but {data.name} has {data.n_inputs} and {data.n_classes}")
     config = TrainConfig(eta=opts["lr"], momentum=opts["momentum"], lmbda=opts["l2"], batch_size=opts["batch"],
@@ -241,6 +244,7 @@ def cmd_train(args) -> int:
             samples_seen=prior_samples + trainer.samples_seen,
             metrics={"test_loss": ev.loss, "test_accuracy": ev.accuracy} if ev else {},
             dataset=data.name,
+            dataset_spec=args.data or "embedded",
             input_shape=list(data.input_shape),
             class_names=list(data.class_names),
         )
@@ -279,13 +283,14 @@ def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
 
 # -- eval / info ----------------------------------------------------------------------------
 def cmd_eval(args) -> int:
+    from .core.targets import n_classes
     from .core.training import evaluate
     from .io import load_model
 
     net = load_model(args.model)
     spec = args.data or _data_spec_of(net)
     data = _load_data(spec, args)
-    if net.sizes[0] != data.n_inputs or net.sizes[-1] != data.n_classes:
+    if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
         raise CliError(f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
                        f"but {data.name} has {data.n_inputs} and {data.n_classes}")
     ev = evaluate(net, data.x_test, data.y_test)
@@ -297,6 +302,9 @@ def cmd_eval(args) -> int:
 
 
 def _data_spec_of(net) -> str:
+    spec = net.info.get("dataset_spec")
+    if isinstance(spec, str) and spec:
+        return spec
     name = str(net.info.get("dataset", "")).lower()
     if "fashion" in name:
         return "fashion-mnist"

@@ -222,6 +222,7 @@ def test_choosing_a_playground_set_offers_its_settings_and_a_2_4_1_network(panel
     assert "2-4-1: 17 parameters" in panel.param_count_label.text()
     assert panel.output_label.text() == "Output: 1 (class 1 where a > 0.5)"
     panel.noise_spin.setValue(0.5)
+    panel.train_share_spin.setValue(70)
     qtbot.mouseClick(panel.feature_boxes["x1_sq"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.feature_boxes["x2_sq"], Qt.MouseButton.LeftButton)
     assert panel.input_label.text() == "Input: 4 (x₁, x₂, x₁², x₂²)"
@@ -229,7 +230,7 @@ def test_choosing_a_playground_set_offers_its_settings_and_a_2_4_1_network(panel
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     [applied] = requested.calls
     assert PlaygroundSpec.parse(applied.dataset) == PlaygroundSpec(
-        "circle", noise=0.5, features=("x1_sq", "x2_sq"))
+        "circle", noise=0.5, train_fraction=0.7, features=("x1_sq", "x2_sq"))
 
 
 def test_back_to_digits_restores_the_digit_network(panel):
@@ -241,10 +242,11 @@ def test_back_to_digits_restores_the_digit_network(panel):
 
 
 def test_a_saved_playground_spec_is_shown_with_its_settings(panel):
-    text = "playground:moons?noise=0.35&seed=7&points=300&train=0.5&features=sin_x1"
+    text = "playground:moons?noise=0.35&seed=7&points=300&train=0.6&features=sin_x1"
     panel.set_datasets([("embedded", "Embedded MNIST")], text)
     assert panel.dataset_combo.currentData() == "playground:moons"
     assert (panel.noise_spin.value(), panel.data_seed_spin.value(), panel.points_spin.value()) == (0.35, 7, 300)
+    assert panel.train_share_spin.value() == 60
     assert panel.feature_boxes["sin_x1"].isChecked() and not panel.feature_boxes["x1_x2"].isChecked()
     assert panel.current_dataset() == text
 

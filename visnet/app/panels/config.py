@@ -47,7 +47,7 @@ from visnet.core.training import TrainConfig
 from visnet.data.playground import MAX_POINTS, PLAYGROUND_SETS, PREFIX, TITLES, PlaygroundSpec, is_playground
 from visnet.data.toy2d import MAX_NOISE, TOY2D_GENERATORS
 
-MAX_HIDDEN_LAYERS = 6
+MAX_HIDDEN_LAYERS = 12  # Playground stops at 6
 MAX_LAYER_SIZE = 1024
 OPEN_FOLDER_ITEM = "__open_folder__"  # the data set combo's "Open IDX folder…" entry
 PERCEPTRON_OUTPUT = "step"  # offered as an output; it learns by the perceptron rule
@@ -447,6 +447,14 @@ class ConfigPanel(QWidget):
         self.points_spin.setKeyboardTracking(False)
         self.points_spin.setToolTip("Points in all, half of each class; half of them are held out as test points")
         form.addRow("Points", self.points_spin)
+        self.train_share_spin = QSpinBox()
+        self.train_share_spin.setRange(10, 90)
+        self.train_share_spin.setSingleStep(10)
+        self.train_share_spin.setSuffix(" % train")
+        self.train_share_spin.setKeyboardTracking(False)
+        self.train_share_spin.setToolTip(
+            "The share of each class the network trains on; the rest are test points (rings), never trained on")
+        form.addRow("Split", self.train_share_spin)
         self.data_seed_spin = QSpinBox()
         self.data_seed_spin.setRange(0, 2**31 - 1)
         self.data_seed_spin.setKeyboardTracking(False)
@@ -466,6 +474,7 @@ class ConfigPanel(QWidget):
         form.addRow("Extra inputs", features)
         self.noise_spin.valueChanged.connect(self._on_network_setting_changed)
         self.points_spin.valueChanged.connect(self._on_network_setting_changed)
+        self.train_share_spin.valueChanged.connect(self._on_network_setting_changed)
         self.data_seed_spin.valueChanged.connect(self._on_network_setting_changed)
         self._show_playground_spec(PlaygroundSpec())
 
@@ -570,6 +579,7 @@ class ConfigPanel(QWidget):
             noise=round(self.noise_spin.value(), 2),
             seed=self.data_seed_spin.value(),
             n_points=self.points_spin.value(),
+            train_fraction=self.train_share_spin.value() / 100,
             features=tuple(name for name, box in self.feature_boxes.items() if box.isChecked()),
         )
 
@@ -636,6 +646,7 @@ class ConfigPanel(QWidget):
         with self._quietly():
             self.noise_spin.setValue(spec.noise)
             self.points_spin.setValue(spec.n_points)
+            self.train_share_spin.setValue(round(100 * spec.train_fraction))
             self.data_seed_spin.setValue(spec.seed)
             for name, box in self.feature_boxes.items():
                 box.setChecked(name in spec.features)

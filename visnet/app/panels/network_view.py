@@ -493,7 +493,7 @@ class NetworkView(QWidget):
                 self._output_labels.append(text)
         self._update_output_label_names()
 
-        right = out.rect.right() + (2.6 if self._output_labels else 0.4)
+        right = out.rect.right() + ((4.0 if out.n == 1 else 2.6) if self._output_labels else 0.4)
         self._home = QRectF(-0.3, -2.2, right + 0.3, HEIGHT + 2.5)
         self._view.setRange(self._home, padding=0.0)
         self._update_highlight()  # backprop stepper: the columns moved

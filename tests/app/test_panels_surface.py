@@ -116,18 +116,24 @@ def test_draw_mode_emits_clicked_points(qtbot, panel):
     settle(panel)
     with qtbot.waitSignal(panel.point_added, timeout=2000) as blocker:
         qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.widget_pos(2.0, -3.0))
-    x1, x2, label = blocker.args
+    x1, x2, label, split = blocker.args
     assert x1 == pytest.approx(2.0, abs=0.05) and x2 == pytest.approx(-3.0, abs=0.05)
-    assert label == 0
+    assert (label, split) == (0, "train")
     with qtbot.waitSignal(panel.point_added, timeout=2000) as blocker:
         qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.RightButton, pos=panel.widget_pos(-1.0, 4.0))
     assert blocker.args[2] == 1  # right click: the other class
+    with qtbot.waitSignal(panel.point_added, timeout=2000) as blocker:
+        qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.ShiftModifier, pos=panel.widget_pos(1.0, 1.0))
+    assert blocker.args[2:] == [0, "test"]  # Shift: a test point
 
 
-def test_clicks_do_nothing_outside_draw_mode(qtbot, panel):
+def test_clicks_outside_draw_mode_choose_a_point_and_add_none(qtbot, panel):
     assert not panel.draw_mode()
-    with qtbot.assertNotEmitted(panel.point_added):
+    settle(panel)
+    with qtbot.assertNotEmitted(panel.point_added), qtbot.waitSignal(panel.point_chosen, timeout=2000) as blocker:
         qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.widget_pos(1.0, 1.0))
+    assert blocker.args == [pytest.approx(1.0, abs=0.05), pytest.approx(1.0, abs=0.05)]
 
 
 def test_keys_choose_the_class_in_draw_mode(qtbot, panel):

@@ -142,3 +142,43 @@ def test_the_perceptron_preset_separates_blobs(make_main_window, qtbot):
     qtbot.waitUntil(lambda: accuracy_of(window) == 1.0, timeout=10000)
     pause_and_wait(qtbot, window)
     assert window.errors == []
+
+
+def test_clicking_the_plane_makes_a_point_the_current_sample(playground_window, qtbot):
+    window = playground_window
+    wait_drawn(qtbot, window)
+    panel = window.surface_panel
+    panel.graphics_view().grab()
+    x_test, y_test = window.dataset.x_test, window.dataset.y_test
+    i = 17
+    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.widget_pos(float(x_test[i, 0]) + 0.05, float(x_test[i, 1])))
+    x, label, source = window.current_sample()
+    assert source == f"test:{i}" and label == int(y_test[i]) and window.sample_panel.current_index() == i
+    assert panel.current_point() == pytest.approx((float(x_test[i, 0]), float(x_test[i, 1])))
+    # A bare point of the plane, far from every test point: no label.
+    far = np.array([[5.9, 0.0]])
+    assert np.min(np.hypot(*(x_test - far).T)) > 0.3
+    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.widget_pos(5.9, 0.0))
+    x, label, source = window.current_sample()
+    assert source == "plane" and label is None
+    assert x == pytest.approx([5.9, 0.0], abs=0.1)
+    assert window.sample_panel.showing_drawing()
+
+
+def test_shift_click_in_draw_mode_adds_a_test_point(playground_window, qtbot):
+    window = playground_window
+    wait_drawn(qtbot, window)
+    panel = window.surface_panel
+    panel.set_draw_mode(True)
+    panel.set_draw_label(0)
+    panel.graphics_view().grab()
+    n_test = window.dataset.n_test
+    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ShiftModifier, pos=panel.widget_pos(-3.0, 3.0))
+    assert window.playground.drawn[-1].split == "test" and window.dataset.n_test == n_test + 1
+    window.sample_panel.set_index(n_test)  # the new point is the last test point
+    assert window.sample_panel.current_index() == n_test
+    assert window.sample_panel.current_sample()[1] == 0
+    with window.controller.locked_trainer() as trainer:
+        assert len(trainer.y_test) == n_test + 1 and trainer.n_train == 200

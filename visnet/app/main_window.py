@@ -45,6 +45,7 @@ from visnet.core.targets import n_classes
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PlaygroundSpec, is_playground
 from visnet.data.toy2d import DrawnPoint, Toy2D, add_point, add_points
+from visnet.core.features import with_features
 from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
@@ -98,6 +99,7 @@ def speed_text(delay: float) -> str:
 
 
 # Data set names written into model files (Dataset.name) and the specs that load them again.
+NEAR_POINT = 0.3  # plane units (~2 % of its width): a click this close to a test point picks it
 KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
 
 
@@ -509,6 +511,7 @@ class MainWindow(QMainWindow):
         self.weights_panel.neuron_selected.connect(self._on_mosaic_neuron_selected)
         self.sample_panel.sample_changed.connect(self._on_sample_changed)
         self.surface_panel.point_added.connect(self._on_point_added)
+        self.surface_panel.point_chosen.connect(self._on_point_chosen)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
@@ -1054,9 +1057,25 @@ class MainWindow(QMainWindow):
             f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000)
         return True
 
-    @Slot(float, float, int)
-    def _on_point_added(self, x1: float, x2: float, label: int) -> None:
-        self.add_point(x1, x2, label)
+    @Slot(float, float, int, str)
+    def _on_point_added(self, x1: float, x2: float, label: int, split: str) -> None:
+        self.add_point(x1, x2, label, split)
+
+    @Slot(float, float)
+    def _on_point_chosen(self, x1: float, x2: float) -> None:
+        """A click on the plane: the test point there (within a few pixels) or the bare point
+        becomes the current sample, lit up in the network view and explained by the inspector."""
+        d = self._dataset
+        if self._toy is None or d is None:
+            return
+        if d.n_test:
+            distance = np.hypot(d.x_test[:, 0] - x1, d.x_test[:, 1] - x2)
+            nearest = int(np.argmin(distance))
+            if distance[nearest] <= NEAR_POINT:
+                self._on_test_image_requested(nearest)
+                return
+        features = PlaygroundSpec.parse(self._dataset_spec).features
+        self.set_current_sample(with_features(np.array([[x1, x2]]), features)[0], None, "plane")
 
     def _refresh_dataset_choices(self) -> None:
         try:
@@ -1384,15 +1403,18 @@ class MainWindow(QMainWindow):
         """Make x (n_inputs,) the sample every panel shows and explains: the network view, the
         inspector's equation, and anyone listening to current_sample_changed (the backprop
         stepper). label is the true class, or None for a drawn digit. source says where it
-        came from: "test:<index>" for a test image, "drawing" for the drawing panel."""
+        came from: "test:<index>" for a test image, "drawing" for the drawing panel, "plane"
+        for a point clicked on the playground's plane."""
         x = np.asarray(x, dtype=np.float32).ravel()
         label = None if label is None else int(label)
         self._current_sample = (x, label, source)
         names = self._dataset.class_names if self._dataset is not None else ()
         self.network_view.set_sample(x, label, names)
         self.inspector.set_sample(x, label)
-        if source == "drawing":
+        if source in ("drawing", "plane"):
             self.sample_panel.show_drawing(x)
+        if self._toy is not None and x.size >= 2:
+            self.surface_panel.set_current_point(x[0], x[1])
         self.current_sample_changed.emit(x, label, source)
 
     def current_sample(self) -> tuple[np.ndarray, int | None, str] | None:

@@ -133,10 +133,11 @@ class DecisionSurfacePanel(QWidget):
     data: in draw mode a click emits point_added and the owner calls set_data again.
     """
 
-    point_added = Signal(float, float, int)  # (x1, x2, label) of a point clicked in draw mode
+    point_added = Signal(float, float, int, str)  # (x1, x2, label, split) of a point clicked in draw mode
+    point_chosen = Signal(float, float)  # (x1, x2) clicked outside draw mode: make it the current sample
 
-    HINT = "Hover the plane to read the network's output at any point."
-    DRAW_HINT = "Click: add a point (right click: other class)."
+    HINT = "Hover to read the output anywhere; click a point to follow it through the network."
+    DRAW_HINT = "Click: add a training point (right click: the other class; Shift: a test point)."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -193,6 +194,12 @@ class DecisionSurfacePanel(QWidget):
                 item.setZValue(10 if split == "train" else 9)
                 self._plot.addItem(item)
                 self._points[(split, label)] = item
+        # The current sample (a test point or any point clicked): a ring the network view and
+        # the inspector mark too.
+        self._current = pg.ScatterPlotItem(size=18, pen=pg.mkPen(255, 255, 255, width=2.5), brush=None,
+                                           symbol="o", pxMode=True)
+        self._current.setZValue(12)
+        self._plot.addItem(self._current, ignoreBounds=True)
         self._set_range()
 
         # Controls.
@@ -200,7 +207,8 @@ class DecisionSurfacePanel(QWidget):
         self._draw_button.setText("Draw points")
         self._draw_button.setCheckable(True)
         self._draw_button.setToolTip(
-            "Draw mode: click the plane to add a training point of the chosen class; right click "
+            "Draw mode: click the plane to add a training point of the chosen class (Shift+click: a test "
+            "point); right click "
             "adds one of the other class. Keys 0 and 1 choose the class."
         )
         self._draw_button.toggled.connect(self._on_draw_mode_changed)
@@ -317,6 +325,17 @@ class DecisionSurfacePanel(QWidget):
         x, y = boundary_segments(surface.output, surface.level, surface.xs, surface.ys)
         self._boundary.setData(x, y)
         self._update_caption()
+
+    def set_current_point(self, x1: float | None, x2: float | None = None) -> None:
+        """Ring the current sample's point (None: no ring)."""
+        if x1 is None:
+            self._current.setData([], [])
+        else:
+            self._current.setData([float(x1)], [float(x2)])
+
+    def current_point(self) -> tuple[float, float] | None:
+        x, y = self._current.getData()
+        return None if len(x) == 0 else (float(x[0]), float(y[0]))
 
     def reset(self) -> None:
         """Forget the network (the points stay)."""
@@ -447,7 +466,13 @@ class DecisionSurfacePanel(QWidget):
         self._info.setText(text)
 
     def _on_mouse_clicked(self, event) -> None:
-        if not self.draw_mode() or event.double():
+        if event.double():
+            return
+        if not self.draw_mode():
+            point = self._plane_point(event.scenePos())
+            if point is not None and event.button() == Qt.MouseButton.LeftButton:
+                event.accept()
+                self.point_chosen.emit(float(point[0]), float(point[1]))
             return
         if event.button() == Qt.MouseButton.LeftButton:
             label = self.draw_label()
@@ -459,7 +484,8 @@ class DecisionSurfacePanel(QWidget):
         if point is None:
             return
         event.accept()
-        self.point_added.emit(float(point[0]), float(point[1]), int(label))
+        split = "test" if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else "train"
+        self.point_added.emit(float(point[0]), float(point[1]), int(label), split)
 
     def _on_draw_mode_changed(self, on: bool) -> None:
         self._update_controls()

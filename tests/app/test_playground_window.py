@@ -182,3 +182,15 @@ def test_shift_click_in_draw_mode_adds_a_test_point(playground_window, qtbot):
     assert window.sample_panel.current_sample()[1] == 0
     with window.controller.locked_trainer() as trainer:
         assert len(trainer.y_test) == n_test + 1 and trainer.n_train == 200
+
+
+def test_the_file_menu_opens_a_playground_and_goes_back_to_the_digits(make_main_window, qtbot):
+    window = make_main_window()
+    actions = {a.text(): a for a in window.playground_menu.actions()}
+    actions["Circle"].trigger()
+    assert PlaygroundSpec.parse(window.config_panel.applied_spec().dataset).name == "circle"
+    assert window.controller.latest_snapshot.sizes == (2, 4, 1)
+    assert window.surface_dock.isVisible()
+    actions["Back to the &digits"].trigger()
+    assert window.playground is None and window.controller.latest_snapshot.sizes == (784, 16, 16, 10)
+    assert not window.surface_dock.isVisible()

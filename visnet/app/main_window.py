@@ -43,8 +43,9 @@ from visnet.core.snapshot import Snapshot
 from visnet.core.training import TrainConfig, Trainer
 from visnet.core.targets import n_classes
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
-from visnet.data.playground import PlaygroundSpec, is_playground
-from visnet.data.toy2d import DrawnPoint, Toy2D, add_point, add_points
+from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
+from visnet.data.playground import TITLES as PLAYGROUND_TITLES
+from visnet.data.toy2d import TOY2D_GENERATORS, DrawnPoint, Toy2D, add_point, add_points
 from visnet.core.features import with_features
 from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
@@ -414,6 +415,15 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_action)
+        self.playground_menu = file_menu.addMenu("New &Playground")
+        self.playground_menu.setToolTipsVisible(True)
+        for name in PLAYGROUND_SETS:
+            action = self.playground_menu.addAction(f"{PLAYGROUND_TITLES.get(name, name)}")
+            action.setToolTip(f"A fresh 2-4-1 network on 2-D points: {TOY2D_GENERATORS[name].description}")
+            action.setData(name)
+            action.triggered.connect(self._on_playground_triggered)
+        self.playground_menu.addSeparator()
+        self.playground_menu.addAction("Back to the &digits", self._on_digits_triggered)
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
@@ -1023,6 +1033,25 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not front.isFloating():  # the plane deserves a wider column than 28x28 pictures
             self.resizeDocks([front], [round((0.3 if playground else 0.22) * self.width())], Qt.Orientation.Horizontal)
         self._playground_docks_shown = playground
+
+    def open_playground(self, name: str = "xor", ask: bool = True) -> bool:
+        """A fresh playground network (the XOR preset's 2-4-1) on the 2-D set `name`."""
+        if ask and not self._maybe_save_changes("start a playground network"):
+            return False
+        self.config_panel.apply_preset(PLAYGROUND_PRESET, emit=False, keep_dataset=True)
+        spec = dataclasses.replace(self.config_panel.network_spec(), dataset=str(PlaygroundSpec(name)))
+        return self._build_network(spec, self.config_panel.train_config(), ask=False)
+
+    @Slot()
+    def _on_playground_triggered(self) -> None:
+        self.open_playground(self.sender().data())
+
+    @Slot()
+    def _on_digits_triggered(self) -> None:
+        if self._toy is None or not self._maybe_save_changes("go back to the digits"):
+            return
+        self.config_panel.apply_preset(DEFAULT_PRESET, emit=False)  # also chooses the embedded digits
+        self._build_network(self.config_panel.network_spec(), self.config_panel.train_config(), ask=False)
 
     @property
     def playground(self) -> Toy2D | None:

@@ -38,3 +38,14 @@ def test_missing_settings_take_the_defaults():
 def test_a_bad_spec_is_a_data_error_naming_the_problem(text, message):
     with pytest.raises(DataError, match=message):
         load_dataset(text)
+
+
+def test_points_drawn_by_hand_are_added_or_refused_as_a_whole():
+    spec = PlaygroundSpec("xor", n_points=40)
+    toy, data = spec.load([[1.0, 2.0, 1, "train"], [-1.0, -2.0, 0, "test"]])
+    assert [tuple(p) for p in toy.drawn] == [(1.0, 2.0, 1, "train"), (-1.0, -2.0, 0, "test")]
+    assert data.n_train == 21 and data.n_test == 21
+    with pytest.raises(DataError, match="drawn by hand"):
+        spec.load([[99.0, 0.0, 1, "train"]])
+    with pytest.raises(DataError, match="drawn by hand"):
+        spec.load([["a"]])

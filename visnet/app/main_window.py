@@ -45,7 +45,7 @@ from visnet.core.targets import n_classes
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
-from visnet.data.toy2d import TOY2D_GENERATORS, DrawnPoint, Toy2D, add_point, add_points
+from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D, add_point
 from visnet.core.features import with_features
 from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
@@ -942,14 +942,8 @@ class MainWindow(QMainWindow):
         [x1, x2, label, split] rows of points drawn by hand). DataError if it cannot be had."""
         if not is_playground(spec):
             return self._load_dataset(spec), None
-        settings = PlaygroundSpec.parse(spec)
-        toy = settings.make()
-        if drawn:
-            try:
-                toy = add_points(toy, [DrawnPoint(*p) for p in drawn])
-            except (TypeError, ValueError) as err:
-                raise DataError(f"the points drawn by hand are not readable ({err}); none were added") from None
-        return settings.dataset(toy), toy
+        toy, dataset = PlaygroundSpec.parse(spec).load(drawn or ())
+        return dataset, toy
 
     def _build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
         """A new, untrained network from the configuration panel's spec."""

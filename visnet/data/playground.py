@@ -13,12 +13,13 @@ load() gives the points (a Toy2D) and the Dataset the network trains on.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Sequence
 from urllib.parse import parse_qsl
 
 from visnet.core.features import FEATURE_LABELS, check_features
 from visnet.data.dataset import Dataset
 from visnet.data.errors import DataError
-from visnet.data.toy2d import DEFAULT_POINTS, TOY2D_GENERATORS, Toy2D, make_toy2d
+from visnet.data.toy2d import DEFAULT_POINTS, TOY2D_GENERATORS, DrawnPoint, Toy2D, add_points, make_toy2d
 
 PREFIX = "playground:"
 DEFAULT_NOISE = 0.2
@@ -100,9 +101,16 @@ class PlaygroundSpec:
         except ValueError as err:
             raise DataError(f"{self}: {err}") from None
 
-    def load(self) -> tuple[Toy2D, Dataset]:
-        """The points and the Dataset a network trains on (inputs x1, x2, then the features)."""
+    def load(self, drawn: Sequence = ()) -> tuple[Toy2D, Dataset]:
+        """The points and the Dataset a network trains on (inputs x1, x2, then the features).
+        drawn: points added by hand, [x1, x2, label, split] rows as a model file keeps them;
+        DataError if they are unreadable."""
         toy = self.make()
+        if drawn:
+            try:
+                toy = add_points(toy, [DrawnPoint(*p) for p in drawn])
+            except (TypeError, ValueError) as err:
+                raise DataError(f"the points drawn by hand are not readable ({err}); none were added") from None
         return toy, self.dataset(toy)
 
     def dataset(self, toy: Toy2D) -> Dataset:

@@ -194,3 +194,19 @@ def test_the_file_menu_opens_a_playground_and_goes_back_to_the_digits(make_main_
     actions["Back to the &digits"].trigger()
     assert window.playground is None and window.controller.latest_snapshot.sizes == (784, 16, 16, 10)
     assert not window.surface_dock.isVisible()
+
+
+def test_a_diverging_playground_run_stops_with_its_pictures_intact(playground_window, qtbot):
+    from visnet.core.training import TrainConfig
+
+    window = playground_window
+    net = Network([2, 4, 1], "identity", output="identity", cost="quadratic", seed=0)
+    assert window._install(net, window.dataset, window._dataset_spec,
+                           TrainConfig(eta=5.0, batch_size=10, epochs=10_000), window.playground)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.state == "diverged", timeout=10000)
+    wait_drawn(qtbot, window)
+    assert window.divergence_banner.isVisible()
+    image = window.surface_panel.image_array()
+    assert image is not None and np.isfinite(image).all()  # the last finite parameters are shown
+    assert window.errors == []

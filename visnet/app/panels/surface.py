@@ -136,8 +136,8 @@ class DecisionSurfacePanel(QWidget):
     point_added = Signal(float, float, int, str)  # (x1, x2, label, split) of a point clicked in draw mode
     point_chosen = Signal(float, float)  # (x1, x2) clicked outside draw mode: make it the current sample
 
-    HINT = "Hover to read the output anywhere; click a point to follow it through the network."
-    DRAW_HINT = "Click: add a training point (right click: the other class; Shift: a test point)."
+    HINT = "Hover to read the output; click to follow a point."
+    DRAW_HINT = "Click: add a point (right: other class, Shift: test)."
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

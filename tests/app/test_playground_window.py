@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from visnet.app.panels.config import PRESETS
 from visnet.core.surface import evaluate_surface
@@ -210,3 +210,34 @@ def test_a_diverging_playground_run_stops_with_its_pictures_intact(playground_wi
     image = window.surface_panel.image_array()
     assert image is not None and np.isfinite(image).all()  # the last finite parameters are shown
     assert window.errors == []
+
+
+def test_extra_inputs_and_the_backprop_stepper_in_the_window(playground_window, qtbot):
+    window = playground_window
+    panel = window.config_panel
+    box = panel.feature_boxes["x1_x2"]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on its tick box
+    assert box.isChecked()
+    panel.apply_button.click()
+    assert window.controller.latest_snapshot.sizes == (3, 4, 1)
+    wait_drawn(qtbot, window)
+    net = window.controller.trainer.net
+    np.testing.assert_array_equal(window.surface_panel.image_array(),
+                                  evaluate_surface(net, features=["x1_x2"]).output)
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # backprop, step by step
+    assert window.in_backprop_mode()
+    trace = window.stepper.trace
+    assert trace is not None and trace.x[0].shape == (3,)
+    np.testing.assert_allclose(trace.x[0][2], trace.x[0][0] * trace.x[0][1], rtol=1e-5)  # x₁x₂ really is fed
+    assert window.stepper.input_labels() == ("x₁", "x₂", "x₁x₂")
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert not window.in_backprop_mode()
+
+
+def test_the_stepper_explains_that_the_perceptron_has_no_gradients(make_main_window, qtbot):
+    window = make_main_window()
+    window.config_panel.apply_preset(preset("Perceptron"))
+    window.config_panel.apply_button.click()
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    assert window.in_backprop_mode() and window.stepper.showing_perceptron()
+    assert "no gradients" in window.stepper.message()

@@ -724,6 +724,7 @@ class MainWindow(QMainWindow):
                 spec, dataset = "embedded", load_dataset("embedded")
         self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
         self._refresh_dataset_choices()
+        self._show_plane()
         self._show_dataset(dataset)
         path = Path(model_path) if model_path else None
         if path is None and load_example and toy is None:  # the example model reads digits
@@ -983,6 +984,8 @@ class MainWindow(QMainWindow):
             return False
         dataset_changed = dataset is not self._dataset
         self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
+        if dataset_changed:
+            self._show_plane()  # before set_trainer draws the new network's first snapshot
         self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced
         self._clean_step = 0
         self.config_panel.set_data_shape(dataset.n_inputs, dataset.n_classes)
@@ -994,7 +997,6 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_dataset(self, dataset: Dataset) -> None:
-        self._show_plane()
         self._show_dataset_to_inspection(dataset)  # look inside (issue 4); before the sample panel emits
         self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
 

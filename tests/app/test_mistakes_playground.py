@@ -56,6 +56,7 @@ def test_matrix_of_a_trained_network_and_of_a_perceptron_match_evaluate(panel):
 def test_mistaken_points_are_listed_by_coordinates_and_can_be_clicked(panel, qtbot):
     data = toy(features=("x1_sq", "sin_x2"))
     net = constant_net(4, 0.7)  # every class-0 point is a mistake
+    panel.set_features(("x1_sq", "sin_x2"))  # as the window does for a playground set
     show(panel, data, snapshot_of(net, data))
     gallery = panel.gallery
     assert gallery.showing_points()

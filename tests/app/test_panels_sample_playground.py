@@ -40,6 +40,7 @@ def test_a_single_output_is_read_by_its_threshold(panel, output, a, expected):
 
 def test_a_point_is_listed_by_name_not_drawn(panel):
     data = toy(features=("x1_sq", "sin_x2"))
+    panel.set_features(("x1_sq", "sin_x2"))  # as the window does for a playground set
     panel.set_dataset(data.x_test, data.y_test, data.class_names)
     panel.set_index(4)
     x = data.x_test[4]

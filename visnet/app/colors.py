@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor
 
-from visnet.core.features import FEATURE_LABELS, FEATURES, RAW_INPUTS, with_features
+from visnet.core.features import FEATURE_LABELS, FEATURES, RAW_INPUTS
 from visnet.core.targets import decision_threshold
 
 DIVERGING_MAP = "CET-D1"  # blue - white - red, perceptually uniform
@@ -144,29 +144,9 @@ def picture_side(n_inputs: int) -> int | None:
     return None if n_inputs <= MAX_POINT_INPUTS else image_side(n_inputs)
 
 
-def guess_features(x: np.ndarray) -> tuple[str, ...] | None:
-    """The core.features names of columns 2.. of points x (k, 2 + m), found by recomputing
-    each feature from columns 0 and 1; None when a column matches no feature, or several.
-
-    The panels are handed only the inputs, so this is how they name them x₁², sin x₂, ..."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or not 2 <= x.shape[1] <= MAX_POINT_INPUTS or not len(x):
-        return None
-    names: list[str] = []
-    for j in range(2, x.shape[1]):
-        hits = [f for f in FEATURES
-                if np.allclose(with_features(x[:, :2], [f])[:, 2], x[:, j], rtol=1e-4, atol=1e-5)]
-        if len(hits) != 1 or hits[0] in names:
-            return None
-        names.append(hits[0])
-    return tuple(names)
-
-
-def input_labels(n_inputs: int, features: Sequence[str] | None = None, x: np.ndarray | None = None) -> tuple[str, ...]:
-    """Display names of a point's inputs: x₁, x₂, then its features (x₁², sin x₂, ...), from
-    `features`, else guessed from example inputs x (n, n_inputs), else "input 3", ...."""
-    if features is None and x is not None and np.ndim(x) == 2 and np.shape(x)[1] == n_inputs:
-        features = guess_features(np.asarray(x)[:64])
+def input_labels(n_inputs: int, features: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Display names of a point's inputs: x₁, x₂, then its features (x₁², sin x₂, ...) when
+    `features` (the window's playground features) account for them, else "input 3", ...."""
     if features is not None and len(RAW_INPUTS) + len(features) == n_inputs:
         return tuple(FEATURE_LABELS[f] for f in (*RAW_INPUTS, *features))
     raw = tuple(FEATURE_LABELS[f] for f in RAW_INPUTS)

@@ -1008,7 +1008,7 @@ class MainWindow(QMainWindow):
         self._plane = Plane(features, toy.extent) if toy is not None else None
         for panel in (self.surface_panel, self.network_view, self.inspector):
             panel.set_plane(self._plane)
-        for panel in (self.weights_panel, self.stepper):  # they name the inputs x₁, x₂, x₁x₂…
+        for panel in (self.weights_panel, self.stepper, self.sample_panel, self.mistakes_panel):  # x₁, x₂, x₁x₂…
             panel.set_features(features if toy is not None else None)
         if toy is not None:
             self.surface_panel.set_data(toy)

@@ -137,8 +137,7 @@ class ImageGallery(QWidget):
         self._empty.setPos(w / 2, h / 2)
 
     def set_input_labels(self, labels: Sequence[str] | None) -> None:
-        """Column titles for points' values (x₁, x₂, x₁², ...); None guesses them from the
-        points shown (colors.input_labels)."""
+        """Column titles for points' values (x₁, x₂, x₁², ...); None: x₁, x₂, input 3, ..."""
         self._input_labels = None if labels is None else tuple(labels)
         if self._last is not None and self.showing_points():
             self.set_images(*self._last)
@@ -155,7 +154,7 @@ class ImageGallery(QWidget):
         n_in = points.shape[1]
         labels = self._input_labels
         if labels is None or len(labels) != n_in:
-            labels = input_labels(n_in, x=points)
+            labels = input_labels(n_in)
         t = self._table
         t.clearContents()
         heads = ["test point", *labels, self.caption_title]

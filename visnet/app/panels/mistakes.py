@@ -12,6 +12,8 @@ REFRESH_INTERVAL_MS and only while visible.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
@@ -71,6 +73,7 @@ class MistakesPanel(QWidget):
         self._confidence: np.ndarray | None = None
         self._cell: tuple[int, int] | None = None  # selected (true, predicted), None = all mistakes
         self._what = "images"  # or "points", for playground data
+        self._features: tuple[str, ...] | None = None  # set_features: the playground's extra inputs
         self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
 
         self._graphics = pg.GraphicsLayoutWidget()
@@ -144,12 +147,17 @@ class MistakesPanel(QWidget):
         self._cell = None
         self._confusion = None
 
+    def set_features(self, features: Sequence[str] | None) -> None:
+        """The extra inputs of the playground's points, to name the columns of the mistaken
+        points' table; call before set_dataset. None: not a playground."""
+        self._features = None if features is None else tuple(features)
+
     def set_dataset(self, x_test, y_test, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
         self._cell = None
         n_in = np.shape(x_test)[1] if np.ndim(x_test) == 2 else 0
         points = 0 < n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None
-        self.gallery.set_input_labels(input_labels(n_in, x=np.asarray(x_test)) if points else None)
+        self.gallery.set_input_labels(input_labels(n_in, self._features) if points else None)
         self._what = "points" if points else "images"
         self._hint.setText(f"Click a cell for its {self._what}; click "
                            f"{'a row' if points else 'an image'} to make it the current sample.")

@@ -80,6 +80,7 @@ class SamplePanel(QWidget):
         self._predicted: int | None = None  # the class the network gives the current sample
         self._n_bars: tuple | None = None  # (n_out, output activation) the bars were built for
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... for playground points; () for pictures
+        self._features: tuple[str, ...] | None = None  # set_features: the playground's extra inputs
 
         # Picture and bars.
         self._graphics = pg.GraphicsLayoutWidget()
@@ -162,13 +163,18 @@ class SamplePanel(QWidget):
         self._update_controls()
 
     # -- public API -------------------------------------------------------------------------
+    def set_features(self, features: Sequence[str] | None) -> None:
+        """The extra inputs (core.features names) of the playground's points after x1, x2, to
+        name their values x₁, x₂, x₁², ...; call before set_dataset. None: not a playground."""
+        self._features = None if features is None else tuple(features)
+
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names: Sequence[str]) -> None:
         """Show the test split of a (new) data set, starting at its first image."""
         self._x = np.asarray(x_test)
         self._y = np.asarray(y_test)
         self._class_names = tuple(str(c) for c in class_names)
         n_in = self._x.shape[1] if self._x.ndim == 2 else 0
-        self._input_labels = input_labels(n_in, x=self._x) if n_in and picture_side(n_in) is None else ()
+        self._input_labels = input_labels(n_in, self._features) if n_in and picture_side(n_in) is None else ()
         self._wrong = None
         self._wrong_step = None
         self._index = 0

@@ -891,7 +891,7 @@ class WishesPanel(QWidget):
         point = layer == 0 and is_point(n_prev)
         bottom = self.sum_plot.getAxis("bottom")
         if point:  # the wishes for a point's named inputs
-            names = input_labels(n_prev, x=trace.x)
+            names = input_labels(n_prev, self._features)
             bottom.setTicks([[(i, names[i]) for i in range(n_prev)]])
         else:
             bottom.setTicks(None)
@@ -1050,7 +1050,7 @@ class BackpropStepper(QWidget):
         self._first_j = 0  # the first-layer neuron whose pictures are shown
         self._minibatch_dirty = False  # the table waits until its tab is shown
         self._class_names: tuple[str, ...] = ()
-        self._features: tuple[str, ...] | None = None  # set_features; None: guessed from the examples
+        self._features: tuple[str, ...] | None = None  # set_features; None: x₁, x₂, input 3, ...
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point; () for pictures
         self._perceptron_shown = False  # the perceptron's explanation replaces the trace
         self._play_timer = QTimer(self)
@@ -1279,7 +1279,7 @@ class BackpropStepper(QWidget):
 
     def set_features(self, features: Sequence[str] | None) -> None:
         """The extra inputs (core.features names) playground networks take after x1, x2,
-        to name a point's inputs x₁, x₂, x₁², ...; None: guess them from the examples."""
+        to name a point's inputs x₁, x₂, x₁², ...; None: x₁, x₂, input 3, ..."""
         self._features = None if features is None else check_features(features)
 
     def input_labels(self) -> tuple[str, ...]:
@@ -1451,7 +1451,7 @@ class BackpropStepper(QWidget):
         target = self.target()
         self._batch = self._mini_batch(target)
         n_in = state.net.sizes[0]
-        self._input_labels = input_labels(n_in, self._features, x=self._batch[0]) if is_point(n_in) else ()
+        self._input_labels = input_labels(n_in, self._features) if is_point(n_in) else ()
         if state.net.activations[-1] == "step":
             self._show_perceptron(state, example, target)
             return

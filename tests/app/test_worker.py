@@ -307,3 +307,19 @@ def test_a_training_process_that_dies_is_replaced_by_the_thread(qtbot, small_mni
     assert controller.state == "running"
     assert "training continues on a thread" in capsys.readouterr().err
     assert controller.shutdown(1000)
+
+
+def test_the_blas_thread_count_is_settled_before_any_run(monkeypatch):
+    """OpenBLAS may hang when its thread count changes while another thread is inside a BLAS
+    call, so the GUI process sets it once, when the controller makes its TrainingProcess
+    (on the GUI thread), and never as a run starts."""
+    import visnet.app.training_process as tp
+
+    calls = []
+    monkeypatch.setattr(tp, "threadpool_limits", lambda n, user_api: calls.append((n, user_api)))
+    process = tp.TrainingProcess()
+    assert calls == [(tp.BLAS_THREADS, "blas")]
+    monkeypatch.setattr(process, "_context", None)  # no child may be started by this test
+    with pytest.raises(AttributeError):
+        process._ensure_started()
+    assert calls == [(tp.BLAS_THREADS, "blas")]

@@ -97,6 +97,9 @@ class TrainingProcess:
     """
 
     def __init__(self):
+        # Here, on the GUI thread and before any run: OpenBLAS may hang if its thread count
+        # changes while another thread (the activation maximiser, say) is inside a BLAS call.
+        threadpool_limits(BLAS_THREADS, user_api="blas")  # for good: the child keeps a core busy
         self._context = multiprocessing.get_context(START_METHOD)
         self._process = None
         self._conn = None
@@ -151,7 +154,6 @@ class TrainingProcess:
         if self._process is not None and self._process.is_alive():
             return
         self.close()
-        threadpool_limits(BLAS_THREADS, user_api="blas")  # for good: the child keeps a core busy
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(target=child_main, args=(child_end,), name="visnet training", daemon=True)
         try:

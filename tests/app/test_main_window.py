@@ -443,3 +443,22 @@ def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(ma
     drawn.clear()
     window._on_redraw_timeout()  # paused: everything at once
     assert [p for p, _ in drawn] == list(window.display_panels)
+
+
+def test_a_look_inside_panel_behind_another_tab_waits_until_its_tab_is_chosen(make_main_window, qtbot):
+    """The inspector shares a tab area with the configuration: behind it, Qt still calls it
+    visible, but it must not recompute over the test split for nobody to see."""
+    window = make_main_window()
+    refreshes = []
+    refresh = window.inspector._refresh
+    original = refresh._refresh
+    refresh._refresh = lambda: (refreshes.append(window.controller.latest_snapshot.step), original())
+    window.config_dock.raise_()
+    qtbot.waitUntil(lambda: window.inspector.visibleRegion().isEmpty(), timeout=2000)
+    start_and_wait(qtbot, window, steps=200)
+    qtbot.wait(1500)  # longer than the refresh interval while training
+    assert window.inspector.isVisible() and refreshes == []
+    window.inspector_dock.raise_()
+    qtbot.waitUntil(lambda: len(refreshes) >= 1, timeout=2000)  # catches up once its tab is chosen
+    assert refreshes[0] > 200
+    pause_and_wait(qtbot, window)

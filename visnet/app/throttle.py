@@ -66,6 +66,9 @@ class Throttle(QObject):
         self._action()
 
 
+HIDDEN_POLL_MS = 250  # how soon a panel in a tab behind another catches up once its tab is chosen
+
+
 class VisibleRefresh(QObject):
     """A "look inside" panel's refresh: at once when training is not running, at most every
     interval_ms while it is, and only while the panel is visible (shown() catches up).
@@ -88,7 +91,7 @@ class VisibleRefresh(QObject):
         if self._timer.isActive():
             return
         wait = 0
-        if running:
+        if running and self._last > float("-inf"):  # (never refreshed yet: at once)
             wait = max(0, int(self._interval_ms - 1000 * (time.monotonic() - self._last)))
         self._timer.start(wait)
 
@@ -114,5 +117,14 @@ class VisibleRefresh(QObject):
 
     @Slot()
     def _on_timeout(self) -> None:
-        if self._widget.isVisible():
+        if on_screen(self._widget):
             self.run_now()
+        elif self.dirty and self._widget.isVisible():
+            # Behind another dock's tab: Qt calls that visible and sends no showEvent when the
+            # tab comes to the front, so look again in a moment instead of computing unseen.
+            self._timer.start(HIDDEN_POLL_MS)
+
+
+def on_screen(widget: QWidget) -> bool:
+    """Whether any of widget can be seen: shown, and not a dock tab behind another."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()

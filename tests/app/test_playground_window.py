@@ -241,3 +241,20 @@ def test_the_stepper_explains_that_the_perceptron_has_no_gradients(make_main_win
     qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     assert window.in_backprop_mode() and window.stepper.showing_perceptron()
     assert "no gradients" in window.stepper.message()
+
+
+def test_undo_point_takes_back_the_point_drawn_last(playground_window, qtbot):
+    window = playground_window
+    panel = window.surface_panel
+    assert not panel.undo_point_button.isEnabled()
+    assert window.add_point(-5.0, 5.0, 1) and window.add_point(5.0, 5.0, 0, "test")
+    assert panel.undo_point_button.isEnabled() and window.dataset.n_test == 201
+    panel.graphics_view().setFocus()
+    qtbot.keyClick(panel.graphics_view(), Qt.Key.Key_Backspace)  # the test point goes
+    assert [p.split for p in window.playground.drawn] == ["train"] and window.dataset.n_test == 200
+    qtbot.mouseClick(panel.undo_point_button, Qt.MouseButton.LeftButton)  # then the training point
+    assert window.playground.drawn == () and not panel.undo_point_button.isEnabled()
+    with window.controller.locked_trainer() as trainer:
+        assert trainer.n_train == 200 and len(trainer.y_test) == 200
+        np.testing.assert_array_equal(trainer.x_train, PlaygroundSpec.parse(XOR).load()[1].x_train)
+    assert not window.undo_point()

@@ -522,6 +522,7 @@ class MainWindow(QMainWindow):
         self.sample_panel.sample_changed.connect(self._on_sample_changed)
         self.surface_panel.point_added.connect(self._on_point_added)
         self.surface_panel.point_chosen.connect(self._on_point_chosen)
+        self.surface_panel.undo_point_requested.connect(self.undo_point)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
@@ -1064,22 +1065,40 @@ class MainWindow(QMainWindow):
         except ValueError as err:
             self.statusBar().showMessage(f"Not added: {err}", 8000)
             return False
+        if not self._train_on_points(toy, test_changed=split == "test", doing="added"):
+            return False
+        self.statusBar().showMessage(
+            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000)
+        return True
+
+    def undo_point(self) -> bool:
+        """Take back the point drawn last; False if there is none."""
+        if self._toy is None or not self._toy.drawn:
+            return False
+        *kept, last = self._toy.drawn
+        toy, _ = PlaygroundSpec.parse(self._dataset_spec).load(kept)
+        if not self._train_on_points(toy, test_changed=last.split == "test", doing="removed"):
+            return False
+        self.statusBar().showMessage(
+            f"Removed the class {last.label} point at ({last.x1:.2f}, {last.x2:.2f}).", 4000)
+        return True
+
+    def _train_on_points(self, toy: Toy2D, test_changed: bool, doing: str) -> bool:
+        """Train on toy's points from the next mini-batch on, and show them."""
         dataset = PlaygroundSpec.parse(self._dataset_spec).dataset(toy)
         try:
             with self.controller.locked_trainer() as trainer:
                 trainer.set_data(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
         except (RuntimeError, ValueError) as err:
-            self.statusBar().showMessage(f"Not added: {err}", 8000)
+            self.statusBar().showMessage(f"Not {doing}: {err}", 8000)
             return False
         self._toy, self._dataset = toy, dataset
         self.surface_panel.set_data(toy)
-        if split == "test":
+        if test_changed:
             self._show_dataset_to_inspection(dataset)
             self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
         if self.controller.state != "running":
-            self.controller.publish_snapshot()  # the new point's effect on the accuracy shows at once
-        self.statusBar().showMessage(
-            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000)
+            self.controller.publish_snapshot()  # the change's effect on the accuracy shows at once
         return True
 
     @Slot(float, float, int, str)

@@ -135,6 +135,7 @@ class DecisionSurfacePanel(QWidget):
 
     point_added = Signal(float, float, int, str)  # (x1, x2, label, split) of a point clicked in draw mode
     point_chosen = Signal(float, float)  # (x1, x2) clicked outside draw mode: make it the current sample
+    undo_point_requested = Signal()  # take back the point drawn last
 
     HINT = "Hover to read the output; click to follow a point."
     DRAW_HINT = "Click: add a point (right: other class, Shift: test)."
@@ -229,9 +230,15 @@ class DecisionSurfacePanel(QWidget):
         self._info = status_label(self.HINT)
         self._info.setToolTip("The point under the mouse and the network's output there")
         controls = QHBoxLayout()
+        self.undo_point_button = QToolButton()
+        self.undo_point_button.setText("Undo point")
+        self.undo_point_button.setToolTip("Take back the point drawn last (Backspace)")
+        self.undo_point_button.clicked.connect(self.undo_point_requested)
+        self.undo_point_button.setEnabled(False)  # until there is a drawn point
         controls.addWidget(self._draw_button)
         for button in self._class_buttons:
             controls.addWidget(button)
+        controls.addWidget(self.undo_point_button)
         controls.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -244,6 +251,9 @@ class DecisionSurfacePanel(QWidget):
             shortcut = QShortcut(QKeySequence(str(label)), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda label=label: self._on_class_key(label))
+        undo = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.undo_point_button.click)
 
         scene = self._graphics.scene()
         scene.sigMouseMoved.connect(self._on_mouse_moved)
@@ -264,6 +274,7 @@ class DecisionSurfacePanel(QWidget):
             for label in (0, 1):
                 mine = x[y == label]
                 self._points[(split, label)].setData(mine[:, 0], mine[:, 1])
+        self.undo_point_button.setEnabled(bool(toy.drawn))
         self._update_inputs()
         self._update_caption()
 

@@ -39,3 +39,15 @@ def test_no_hidden_layer_never_separates_xor(xor, output, cost, eta):
         record = tr.run_epoch()
         assert record.test_accuracy <= 0.75
         assert evaluate(net, xor.x_train, xor.y_train).accuracy <= 0.75
+
+
+@pytest.mark.parametrize(("name", "features"), [("xor", ("x1_x2",)), ("circle", ("x1_sq", "x2_sq"))])
+def test_the_right_extra_inputs_let_a_network_with_no_hidden_layer_separate_it(name, features):
+    """What the playground's extra inputs are for: x1·x2 makes XOR a line, x1² and x2² the circle."""
+    data = make_toy2d(name, n_points=400, noise=0.0, seed=0).as_dataset(features)
+    net = Network([data.n_inputs, 1], output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
+    tr = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test,
+                 TrainConfig(eta=0.01, momentum=0.9, batch_size=10, seed=0))
+    for _ in range(100):
+        record = tr.run_epoch()
+    assert record.test_accuracy >= 0.95

@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         """Dock sizes for the default layout (only meaningful once the window is laid out)."""
         w, h = self.width(), self.height()
         H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        left, right = round(0.24 * w), round(0.22 * w)
+        left, right = round(0.24 * w), round(self._right_column_share() * w)
         bottom = w - left
         # Each call moves the splitters it names and lets the others absorb the change, so
         # the bottom row goes first and the three columns last (the network view gets the rest).
@@ -1027,9 +1027,13 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.weights_dock, self.surface_dock)
         front = self.surface_dock if playground else self.weights_dock
         front.raise_()
-        if self.isVisible() and not front.isFloating():  # the plane deserves a wider column than 28x28 pictures
-            self.resizeDocks([front], [round((0.3 if playground else 0.22) * self.width())], Qt.Orientation.Horizontal)
+        if self.isVisible() and not front.isFloating():
+            self.resizeDocks([front], [round(self._right_column_share() * self.width())], Qt.Orientation.Horizontal)
         self._playground_docks_shown = playground
+
+    def _right_column_share(self) -> float:
+        """The plane deserves a wider column than the 28x28 weight pictures."""
+        return 0.30 if self._toy is not None else 0.22
 
     def open_playground(self, name: str = "xor", ask: bool = True) -> bool:
         """A fresh playground network (the XOR preset's 2-4-1) on the 2-D set `name`."""

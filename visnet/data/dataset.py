@@ -20,7 +20,7 @@ FASHION_CLASSES: tuple[str, ...] = (
 IMAGE_SHAPE = (28, 28)
 
 
-def _read_only(array: np.ndarray, dtype: type) -> np.ndarray:
+def read_only(array: np.ndarray, dtype: type) -> np.ndarray:
     """A read-only view with the wanted dtype; copies only when the dtype changes."""
     view = np.asarray(array, dtype=dtype).view()
     view.setflags(write=False)
@@ -48,8 +48,8 @@ class Dataset:
         """Freeze the arrays and catch programming errors early (file errors are DataError, upstream)."""
         n_inputs = int(np.prod(self.input_shape))
         for split in ("train", "test"):
-            x = _read_only(getattr(self, f"x_{split}"), np.float32)
-            y = _read_only(getattr(self, f"y_{split}"), np.int64)
+            x = read_only(getattr(self, f"x_{split}"), np.float32)
+            y = read_only(getattr(self, f"y_{split}"), np.int64)
             if x.ndim != 2 or x.shape[1] != n_inputs:
                 raise ValueError(f"x_{split} must be (n, {n_inputs}), got {x.shape}")
             if y.shape != (x.shape[0],):

@@ -29,7 +29,7 @@ import numpy as np
 
 from visnet.core.features import FEATURE_LABELS, FEATURES, input_names, with_features
 from visnet.core.surface import PLANE_EXTENT
-from visnet.data.dataset import Dataset
+from visnet.data.dataset import Dataset, read_only
 
 __all__ = [
     "CLASS_NAMES", "DEFAULT_POINTS", "FEATURES", "FEATURE_LABELS", "MAX_NOISE", "PLANE_EXTENT", "SPLITS",
@@ -80,8 +80,8 @@ class Toy2D:
     def __post_init__(self) -> None:
         """Freeze the arrays and catch programming errors early."""
         for split in SPLITS:
-            x = _read_only(getattr(self, f"x_{split}"), np.float32)
-            y = _read_only(getattr(self, f"y_{split}"), np.int64)
+            x = read_only(getattr(self, f"x_{split}"), np.float32)
+            y = read_only(getattr(self, f"y_{split}"), np.int64)
             if x.ndim != 2 or x.shape[1] != 2:
                 raise ValueError(f"x_{split} must be (n, 2), got {x.shape}")
             if y.shape != (x.shape[0],):
@@ -136,12 +136,6 @@ class ToyGenerator:
     name: str
     description: str
     sample: Callable[[np.random.Generator, int, int], np.ndarray]
-
-
-def _read_only(array: np.ndarray, dtype: type) -> np.ndarray:
-    view = np.asarray(array, dtype=dtype).view()
-    view.setflags(write=False)
-    return view
 
 
 def _polar(r: np.ndarray, t: np.ndarray) -> np.ndarray:

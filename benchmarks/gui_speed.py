@@ -38,16 +38,11 @@ def headless_speed(sizes, batch, data, seconds: float) -> float:
 
 
 def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tuple[float, float, np.ndarray]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-
     from visnet.app.main_window import MainWindow
     from visnet.core.network import Network
     from visnet.core.training import TrainConfig
 
     window = MainWindow(dataset=data, load_example=False)
-    window._ask_save_changes = lambda doing: "discard"  # no dialog when the benchmark closes it
-    window.resize(1600, 1000)
-    window.show()
     net = Network(sizes, "sigmoid", init="normal", seed=0)
     window._install(net, data, "embedded", TrainConfig(eta=0.1, batch_size=batch, epochs=10_000))
 
@@ -59,8 +54,25 @@ def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tupl
         frames += 1
         original(snap)
 
-    window.network_view.show_snapshot = counting_show_snapshot
+    def reset_count():
+        nonlocal frames
+        frames = 0
 
+    window.network_view.show_snapshot = counting_show_snapshot
+    rate, wall, lateness = train_in_window(app, window, seconds, warmup, reset_count)
+    return rate, frames / wall, lateness
+
+
+def train_in_window(app, window, seconds: float, warmup: float, measuring) -> tuple[float, float, np.ndarray]:
+    """Show window at 1600x1000 and train at full speed: `warmup` seconds for the dock layout
+    to settle and the first draws, then measuring() (reset your counters) and `seconds` of
+    measurement. Returns (samples/s, wall seconds, lateness of a 10 ms timer in ms) and
+    closes the window."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    window._ask_save_changes = lambda doing: "discard"  # no dialog when the benchmark closes it
+    window.resize(1600, 1000)
+    window.show()
     lateness: list[float] = []
     clock = QElapsedTimer()
     probe = QTimer()
@@ -76,11 +88,11 @@ def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tupl
 
     loop = QEventLoop()
     window.controller.start()
-    QTimer.singleShot(int(warmup * 1000), loop.quit)  # warm-up: the dock layout settles, first draws
+    QTimer.singleShot(int(warmup * 1000), loop.quit)
     loop.exec()
     with window.controller.locked_trainer() as trainer:
         seen0 = trainer.samples_seen
-    frames = 0
+    measuring()
     start = time.perf_counter()
     clock.start()
     probe.start()
@@ -94,7 +106,7 @@ def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tupl
     window.close()
     window.deleteLater()
     app.processEvents()
-    return (seen1 - seen0) / wall, frames / wall, np.array(lateness[1:])
+    return (seen1 - seen0) / wall, wall, np.array(lateness[1:])
 
 
 def offscreen_platform() -> str:
@@ -111,26 +123,31 @@ def offscreen_platform() -> str:
     return f"offscreen:configfile={path}"
 
 
+def start_application(screen: bool):
+    """The QApplication: offscreen unless screen and $DISPLAY, its settings kept out of the
+    user's own."""
+    import tempfile
+
+    if not (screen and os.environ.get("DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform()
+    from PySide6.QtCore import QSettings
+
+    from visnet.app.main import create_application
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="visnet-bench-"))
+    return create_application(sys.argv[:1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per figure")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds of training before measuring")
     parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
     args = parser.parse_args()
-    if not (args.screen and os.environ.get("DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = offscreen_platform()
-
-    from visnet.app.main import create_application
+    app = start_application(args.screen)
     from visnet.data import load_embedded
 
-    import tempfile
-
-    from PySide6.QtCore import QSettings
-
-    # Keep the benchmark's window geometry out of the user's own settings.
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="visnet-bench-"))
-    app = create_application(sys.argv[:1])
     data = load_embedded()
     print(f"platform {app.platformName()}, {args.seconds:g} s per figure")
     print(f"{'network':<16} {'batch':>5} {'headless /s':>12} {'window /s':>11} {'ratio':>6} "

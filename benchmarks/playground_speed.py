@@ -21,24 +21,20 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gui_speed import offscreen_platform  # noqa: E402
+from gui_speed import start_application, train_in_window  # noqa: E402
 
 SPEC = "playground:spirals?noise=0.1&seed=0&points=500&train=0.5"
 CASES = [(8, 8, 8), (32, 32, 32)]
 
 
 def measure(app, hidden, seconds: float, warmup: float) -> dict:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-
     from visnet.app.main_window import MainWindow
     from visnet.app.plane import Plane
     from visnet.core.network import Network
+    from visnet.core.surface import choose_resolution
     from visnet.core.training import TrainConfig
 
     window = MainWindow(dataset_spec=SPEC, load_example=False)
-    window._ask_save_changes = lambda doing: "discard"
-    window.resize(1600, 1000)
-    window.show()
     net = Network([2, *hidden, 1], "tanh", output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
     window._install(net, window.dataset, SPEC, TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=10**6),
                     window.playground)
@@ -64,48 +60,19 @@ def measure(app, hidden, seconds: float, warmup: float) -> dict:
             evaluations.append(time.perf_counter() - start)
         return result
 
+    def measuring():
+        counts.update(surface=0, network=0)
+        evaluations.clear()
+
     Plane.surface_for = timed_surface_for
-
-    lateness: list[float] = []
-    clock = QElapsedTimer()
-    probe = QTimer()
-    probe.setTimerType(Qt.TimerType.PreciseTimer)
-    probe.setInterval(10)
-
-    def on_probe():
-        elapsed = clock.nsecsElapsed() / 1e6
-        clock.restart()
-        lateness.append(max(elapsed - 10.0, 0.0))
-
-    probe.timeout.connect(on_probe)
-    loop = QEventLoop()
-    window.controller.start()
-    QTimer.singleShot(int(warmup * 1000), loop.quit)
-    loop.exec()
-    with window.controller.locked_trainer() as trainer:
-        seen0 = trainer.samples_seen
-    counts.update(surface=0, network=0)
-    evaluations.clear()
-    start = time.perf_counter()
-    clock.start()
-    probe.start()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    probe.stop()
-    wall = time.perf_counter() - start
-    with window.controller.locked_trainer() as trainer:
-        seen1 = trainer.samples_seen
-    Plane.surface_for = plane_surface_for
-    resolution = window.surface_panel.surface().resolution
-    window.controller.shutdown()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
-    late = np.array(lateness[1:])
+    try:
+        samples, wall, late = train_in_window(app, window, seconds, warmup, measuring)
+    finally:
+        Plane.surface_for = plane_surface_for
     return {
         "surface_fps": counts["surface"] / wall, "network_fps": counts["network"] / wall,
         "eval_ms": 1000 * float(np.median(evaluations)) if evaluations else float("nan"),
-        "resolution": resolution, "samples": (seen1 - seen0) / wall,
+        "resolution": choose_resolution(net.sizes), "samples": samples,
         "p50": np.percentile(late, 50), "p99": np.percentile(late, 99),
     }
 
@@ -116,18 +83,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0, help="seconds of training before measuring")
     parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
     args = parser.parse_args()
-    if not (args.screen and os.environ.get("DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = offscreen_platform()
-
-    import tempfile
-
-    from PySide6.QtCore import QSettings
-
-    from visnet.app.main import create_application
-
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="visnet-bench-"))
-    app = create_application(sys.argv[:1])
+    app = start_application(args.screen)
     print(f"platform {app.platformName()}, {args.seconds:g} s per network, data {SPEC}")
     print(f"{'network':<16} {'grid':>7} {'surface fps':>12} {'network fps':>12} {'eval ms':>8} "
           f"{'samples/s':>10} {'timer p50':>10} {'timer p99':>10}")

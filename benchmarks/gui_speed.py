@@ -7,7 +7,7 @@ the p50/p99 lateness of a 10 ms GUI timer (how long the event loop keeps the use
 
     python benchmarks/gui_speed.py [--seconds 8] [--screen]
 
-Targets (issue 3): >= 25 frames/s; timer p99 lateness < 50 ms; with the window >= 70 % of
+Targets: >= 25 frames/s; timer p99 lateness < 50 ms; with the window >= 70 % of
 headless throughput for 784-30-10.
 """
 
@@ -115,8 +115,16 @@ def offscreen_platform() -> str:
     import json
     import tempfile
 
-    screen = {"name": "bench", "x": 0, "y": 0, "width": 1920, "height": 1200, "logicalDpi": 96,
-              "logicalBaseDpi": 96, "dpr": 1}
+    screen = {
+        "name": "bench",
+        "x": 0,
+        "y": 0,
+        "width": 1920,
+        "height": 1200,
+        "logicalDpi": 96,
+        "logicalBaseDpi": 96,
+        "dpr": 1,
+    }
     path = os.path.join(tempfile.mkdtemp(prefix="visnet-qpa-"), "screens.json")
     with open(path, "w") as f:
         json.dump({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [screen]}, f)
@@ -150,14 +158,19 @@ def main() -> None:
 
     data = load_embedded()
     print(f"platform {app.platformName()}, {args.seconds:g} s per figure")
-    print(f"{'network':<16} {'batch':>5} {'headless /s':>12} {'window /s':>11} {'ratio':>6} "
-          f"{'frames/s':>9} {'timer p50':>10} {'timer p99':>10}")
+    print(
+        f"{'network':<16} {'batch':>5} {'headless /s':>12} {'window /s':>11} {'ratio':>6} "
+        f"{'frames/s':>9} {'timer p50':>10} {'timer p99':>10}"
+    )
     for sizes, batch in CASES:
         alone = headless_speed(sizes, batch, data, args.seconds)
         with_window, fps, late = window_speed(app, sizes, batch, data, args.seconds, args.warmup)
-        print(f"{'-'.join(map(str, sizes)):<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} "
-              f"{with_window / alone:>5.0%} {fps:>9.1f} {np.percentile(late, 50):>8.1f}ms "
-              f"{np.percentile(late, 99):>8.1f}ms", flush=True)
+        print(
+            f"{'-'.join(map(str, sizes)):<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} "
+            f"{with_window / alone:>5.0%} {fps:>9.1f} {np.percentile(late, 50):>8.1f}ms "
+            f"{np.percentile(late, 99):>8.1f}ms",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

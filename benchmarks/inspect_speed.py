@@ -1,4 +1,4 @@
-"""How fast the "look inside" panels answer (issue 4). Prints medians.
+"""How fast the "look inside" panels answer. Prints medians.
 
 - select a neuron and fill the neuron inspector (statistics over the test split cached
   for the snapshot), including the repaint: target < 100 ms for 784-512-512-10;
@@ -42,8 +42,8 @@ def settle(app, rounds: int = 3) -> None:
 
 
 def bench_inspector(app, snap, data, repeats: int) -> tuple[float, float]:
-    from visnet.app.inspection import SplitActivations
-    from visnet.app.panels.inspector import NeuronInspector
+    from visnet.app.panels.neuron_inspector import NeuronInspector
+    from visnet.app.split_activations import SplitActivations
 
     inspector = NeuronInspector(SplitActivations())
     inspector.resize(520, 720)
@@ -135,9 +135,11 @@ def main(argv=None) -> int:
         _, snap = trained_snapshot(sizes, data)
         cached, fresh = bench_inspector(app, snap, data, args.repeats)
         stroke, compute = bench_drawing(app, snap, data, args.repeats)
-        print(f"{name:>16}: select a neuron + fill inspector {cached:6.1f} ms (target < 100)"
-              f" | first fill after a new snapshot {fresh:6.1f} ms"
-              f" | drawn stroke: forward + redraw {stroke:5.1f} ms (target < 20; preprocess+forward+bars {compute:4.1f} ms)")
+        print(
+            f"{name:>16}: select a neuron + fill inspector {cached:6.1f} ms (target < 100)"
+            f" | first fill after a new snapshot {fresh:6.1f} ms"
+            f" | drawn stroke: forward + redraw {stroke:5.1f} ms (target < 20; preprocess+forward+bars {compute:4.1f} ms)"
+        )
     return 0
 
 

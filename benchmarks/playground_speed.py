@@ -8,7 +8,7 @@ throughput, and the p50/p99 lateness of a 10 ms GUI timer.
 
     python benchmarks/playground_speed.py [--seconds 8] [--screen]
 
-Target (issue 6): the decision surface and all neuron surfaces redraw at >= 20 frames/s.
+Target: the decision surface and all neuron surfaces redraw at >= 20 frames/s.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def measure(app, hidden, seconds: float, warmup: float) -> dict:
 
     window = MainWindow(dataset_spec=SPEC, load_example=False)
     net = Network([2, *hidden, 1], "tanh", output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
-    window._install(net, window.dataset, SPEC, TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=10**6),
-                    window.playground)
+    window._install(
+        net, window.dataset, SPEC, TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=10**6), window.playground
+    )
 
     counts = {"surface": 0, "network": 0}
     evaluations: list[float] = []
@@ -46,6 +47,7 @@ def measure(app, hidden, seconds: float, warmup: float) -> dict:
         def show_snapshot(snap):
             counts[name] += 1
             original(snap)
+
         return show_snapshot
 
     window.surface_panel.show_snapshot = counted("surface", window.surface_panel.show_snapshot)
@@ -70,10 +72,13 @@ def measure(app, hidden, seconds: float, warmup: float) -> dict:
     finally:
         Plane.surface_for = plane_surface_for
     return {
-        "surface_fps": counts["surface"] / wall, "network_fps": counts["network"] / wall,
+        "surface_fps": counts["surface"] / wall,
+        "network_fps": counts["network"] / wall,
         "eval_ms": 1000 * float(np.median(evaluations)) if evaluations else float("nan"),
-        "resolution": choose_resolution(net.sizes), "samples": samples,
-        "p50": np.percentile(late, 50), "p99": np.percentile(late, 99),
+        "resolution": choose_resolution(net.sizes),
+        "samples": samples,
+        "p50": np.percentile(late, 50),
+        "p99": np.percentile(late, 99),
     }
 
 
@@ -85,14 +90,19 @@ def main() -> None:
     args = parser.parse_args()
     app = start_application(args.screen)
     print(f"platform {app.platformName()}, {args.seconds:g} s per network, data {SPEC}")
-    print(f"{'network':<16} {'grid':>7} {'surface fps':>12} {'network fps':>12} {'eval ms':>8} "
-          f"{'samples/s':>10} {'timer p50':>10} {'timer p99':>10}")
+    print(
+        f"{'network':<16} {'grid':>7} {'surface fps':>12} {'network fps':>12} {'eval ms':>8} "
+        f"{'samples/s':>10} {'timer p50':>10} {'timer p99':>10}"
+    )
     for hidden in CASES:
         r = measure(app, hidden, args.seconds, args.warmup)
         name = "-".join(map(str, (2, *hidden, 1)))
         grid = f"{r['resolution']}x{r['resolution']}"
-        print(f"{name:<16} {grid:>7} {r['surface_fps']:>12.1f} {r['network_fps']:>12.1f} {r['eval_ms']:>8.2f} "
-              f"{r['samples']:>10,.0f} {r['p50']:>8.1f}ms {r['p99']:>8.1f}ms", flush=True)
+        print(
+            f"{name:<16} {grid:>7} {r['surface_fps']:>12.1f} {r['network_fps']:>12.1f} {r['eval_ms']:>8.2f} "
+            f"{r['samples']:>10,.0f} {r['p50']:>8.1f}ms {r['p99']:>8.1f}ms",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ def main() -> None:
         x, y = data.x_test, data.y_test
         state = NetworkState(net, 0.1)
         t0 = time.perf_counter()
-        stepper.show_problem(state, Example(x[0], int(y[0]), "test image 0", 0), batch=(x[:16], y[:16]),
-                             class_names=data.class_names)
+        stepper.show_problem(
+            state, Example(x[0], int(y[0]), "test image 0", 0), batch=(x[:16], y[:16]), class_names=data.class_names
+        )
         app.processEvents()
         trace_ms = 1000 * (time.perf_counter() - t0)
         selects = []
@@ -71,9 +72,11 @@ def main() -> None:
                 stepper.grab()
                 painted.append(1000 * (time.perf_counter() - t0))
         name = "-".join(map(str, sizes))
-        print(f"{name:>18} {n:>5} {trace_ms:>7.1f} {statistics.median(selects):>8.1f} "
-              f"{statistics.median(plain):>6.2f} (max {max(plain):>4.1f}) "
-              f"{statistics.median(painted):>7.1f} (max {max(painted):>5.1f})")
+        print(
+            f"{name:>18} {n:>5} {trace_ms:>7.1f} {statistics.median(selects):>8.1f} "
+            f"{statistics.median(plain):>6.2f} (max {max(plain):>4.1f}) "
+            f"{statistics.median(painted):>7.1f} (max {max(painted):>5.1f})"
+        )
     print("ms; 'step' and 'step + paint' are medians over every step, with the slowest step.")
 
 

@@ -58,9 +58,11 @@ def main() -> None:
                 update.append(1e3 * (t1 - t0))
                 total.append(1e3 * (t2 - t0))
         median = statistics.median(total)
-        print(f"{'-'.join(map(str, sizes)):>14} {choose_resolution(sizes):>4} "
-              f"{statistics.median(update):6.2f} ({max(update):5.1f}) "
-              f"{median:8.2f} ({max(total):5.1f}) {1e3 / median:9.0f}")
+        print(
+            f"{'-'.join(map(str, sizes)):>14} {choose_resolution(sizes):>4} "
+            f"{statistics.median(update):6.2f} ({max(update):5.1f}) "
+            f"{median:8.2f} ({max(total):5.1f}) {1e3 / median:9.0f}"
+        )
 
 
 if __name__ == "__main__":

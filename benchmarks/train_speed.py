@@ -84,9 +84,11 @@ def main() -> None:
         torch.manual_seed(0)
     except ImportError:
         torch_version = None
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, "
-          f"PyTorch {torch_version or 'not installed'}; {len(x):,} samples per epoch, "
-          f"median of {args.epochs} epochs")
+    print(
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"PyTorch {torch_version or 'not installed'}; {len(x):,} samples per epoch, "
+        f"median of {args.epochs} epochs"
+    )
     header = f"{'network':<16} {'batch':>5} {'visnet /s':>12}"
     if torch_version:
         header += f" {'PyTorch /s':>12} {'ratio':>7}"

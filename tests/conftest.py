@@ -24,8 +24,16 @@ def _offscreen_platform() -> str:
     import shutil
     import tempfile
 
-    screen = {"name": "visnet-tests", "x": 0, "y": 0, "width": 1920, "height": 1200,
-              "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+    screen = {
+        "name": "visnet-tests",
+        "x": 0,
+        "y": 0,
+        "width": 1920,
+        "height": 1200,
+        "logicalDpi": 96,
+        "logicalBaseDpi": 96,
+        "dpr": 1,
+    }
     folder = tempfile.mkdtemp(prefix="visnet-qpa-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = os.path.join(folder, "screens.json")

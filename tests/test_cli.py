@@ -17,8 +17,9 @@ def visnet(*args, cwd=None):
 
 def test_train_save_info_eval(tmp_path):
     model = tmp_path / "m.safetensors"
-    r = visnet("train", "--layers", "784,20,10", "--epochs", "1", "--train-size", "1000", "--test-size", "300",
-               "--save", model)
+    r = visnet(
+        "train", "--layers", "784,20,10", "--epochs", "1", "--train-size", "1000", "--test-size", "300", "--save", model
+    )
     assert r.returncode == 0, r.stderr
     assert "epoch 1/1" in r.stdout and "test accuracy" in r.stdout and "samples/s" in r.stdout
     net = load_model(model)
@@ -40,8 +41,12 @@ def test_train_save_info_eval(tmp_path):
 
 def test_resume_continues_from_a_model(tmp_path):
     first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
-    assert visnet("train", "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", first).returncode == 0
-    r = visnet("train", "--resume", first, "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", second)
+    assert (
+        visnet("train", "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", first).returncode == 0
+    )
+    r = visnet(
+        "train", "--resume", first, "--epochs", "1", "--train-size", "500", "--test-size", "100", "--save", second
+    )
     assert r.returncode == 0, r.stderr
     assert load_model(second).info["samples_seen"] == 1000
     assert not np.array_equal(load_model(first).weights[0], load_model(second).weights[0])
@@ -87,9 +92,23 @@ def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path):
 
     model = tmp_path / "interrupted.safetensors"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "visnet", "train", "--epochs", "1000", "--train-size", "2000", "--test-size", "200",
-         "--save", str(model)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "visnet",
+            "train",
+            "--epochs",
+            "1000",
+            "--train-size",
+            "2000",
+            "--test-size",
+            "200",
+            "--save",
+            str(model),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     first_epoch = proc.stdout.readline()  # blocks until an epoch has been trained
     assert first_epoch.startswith("Network(") or "epoch" in first_epoch
@@ -123,9 +142,31 @@ def test_train_and_eval_a_playground_network_with_one_output(tmp_path, capsys):
     from visnet.io import load_model
 
     path = tmp_path / "xor.safetensors"
-    assert main(["train", "--data", "playground:xor?noise=0.2&points=400", "--layers", "2,4,1",
-                 "--activation", "tanh", "--output", "sigmoid", "--lr", "0.05", "--momentum", "0.9",
-                 "--epochs", "60", "--quiet", "--save", str(path)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "playground:xor?noise=0.2&points=400",
+                "--layers",
+                "2,4,1",
+                "--activation",
+                "tanh",
+                "--output",
+                "sigmoid",
+                "--lr",
+                "0.05",
+                "--momentum",
+                "0.9",
+                "--epochs",
+                "60",
+                "--quiet",
+                "--save",
+                str(path),
+            ]
+        )
+        == 0
+    )
     saved = load_model(path)
     assert saved.sizes == (2, 4, 1) and saved.info["dataset_spec"] == "playground:xor?noise=0.2&points=400"
     capsys.readouterr()

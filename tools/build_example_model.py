@@ -37,10 +37,15 @@ def main() -> None:
     if ev.accuracy < 0.90:
         raise SystemExit(f"only {ev.accuracy:.2%} on the test split; the example model must reach 90%")
     save_model(
-        net, args.out,
-        training=config.as_dict(), epochs=float(trainer.epochs_done), samples_seen=trainer.samples_seen,
+        net,
+        args.out,
+        training=config.as_dict(),
+        epochs=float(trainer.epochs_done),
+        samples_seen=trainer.samples_seen,
         metrics={"test_loss": ev.loss, "test_accuracy": ev.accuracy},
-        dataset=data.name, input_shape=list(data.input_shape), class_names=list(data.class_names),
+        dataset=data.name,
+        input_shape=list(data.input_shape),
+        class_names=list(data.class_names),
         description="visnet's example: 3Blue1Brown's network trained on the embedded MNIST digits",
     )
     print(f"wrote {args.out}")

@@ -19,16 +19,35 @@ SUBCOMMANDS = ("train", "eval", "info", "data")
 
 PRESETS = {
     "3b1b": dict(
-        layers="784,16,16,10", activation="sigmoid", output="softmax", cost="cross-entropy",
-        init="normal", lr=0.5, batch=10, epochs=5,
+        layers="784,16,16,10",
+        activation="sigmoid",
+        output="softmax",
+        cost="cross-entropy",
+        init="normal",
+        lr=0.5,
+        batch=10,
+        epochs=5,
     ),
     "nielsen-network": dict(
-        layers="784,30,10", activation="sigmoid", output="sigmoid", cost="quadratic",
-        init="large", lr=3.0, batch=10, epochs=30,
+        layers="784,30,10",
+        activation="sigmoid",
+        output="sigmoid",
+        cost="quadratic",
+        init="large",
+        lr=3.0,
+        batch=10,
+        epochs=30,
     ),
     "nielsen-network2": dict(
-        layers="784,30,10", activation="sigmoid", output="sigmoid", cost="cross-entropy",
-        init="normal", lr=0.5, batch=10, epochs=30, l2=1e-4,
+        layers="784,30,10",
+        activation="sigmoid",
+        output="sigmoid",
+        cost="cross-entropy",
+        init="normal",
+        lr=0.5,
+        batch=10,
+        epochs=30,
+        l2=1e-4,
     ),
 }
 PRESET_HELP = {
@@ -38,8 +57,18 @@ PRESET_HELP = {
 }
 # The defaults are the 3Blue1Brown network, which is also what the window opens with.
 TRAIN_DEFAULTS = dict(
-    layers="784,16,16,10", activation="sigmoid", output="softmax", cost="cross-entropy", init="normal",
-    lr=0.5, momentum=0.0, l2=0.0, schedule="constant", batch=10, epochs=5, seed=0,
+    layers="784,16,16,10",
+    activation="sigmoid",
+    output="softmax",
+    cost="cross-entropy",
+    init="normal",
+    lr=0.5,
+    momentum=0.0,
+    l2=0.0,
+    schedule="constant",
+    batch=10,
+    epochs=5,
+    seed=0,
 )
 
 
@@ -72,15 +101,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"visnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    train = sub.add_parser("train", help="train a network headless, with a progress bar",
-                           description="Train a network on the command line.")
-    train.add_argument("--preset", choices=sorted(PRESETS),
-                       help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()) + " (other options override it)")
+    train = sub.add_parser(
+        "train",
+        help="train a network headless, with a progress bar",
+        description="Train a network on the command line.",
+    )
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()) + " (other options override it)",
+    )
     train.add_argument("--layers", type=_int_list, help="layer sizes, input first (default 784,16,16,10)")
     train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid)")
     train.add_argument("--output", choices=OUTPUT_ACTIVATIONS, help="output activation (default softmax)")
     train.add_argument("--cost", choices=COSTS, help="cost function (default cross-entropy)")
-    train.add_argument("--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)")
+    train.add_argument(
+        "--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)"
+    )
     train.add_argument("--lr", type=float, help="learning rate eta (default 0.5; try 0.1 with relu)")
     train.add_argument("--momentum", type=float, help="momentum (default 0)")
     train.add_argument("--l2", type=float, help="L2 weight decay lambda per step (default 0)")
@@ -96,33 +133,50 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="PATH", help="save the trained model here (also after Ctrl+C)")
     train.add_argument("--quiet", action="store_true", help="no progress bars, only the per-epoch lines")
 
-    ev = sub.add_parser("eval", help="accuracy, loss and confusion matrix of a model",
-                        description="Evaluate a model on a data set's test split.")
+    ev = sub.add_parser(
+        "eval",
+        help="accuracy, loss and confusion matrix of a model",
+        description="Evaluate a model on a data set's test split.",
+    )
     ev.add_argument("model", metavar="MODEL")
     _add_data_option(ev, default=None)
 
-    info = sub.add_parser("info", help="architecture, parameter count and metadata of a model",
-                          description="Describe a model file without loading its data set.")
+    info = sub.add_parser(
+        "info",
+        help="architecture, parameter count and metadata of a model",
+        description="Describe a model file without loading its data set.",
+    )
     info.add_argument("model", metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
 
-    data = sub.add_parser("data", help="find or download MNIST and Fashion-MNIST",
-                          description="Manage the full data sets.")
+    data = sub.add_parser(
+        "data", help="find or download MNIST and Fashion-MNIST", description="Manage the full data sets."
+    )
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    fetch = data_sub.add_parser("fetch", help="download the official IDX files (SHA-256 checked)",
-                                description="Download a data set's four IDX files, verify them and write atomically.")
+    fetch = data_sub.add_parser(
+        "fetch",
+        help="download the official IDX files (SHA-256 checked)",
+        description="Download a data set's four IDX files, verify them and write atomically.",
+    )
     fetch.add_argument("kind", choices=("mnist", "fashion-mnist"))
-    fetch.add_argument("--dir", metavar="DIR", help="download folder (default: $VISNET_DATA/KIND or ~/.local/share/visnet/data/KIND)")
-    data_sub.add_parser("list", help="show which data sets are found and where",
-                        description="List the data sets visnet can use on this machine.")
+    fetch.add_argument(
+        "--dir", metavar="DIR", help="download folder (default: $VISNET_DATA/KIND or ~/.local/share/visnet/data/KIND)"
+    )
+    data_sub.add_parser(
+        "list",
+        help="show which data sets are found and where",
+        description="List the data sets visnet can use on this machine.",
+    )
     return parser
 
 
 def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:
     p.add_argument(
-        "--data", metavar="DIR|NAME", default=default,
+        "--data",
+        metavar="DIR|NAME",
+        default=default,
         help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, a folder of IDX files, "
-             "or a playground set such as playground:xor?noise=0.2"
+        "or a playground set such as playground:xor?noise=0.2"
         + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
     )
 
@@ -133,9 +187,15 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files")
     from .data.toy2d import TOY2D_GENERATORS
 
-    p.add_argument("--playground", nargs="?", const="xor", choices=list(TOY2D_GENERATORS), metavar="SET",
-                   help="open the playground on a 2-D data set instead of the digits: "
-                        f"{', '.join(TOY2D_GENERATORS)} (default xor)")
+    p.add_argument(
+        "--playground",
+        nargs="?",
+        const="xor",
+        choices=list(TOY2D_GENERATORS),
+        metavar="SET",
+        help="open the playground on a 2-D data set instead of the digits: "
+        f"{', '.join(TOY2D_GENERATORS)} (default xor)",
+    )
     return p
 
 
@@ -147,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"visnet: error: no such model file: {args.model}", file=sys.stderr)
             return 1
         from .app.main import run_app
-
         from .data.playground import PlaygroundSpec
 
         spec = str(PlaygroundSpec(args.playground)) if args.playground else "embedded"
@@ -205,18 +264,36 @@ def cmd_train(args) -> int:
         sizes = opts["layers"]
         if sizes[0] != data.n_inputs or n_classes(sizes[-1]) != data.n_classes:
             outputs = "1 or 2" if data.n_classes == 2 else str(data.n_classes)
-            raise _usage(f"--layers must start with {data.n_inputs} inputs and end with {outputs} "
-                         f"outputs for {data.name}, got {','.join(map(str, sizes))}")
+            raise _usage(
+                f"--layers must start with {data.n_inputs} inputs and end with {outputs} "
+                f"outputs for {data.name}, got {','.join(map(str, sizes))}"
+            )
         try:
-            net = Network(sizes, opts["activation"], output=opts["output"], cost=opts["cost"],
-                          init=opts["init"], seed=opts["seed"], dtype=args.dtype)
+            net = Network(
+                sizes,
+                opts["activation"],
+                output=opts["output"],
+                cost=opts["cost"],
+                init=opts["init"],
+                seed=opts["seed"],
+                dtype=args.dtype,
+            )
         except ValueError as err:
             raise _usage(str(err)) from None
     if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
-        raise CliError(f"{args.resume}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
-                       f"but {data.name} has {data.n_inputs} and {data.n_classes}")
-    config = TrainConfig(eta=opts["lr"], momentum=opts["momentum"], lmbda=opts["l2"], batch_size=opts["batch"],
-                         epochs=opts["epochs"], seed=opts["seed"], schedule=opts["schedule"])
+        raise CliError(
+            f"{args.resume}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
+            f"but {data.name} has {data.n_inputs} and {data.n_classes}"
+        )
+    config = TrainConfig(
+        eta=opts["lr"],
+        momentum=opts["momentum"],
+        lmbda=opts["l2"],
+        batch_size=opts["batch"],
+        epochs=opts["epochs"],
+        seed=opts["seed"],
+        schedule=opts["schedule"],
+    )
     try:
         config.validate()
     except ValueError as err:
@@ -224,8 +301,10 @@ def cmd_train(args) -> int:
     trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config)
     prior_epochs = float(net.info.get("epochs", 0.0)) if args.resume else 0.0
     prior_samples = int(net.info.get("samples_seen", 0)) if args.resume else 0
-    print(f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
-          f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs")
+    print(
+        f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
+        f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
+    )
     status = 0
     try:
         _train_epochs(trainer, config.epochs, quiet=args.quiet)
@@ -238,7 +317,8 @@ def cmd_train(args) -> int:
     if args.save:
         ev = trainer.evaluate()
         path = save_model(
-            net, args.save,
+            net,
+            args.save,
             training=config.as_dict(),
             epochs=prior_epochs + trainer.epoch_progress,
             samples_seen=prior_samples + trainer.samples_seen,
@@ -262,8 +342,15 @@ def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
 
     per_epoch = trainer.batches_per_epoch
     for epoch in range(1, epochs + 1):
-        bar = tqdm(total=per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
-                   disable=quiet or not sys.stderr.isatty(), file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(
+            total=per_epoch,
+            desc=f"epoch {epoch}/{epochs}",
+            unit="batch",
+            leave=False,
+            disable=quiet or not sys.stderr.isatty(),
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
         start, done = time.perf_counter(), 0
         while True:
             result = trainer.step()
@@ -276,9 +363,11 @@ def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
         seconds = time.perf_counter() - start
         bar.close()
         r = trainer.history[-1]
-        print(f"epoch {epoch}/{epochs}  train loss {r.train_loss:.4f}  test loss {r.test_loss:.4f}  "
-              f"test accuracy {100 * r.test_accuracy:.2f}%  {trainer.n_train / seconds:,.0f} samples/s",
-              flush=True)
+        print(
+            f"epoch {epoch}/{epochs}  train loss {r.train_loss:.4f}  test loss {r.test_loss:.4f}  "
+            f"test accuracy {100 * r.test_accuracy:.2f}%  {trainer.n_train / seconds:,.0f} samples/s",
+            flush=True,
+        )
 
 
 # -- eval / info ----------------------------------------------------------------------------
@@ -291,8 +380,10 @@ def cmd_eval(args) -> int:
     spec = args.data or _data_spec_of(net)
     data = _load_data(spec, args)
     if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
-        raise CliError(f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
-                       f"but {data.name} has {data.n_inputs} and {data.n_classes}")
+        raise CliError(
+            f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
+            f"but {data.name} has {data.n_inputs} and {data.n_classes}"
+        )
     ev = evaluate(net, data.x_test, data.y_test)
     print(f"{args.model} on {data.name} test split ({ev.n:,} examples)")
     print(f"accuracy {100 * ev.accuracy:.2f}%   loss ({net.cost}) {ev.loss:.4f}")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -31,8 +29,9 @@ def constant_net(n_in: int, a: float, output: str = "sigmoid", hidden: int | Non
 
 
 def snapshot_of(net: Network, data, steps: int = 0, rule: str = "backprop", state: str = "paused"):
-    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test,
-                      TrainConfig(eta=0.1, batch_size=10, rule=rule))
+    trainer = Trainer(
+        net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(eta=0.1, batch_size=10, rule=rule)
+    )
     for _ in range(steps):
         trainer.step()
     if steps:

@@ -67,8 +67,14 @@ def test_hyperparameters_apply_live_and_never_ask_for_a_network(panel):
     panel.batch_size_spin.setValue(32)
     panel.epochs_spin.setValue(3)
     panel.schedule_combo.setCurrentText("cosine")
-    assert live.calls == [{"eta": 0.1}, {"momentum": 0.9}, {"lmbda": 1e-4}, {"batch_size": 32},
-                          {"epochs": 3}, {"schedule": "cosine"}]
+    assert live.calls == [
+        {"eta": 0.1},
+        {"momentum": 0.9},
+        {"lmbda": 1e-4},
+        {"batch_size": 32},
+        {"epochs": 3},
+        {"schedule": "cosine"},
+    ]
     assert network.calls == []
     assert not panel.has_unapplied_changes()
     config = panel.train_config()
@@ -117,7 +123,12 @@ def test_presets_fill_in_nielsens_networks(panel):
     panel.apply_preset(preset("Nielsen network.py"))
     spec = panel.network_spec()
     assert (spec.hidden_sizes, spec.hidden_activations, spec.output, spec.cost, spec.init) == (
-        (30,), ("sigmoid",), "sigmoid", "quadratic", "large")
+        (30,),
+        ("sigmoid",),
+        "sigmoid",
+        "quadratic",
+        "large",
+    )
     values = panel.train_values()
     assert (values["eta"], values["batch_size"], values["epochs"]) == (3.0, 10, 30)
     assert {"eta": 3.0} in live.calls or any(call.get("eta") == 3.0 for call in live.calls)
@@ -132,8 +143,9 @@ def test_presets_fill_in_nielsens_networks(panel):
 
 
 def test_choosing_a_preset_in_the_combo_box(panel):
-    index = next(i for i in range(panel.preset_combo.count())
-                 if panel.preset_combo.itemText(i).startswith("Nielsen network2.py"))
+    index = next(
+        i for i in range(panel.preset_combo.count()) if panel.preset_combo.itemText(i).startswith("Nielsen network2.py")
+    )
     panel.preset_combo.activated.emit(index)
     assert panel.network_spec().hidden_sizes == (30,)
     assert panel.has_unapplied_changes()
@@ -153,11 +165,11 @@ def test_show_network_and_config_reflect_a_loaded_model(panel):
 
 
 def test_every_control_has_a_tooltip(panel):
-    controls = (panel.findChildren(QAbstractSpinBox) + panel.findChildren(QComboBox)
-                + panel.findChildren(QAbstractButton))
+    controls = (
+        panel.findChildren(QAbstractSpinBox) + panel.findChildren(QComboBox) + panel.findChildren(QAbstractButton)
+    )
     assert len(controls) > 15
-    missing = [type(c).__name__ + ":" + (c.text() if hasattr(c, "text") else "")
-               for c in controls if not c.toolTip()]
+    missing = [type(c).__name__ + ":" + (c.text() if hasattr(c, "text") else "") for c in controls if not c.toolTip()]
     assert missing == []
 
 
@@ -204,7 +216,7 @@ def test_scientific_spin_box_steps_through_1_2_5(qtbot):
     assert box.value() == pytest.approx(3e-3)
 
 
-# -- the playground (issue 6) -------------------------------------------------------------
+# -- the playground -------------------------------------------------------------
 def _choose(panel, data):
     index = panel.dataset_combo.findData(data)
     assert index >= 0, data
@@ -230,7 +242,8 @@ def test_choosing_a_playground_set_offers_its_settings_and_a_2_4_1_network(panel
     qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
     [applied] = requested.calls
     assert PlaygroundSpec.parse(applied.dataset) == PlaygroundSpec(
-        "circle", noise=0.5, train_fraction=0.7, features=("x1_sq", "x2_sq"))
+        "circle", noise=0.5, train_fraction=0.7, features=("x1_sq", "x2_sq")
+    )
 
 
 def test_back_to_digits_restores_the_digit_network(panel):
@@ -252,7 +265,9 @@ def test_a_saved_playground_spec_is_shown_with_its_settings(panel):
 
 
 def test_the_perceptron_preset_is_one_step_neuron_trained_by_the_perceptron_rule(panel, qtbot):
-    index = next(i for i in range(panel.preset_combo.count()) if panel.preset_combo.itemText(i).startswith("Perceptron"))
+    index = next(
+        i for i in range(panel.preset_combo.count()) if panel.preset_combo.itemText(i).startswith("Perceptron")
+    )
     panel.preset_combo.setCurrentIndex(index)
     panel.preset_combo.activated.emit(index)
     spec, config = panel.network_spec(), panel.train_config()

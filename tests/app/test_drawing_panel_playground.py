@@ -3,8 +3,8 @@ read by its threshold; a playground network gets a message instead of the canvas
 
 import numpy as np
 import pytest
-
 from playground_nets import constant_net, perceptron, snapshot_of, toy, trained
+
 from visnet.app.panels.drawing import DrawDigitPanel
 from visnet.data.dataset import Dataset
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from visnet.app import settings as keys
-from visnet.app.main_window import MainWindow, config_from_info, delay_for_speed, SPEED_STEPS
+from visnet.app.main_window import SPEED_STEPS, MainWindow, config_from_info, delay_for_speed
 from visnet.core.network import Network
 from visnet.core.training import TrainConfig
 from visnet.io import load_model, save_model
@@ -112,8 +112,10 @@ def test_step_key_trains_exactly_one_mini_batch(make_main_window, qtbot, key):
     assert window.controller.state == "paused"
 
 
-@pytest.mark.parametrize("key, modifier", [(Qt.Key.Key_E, Qt.KeyboardModifier.NoModifier),
-                                           (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)])
+@pytest.mark.parametrize(
+    "key, modifier",
+    [(Qt.Key.Key_E, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)],
+)
 def test_step_epoch_key_trains_one_epoch(make_main_window, qtbot, key, modifier):
     window = make_main_window()
     trainer = window.controller.trainer

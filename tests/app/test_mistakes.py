@@ -61,8 +61,7 @@ def test_mistakes_gallery_is_sorted_by_confidence_and_clicks_set_the_sample(make
     target = int(panel.gallery.indices()[2])
     gallery = panel.gallery
     with qtbot.waitSignal(window.current_sample_changed, timeout=2000) as blocker:
-        qtbot.mouseClick(gallery.graphics_view().viewport(), Qt.MouseButton.LeftButton,
-                         pos=gallery.tile_widget_pos(2))
+        qtbot.mouseClick(gallery.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=gallery.tile_widget_pos(2))
     assert blocker.args[2] == f"test:{target}"
     assert window.sample_panel.current_index() == target
 

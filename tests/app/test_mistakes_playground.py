@@ -3,9 +3,9 @@ output's threshold, and mistaken points listed by their coordinates."""
 
 import numpy as np
 import pytest
+from playground_nets import constant_net, perceptron, snapshot_of, toy, trained
 from PySide6.QtCore import Qt
 
-from playground_nets import constant_net, perceptron, snapshot_of, toy, trained
 from visnet.app.panels.gallery import ImageGallery
 from visnet.app.panels.mistakes import MistakesPanel
 from visnet.core.training import evaluate

@@ -5,8 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from playground_nets import toy, trained
 
-from playground_nets import perceptron, toy, trained
 from visnet.app.panels.gradients import GradientPanel
 from visnet.app.panels.loss import LossPanel
 from visnet.core.network import Network
@@ -15,13 +15,17 @@ from visnet.core.training import TrainConfig, Trainer
 
 
 def snapshots(net, data, rule="backprop", n=12):
-    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test,
-                      TrainConfig(eta=0.1, batch_size=10, rule=rule))
+    trainer = Trainer(
+        net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(eta=0.1, batch_size=10, rule=rule)
+    )
     out = []
     for _ in range(n):
         trainer.run_epoch() if len(out) % 4 == 3 else trainer.step()
-        out.append(take_snapshot(trainer, batch_epochs=[trainer.epoch_progress], batch_losses=[0.0 if rule ==
-                                 "perceptron" else 0.5]))
+        out.append(
+            take_snapshot(
+                trainer, batch_epochs=[trainer.epoch_progress], batch_losses=[0.0 if rule == "perceptron" else 0.5]
+            )
+        )
     return out
 
 

@@ -88,7 +88,9 @@ def test_handles_150000_points(qtbot, panel):
     y = 1.0 / (1.0 + x) + 0.01
     big = dataclasses.replace(snap, step=150_000, batch_epochs=x, batch_losses=y)
     panel.show_snapshot(big)
-    more = dataclasses.replace(big, step=150_010, batch_epochs=np.linspace(300.0, 300.1, 10), batch_losses=np.full(10, 0.01))
+    more = dataclasses.replace(
+        big, step=150_010, batch_epochs=np.linspace(300.0, 300.1, 10), batch_losses=np.full(10, 0.01)
+    )
     panel.show_snapshot(more)
     assert panel.n_points() == 150_010
     panel.set_log_scale(True)

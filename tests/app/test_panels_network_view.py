@@ -1,8 +1,8 @@
 """NetworkView: shading, prediction, selection by click, any architecture."""
 
 import numpy as np
-import pytest
 import pyqtgraph as pg
+import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from visnet.app.panels.network_view import NetworkView
@@ -154,8 +154,12 @@ def plane_snapshot(sizes=(2, 4, 1), activations="tanh", output="sigmoid", featur
 
 def linear_snapshot(w1, w2, b, activation="tanh"):
     """2-1-1: a hidden neuron a = act(w1 x1 + w2 x2 + b) feeding a sigmoid output."""
-    net = Network.from_params([np.array([[w1, w2]]), np.array([[1.0]])], [np.array([b]), np.array([0.0])],
-                              [activation, "sigmoid"], cost="quadratic")
+    net = Network.from_params(
+        [np.array([[w1, w2]]), np.array([[1.0]])],
+        [np.array([b]), np.array([0.0])],
+        [activation, "sigmoid"],
+        cost="quadratic",
+    )
     trainer = Trainer(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), config=TrainConfig(batch_size=2))
     return take_snapshot(trainer, state="paused")
 
@@ -211,7 +215,8 @@ def test_a_neuron_high_above_the_x1_axis_is_bright_at_the_top_of_its_tile(view):
     view.graphics_view().grab()  # settle the layout
     centre = view.neuron_widget_pos(0, 0)
     half = view.neuron_widget_pos(0, 0) - view.graphics_view().mapFromScene(
-        view._view.mapViewToScene(view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 2)))
+        view._view.mapViewToScene(view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 2))
+    )
     top, bottom = centre - half * 0.6, centre + half * 0.6
     assert top.y() < bottom.y()
     picture = view.graphics_view().grab().toImage()
@@ -228,8 +233,9 @@ def test_clicking_a_tile_selects_its_neuron(qtbot, view):
     view.graphics_view().grab()
     for layer, index in [(0, 7), (1, 2), (2, 0)]:
         with qtbot.waitSignal(view.neuron_selected, timeout=2000) as blocker:
-            qtbot.mouseClick(view.graphics_view().viewport(), Qt.MouseButton.LeftButton,
-                             pos=view.neuron_widget_pos(layer, index))
+            qtbot.mouseClick(
+                view.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=view.neuron_widget_pos(layer, index)
+            )
         assert blocker.args == [layer, index]
 
 
@@ -238,8 +244,9 @@ def test_hovering_a_tile_reads_the_activation_there(qtbot, view):
     view.set_plane(Plane())
     view.show_snapshot(snap)
     view.graphics_view().grab()
-    pos = view.graphics_view().mapFromScene(view._view.mapViewToScene(
-        view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 4)))  # a quarter up: x2 = +3
+    pos = view.graphics_view().mapFromScene(
+        view._view.mapViewToScene(view.neuron_view_pos(0, 0) - QPointF(0, view._columns[1].cell / 4))
+    )  # a quarter up: x2 = +3
     qtbot.mouseMove(view.graphics_view().viewport(), pos)
     qtbot.waitUntil(lambda: "x₂ = +" in view.graphics_view().toolTip())
     tip = view.graphics_view().toolTip()

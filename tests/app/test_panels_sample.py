@@ -92,7 +92,7 @@ def test_bars_show_the_output_and_the_prediction(panel):
     np.testing.assert_allclose(panel.output(), out, rtol=1e-6)
     np.testing.assert_allclose(panel._bars.opts["width"], out, rtol=1e-6)
     predicted = CLASSES[int(np.argmax(out))]
-    assert f"Looks like" in panel._caption.text and f">{predicted}<" in panel._caption.text
+    assert "Looks like" in panel._caption.text and f">{predicted}<" in panel._caption.text
     assert "probability" in panel._bar_plot.getAxis("bottom").labelText
 
 

@@ -3,8 +3,8 @@ listed by name instead of drawn as pictures, the perceptron's step output."""
 
 import numpy as np
 import pytest
-
 from playground_nets import constant_net, perceptron, snapshot_of, toy, trained
+
 from visnet.app.panels.sample import SamplePanel
 
 
@@ -17,12 +17,15 @@ def panel(qtbot):
     return p
 
 
-@pytest.mark.parametrize("output, a, expected", [
-    ("sigmoid", 0.3, 0),  # below 0.5
-    ("sigmoid", 0.7, 1),  # argmax of one output would say 0
-    ("tanh", 0.2, 1),  # above 0: tanh's threshold is 0, not 0.5
-    ("tanh", -0.2, 0),
-])
+@pytest.mark.parametrize(
+    "output, a, expected",
+    [
+        ("sigmoid", 0.3, 0),  # below 0.5
+        ("sigmoid", 0.7, 1),  # argmax of one output would say 0
+        ("tanh", 0.2, 1),  # above 0: tanh's threshold is 0, not 0.5
+        ("tanh", -0.2, 0),
+    ],
+)
 def test_a_single_output_is_read_by_its_threshold(panel, output, a, expected):
     data = toy()
     panel.set_dataset(data.x_test, data.y_test, data.class_names)
@@ -30,7 +33,7 @@ def test_a_single_output_is_read_by_its_threshold(panel, output, a, expected):
     assert panel.output() == pytest.approx([a], abs=1e-5)
     assert panel.predicted_class() == expected
     caption = panel.caption()
-    assert f"class <span" in caption and f">{expected}</span>" in caption
+    assert "class <span" in caption and f">{expected}</span>" in caption
     threshold = "0.5" if output == "sigmoid" else "0"
     assert (">" if expected else "≤") + f" {threshold}" in caption
     assert panel._threshold_line.isVisible() and panel._threshold_line.value() == float(threshold)
@@ -69,7 +72,7 @@ def test_a_trained_playground_network_and_its_misclassified_points(panel):
     np.testing.assert_array_equal(wrong, np.flatnonzero(net.predict(data.x_test) != data.y_test))
     for i in range(3):
         panel.set_index(i)
-        assert panel.predicted_class() == int(net.predict(data.x_test[i:i + 1])[0])
+        assert panel.predicted_class() == int(net.predict(data.x_test[i : i + 1])[0])
 
 
 def test_the_perceptrons_step_output(panel):

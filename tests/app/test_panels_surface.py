@@ -123,8 +123,12 @@ def test_draw_mode_emits_clicked_points(qtbot, panel):
         qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.RightButton, pos=panel.widget_pos(-1.0, 4.0))
     assert blocker.args[2] == 1  # right click: the other class
     with qtbot.waitSignal(panel.point_added, timeout=2000) as blocker:
-        qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.ShiftModifier, pos=panel.widget_pos(1.0, 1.0))
+        qtbot.mouseClick(
+            panel.graphics_view().viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ShiftModifier,
+            pos=panel.widget_pos(1.0, 1.0),
+        )
     assert blocker.args[2:] == [0, "test"]  # Shift: a test point
 
 

@@ -3,9 +3,9 @@ place of 1x2 'pictures', and clicks still select neurons."""
 
 import numpy as np
 import pytest
+from playground_nets import perceptron, snapshot_of, toy, trained
 from PySide6.QtCore import Qt
 
-from playground_nets import perceptron, snapshot_of, toy, trained
 from visnet.app.panels.weights import WeightMosaicPanel
 from visnet.core.network import Network
 from visnet.data.dataset import Dataset

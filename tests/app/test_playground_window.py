@@ -1,5 +1,5 @@
 """The playground in the real window: 2-D data opens, trains, redraws every surface, takes
-drawn points, and saves and opens like any other model (issue 6)."""
+drawn points, and saves and opens like any other model."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from visnet.app.panels.config import PRESETS
+from visnet.core.network import Network
 from visnet.core.surface import evaluate_surface
 from visnet.data.playground import PlaygroundSpec
 from visnet.io import load_model, save_model
-from visnet.core.network import Network
 
 XOR = "playground:xor?noise=0.2&seed=0&points=400&train=0.5"
 
@@ -59,8 +59,10 @@ def test_trains_xor_live_and_every_panel_redraws(playground_window, qtbot):
     wait_drawn(qtbot, window)
     before = window.surface_panel.image_array().copy()
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 200
-                    and window.surface_panel.surface() is not None, timeout=8000)
+    qtbot.waitUntil(
+        lambda: window.controller.latest_snapshot.step > 200 and window.surface_panel.surface() is not None,
+        timeout=8000,
+    )
     # Training goes on in the background; the pictures follow it.
     qtbot.waitUntil(lambda: not np.array_equal(window.surface_panel.image_array(), before), timeout=3000)
     qtbot.waitUntil(lambda: accuracy_of(window) >= 0.95, timeout=15000)
@@ -109,8 +111,9 @@ def test_save_and_open_a_playground_model_with_its_drawn_points(playground_windo
     assert window.surface_dock.isVisible()
     assert all(np.array_equal(a, b) for a, b in zip(window.controller.trainer.net.weights, trained))
     wait_drawn(qtbot, window)
-    np.testing.assert_array_equal(window.surface_panel.image_array(),
-                                  evaluate_surface(window.controller.trainer.net).output)
+    np.testing.assert_array_equal(
+        window.surface_panel.image_array(), evaluate_surface(window.controller.trainer.net).output
+    )
 
 
 def test_a_digit_model_opened_in_the_playground_brings_the_digits_back(playground_window, tmp_path):
@@ -151,8 +154,11 @@ def test_clicking_the_plane_makes_a_point_the_current_sample(playground_window, 
     panel.graphics_view().grab()
     x_test, y_test = window.dataset.x_test, window.dataset.y_test
     i = 17
-    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
-                     pos=panel.widget_pos(float(x_test[i, 0]) + 0.05, float(x_test[i, 1])))
+    qtbot.mouseClick(
+        panel.graphics_view().viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=panel.widget_pos(float(x_test[i, 0]) + 0.05, float(x_test[i, 1])),
+    )
     x, label, source = window.current_sample()
     assert source == f"test:{i}" and label == int(y_test[i]) and window.sample_panel.current_index() == i
     assert panel.current_point() == pytest.approx((float(x_test[i, 0]), float(x_test[i, 1])))
@@ -174,8 +180,12 @@ def test_shift_click_in_draw_mode_adds_a_test_point(playground_window, qtbot):
     panel.set_draw_label(0)
     panel.graphics_view().grab()
     n_test = window.dataset.n_test
-    qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.ShiftModifier, pos=panel.widget_pos(-3.0, 3.0))
+    qtbot.mouseClick(
+        panel.graphics_view().viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.ShiftModifier,
+        pos=panel.widget_pos(-3.0, 3.0),
+    )
     assert window.playground.drawn[-1].split == "test" and window.dataset.n_test == n_test + 1
     window.sample_panel.set_index(n_test)  # the new point is the last test point
     assert window.sample_panel.current_index() == n_test
@@ -201,8 +211,9 @@ def test_a_diverging_playground_run_stops_with_its_pictures_intact(playground_wi
 
     window = playground_window
     net = Network([2, 4, 1], "identity", output="identity", cost="quadratic", seed=0)
-    assert window._install(net, window.dataset, window._dataset_spec,
-                           TrainConfig(eta=5.0, batch_size=10, epochs=10_000), window.playground)
+    assert window._install(
+        net, window.dataset, window._dataset_spec, TrainConfig(eta=5.0, batch_size=10, epochs=10_000), window.playground
+    )
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.controller.state == "diverged", timeout=10000)
     wait_drawn(qtbot, window)
@@ -222,8 +233,7 @@ def test_extra_inputs_and_the_backprop_stepper_in_the_window(playground_window, 
     assert window.controller.latest_snapshot.sizes == (3, 4, 1)
     wait_drawn(qtbot, window)
     net = window.controller.trainer.net
-    np.testing.assert_array_equal(window.surface_panel.image_array(),
-                                  evaluate_surface(net, features=["x1_x2"]).output)
+    np.testing.assert_array_equal(window.surface_panel.image_array(), evaluate_surface(net, features=["x1_x2"]).output)
     qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)  # backprop, step by step
     assert window.in_backprop_mode()
     trace = window.stepper.trace

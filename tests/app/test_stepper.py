@@ -35,7 +35,7 @@ def load(stepper, net: Network, dataset, i: int = 0, batch: int = 8, **state) ->
     stepper.show_problem(
         NetworkState(net, state.pop("eta", 0.5), **state),
         Example(x[i], int(y[i]), f"test image {i}", i),
-        batch=(x[i:i + batch], y[i:i + batch]),
+        batch=(x[i : i + batch], y[i : i + batch]),
         class_names=dataset.class_names,
     )
 
@@ -116,8 +116,10 @@ def test_play_walks_to_the_end_and_stops(stepper, qtbot, small_mnist):
 
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
-@pytest.mark.parametrize("output, cost", [("softmax", "cross-entropy"), ("softmax", "quadratic"),
-                                          ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")])
+@pytest.mark.parametrize(
+    "output, cost",
+    [("softmax", "cross-entropy"), ("softmax", "quadratic"), ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic")],
+)
 def test_trace_matches_network_gradients_for_every_activation_and_cost(stepper, small_mnist, hidden, output, cost):
     net = Network([784, 12, 8, 10], activations=hidden, output=output, cost=cost, seed=2)
     load(stepper, net, small_mnist, i=5, batch=4)

@@ -4,8 +4,8 @@ gradients to trace."""
 
 import numpy as np
 import pytest
-
 from playground_nets import constant_net, toy
+
 from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState
 from visnet.core.network import Network
 from visnet.core.targets import class_targets
@@ -26,8 +26,13 @@ def load(stepper, net, data, i=0, batch=8, label="data", target=None, eta=0.5):
     x, y = data.x_test, data.y_test
     stepper.batch_spin.setValue(batch)
     example_label = int(y[i]) if label == "data" else label
-    stepper.show_problem(NetworkState(net, eta), Example(x[i], example_label, f"test point {i}", i), target=target,
-                         batch=(x[i:i + batch], y[i:i + batch]), class_names=data.class_names)
+    stepper.show_problem(
+        NetworkState(net, eta),
+        Example(x[i], example_label, f"test point {i}", i),
+        target=target,
+        batch=(x[i : i + batch], y[i : i + batch]),
+        class_names=data.class_names,
+    )
 
 
 @pytest.mark.parametrize("output, cost", [("sigmoid", "cross-entropy"), ("tanh", "quadratic")])
@@ -58,8 +63,9 @@ def test_every_step_and_tab_of_a_one_output_network(stepper, output, cost):
     assert f"output neuron 0 {rule}" in stepper.neuron_panel.title_label.text()
 
 
-@pytest.mark.parametrize("output, a, expected", [("sigmoid", 0.7, 1), ("sigmoid", 0.3, 0), ("tanh", 0.2, 1),
-                                                 ("tanh", -0.2, 0)])
+@pytest.mark.parametrize(
+    "output, a, expected", [("sigmoid", 0.7, 1), ("sigmoid", 0.3, 0), ("tanh", 0.2, 1), ("tanh", -0.2, 0)]
+)
 def test_an_unlabelled_example_trains_towards_the_class_the_threshold_gives(stepper, output, a, expected):
     data = toy()
     load(stepper, constant_net(2, a, output), data, label=None)

@@ -125,7 +125,7 @@ def test_step_batch_trains_exactly_one_mini_batch(qtbot, controller, small_mnist
     for expected in (1, 2, 3):
         with qtbot.waitSignal(controller.snapshot_arrived, timeout=3000):
             controller.step_batch()
-        qtbot.waitUntil(lambda: controller.latest_snapshot.step == expected, timeout=3000)
+        qtbot.waitUntil(lambda n=expected: controller.latest_snapshot.step == n, timeout=3000)
     qtbot.wait(200)
     assert controller.trainer.steps == 3
     assert controller.latest_snapshot.state == "paused"

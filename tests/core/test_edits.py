@@ -147,10 +147,14 @@ def test_info_edits_append_to_what_the_model_recorded(net):
     h = EditHistory(net)
     h.shift_bias(0, 1, 1.0)
     stored = h.store_in_info()
-    assert stored == net.info["edits"] == [
-        {"op": "ablate", "layer": 0, "neuron": 9},
-        {"op": "shift_bias", "layer": 0, "neuron": 1, "delta": 1.0},
-    ]
+    assert (
+        stored
+        == net.info["edits"]
+        == [
+            {"op": "ablate", "layer": 0, "neuron": 9},
+            {"op": "shift_bias", "layer": 0, "neuron": 1, "delta": 1.0},
+        ]
+    )
     h.set_bias(0, 2, 0.0)
     assert len(h.info_edits()) == 3  # the base is what the model had at the start
     h.undo()

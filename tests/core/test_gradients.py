@@ -10,18 +10,18 @@ import itertools
 
 import numpy as np
 import pytest
+from numerical import numerical_gradients, relative_error
 
 from visnet.core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from visnet.core.costs import COSTS
-from visnet.core.inspect import maximize_activation
 from visnet.core.network import Network
+from visnet.core.neuron_analysis import maximize_activation
 from visnet.core.trace import gradient_check, minibatch_table, trace_backprop
-from numerical import numerical_gradients, relative_error
 
 # Output activations no finite-difference check can cover, and why.
 NOT_DIFFERENTIABLE: dict[str, str] = {
     "step": "its slope is 0 wherever it is defined: the perceptron rule trains it, and every "
-            "gradient path refuses it (test_every_gradient_path_refuses_a_step_output)",
+    "gradient path refuses it (test_every_gradient_path_refuses_a_step_output)",
 }
 
 N_OUTPUTS = (3, 1)
@@ -61,8 +61,9 @@ def combination_id(c) -> str:
 def test_backprop_matches_finite_differences(hidden, output_cost):
     output, cost, n_out = output_cost
     rng = np.random.default_rng(1)
-    net = Network([5, 4, 3, n_out], activations=hidden, output=output, cost=cost, init="normal", seed=3,
-                  dtype="float64")
+    net = Network(
+        [5, 4, 3, n_out], activations=hidden, output=output, cost=cost, init="normal", seed=3, dtype="float64"
+    )
     if output in ("relu", "leaky_relu"):
         net.biases[-1] += 1.0  # a (leaky) ReLU output below zero for every example passes (almost) no gradient
     # Keep pre-activations away from the kinks of relu/leaky_relu, where finite differences lie.

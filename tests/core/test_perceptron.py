@@ -51,12 +51,15 @@ def test_a_step_neuron_predicts_where_its_line_says_and_the_surface_agrees():
     np.testing.assert_array_equal(net.predict(x), score > level)
 
 
-@pytest.mark.parametrize(("build", "message"), [
-    (lambda: Network([2, 3, 1], output="step", cost="quadratic"), "one output neuron and no hidden layer"),
-    (lambda: Network([2, 2], output="step", cost="quadratic"), "one output neuron and no hidden layer"),
-    (lambda: Network([2, 3, 1], activations="step", output="sigmoid"), "only be used on the output layer"),
-    (lambda: Network([2, 1], output="step"), "step output is exactly 0 or 1: use the quadratic cost"),
-])
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Network([2, 3, 1], output="step", cost="quadratic"), "one output neuron and no hidden layer"),
+        (lambda: Network([2, 2], output="step", cost="quadratic"), "one output neuron and no hidden layer"),
+        (lambda: Network([2, 3, 1], activations="step", output="sigmoid"), "only be used on the output layer"),
+        (lambda: Network([2, 1], output="step"), "step output is exactly 0 or 1: use the quadratic cost"),
+    ],
+)
 def test_a_step_is_only_the_single_output_of_a_perceptron(build, message):
     with pytest.raises(ValueError, match=message):
         build()
@@ -119,7 +122,7 @@ def test_batch_size_one_is_rosenblatts_online_rule(blobs):
 def test_converges_on_separable_blobs_and_then_stops_changing(blobs, init, batch_size):
     net = perceptron(init=init, seed=5)
     tr = trainer(net, blobs, batch_size=batch_size)
-    for epoch in range(1, 31):
+    for _epoch in range(1, 31):
         tr.run_epoch()
         if evaluate(net, blobs.x_train, blobs.y_train).accuracy == 1.0:
             break

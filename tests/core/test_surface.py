@@ -74,8 +74,9 @@ def test_features_are_computed_on_the_grid_as_in_the_data():
         evaluate_surface(net, EXTENT, RES)
 
 
-@pytest.mark.parametrize("sizes, output", [((2, 4, 1), "sigmoid"), ((2, 4, 1), "tanh"),
-                                           ((2, 4, 2), "softmax"), ((2, 4, 2), "sigmoid")])
+@pytest.mark.parametrize(
+    "sizes, output", [((2, 4, 1), "sigmoid"), ((2, 4, 1), "tanh"), ((2, 4, 2), "softmax"), ((2, 4, 2), "sigmoid")]
+)
 def test_output_above_level_is_exactly_where_class_one_wins(sizes, output):
     net = Network(sizes, activations="relu", output=output, cost="quadratic", seed=4, init="large")
     surface = evaluate_surface(net, PLANE_EXTENT, 30)

@@ -29,10 +29,16 @@ def test_several_outputs_are_one_hot_and_argmax():
     assert n_classes(3) == 3 and n_classes(1) == 2
 
 
-@pytest.mark.parametrize(("output", "targets", "threshold"), [
-    ("sigmoid", (0.0, 1.0), 0.5), ("relu", (0.0, 1.0), 0.5), ("leaky_relu", (0.0, 1.0), 0.5),
-    ("tanh", (-1.0, 1.0), 0.0), ("identity", (-1.0, 1.0), 0.0),
-])
+@pytest.mark.parametrize(
+    ("output", "targets", "threshold"),
+    [
+        ("sigmoid", (0.0, 1.0), 0.5),
+        ("relu", (0.0, 1.0), 0.5),
+        ("leaky_relu", (0.0, 1.0), 0.5),
+        ("tanh", (-1.0, 1.0), 0.0),
+        ("identity", (-1.0, 1.0), 0.0),
+    ],
+)
 def test_one_output_targets_and_threshold(output, targets, threshold):
     assert binary_targets(output) == targets
     assert decision_threshold(output) == threshold == sum(targets) / 2

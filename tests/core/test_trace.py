@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from numerical import numerical_gradients, relative_error
 
 from visnet.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from visnet.core.network import Network
@@ -18,7 +19,6 @@ from visnet.core.trace import (
     wishes,
 )
 from visnet.core.training import TrainConfig, Trainer
-from numerical import numerical_gradients, relative_error
 
 HIDDEN = ("sigmoid", "relu", "tanh")
 OUTPUT_COST = [
@@ -126,9 +126,7 @@ def test_update_is_bit_identical_to_one_trainer_step(toy, momentum, lmbda, sched
         while trainer.steps < before_step:
             trainer.step()
         x, y, labels = trainer.next_batch()
-        trace = trace_backprop(
-            net, x, y, trainer.eta, config.momentum, config.lmbda, *trainer.velocities
-        )
+        trace = trace_backprop(net, x, y, trainer.eta, config.momentum, config.lmbda, *trainer.velocities)
         assert np.array_equal(trace.labels, labels)
         result = trainer.step()
         assert trace.cost_before == result.loss
@@ -192,13 +190,16 @@ def test_steps_come_in_backprop_order(momentum):
         trace.phase_steps("sideways")
 
 
-@pytest.mark.parametrize(("output", "cost", "formula"), [
-    ("softmax", "cross-entropy", "δ³ = a³ − y"),
-    ("sigmoid", "cross-entropy", "δ³ = a³ − y"),
-    ("sigmoid", "quadratic", "δ³ = (a³ − y) ⊙ σ′(z³)"),
-    ("identity", "quadratic", "δ³ = a³ − y"),
-    ("softmax", "quadratic", "δ³ = a³ ⊙ (g − (g·a³)),  g = a³ − y"),
-])
+@pytest.mark.parametrize(
+    ("output", "cost", "formula"),
+    [
+        ("softmax", "cross-entropy", "δ³ = a³ − y"),
+        ("sigmoid", "cross-entropy", "δ³ = a³ − y"),
+        ("sigmoid", "quadratic", "δ³ = (a³ − y) ⊙ σ′(z³)"),
+        ("identity", "quadratic", "δ³ = a³ − y"),
+        ("softmax", "quadratic", "δ³ = a³ ⊙ (g − (g·a³)),  g = a³ − y"),
+    ],
+)
 def test_output_error_formula_follows_the_cost(output, cost, formula):
     trace = trace_backprop(small_net("tanh", output, cost), *batch(), eta=0.1)
     assert trace.step("delta3").formula == formula
@@ -311,8 +312,13 @@ def two_classes():
     return x[:60], labels[:60], x[60:], labels[60:]
 
 
-SINGLE_OUTPUT = [("sigmoid", "cross-entropy"), ("sigmoid", "quadratic"), ("tanh", "quadratic"),
-                 ("identity", "quadratic"), ("relu", "quadratic")]
+SINGLE_OUTPUT = [
+    ("sigmoid", "cross-entropy"),
+    ("sigmoid", "quadratic"),
+    ("tanh", "quadratic"),
+    ("identity", "quadratic"),
+    ("relu", "quadratic"),
+]
 
 
 @pytest.mark.parametrize(("output", "cost"), SINGLE_OUTPUT)
@@ -341,8 +347,7 @@ def test_one_output_update_is_bit_identical_to_one_trainer_step(two_classes, out
 
 @pytest.mark.parametrize(("output", "cost"), SINGLE_OUTPUT)
 def test_one_output_trace_matches_finite_differences_and_its_equations_add_up(output, cost):
-    net = Network([5, 4, 3, 1], activations="sigmoid", output=output, cost=cost, init="normal", seed=3,
-                  dtype="float64")
+    net = Network([5, 4, 3, 1], activations="sigmoid", output=output, cost=cost, init="normal", seed=3, dtype="float64")
     net.biases[-1] += 1.0  # keep a ReLU output alive
     x, _ = batch()
     labels = np.array([1, 0, 0, 1])

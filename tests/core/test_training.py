@@ -161,8 +161,10 @@ def test_a_copy_loaded_from_state_continues_bit_identically(toy):
     assert original.steps == reference.steps == 55
     assert original.history == reference.history
     assert original.config == reference.config
-    for a, b in zip(original.net.weights + original.net.biases + list(original.velocities[0]),
-                    reference.net.weights + reference.net.biases + list(reference.velocities[0])):
+    for a, b in zip(
+        original.net.weights + original.net.biases + list(original.velocities[0]),
+        reference.net.weights + reference.net.biases + list(reference.velocities[0]),
+    ):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(original.layer_stats().grad_rms, reference.layer_stats().grad_rms)
 

@@ -13,10 +13,13 @@ def xor():
     return make_toy2d("xor", n_points=400, noise=0.0, seed=0)
 
 
-@pytest.mark.parametrize(("hidden", "output", "cost", "eta"), [
-    (4, "sigmoid", "cross-entropy", 0.05),  # targets 0/1, class 1 where a > 0.5
-    (8, "tanh", "quadratic", 0.01),  # targets -1/+1, class 1 where a > 0
-])
+@pytest.mark.parametrize(
+    ("hidden", "output", "cost", "eta"),
+    [
+        (4, "sigmoid", "cross-entropy", 0.05),  # targets 0/1, class 1 where a > 0.5
+        (8, "tanh", "quadratic", 0.01),  # targets -1/+1, class 1 where a > 0
+    ],
+)
 def test_one_hidden_layer_learns_xor(xor, hidden, output, cost, eta):
     net = Network([2, hidden, 1], "tanh", output=output, cost=cost, init="xavier", seed=0)
     config = TrainConfig(eta=eta, momentum=0.9, batch_size=10, epochs=60, schedule="cosine", seed=0)
@@ -28,13 +31,19 @@ def test_one_hidden_layer_learns_xor(xor, hidden, output, cost, eta):
     assert ev.accuracy == tr.history[-1].test_accuracy == np.mean(net.predict(xor.x_test) == xor.y_test)
 
 
-@pytest.mark.parametrize(("output", "cost", "eta"), [
-    ("sigmoid", "cross-entropy", 0.05), ("tanh", "quadratic", 0.01), ("identity", "quadratic", 0.001),
-])
+@pytest.mark.parametrize(
+    ("output", "cost", "eta"),
+    [
+        ("sigmoid", "cross-entropy", 0.05),
+        ("tanh", "quadratic", 0.01),
+        ("identity", "quadratic", 0.001),
+    ],
+)
 def test_no_hidden_layer_never_separates_xor(xor, output, cost, eta):
     net = Network([2, 1], output=output, cost=cost, init="xavier", seed=0)
-    tr = Trainer(net, xor.x_train, xor.y_train, xor.x_test, xor.y_test,
-                 TrainConfig(eta=eta, momentum=0.9, batch_size=10, seed=0))
+    tr = Trainer(
+        net, xor.x_train, xor.y_train, xor.x_test, xor.y_test, TrainConfig(eta=eta, momentum=0.9, batch_size=10, seed=0)
+    )
     for _ in range(100):
         record = tr.run_epoch()
         assert record.test_accuracy <= 0.75
@@ -46,8 +55,14 @@ def test_the_right_extra_inputs_let_a_network_with_no_hidden_layer_separate_it(n
     """What the playground's extra inputs are for: x1·x2 makes XOR a line, x1² and x2² the circle."""
     data = make_toy2d(name, n_points=400, noise=0.0, seed=0).as_dataset(features)
     net = Network([data.n_inputs, 1], output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
-    tr = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test,
-                 TrainConfig(eta=0.01, momentum=0.9, batch_size=10, seed=0))
+    tr = Trainer(
+        net,
+        data.x_train,
+        data.y_train,
+        data.x_test,
+        data.y_test,
+        TrainConfig(eta=0.01, momentum=0.9, batch_size=10, seed=0),
+    )
     for _ in range(100):
         record = tr.run_epoch()
     assert record.test_accuracy >= 0.95

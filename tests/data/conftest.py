@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+IDX_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
@@ -30,8 +29,9 @@ def small_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
 
 
-def write_idx_folder(folder: Path, n_train: int = 30, n_test: int = 10, gz: bool = True,
-                     seed: int = 0) -> dict[str, np.ndarray]:
+def write_idx_folder(
+    folder: Path, n_train: int = 30, n_test: int = 10, gz: bool = True, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Write the four IDX files into folder; return the arrays written, keyed like a Keras npz."""
     folder.mkdir(parents=True, exist_ok=True)
     x_train, y_train = small_split(n_train, seed)
@@ -51,8 +51,10 @@ def make_idx_folder():
 @pytest.fixture
 def idx():
     """The byte-level helpers: idx.bytes(array), idx.write(path, array, gz)."""
+
     class Helpers:
         bytes = staticmethod(idx_bytes)
         write = staticmethod(write_idx)
         split = staticmethod(small_split)
+
     return Helpers

@@ -35,8 +35,11 @@ def test_truncated_file_names_file_and_counts(tmp_path, idx):
     images, _ = idx.split(5, seed=0)
     path = tmp_path / "train-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(idx.bytes(images)[:-100]))
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: truncated: header says "
-                                        r"5 images of 28x28 but only 3820 bytes of data"):
+    with pytest.raises(
+        DataError,
+        match=r"train-images-idx3-ubyte\.gz: truncated: header says "
+        r"5 images of 28x28 but only 3820 bytes of data",
+    ):
         read_idx(path)
 
 
@@ -47,12 +50,15 @@ def test_extra_bytes_rejected(tmp_path, idx):
         read_idx(path)
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"\x89PNG\r\n\x1a\n" + bytes(100), "not an IDX file"),
-    (b"\x00\x00\x42\x01" + bytes(8), "unknown IDX type code 0x42"),
-    (b"\x00\x00", "too short"),
-    (b"\x00\x00\x08\x03\x00\x00", "truncated header"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "not an IDX file"),
+        (b"\x00\x00\x42\x01" + bytes(8), "unknown IDX type code 0x42"),
+        (b"\x00\x00", "too short"),
+        (b"\x00\x00\x08\x03\x00\x00", "truncated header"),
+    ],
+)
 def test_bad_header(tmp_path, content, problem):
     path = tmp_path / "bad-idx"
     path.write_bytes(content)
@@ -109,8 +115,11 @@ def test_folder_missing_files(tmp_path, make_idx_folder):
 def test_label_count_mismatch(tmp_path, make_idx_folder, idx):
     make_idx_folder(tmp_path)
     idx.write(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(29, np.uint8), gz=True)
-    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte\.gz: 29 labels but .*train-images"
-                                        r"-idx3-ubyte\.gz has 30 images"):
+    with pytest.raises(
+        DataError,
+        match=r"train-labels-idx1-ubyte\.gz: 29 labels but .*train-images"
+        r"-idx3-ubyte\.gz has 30 images",
+    ):
         load_idx_folder(tmp_path)
 
 

@@ -9,8 +9,7 @@ from visnet.data.toy2d import make_toy2d
 
 
 def test_a_spec_string_round_trips_and_loads_the_same_points_as_make_toy2d():
-    spec = PlaygroundSpec("circle", noise=0.1, seed=3, n_points=200, train_fraction=0.6,
-                          features=("x1_sq", "x2_sq"))
+    spec = PlaygroundSpec("circle", noise=0.1, seed=3, n_points=200, train_fraction=0.6, features=("x1_sq", "x2_sq"))
     text = str(spec)
     assert is_playground(text) and not is_playground("embedded")
     assert PlaygroundSpec.parse(text) == spec
@@ -26,15 +25,18 @@ def test_missing_settings_take_the_defaults():
     assert PlaygroundSpec.parse("playground:moons") == PlaygroundSpec("moons")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("playground:nope", "unknown 2-D data set"),
-    ("playground:xor?noise=9", "noise must be"),
-    ("playground:xor?colour=red", "unknown setting colour"),
-    ("playground:xor?features=x3", "unknown feature"),
-    ("playground:xor?seed=a", "invalid literal"),
-    ("playground:xor?points=2", "points must be from 4"),
-    ("playground:xor?train=1", "train"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("playground:nope", "unknown 2-D data set"),
+        ("playground:xor?noise=9", "noise must be"),
+        ("playground:xor?colour=red", "unknown setting colour"),
+        ("playground:xor?features=x3", "unknown feature"),
+        ("playground:xor?seed=a", "invalid literal"),
+        ("playground:xor?points=2", "points must be from 4"),
+        ("playground:xor?train=1", "train"),
+    ],
+)
 def test_a_bad_spec_is_a_data_error_naming_the_problem(text, message):
     with pytest.raises(DataError, match=message):
         load_dataset(text)

@@ -134,8 +134,9 @@ def test_features_follow_the_raw_coordinates_in_the_order_asked():
     np.testing.assert_allclose(f[:, 3], np.sin(x[:, 1]), rtol=1e-6)
     np.testing.assert_allclose(f[:, 4], x[:, 0] ** 2)
     every = with_features(x.astype(np.float64), FEATURES)
-    expected = np.column_stack([x[:, 0], x[:, 1], x[:, 0] ** 2, x[:, 1] ** 2, x[:, 0] * x[:, 1],
-                                np.sin(x[:, 0]), np.sin(x[:, 1])])
+    expected = np.column_stack(
+        [x[:, 0], x[:, 1], x[:, 0] ** 2, x[:, 1] ** 2, x[:, 0] * x[:, 1], np.sin(x[:, 0]), np.sin(x[:, 1])]
+    )
     np.testing.assert_allclose(every, expected)
     assert with_features(x).shape == (3, 2)
     assert input_names(["sin_x1"]) == ("x1", "x2", "sin_x1")
@@ -148,9 +149,9 @@ def test_a_product_feature_makes_xor_linear_and_squares_make_the_circle_linear()
     assert linear_accuracy(with_features(x, ["x1_sq", "x2_sq"]), y) == 1.0
 
 
-@pytest.mark.parametrize("features, error", [
-    (["x3"], ValueError), (["x1_sq", "x1_sq"], ValueError), ("x1_sq", TypeError)
-])
+@pytest.mark.parametrize(
+    "features, error", [(["x3"], ValueError), (["x1_sq", "x1_sq"], ValueError), ("x1_sq", TypeError)]
+)
 def test_bad_feature_names_are_refused(features, error):
     with pytest.raises(error):
         with_features(np.zeros((2, 2)), features)
@@ -178,31 +179,37 @@ def test_adding_a_point_makes_a_new_set_and_leaves_the_old_one_alone():
     assert "3 drawn" in both.describe()
 
 
-@pytest.mark.parametrize("x1, x2, label, split, match", [
-    (6.5, 0.0, 0, "train", "outside the plane"),
-    (float("nan"), 0.0, 0, "train", "finite"),
-    (0.0, 0.0, 2, "train", "label"),
-    (0.0, 0.0, True, "train", "label"),
-    (0.0, 0.0, 1, "validation", "split"),
-])
+@pytest.mark.parametrize(
+    "x1, x2, label, split, match",
+    [
+        (6.5, 0.0, 0, "train", "outside the plane"),
+        (float("nan"), 0.0, 0, "train", "finite"),
+        (0.0, 0.0, 2, "train", "label"),
+        (0.0, 0.0, True, "train", "label"),
+        (0.0, 0.0, 1, "validation", "split"),
+    ],
+)
 def test_bad_drawn_points_are_refused(x1, x2, label, split, match):
     with pytest.raises(ValueError, match=match):
         add_point(make_toy2d("blobs", n_points=10), x1, x2, label, split)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"name": "swiss roll"}, "unknown 2-D data set"),
-    ({"n_points": 3}, "n_points"),
-    ({"n_points": 10.0}, "n_points"),
-    ({"noise": -0.1}, "noise"),
-    ({"noise": MAX_NOISE + 0.1}, "noise"),
-    ({"noise": float("nan")}, "noise"),
-    ({"train_fraction": 0.0}, "train_fraction"),
-    ({"train_fraction": 1.0}, "train_fraction"),
-    ({"train_fraction": 0.04, "n_points": 20}, "at least one"),
-    ({"seed": -1}, "seed"),
-    ({"seed": None}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"name": "swiss roll"}, "unknown 2-D data set"),
+        ({"n_points": 3}, "n_points"),
+        ({"n_points": 10.0}, "n_points"),
+        ({"noise": -0.1}, "noise"),
+        ({"noise": MAX_NOISE + 0.1}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+        ({"train_fraction": 0.0}, "train_fraction"),
+        ({"train_fraction": 1.0}, "train_fraction"),
+        ({"train_fraction": 0.04, "n_points": 20}, "at least one"),
+        ({"seed": -1}, "seed"),
+        ({"seed": None}, "seed"),
+    ],
+)
 def test_bad_generation_arguments_raise_clear_errors(kwargs, match):
     kwargs = {"name": "blobs", **kwargs}
     with pytest.raises(ValueError, match=match):

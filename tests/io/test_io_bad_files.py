@@ -124,8 +124,11 @@ def test_chain_broken(good):
 
 def test_missing_and_extra_tensors(good):
     expect_error(rewrite(good, "missing.safetensors", {"layers.1.bias": None}), "missing", "layers.1.bias")
-    expect_error(rewrite(good, "extra.safetensors", {"layers.2.weight": np.zeros((2, 3), np.float32)}),
-                 "unexpected", "layers.2.weight")
+    expect_error(
+        rewrite(good, "extra.safetensors", {"layers.2.weight": np.zeros((2, 3), np.float32)}),
+        "unexpected",
+        "layers.2.weight",
+    )
 
 
 def test_wrong_dtype(good):
@@ -147,17 +150,20 @@ def test_future_version(good):
     assert err.problem == "made by a newer visnet (format version 7); this visnet reads version 1"
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    ({"format": "keras-mlp"}, "unknown model format"),
-    ({"version": "1"}, "invalid format version"),
-    ({"sizes": [6, 4]}, "1 layers"),
-    ({"activations": ["relu"]}, "1 activations for 2 layers"),
-    ({"activations": ["relu", "swish"]}, "unknown activation 'swish'"),
-    ({"cost": "hinge"}, "unknown cost"),
-    ({"dtype": "int8"}, "invalid dtype"),
-    ({"dtype": "float64"}, "description says float64"),
-    ({"info": [1, 2]}, "invalid info"),
-])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"format": "keras-mlp"}, "unknown model format"),
+        ({"version": "1"}, "invalid format version"),
+        ({"sizes": [6, 4]}, "1 layers"),
+        ({"activations": ["relu"]}, "1 activations for 2 layers"),
+        ({"activations": ["relu", "swish"]}, "unknown activation 'swish'"),
+        ({"cost": "hinge"}, "unknown cost"),
+        ({"dtype": "int8"}, "invalid dtype"),
+        ({"dtype": "float64"}, "description says float64"),
+        ({"info": [1, 2]}, "invalid info"),
+    ],
+)
 def test_bad_descriptions(good, changes, fragment):
     expect_error(rewrite(good, "bad.safetensors", **changes), fragment)
 

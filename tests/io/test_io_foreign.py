@@ -73,21 +73,28 @@ def test_named_layers_ordered_by_shape_chain(tmp_path):
     net = load_model(tmp_path / "named.safetensors")
     assert net.sizes == (6, 5, 4, 3)
     x = RNG.normal(size=(2, 6)).astype(np.float32)
-    np.testing.assert_allclose(net.forward(x), manual(tensors, ["input", "hidden", "output"], x=x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        net.forward(x), manual(tensors, ["input", "hidden", "output"], x=x), rtol=1e-5, atol=1e-6
+    )
 
 
-@pytest.mark.parametrize("meta", [
-    {"activations": '["tanh", "sigmoid"]'},
-    {"activations": "Tanh, Sigmoid"},
-    {"activations": "tanh", "output": "sigmoid"},
-])
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"activations": '["tanh", "sigmoid"]'},
+        {"activations": "Tanh, Sigmoid"},
+        {"activations": "tanh", "output": "sigmoid"},
+    ],
+)
 def test_activations_from_metadata(tmp_path, meta):
     tensors = torch_mlp([5, 4, 3], names=["fc1", "fc2"])
     save_file(tensors, str(tmp_path / "m.safetensors"), metadata=meta)
     net = load_model(tmp_path / "m.safetensors")
     assert net.activations == ["tanh", "sigmoid"]
     x = RNG.normal(size=(3, 5)).astype(np.float32)
-    np.testing.assert_allclose(net.forward(x), manual(tensors, ["fc1", "fc2"], np.tanh, sigmoid, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        net.forward(x), manual(tensors, ["fc1", "fc2"], np.tanh, sigmoid, x), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_arguments_override_metadata(tmp_path):
@@ -147,8 +154,12 @@ def network2_save(path, sizes, cost="CrossEntropyCost"):
     """What network2.py's Network.save writes (weights (n_out, n_in), biases (n_out, 1))."""
     weights = [RNG.normal(size=(y, x)) / np.sqrt(x) for x, y in zip(sizes[:-1], sizes[1:])]
     biases = [RNG.normal(size=(y, 1)) for y in sizes[1:]]
-    data = {"sizes": sizes, "weights": [w.tolist() for w in weights],
-            "biases": [b.tolist() for b in biases], "cost": cost}
+    data = {
+        "sizes": sizes,
+        "weights": [w.tolist() for w in weights],
+        "biases": [b.tolist() for b in biases],
+        "cost": cost,
+    }
     with open(path, "w") as f:
         json.dump(data, f)
     return weights, biases
@@ -173,15 +184,18 @@ def test_network2_without_extension_is_recognised_by_content(tmp_path):
     assert load_model(tmp_path / "trained_net").sizes == (5, 3, 2)
 
 
-@pytest.mark.parametrize("change, problem", [
-    (lambda d: d["weights"][0].pop(), "shape"),
-    (lambda d: d["biases"].pop(), "bias vectors"),
-    (lambda d: d.update(sizes=[5, 0, 2]), "sizes"),
-    (lambda d: d.update(cost="HingeCost"), "HingeCost"),
-    (lambda d: d["weights"][1][0].__setitem__(0, "x"), "numbers"),
-    (lambda d: d["weights"][1][0].__setitem__(0, [1, 2]), "numbers"),
-    (lambda d: d["biases"][0][0].__setitem__(0, float("nan")), "NaN"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d["weights"][0].pop(), "shape"),
+        (lambda d: d["biases"].pop(), "bias vectors"),
+        (lambda d: d.update(sizes=[5, 0, 2]), "sizes"),
+        (lambda d: d.update(cost="HingeCost"), "HingeCost"),
+        (lambda d: d["weights"][1][0].__setitem__(0, "x"), "numbers"),
+        (lambda d: d["weights"][1][0].__setitem__(0, [1, 2]), "numbers"),
+        (lambda d: d["biases"][0][0].__setitem__(0, float("nan")), "NaN"),
+    ],
+)
 def test_network2_problems(tmp_path, change, problem):
     path = tmp_path / "bad_net2.json"
     network2_save(path, [5, 3, 2])

@@ -14,12 +14,20 @@ from visnet.io import FORMAT_VERSION, ModelFileError, load_model, read_descripti
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_round_trip_is_bit_exact(tmp_path, dtype):
-    net = visnet.Network([6, 5, 4, 3], ["tanh", "leaky_relu"], output="sigmoid", cost="quadratic",
-                         init="xavier", seed=3, dtype=dtype)
+    net = visnet.Network(
+        [6, 5, 4, 3], ["tanh", "leaky_relu"], output="sigmoid", cost="quadratic", init="xavier", seed=3, dtype=dtype
+    )
     net.info = {"dataset": "embedded MNIST", "input_shape": [28, 28]}
-    path = save_model(net, tmp_path / "model.safetensors", epochs=np.int64(3), samples_seen=180_000,
-                      metrics={"test_accuracy": np.float32(0.875)}, class_names=[str(i) for i in range(3)],
-                      training={"eta": 0.1, "batch_size": 10}, edits=[{"layer": 1, "neuron": 2, "op": "zero"}])
+    path = save_model(
+        net,
+        tmp_path / "model.safetensors",
+        epochs=np.int64(3),
+        samples_seen=180_000,
+        metrics={"test_accuracy": np.float32(0.875)},
+        class_names=[str(i) for i in range(3)],
+        training={"eta": 0.1, "batch_size": 10},
+        edits=[{"layer": 1, "neuron": 2, "op": "zero"}],
+    )
     assert path == tmp_path / "model.safetensors"
 
     back = load_model(path)
@@ -29,9 +37,14 @@ def test_round_trip_is_bit_exact(tmp_path, dtype):
     for a, b in zip(net.weights + net.biases, back.weights + back.biases):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
     assert back.info == {
-        "dataset": "embedded MNIST", "input_shape": [28, 28], "epochs": 3, "samples_seen": 180_000,
-        "metrics": {"test_accuracy": 0.875}, "class_names": ["0", "1", "2"],
-        "training": {"eta": 0.1, "batch_size": 10}, "edits": [{"layer": 1, "neuron": 2, "op": "zero"}],
+        "dataset": "embedded MNIST",
+        "input_shape": [28, 28],
+        "epochs": 3,
+        "samples_seen": 180_000,
+        "metrics": {"test_accuracy": 0.875},
+        "class_names": ["0", "1", "2"],
+        "training": {"eta": 0.1, "batch_size": 10},
+        "edits": [{"layer": 1, "neuron": 2, "op": "zero"}],
     }
     assert net.info == {"dataset": "embedded MNIST", "input_shape": [28, 28]}  # save does not modify net
     x = np.random.default_rng(0).normal(size=(7, 6)).astype(dtype)

@@ -5,7 +5,7 @@ map the weight pictures use), yellow = the network's answer, green = the true la
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg

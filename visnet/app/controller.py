@@ -114,7 +114,7 @@ class TrainingController(QObject):
         with lock as trainer:
             yield trainer
 
-    # -- issue 4 (look inside): a snapshot of the network as it is now --------------------
+    # -- a snapshot of the network as it is now --------------------
     def publish_snapshot(self) -> Snapshot | None:
         """Take a snapshot of the trainer now (e.g. after a hand edit of the network) and make
         it the newest one to draw. Snapshots the worker posted before are delivered first, so
@@ -128,7 +128,6 @@ class TrainingController(QObject):
         self._latest = self._pending
         self.snapshot_arrived.emit()
         return snap
-    # -- end issue 4 ----------------------------------------------------------------------
 
     # -- replacing the network ----------------------------------------------------------
     def set_trainer(self, trainer: Trainer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # Every pyqtgraph option the app relies on, set before any plot exists (tests set the same).
 PYQTGRAPH_OPTIONS = {

@@ -8,16 +8,18 @@ method, which tests replace with monkeypatch.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
-import dataclasses
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSignalBlocker, QSettings, Qt, QTimer, Signal, Slot
+# -- look inside (issue 4) --
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,36 +40,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visnet.core.features import with_features
 from visnet.core.network import Network
 from visnet.core.snapshot import Snapshot
-from visnet.core.training import TrainConfig, Trainer
 from visnet.core.targets import n_classes
+from visnet.core.training import TrainConfig, Trainer
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D, add_point
-from visnet.core.features import with_features
 from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import settings as keys
 from .controller import TrainingController
+from .network_editor import EditResult, NetworkEditor
 from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
+from .panels.drawing import DrawDigitPanel  # noqa: E402
 from .panels.gradients import GradientPanel
 from .panels.loss import LossPanel
+from .panels.mistakes import MistakesPanel  # noqa: E402
 from .panels.network_view import NetworkView
+from .panels.neuron_inspector import NeuronInspector  # noqa: E402
 from .panels.sample import SamplePanel
 from .panels.stepper import BackpropStepper, WindowStepperSource  # backprop stepper (issue 5)
-from .panels.weights import WeightMosaicPanel
-# -- look inside (issue 4) --
-import numpy as np  # noqa: E402
-
-from .inspection import EditResult, NetworkEditor, SplitActivations  # noqa: E402
-from .panels.drawing import DrawDigitPanel  # noqa: E402
-from .panels.inspector import NeuronInspector  # noqa: E402
-from .panels.mistakes import MistakesPanel  # noqa: E402
 from .panels.surface import DecisionSurfacePanel  # noqa: E402
+from .panels.weights import WeightMosaicPanel
 from .plane import Plane  # noqa: E402
+from .split_activations import SplitActivations  # noqa: E402
+
 # -- end look inside --
 
 REDRAW_INTERVAL_MS = 33  # ~30 frames a second
@@ -140,8 +141,7 @@ class DivergenceBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("divergence_banner")
         self.setStyleSheet(
-            "#divergence_banner { background: #7a1020; border-radius: 4px; }"
-            "#divergence_banner QLabel { color: white; }"
+            "#divergence_banner { background: #7a1020; border-radius: 4px; }#divergence_banner QLabel { color: white; }"
         )
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
@@ -301,20 +301,34 @@ class MainWindow(QMainWindow):
                 widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click marks the panel for export
             return d
 
-        self.network_dock = dock("Network", "network_dock", network_box,
-                                 "Every neuron and its activation for the current sample; click one to select it")
-        self.weights_dock = dock("Weight images", "weights_dock", self.weights_panel,
-                                 "What each first-layer neuron looks for: its weights as a picture")
-        self.loss_dock = dock("Loss and accuracy", "loss_dock", self.loss_panel,
-                              "The cost per mini-batch and the test accuracy per epoch")
-        self.gradients_dock = dock("Gradients", "gradients_dock", self.gradient_panel,
-                                   "Size of the gradient and of each update, per layer")
-        self.sample_dock = dock("Current sample", "sample_dock", self.sample_panel,
-                                "A test image and the network's answer for it")
-        self.config_dock = dock("Configuration", "config_dock", self.config_panel,
-                                "Architecture and hyperparameters")
-        self.surface_dock = dock("Decision surface", "surface_dock", self.surface_panel,
-                                 "The playground: the network's answer over the whole plane, and the points")
+        self.network_dock = dock(
+            "Network",
+            "network_dock",
+            network_box,
+            "Every neuron and its activation for the current sample; click one to select it",
+        )
+        self.weights_dock = dock(
+            "Weight images",
+            "weights_dock",
+            self.weights_panel,
+            "What each first-layer neuron looks for: its weights as a picture",
+        )
+        self.loss_dock = dock(
+            "Loss and accuracy", "loss_dock", self.loss_panel, "The cost per mini-batch and the test accuracy per epoch"
+        )
+        self.gradients_dock = dock(
+            "Gradients", "gradients_dock", self.gradient_panel, "Size of the gradient and of each update, per layer"
+        )
+        self.sample_dock = dock(
+            "Current sample", "sample_dock", self.sample_panel, "A test image and the network's answer for it"
+        )
+        self.config_dock = dock("Configuration", "config_dock", self.config_panel, "Architecture and hyperparameters")
+        self.surface_dock = dock(
+            "Decision surface",
+            "surface_dock",
+            self.surface_panel,
+            "The playground: the network's answer over the whole plane, and the points",
+        )
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -379,36 +393,67 @@ class MainWindow(QMainWindow):
         P = QStyle.StandardPixmap
         K = Qt.Key
         self.train_action = self._action(
-            "Train", self._on_train_triggered, [K.Key_Space],
-            "Train continuously, or pause", P.SP_MediaPlay)
+            "Train", self._on_train_triggered, [K.Key_Space], "Train continuously, or pause", P.SP_MediaPlay
+        )
         self.step_batch_action = self._action(
-            "Step batch", self._on_step_batch_triggered, [K.Key_Right, K.Key_S],
-            "Train on exactly one mini-batch, then pause", P.SP_MediaSeekForward)
+            "Step batch",
+            self._on_step_batch_triggered,
+            [K.Key_Right, K.Key_S],
+            "Train on exactly one mini-batch, then pause",
+            P.SP_MediaSeekForward,
+        )
         self.step_epoch_action = self._action(
-            "Step epoch", self._on_step_epoch_triggered,
+            "Step epoch",
+            self._on_step_epoch_triggered,
             [K.Key_E, QKeySequence(Qt.Modifier.SHIFT | K.Key_Right)],
-            "Train to the end of the current epoch, then pause", P.SP_MediaSkipForward)
+            "Train to the end of the current epoch, then pause",
+            P.SP_MediaSkipForward,
+        )
         self.stop_action = self._action(
-            "Stop", self._on_stop_triggered, (),
-            "Stop training and end the training thread; Train continues from here", P.SP_MediaStop)
+            "Stop",
+            self._on_stop_triggered,
+            (),
+            "Stop training and end the training thread; Train continues from here",
+            P.SP_MediaStop,
+        )
         self.reset_action = self._action(
-            "Reset", self._on_reset_triggered, (),
-            "Draw fresh random weights with the seed and start training over", P.SP_BrowserReload)
+            "Reset",
+            self._on_reset_triggered,
+            (),
+            "Draw fresh random weights with the seed and start training over",
+            P.SP_BrowserReload,
+        )
 
-        self.new_action = self._action("&New", self._on_new_triggered, [QKeySequence.StandardKey.New],
-                                       "A fresh, untrained 784-16-16-10 network")
+        self.new_action = self._action(
+            "&New", self._on_new_triggered, [QKeySequence.StandardKey.New], "A fresh, untrained 784-16-16-10 network"
+        )
         self.open_action = self._action(
-            "&Open…", self._on_open_triggered, [QKeySequence.StandardKey.Open],
-            "Open a visnet or PyTorch .safetensors model, or a network2.py .json file", P.SP_DialogOpenButton)
-        self.save_action = self._action("&Save", self._on_save_triggered, [QKeySequence.StandardKey.Save],
-                                        "Save the network and its training state", P.SP_DialogSaveButton)
-        self.save_as_action = self._action("Save &As…", self._on_save_as_triggered,
-                                           [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file")
-        self.export_action = self._action("&Export current panel as PNG…", self._on_export_triggered, (),
-                                          "Save a picture of the panel you last clicked")
+            "&Open…",
+            self._on_open_triggered,
+            [QKeySequence.StandardKey.Open],
+            "Open a visnet or PyTorch .safetensors model, or a network2.py .json file",
+            P.SP_DialogOpenButton,
+        )
+        self.save_action = self._action(
+            "&Save",
+            self._on_save_triggered,
+            [QKeySequence.StandardKey.Save],
+            "Save the network and its training state",
+            P.SP_DialogSaveButton,
+        )
+        self.save_as_action = self._action(
+            "Save &As…", self._on_save_as_triggered, [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file"
+        )
+        self.export_action = self._action(
+            "&Export current panel as PNG…",
+            self._on_export_triggered,
+            (),
+            "Save a picture of the panel you last clicked",
+        )
         self.quit_action = self._action("&Quit", self.close, [QKeySequence("Ctrl+Q")], "Close visnet")
-        self.restore_layout_action = self._action("Restore default layout", self._on_restore_layout_triggered,
-                                                  (), "Put every panel back where it started")
+        self.restore_layout_action = self._action(
+            "Restore default layout", self._on_restore_layout_triggered, (), "Put every panel back where it started"
+        )
         self.about_action = self._action("&About visnet", self._on_about_triggered)
 
     def _build_menus(self) -> None:
@@ -435,8 +480,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
 
         training_menu = bar.addMenu("&Training")
-        for action in (self.train_action, self.step_batch_action, self.step_epoch_action,
-                       self.stop_action, self.reset_action):
+        for action in (
+            self.train_action,
+            self.step_batch_action,
+            self.step_epoch_action,
+            self.stop_action,
+            self.reset_action,
+        ):
             training_menu.addAction(action)
 
         view_menu = bar.addMenu("&View")
@@ -455,8 +505,13 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("training_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setMovable(False)
-        for action in (self.train_action, self.step_batch_action, self.step_epoch_action,
-                       self.stop_action, self.reset_action):
+        for action in (
+            self.train_action,
+            self.step_batch_action,
+            self.step_epoch_action,
+            self.stop_action,
+            self.reset_action,
+        ):
             toolbar.addAction(action)
         toolbar.addSeparator()
         speed_caption = QLabel(" Speed: slow ")
@@ -498,12 +553,22 @@ class MainWindow(QMainWindow):
         self.accuracy_label = QLabel()
         self.accuracy_label.setToolTip("Accuracy on the test split, measured at the end of each epoch")
         metrics = self.fontMetrics()
-        for label, widest in ((self.state_label, "Diverged"), (self.epoch_label, "Epoch 8888"),
-                              (self.batch_label, "batch 88,888 / 88,888"),
-                              (self.rate_label, "888,888 samples/s"), (self.accuracy_label, "Test accuracy 88.8%")):
+        for label, widest in (
+            (self.state_label, "Diverged"),
+            (self.epoch_label, "Epoch 8888"),
+            (self.batch_label, "batch 88,888 / 88,888"),
+            (self.rate_label, "888,888 samples/s"),
+            (self.accuracy_label, "Test accuracy 88.8%"),
+        ):
             label.setMinimumWidth(metrics.horizontalAdvance(widest) + 12)
-        for w in (self.state_label, self.epoch_label, self.batch_label, self.epoch_progress,
-                  self.rate_label, self.accuracy_label):
+        for w in (
+            self.state_label,
+            self.epoch_label,
+            self.batch_label,
+            self.epoch_progress,
+            self.rate_label,
+            self.accuracy_label,
+        ):
             bar.addPermanentWidget(w)
 
     def _connect(self) -> None:
@@ -546,19 +611,24 @@ class MainWindow(QMainWindow):
         self._backprop_mode = False
 
         self.backprop_action = self._action(
-            "Step through &backpropagation", self._on_backprop_triggered, [QKeySequence("Ctrl+B")],
-            "Pause training and walk through one backpropagation step with the real numbers; again to leave")
+            "Step through &backpropagation",
+            self._on_backprop_triggered,
+            [QKeySequence("Ctrl+B")],
+            "Pause training and walk through one backpropagation step with the real numbers; again to leave",
+        )
         self.backprop_action.setCheckable(True)
         menu = QMenu("&Backprop", self)
         menu.addAction(self.backprop_action)
         menu.addSeparator()
         # The stepper's own keys work only while it has the focus, so they never clash with
         # the training keys; the menu shows them (text after a tab) and works from anywhere.
-        for text, slot in (("Next step\t→ / PgDown", self.stepper.next_step),
-                           ("Previous step\t← / PgUp", self.stepper.previous_step),
-                           ("Play / pause\tP", self.stepper.toggle_play),
-                           ("Back to the first step\tHome", self.stepper.first_step),
-                           ("Trace again (pauses training)", self.stepper.trace_again)):
+        for text, slot in (
+            ("Next step\t→ / PgDown", self.stepper.next_step),
+            ("Previous step\t← / PgUp", self.stepper.previous_step),
+            ("Play / pause\tP", self.stepper.toggle_play),
+            ("Back to the first step\tHome", self.stepper.first_step),
+            ("Trace again (pauses training)", self.stepper.trace_again),
+        ):
             action = menu.addAction(text)
             action.triggered.connect(slot)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], menu)  # before Help
@@ -585,8 +655,11 @@ class MainWindow(QMainWindow):
         live network, pausing training."""
         A, C = Qt.DockWidgetArea, Qt.Corner
         if not self._backprop_mode:
-            self._layout_before_stepper = (self.saveState(keys.DOCK_STATE_VERSION), self.corner(C.BottomLeftCorner),
-                                           self.corner(C.BottomRightCorner))
+            self._layout_before_stepper = (
+                self.saveState(keys.DOCK_STATE_VERSION),
+                self.corner(C.BottomLeftCorner),
+                self.corner(C.BottomRightCorner),
+            )
         self._backprop_mode = True
         self.backprop_action.setChecked(True)
         size = self.size()
@@ -596,8 +669,11 @@ class MainWindow(QMainWindow):
         d.setFloating(False)
 
         def docked_in(area):
-            return [o for o in self.findChildren(QDockWidget)
-                    if o is not d and o.isVisible() and not o.isFloating() and self.dockWidgetArea(o) == area]
+            return [
+                o
+                for o in self.findChildren(QDockWidget)
+                if o is not d and o.isVisible() and not o.isFloating() and self.dockWidgetArea(o) == area
+            ]
 
         bottom = docked_in(A.BottomDockWidgetArea)
         if bottom:  # join the bottom row's first panel, so the row gets no extra column
@@ -686,6 +762,7 @@ class MainWindow(QMainWindow):
     def _on_restore_layout_for_stepper(self) -> None:
         self._layout_before_stepper = None
         self.leave_backprop_mode()
+
     # -- end backprop stepper --------------------------------------------------------------
 
     # -- settings -------------------------------------------------------------------------
@@ -739,7 +816,9 @@ class MainWindow(QMainWindow):
             if self._model_is_example:
                 self.statusBar().showMessage(
                     "The example network is loaded, already trained: press Space to train it further, "
-                    "or Ctrl+N for a fresh network to watch it learn from scratch.", 15000)
+                    "or Ctrl+N for a fresh network to watch it learn from scratch.",
+                    15000,
+                )
             return
         self.new_network(ask=False)
 
@@ -811,8 +890,9 @@ class MainWindow(QMainWindow):
                 "training": trainer.config.as_dict(),
                 "epochs": self._epochs_before + trainer.epoch_progress,
                 "samples_seen": self._samples_before + trainer.samples_seen,
-                "metrics": {} if evaluation is None else {
-                    "test_loss": float(evaluation.loss), "test_accuracy": float(evaluation.accuracy)},
+                "metrics": {}
+                if evaluation is None
+                else {"test_loss": float(evaluation.loss), "test_accuracy": float(evaluation.accuracy)},
                 "dataset": self._dataset.name,
                 "dataset_spec": self._dataset_spec,
                 "input_shape": list(self._dataset.input_shape),
@@ -883,11 +963,13 @@ class MainWindow(QMainWindow):
         box.setText("The network has been trained since it was last saved.")
         box.setInformativeText(f"Save it before you {doing}?")
         box.setStandardButtons(
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         answer = box.exec()
         return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            QMessageBox.StandardButton(answer), "cancel")
+            QMessageBox.StandardButton(answer), "cancel"
+        )
 
     def _show_error(self, title: str, text: str) -> None:
         QMessageBox.critical(self, title, text)
@@ -927,8 +1009,10 @@ class MainWindow(QMainWindow):
                 if other is not None and _fits(net, other):
                     dataset, spec, toy = other, saved_spec, other_toy
             if spec != saved_spec and not self._open_note:
-                self._open_note = (f"{path.name} was trained on {info.get('dataset') or saved_spec}, which is "
-                                   f"not available here; it is shown with {dataset.name}.")
+                self._open_note = (
+                    f"{path.name} was trained on {info.get('dataset') or saved_spec}, which is "
+                    f"not available here; it is shown with {dataset.name}."
+                )
         if not _fits(net, dataset):
             inputs = "inputs per point" if toy is not None else "pixels per image"
             self._show_error(
@@ -975,7 +1059,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         return True
 
-    def _install(self, net: Network, dataset: Dataset, spec: str, config: TrainConfig, toy: Toy2D | None = None) -> bool:
+    def _install(
+        self, net: Network, dataset: Dataset, spec: str, config: TrainConfig, toy: Toy2D | None = None
+    ) -> bool:
         """Train `net` on `dataset` (toy: its points, for a playground set) from now on,
         stopping the current training."""
         try:
@@ -1072,7 +1158,8 @@ class MainWindow(QMainWindow):
         if not self._train_on_points(toy, test_changed=split == "test", doing="added"):
             return False
         self.statusBar().showMessage(
-            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000)
+            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000
+        )
         return True
 
     def undo_point(self) -> bool:
@@ -1083,8 +1170,7 @@ class MainWindow(QMainWindow):
         toy, _ = PlaygroundSpec.parse(self._dataset_spec).load(kept)
         if not self._train_on_points(toy, test_changed=last.split == "test", doing="removed"):
             return False
-        self.statusBar().showMessage(
-            f"Removed the class {last.label} point at ({last.x1:.2f}, {last.x2:.2f}).", 4000)
+        self.statusBar().showMessage(f"Removed the class {last.label} point at ({last.x1:.2f}, {last.x2:.2f}).", 4000)
         return True
 
     def _train_on_points(self, toy: Toy2D, test_changed: bool, doing: str) -> bool:
@@ -1180,7 +1266,10 @@ class MainWindow(QMainWindow):
         fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
         self.epoch_progress.setValue(round(100 * fraction))
         self.rate_label.setText(
-            f"{snap.samples_per_second:,.0f} samples/s" if state == "running" and snap.samples_per_second else "– samples/s")
+            f"{snap.samples_per_second:,.0f} samples/s"
+            if state == "running" and snap.samples_per_second
+            else "– samples/s"
+        )
         ev = snap.evaluation
         self.accuracy_label.setText(f"Test accuracy {100 * ev.accuracy:.1f}%" if ev is not None else "Test accuracy –")
         self._update_title()
@@ -1202,8 +1291,11 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: str) -> None:
         running = state == "running"
         self.train_action.setText("Pause" if running else "Train")
-        self.train_action.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay))
+        self.train_action.setIcon(
+            self.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+            )
+        )
         self.stop_action.setEnabled(state in ("running", "paused", "diverged"))
         if state == "running":
             self.divergence_banner.hide()
@@ -1397,29 +1489,45 @@ class MainWindow(QMainWindow):
         self.display_panels = self.display_panels + (self.inspector, self.draw_panel, self.mistakes_panel)
 
     def _build_inspection_docks(self, dock) -> None:
-        self.inspector_dock = dock("Neuron inspector", "inspector_dock", self.inspector,
-                                   "Everything about the selected neuron; click a neuron to select it")
-        self.draw_dock = dock("Draw a digit", "draw_dock", self.draw_panel,
-                              "Draw a digit and watch the network read it")
-        self.mistakes_dock = dock("Mistakes", "mistakes_dock", self.mistakes_panel,
-                                  "Confusion matrix, per-class accuracy and the misclassified test images")
+        self.inspector_dock = dock(
+            "Neuron inspector",
+            "inspector_dock",
+            self.inspector,
+            "Everything about the selected neuron; click a neuron to select it",
+        )
+        self.draw_dock = dock(
+            "Draw a digit", "draw_dock", self.draw_panel, "Draw a digit and watch the network read it"
+        )
+        self.mistakes_dock = dock(
+            "Mistakes",
+            "mistakes_dock",
+            self.mistakes_panel,
+            "Confusion matrix, per-class accuracy and the misclassified test images",
+        )
         self.docks = self.docks + (self.inspector_dock, self.draw_dock, self.mistakes_dock)
 
     def _arrange_inspection_docks(self) -> None:
         """Tabbed with existing docks so the default layout keeps its shape at 1600x1000:
         the inspector with the configuration (a click on a neuron brings it up), the drawing
         with the current sample, the mistakes with the gradients."""
-        for host, guest in ((self.config_dock, self.inspector_dock), (self.sample_dock, self.draw_dock),
-                            (self.gradients_dock, self.mistakes_dock)):
+        for host, guest in (
+            (self.config_dock, self.inspector_dock),
+            (self.sample_dock, self.draw_dock),
+            (self.gradients_dock, self.mistakes_dock),
+        ):
             self.tabifyDockWidget(host, guest)
             host.raise_()
 
     def _build_edit_menu(self, bar) -> None:
-        self.undo_action = self._action("&Undo", self._on_undo_triggered, [QKeySequence("Ctrl+Z")],
-                                        "Undo the last edit of the network")
-        self.redo_action = self._action("&Redo", self._on_redo_triggered,
-                                        [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
-                                        "Redo the edit undone last")
+        self.undo_action = self._action(
+            "&Undo", self._on_undo_triggered, [QKeySequence("Ctrl+Z")], "Undo the last edit of the network"
+        )
+        self.redo_action = self._action(
+            "&Redo",
+            self._on_redo_triggered,
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
+            "Redo the edit undone last",
+        )
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
@@ -1527,8 +1635,10 @@ class MainWindow(QMainWindow):
         verb = {"apply": "", "undo": "Undone: ", "redo": "Redone: "}[result.action]
         text = verb + result.edit.describe()
         if result.accuracy_delta is not None:
-            text += (f" — test accuracy {100 * result.before.accuracy:.2f}% → {100 * result.after.accuracy:.2f}% "
-                     f"({100 * result.accuracy_delta:+.2f} points)")
+            text += (
+                f" — test accuracy {100 * result.before.accuracy:.2f}% → {100 * result.after.accuracy:.2f}% "
+                f"({100 * result.accuracy_delta:+.2f} points)"
+            )
         self.statusBar().showMessage(text, 15000)
         self._update_title()
 
@@ -1562,11 +1672,13 @@ class MainWindow(QMainWindow):
         from visnet import __version__
 
         QMessageBox.about(
-            self, "About visnet",
+            self,
+            "About visnet",
             f"<h3>visnet {__version__}</h3>"
             "<p>See inside a neural network while it learns handwritten digits.</p>"
             "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
-            "<b>E</b> or <b>Shift+→</b> one epoch</p>")
+            "<b>E</b> or <b>Shift+→</b> one epoch</p>",
+        )
 
     def event(self, event) -> bool:
         """Release training once a frame it waits for has been painted.

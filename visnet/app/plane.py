@@ -9,7 +9,7 @@ show it. For digit data there is no plane: the window hands the panels None.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from visnet.core.features import check_features
 from visnet.core.network import Network

@@ -34,8 +34,9 @@ class CaptionItem(pg.LabelItem):
         self.updateGeometry()
 
 
-def add_caption(layout: pg.GraphicsLayout | pg.GraphicsLayoutWidget, text: str, row: int, col: int,
-                colspan: int = 1, **opts) -> CaptionItem:
+def add_caption(
+    layout: pg.GraphicsLayout | pg.GraphicsLayoutWidget, text: str, row: int, col: int, colspan: int = 1, **opts
+) -> CaptionItem:
     """Like GraphicsLayout.addLabel, with a CaptionItem."""
     item = CaptionItem(text, **opts)
     layout.addItem(item, row=row, col=col, colspan=colspan)

@@ -7,11 +7,10 @@ than ~10 times a second anyway, so the panels ask a Throttle instead of redrawin
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QWidget
-
 
 LATE_S = 0.1  # how long the timer lets a pending call wait for the next request (a frame)
 SPREAD_S = 0.02  # a call due within this long after another throttle's waits for the next frame

@@ -365,8 +365,11 @@ class TrainingWorker(QObject):
     def _relay(self, trainer: Trainer) -> Halted:
         process = self._process
         process.begin(
-            trainer, history_sent=self._history_sent, max_rate=self._max_rate,
-            batch_epochs=self._batch_epochs, batch_losses=self._batch_losses,
+            trainer,
+            history_sent=self._history_sent,
+            max_rate=self._max_rate,
+            batch_epochs=self._batch_epochs,
+            batch_losses=self._batch_losses,
         )
         self._batch_epochs, self._batch_losses = [], []
         held: Snapshot | None = None  # arrived while the GUI was still drawing the last one
@@ -390,8 +393,7 @@ class TrainingWorker(QObject):
                 held = None
             with self._cond:
                 updates, self._config_updates = self._config_updates, {}
-                must_halt = (not self._running or self._stop_requested or self._lock_waiters > 0
-                             or self._delay > 0)
+                must_halt = not self._running or self._stop_requested or self._lock_waiters > 0 or self._delay > 0
             if updates and not halt_sent:
                 process.set_config(updates)
                 for name, value in updates.items():  # so readers of the config see it now

@@ -56,6 +56,4 @@ def check_cost(name: str, output: Activation) -> None:
             "cost, which for a step output is half the fraction misclassified"
         )
     if name == "cross-entropy" and output.name not in ("softmax", "sigmoid"):
-        raise ValueError(
-            f"cross-entropy needs outputs in (0, 1): use a softmax or sigmoid output, not {output.name}"
-        )
+        raise ValueError(f"cross-entropy needs outputs in (0, 1): use a softmax or sigmoid output, not {output.name}")

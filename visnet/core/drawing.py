@@ -31,8 +31,8 @@ square x in [c, c+1), y in [r, r+1), so its centre is (x, y) = (c + 0.5, r + 0.5
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 

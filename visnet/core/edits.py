@@ -24,13 +24,14 @@ training.evaluate on the unchanged network and on an edited copy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-from .inspect import check_neuron
 from .network import Network
+from .neuron_analysis import check_neuron
 from .training import Evaluation, evaluate
 
 OPS = ("ablate", "scale_weights", "shift_bias", "set_weight", "set_bias")
@@ -94,7 +95,7 @@ class Edit:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Edit":
+    def from_dict(cls, d: Mapping[str, Any]) -> Edit:
         """The Edit that to_dict() described; ValueError on a malformed dict."""
         try:
             op = d["op"]
@@ -122,7 +123,7 @@ class Edit:
         if self.op == "set_weight" and not 0 <= self.i < net.sizes[self.layer]:
             raise IndexError(f"input {self.i} out of range 0..{net.sizes[self.layer] - 1}")
 
-    def apply(self, net: Network) -> "Edit":
+    def apply(self, net: Network) -> Edit:
         """Change net in place; returns this edit with `old` recorded."""
         self.check(net)
         target, index = self._where(net)

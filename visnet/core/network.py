@@ -8,15 +8,20 @@ forward pass is z = a_prev @ W.T + b and a = σ(z).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .activations import NO_GRADIENT, PERCEPTRON_OUTPUT, Activation, get_activation
 from .costs import check_cost, cost_value, output_delta
-from .targets import check_output, class_targets, n_classes, predict_classes
-from .targets import one_hot  # noqa: F401  (its old home: visnet.core re-exports it from here)
+from .targets import (
+    check_output,
+    class_targets,
+    n_classes,
+    one_hot,  # noqa: F401  (its old home: visnet.core re-exports it from here)
+    predict_classes,
+)
 
 INITS = ("he", "xavier", "normal", "large", "zeros", "constant")
 CONSTANT_INIT_VALUE = 0.05
@@ -130,7 +135,7 @@ class Network:
         dtype: str | np.dtype | None = None,
         *,
         copy: bool = True,
-    ) -> "Network":
+    ) -> Network:
         """A network with the given parameters; shapes must chain. copy=False shares arrays
         that already have the dtype (a snapshot's read-only ones: copying 784-512-512-10's
         took ~6 ms per frame) instead of copying them."""
@@ -139,9 +144,7 @@ class Network:
         sizes = [weights[0].shape[1]]
         for l, (w, b) in enumerate(zip(weights, biases)):
             if w.ndim != 2 or b.shape != (w.shape[0],) or w.shape[1] != sizes[-1]:
-                raise ValueError(
-                    f"layer {l}: weight {w.shape} and bias {b.shape} do not chain from {sizes[-1]} inputs"
-                )
+                raise ValueError(f"layer {l}: weight {w.shape} and bias {b.shape} do not chain from {sizes[-1]} inputs")
             sizes.append(w.shape[0])
         dtype = np.dtype(dtype) if dtype is not None else np.result_type(weights[0].dtype, np.float32)
         net = cls(sizes, list(activations), cost=cost, init=init, seed=None, dtype=dtype, _draw_parameters=False)
@@ -159,7 +162,7 @@ class Network:
             self.weights.append(w.astype(self.dtype))
             self.biases.append(b.astype(self.dtype))
 
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         net = Network.from_params(self.weights, self.biases, self.activations, self.cost, self.init, self.dtype)
         net.seed = self.seed
         net.info = _deep_copy_info(self.info)

@@ -19,9 +19,9 @@ With an inverted y axis (like the digit views) the plane would appear upside dow
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 

@@ -28,9 +28,9 @@ gradients and their average).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -275,9 +275,14 @@ def trace_backprop(
     cost_after = work.cost_of(x, y)
     t.put("C_after", np.asarray(cost_after, dtype=np.float64))
     t.add(
-        "C_after", "update", None,
-        f"C(a{_sup(L)}, y) after the update", rf"C({_tex('a', L)}, y)\ \text{{after the update}}",
-        "cost on the same example" + ("s" if batch else "") + " with the updated parameters", f"a{L}_after", "y",
+        "C_after",
+        "update",
+        None,
+        f"C(a{_sup(L)}, y) after the update",
+        rf"C({_tex('a', L)}, y)\ \text{{after the update}}",
+        "cost on the same example" + ("s" if batch else "") + " with the updated parameters",
+        f"a{L}_after",
+        "y",
     )
     return Trace(
         steps=tuple(t.steps),
@@ -301,15 +306,20 @@ def trace_backprop(
     )
 
 
-def _forward_steps(t: "_Steps", names: tuple[str, ...]) -> None:
+def _forward_steps(t: _Steps, names: tuple[str, ...]) -> None:
     """z^l = W^l a^(l−1) + b^l and a^l = σ(z^l) for l = 1..L."""
     for l, name in enumerate(names):
         k, m, p = l + 1, _sup(l + 1), _sup(l)
         t.add(
-            f"z{k}", "forward", l, f"z{m} = W{m}a{p} + b{m}",
+            f"z{k}",
+            "forward",
+            l,
+            f"z{m} = W{m}a{p} + b{m}",
             f"{_tex('z', k)} = {_tex('W', k)} {_tex('a', l)} + {_tex('b', k)}",
             f"weighted inputs of layer {k}: each neuron's weights times the previous activations, plus its bias",
-            f"W{k}", f"a{l}", f"b{k}",
+            f"W{k}",
+            f"a{l}",
+            f"b{k}",
         )
         if name == "identity":
             formula, latex = f"a{m} = z{m}", f"{_tex('a', k)} = {_tex('z', k)}"
@@ -319,7 +329,7 @@ def _forward_steps(t: "_Steps", names: tuple[str, ...]) -> None:
         t.add(f"a{k}", "forward", l, formula, latex, description, f"z{k}")
 
 
-def _backward_steps(t: "_Steps", names: tuple[str, ...], cost: str) -> None:
+def _backward_steps(t: _Steps, names: tuple[str, ...], cost: str) -> None:
     """δ^L from the cost (as costs.output_delta), then δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l)."""
     L = len(names)
     m, output = _sup(L), names[-1]
@@ -345,15 +355,20 @@ def _backward_steps(t: "_Steps", names: tuple[str, ...], cost: str) -> None:
         k, m, q = l + 1, _sup(l + 1), _sup(l + 2)
         d, d_next = _tex(r"\delta", k), _tex(r"\delta", k + 1)
         t.add(
-            f"delta{k}", "backward", l,
+            f"delta{k}",
+            "backward",
+            l,
             f"δ{m} = ((W{q})ᵀδ{q}) ⊙ {_SYMBOL[names[l]]}′(z{m})",
             rf"{d} = \left(({_tex('W', k + 1)})^\top {d_next}\right) \odot {_LATEX[names[l]]}'({_tex('z', k)})",
             f"error of layer {k}: layer {k + 1}'s error sent back through its weights, times the slope of {names[l]}",
-            f"W{k + 1}", f"delta{k + 1}", f"z{k}", f"sigma_prime{k}",
+            f"W{k + 1}",
+            f"delta{k + 1}",
+            f"z{k}",
+            f"sigma_prime{k}",
         )
 
 
-def _gradient_steps(t: "_Steps", L: int, batch: bool) -> None:
+def _gradient_steps(t: _Steps, L: int, batch: bool) -> None:
     """∂C/∂W^l = δ^l (a^(l−1))ᵀ and ∂C/∂b^l = δ^l for l = L..1, in the order backward makes them."""
     mean, mean_l, x, x_l = ("(1/n) Σₓ ", r"\frac{1}{n} \sum_x ", "ₓ", "_x") if batch else ("", "", "", "")
     average = ", averaged over the batch" if batch else ""
@@ -361,13 +376,20 @@ def _gradient_steps(t: "_Steps", L: int, batch: bool) -> None:
         k, m, p = l + 1, _sup(l + 1), _sup(l)
         delta = _tex(r"\delta", k) + x_l
         t.add(
-            f"grad_w{k}", "gradient", l, f"∂C/∂W{m} = {mean}δ{m}{x}(a{p}{x})ᵀ",
+            f"grad_w{k}",
+            "gradient",
+            l,
+            f"∂C/∂W{m} = {mean}δ{m}{x}(a{p}{x})ᵀ",
             rf"\frac{{\partial C}}{{\partial {_tex('W', k)}}} = {mean_l}{delta} ({_tex('a', l)}{x_l})^\top",
             f"gradient of layer {k}'s weights: each neuron's error times the activation feeding the weight{average}",
-            f"delta{k}", f"a{l}",
+            f"delta{k}",
+            f"a{l}",
         )
         t.add(
-            f"grad_b{k}", "gradient", l, f"∂C/∂b{m} = {mean}δ{m}{x}",
+            f"grad_b{k}",
+            "gradient",
+            l,
+            f"∂C/∂b{m} = {mean}δ{m}{x}",
             rf"\frac{{\partial C}}{{\partial {_tex('b', k)}}} = {mean_l}{delta}",
             f"gradient of layer {k}'s biases: the neurons' errors{average}",
             f"delta{k}",
@@ -375,7 +397,7 @@ def _gradient_steps(t: "_Steps", L: int, batch: bool) -> None:
 
 
 def _update_steps(
-    t: "_Steps", kind: str, l: int, momentum: float, decay: float, new: np.ndarray, velocity: np.ndarray
+    t: _Steps, kind: str, l: int, momentum: float, decay: float, new: np.ndarray, velocity: np.ndarray
 ) -> None:
     """The velocity step (with momentum only) and the update step of one parameter array,
     as optim.sgd_update makes them: v ← μv − η(g + λp), p ← p + v; or p ← p − η(g + λp)."""
@@ -396,9 +418,17 @@ def _update_steps(
         vel, vel_l = f"v_{P}{m}", f"v_{{{P}}}^{{{k}}}"
         t.put(vname, velocity)
         t.add(
-            vname, "update", l, f"{vel} ← μ{vel} − {step}", rf"{vel_l} \leftarrow \mu {vel_l} - {step_l}",
+            vname,
+            "update",
+            l,
+            f"{vel} ← μ{vel} − {step}",
+            rf"{vel_l} \leftarrow \mu {vel_l} - {step_l}",
             f"velocity of layer {k}'s {what}: the old velocity times μ, minus η times the gradient{with_decay}",
-            f"{vname}_before", grad_name, name, "mu", *scalars,
+            f"{vname}_before",
+            grad_name,
+            name,
+            "mu",
+            *scalars,
         )
         formula, latex = f"{P}{m} ← {P}{m} + {vel}", rf"{_tex(P, k)} \leftarrow {_tex(P, k)} + {vel_l}"
         inputs: tuple[str, ...] = (name, vname)
@@ -547,16 +577,33 @@ def neuron_equation(
         weights = trace.weights[layer][j]
         inputs = trace.activations[layer][example]
         return _terms(
-            "z", layer, j, example, f"z_{j} = Σ_i w_{j}i a_i + b_{j}", weights, inputs, top,
-            bias=float(trace.biases[layer][j]), factor=None, value=float(trace.zs[layer][example, j]),
+            "z",
+            layer,
+            j,
+            example,
+            f"z_{j} = Σ_i w_{j}i a_i + b_{j}",
+            weights,
+            inputs,
+            top,
+            bias=float(trace.biases[layer][j]),
+            factor=None,
+            value=float(trace.zs[layer][example, j]),
             activation=float(trace.activations[k][example, j]),
         )
     value = float(trace.deltas[layer][example, j])
     if layer < L - 1:
         return _terms(
-            "delta", layer, j, example, f"δ_{j} = (Σ_k w_k{j} δ_k) · σ′(z_{j})",
-            trace.weights[layer + 1][:, j], trace.deltas[layer + 1][example], top,
-            bias=None, factor=float(trace.sigma_primes[layer][example, j]), value=value,
+            "delta",
+            layer,
+            j,
+            example,
+            f"δ_{j} = (Σ_k w_k{j} δ_k) · σ′(z_{j})",
+            trace.weights[layer + 1][:, j],
+            trace.deltas[layer + 1][example],
+            top,
+            bias=None,
+            factor=float(trace.sigma_primes[layer][example, j]),
+            value=value,
         )
     a = trace.activations[L][example].astype(np.float64)
     y = trace.y[example].astype(np.float64)
@@ -574,8 +621,23 @@ def neuron_equation(
         formula = f"δ_{j} = a_{j} − y_{j}"
     empty = _frozen(np.empty(0))
     return NeuronEquation(
-        "delta", layer, j, example, formula, _frozen(np.empty(0, dtype=np.int64)), empty, empty, empty, 0, 0.0,
-        total, None, factor, value, activation=float(a[j]), target=float(y[j]),
+        "delta",
+        layer,
+        j,
+        example,
+        formula,
+        _frozen(np.empty(0, dtype=np.int64)),
+        empty,
+        empty,
+        empty,
+        0,
+        0.0,
+        total,
+        None,
+        factor,
+        value,
+        activation=float(a[j]),
+        target=float(y[j]),
     )
 
 
@@ -589,10 +651,24 @@ def _terms(
     order = np.argsort(-np.abs(products), kind="stable")
     shown = order if top is None else order[: max(int(top), 0)]
     total = float(products.sum())
-    rest = float(products[order[len(shown):]].sum())
+    rest = float(products[order[len(shown) :]].sum())
     return NeuronEquation(
-        kind, layer, j, example, formula, _frozen(shown), _frozen(weights[shown]), _frozen(inputs[shown]),
-        _frozen(products[shown]), len(products), rest, total, bias, factor, value, activation,
+        kind,
+        layer,
+        j,
+        example,
+        formula,
+        _frozen(shown),
+        _frozen(weights[shown]),
+        _frozen(inputs[shown]),
+        _frozen(products[shown]),
+        len(products),
+        rest,
+        total,
+        bias,
+        factor,
+        value,
+        activation,
     )
 
 
@@ -835,8 +911,13 @@ def minibatch_table(
             keys.append((i, j))
     per_example = np.array(rows, dtype=net.dtype).reshape(len(rows), x.shape[0])
     return MinibatchTable(
-        layer, tuple(keys), tuple(names), _frozen(lab), _frozen(per_example),
-        _frozen(per_example.mean(axis=1)), _frozen(np.array(batch_rows, dtype=net.dtype)),
+        layer,
+        tuple(keys),
+        tuple(names),
+        _frozen(lab),
+        _frozen(per_example),
+        _frozen(per_example.mean(axis=1)),
+        _frozen(np.array(batch_rows, dtype=net.dtype)),
     )
 
 

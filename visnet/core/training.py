@@ -14,8 +14,8 @@ Two learning rules (TrainConfig.rule), driven the same way (step(), state(), lay
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Iterator
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -256,8 +256,9 @@ class Trainer:
         k = n_classes(net.sizes[-1])
         for y in (y_train, y_test):
             if y is not None and len(y) and (np.min(y) < 0 or np.max(y) >= k):
-                raise ValueError(f"labels must lie in 0..{k - 1} for {net.sizes[-1]} output neuron"
-                                 f"{'s' if net.sizes[-1] > 1 else ''}")
+                raise ValueError(
+                    f"labels must lie in 0..{k - 1} for {net.sizes[-1]} output neuron{'s' if net.sizes[-1] > 1 else ''}"
+                )
         self.x_train, self.y_train = x_train, y_train
         self.x_test = None if x_test is None else np.ascontiguousarray(x_test, dtype=dtype)
         self.y_test = None if y_test is None else np.asarray(y_test, dtype=np.int64)
@@ -409,7 +410,7 @@ class Trainer:
         return self._last_grads
 
     # -- handing the training over to another copy ---------------------------------------
-    def state(self) -> "TrainerState":
+    def state(self) -> TrainerState:
         """A copy of everything that decides the next steps: parameters, optimiser, shuffling
         and progress. Another Trainer over the same data continues bit-identically after
         load_state(); this is how training moves to a separate process and back."""
@@ -436,7 +437,7 @@ class Trainer:
             checkpoint_step=self._checkpoint_step,
         )
 
-    def load_state(self, state: "TrainerState") -> None:
+    def load_state(self, state: TrainerState) -> None:
         """Continue from state (taken from a Trainer of the same network shape and data).
         Parameters are written into the existing arrays, so references to them stay valid."""
         shapes = [w.shape for w in self.net.weights]

@@ -1,8 +1,8 @@
 """Data sets for visnet (pure numpy, no Qt): embedded MNIST, IDX files, discovery, download, 2-D toys.
 
-    from visnet.data import load_dataset
-    data = load_dataset("embedded")        # or "mnist", "fashion-mnist", a folder, a .npz
-    data.x_train  # (8000, 784) float32 in [0, 1]; data.y_train  # (8000,) int64
+from visnet.data import load_dataset
+data = load_dataset("embedded")        # or "mnist", "fashion-mnist", a folder, a .npz
+data.x_train  # (8000, 784) float32 in [0, 1]; data.y_train  # (8000,) int64
 """
 
 from visnet.data.dataset import DIGIT_CLASSES, FASHION_CLASSES, Dataset

@@ -14,8 +14,16 @@ from visnet.data.errors import DataError
 
 DIGIT_CLASSES: tuple[str, ...] = tuple("0123456789")
 FASHION_CLASSES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 IMAGE_SHAPE = (28, 28)
 
@@ -96,12 +104,12 @@ class Dataset:
     def describe(self) -> str:
         """One line for status bars and `visnet info`."""
         h, w = self.input_shape
-        return (f"{self.name}: {self.n_train:,} train / {self.n_test:,} test images of {h}x{w}, "
-                f"{self.n_classes} classes")
+        return f"{self.name}: {self.n_train:,} train / {self.n_test:,} test images of {h}x{w}, {self.n_classes} classes"
 
 
-def check_split(images: np.ndarray, labels: np.ndarray, image_source: str, label_source: str,
-                n_classes: int = 10) -> None:
+def check_split(
+    images: np.ndarray, labels: np.ndarray, image_source: str, label_source: str, n_classes: int = 10
+) -> None:
     """Raise DataError unless images are (n, 28, 28) uint8 and labels (n,) integers in 0..n_classes-1."""
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise DataError(f"{image_source}: expected images of shape (n, 28, 28), got {images.shape}")
@@ -112,8 +120,7 @@ def check_split(images: np.ndarray, labels: np.ndarray, image_source: str, label
     if not np.issubdtype(labels.dtype, np.integer):
         raise DataError(f"{label_source}: expected integer labels, got {labels.dtype}")
     if labels.shape[0] != images.shape[0]:
-        raise DataError(f"{label_source}: {labels.shape[0]} labels but {image_source} "
-                        f"has {images.shape[0]} images")
+        raise DataError(f"{label_source}: {labels.shape[0]} labels but {image_source} has {images.shape[0]} images")
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if bad.size:
         i = int(bad[0])
@@ -127,9 +134,15 @@ def pixels_to_float(images: np.ndarray) -> np.ndarray:
     return x
 
 
-def dataset_from_uint8(name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                       y_test: np.ndarray, class_names: tuple[str, ...],
-                       sources: tuple[str, str, str, str]) -> Dataset:
+def dataset_from_uint8(
+    name: str,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    class_names: tuple[str, ...],
+    sources: tuple[str, str, str, str],
+) -> Dataset:
     """Check raw uint8 splits (sources name each array's file, for messages) and build a Dataset."""
     check_split(x_train, y_train, sources[0], sources[1], len(class_names))
     check_split(x_test, y_test, sources[2], sources[3], len(class_names))

@@ -27,8 +27,13 @@ from visnet.data.playground import PlaygroundSpec, is_playground
 KINDS = ("mnist", "fashion-mnist")
 DATA_ENV_VAR = "VISNET_DATA"
 DEBIAN_DATASETS_DIR = Path("/usr/share/datasets")
-_KIND_ALIASES = {"mnist": "mnist", "fashion-mnist": "fashion-mnist", "fashion": "fashion-mnist",
-                 "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
+_KIND_ALIASES = {
+    "mnist": "mnist",
+    "fashion-mnist": "fashion-mnist",
+    "fashion": "fashion-mnist",
+    "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+}
 # Sub-folders of a data root that may hold each kind's IDX files (torchvision, Keras, by hand).
 _SUBFOLDERS = {
     "mnist": ("mnist", "MNIST/raw", "MNIST", "mnist/raw"),
@@ -98,14 +103,17 @@ def describe_search(kind: str, places: SearchPlaces | None = None) -> str:
     p = (places or SearchPlaces()).resolved()
 
     def short(path: Path) -> str:
-        return "~" + str(path)[len(str(p.home)):] if path.is_relative_to(p.home) else str(path)
+        return "~" + str(path)[len(str(p.home)) :] if path.is_relative_to(p.home) else str(path)
 
     env = os.environ.get(DATA_ENV_VAR)
-    parts = [f"--data {p.data_dir}" if p.data_dir else None, f"${DATA_ENV_VAR}={env}" if env else None,
-             short(default_download_dir(kind, p.home)),
-             short(p.home / ".keras" / "datasets" / ("mnist.npz" if kind == "mnist" else "fashion-mnist")),
-             f"{_SUBFOLDERS[kind][0]}/ or {_SUBFOLDERS[kind][1]} under ~/data, ./data, ~/.cache/torchvision",
-             str(p.debian_dir / "fashion-mnist") if kind == "fashion-mnist" else None]
+    parts = [
+        f"--data {p.data_dir}" if p.data_dir else None,
+        f"${DATA_ENV_VAR}={env}" if env else None,
+        short(default_download_dir(kind, p.home)),
+        short(p.home / ".keras" / "datasets" / ("mnist.npz" if kind == "mnist" else "fashion-mnist")),
+        f"{_SUBFOLDERS[kind][0]}/ or {_SUBFOLDERS[kind][1]} under ~/data, ./data, ~/.cache/torchvision",
+        str(p.debian_dir / "fashion-mnist") if kind == "fashion-mnist" else None,
+    ]
     return ", ".join(part for part in parts if part)
 
 
@@ -120,8 +128,9 @@ def _holds_data(path: Path) -> bool:
     return path.suffix == ".npz" and path.is_file()
 
 
-def find_dataset(kind: str, data_dir: str | os.PathLike | None = None,
-                 places: SearchPlaces | None = None) -> Path | None:
+def find_dataset(
+    kind: str, data_dir: str | os.PathLike | None = None, places: SearchPlaces | None = None
+) -> Path | None:
     """The first folder of IDX files or .npz file holding `kind` ('mnist' or 'fashion-mnist'), or None."""
     candidates = candidate_locations(kind, _with_data_dir(places, data_dir))
     return next((c for c in candidates if _holds_data(c)), None)
@@ -134,8 +143,9 @@ def _with_data_dir(places: SearchPlaces | None, data_dir: str | os.PathLike | No
     return SearchPlaces(Path(data_dir), places.home, places.cwd, places.debian_dir)
 
 
-def load_dataset(spec: str = "embedded", data_dir: str | os.PathLike | None = None,
-                 places: SearchPlaces | None = None) -> Dataset:
+def load_dataset(
+    spec: str = "embedded", data_dir: str | os.PathLike | None = None, places: SearchPlaces | None = None
+) -> Dataset:
     """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files, a Keras-style
     .npz or a generated 2-D set ('playground:xor?noise=0.2', see playground.py)."""
     if is_playground(spec):
@@ -147,13 +157,16 @@ def load_dataset(spec: str = "embedded", data_dir: str | os.PathLike | None = No
         found = find_dataset(kind, data_dir, places)
         if found is None:
             looked = describe_search(kind, _with_data_dir(places, data_dir))
-            raise DataError(f"{display_name_for(kind)} not found (looked in {looked}); "
-                            f"run `visnet data fetch {kind}` or pass --data DIR with the 4 IDX files")
+            raise DataError(
+                f"{display_name_for(kind)} not found (looked in {looked}); "
+                f"run `visnet data fetch {kind}` or pass --data DIR with the 4 IDX files"
+            )
         return _load_path(found, kind)
     path = Path(spec).expanduser()
     if not path.exists():
-        raise DataError(f"{spec}: no such data set; expected embedded, mnist, fashion-mnist, "
-                        f"a folder of IDX files or a .npz file")
+        raise DataError(
+            f"{spec}: no such data set; expected embedded, mnist, fashion-mnist, a folder of IDX files or a .npz file"
+        )
     return _load_path(path, None)
 
 
@@ -165,8 +178,9 @@ def _load_path(path: Path, kind: str | None) -> Dataset:
     raise DataError(f"{path}: not a folder of IDX files or a .npz file")
 
 
-def available_datasets(data_dir: str | os.PathLike | None = None,
-                       places: SearchPlaces | None = None) -> list[tuple[str, str]]:
+def available_datasets(
+    data_dir: str | os.PathLike | None = None, places: SearchPlaces | None = None
+) -> list[tuple[str, str]]:
     """(spec, label) for each data set that can be loaded now: embedded always, mnist / fashion-mnist if found."""
     found = [("embedded", "Embedded MNIST (8,000 train / 2,000 test, built in)")]
     for kind in KINDS:

@@ -53,9 +53,14 @@ class _ChecksumMismatch(Exception):
     """Raised inside a download attempt; becomes a DataError if no mirror has a good copy."""
 
 
-def fetch(kind: str, dest_dir: str | os.PathLike | None = None,
-          base_url: str | Sequence[str] | None = None, progress: bool = True,
-          checksums: Mapping[str, str] | None = None, timeout: float = 30.0) -> list[Path]:
+def fetch(
+    kind: str,
+    dest_dir: str | os.PathLike | None = None,
+    base_url: str | Sequence[str] | None = None,
+    progress: bool = True,
+    checksums: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> list[Path]:
     """Download `kind`'s four .gz files into dest_dir (default: default_download_dir(kind)).
 
     base_url: one mirror or several tried in order (default MIRRORS[kind]);
@@ -84,8 +89,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download_from_mirrors(name: str, mirrors: Sequence[str], path: Path, sha256: str,
-                           progress: bool, timeout: float) -> None:
+def _download_from_mirrors(
+    name: str, mirrors: Sequence[str], path: Path, sha256: str, progress: bool, timeout: float
+) -> None:
     """Try each mirror until one gives a copy with the right checksum; DataError if none does."""
     mismatches, failures = [], []
     for mirror in mirrors:
@@ -98,12 +104,12 @@ def _download_from_mirrors(name: str, mirrors: Sequence[str], path: Path, sha256
         except (urllib.error.URLError, OSError) as e:
             failures.append(f"{url}: {getattr(e, 'reason', e)}")
     if mismatches:
-        raise DataError(f"{path}: download failed its checksum check ({'; '.join(mismatches)}); "
-                        f"nothing was saved")
+        raise DataError(f"{path}: download failed its checksum check ({'; '.join(mismatches)}); nothing was saved")
     folder = path.parent
     raise DataError(
         f"could not download {name} ({'; '.join(failures)}); to install by hand, put "
-        f"{', '.join(FETCH_FILE_NAMES)} into {folder} and run visnet with --data {folder}")
+        f"{', '.join(FETCH_FILE_NAMES)} into {folder} and run visnet with --data {folder}"
+    )
 
 
 def _download(url: str, path: Path, sha256: str, progress: bool, timeout: float) -> None:
@@ -113,8 +119,9 @@ def _download(url: str, path: Path, sha256: str, progress: bool, timeout: float)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                      desc=path.name, disable=not progress) as bar:
+            with tqdm(
+                total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=path.name, disable=not progress
+            ) as bar:
                 while chunk := response.read(CHUNK_BYTES):
                     out.write(chunk)
                     digest.update(chunk)

@@ -66,18 +66,20 @@ def parse_idx(data: bytes, source: str) -> np.ndarray:
         raise DataError(f"{source}: IDX header declares 0 dimensions")
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
-        raise DataError(f"{source}: truncated header: {ndim} dimensions need {header_size} bytes, "
-                        f"file has {len(data)}")
+        raise DataError(f"{source}: truncated header: {ndim} dimensions need {header_size} bytes, file has {len(data)}")
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[type_code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     actual = len(data) - header_size
     if actual < expected:
-        raise DataError(f"{source}: truncated: header says {_describe_shape(shape)} "
-                        f"but only {actual} bytes of data (expected {expected})")
+        raise DataError(
+            f"{source}: truncated: header says {_describe_shape(shape)} "
+            f"but only {actual} bytes of data (expected {expected})"
+        )
     if actual > expected:
-        raise DataError(f"{source}: {actual - expected} unexpected bytes after the "
-                        f"{_describe_shape(shape)} the header announces")
+        raise DataError(
+            f"{source}: {actual - expected} unexpected bytes after the {_describe_shape(shape)} the header announces"
+        )
     array = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize, offset=header_size)
     if not dtype.isnative:
         array = array.astype(dtype.newbyteorder("="))
@@ -134,7 +136,8 @@ def load_idx_folder(folder: str | os.PathLike, name: str | None = None, kind: st
     kind = kind or guess_kind(folder)
     arrays = [read_idx(p) for p in paths]
     return dataset_from_uint8(
-        name or display_name_for(kind), *arrays,
+        name or display_name_for(kind),
+        *arrays,
         class_names=class_names_for(kind),
         sources=tuple(str(p) for p in paths),
     )

@@ -29,13 +29,13 @@ def load_npz(path: str | os.PathLike, name: str | None = None, kind: str | None 
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in NPZ_KEYS if k not in npz.files]
             if missing:
-                raise DataError(f"{path}: missing arrays {', '.join(missing)} "
-                                f"(has {', '.join(npz.files) or 'none'})")
+                raise DataError(f"{path}: missing arrays {', '.join(missing)} (has {', '.join(npz.files) or 'none'})")
             arrays = [npz[k] for k in NPZ_KEYS]
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise DataError(f"{path}: not a readable .npz file ({e})") from e
     sources = tuple(f"{path}[{k}]" for k in NPZ_KEYS)
-    return dataset_from_uint8(name or display_name_for(kind), *arrays,
-                              class_names=class_names_for(kind), sources=sources)
+    return dataset_from_uint8(
+        name or display_name_for(kind), *arrays, class_names=class_names_for(kind), sources=sources
+    )

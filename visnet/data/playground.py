@@ -12,8 +12,8 @@ load() gives the points (a Toy2D) and the Dataset the network trains on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 from urllib.parse import parse_qsl
 
 from visnet.core.features import FEATURE_LABELS, check_features
@@ -24,8 +24,14 @@ from visnet.data.toy2d import DEFAULT_POINTS, TOY2D_GENERATORS, DrawnPoint, Toy2
 PREFIX = "playground:"
 DEFAULT_NOISE = 0.2
 MAX_POINTS = 20_000  # Playground-sized: every point is drawn each frame
-TITLES = {"blobs": "Two blobs", "overlap": "Overlapping blobs", "circle": "Circle", "xor": "XOR",
-          "spirals": "Spirals", "moons": "Moons"}
+TITLES = {
+    "blobs": "Two blobs",
+    "overlap": "Overlapping blobs",
+    "circle": "Circle",
+    "xor": "XOR",
+    "spirals": "Spirals",
+    "moons": "Moons",
+}
 
 
 def is_playground(spec: object) -> bool:
@@ -48,15 +54,16 @@ class PlaygroundSpec:
         """The settings in a 'playground:NAME?key=value&…' string; DataError if it is not one."""
         if not is_playground(spec):
             raise DataError(f"{spec!r} is not a playground data set (they start with {PREFIX!r})")
-        name, _, query = spec[len(PREFIX):].partition("?")
+        name, _, query = spec[len(PREFIX) :].partition("?")
         try:
             fields = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)))
         except ValueError as err:
             raise DataError(f"{spec!r}: cannot read the settings after '?': {err}") from None
         unknown = set(fields) - {"noise", "seed", "points", "train", "features"}
         if unknown:
-            raise DataError(f"{spec!r}: unknown setting {', '.join(sorted(unknown))}; "
-                            f"known: noise, seed, points, train, features")
+            raise DataError(
+                f"{spec!r}: unknown setting {', '.join(sorted(unknown))}; known: noise, seed, points, train, features"
+            )
         try:
             parsed = cls(
                 name=name,
@@ -81,8 +88,10 @@ class PlaygroundSpec:
             raise ValueError(f"train must be strictly between 0 and 1, got {self.train_fraction:g}")
 
     def __str__(self) -> str:
-        text = (f"{PREFIX}{self.name}?noise={self.noise:g}&seed={self.seed}&points={self.n_points}"
-                f"&train={self.train_fraction:g}")
+        text = (
+            f"{PREFIX}{self.name}?noise={self.noise:g}&seed={self.seed}&points={self.n_points}"
+            f"&train={self.train_fraction:g}"
+        )
         return text + (f"&features={','.join(self.features)}" if self.features else "")
 
     @property

@@ -21,9 +21,10 @@ one definition the decision surfaces use too; with_features and FEATURES are re-
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,9 +33,22 @@ from visnet.core.surface import PLANE_EXTENT
 from visnet.data.dataset import Dataset, read_only
 
 __all__ = [
-    "CLASS_NAMES", "DEFAULT_POINTS", "FEATURES", "FEATURE_LABELS", "MAX_NOISE", "PLANE_EXTENT", "SPLITS",
-    "TOY2D_GENERATORS", "DrawnPoint", "Toy2D", "ToyGenerator", "add_point", "add_points", "input_names",
-    "make_toy2d", "with_features",
+    "CLASS_NAMES",
+    "DEFAULT_POINTS",
+    "FEATURES",
+    "FEATURE_LABELS",
+    "MAX_NOISE",
+    "PLANE_EXTENT",
+    "SPLITS",
+    "TOY2D_GENERATORS",
+    "DrawnPoint",
+    "Toy2D",
+    "ToyGenerator",
+    "add_point",
+    "add_points",
+    "input_names",
+    "make_toy2d",
+    "with_features",
 ]
 
 CLASS_NAMES: tuple[str, ...] = ("0", "1")
@@ -110,8 +124,10 @@ class Toy2D:
     def describe(self) -> str:
         """One line for status bars."""
         drawn = f", {len(self.drawn)} drawn" if self.drawn else ""
-        return (f"{self.name}: {self.n_train:,} train / {self.n_test:,} test points{drawn}, "
-                f"noise {self.noise:g}, seed {self.seed}")
+        return (
+            f"{self.name}: {self.n_train:,} train / {self.n_test:,} test points{drawn}, "
+            f"noise {self.noise:g}, seed {self.seed}"
+        )
 
     def as_dataset(self, features: Sequence[str] = ()) -> Dataset:
         """A Dataset for the trainer and the panels: inputs x1, x2 and then `features`
@@ -154,15 +170,13 @@ def _blobs(rng: np.random.Generator, n0: int, n1: int) -> np.ndarray:
     # Centres 2.5√2 ≈ 3.54 from the line x1 + x2 = 0 and offsets truncated at 3: that line
     # separates the classes with room to spare when there is no noise.
     centre = np.array([2.5, 2.5])
-    return np.concatenate([-centre + _gaussian_within(rng, n0, 1.0, 3.0),
-                           centre + _gaussian_within(rng, n1, 1.0, 3.0)])
+    return np.concatenate([-centre + _gaussian_within(rng, n0, 1.0, 3.0), centre + _gaussian_within(rng, n1, 1.0, 3.0)])
 
 
 def _overlap(rng: np.random.Generator, n0: int, n1: int) -> np.ndarray:
     # Centres √2 from the line x1 + x2 = 0 with spread 1.6: the best line gets about 81% right.
     centre = np.array([1.0, 1.0])
-    return np.concatenate([-centre + _gaussian_within(rng, n0, 1.6, 4.5),
-                           centre + _gaussian_within(rng, n1, 1.6, 4.5)])
+    return np.concatenate([-centre + _gaussian_within(rng, n0, 1.6, 4.5), centre + _gaussian_within(rng, n1, 1.6, 4.5)])
 
 
 def _circle(rng: np.random.Generator, n0: int, n1: int) -> np.ndarray:
@@ -214,8 +228,7 @@ def _check_generation(name: str, n_points: int, noise: float, train_fraction: fl
     if name not in TOY2D_GENERATORS:
         raise ValueError(f"unknown 2-D data set {name!r}; choose one of {', '.join(TOY2D_GENERATORS)}")
     if isinstance(n_points, bool) or not isinstance(n_points, Integral) or n_points < 4:
-        raise ValueError(f"n_points must be an integer >= 4 (a train and a test point per class), "
-                         f"got {n_points!r}")
+        raise ValueError(f"n_points must be an integer >= 4 (a train and a test point per class), got {n_points!r}")
     if isinstance(noise, bool) or not isinstance(noise, Real) or not 0 <= noise <= MAX_NOISE:
         raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g} (plane units), got {noise!r}")
     if isinstance(train_fraction, bool) or not isinstance(train_fraction, Real) or not 0 < train_fraction < 1:
@@ -267,7 +280,7 @@ def make_toy2d(
     points = _jitter(rng, TOY2D_GENERATORS[name].sample(rng, n0, n1), float(noise), PLANE_EXTENT)
     labels = np.repeat(np.array([0, 1], dtype=np.int64), [n0, n1])
     train_parts, test_parts = [], []
-    for c, start, n_c in ((0, 0, n0), (1, n0, n1)):
+    for _c, start, n_c in ((0, 0, n0), (1, n0, n1)):
         order = start + rng.permutation(n_c)
         k = _train_count(n_c, train_fraction)
         train_parts.append(order[:k])
@@ -293,8 +306,9 @@ def _check_drawn(point: DrawnPoint, extent: Sequence[float]) -> DrawnPoint:
         raise ValueError(f"a drawn point needs finite coordinates, got ({x1!r}, {x2!r})")
     x_min, x_max, y_min, y_max = extent
     if not (x_min <= x1 <= x_max and y_min <= x2 <= y_max):
-        raise ValueError(f"drawn point ({x1:g}, {x2:g}) is outside the plane "
-                         f"[{x_min:g}, {x_max:g}] x [{y_min:g}, {y_max:g}]")
+        raise ValueError(
+            f"drawn point ({x1:g}, {x2:g}) is outside the plane [{x_min:g}, {x_max:g}] x [{y_min:g}, {y_max:g}]"
+        )
     if isinstance(label, bool) or label not in (0, 1):
         raise ValueError(f"a drawn point's label must be 0 or 1, got {label!r}")
     if split not in SPLITS:

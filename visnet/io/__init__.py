@@ -11,8 +11,8 @@ one line naming the file and the problem.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..core.network import Network
 from . import foreign, native

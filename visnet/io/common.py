@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -15,9 +15,16 @@ from .errors import ModelFileError
 
 # Names other libraries use for our activations (compared lower-case, without _ and -).
 ALIASES = {
-    "relu": "relu", "leakyrelu": "leaky_relu", "sigmoid": "sigmoid", "logistic": "sigmoid",
-    "tanh": "tanh", "identity": "identity", "linear": "identity", "none": "identity",
-    "softmax": "softmax", "logsoftmax": "softmax",
+    "relu": "relu",
+    "leakyrelu": "leaky_relu",
+    "sigmoid": "sigmoid",
+    "logistic": "sigmoid",
+    "tanh": "tanh",
+    "identity": "identity",
+    "linear": "identity",
+    "none": "identity",
+    "softmax": "softmax",
+    "logsoftmax": "softmax",
 }
 
 

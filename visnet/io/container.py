@@ -23,10 +23,21 @@ MAX_FILE = 2**31  # a dense MNIST-sized network is megabytes; refuse to slurp an
 
 # safetensors dtype -> (numpy little-endian dtype, bytes per element); None: no numpy dtype
 DTYPES: dict[str, tuple[str | None, int]] = {
-    "F64": ("<f8", 8), "F32": ("<f4", 4), "F16": ("<f2", 2), "BF16": (None, 2),
-    "I64": ("<i8", 8), "I32": ("<i4", 4), "I16": ("<i2", 2), "I8": ("i1", 1),
-    "U64": ("<u8", 8), "U32": ("<u4", 4), "U16": ("<u2", 2), "U8": ("u1", 1),
-    "BOOL": ("?", 1), "F8_E4M3": (None, 1), "F8_E5M2": (None, 1),
+    "F64": ("<f8", 8),
+    "F32": ("<f4", 4),
+    "F16": ("<f2", 2),
+    "BF16": (None, 2),
+    "I64": ("<i8", 8),
+    "I32": ("<i4", 4),
+    "I16": ("<i2", 2),
+    "I8": ("i1", 1),
+    "U64": ("<u8", 8),
+    "U32": ("<u4", 4),
+    "U16": ("<u2", 2),
+    "U8": ("u1", 1),
+    "BOOL": ("?", 1),
+    "F8_E4M3": (None, 1),
+    "F8_E5M2": (None, 1),
 }
 FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
 
@@ -49,7 +60,7 @@ def read_bytes(path: str | os.PathLike) -> bytes:
 
 
 def sniff(path: str | os.PathLike, data: bytes) -> str:
-    """"safetensors" or "json" by content; ModelFileError for anything else."""
+    """ "safetensors" or "json" by content; ModelFileError for anything else."""
     if not data:
         raise ModelFileError(path, "is empty (0 bytes), not a model file")
     if len(data) >= 9 and data[8:9] == b"{":

@@ -68,7 +68,9 @@ def _torch_layers(sf: SafetensorsFile) -> list[tuple[str, str | None, int, int]]
     if not chains(ordered):
         ordered = _only_chain(layers)
         if ordered is None:
-            shapes = ", ".join(f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in sorted(layers, key=lambda t: _natural_key(t[0])))
+            shapes = ", ".join(
+                f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in sorted(layers, key=lambda t: _natural_key(t[0]))
+            )
             raise fail(f"the Linear layers do not chain into one network ({shapes})")
     return [(w, b, i, o) for _, w, b, i, o in ordered]
 
@@ -115,8 +117,13 @@ def describe_torch(sf: SafetensorsFile, activations=None, output=None) -> dict:
     n = len(layers)
     sizes = [layers[0][2]] + [o for _, _, _, o in layers]
     acts = ["relu"] * (n - 1) + ["softmax"]
-    acts = resolve_activations(sf.path, acts, _metadata_names(sf, "activations"), _metadata_names(sf, "output"),
-                               what="the file's 'activations' metadata")
+    acts = resolve_activations(
+        sf.path,
+        acts,
+        _metadata_names(sf, "activations"),
+        _metadata_names(sf, "output"),
+        what="the file's 'activations' metadata",
+    )
     acts = resolve_activations(sf.path, acts, activations, output)
     dtypes = {sf.tensors[name].dtype for w, b, _, _ in layers for name in (w, b) if name}
     dtype = "float64" if dtypes == {"F64"} else "float32"
@@ -176,7 +183,8 @@ def _network2_arrays(path, data: bytes):
     if not isinstance(d, dict) or not {"sizes", "weights", "biases"} <= d.keys():
         keys = ", ".join(sorted(d)[:6]) if isinstance(d, dict) else type(d).__name__
         raise ModelFileError(
-            path, f"a JSON file, but not a network2.py model (needs sizes, weights and biases; found {keys or 'nothing'})"
+            path,
+            f"a JSON file, but not a network2.py model (needs sizes, weights and biases; found {keys or 'nothing'})",
         )
     sizes = d["sizes"]
     if not (isinstance(sizes, list) and len(sizes) >= 2 and all(type(s) is int and s >= 1 for s in sizes)):
@@ -194,13 +202,17 @@ def _network2_arrays(path, data: bytes):
         w = _numbers(path, d["weights"][l], f"weights[{l}]")
         b = _numbers(path, d["biases"][l], f"biases[{l}]")
         if w.shape != (sizes[l + 1], sizes[l]):
-            raise ModelFileError(path, f"weights[{l}] has shape {w.shape} but sizes {sizes} need {(sizes[l + 1], sizes[l])}")
+            raise ModelFileError(
+                path, f"weights[{l}] has shape {w.shape} but sizes {sizes} need {(sizes[l + 1], sizes[l])}"
+            )
         if b.shape not in ((sizes[l + 1], 1), (sizes[l + 1],)):
             raise ModelFileError(path, f"biases[{l}] has shape {b.shape} but sizes {sizes} need {(sizes[l + 1], 1)}")
         weights.append(w)
         biases.append(b.reshape(-1))
-    check_finite(path, {**{f"weights[{l}]": w for l, w in enumerate(weights)},
-                        **{f"biases[{l}]": b for l, b in enumerate(biases)}})
+    check_finite(
+        path,
+        {**{f"weights[{l}]": w for l, w in enumerate(weights)}, **{f"biases[{l}]": b for l, b in enumerate(biases)}},
+    )
     return sizes, NETWORK2_COSTS[cost_name], weights, biases
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -59,8 +59,11 @@ def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
     tensors: dict[str, np.ndarray] = {}
     for l, (w, b) in enumerate(zip(net.weights, net.biases)):
         if np.shape(w) != (sizes[l + 1], sizes[l]) or np.shape(b) != (sizes[l + 1],):
-            raise ModelFileError(path, f"cannot save: layer {l} has weight {np.shape(w)} and bias {np.shape(b)}, "
-                                       f"not ({sizes[l + 1]}, {sizes[l]}) and ({sizes[l + 1]},)")
+            raise ModelFileError(
+                path,
+                f"cannot save: layer {l} has weight {np.shape(w)} and bias {np.shape(b)}, "
+                f"not ({sizes[l + 1]}, {sizes[l]}) and ({sizes[l + 1]},)",
+            )
         tensors[weight_name(l)] = np.ascontiguousarray(w, dtype=dtype)
         tensors[bias_name(l)] = np.ascontiguousarray(b, dtype=dtype)
     for name, a in tensors.items():

@@ -1,1 +1,19 @@
-"""One module per dock panel."""
+"""The window's panels: one module each. Every panel is a QWidget that follows the Panel
+protocol below and, given the window's Session, subscribes to what it shows."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from visnet.core.snapshot import Snapshot
+
+
+@runtime_checkable
+class Panel(Protocol):
+    """What the window's frame pacer asks of every panel that draws training."""
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Draw the moment `snap` (the session's snapshot) for the session's sample and neuron."""
+
+    def reset(self) -> None:
+        """A different network follows: forget what was drawn for the old one."""

@@ -61,7 +61,7 @@ ACTIVATION_TIPS = {
     "identity": "z itself: no non-linearity (stacked linear layers collapse into one)",
     "softmax": "e^z / Σe^z: outputs are positive and sum to 1, a probability per class",
     "step": "1 if z > 0, else 0: Rosenblatt's perceptron. It has no slope, so it learns by the "
-            "perceptron rule w ← w + η (y − a) x, as a single neuron with no hidden layers",
+    "perceptron rule w ← w + η (y − a) x, as a single neuron with no hidden layers",
 }
 INIT_TIPS = {
     "he": "Gaussian with variance 2/n_in (He et al.): suits ReLU",
@@ -96,8 +96,10 @@ class NetworkSpec:
     def problem(self, n_outputs: int | None = None) -> str | None:
         """Why this combination cannot be built (one sentence), or None."""
         if self.output == PERCEPTRON_OUTPUT and (self.hidden_sizes or (n_outputs or 1) != 1):
-            return ("A step output is Rosenblatt's perceptron: a single neuron with no hidden layers, "
-                    "on a two-class playground data set (remove the hidden layers).")
+            return (
+                "A step output is Rosenblatt's perceptron: a single neuron with no hidden layers, "
+                "on a two-class playground data set (remove the hidden layers)."
+            )
         if self.output == "softmax" and n_outputs == 1:
             return "A softmax over one output neuron is always 1: use a sigmoid or tanh output."
         try:
@@ -208,7 +210,11 @@ class ScientificSpinBox(QDoubleSpinBox):
         stripped = text.strip()
         if self._NUMBER.match(stripped):
             value = float(stripped)
-            state = QValidator.State.Acceptable if self.minimum() <= value <= self.maximum() else QValidator.State.Intermediate
+            state = (
+                QValidator.State.Acceptable
+                if self.minimum() <= value <= self.maximum()
+                else QValidator.State.Intermediate
+            )
         elif stripped == "" or self._PARTIAL.match(stripped):
             state = QValidator.State.Intermediate
         else:
@@ -331,7 +337,8 @@ class ConfigPanel(QWidget):
             self.preset_combo.addItem(preset.label, preset)
             self.preset_combo.setItemData(i, preset.tip, Qt.ItemDataRole.ToolTipRole)
         self.preset_combo.setToolTip(
-            "Fill in a classic network and its hyperparameters; press Apply to build the network")
+            "Fill in a classic network and its hyperparameters; press Apply to build the network"
+        )
         layout = QVBoxLayout(self._preset_box)
         layout.addWidget(self.preset_combo)
         self.preset_combo.activated.connect(self._on_preset_chosen)
@@ -346,7 +353,8 @@ class ConfigPanel(QWidget):
         self.dataset_combo.setMinimumContentsLength(12)
         self.dataset_combo.setToolTip(
             "The images to learn from. Full MNIST and Fashion-MNIST appear when found on this "
-            "computer (`visnet data fetch` downloads them)")
+            "computer (`visnet data fetch` downloads them)"
+        )
         self.dataset_combo.activated.connect(self._on_dataset_chosen)
         form.addRow("Data set", self.dataset_combo)
         self._build_playground_box()
@@ -384,7 +392,8 @@ class ConfigPanel(QWidget):
         self.cost_combo.addItems(COSTS)
         self.cost_combo.setToolTip(
             "The cost C the network minimises: quadratic ½‖y − a‖², or cross-entropy −Σ y ln a "
-            "(learns faster from confident mistakes; needs a sigmoid or softmax output)")
+            "(learns faster from confident mistakes; needs a sigmoid or softmax output)"
+        )
         form.addRow("Cost", self.cost_combo)
 
         self.init_combo = QComboBox()
@@ -398,7 +407,8 @@ class ConfigPanel(QWidget):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setToolTip(
-            "Random seed for the initial weights and the shuffling: the same seed trains identically")
+            "Random seed for the initial weights and the shuffling: the same seed trains identically"
+        )
         form.addRow("Seed", self.seed_spin)
 
         self.param_count_label = QLabel()
@@ -413,7 +423,8 @@ class ConfigPanel(QWidget):
 
         self.apply_button = QPushButton("Apply (new network)")
         self.apply_button.setToolTip(
-            "Build a new, untrained network with these settings (asks first if trained work is unsaved)")
+            "Build a new, untrained network with these settings (asks first if trained work is unsaved)"
+        )
         self.revert_button = QPushButton("Revert")
         self.revert_button.setToolTip("Show the settings of the network being trained again")
         buttons = QHBoxLayout()
@@ -439,7 +450,8 @@ class ConfigPanel(QWidget):
         self.noise_spin.setDecimals(2)
         self.noise_spin.setKeyboardTracking(False)
         self.noise_spin.setToolTip(
-            "Standard deviation of the Gaussian jitter added to every point, in plane units (the plane is −6…6)")
+            "Standard deviation of the Gaussian jitter added to every point, in plane units (the plane is −6…6)"
+        )
         form.addRow("Noise", self.noise_spin)
         self.points_spin = QSpinBox()
         self.points_spin.setRange(20, MAX_POINTS)
@@ -453,7 +465,8 @@ class ConfigPanel(QWidget):
         self.train_share_spin.setSuffix(" % train")
         self.train_share_spin.setKeyboardTracking(False)
         self.train_share_spin.setToolTip(
-            "The share of each class the network trains on; the rest are test points (rings), never trained on")
+            "The share of each class the network trains on; the rest are test points (rings), never trained on"
+        )
         form.addRow("Split", self.train_share_spin)
         self.data_seed_spin = QSpinBox()
         self.data_seed_spin.setRange(0, 2**31 - 1)
@@ -466,8 +479,10 @@ class ConfigPanel(QWidget):
         self.feature_boxes: dict[str, QCheckBox] = {}
         for i, name in enumerate(FEATURES):
             check = QCheckBox(FEATURE_LABELS[name])
-            check.setToolTip(f"Give the network {FEATURE_LABELS[name]} as an extra input, computed from (x₁, x₂): "
-                             "with x₁x₂ even a network with no hidden layer separates XOR, with x₁² and x₂² a circle")
+            check.setToolTip(
+                f"Give the network {FEATURE_LABELS[name]} as an extra input, computed from (x₁, x₂): "
+                "with x₁x₂ even a network with no hidden layer separates XOR, with x₁² and x₂² a circle"
+            )
             check.toggled.connect(self._on_network_setting_changed)
             grid.addWidget(check, i // 3, i % 3)
             self.feature_boxes[name] = check
@@ -486,21 +501,26 @@ class ConfigPanel(QWidget):
         self.learning_rate_spin = ScientificSpinBox(1e-6, 1e7)
         self.learning_rate_spin.setToolTip(
             "Learning rate η: how far each step moves down the gradient. Too large and the "
-            "loss explodes; too small and learning crawls")
+            "loss explodes; too small and learning crawls"
+        )
         self.schedule_combo = QComboBox()
         self.schedule_combo.addItems(SCHEDULES)
         self.schedule_combo.setToolTip(
             "How η changes over training: constant; step (×0.5 every epoch); exponential "
-            "(×0.5 per epoch, smoothly); cosine (down to 0 at the last epoch)")
+            "(×0.5 per epoch, smoothly); cosine (down to 0 at the last epoch)"
+        )
         self.momentum_spin = QDoubleSpinBox()
         self.momentum_spin.setRange(0.0, 0.99)
         self.momentum_spin.setSingleStep(0.05)
         self.momentum_spin.setDecimals(2)
         self.momentum_spin.setKeyboardTracking(False)
-        self.momentum_spin.setToolTip("Momentum μ: the fraction of the previous step carried into the next (0 = plain SGD)")
+        self.momentum_spin.setToolTip(
+            "Momentum μ: the fraction of the previous step carried into the next (0 = plain SGD)"
+        )
         self.lmbda_spin = ScientificSpinBox(0.0, 1.0)
         self.lmbda_spin.setToolTip(
-            "L2 weight decay λ per step: pulls every weight towards 0 (Nielsen's λ/n; 5/50,000 = 1e-4)")
+            "L2 weight decay λ per step: pulls every weight towards 0 (Nielsen's λ/n; 5/50,000 = 1e-4)"
+        )
         self.batch_size_spin = QSpinBox()
         self.batch_size_spin.setRange(1, 60000)
         self.batch_size_spin.setKeyboardTracking(False)
@@ -509,7 +529,8 @@ class ConfigPanel(QWidget):
         self.epochs_spin.setRange(1, 10000)
         self.epochs_spin.setKeyboardTracking(False)
         self.epochs_spin.setToolTip(
-            "Training pauses after this many epochs (passes over the training set); Train continues beyond")
+            "Training pauses after this many epochs (passes over the training set); Train continues beyond"
+        )
 
         rows = (
             ("Learning rate η", self.learning_rate_spin),
@@ -575,7 +596,7 @@ class ConfigPanel(QWidget):
         """The playground settings shown (for the generator chosen, else xor)."""
         item = self.dataset_combo.currentData()
         return PlaygroundSpec(
-            name=item[len(PREFIX):] if is_playground(item) else "xor",
+            name=item[len(PREFIX) :] if is_playground(item) else "xor",
             noise=round(self.noise_spin.value(), 2),
             seed=self.data_seed_spin.value(),
             n_points=self.points_spin.value(),
@@ -615,8 +636,10 @@ class ConfigPanel(QWidget):
             for name in PLAYGROUND_SETS:
                 self.dataset_combo.addItem(f"Playground: {TITLES.get(name, name)}", PREFIX + name)
                 self.dataset_combo.setItemData(
-                    self.dataset_combo.count() - 1, f"2-D points: {TOY2D_GENERATORS[name].description}",
-                    Qt.ItemDataRole.ToolTipRole)
+                    self.dataset_combo.count() - 1,
+                    f"2-D points: {TOY2D_GENERATORS[name].description}",
+                    Qt.ItemDataRole.ToolTipRole,
+                )
             self._select_dataset(current)
         if self._applied is not None:
             self._applied = _with_dataset(self._applied, current)
@@ -767,7 +790,11 @@ class ConfigPanel(QWidget):
             for i, preset in enumerate(PRESETS, start=1):
                 p = preset.spec
                 if (p.hidden_sizes, p.hidden_activations, p.output, p.cost, p.init) == (
-                    spec.hidden_sizes, spec.hidden_activations, spec.output, spec.cost, spec.init
+                    spec.hidden_sizes,
+                    spec.hidden_activations,
+                    spec.output,
+                    spec.cost,
+                    spec.init,
                 ) and _same_training(preset.config, self.train_values()):
                     index = i
             self.preset_combo.setCurrentIndex(index)
@@ -807,7 +834,9 @@ class ConfigPanel(QWidget):
         if len(self._layer_rows) >= MAX_HIDDEN_LAYERS:
             return
         last = self._layer_rows[-1] if self._layer_rows else None
-        self._add_row(last.size_spin.value() if last else 16, last.activation_combo.currentText() if last else "sigmoid")
+        self._add_row(
+            last.size_spin.value() if last else 16, last.activation_combo.currentText() if last else "sigmoid"
+        )
         self._refresh_network_state()
 
     @Slot(object)
@@ -874,8 +903,11 @@ class ConfigPanel(QWidget):
 
 
 def _same_training(config: TrainConfig, values: dict) -> bool:
-    return all(math.isclose(getattr(config, k), v) if isinstance(v, float) else getattr(config, k) == v
-               for k, v in values.items() if k != "epochs")
+    return all(
+        math.isclose(getattr(config, k), v) if isinstance(v, float) else getattr(config, k) == v
+        for k, v in values.items()
+        if k != "epochs"
+    )
 
 
 def _with_dataset(spec: NetworkSpec, dataset: str) -> NetworkSpec:

@@ -15,7 +15,7 @@ points instead, rather than classifying a picture the network cannot see.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -218,8 +218,10 @@ class DrawDigitPanel(QWidget):
         self._graphics.ci.layout.setRowStretchFactor(0, 1)
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
 
-        note = QLabel("The 28×28 on the right is what the network sees: your stroke fitted into 20×20 "
-                      "and centred by its centre of mass, as MNIST was made.")
+        note = QLabel(
+            "The 28×28 on the right is what the network sees: your stroke fitted into 20×20 "
+            "and centred by its centre of mass, as MNIST was made."
+        )
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {MUTED.name()}")
         controls = QHBoxLayout()
@@ -267,8 +269,12 @@ class DrawDigitPanel(QWidget):
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
         """The newest network: re-read the drawing with it (cheap: one forward pass)."""
-        changed = self._snap is None or snap.step != self._snap.step or snap.sizes != self._snap.sizes \
+        changed = (
+            self._snap is None
+            or snap.step != self._snap.step
+            or snap.sizes != self._snap.sizes
             or snap.weights[0] is not self._snap.weights[0]
+        )
         self._snap = snap
         self._show_applicability()
         if changed:
@@ -376,8 +382,11 @@ class DrawDigitPanel(QWidget):
         if snap is None or snap.sizes[0] != self._x.size or self.canvas.is_empty():
             self._output = None
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
-            self._caption.setText("Draw a digit." if snap is None or self.canvas.is_empty()
-                                  else f"The network expects {snap.sizes[0]} inputs.")
+            self._caption.setText(
+                "Draw a digit."
+                if snap is None or self.canvas.is_empty()
+                else f"The network expects {snap.sizes[0]} inputs."
+            )
             return
         a = snap.forward_cache(self._x.reshape(1, -1)).output[0].astype(np.float64)
         self._output = a
@@ -403,5 +412,6 @@ class DrawDigitPanel(QWidget):
         self._bar_plot.setXRange(lo, hi, padding=0.02)
         name = class_label(self._class_names, p)
         value = f"a = {a:.2f} {'>' if p == 1 else '≤'} {threshold:g}".replace("-", "−")
-        self._caption.setText(f'Reads class <span style="color:{PREDICTED.name()}">{name}</span> '
-                              f"({value}; {one_output_rule(out)})")
+        self._caption.setText(
+            f'Reads class <span style="color:{PREDICTED.name()}">{name}</span> ({value}; {one_output_rule(out)})'
+        )

@@ -11,7 +11,7 @@ row per point with its values by name, and a click on a row does what a click on
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visnet.app.colors import MUTED, MAX_POINT_INPUTS, gray_colormap, image_side, input_labels, picture_side
+from visnet.app.colors import MAX_POINT_INPUTS, MUTED, gray_colormap, image_side, input_labels, picture_side
 
 GAP = 2  # background pixels between pictures
 CAPTION = 9  # picture rows reserved above each picture for its caption, when there are captions
@@ -41,8 +41,9 @@ class ImageGallery(QWidget):
 
     image_clicked = Signal(int)  # index into the test split
 
-    def __init__(self, columns: int | None = None, max_captions: int = 64, empty_text: str = "",
-                 parent: QWidget | None = None):
+    def __init__(
+        self, columns: int | None = None, max_captions: int = 64, empty_text: str = "", parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.columns = columns
         self._indices = np.empty(0, np.intp)
@@ -95,8 +96,14 @@ class ImageGallery(QWidget):
         self.set_images(np.zeros((0, 784), np.float32), np.empty(0, np.intp))
 
     # -- public API -------------------------------------------------------------------------
-    def set_images(self, images: np.ndarray, indices: Sequence[int], captions: Sequence[str] | None = None,
-                   caption_colors: Sequence[QColor] | None = None, columns: int | None = None) -> None:
+    def set_images(
+        self,
+        images: np.ndarray,
+        indices: Sequence[int],
+        captions: Sequence[str] | None = None,
+        caption_colors: Sequence[QColor] | None = None,
+        columns: int | None = None,
+    ) -> None:
         """Show images (k, n_inputs) in [0, 1], which are test images indices (k,); points
         (k, 2 + features) are listed in a table instead."""
         images = np.asarray(images, dtype=np.float32)
@@ -120,7 +127,7 @@ class ImageGallery(QWidget):
         for t in range(k):
             r, c = divmod(t, cols)
             y0, x0 = r * self._step_y + self._caption_rows, c * self._step_x
-            mosaic[y0:y0 + side, x0:x0 + side] = images[t].reshape(side, side)
+            mosaic[y0 : y0 + side, x0 : x0 + side] = images[t].reshape(side, side)
         self._image.setImage(mosaic, autoLevels=False, levels=(0.0, 1.0))
         h, w = mosaic.shape
         self._view.setRange(QRectF(0, 0, w, h), padding=0.01)
@@ -238,8 +245,10 @@ class ImageGallery(QWidget):
             self._graphics.setToolTip("")
             return
         caption = self._captions[t] if t < len(self._captions) else ""
-        self._graphics.setToolTip(f"test image {self._indices[t]}{self.describe(int(self._indices[t]))} "
-                                  f"{caption}\nclick: make it the current sample")
+        self._graphics.setToolTip(
+            f"test image {self._indices[t]}{self.describe(int(self._indices[t]))} "
+            f"{caption}\nclick: make it the current sample"
+        )
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -24,8 +24,10 @@ from visnet.app.throttle import Throttle
 from visnet.core.snapshot import Snapshot
 
 RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
-PERCEPTRON_NOTE = ("The perceptron rule uses no gradients (a step's slope is 0). Top: its update direction "
-                   "(ŷ − y)·x, RMS per weight; no dot where a batch had no mistakes (0).")
+PERCEPTRON_NOTE = (
+    "The perceptron rule uses no gradients (a step's slope is 0). Top: its update direction "
+    "(ŷ − y)·x, RMS per weight; no dot where a batch had no mistakes (0)."
+)
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second
 
 
@@ -60,7 +62,7 @@ class GradientPanel(QWidget):
             plot.getAxis("left").setWidth(60)
             plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
             # Decades only: pyqtgraph's own log ticks label 2..9 too, which overlapped.
-            plot.getAxis("left").setTicks([[(float(k), f"{10.0 ** k:g}") for k in range(-12, 4)]])
+            plot.getAxis("left").setTicks([[(float(k), f"{10.0**k:g}") for k in range(-12, 4)]])
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
         self._legend = self._grad_plot.addLegend(offset=(10, 5), labelTextSize="9pt")

@@ -213,15 +213,29 @@ class LossPanel(QWidget):
         )
         self._smooth_curve.setDownsampling(auto=True, method="mean")  # already smooth: no peaks to keep
         self._train_curve = add_fast_curve(
-            self._loss_plot, pen=pg.mkPen(PREDICTED, width=1.5), symbol="o", symbolSize=7, symbolBrush=PREDICTED,
-            symbolPen=None, name="train (epoch)",
+            self._loss_plot,
+            pen=pg.mkPen(PREDICTED, width=1.5),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=PREDICTED,
+            symbolPen=None,
+            name="train (epoch)",
         )
         self._test_curve = add_fast_curve(
-            self._loss_plot, pen=pg.mkPen(TRUE_LABEL, width=1.5), symbol="s", symbolSize=7, symbolBrush=TRUE_LABEL,
-            symbolPen=None, name="test (epoch)",
+            self._loss_plot,
+            pen=pg.mkPen(TRUE_LABEL, width=1.5),
+            symbol="s",
+            symbolSize=7,
+            symbolBrush=TRUE_LABEL,
+            symbolPen=None,
+            name="test (epoch)",
         )
         self._acc_curve = add_fast_curve(
-            self._acc_plot, pen=pg.mkPen(TRUE_LABEL, width=1.5), symbol="s", symbolSize=7, symbolBrush=TRUE_LABEL,
+            self._acc_plot,
+            pen=pg.mkPen(TRUE_LABEL, width=1.5),
+            symbol="s",
+            symbolSize=7,
+            symbolBrush=TRUE_LABEL,
             symbolPen=None,
         )
         self._follower = RangeFollower((self._loss_plot, self._loss_bounds), (self._acc_plot, self._accuracy_bounds))
@@ -301,8 +315,11 @@ class LossPanel(QWidget):
         self._raw_curve.setData(b.x, b.y(0))
         self._smooth_curve.setData(b.x, b.y(1))
         plain = e.n > MANY_EPOCHS
-        for curve, column, symbol in ((self._train_curve, 0, "o"), (self._test_curve, 1, "s"),
-                                      (self._acc_curve, 2, "s")):
+        for curve, column, symbol in (
+            (self._train_curve, 0, "o"),
+            (self._test_curve, 1, "s"),
+            (self._acc_curve, 2, "s"),
+        ):
             y = e.y(column)
             finite = np.isfinite(y)  # no test split: test values are NaN, draw nothing
             curve.setData(e.x[finite], y[finite], symbol=None if plain else symbol, antialias=not plain)
@@ -319,9 +336,7 @@ class LossPanel(QWidget):
 
     def _loss_bounds(self):
         x = self._x_range()
-        y = loss_range(
-            [self._batches.y(1), self._epochs.y(0), self._epochs.y(1)], self._batches.y(0), self.log_scale()
-        )
+        y = loss_range([self._batches.y(1), self._epochs.y(0), self._epochs.y(1)], self._batches.y(0), self.log_scale())
         return None if x is None or y is None else (*x, *y)
 
     def _accuracy_bounds(self):
@@ -343,8 +358,10 @@ class LossPanel(QWidget):
             self._loss_plot.setLabel("left", text)
             self._loss_plot.setToolTip(
                 "The perceptron's cost ½ mean (y − ŷ)² with 0/1 outputs: half the fraction of the batch it "
-                "misclassifies. It learns by the perceptron rule, not by descending this cost." if perceptron
-                else "")
+                "misclassifies. It learns by the perceptron rule, not by descending this cost."
+                if perceptron
+                else ""
+            )
 
     def _summary_text(self, snap: Snapshot) -> str:
         parts = [f"epoch {snap.epoch_progress:.2f}"]

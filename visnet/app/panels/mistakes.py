@@ -12,7 +12,7 @@ REFRESH_INTERVAL_MS and only while visible.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,9 +30,9 @@ from visnet.app.colors import (
     percent,
     picture_side,
 )
-from visnet.app.inspection import SplitActivations
-from visnet.app.throttle import VisibleRefresh
 from visnet.app.panels.gallery import ImageGallery
+from visnet.app.split_activations import SplitActivations
+from visnet.app.throttle import VisibleRefresh
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, n_classes, predict_classes
 
@@ -159,8 +159,10 @@ class MistakesPanel(QWidget):
         points = 0 < n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None
         self.gallery.set_input_labels(input_labels(n_in, self._features) if points else None)
         self._what = "points" if points else "images"
-        self._hint.setText(f"Click a cell for its {self._what}; click "
-                           f"{'a row' if points else 'an image'} to make it the current sample.")
+        self._hint.setText(
+            f"Click a cell for its {self._what}; click "
+            f"{'a row' if points else 'an image'} to make it the current sample."
+        )
         self._refresh.request(running=False)
 
     def refresh_now(self) -> None:
@@ -268,7 +270,7 @@ class MistakesPanel(QWidget):
         rows = np.maximum(counts.sum(axis=1, keepdims=True), 1)
         normalised = (counts / rows).astype(np.float32)
         # Colour by the share of the row, but dim the diagonal so the mistakes stand out.
-        self._image.setImage(normalised ** 0.5, autoLevels=False, levels=(0.0, 1.0))
+        self._image.setImage(normalised**0.5, autoLevels=False, levels=(0.0, 1.0))
         self._image.setRect(QRectF(0, 0, n, n))
         for t, text in enumerate(self._cell_texts):
             r, c = divmod(t, n)
@@ -285,11 +287,15 @@ class MistakesPanel(QWidget):
         np.fill_diagonal(off, 0)
         tr, pc = np.unravel_index(int(np.argmax(off)), off.shape)
         names = self.split.class_names
-        text = (f"Test accuracy <b>{100 * right / max(total, 1):.2f}%</b> ({total - right:,} of {total:,} wrong). "
-                f"Hardest: {class_label(names, worst)} ({percent(float(accuracy[worst]))})")
+        text = (
+            f"Test accuracy <b>{100 * right / max(total, 1):.2f}%</b> ({total - right:,} of {total:,} wrong). "
+            f"Hardest: {class_label(names, worst)} ({percent(float(accuracy[worst]))})"
+        )
         if off[tr, pc]:
-            text += (f"; most common mistake: {class_label(names, int(tr))} read as "
-                     f"{class_label(names, int(pc))} ({off[tr, pc]}×)")
+            text += (
+                f"; most common mistake: {class_label(names, int(tr))} read as "
+                f"{class_label(names, int(pc))} ({off[tr, pc]}×)"
+            )
         text += "."
         self.summary_label.setText(text)
         self._fill_gallery()
@@ -306,8 +312,10 @@ class MistakesPanel(QWidget):
             r, c = self._cell
             idx = self.cell_indices(r, c)
             kind = "right" if r == c else "wrong"
-            what = (f"<b>True {class_label(names, r)}, predicted {class_label(names, c)}</b>: "
-                    f"{len(idx):,} {self._what} ({kind})")
+            what = (
+                f"<b>True {class_label(names, r)}, predicted {class_label(names, c)}</b>: "
+                f"{len(idx):,} {self._what} ({kind})"
+            )
             self._highlight.setRect(self.cell_view_rect(r, c))
             self._highlight.show()
         shown = idx[:MAX_GALLERY]
@@ -316,8 +324,7 @@ class MistakesPanel(QWidget):
         self.gallery_label.setText(what)
         y = self.split.y
         # Short captions (true→predicted) fit under small pictures; the tooltip has the confidence.
-        captions = [f"{class_label(names, int(y[i]))}→{class_label(names, int(self._predicted[i]))}"
-                    for i in shown]
+        captions = [f"{class_label(names, int(y[i]))}→{class_label(names, int(self._predicted[i]))}" for i in shown]
         colors = [TRUE_LABEL if y[i] == self._predicted[i] else PREDICTED for i in shown]
         self.gallery.set_images(self.split.x[shown], shown, captions, colors)
 

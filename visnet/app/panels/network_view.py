@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,10 +37,10 @@ from visnet.app.colors import (
     percent,
     picture_side,
     shade,
-    symmetric_limit,
     shade_brushes,
     shade_index,
     shading_mode,
+    symmetric_limit,
     with_article,
 )
 from visnet.app.panels.surface import CLASS_COLORS
@@ -205,7 +205,7 @@ class NetworkView(QWidget):
         self._selection_ring = self._ring(SELECTED, 2.5, Qt.PenStyle.DotLine)
         self._predicted_ring = self._ring(PREDICTED, 3.0)
         self._true_ring = self._ring(TRUE_LABEL, 2.0)
-        # -- backprop stepper (issue 5): the layer being computed and the direction --------
+        # -- backprop stepper: the layer being computed and the direction --------
         self._highlight: tuple[int, str] | None = None
         self._highlight_frame = QGraphicsRectItem()
         frame_pen = QPen(PREDICTED, 2.0)
@@ -223,7 +223,6 @@ class NetworkView(QWidget):
         self._highlight_arrow.setZValue(16)
         self._highlight_arrow.hide()
         self._view.addItem(self._highlight_arrow, ignoreBounds=True)
-        # -- end backprop stepper --------------------------------------------------------------
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -328,7 +327,7 @@ class NetworkView(QWidget):
         self._selected = (layer + 1, index)
         self._update_rings()
 
-    # -- backprop stepper (issue 5) ---------------------------------------------------------
+    # -- backprop stepper ---------------------------------------------------------
     def highlight_layer(self, layer: int | None, direction: str = "forward") -> None:
         """Frame the column of weight layer `layer` (0-based; the stepper's current step)
         with an arrow for the direction: "forward" (→, left to right), "backward" (←,
@@ -356,7 +355,6 @@ class NetworkView(QWidget):
         # Below the column, but inside the view even for a full-height 512-neuron block.
         self._highlight_arrow.setPos(rect.center().x(), min(rect.bottom() + 0.1, HEIGHT - 0.6))
         self._highlight_arrow.show()
-    # -- end backprop stepper --------------------------------------------------------------
 
     def predicted_class(self) -> int | None:
         """The output neuron with the largest activation for the current sample."""
@@ -462,11 +460,12 @@ class NetworkView(QWidget):
             column.heading.setFont(heading_font)
             column.heading.setPos(column.rect.left(), min(column.rect.top(), 0.0) - 0.15)
         if self._tiles:
-            marks = pg.ScatterPlotItem(pxMode=True, symbol="o", size=5, pen=pg.mkPen(20, 20, 24, width=1.2),
-                                       brush=pg.mkBrush(255, 255, 255))
+            marks = pg.ScatterPlotItem(
+                pxMode=True, symbol="o", size=5, pen=pg.mkPen(20, 20, 24, width=1.2), brush=pg.mkBrush(255, 255, 255)
+            )
             self._sample_marks = self._add(marks, z=12)
 
-        for k in range(1, len(self._columns)):
+        for _k in range(1, len(self._columns)):
             pair = _Connections()
             for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
                 for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
@@ -529,8 +528,9 @@ class NetworkView(QWidget):
         frames = self._add(pg.ScatterPlotItem(pxMode=False, symbol="s"), z=9)
         frames.setData(pos=positions, size=tile + 0.8 * (s - tile), pen=None, brush=self._blank_brush)
         mosaic = self._add(pg.ImageItem(axisOrder="row-major"), z=10)
-        column = _Column(k, n, "tiles", positions, tile, rect, stride=rows, item=frames, activation=activation,
-                         mosaic=mosaic)
+        column = _Column(
+            k, n, "tiles", positions, tile, rect, stride=rows, item=frames, activation=activation, mosaic=mosaic
+        )
         self._allocate_mosaic(column, res)
         return column
 
@@ -613,7 +613,9 @@ class NetworkView(QWidget):
     def _output_label_text(self, j: int) -> str:
         if self._one_output():  # one neuron, two classes (core.targets)
             threshold = decision_threshold(self._output_activation())
-            return f"class {class_label(self._class_names, 1)}\nif a > {threshold:g}"  # two short lines fit a narrow dock
+            return (
+                f"class {class_label(self._class_names, 1)}\nif a > {threshold:g}"  # two short lines fit a narrow dock
+            )
         return class_label(self._class_names, j)
 
     def _update_output_label_names(self) -> None:
@@ -638,8 +640,10 @@ class NetworkView(QWidget):
         if x is None or x.size != snap.sizes[0]:
             self._cache = None
             self._predicted = None
-            why = "Pick a sample to see what each neuron does with it." if x is None else (
-                f"The sample has {x.size} values but the network expects {snap.sizes[0]} inputs."
+            why = (
+                "Pick a sample to see what each neuron does with it."
+                if x is None
+                else (f"The sample has {x.size} values but the network expects {snap.sizes[0]} inputs.")
             )
             self._caption.setText(why)
             self._shade_blank()
@@ -918,7 +922,9 @@ def _input_candidates(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     contribution = w[:, lit] * x[lit]  # (n, n_lit)
     m = min(INPUT_LINES_PER_NEURON, lit.size)
     magnitude = np.abs(contribution)
-    cols = np.argpartition(magnitude, lit.size - m, axis=1)[:, -m:] if m < lit.size else np.tile(np.arange(m), (len(w), 1))
+    cols = (
+        np.argpartition(magnitude, lit.size - m, axis=1)[:, -m:] if m < lit.size else np.tile(np.arange(m), (len(w), 1))
+    )
     rows = np.repeat(np.arange(len(w)), m)
     cols = cols.ravel()
     values = contribution[rows, cols]
@@ -928,8 +934,9 @@ def _input_candidates(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     return rows, lit[cols], values
 
 
-def _block_layout(n: int, max_cell: float = MAX_CELL, min_cell: float = MIN_CELL,
-                  max_width: float = GRID_MAX_WIDTH) -> tuple[float, int, int]:
+def _block_layout(
+    n: int, max_cell: float = MAX_CELL, min_cell: float = MIN_CELL, max_width: float = GRID_MAX_WIDTH
+) -> tuple[float, int, int]:
     """(cell size, rows, columns) for n neurons: a single column while cells stay at least
     min_cell big, else the fewest columns reaching that, else the biggest cells that fit."""
     best = (0.0, n, 1)

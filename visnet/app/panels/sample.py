@@ -9,7 +9,7 @@ threshold (class 1 where a > 0.5, or > 0 for tanh), the rule core.targets decide
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,7 +51,7 @@ class _IndexSpinBox(QSpinBox):
     """The test index; its arrows (and Up/Down keys) step like the panel's ◀ ▶ buttons, so
     in "misclassified only" mode they skip to the next wrong answer."""
 
-    def __init__(self, panel: "SamplePanel"):
+    def __init__(self, panel: SamplePanel):
         super().__init__()
         self._panel = panel
 
@@ -118,8 +118,10 @@ class SamplePanel(QWidget):
             self._bar_plot.addItem(item, ignoreBounds=True)
         # A single output's decision threshold: class 1 to its right.
         self._threshold_line = pg.InfiniteLine(
-            angle=90, pen=pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine),
-            label="class 1 →", labelOpts={"position": 0.92, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
+            angle=90,
+            pen=pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine),
+            label="class 1 →",
+            labelOpts={"position": 0.92, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
         )
         self._threshold_line.hide()
         self._bar_plot.addItem(self._threshold_line, ignoreBounds=True)
@@ -312,9 +314,7 @@ class SamplePanel(QWidget):
         if snap.sizes[0] != self._x.shape[1]:
             self._wrong = np.empty(0, dtype=np.intp)
         else:
-            predicted = np.concatenate(
-                [snap.network.predict(self._x[i : i + 2000]) for i in range(0, self._n(), 2000)]
-            )
+            predicted = np.concatenate([snap.network.predict(self._x[i : i + 2000]) for i in range(0, self._n(), 2000)])
             self._wrong = np.flatnonzero(predicted != self._y)
         self._wrong_step = snap.step
         self._wrong_time = now

@@ -1,4 +1,4 @@
-"""Step through backpropagation with the real numbers (issue 5).
+"""Step through backpropagation with the real numbers.
 
 The stepper takes one example and one network state, lets visnet.core.trace compute every
 named quantity of one SGD step once, and then only *shows* them: each step reveals its
@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -100,8 +101,14 @@ NETWORK_SOURCES = (
     ("file", "Model file…"),
 )
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SYMBOL = {"sigmoid": "σ", "relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh", "identity": "id",
-           "softmax": "softmax"}
+_SYMBOL = {
+    "sigmoid": "σ",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "tanh": "tanh",
+    "identity": "id",
+    "softmax": "softmax",
+}
 DIM_OUTLINE = QColor(90, 90, 100)
 
 
@@ -147,8 +154,7 @@ def perceptron_text(net: Network, x: np.ndarray, target: int, eta: float, labels
     if change == 0:
         return head + body + "right, so the rule changes nothing."
     dw = ", ".join(fmt(change * v) for v in x)
-    return head + body + (f"wrong, so w changes by η (y − ŷ) x = ({dw}) and b by {fmt(change)} "
-                          f"(η = {eta:g}).")
+    return head + body + (f"wrong, so w changes by η (y − ŷ) x = ({dw}) and b by {fmt(change)} (η = {eta:g}).")
 
 
 def _sub(k: int) -> str:
@@ -261,7 +267,12 @@ class WindowStepperSource:
                 velocity_w, velocity_b = (tuple(np.array(v) for v in vs) for vs in trainer.velocities)
                 c = trainer.config
                 state = NetworkState(
-                    net, float(trainer.eta), float(c.momentum), float(c.lmbda), velocity_w, velocity_b,
+                    net,
+                    float(trainer.eta),
+                    float(c.momentum),
+                    float(c.lmbda),
+                    velocity_w,
+                    velocity_b,
                     f"the live network after {trainer.steps:,} mini-batches"
                     + (" (training paused)" if was_running else ""),
                 )
@@ -272,9 +283,15 @@ class WindowStepperSource:
                 return None
             c = controller.trainer.config  # plain numbers: reading them while training is harmless
             return NetworkState(
-                snap.network.copy(), float(snap.eta), float(c.momentum), float(c.lmbda), None, None,
+                snap.network.copy(),
+                float(snap.eta),
+                float(c.momentum),
+                float(c.lmbda),
+                None,
+                None,
                 f"the snapshot after {snap.step:,} mini-batches (momentum buffers taken as zero)"
-                if c.momentum else f"the snapshot after {snap.step:,} mini-batches",
+                if c.momentum
+                else f"the snapshot after {snap.step:,} mini-batches",
             )
         return None
 
@@ -296,8 +313,11 @@ class WindowStepperSource:
                 x, label = got[0], got[1]
                 source = str(got[2]) if len(got) > 2 else ""  # "test:12", "drawing", ...
                 i = int(source[5:]) if source.startswith("test:") and source[5:].isdigit() else None
-                where = f"test image {i}" if i is not None else (
-                    "the drawn digit" if source == "drawing" else "the current sample")
+                where = (
+                    f"test image {i}"
+                    if i is not None
+                    else ("the drawn digit" if source == "drawing" else "the current sample")
+                )
                 return Example(np.asarray(x, np.float32).ravel(), None if label is None else int(label), where, i)
             index = w.sample_panel.current_index()
         index = int(np.clip(index, 0, len(d.x_test) - 1))
@@ -454,8 +474,17 @@ class VectorStripsView(QWidget):
             image.setColorMap(diverging_colormap())
             self._view.addItem(image)
             name = f"{kind}{k}"
-            strip = _Strip(name, kind, k, n, rect, image, pg.TextItem(anchor=(1.0, 0.5)),
-                           pg.TextItem(color=MUTED, anchor=(0.0, 0.5)), QGraphicsRectItem(rect))
+            strip = _Strip(
+                name,
+                kind,
+                k,
+                n,
+                rect,
+                image,
+                pg.TextItem(anchor=(1.0, 0.5)),
+                pg.TextItem(color=MUTED, anchor=(0.0, 0.5)),
+                QGraphicsRectItem(rect),
+            )
             strip.label.setText(strip.symbol)
             strip.label.setFont(font)
             strip.label.setPos(-0.012, rect.center().y())
@@ -701,7 +730,7 @@ def _two_lines(text: str, longest: int = 16) -> str:
         return text
     middle = len(text) // 2
     cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
-    return text[:cut] + "<br>" + text[cut + 1:]
+    return text[:cut] + "<br>" + text[cut + 1 :]
 
 
 def _rich_label(text: str = "", size: float | None = None) -> QLabel:
@@ -753,20 +782,31 @@ class NeuronEquationPanel(QWidget):
         layout.addWidget(self.check_label)
         self.last_check = None
 
-    def show_neuron(self, trace: Trace, layer: int, j: int, first_j: int, class_names: Sequence[str],
-                    input_labels: Sequence[str] = ()) -> None:
+    def show_neuron(
+        self,
+        trace: Trace,
+        layer: int,
+        j: int,
+        first_j: int,
+        class_names: Sequence[str],
+        input_labels: Sequence[str] = (),
+    ) -> None:
         L = trace.n_layers
         k = layer + 1
         output = output_neuron_name(class_names, j, trace.sizes[-1], trace.activation_names[-1])
         who = f"output neuron {j} {output}" if k == L else f"layer {k} neuron {j}"
-        self.title_label.setText(f"<b>{who}</b> — click a cell in the strips (or a neuron in the network) to choose another")
+        self.title_label.setText(
+            f"<b>{who}</b> — click a cell in the strips (or a neuron in the network) to choose another"
+        )
         z = neuron_equation(trace, layer, j, "z", top=EQUATION_TERMS)
         act = trace.activation_names[layer]
         a = trace.activations[k][0, j]
         self.z_label.setText(
             f"<b>Weighted input</b> ({z.n_terms} terms, the {len(z.indices)} largest first):<br>"
-            + _mono(format_equation(z, 3, show_rest=True)) + "<br>"
-            + _mono(f"a_{j} = {_SYMBOL[act]}(z_{j}) = {fmt(a)}"))
+            + _mono(format_equation(z, 3, show_rest=True))
+            + "<br>"
+            + _mono(f"a_{j} = {_SYMBOL[act]}(z_{j}) = {fmt(a)}")
+        )
         d = neuron_equation(trace, layer, j, "delta", top=EQUATION_TERMS)
         where = "from the cost" if d.is_output_delta else f"from layer {k + 1}'s errors"
         self.delta_label.setText(f"<b>Error</b> {where}:<br>" + _mono(format_equation(d, 3, show_rest=True)))
@@ -774,9 +814,12 @@ class NeuronEquationPanel(QWidget):
         i = int(np.argmax(np.abs(g)))
         a_prev = trace.activations[layer][0, i]
         self.gradient_label.setText(
-            "<b>Gradients</b>: " + _mono(
+            "<b>Gradients</b>: "
+            + _mono(
                 f"∂C/∂b_{j} = δ_{j} = {fmt(trace.grad_b[layer][j])}; "
-                f"strongest weight ∂C/∂w_{j},{i} = δ_{j}·a_{i} = {par(d.value)}·{par(a_prev)} = {fmt(g[i])}"))
+                f"strongest weight ∂C/∂w_{j},{i} = δ_{j}·a_{i} = {par(d.value)}·{par(a_prev)} = {fmt(g[i])}"
+            )
+        )
         self._pictures(trace, first_j, input_labels)
 
     def _pictures(self, trace: Trace, j1: int, input_labels: Sequence[str] = ()) -> None:
@@ -790,18 +833,27 @@ class NeuronEquationPanel(QWidget):
         self.pictures.show(2, g, signed=True, caption=f"∂C/∂w = δ·a⁰, δ = {fmt(trace.deltas[0][0, j1])}")
         self.pictures.setToolTip(
             f"∂C/∂w of layer-1 neuron {j1} is its error δ times the input: "
-            + ("an input of 0 gets no gradient.\n" if point else "only lit pixels get a gradient.\n") +
-            "Red: gradient descent will lower that weight; blue: raise it. Click a layer-1 neuron to see another.")
+            + ("an input of 0 gets no gradient.\n" if point else "only lit pixels get a gradient.\n")
+            + "Red: gradient descent will lower that weight; blue: raise it. Click a layer-1 neuron to see another."
+        )
 
     def show_check(self, check) -> None:
         self.last_check = check
         what = f"w[{check.index[0]},{check.index[1]}]" if check.param == "w" else f"b[{check.index[0]}]"
         rel = check.relative_difference
-        verdict = "agree" if rel < 1e-4 or check.abs_difference < 1e-9 else "differ (near a ReLU kink the finite difference is the one that is wrong)"
+        verdict = (
+            "agree"
+            if rel < 1e-4 or check.abs_difference < 1e-9
+            else "differ (near a ReLU kink the finite difference is the one that is wrong)"
+        )
         self.check_label.setText(
-            f"layer {check.layer + 1} {what}: backprop " + _mono(fmt(check.analytic, 6))
-            + " &nbsp; finite difference (C(p+ε) − C(p−ε)) / 2ε, ε = " + f"{check.eps:g}: "
-            + _mono(fmt(check.numeric, 6)) + f" &nbsp; relative difference {rel:.1e}: they {verdict}")
+            f"layer {check.layer + 1} {what}: backprop "
+            + _mono(fmt(check.analytic, 6))
+            + " &nbsp; finite difference (C(p+ε) − C(p−ε)) / 2ε, ε = "
+            + f"{check.eps:g}: "
+            + _mono(fmt(check.numeric, 6))
+            + f" &nbsp; relative difference {rel:.1e}: they {verdict}"
+        )
 
 
 class WishesPanel(QWidget):
@@ -886,8 +938,14 @@ class WishesPanel(QWidget):
         self.all_plot.setYRange(-0.5, n_out - 0.5, padding=0)
         left = self.all_plot.getAxis("left")
         every = 1 if n_out <= 10 else 5 if n_out <= 50 else 50
-        left.setTicks([[(i, ("a" if n_out == 1 else class_label(class_names, i)) if k == L else str(i))
-                        for i in range(0, n_out, every)]])
+        left.setTicks(
+            [
+                [
+                    (i, ("a" if n_out == 1 else class_label(class_names, i)) if k == L else str(i))
+                    for i in range(0, n_out, every)
+                ]
+            ]
+        )
         point = layer == 0 and is_point(n_prev)
         bottom = self.sum_plot.getAxis("bottom")
         if point:  # the wishes for a point's named inputs
@@ -903,9 +961,14 @@ class WishesPanel(QWidget):
         listed = ", ".join(f"{i} ({fmt(nudges[i])})" for i in top)
         self.caption.setText(
             f"Neuron {name(j)} most wants {prev}'s neurons {listed} to change. "
-            + ("Multiplying the sum by σ′(z) gives that layer's δ — the next backward step."
-               if layer > 0 else "The input cannot change, so this sum is only what the "
-               + ("point" if point else "image") + " 'should' look like."))
+            + (
+                "Multiplying the sum by σ′(z) gives that layer's δ — the next backward step."
+                if layer > 0
+                else "The input cannot change, so this sum is only what the "
+                + ("point" if point else "image")
+                + " 'should' look like."
+            )
+        )
 
 
 class MinibatchPanel(QWidget):
@@ -934,13 +997,23 @@ class MinibatchPanel(QWidget):
         layout.addWidget(self.note)
         self.last = None  # the MinibatchTable shown
 
-    def show_table(self, net: Network, x: np.ndarray, labels: np.ndarray, layer: int, params, eta: float,
-                   class_names: Sequence[str], first_name: str) -> None:
+    def show_table(
+        self,
+        net: Network,
+        x: np.ndarray,
+        labels: np.ndarray,
+        layer: int,
+        params,
+        eta: float,
+        class_names: Sequence[str],
+        first_name: str,
+    ) -> None:
         table = minibatch_table(net, x, labels, layer, params)
         self.last = table
         n = x.shape[0]
         heads = [f"{first_name}\n(target {class_label(class_names, int(labels[0]))})"] + [
-            f"example {e + 1}\n(label {class_label(class_names, int(labels[e]))})" for e in range(1, n)]
+            f"example {e + 1}\n(label {class_label(class_names, int(labels[e]))})" for e in range(1, n)
+        ]
         heads = ["average\n= batch gradient", "step\n−η · average"] + heads  # first: the point of the table
         t = self.table
         t.clear()
@@ -964,11 +1037,13 @@ class MinibatchPanel(QWidget):
         self.caption.setText(
             f"<b>The mini-batch average</b> — layer {layer + 1}: one row per parameter of the selected neuron "
             f"(its {len(table.names) - 1} strongest-gradient weights and its bias), one column per example "
-            f"({n}: the example, then the test examples after it).")
+            f"({n}: the example, then the test examples after it)."
+        )
         self.note.setText(
             "Each example pulls the parameter its own way; gradient descent takes the average "
             f"(checked against Network.backward on the whole batch: largest difference "
-            f"{float(np.max(np.abs(table.average - table.batch_gradient))):.1e}).")
+            f"{float(np.max(np.abs(table.average - table.batch_gradient))):.1e})."
+        )
 
     def average_column(self) -> np.ndarray:
         """The average column as shown (the floats behind the cells)."""
@@ -990,8 +1065,9 @@ class UpdatePanel(QWidget):
         layout.addWidget(self.pictures, 1)
         layout.addWidget(self.caption)
 
-    def show_update(self, trace: Trace, j1: int, target: int, class_names: Sequence[str],
-                    input_labels: Sequence[str] = ()) -> None:
+    def show_update(
+        self, trace: Trace, j1: int, target: int, class_names: Sequence[str], input_labels: Sequence[str] = ()
+    ) -> None:
         before, after = trace.weights[0][j1], trace.new_weights[0][j1]
         diff = after.astype(np.float64) - before
         lim = float(np.max(np.abs(before))) or 1.0
@@ -1007,19 +1083,27 @@ class UpdatePanel(QWidget):
         out_after = trace.array(f"a{L}_after")[0, o]
         change = trace.cost_after - trace.cost_before
         arrow = "lower" if change < 0 else "higher"
-        output = (f"output a ({one_output_rule(trace.activation_names[-1])}; target class "
-                  f"{class_label(class_names, target)})" if n_out == 1
-                  else f"output “{class_label(class_names, target)}”")
+        output = (
+            f"output a ({one_output_rule(trace.activation_names[-1])}; target class {class_label(class_names, target)})"
+            if n_out == 1
+            else f"output “{class_label(class_names, target)}”"
+        )
         self.cost_label.setText(
             f"<b>Cost</b> {fmt(trace.cost_before, 4)} → {fmt(trace.cost_after, 4)} "
             f"({arrow}, {fmt(change, 3)}); {output}: "
-            f"{fmt(out_before)} → {fmt(out_after)}")
-        settings = f"η = {trace.eta:g}" + (f", μ = {trace.momentum:g}" if trace.momentum else "") + (
-            f", λ = {trace.lmbda:g}" if trace.lmbda else "")
+            f"{fmt(out_before)} → {fmt(out_after)}"
+        )
+        settings = (
+            f"η = {trace.eta:g}"
+            + (f", μ = {trace.momentum:g}" if trace.momentum else "")
+            + (f", λ = {trace.lmbda:g}" if trace.lmbda else "")
+        )
         self.caption.setText(
             f"One gradient-descent step on this single example ({settings}) nudges every weight against its "
             "gradient: the difference is −η·∂C/∂w, so it is the ∂C/∂w "
-            + ("bars" if point else "picture") + " with the colours swapped.")
+            + ("bars" if point else "picture")
+            + " with the colours swapped."
+        )
 
 
 # -- the stepper ----------------------------------------------------------------------------
@@ -1066,8 +1150,9 @@ class BackpropStepper(QWidget):
         self.example_combo = QComboBox()
         for key, text in EXAMPLE_SOURCES:
             self.example_combo.addItem(text, key)
-        self.example_combo.setToolTip("The example to trace: the window's current sample, a digit you drew, "
-                                      "or any test image")
+        self.example_combo.setToolTip(
+            "The example to trace: the window's current sample, a digit you drew, or any test image"
+        )
         self.index_spin = QSpinBox()
         self.index_spin.setPrefix("#")
         self.index_spin.setToolTip("Index of the test image")
@@ -1077,8 +1162,10 @@ class BackpropStepper(QWidget):
         self.network_combo = QComboBox()
         for key, text in NETWORK_SOURCES:
             self.network_combo.addItem(text, key)
-        self.network_combo.setToolTip("The network state to trace. The live one pauses training first, so "
-                                      "the step shown is exactly the next one training would take.")
+        self.network_combo.setToolTip(
+            "The network state to trace. The live one pauses training first, so "
+            "the step shown is exactly the next one training would take."
+        )
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, MAX_BATCH)
         self.batch_spin.setValue(DEFAULT_BATCH)
@@ -1123,8 +1210,15 @@ class BackpropStepper(QWidget):
 
     def _build_body(self) -> None:
         choose = QHBoxLayout()
-        for w in (QLabel("Example"), self.example_combo, self.index_spin, QLabel("target"), self.target_combo,
-                  QLabel("  Network"), self.network_combo):
+        for w in (
+            QLabel("Example"),
+            self.example_combo,
+            self.index_spin,
+            QLabel("target"),
+            self.target_combo,
+            QLabel("  Network"),
+            self.network_combo,
+        ):
             choose.addWidget(w)
         choose.addStretch(1)
         walk = QHBoxLayout()
@@ -1201,9 +1295,13 @@ class BackpropStepper(QWidget):
         """Page keys, Home, End and P only while the focus is in the stepper, so they never
         clash with the window's training keys; ← and → are taken over in event()."""
         K = Qt.Key
-        for keys, slot in (((K.Key_PageDown,), self.next_step), ((K.Key_PageUp,), self.previous_step),
-                           ((K.Key_Home,), self.first_step), ((K.Key_End,), self.last_step),
-                           ((K.Key_P,), self.toggle_play)):
+        for keys, slot in (
+            ((K.Key_PageDown,), self.next_step),
+            ((K.Key_PageUp,), self.previous_step),
+            ((K.Key_Home,), self.first_step),
+            ((K.Key_End,), self.last_step),
+            ((K.Key_P,), self.toggle_play),
+        ):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -1212,8 +1310,11 @@ class BackpropStepper(QWidget):
     def event(self, event) -> bool:
         """← and → step while the stepper itself has the focus (the window's → trains one
         mini-batch everywhere else). Spin boxes and combo boxes keep their arrows."""
-        if event.type() == QEvent.Type.ShortcutOverride and event.modifiers() == Qt.KeyboardModifier.NoModifier \
-                and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+        ):
             event.accept()
             return True
         return super().event(event)
@@ -1261,9 +1362,14 @@ class BackpropStepper(QWidget):
         self._state = state
         return self._load_example()
 
-    def show_problem(self, state: NetworkState, example: Example, target: int | None = None,
-                     batch: tuple[np.ndarray, np.ndarray] | None = None,
-                     class_names: Sequence[str] | None = None) -> None:
+    def show_problem(
+        self,
+        state: NetworkState,
+        example: Example,
+        target: int | None = None,
+        batch: tuple[np.ndarray, np.ndarray] | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> None:
         """Trace `example` on `state` directly (no source needed). target: the class to
         train towards (default: the example's label); batch: (x, labels) for the
         mini-batch table (default: the example alone, or the source's batch)."""
@@ -1362,8 +1468,11 @@ class BackpropStepper(QWidget):
             self._play_timer.stop()
         playing = self._play_timer.isActive()
         self.play_button.setText("Pause" if playing else "Play")
-        self.play_button.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay))
+        self.play_button.setIcon(
+            self.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+            )
+        )
 
     def select_neuron(self, layer: int, j: int) -> None:
         """Show neuron j of weight layer `layer` everywhere in the stepper (no signal)."""
@@ -1383,8 +1492,11 @@ class BackpropStepper(QWidget):
     def refresh_example(self) -> None:
         """The window's current sample (or drawing) changed: trace it on the same network
         state, if the stepper follows it."""
-        if self._source is not None and self._state is not None and \
-                self.example_combo.currentData() in ("current", "drawn"):
+        if (
+            self._source is not None
+            and self._state is not None
+            and self.example_combo.currentData() in ("current", "drawn")
+        ):
             self.refresh_choices()
             self._load_example()
 
@@ -1430,8 +1542,11 @@ class BackpropStepper(QWidget):
         self.index_spin.setEnabled(kind == "test")
         example = self._source.example(kind, self.index_spin.value())
         if example is None:
-            self._show_message("No digit has been drawn yet: draw one, or choose another example."
-                               if kind == "drawn" else "No example to trace.")
+            self._show_message(
+                "No digit has been drawn yet: draw one, or choose another example."
+                if kind == "drawn"
+                else "No example to trace."
+            )
             return False
         self._example = example
         self._fixed_batch = None
@@ -1444,8 +1559,9 @@ class BackpropStepper(QWidget):
         if state is None or example is None:
             return
         if example.x.size != state.net.sizes[0]:
-            self._show_message(f"The example has {example.x.size} values but the network expects "
-                               f"{state.net.sizes[0]} inputs.")
+            self._show_message(
+                f"The example has {example.x.size} values but the network expects {state.net.sizes[0]} inputs."
+            )
             return
         old = self._trace
         target = self.target()
@@ -1456,8 +1572,16 @@ class BackpropStepper(QWidget):
             self._show_perceptron(state, example, target)
             return
         try:
-            self._trace = trace_backprop(state.net, example.x[None, :], np.array([target]), state.eta,
-                                         state.momentum, state.lmbda, state.velocity_w, state.velocity_b)
+            self._trace = trace_backprop(
+                state.net,
+                example.x[None, :],
+                np.array([target]),
+                state.eta,
+                state.momentum,
+                state.lmbda,
+                state.velocity_w,
+                state.velocity_b,
+            )
         except ValueError as err:  # a network the core cannot trace: say why
             self._trace = None
             self._show_message(str(err))
@@ -1466,8 +1590,14 @@ class BackpropStepper(QWidget):
         self._perceptron_shown = False
         self.message_label.hide()
         self.splitter.show()
-        for w in (self.prev_button, self.next_button, self.play_button, self.reset_button, self.last_button,
-                  self.step_slider):
+        for w in (
+            self.prev_button,
+            self.next_button,
+            self.play_button,
+            self.reset_button,
+            self.last_button,
+            self.step_slider,
+        ):
             w.setEnabled(True)
         self.step_slider.blockSignals(True)
         self.step_slider.setRange(0, len(t) - 1)
@@ -1477,8 +1607,10 @@ class BackpropStepper(QWidget):
             f"Tracing {example.description} ({label}, training it towards "
             f"“{class_label(self._class_names, target)}”) on {state.description or 'the given network'}: "
             f"{'-'.join(map(str, t.sizes))}, {', '.join(t.activation_names)}, {t.cost_name} cost, "
-            f"η = {state.eta:g}" + (f", μ = {state.momentum:g}" if state.momentum else "")
-            + (f", λ = {state.lmbda:g}" if state.lmbda else ""))
+            f"η = {state.eta:g}"
+            + (f", μ = {state.momentum:g}" if state.momentum else "")
+            + (f", λ = {state.lmbda:g}" if state.lmbda else "")
+        )
         self.strips.set_trace(t, self._class_names, self._input_labels)
         same_arch = old is not None and old.sizes == t.sizes and old.names == t.names
         out_j = output_neuron_index(target, t.sizes[-1])
@@ -1524,20 +1656,29 @@ class BackpropStepper(QWidget):
         self.source_label.setText(
             f"{example.description} (target class {class_label(self._class_names, target)}) on "
             f"{state.description or 'the given network'}: a perceptron, {'-'.join(map(str, state.net.sizes))}, "
-            f"step output")
+            f"step output"
+        )
         self._show_message(perceptron_text(state.net, example.x, target, state.eta, self._input_labels))
 
     def _show_empty(self) -> None:
-        self._show_message("Choose an example and a network, then press “Trace again”; or open this panel "
-                           "from the Backprop menu (Ctrl+B).")
+        self._show_message(
+            "Choose an example and a network, then press “Trace again”; or open this panel "
+            "from the Backprop menu (Ctrl+B)."
+        )
 
     def _show_message(self, text: str) -> None:
         self.message_label.setText(text)
         self.message_label.show()
         if self._trace is None:
             self.splitter.hide()
-            for w in (self.prev_button, self.next_button, self.play_button, self.reset_button, self.last_button,
-                      self.step_slider):
+            for w in (
+                self.prev_button,
+                self.next_button,
+                self.play_button,
+                self.reset_button,
+                self.last_button,
+                self.step_slider,
+            ):
                 w.setEnabled(False)
             self.position_label.setText("")
 
@@ -1586,8 +1727,10 @@ class BackpropStepper(QWidget):
                 act = t.activation_names[l]
                 if act == "softmax":
                     total = float(np.exp(t.zs[l][0] - t.zs[l][0].max()).sum())
-                    text = (f"a_{j} = e^(z_{j}) / Σ_k e^(z_k) = e^({fmt(z - t.zs[l][0].max())}) / {fmt(total)} "
-                            f"= {fmt(a)}   (z shifted by its max)")
+                    text = (
+                        f"a_{j} = e^(z_{j}) / Σ_k e^(z_k) = e^({fmt(z - t.zs[l][0].max())}) / {fmt(total)} "
+                        f"= {fmt(a)}   (z shifted by its max)"
+                    )
                 else:
                     text = f"a_{j} = {_SYMBOL[act]}(z_{j}) = {_SYMBOL[act]}({fmt(z)}) = {fmt(a)}"
             else:
@@ -1606,8 +1749,7 @@ class BackpropStepper(QWidget):
             else:
                 text = f"C = ½ Σ_j (y_j − a_j)² = {fmt(t.cost_before, 4)}   (target {y}: a_{y} = {fmt(a[y])})"
             verdict = "right" if p == y else "wrong"
-            return _mono(text) + (f' — the network says “{class_label(self._class_names, p)}” '
-                                  f"({fmt(a[p])}): {verdict}")
+            return _mono(text) + (f" — the network says “{class_label(self._class_names, p)}” ({fmt(a[p])}): {verdict}")
         if step.phase == "gradient":
             l = step.layer
             j, why = self._focus_neuron(l, t.deltas[l][0])
@@ -1641,8 +1783,10 @@ class BackpropStepper(QWidget):
         elif t.momentum:
             text = f"{label} ← {label} + v = {fmt(old, 4)} + {fmt(new - old)} = {fmt(new, 4)}"
         elif kind == "w" and t.lmbda:
-            text = (f"{label} ← {label} − η(∂C/∂{label} + λ{label}) = {fmt(old, 4)} − {fmt(t.eta)}·({fmt(g)} + "
-                    f"{fmt(t.lmbda)}·{par(old)}) = {fmt(new, 4)}")
+            text = (
+                f"{label} ← {label} − η(∂C/∂{label} + λ{label}) = {fmt(old, 4)} − {fmt(t.eta)}·({fmt(g)} + "
+                f"{fmt(t.lmbda)}·{par(old)}) = {fmt(new, 4)}"
+            )
         else:
             text = f"{label} ← {label} − η·∂C/∂{label} = {fmt(old, 4)} − {fmt(t.eta)}·{par(g)} = {fmt(new, 4)}"
         return _mono(text) + f' <span style="color:{MUTED.name()}">(neuron {j}: {why})</span>'
@@ -1659,12 +1803,14 @@ class BackpropStepper(QWidget):
             text = f"C = ½ (y − a)² = ½ ({y:g} − {par(a)})² = {fmt(t.cost_before, 4)}".replace("-", "−")
         p = int(a > decision_threshold(output))
         verdict = "right" if p == target else "wrong"
-        return _mono(text) + (f" — the network says class “{class_label(self._class_names, p)}” "
-                              f"(a = {fmt(a)}, {one_output_rule(output)}): {verdict}")
+        return _mono(text) + (
+            f" — the network says class “{class_label(self._class_names, p)}” "
+            f"(a = {fmt(a)}, {one_output_rule(output)}): {verdict}"
+        )
 
     def _show_neuron(self) -> None:
         """The Neuron tab and the mini-batch table for the selection (not per step)."""
-        t, state = self._trace, self._state
+        t, _state = self._trace, self._state
         layer, j = self._selected
         self.neuron_panel.show_neuron(t, layer, j, self._first_j, self._class_names, self._input_labels)
         self._run_check()
@@ -1709,15 +1855,18 @@ class BackpropStepper(QWidget):
         panel.neuron_combo.clear()
         n = t.sizes[k]
         output = t.activation_names[-1]
-        panel.neuron_combo.addItems([f"{i} {output_neuron_name(self._class_names, i, n, output)}"
-                                     if k == t.n_layers else str(i) for i in range(n)])
+        panel.neuron_combo.addItems(
+            [
+                f"{i} {output_neuron_name(self._class_names, i, n, output)}" if k == t.n_layers else str(i)
+                for i in range(n)
+            ]
+        )
         panel.neuron_combo.setCurrentIndex(j)
         panel.neuron_combo.blockSignals(False)
         panel.show_wishes(t, layer, j, self._class_names)
 
     def _show_update(self) -> None:
-        self.update_panel.show_update(self._trace, self._first_j, self.target(), self._class_names,
-                                      self._input_labels)
+        self.update_panel.show_update(self._trace, self._first_j, self.target(), self._class_names, self._input_labels)
 
     # -- handlers -----------------------------------------------------------------------------
     @Slot(int)
@@ -1786,8 +1935,13 @@ class BackpropStepper(QWidget):
         info = net.info if isinstance(net.info, dict) else {}
         training = info.get("training") if isinstance(info.get("training"), dict) else {}
         eta = float(training.get("eta", self._state.eta if self._state else 0.5))
-        self._file_state = NetworkState(net, eta if eta > 0 else 0.5, 0.0, float(training.get("lmbda", 0.0)),
-                                        description=f"the model file {Path(path).name}")
+        self._file_state = NetworkState(
+            net,
+            eta if eta > 0 else 0.5,
+            0.0,
+            float(training.get("lmbda", 0.0)),
+            description=f"the model file {Path(path).name}",
+        )
         self.network_combo.blockSignals(True)
         self.network_combo.setCurrentIndex(2)
         self.network_combo.blockSignals(False)
@@ -1813,10 +1967,10 @@ class BackpropStepper(QWidget):
     @Slot(int)
     def _on_wishes_neuron_changed(self, j: int) -> None:
         if self._trace is not None and j >= 0:
-            self.wishes_panel.show_wishes(self._trace, self.wishes_panel.layer_spin.value() - 1, j,
-                                          self._class_names)
+            self.wishes_panel.show_wishes(self._trace, self.wishes_panel.layer_spin.value() - 1, j, self._class_names)
 
     def _ask_model_path(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Trace a model file", "",
-                                              "Models (*.safetensors *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Trace a model file", "", "Models (*.safetensors *.json);;All files (*)"
+        )
         return path or None

@@ -9,7 +9,7 @@ row 0 at the bottom, so ImageItem.setRect(surface.rect) puts each pixel where it
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -116,8 +116,18 @@ def boundary_segments(
 # top-left corner above the level) the two edges a segment joins. The saddles 5 and 10 list
 # (edges when the centre is above, edges when it is below), four edges each.
 _SEGMENT_TABLE: dict[int, tuple] = {
-    1: (3, 0), 2: (0, 1), 3: (3, 1), 4: (1, 2), 6: (0, 2), 7: (3, 2), 8: (2, 3),
-    9: (0, 2), 11: (1, 2), 12: (3, 1), 13: (0, 1), 14: (3, 0),
+    1: (3, 0),
+    2: (0, 1),
+    3: (3, 1),
+    4: (1, 2),
+    6: (0, 2),
+    7: (3, 2),
+    8: (2, 3),
+    9: (0, 2),
+    11: (1, 2),
+    12: (3, 1),
+    13: (0, 1),
+    14: (3, 0),
     # 5: bottom-left and top-right above. Centre above: the two below corners are cut off.
     5: ((0, 1, 2, 3), (3, 0, 1, 2)),
     # 10: bottom-right and top-left above. Centre above: cut off bottom-left and top-right.
@@ -197,8 +207,9 @@ class DecisionSurfacePanel(QWidget):
                 self._points[(split, label)] = item
         # The current sample (a test point or any point clicked): a ring the network view and
         # the inspector mark too.
-        self._current = pg.ScatterPlotItem(size=18, pen=pg.mkPen(255, 255, 255, width=2.5), brush=None,
-                                           symbol="o", pxMode=True)
+        self._current = pg.ScatterPlotItem(
+            size=18, pen=pg.mkPen(255, 255, 255, width=2.5), brush=None, symbol="o", pxMode=True
+        )
         self._current.setZValue(12)
         self._plot.addItem(self._current, ignoreBounds=True)
         self._set_range()

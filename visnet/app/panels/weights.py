@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -270,10 +270,12 @@ class WeightMosaicPanel(QWidget):
         self._plot.getAxis("left").setTicks([[(r + 0.5, str(r)) for r in range(0, n, every)], []])
         self._plot.getAxis("left").setLabel("output neuron" if output_layer else "neuron")
         xs = [c for c in range(1, n_in)] + [n_in + 1]
-        grid_x = np.concatenate([np.repeat(xs, 2).astype(float), np.tile([0.0, n_in], n - 1),
-                                 np.tile([n_in + 1.0, n_in + 2.0], n - 1)])
-        grid_y = np.concatenate([np.tile([0.0, n], len(xs)).astype(float), np.repeat(np.arange(1, n), 2),
-                                 np.repeat(np.arange(1, n), 2)])
+        grid_x = np.concatenate(
+            [np.repeat(xs, 2).astype(float), np.tile([0.0, n_in], n - 1), np.tile([n_in + 1.0, n_in + 2.0], n - 1)]
+        )
+        grid_y = np.concatenate(
+            [np.tile([0.0, n], len(xs)).astype(float), np.repeat(np.arange(1, n), 2), np.repeat(np.arange(1, n), 2)]
+        )
         self._grid.setData(grid_x, grid_y)
         self._clear_cell_texts()
         if n * (n_in + 1) <= MAX_CELL_TEXTS:
@@ -286,8 +288,10 @@ class WeightMosaicPanel(QWidget):
                 self._plot.addItem(text, ignoreBounds=True)
                 self._cell_texts.append(text)
         who = "the output neuron's weights and bias" if output_layer else "first-layer weights and biases"
-        self._title.setText(f"Inputs are a point's values, not a picture: {who}, one row per neuron. "
-                            "Red: that input raises the neuron's z, blue: lowers it.")
+        self._title.setText(
+            f"Inputs are a point's values, not a picture: {who}, one row per neuron. "
+            "Red: that input raises the neuron's z, blue: lowers it."
+        )
         self._info.setText(MATRIX_HINT)
         if self._selected is not None and self._selected >= n:
             self._selected = None

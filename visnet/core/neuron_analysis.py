@@ -16,8 +16,8 @@ of a ForwardCache. So layer 0 is the first hidden layer and layer net.n_layers -
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -109,7 +109,7 @@ class NeuronStats:
     std: float
 
     @classmethod
-    def from_values(cls, values: np.ndarray, layer: int, j: int, k: int = DEFAULT_K) -> "NeuronStats":
+    def from_values(cls, values: np.ndarray, layer: int, j: int, k: int = DEFAULT_K) -> NeuronStats:
         values = np.array(values, dtype=np.float32, copy=True).ravel()
         values.setflags(write=False)
         top, bottom = top_k(values, k), bottom_k(values, k)
@@ -122,9 +122,7 @@ class NeuronStats:
         return cls(layer, j, values, top, bottom, mean, std)
 
     @classmethod
-    def from_activations(
-        cls, activations: list[np.ndarray], layer: int, j: int, k: int = DEFAULT_K
-    ) -> "NeuronStats":
+    def from_activations(cls, activations: list[np.ndarray], layer: int, j: int, k: int = DEFAULT_K) -> NeuronStats:
         """From layer_activations()' result: column j of activations[layer]."""
         if not 0 <= layer < len(activations):
             raise IndexError(f"layer {layer} out of range 0..{len(activations) - 1}")

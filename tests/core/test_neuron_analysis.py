@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from visnet.core.inspect import (
+from visnet.core.network import Network
+from visnet.core.neuron_analysis import (
     AscentStep,
     NeuronStats,
     _value_and_input_gradient,
@@ -18,7 +19,6 @@ from visnet.core.inspect import (
     outgoing_weights,
     top_k,
 )
-from visnet.core.network import Network
 from visnet.core.training import TrainConfig, Trainer
 
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visnet.app.activation_maximizer import ActivationMaximizer
 from visnet.app.colors import (
     MUTED,
     NEGATIVE,
@@ -48,15 +49,17 @@ from visnet.app.colors import (
     symmetric_limit,
     with_article,
 )
-from visnet.app.inspection import ActivationMaximizer, EditResult, NetworkEditor, NeuronHistory, SplitActivations
-from visnet.app.plane import Plane
-from visnet.app.throttle import VisibleRefresh
+from visnet.app.network_editor import EditResult, NetworkEditor
+from visnet.app.neuron_history import NeuronHistory
 from visnet.app.panels.gallery import ImageGallery
 from visnet.app.panels.network_view import TILE_COLORMAP, tile_levels
 from visnet.app.panels.surface import boundary_segments
+from visnet.app.plane import Plane
+from visnet.app.split_activations import SplitActivations
+from visnet.app.throttle import VisibleRefresh
 from visnet.core.edits import Edit
 from visnet.core.features import FEATURE_LABELS, input_names
-from visnet.core.inspect import NeuronStats, contribution_map, effective_pattern, outgoing_weights
+from visnet.core.neuron_analysis import NeuronStats, contribution_map, effective_pattern, outgoing_weights
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, predict_classes
 
@@ -122,8 +125,13 @@ class SignedBars:
             plot.addItem(t, ignoreBounds=True)
             self.labels.append(t)
 
-    def set(self, values: np.ndarray, names: list[str], labelled: np.ndarray | None = None,
-            ticks: list[tuple[int, str]] | None = None) -> None:
+    def set(
+        self,
+        values: np.ndarray,
+        names: list[str],
+        labelled: np.ndarray | None = None,
+        ticks: list[tuple[int, str]] | None = None,
+    ) -> None:
         """values (n,) drawn at x = 0..n-1; labelled: positions to write names[pos] above/below."""
         values = np.asarray(values, dtype=np.float64)
         n = len(values)
@@ -154,8 +162,9 @@ class NeuronInspector(QWidget):
     neuron_selected = Signal(int, int)  # chosen with the spin boxes
     sample_requested = Signal(int)  # a test image was clicked: make it the current sample
 
-    def __init__(self, split: SplitActivations | None = None, editor: NetworkEditor | None = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, split: SplitActivations | None = None, editor: NetworkEditor | None = None, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.split = split or SplitActivations()
         self.split.computed.connect(self._schedule_refresh)
@@ -203,8 +212,12 @@ class NeuronInspector(QWidget):
         self.tabs.addTab(self._build_votes_page(), "Votes for")
         self.tabs.addTab(self._build_history_page(), "History")
         self.tabs.addTab(self._build_edit_page(), "Edit")
-        self.tabs.setTabToolTip(0, "Its incoming weights, its effective input pattern and the input that excites it most")
-        self.tabs.setTabToolTip(1, "Its activation over the test split and the test images that excite it most and least")
+        self.tabs.setTabToolTip(
+            0, "Its incoming weights, its effective input pattern and the input that excites it most"
+        )
+        self.tabs.setTabToolTip(
+            1, "Its activation over the test split and the test images that excite it most and least"
+        )
         self.tabs.setTabToolTip(2, "Its equation with the real numbers for the current sample")
         self.tabs.setTabToolTip(3, "Its outgoing weights: how it pushes each neuron of the next layer")
         self.tabs.setTabToolTip(4, "Its weight norm and update size during training")
@@ -226,9 +239,12 @@ class NeuronInspector(QWidget):
     def _build_looks_page(self) -> QWidget:
         g = pg.GraphicsLayoutWidget()
         self.looks_graphics = g
-        self.weights_plot, self.weights_image = _image_plot(g, 0, 0, "incoming weights", diverging_colormap(), colspan=2)
-        self.weights_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_colormap(), interactive=False,
-                                                width=12, label="weight")
+        self.weights_plot, self.weights_image = _image_plot(
+            g, 0, 0, "incoming weights", diverging_colormap(), colspan=2
+        )
+        self.weights_colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12, label="weight"
+        )
         self.weights_colorbar.setImageItem(self.weights_image, insert_in=self.weights_plot)
         self.incoming_plot = _plot(g, 1, 0, "incoming weights, sorted", colspan=2)
         self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
@@ -244,13 +260,15 @@ class NeuronInspector(QWidget):
         self.surface_image = pg.ImageItem(axisOrder="row-major")
         self.surface_image.setColorMap(TILE_COLORMAP)
         self.surface_plot.addItem(self.surface_image)
-        self.surface_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=TILE_COLORMAP, interactive=False,
-                                                width=12, label="a")
+        self.surface_colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=TILE_COLORMAP, interactive=False, width=12, label="a"
+        )
         self.surface_colorbar.setImageItem(self.surface_image, insert_in=self.surface_plot)
         self.surface_contour = pg.PlotCurveItem(pen=pg.mkPen(25, 25, 30, width=2), connect="pairs")
         self.surface_plot.addItem(self.surface_contour, ignoreBounds=True)
-        self.surface_sample = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(20, 20, 24, width=2),
-                                                 brush=pg.mkBrush(255, 255, 255))
+        self.surface_sample = pg.ScatterPlotItem(
+            size=11, symbol="o", pen=pg.mkPen(20, 20, 24, width=2), brush=pg.mkBrush(255, 255, 255)
+        )
         self.surface_plot.addItem(self.surface_sample, ignoreBounds=True)
         self.surface_plot.hide()
         self.looks_note = QLabel()
@@ -272,11 +290,16 @@ class NeuronInspector(QWidget):
         g.setMaximumHeight(190)
         self.histogram_plot = _plot(g, 0, 0, "its activation a over the test split")
         self.histogram_plot.setLabel("left", "images")
-        self.histogram_curve = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(110, 130, 160, 180),
-                                               pen=pg.mkPen(150, 170, 200))
+        self.histogram_curve = pg.PlotDataItem(
+            stepMode="center", fillLevel=0, brush=(110, 130, 160, 180), pen=pg.mkPen(150, 170, 200)
+        )
         self.histogram_plot.addItem(self.histogram_curve)
-        self.sample_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(PREDICTED, width=2),
-                                           label="this sample", labelOpts={"position": 0.9, "color": PREDICTED})
+        self.sample_line = pg.InfiniteLine(
+            angle=90,
+            pen=pg.mkPen(PREDICTED, width=2),
+            label="this sample",
+            labelOpts={"position": 0.9, "color": PREDICTED},
+        )
         self.histogram_plot.addItem(self.sample_line, ignoreBounds=True)
         self.top_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
         self.bottom_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
@@ -310,9 +333,11 @@ class NeuronInspector(QWidget):
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         g = pg.GraphicsLayoutWidget()
         self.contribution_plot, self.contribution_image = _image_plot(
-            g, 0, 0, "w ⊙ x: what each pixel adds to z", diverging_colormap())
-        self.contribution_colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_colormap(),
-                                                     interactive=False, width=12, label="w·x")
+            g, 0, 0, "w ⊙ x: what each pixel adds to z", diverging_colormap()
+        )
+        self.contribution_colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12, label="w·x"
+        )
         self.contribution_colorbar.setImageItem(self.contribution_image, insert_in=self.contribution_plot)
         self.contribution_bar_plot = _plot(g, 1, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
         self.contribution_bars = SignedBars(self.contribution_bar_plot)
@@ -358,9 +383,11 @@ class NeuronInspector(QWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-        note = QLabel("Recorded from the frames drawn while training. The update size is ‖Δw‖ between two "
-                      "frames divided by the mini-batches in between; the gradient is ‖∂C/∂w‖ of the last "
-                      "mini-batch before each frame.")
+        note = QLabel(
+            "Recorded from the frames drawn while training. The update size is ‖Δw‖ between two "
+            "frames divided by the mini-batches in between; the gradient is ‖∂C/∂w‖ of the last "
+            "mini-batch before each frame."
+        )
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {MUTED.name()}")
         page = QWidget()
@@ -399,8 +426,7 @@ class NeuronInspector(QWidget):
         self.redo_button = QToolButton()
         self.undo_button.setText("Undo")
         self.redo_button.setText("Redo")
-        self.edit_result_label = QLabel("Edits change the network at once; training pauses first. "
-                                        "Undo with Ctrl+Z.")
+        self.edit_result_label = QLabel("Edits change the network at once; training pauses first. Undo with Ctrl+Z.")
         self.edit_result_label.setWordWrap(True)
         self.edits_list = QListWidget()
         self.edits_list.setToolTip("Edits in force, oldest first; they are saved with the model")
@@ -586,7 +612,8 @@ class NeuronInspector(QWidget):
         name = _neuron_name(layer, j, snap.sizes, names, snap.activations[-1])
         self.title_label.setText(
             f"<b>{html.escape(name)}</b> — {act}, bias b = {b:+.3f}, "
-            f"‖w‖ = {float(np.linalg.norm(snap.weights[layer][j])):.3f} (step {snap.step:,})")
+            f"‖w‖ = {float(np.linalg.norm(snap.weights[layer][j])):.3f} (step {snap.step:,})"
+        )
         self._fill_looks(snap, layer, j)
         self._fill_fires(snap, layer, j)
         self._fill_sample()
@@ -619,14 +646,18 @@ class NeuronInspector(QWidget):
             self.weights_colorbar.setLevels((-lim, lim))
             self.weights_plot.setTitle("incoming weights as a picture (red: a bright pixel raises z)")
         else:
-            self.incoming_plot.setLabel("bottom", "inputs, strongest first" if first else
-                                        "previous-layer neurons, strongest first")
+            self.incoming_plot.setLabel(
+                "bottom", "inputs, strongest first" if first else "previous-layer neurons, strongest first"
+            )
             order = np.argsort(-w, kind="stable")
             k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
             labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
             self.incoming_bars.set(w[order], [str(i) for i in order], labelled=np.unique(labelled))
-            self.incoming_plot.setTitle(f"its {len(w)} incoming weights, sorted (labels: neuron of layer {layer})"
-                                        if layer > 0 else f"its {len(w)} incoming weights, sorted")
+            self.incoming_plot.setTitle(
+                f"its {len(w)} incoming weights, sorted (labels: neuron of layer {layer})"
+                if layer > 0
+                else f"its {len(w)} incoming weights, sorted"
+            )
         if side is not None:
             pattern = effective_pattern(snap.network, layer, j)
             lim = symmetric_limit(pattern, 100.0)
@@ -634,8 +665,10 @@ class NeuronInspector(QWidget):
             self.pattern_plot.setTitle("effective input pattern" if layer else "its weights (= its pattern)")
             self.looks_note.setText(
                 "Effective input pattern: the previous neurons' patterns weighted by its weights "
-                "(W·W…) — a linear view that ignores the activation functions." if layer else
-                "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter.")
+                "(W·W…) — a linear view that ignores the activation functions."
+                if layer
+                else "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter."
+            )
         self.pattern_plot.setVisible(side is not None and layer > 0)  # layer 0: the picture above
         self.maximum_plot.setVisible(side is not None)
 
@@ -661,7 +694,8 @@ class NeuronInspector(QWidget):
         self.looks_note.setText(
             "Each pixel is this neuron's activation when the network is given that point (x₁, x₂): orange "
             "high, blue low. A first-layer neuron can only draw a straight line; deeper neurons combine "
-            "the lines of the layer before.")
+            "the lines of the layer before."
+        )
 
     def _update_surface_sample(self) -> None:
         x = self._x
@@ -704,11 +738,13 @@ class NeuronInspector(QWidget):
             counts_per_class = np.maximum(np.bincount(y, minlength=k), 1)
             means = sums / counts_per_class
             best = np.argsort(-means)[:3]
-            liked = ", ".join(f"{'class ' if what == 'points' else ''}{class_label(names, int(c))} ({means[c]:.2f})"
-                              for c in best)
+            liked = ", ".join(
+                f"{'class ' if what == 'points' else ''}{class_label(names, int(c))} ({means[c]:.2f})" for c in best
+            )
             self.fires_summary.setText(
                 f"Mean a = {stats.mean:.3f} ± {stats.std:.3f} over {stats.n:,} test {what}. "
-                f"Highest mean a for: {liked}.")
+                f"Highest mean a for: {liked}."
+            )
 
     def _fill_sample(self) -> None:
         snap = self._snap
@@ -738,14 +774,16 @@ class NeuronInspector(QWidget):
         rows = "".join(
             f"<tr><td>{input_name(int(i))}</td><td align='right'>w = {w[i]:+.3f}</td>"
             f"<td align='right'>× a = {a_prev[i]:.3f}</td><td align='right'><b>{contributions[i]:+.3f}</b></td></tr>"
-            for i in order)
+            for i in order
+        )
         f = "softmax(z)<sub>j</sub>" if act == "softmax" else f"{act}(z)"
         what = ("pixels" if side else "inputs") if layer == 0 else f"neurons of layer {layer}"
         self.equation_label.setText(
             f"a = {act}(Σ<sub>i</sub> w<sub>i</sub>·a<sub>i</sub> + b) over the {len(w)} {what}<br>"
             f"Σ w<sub>i</sub>·a<sub>i</sub> = <b>{float(contributions.sum()):+.3f}</b>, "
             f"b = <b>{b:+.3f}</b> → z = <b>{z:+.3f}</b> → a = {f} = <b>{a:.3f}</b><br>"
-            f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>")
+            f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>"
+        )
         first = layer == 0 and side is not None
         self.contribution_plot.setVisible(first)
         self.contribution_bar_plot.setVisible(not first)
@@ -759,8 +797,9 @@ class NeuronInspector(QWidget):
             labelled = np.unique(np.concatenate([np.arange(k), np.arange(len(order) - k, len(order))]))
             names = [input_name(int(i)) for i in order] if layer == 0 else [str(i) for i in order]
             self.contribution_bars.set(contributions[order], names, labelled=labelled)
-            self.contribution_bar_plot.setTitle("wᵢ·xᵢ per input, largest first" if layer == 0 else
-                                                "wᵢ·aᵢ per previous-layer neuron, largest first")
+            self.contribution_bar_plot.setTitle(
+                "wᵢ·xᵢ per input, largest first" if layer == 0 else "wᵢ·aᵢ per previous-layer neuron, largest first"
+            )
         self._update_surface_sample()
         self.sample_line.setPos(a)
         self.sample_line.show()
@@ -772,19 +811,25 @@ class NeuronInspector(QWidget):
         if out is None:
             self.votes_bars.set(np.zeros(0), [])
             meaning = _output_meaning(j, snap.sizes[-1], self.split.class_names, output)
-            self.votes_label.setText("An output neuron votes for nothing further: its activation is the "
-                                     f"network's answer: “{html.escape(meaning)}”.")
+            self.votes_label.setText(
+                "An output neuron votes for nothing further: its activation is the "
+                f"network's answer: “{html.escape(meaning)}”."
+            )
             return
         next_is_output = layer + 1 == n_layers - 1
-        names = ([_output_meaning(k, len(out), self.split.class_names, output) for k in range(len(out))]
-                 if next_is_output else [str(k) for k in range(len(out))])
+        names = (
+            [_output_meaning(k, len(out), self.split.class_names, output) for k in range(len(out))]
+            if next_is_output
+            else [str(k) for k in range(len(out))]
+        )
         if next_is_output and len(out) == 1:  # one output neuron: its weight says which class it helps
             self.votes_bars.set(out, names, ticks=[(0, "output")])
             self.votes_plot.setLabel("bottom", "the output neuron")
             toward = class_label(self.split.class_names, 1 if out[0] > 0 else 0)
             self.votes_label.setText(
                 f"When it fires it pushes the output {'up' if out[0] > 0 else 'down'} (w = {out[0]:+.2f}): "
-                f"towards <b>class {html.escape(toward)}</b> (the network answers {html.escape(names[0])}).")
+                f"towards <b>class {html.escape(toward)}</b> (the network answers {html.escape(names[0])})."
+            )
             return
         if len(out) <= MAX_VOTE_BARS:
             order = np.arange(len(out))
@@ -792,14 +837,14 @@ class NeuronInspector(QWidget):
         else:
             order = np.argsort(-np.abs(out), kind="stable")[:MAX_VOTE_BARS]
             what = f"of layer {layer + 2}'s {len(out)} neurons, the {MAX_VOTE_BARS} it pushes hardest"
-        self.votes_bars.set(out[order], [names[k] for k in order],
-                            ticks=[(t, names[k]) for t, k in enumerate(order)])
+        self.votes_bars.set(out[order], [names[k] for k in order], ticks=[(t, names[k]) for t, k in enumerate(order)])
         self.votes_plot.setLabel("bottom", what)
         best, worst = int(np.argmax(out)), int(np.argmin(out))
         target = "output" if next_is_output else "neuron"
         self.votes_label.setText(
             f"When it fires it pushes most for {target} <b>{html.escape(names[best])}</b> (w = {out[best]:+.2f}) "
-            f"and most against <b>{html.escape(names[worst])}</b> (w = {out[worst]:+.2f}).")
+            f"and most against <b>{html.escape(names[worst])}</b> (w = {out[worst]:+.2f})."
+        )
 
     def _fill_history(self, layer: int, j: int) -> None:
         epochs, norms, updates, grads = self.history.series(layer, j)
@@ -812,8 +857,11 @@ class NeuronInspector(QWidget):
     def _update_edit_controls(self, net, layer: int, j: int) -> None:
         is_output = layer == net.n_layers - 1
         self.ablate_button.setEnabled(self.editor is not None and not is_output)
-        self.ablate_button.setToolTip("An output neuron has no outgoing weights to switch off" if is_output else
-                                      "Set its outgoing weights to zero: the next layer no longer hears it")
+        self.ablate_button.setToolTip(
+            "An output neuron has no outgoing weights to switch off"
+            if is_output
+            else "Set its outgoing weights to zero: the next layer no longer hears it"
+        )
         for w in (self.scale_button, self.bias_button, self.weight_button):
             w.setEnabled(self.editor is not None)
         self._on_weight_index_changed(self.weight_index_spin.value())
@@ -822,8 +870,9 @@ class NeuronInspector(QWidget):
     def _maybe_maximize(self, snap: Snapshot, layer: int, j: int) -> None:
         """Start a run for a newly selected neuron, or for new weights when none is running."""
         if self._plane_for(snap) is not None:
-            self.maximum_label.setText("On the plane the picture above already shows what makes it fire: "
-                                       "it is high where it is orange.")
+            self.maximum_label.setText(
+                "On the plane the picture above already shows what makes it fire: it is high where it is orange."
+            )
             return
         if image_side(snap.sizes[0]) is None:
             self.maximum_label.setText("")
@@ -850,8 +899,9 @@ class NeuronInspector(QWidget):
             return
         side = image_side(step.x.size)
         self.maximum_image.setImage(step.x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
-        self.maximum_label.setText(f"Gradient ascent on the input: step {step.step} of {step.steps}, "
-                                   f"z = {step.value:.2f}")
+        self.maximum_label.setText(
+            f"Gradient ascent on the input: step {step.step} of {step.steps}, z = {step.value:.2f}"
+        )
 
     @Slot(int, int, object)
     def _on_maximizer_found(self, layer: int, j: int, x) -> None:
@@ -859,8 +909,10 @@ class NeuronInspector(QWidget):
             return
         side = image_side(x.size)
         self.maximum_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
-        self.maximum_label.setText("Input that excites it most: gradient ascent on the pixels (maximise z "
-                                   "minus a small L2 penalty, pixels kept in 0…1).")
+        self.maximum_label.setText(
+            "Input that excites it most: gradient ascent on the pixels (maximise z "
+            "minus a small L2 penalty, pixels kept in 0…1)."
+        )
 
     def maximum_image_data(self) -> np.ndarray | None:
         return self.maximum_image.image
@@ -906,8 +958,10 @@ class NeuronInspector(QWidget):
         text = f"{verb}{html.escape(result.edit.describe())}."
         if result.before is not None and result.after is not None:
             delta = 100 * (result.after.accuracy - result.before.accuracy)
-            text += (f"<br>Test accuracy {100 * result.before.accuracy:.2f}% → "
-                     f"<b>{100 * result.after.accuracy:.2f}%</b> ({delta:+.2f} points).")
+            text += (
+                f"<br>Test accuracy {100 * result.before.accuracy:.2f}% → "
+                f"<b>{100 * result.after.accuracy:.2f}%</b> ({delta:+.2f} points)."
+            )
         snap = self.editor.controller.latest_snapshot if self.editor is not None else None
         if snap is not None and self._x is not None and self._x.size == snap.sizes[0]:
             out = snap.forward_cache(self._x.reshape(1, -1)).output[0]
@@ -964,4 +1018,3 @@ class NeuronInspector(QWidget):
     @Slot(int)
     def _on_gallery_image_clicked(self, index: int) -> None:
         self.sample_requested.emit(index)
-

@@ -7,11 +7,11 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
-from visnet.app.inspection import NeuronHistory
-from visnet.app.panels.inspector import K_EXAMPLES
+from visnet.app.neuron_history import NeuronHistory
+from visnet.app.panels.neuron_inspector import K_EXAMPLES
 from visnet.core.edits import Edit, accuracy_change
-from visnet.core.inspect import layer_activations
 from visnet.core.network import Network
+from visnet.core.neuron_analysis import layer_activations
 from visnet.core.snapshot import Snapshot, take_snapshot
 from visnet.core.training import TrainConfig, Trainer
 from visnet.io import load_model
@@ -125,7 +125,8 @@ def test_a_new_selection_cancels_the_running_maximisation(make_main_window, qtbo
 
 
 def test_ablating_changes_accuracy_as_the_core_computes_and_undo_restores_bit_identical_weights(
-        make_main_window, qtbot, trained_model_path):
+    make_main_window, qtbot, trained_model_path
+):
     window = make_main_window(model_path=trained_model_path)
     d = window.dataset
     before = [np.array(a) for a in window.controller.trainer.net.weights + window.controller.trainer.net.biases]
@@ -221,8 +222,20 @@ def test_edits_survive_save_and_reopen(make_main_window, qtbot, tmp_path):
 
 
 def _snapshot(net: Network, step: int) -> Snapshot:
-    return Snapshot(tuple(net.sizes), tuple(net.activations), net.cost, tuple(w.copy() for w in net.weights),
-                    tuple(b.copy() for b in net.biases), step, 0, step / 100, step, 100, 10 * step, 0.1)
+    return Snapshot(
+        tuple(net.sizes),
+        tuple(net.activations),
+        net.cost,
+        tuple(w.copy() for w in net.weights),
+        tuple(b.copy() for b in net.biases),
+        step,
+        0,
+        step / 100,
+        step,
+        100,
+        10 * step,
+        0.1,
+    )
 
 
 def test_neuron_history_records_norms_and_update_sizes():
@@ -259,12 +272,18 @@ def test_split_activations_while_training_come_from_a_background_thread(qtbot, s
     `computed` arrives when the asked-for snapshot's are ready (from another thread)."""
     import threading
 
-    from visnet.app.inspection import SplitActivations
+    from visnet.app.split_activations import SplitActivations
 
     split = SplitActivations()
     split.set_dataset(small_mnist.x_test, small_mnist.y_test, small_mnist.class_names)
-    trainer = Trainer(Network([784, 16, 10], seed=0), small_mnist.x_train, small_mnist.y_train,
-                      small_mnist.x_test, small_mnist.y_test, TrainConfig())
+    trainer = Trainer(
+        Network([784, 16, 10], seed=0),
+        small_mnist.x_train,
+        small_mnist.y_train,
+        small_mnist.x_test,
+        small_mnist.y_test,
+        TrainConfig(),
+    )
     first = take_snapshot(trainer)
     old = split.activations(first, wait=False)  # nothing ready yet: computed here
     trainer.step()
@@ -276,7 +295,8 @@ def test_split_activations_while_training_come_from_a_background_thread(qtbot, s
         threads.append(threading.current_thread())
         return real(net, x)
 
-    import visnet.app.inspection as inspection
+    import visnet.app.split_activations as inspection
+
     inspection.layer_activations, restore = spy, inspection.layer_activations
     try:
         with qtbot.waitSignal(split.computed, timeout=3000):
@@ -291,7 +311,7 @@ def test_split_activations_while_training_come_from_a_background_thread(qtbot, s
 
 
 # -- the playground plane ------------------------------------------------------------------------
-from visnet.app.panels.inspector import NeuronInspector  # noqa: E402
+from visnet.app.panels.neuron_inspector import NeuronInspector  # noqa: E402
 from visnet.app.plane import Plane  # noqa: E402
 
 

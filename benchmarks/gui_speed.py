@@ -44,7 +44,7 @@ def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tupl
 
     window = MainWindow(dataset=data, load_example=False)
     net = Network(sizes, "sigmoid", init="normal", seed=0)
-    window._install(net, data, "embedded", TrainConfig(eta=0.1, batch_size=batch, epochs=10_000))
+    window.install_network(net, data, "embedded", TrainConfig(eta=0.1, batch_size=batch, epochs=10_000))
 
     frames = 0
     original = window.network_view.show_snapshot

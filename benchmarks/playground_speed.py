@@ -36,7 +36,7 @@ def measure(app, hidden, seconds: float, warmup: float) -> dict:
 
     window = MainWindow(dataset_spec=SPEC, load_example=False)
     net = Network([2, *hidden, 1], "tanh", output="sigmoid", cost="cross-entropy", init="xavier", seed=0)
-    window._install(
+    window.install_network(
         net, window.dataset, SPEC, TrainConfig(eta=0.03, momentum=0.9, batch_size=10, epochs=10**6), window.playground
     )
 

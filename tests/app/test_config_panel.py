@@ -131,7 +131,8 @@ def test_presets_fill_in_nielsens_networks(panel):
     )
     values = panel.train_values()
     assert (values["eta"], values["batch_size"], values["epochs"]) == (3.0, 10, 30)
-    assert {"eta": 3.0} in live.calls or any(call.get("eta") == 3.0 for call in live.calls)
+    assert live.calls == []  # a preset applies nothing to the network being trained
+    assert panel.has_unapplied_changes() and panel.apply_button.isEnabled()
     assert "23,860 parameters" in panel.param_count_label.text()
     assert panel.preset_combo.currentText().startswith("Nielsen network.py")
 
@@ -140,6 +141,23 @@ def test_presets_fill_in_nielsens_networks(panel):
     assert (spec.output, spec.cost, spec.init) == ("sigmoid", "cross-entropy", "normal")
     assert panel.train_values()["lmbda"] == pytest.approx(5 / 50_000)
     assert panel.train_values()["eta"] == 0.5
+
+
+def test_a_preset_with_the_same_network_but_other_training_waits_for_apply_and_revert_undoes_it(panel, qtbot):
+    applied = panel.train_values()
+    live = Recorder(panel.hyperparameters_changed)
+    requested = Recorder(panel.network_requested)
+    panel.show_config(TrainConfig(eta=0.7, epochs=3))  # the network being trained has other settings
+    panel.apply_preset(PRESETS[0])  # the default network, with its own training settings
+    assert panel.train_values() == applied
+    assert live.calls == [] and panel.has_unapplied_changes()
+    assert "press Apply" in panel._training_box.title()
+    qtbot.mouseClick(panel.revert_button, Qt.MouseButton.LeftButton)
+    assert panel.train_values()["eta"] == 0.7 and panel.train_values()["epochs"] == 3
+    assert not panel.has_unapplied_changes()
+    panel.apply_preset(PRESETS[0])
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    assert len(requested.calls) == 1 and live.calls == []
 
 
 def test_choosing_a_preset_in_the_combo_box(panel):

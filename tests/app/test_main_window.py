@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from visnet.app import settings as keys
 from visnet.app.main_window import SPEED_STEPS, MainWindow, config_from_info, delay_for_speed
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
 from visnet.core.training import TrainConfig
 from visnet.io import load_model, save_model
 
@@ -333,18 +334,18 @@ def test_huge_learning_rate_shows_the_divergence_banner(make_main_window, qtbot)
     assert not window.divergence_banner.isVisible()
 
 
-def test_neuron_selection_and_sample_travel_between_panels(make_main_window, monkeypatch):
+def test_neuron_selection_and_sample_travel_through_the_session(make_main_window, qtbot):
     window = make_main_window()
-    selected, samples = [], []
-    monkeypatch.setattr(window.weights_panel, "select_neuron", lambda l, j: selected.append((l, j)))
-    monkeypatch.setattr(window.network_view, "select_neuron", lambda l, j: selected.append(("view", l, j)))
-    monkeypatch.setattr(window.network_view, "set_sample", lambda x, label, names: samples.append((x, label)))
-    window.network_view.neuron_selected.emit(0, 3)
-    window.weights_panel.neuron_selected.emit(0, 5)
-    assert selected == [(0, 3), ("view", 0, 5)]
+    qtbot.waitUntil(lambda: window.session.snapshot is not None, timeout=3000)
+    window.session.select_neuron(0, 3)
+    assert window.inspector.neuron() == (0, 3)
     window.sample_panel.set_index(7)
-    x, label = samples[-1]
-    assert np.array_equal(x, window.dataset.x_test[7]) and label == window.dataset.y_test[7]
+    sample = window.session.sample
+    assert sample.source == "test" and sample.index == 7
+    np.testing.assert_array_equal(sample.x, window.dataset.x_test[7])
+    expected = SamplePass.compute(window.session.snapshot.network, sample)
+    assert window.network_view.predicted_class() == expected.predicted
+    assert window.sample_panel.predicted_class() == expected.predicted
 
 
 def test_export_the_clicked_panel_as_png(make_main_window, qtbot, monkeypatch, tmp_path):
@@ -434,28 +435,30 @@ def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(ma
         spy_on(panel)
     running = replace(window.controller.latest_snapshot, state="running")
     window.controller._pending = running
-    window._on_redraw_timeout()
+    window.frames.draw_pending()
     assert [p for p, _ in drawn] == [window.display_panels[0]]  # the first panel at once
     qtbot.waitUntil(lambda: len(drawn) == len(window.display_panels), timeout=3000)
     assert [p for p, _ in drawn] == list(window.display_panels)  # then the others, in order
     assert all(snap is running for _, snap in drawn)
-    qtbot.waitUntil(lambda: not window._frame_panels, timeout=3000)  # the frame's closing turn
+    qtbot.waitUntil(lambda: not window.frames.is_drawing(), timeout=3000)  # the frame's closing turn
     paused = replace(running, state="paused")
     window.controller._pending = paused
     drawn.clear()
-    window._on_redraw_timeout()  # paused: everything at once
+    window.frames.draw_pending()  # paused: everything at once
     assert [p for p, _ in drawn] == list(window.display_panels)
 
 
 def test_a_look_inside_panel_behind_another_tab_waits_until_its_tab_is_chosen(make_main_window, qtbot):
-    """The inspector shares a tab area with the configuration: behind it, Qt still calls it
-    visible, but it must not recompute over the test split for nobody to see."""
+    """Behind another tab, Qt still calls the inspector visible, but it must not recompute
+    over the test split for nobody to see."""
     window = make_main_window()
+    window.show_workspace("inside")
+    window.tabifyDockWidget(window.mistakes_dock, window.inspector_dock)
     refreshes = []
     refresh = window.inspector._refresh
     original = refresh._refresh
     refresh._refresh = lambda: (refreshes.append(window.controller.latest_snapshot.step), original())
-    window.config_dock.raise_()
+    window.mistakes_dock.raise_()
     qtbot.waitUntil(lambda: window.inspector.visibleRegion().isEmpty(), timeout=2000)
     start_and_wait(qtbot, window, steps=200)
     qtbot.wait(1500)  # longer than the refresh interval while training

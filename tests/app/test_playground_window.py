@@ -49,6 +49,7 @@ def test_opens_on_playground_data_with_a_2_4_1_and_the_surface_in_front(playgrou
     assert window.dataset.input_shape == (1, 2)
     qtbot.waitUntil(lambda: not window.surface_dock.visibleRegion().isEmpty(), timeout=2000)  # in front
     assert window.config_panel.playground_chosen()
+    assert window.workspace == "playground"
     wait_drawn(qtbot, window)
     expected = evaluate_surface(window.controller.trainer.net)
     np.testing.assert_array_equal(window.surface_panel.image_array(), expected.output)
@@ -159,17 +160,16 @@ def test_clicking_the_plane_makes_a_point_the_current_sample(playground_window, 
         Qt.MouseButton.LeftButton,
         pos=panel.widget_pos(float(x_test[i, 0]) + 0.05, float(x_test[i, 1])),
     )
-    x, label, source = window.current_sample()
-    assert source == f"test:{i}" and label == int(y_test[i]) and window.sample_panel.current_index() == i
+    sample = window.session.sample
+    assert (sample.source, sample.index, sample.label) == ("test", i, int(y_test[i]))
     assert panel.current_point() == pytest.approx((float(x_test[i, 0]), float(x_test[i, 1])))
     # A bare point of the plane, far from every test point: no label.
     far = np.array([[5.9, 0.0]])
     assert np.min(np.hypot(*(x_test - far).T)) > 0.3
     qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.widget_pos(5.9, 0.0))
-    x, label, source = window.current_sample()
-    assert source == "plane" and label is None
-    assert x == pytest.approx([5.9, 0.0], abs=0.1)
-    assert window.sample_panel.showing_drawing()
+    sample = window.session.sample
+    assert sample.source == "plane" and sample.label is None
+    assert sample.x == pytest.approx([5.9, 0.0], abs=0.1)
 
 
 def test_shift_click_in_draw_mode_adds_a_test_point(playground_window, qtbot):
@@ -211,7 +211,7 @@ def test_a_diverging_playground_run_stops_with_its_pictures_intact(playground_wi
 
     window = playground_window
     net = Network([2, 4, 1], "identity", output="identity", cost="quadratic", seed=0)
-    assert window._install(
+    assert window.install_network(
         net, window.dataset, window._dataset_spec, TrainConfig(eta=5.0, batch_size=10, epochs=10_000), window.playground
     )
     qtbot.keyClick(window, Qt.Key.Key_Space)

@@ -1,40 +1,35 @@
-"""The main window: dock panels around the network, the training toolbar, files, settings.
+"""The main window: docks and workspaces, menus, the training toolbar, the status bar, files.
 
-Training runs on a thread owned by the TrainingController; this window only sends it
-commands and draws the newest snapshot from a ~30 fps QTimer, so the GUI never waits for
-training. Every file dialog and message box goes through a small `_ask_*` / `_show_*`
-method, which tests replace with monkeypatch.
+What the panels share lives in the Session (session.py); each panel subscribes to it, and
+the FramePacer (frames.py) draws every snapshot. The window builds both, arranges the docks
+in workspaces (workspaces.py), carries out menu and toolbar commands, and reads and writes
+files and data sets. Every file dialog and message box goes through a small `_ask_*` /
+`_show_*` method, which tests replace with monkeypatch.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import os
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
-# -- look inside (issue 4) --
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+import numpy as np
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QSlider,
     QStyle,
+    QTabBar,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -42,7 +37,6 @@ from PySide6.QtWidgets import (
 
 from visnet.core.features import with_features
 from visnet.core.network import Network
-from visnet.core.snapshot import Snapshot
 from visnet.core.targets import n_classes
 from visnet.core.training import TrainConfig, Trainer
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
@@ -53,36 +47,39 @@ from visnet.io import ModelFileError, load_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import settings as keys
+from . import workspaces
+from .banner import MessageBanner
 from .controller import TrainingController
+from .frames import FramePacer
 from .network_editor import EditResult, NetworkEditor
+from .panels import Panel
 from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
-from .panels.drawing import DrawDigitPanel  # noqa: E402
+from .panels.drawing import DrawDigitPanel
 from .panels.gradients import GradientPanel
 from .panels.loss import LossPanel
-from .panels.mistakes import MistakesPanel  # noqa: E402
+from .panels.mistakes import MistakesPanel
 from .panels.network_view import NetworkView
-from .panels.neuron_inspector import NeuronInspector  # noqa: E402
+from .panels.neuron_inspector import NeuronInspector
 from .panels.sample import SamplePanel
-from .panels.stepper import BackpropStepper, WindowStepperSource  # backprop stepper (issue 5)
-from .panels.surface import DecisionSurfacePanel  # noqa: E402
+from .panels.stepper import BackpropStepper
+from .panels.surface import DecisionSurfacePanel
 from .panels.weights import WeightMosaicPanel
-from .plane import Plane  # noqa: E402
-from .split_activations import SplitActivations  # noqa: E402
+from .plane import Plane
+from .session import Session
+from .split_activations import SplitActivations
 
-# -- end look inside --
-
-REDRAW_INTERVAL_MS = 33  # ~30 frames a second
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
 SLOWEST_DELAY = 1.0  # seconds per mini-batch at the slider's left end
-MODEL_FILTER = "Models (*.safetensors *.json);;visnet or PyTorch safetensors (*.safetensors);;network2.py JSON (*.json);;All files (*)"
-STATE_TEXT = {
-    "idle": "Ready",
-    "running": "Training",
-    "paused": "Paused",
-    "stopped": "Stopped",
-    "diverged": "Diverged",
-}
+MODEL_FILTER = (
+    "Models (*.safetensors *.json);;visnet or PyTorch safetensors (*.safetensors);;"
+    "network2.py JSON (*.json);;All files (*)"
+)
+STATE_TEXT = {"idle": "Ready", "running": "Training", "paused": "Paused", "stopped": "Stopped", "diverged": "Diverged"}
 STATE_COLOR = {"running": "#1b7f3b", "diverged": "#b00020", "stopped": "#8a5a00"}
+NEAR_POINT = 0.3  # plane units (~2 % of its width): a click this close to a test point picks it
+# Data set names written into model files (Dataset.name) and the specs that load them again.
+KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
+DEFAULT_SIZE = (1600, 1000)  # on a larger screen; a smaller one gets its whole available area
 
 
 def delay_for_speed(position: int) -> float:
@@ -98,11 +95,6 @@ def speed_text(delay: float) -> str:
     if delay >= 0.1:
         return f"{delay:.1f} s/batch"
     return f"{delay * 1000:.0f} ms/batch"
-
-
-# Data set names written into model files (Dataset.name) and the specs that load them again.
-NEAR_POINT = 0.3  # plane units (~2 % of its width): a click this close to a test point picks it
-KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
 
 
 def config_from_info(info: dict, fallback: TrainConfig) -> TrainConfig:
@@ -121,7 +113,7 @@ def config_from_info(info: dict, fallback: TrainConfig) -> TrainConfig:
         config.epochs = int(config.epochs)
         config.seed = int(config.seed)
         config.validate()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return TrainConfig(**asdict(fallback))
     return config
 
@@ -134,34 +126,16 @@ def _number(value, default: float = 0.0) -> float:
     return value if math.isfinite(value) else default
 
 
-class DivergenceBanner(QFrame):
-    """A red strip above the network view saying that training diverged and what to do."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("divergence_banner")
-        self.setStyleSheet(
-            "#divergence_banner { background: #7a1020; border-radius: 4px; }#divergence_banner QLabel { color: white; }"
-        )
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.lower_button = QPushButton()
-        self.lower_button.setToolTip("Set the learning rate to a tenth of its value; press Train to try again")
-        self.dismiss_button = QPushButton("Dismiss")
-        self.dismiss_button.setToolTip("Hide this message")
-        self.dismiss_button.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 6, 10, 6)
-        row.addWidget(self.message_label, 1)
-        row.addWidget(self.lower_button)
-        row.addWidget(self.dismiss_button)
-        self.hide()
-
-    def show_message(self, text: str, eta: float) -> None:
-        self.message_label.setText(f"<b>The loss blew up.</b> {html.escape(text)}")
-        self.lower_button.setText(f"Use η = {eta / 10:g}")
-        self.show()
+def is_read_only_model(path: Path | None) -> bool:
+    """Whether a model file belongs to visnet itself (the shipped example): saving never
+    writes over it."""
+    if path is None:
+        return False
+    try:
+        shipped = resource_path(EXAMPLE_MODEL).resolve().parent
+    except FileNotFoundError:
+        return False
+    return Path(path).resolve().parent == shipped
 
 
 class MainWindow(QMainWindow):
@@ -174,12 +148,6 @@ class MainWindow(QMainWindow):
         model when no model_path is given (else start with a fresh 784-16-16-10).
     """
 
-    # -- look inside (issue 4): the current sample, shared by every panel --
-    # (x (n_inputs,) float32, true label or None, source): source is "test:<index>" for a
-    # test image, "drawing" for a drawn digit. Emitted by set_current_sample().
-    current_sample_changed = Signal(object, object, str)
-    # -- end look inside --
-
     def __init__(
         self,
         *,
@@ -187,7 +155,7 @@ class MainWindow(QMainWindow):
         data_dir: str | os.PathLike | None = None,
         dataset: Dataset | None = None,
         dataset_spec: str = "embedded",
-        dataset_loader: Callable[[str], Dataset] | None = None,
+        dataset_loader=None,
         load_example: bool = True,
         parent: QWidget | None = None,
     ):
@@ -195,24 +163,20 @@ class MainWindow(QMainWindow):
         self.setObjectName("visnet_main_window")
         self._data_dir = data_dir
         self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
-        self._dataset: Dataset | None = None
-        self._dataset_spec = dataset_spec
-        self._toy: Toy2D | None = None  # the playground's points (with drawn ones), if a playground set
-        self._plane: Plane | None = None  # shared by the panels that draw surfaces over the plane
-        self._playground_docks_shown: bool | None = None  # the docks were last arranged for playground data
         self._model_path: Path | None = None
-        self._model_is_example = False
-        self._clean_step = 0  # the trainer's step count when the network was last saved/loaded
+        self._clean_step = 0  # the trainer's step count when the network was last saved or loaded
+        self._saved_edits: tuple = ()  # the hand edits in force when it was last saved or loaded
         self._epochs_before = 0.0  # training the opened model had before this session
         self._samples_before = 0
         self._current_dock: QDockWidget | None = None
         self._open_note = ""  # why an opened model is shown with another data set than its own
         self._closed = False
-        self._frame_owed = False
-        self._frame_snap: Snapshot | None = None  # the snapshot being drawn, one panel per turn
-        self._frame_panels: list = []  # the panels still to draw it
+        self._workspace = "watch"
+        self._workspace_before_backprop = "watch"
+        self._shown_before = False
 
         self.controller = TrainingController(self)
+        self.session = Session(self.controller, self)
         self._build_panels()
         self._build_docks()
         self._build_actions()
@@ -220,61 +184,61 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
-        self._build_stepper()  # backprop stepper (issue 5)
+        self.frames = FramePacer(self.controller, self.session, lambda: self.display_panels)
+        self.frames.frame_started.connect(self._on_frame_started)
 
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
-        self._redraw_timer.timeout.connect(self._on_redraw_timeout)
-        self._panel_timer = QTimer(self)  # the next panel of a frame, at the loop's next turn
-        self._panel_timer.setSingleShot(True)
-        self._panel_timer.setInterval(0)
-        self._panel_timer.timeout.connect(self._draw_next_panel)
-
-        self._layout_restored = self._restore_settings()
-        self._shown_before = False
+        self._restore_settings()
         self._start(dataset, dataset_spec, model_path, load_example)
-        self._redraw_timer.start()
+        self.frames.start()
 
     # -- construction ---------------------------------------------------------------------
     def _build_panels(self) -> None:
-        self.network_view = NetworkView()
-        self.weights_panel = WeightMosaicPanel()
+        s = self.session
+        self.split_activations = SplitActivations()  # the test split's activations, shared
+        self.editor = NetworkEditor(self.controller, self)
+        self.network_view = NetworkView(session=s)
+        self.weights_panel = WeightMosaicPanel(session=s)
         self.loss_panel = LossPanel()
         self.gradient_panel = GradientPanel()
-        self.sample_panel = SamplePanel()
-        self.surface_panel = DecisionSurfacePanel()
+        self.sample_panel = SamplePanel(session=s)
+        self.surface_panel = DecisionSurfacePanel(session=s)
         self.config_panel = ConfigPanel()
-        self.divergence_banner = DivergenceBanner()
-        self.display_panels = (
+        self.inspector = NeuronInspector(self.split_activations, self.editor, session=s)
+        self.draw_panel = DrawDigitPanel(session=s)
+        self.mistakes_panel = MistakesPanel(self.split_activations, session=s)
+        self.stepper = BackpropStepper(session=s)
+        self.banner = MessageBanner()
+        self.display_panels: tuple[Panel, ...] = (
             self.network_view,
             self.weights_panel,
             self.loss_panel,
             self.gradient_panel,
             self.sample_panel,
             self.surface_panel,
+            self.inspector,
+            self.draw_panel,
+            self.mistakes_panel,
         )
-        self._build_inspection_panels()  # look inside (issue 4)
 
     def _build_docks(self) -> None:
-        """The network view in the middle, weight pictures to its right, the curves below
-        both, the sample and the configuration down the left."""
         self.setDockNestingEnabled(True)
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
             | QMainWindow.DockOption.AllowNestedDocks
             | QMainWindow.DockOption.AllowTabbedDocks
         )
+        # The left and right columns span the window's height; the top area is the centre.
+        A, C = Qt.DockWidgetArea, Qt.Corner
         for corner, area in (
-            (Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
-            (Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
-            (Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea),
-            (Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea),
+            (C.TopLeftCorner, A.LeftDockWidgetArea),
+            (C.BottomLeftCorner, A.LeftDockWidgetArea),
+            (C.TopRightCorner, A.RightDockWidgetArea),
+            (C.BottomRightCorner, A.RightDockWidgetArea),
         ):
             self.setCorner(corner, area)
-        # Every panel is a dock, so the central widget is an empty placeholder of zero height
-        # between the top and bottom dock areas. Hidden, it let Qt re-balance the left and
-        # right areas by a few pixels on every layout pass: the docks crept for seconds and
-        # every plot was resized (and its axes redrawn) on every frame.
+        # Every panel is a dock, so the central widget is an empty placeholder of zero height.
+        # Hidden, it let Qt re-balance the left and right areas by a few pixels on every layout
+        # pass: the docks crept for seconds and every plot was resized on every frame.
         placeholder = QWidget()
         placeholder.setObjectName("central_placeholder")
         placeholder.setMaximumHeight(0)
@@ -284,7 +248,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(network_box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
-        column.addWidget(self.divergence_banner)
+        column.addWidget(self.banner)
         column.addWidget(self.network_view, 1)
 
         def dock(title: str, name: str, widget: QWidget, tip: str) -> QDockWidget:
@@ -320,7 +284,7 @@ class MainWindow(QMainWindow):
             "Gradients", "gradients_dock", self.gradient_panel, "Size of the gradient and of each update, per layer"
         )
         self.sample_dock = dock(
-            "Current sample", "sample_dock", self.sample_panel, "A test image and the network's answer for it"
+            "Current sample", "sample_dock", self.sample_panel, "The sample every panel shows, and the network's answer"
         )
         self.config_dock = dock("Configuration", "config_dock", self.config_panel, "Architecture and hyperparameters")
         self.surface_dock = dock(
@@ -328,6 +292,27 @@ class MainWindow(QMainWindow):
             "surface_dock",
             self.surface_panel,
             "The playground: the network's answer over the whole plane, and the points",
+        )
+        self.inspector_dock = dock(
+            "Neuron inspector",
+            "inspector_dock",
+            self.inspector,
+            "Everything about the selected neuron; click a neuron to select it",
+        )
+        self.draw_dock = dock(
+            "Draw a digit", "draw_dock", self.draw_panel, "Draw a digit and watch the network read it"
+        )
+        self.mistakes_dock = dock(
+            "Mistakes",
+            "mistakes_dock",
+            self.mistakes_panel,
+            "Confusion matrix, per-class accuracy and the misclassified test images",
+        )
+        self.stepper_dock = dock(
+            "Backpropagation, step by step",
+            "stepper_dock",
+            self.stepper,
+            "One SGD step of the current sample, quantity by quantity, with the real numbers",
         )
         self.docks = (
             self.network_dock,
@@ -337,41 +322,13 @@ class MainWindow(QMainWindow):
             self.sample_dock,
             self.config_dock,
             self.surface_dock,
+            self.inspector_dock,
+            self.draw_dock,
+            self.mistakes_dock,
+            self.stepper_dock,
         )
-        self._build_inspection_docks(dock)  # look inside (issue 4)
-        self._arrange_default_docks()
-        self.resize(1600, 1000)
-
-    def _arrange_default_docks(self) -> None:
-        A = Qt.DockWidgetArea
-        for d in self.docks:
-            self.removeDockWidget(d)
-        self.addDockWidget(A.TopDockWidgetArea, self.network_dock)
-        self.addDockWidget(A.RightDockWidgetArea, self.weights_dock)
-        self.tabifyDockWidget(self.weights_dock, self.surface_dock)  # raised for playground data
-        self.addDockWidget(A.BottomDockWidgetArea, self.loss_dock)
-        self.splitDockWidget(self.loss_dock, self.gradients_dock, Qt.Orientation.Horizontal)
-        self.addDockWidget(A.LeftDockWidgetArea, self.sample_dock)
-        self.splitDockWidget(self.sample_dock, self.config_dock, Qt.Orientation.Vertical)
-        self._arrange_inspection_docks()  # look inside (issue 4)
-        for d in self.docks:
-            d.setFloating(False)
-            d.show()
-        self._playground_docks_shown = None
-        self._show_playground_docks()
-
-    def _apply_default_sizes(self) -> None:
-        """Dock sizes for the default layout (only meaningful once the window is laid out)."""
-        w, h = self.width(), self.height()
-        H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
-        left, right = round(0.24 * w), round(self._right_column_share() * w)
-        bottom = w - left
-        # Each call moves the splitters it names and lets the others absorb the change, so
-        # the bottom row goes first and the three columns last (the network view gets the rest).
-        self.resizeDocks([self.loss_dock, self.gradients_dock], [round(0.6 * bottom), round(0.4 * bottom)], H)
-        self.resizeDocks([self.network_dock, self.loss_dock], [round(0.62 * h), round(0.3 * h)], V)
-        self.resizeDocks([self.sample_dock, self.config_dock], [round(0.32 * h), round(0.6 * h)], V)
-        self.resizeDocks([self.sample_dock, self.network_dock, self.weights_dock], [left, w - left - right, right], H)
+        self._docks_by_name = {d.objectName(): d for d in self.docks}
+        self._arrange_workspace(self._workspace)
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
         action = QAction(text, self)
@@ -397,21 +354,21 @@ class MainWindow(QMainWindow):
         )
         self.step_batch_action = self._action(
             "Step batch",
-            self._on_step_batch_triggered,
+            self.controller.step_batch,
             [K.Key_Right, K.Key_S],
             "Train on exactly one mini-batch, then pause",
             P.SP_MediaSeekForward,
         )
         self.step_epoch_action = self._action(
             "Step epoch",
-            self._on_step_epoch_triggered,
+            self.controller.step_epoch,
             [K.Key_E, QKeySequence(Qt.Modifier.SHIFT | K.Key_Right)],
             "Train to the end of the current epoch, then pause",
             P.SP_MediaSkipForward,
         )
         self.stop_action = self._action(
             "Stop",
-            self._on_stop_triggered,
+            self.controller.stop,
             (),
             "Stop training and end the training thread; Train continues from here",
             P.SP_MediaStop,
@@ -423,7 +380,6 @@ class MainWindow(QMainWindow):
             "Draw fresh random weights with the seed and start training over",
             P.SP_BrowserReload,
         )
-
         self.new_action = self._action(
             "&New", self._on_new_triggered, [QKeySequence.StandardKey.New], "A fresh, untrained 784-16-16-10 network"
         )
@@ -436,13 +392,13 @@ class MainWindow(QMainWindow):
         )
         self.save_action = self._action(
             "&Save",
-            self._on_save_triggered,
+            self.save,
             [QKeySequence.StandardKey.Save],
             "Save the network and its training state",
             P.SP_DialogSaveButton,
         )
         self.save_as_action = self._action(
-            "Save &As…", self._on_save_as_triggered, [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file"
+            "Save &As…", self.save_as, [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file"
         )
         self.export_action = self._action(
             "&Export current panel as PNG…",
@@ -452,9 +408,34 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action("&Quit", self.close, [QKeySequence("Ctrl+Q")], "Close visnet")
         self.restore_layout_action = self._action(
-            "Restore default layout", self._on_restore_layout_triggered, (), "Put every panel back where it started"
+            "Restore workspace layout",
+            self._on_restore_layout_triggered,
+            (),
+            "Put every panel of this workspace back where it started",
         )
+        self.undo_action = self._action(
+            "&Undo", lambda: self.edit_network("undo"), [QKeySequence("Ctrl+Z")], "Undo the last edit of the network"
+        )
+        self.redo_action = self._action(
+            "&Redo",
+            lambda: self.edit_network("redo"),
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
+            "Redo the edit undone last",
+        )
+        self.backprop_action = self._action(
+            "Step through &backpropagation",
+            self._on_backprop_triggered,
+            [QKeySequence("Ctrl+B")],
+            "Pause training and walk through one backpropagation step with the real numbers; again to go back",
+        )
+        self.backprop_action.setCheckable(True)
         self.about_action = self._action("&About visnet", self._on_about_triggered)
+        self.workspace_actions = QActionGroup(self)
+        for i, ws in enumerate(workspaces.WORKSPACES, start=1):
+            action = self._action(ws.title, self._on_workspace_action_triggered, [QKeySequence(f"Ctrl+{i}")], ws.tip)
+            action.setCheckable(True)
+            action.setData(ws.name)
+            self.workspace_actions.addAction(action)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -479,6 +460,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.addAction(self.undo_action)
+        self.edit_menu.addAction(self.redo_action)
+        self.inspector.set_edit_actions(self.undo_action, self.redo_action)
+        self._on_edit_history_changed()
+
         training_menu = bar.addMenu("&Training")
         for action in (
             self.train_action,
@@ -490,12 +477,28 @@ class MainWindow(QMainWindow):
             training_menu.addAction(action)
 
         view_menu = bar.addMenu("&View")
-        for d in self.docks:
-            view_menu.addAction(d.toggleViewAction())
-        view_menu.addSeparator()
+        for action in self.workspace_actions.actions():
+            view_menu.addAction(action)
         view_menu.addAction(self.restore_layout_action)
+        view_menu.addSeparator()
+        panels_menu = view_menu.addMenu("&Panels")
+        for d in sorted(self.docks, key=lambda d: d.windowTitle()):
+            panels_menu.addAction(d.toggleViewAction())
 
-        self._build_edit_menu(bar)  # look inside (issue 4)
+        backprop_menu = bar.addMenu("&Backprop")
+        backprop_menu.addAction(self.backprop_action)
+        backprop_menu.addSeparator()
+        # The stepper's own keys work only while it has the focus, so they never clash with
+        # the training keys; the menu shows them (text after a tab) and works from anywhere.
+        for text, slot in (
+            ("Next step\t→ / PgDown", self.stepper.next_step),
+            ("Previous step\t← / PgUp", self.stepper.previous_step),
+            ("Play / pause\tP", self.stepper.toggle_play),
+            ("Back to the first step\tHome", self.stepper.first_step),
+            ("Trace again (pauses training)", self.stepper.trace_again),
+        ):
+            backprop_menu.addAction(text).triggered.connect(slot)
+        self.backprop_menu = backprop_menu
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -505,34 +508,46 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("training_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setMovable(False)
-        for action in (
-            self.train_action,
-            self.step_batch_action,
-            self.step_epoch_action,
-            self.stop_action,
-            self.reset_action,
-        ):
+        for action in (self.train_action, self.step_batch_action, self.step_epoch_action):
             toolbar.addAction(action)
+        for action in (self.stop_action, self.reset_action):  # used less: icons only, text in the tooltip
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
-        speed_caption = QLabel(" Speed: slow ")
-        speed_caption.setToolTip("Delay after every mini-batch: slow motion on the left, full speed on the right")
+        tip = "Delay after every mini-batch: slow motion on the left, full speed on the right"
+        speed_caption = QLabel(" Slow ")
+        speed_caption.setToolTip(tip)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setRange(0, SPEED_STEPS)
         self.speed_slider.setPageStep(2)
         self.speed_slider.setValue(SPEED_STEPS)
-        self.speed_slider.setFixedWidth(180)
+        self.speed_slider.setFixedWidth(120)
         self.speed_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep the arrow keys for stepping
-        self.speed_slider.setToolTip(speed_caption.toolTip())
+        self.speed_slider.setToolTip(tip)
         fast_caption = QLabel(" fast ")
+        fast_caption.setToolTip(tip)
         self.speed_label = QLabel()
-        self.speed_label.setMinimumWidth(110)
-        self.speed_label.setToolTip(speed_caption.toolTip())
-        toolbar.addWidget(speed_caption)
-        toolbar.addWidget(self.speed_slider)
-        toolbar.addWidget(fast_caption)
-        toolbar.addWidget(self.speed_label)
+        self.speed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("888 ms/batch") + 8)
+        self.speed_label.setToolTip(tip)
+        for widget in (speed_caption, self.speed_slider, fast_caption, self.speed_label):
+            toolbar.addWidget(widget)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+
+        switcher = QToolBar("Workspaces")
+        switcher.setObjectName("workspace_toolbar")
+        switcher.setMovable(False)
+        self.workspace_tabs = QTabBar()
+        self.workspace_tabs.setDrawBase(False)
+        self.workspace_tabs.setExpanding(False)
+        self.workspace_tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for i, ws in enumerate(workspaces.WORKSPACES, start=1):
+            index = self.workspace_tabs.addTab(ws.title)
+            self.workspace_tabs.setTabToolTip(index, f"{ws.tip} (Ctrl+{i})")
+        self.workspace_tabs.currentChanged.connect(self._on_workspace_tab_changed)
+        switcher.addWidget(self.workspace_tabs)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, switcher)
+        self.workspace_toolbar = switcher
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -545,7 +560,7 @@ class MainWindow(QMainWindow):
         self.epoch_progress = QProgressBar()
         self.epoch_progress.setRange(0, 100)  # percent: a finer value would repaint the bar every frame
         self.epoch_progress.setTextVisible(False)
-        self.epoch_progress.setFixedWidth(160)
+        self.epoch_progress.setFixedWidth(120)
         self.epoch_progress.setMaximumHeight(14)
         self.epoch_progress.setToolTip("Progress through the current epoch")
         self.rate_label = QLabel()
@@ -573,207 +588,194 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controller
-        c.share_with_gui(True)  # training pauses while each frame is drawn (see worker.py)
-        c.snapshot_arrived.connect(self._on_redraw_timeout)  # draw as soon as training waits
         c.state_changed.connect(self._on_state_changed)
-        c.trainer_replaced.connect(self._on_trainer_replaced)
         c.diverged.connect(self._on_diverged)
         c.paused_itself.connect(self._on_paused_itself)
         c.training_failed.connect(self._on_training_failed)
+        self.session.network_replaced.connect(self._on_network_replaced)
         self.config_panel.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.config_panel.network_requested.connect(self._on_network_requested)
-        self.network_view.neuron_selected.connect(self._on_network_neuron_selected)
-        self.weights_panel.neuron_selected.connect(self._on_mosaic_neuron_selected)
-        self.sample_panel.sample_changed.connect(self._on_sample_changed)
         self.surface_panel.point_added.connect(self._on_point_added)
         self.surface_panel.point_chosen.connect(self._on_point_chosen)
         self.surface_panel.undo_point_requested.connect(self.undo_point)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
-        self.divergence_banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
-        QApplication.instance().focusChanged.connect(self._on_focus_changed)
-        self._connect_inspection()  # look inside (issue 4)
-
-    # -- backprop stepper (issue 5) ---------------------------------------------------------
-    # A dock hidden until Backprop > Step through backpropagation (Ctrl+B) turns on a mode:
-    # the stepper takes the bottom row (the loss and gradient panels become tabs beside it)
-    # and the network view above frames the layer being computed. Leaving the mode puts the
-    # panels back as they were.
-    def _build_stepper(self) -> None:
-        self.stepper = BackpropStepper()
-        self.stepper.set_source(WindowStepperSource(self))
-        self.stepper_dock = QDockWidget("Backpropagation, step by step", self)
-        self.stepper_dock.setObjectName("stepper_dock")
-        self.stepper_dock.setWidget(self.stepper)
-        self.stepper_dock.setToolTip("One SGD step of one example, quantity by quantity, with the real numbers")
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.stepper_dock)
-        self.stepper_dock.hide()
-        self._layout_before_stepper = None  # saveState() from before the mode
-        self._backprop_mode = False
-
-        self.backprop_action = self._action(
-            "Step through &backpropagation",
-            self._on_backprop_triggered,
-            [QKeySequence("Ctrl+B")],
-            "Pause training and walk through one backpropagation step with the real numbers; again to leave",
-        )
-        self.backprop_action.setCheckable(True)
-        menu = QMenu("&Backprop", self)
-        menu.addAction(self.backprop_action)
-        menu.addSeparator()
-        # The stepper's own keys work only while it has the focus, so they never clash with
-        # the training keys; the menu shows them (text after a tab) and works from anywhere.
-        for text, slot in (
-            ("Next step\t→ / PgDown", self.stepper.next_step),
-            ("Previous step\t← / PgUp", self.stepper.previous_step),
-            ("Play / pause\tP", self.stepper.toggle_play),
-            ("Back to the first step\tHome", self.stepper.first_step),
-            ("Trace again (pauses training)", self.stepper.trace_again),
-        ):
-            action = menu.addAction(text)
-            action.triggered.connect(slot)
-        self.menuBar().insertMenu(self.menuBar().actions()[-1], menu)  # before Help
-        self.backprop_menu = menu
-
+        self.banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
+        self.editor.edited.connect(self._on_network_edited)
+        self.editor.history_changed.connect(self._on_edit_history_changed)
         self.stepper.layer_highlighted.connect(self._on_stepper_layer_highlighted)
-        self.stepper.neuron_selected.connect(self._on_stepper_neuron_selected)
-        self.network_view.neuron_selected.connect(self._on_neuron_selected_for_stepper)
-        self.weights_panel.neuron_selected.connect(self._on_neuron_selected_for_stepper)
-        if hasattr(self, "current_sample_changed"):  # test images and drawn digits (issue 4)
-            self.current_sample_changed.connect(self._on_current_sample_changed_for_stepper)
-        else:
-            self.sample_panel.sample_changed.connect(self._on_sample_changed_for_stepper)
-        self.controller.trainer_replaced.connect(self._on_trainer_replaced_for_stepper)
         self.stepper_dock.visibilityChanged.connect(self._on_stepper_visibility_changed)
-        self.restore_layout_action.triggered.connect(self._on_restore_layout_for_stepper)
+        self.draw_panel.use_requested.connect(self._on_drawn_digit_used)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
 
+    # -- workspaces ---------------------------------------------------------------------------
+    @property
+    def workspace(self) -> str:
+        """The name of the workspace shown (workspaces.WORKSPACES)."""
+        return self._workspace
+
+    def show_workspace(self, name: str) -> None:
+        """Switch to workspace `name`: its remembered arrangement if it still suits the screen
+        and the data, else its default layout."""
+        ws = workspaces.workspace(name)
+        if ws.name == self._workspace and self._shown_before:
+            return
+        if self._shown_before:
+            workspaces.remember(self._workspace, self.saveState(workspaces.LAYOUT_VERSION))
+        leaving_backprop = self._workspace == "backprop" and ws.name != "backprop"
+        if ws.name == "backprop" and self._workspace != "backprop":
+            self._workspace_before_backprop = self._workspace
+        self._workspace = ws.name
+        self._sync_workspace_controls()
+        state = workspaces.remembered(ws.name)
+        restored = state is not None and self.restoreState(state, workspaces.LAYOUT_VERSION)
+        if not restored or not self._layout_suits():
+            self._arrange_workspace(ws.name)
+            if self.isVisible():
+                QTimer.singleShot(0, self._apply_workspace_sizes)
+        elif self.isVisible():
+            QTimer.singleShot(0, self._repair_layout_if_needed)
+        if leaving_backprop:
+            self.stepper.stop()
+            self.network_view.highlight_layer(None)
+        if ws.name == "backprop":
+            self.stepper.trace_again()
+            self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _sync_workspace_controls(self) -> None:
+        names = [w.name for w in workspaces.WORKSPACES]
+        index = names.index(self._workspace)
+        if self.workspace_tabs.currentIndex() != index:
+            self.workspace_tabs.blockSignals(True)
+            self.workspace_tabs.setCurrentIndex(index)
+            self.workspace_tabs.blockSignals(False)
+        for action in self.workspace_actions.actions():
+            action.setChecked(action.data() == self._workspace)
+        self.backprop_action.setChecked(self._workspace == "backprop")
+
+    def _arrange_workspace(self, name: str) -> None:
+        workspaces.arrange(self, self._docks_by_name, workspaces.workspace(name), self.session.playground is not None)
+
+    @Slot()
+    def _apply_workspace_sizes(self) -> None:
+        workspaces.apply_sizes(self, self._docks_by_name, workspaces.workspace(self._workspace))
+
+    def _layout_suits(self) -> bool:
+        return workspaces.suits(self._workspace, self._docks_by_name, self.session.playground is not None)
+
+    @Slot()
+    def _repair_layout_if_needed(self) -> None:
+        """A remembered arrangement that no longer fits (another screen, another kind of
+        data) is laid out afresh rather than shown broken."""
+        if not self._layout_suits():
+            self._arrange_workspace(self._workspace)
+            QTimer.singleShot(0, self._apply_workspace_sizes)
+
+    def layout_problems(self) -> list[str]:
+        """What is wrong with the layout on screen now: a window larger than its screen's
+        available area, docks below their widgets' minimum size or reaching outside the
+        window. Empty when it fits."""
+        problems = []
+        screen = self.screen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            outer = self.frameGeometry()
+            if outer.width() > area.width() or outer.height() > area.height():
+                problems.append(
+                    f"the window ({outer.width()}x{outer.height()}) is larger than the screen ({area.width()}x{area.height()})"
+                )
+        for dock in self.docks:
+            if not dock.isVisible() or dock.isFloating() or dock.visibleRegion().isEmpty():
+                continue  # hidden, floating, or a tab behind another
+            if not workspaces.fits_minimum(dock):
+                widget = dock.widget()
+                need = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+                problems.append(
+                    f"{dock.objectName()} is {widget.width()}x{widget.height()}, "
+                    f"below its minimum {need.width()}x{need.height()}"
+                )
+            if not self.rect().contains(dock.geometry()):
+                problems.append(f"{dock.objectName()} reaches outside the window")
+        return problems
+
+    def _fit_to_screen(self) -> None:
+        """The default size (or the one remembered) but never more than the screen's available
+        area, and moved inside it: a 1366x768 laptop gets the whole of its screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        width, height = (self.width(), self.height()) if self._geometry_restored else DEFAULT_SIZE
+        if screen is None:
+            self.resize(width, height)
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        self.resize(min(width, area.width() - frame.width()), min(height, area.height() - frame.height()))
+        if not area.contains(self.frameGeometry()):
+            self.move(area.topLeft())
+
+    @Slot(int)
+    def _on_workspace_tab_changed(self, index: int) -> None:
+        self._choose_workspace(workspaces.WORKSPACES[index].name)
+
+    @Slot()
+    def _on_workspace_action_triggered(self) -> None:
+        self._choose_workspace(self.sender().data())
+
+    def _choose_workspace(self, name: str) -> None:
+        """The user's choice: the playground workspace with digit data opens a playground."""
+        if name == "playground" and self.session.playground is None:
+            if not self.open_playground("xor"):
+                self._sync_workspace_controls()
+            return
+        self.show_workspace(name)
+
+    @Slot()
+    def _on_restore_layout_triggered(self) -> None:
+        self._arrange_workspace(self._workspace)
+        self._apply_workspace_sizes()
+
+    # -- backpropagation ------------------------------------------------------------------
     def in_backprop_mode(self) -> bool:
-        return self._backprop_mode
+        return self._workspace == "backprop"
 
     def enter_backprop_mode(self) -> None:
-        """Show the stepper across the whole bottom of the window (the bottom row's panels
-        become tabs beside it, the left column's panels tabs of one another) and trace the
-        live network, pausing training."""
-        A, C = Qt.DockWidgetArea, Qt.Corner
-        if not self._backprop_mode:
-            self._layout_before_stepper = (
-                self.saveState(keys.DOCK_STATE_VERSION),
-                self.corner(C.BottomLeftCorner),
-                self.corner(C.BottomRightCorner),
-            )
-        self._backprop_mode = True
-        self.backprop_action.setChecked(True)
-        size = self.size()
-        d = self.stepper_dock
-        self.setCorner(C.BottomLeftCorner, A.BottomDockWidgetArea)
-        self.setCorner(C.BottomRightCorner, A.BottomDockWidgetArea)
-        d.setFloating(False)
-
-        def docked_in(area):
-            return [
-                o
-                for o in self.findChildren(QDockWidget)
-                if o is not d and o.isVisible() and not o.isFloating() and self.dockWidgetArea(o) == area
-            ]
-
-        bottom = docked_in(A.BottomDockWidgetArea)
-        if bottom:  # join the bottom row's first panel, so the row gets no extra column
-            self.tabifyDockWidget(bottom[0], d)
-        elif self.dockWidgetArea(d) != A.BottomDockWidgetArea:
-            self.addDockWidget(A.BottomDockWidgetArea, d)
-        for other in bottom[1:]:
-            self.tabifyDockWidget(d, other)
-        left = docked_in(A.LeftDockWidgetArea)
-        for other in left[1:]:  # the left column is short now: one panel at a time
-            self.tabifyDockWidget(left[0], other)
-        d.show()
-        d.raise_()
-        self.resize(size)  # a dock shown before it is tabbed must not leave the window wider
-        h = self.height()
-        self.resizeDocks([self.network_dock, d], [round(0.36 * h), round(0.64 * h)], Qt.Orientation.Vertical)
-        self.stepper.trace_again()
-        self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+        """The Backpropagation workspace: the stepper traces the current sample on the live
+        network (pausing training)."""
+        self.show_workspace("backprop")
 
     def leave_backprop_mode(self) -> None:
-        """Hide the stepper and put the panels back where they were."""
-        self._backprop_mode = False
-        self.backprop_action.setChecked(False)
-        self.stepper.stop()
-        self.network_view.highlight_layer(None)
-        saved, self._layout_before_stepper = self._layout_before_stepper, None
-        if saved is not None:
-            state, bottom_left, bottom_right = saved
-            self.setCorner(Qt.Corner.BottomLeftCorner, bottom_left)
-            self.setCorner(Qt.Corner.BottomRightCorner, bottom_right)
-            self.restoreState(state, keys.DOCK_STATE_VERSION)
-        self.stepper_dock.hide()
+        """Back to the workspace shown before."""
+        if self._workspace == "backprop":
+            self.show_workspace(self._workspace_before_backprop)
 
     @Slot()
     def _on_backprop_triggered(self) -> None:
-        if self._backprop_mode:
+        if self.in_backprop_mode():
             self.leave_backprop_mode()
         else:
             self.enter_backprop_mode()
+        self._sync_workspace_controls()
 
     @Slot(object, str)
     def _on_stepper_layer_highlighted(self, layer, direction: str) -> None:
         if self.stepper_dock.isVisible():
             self.network_view.highlight_layer(layer, direction)
 
-    @Slot(int, int)
-    def _on_stepper_neuron_selected(self, layer: int, index: int) -> None:
-        with QSignalBlocker(self.network_view):
-            self.network_view.select_neuron(layer, index)
-        if layer == 0:
-            with QSignalBlocker(self.weights_panel):
-                self.weights_panel.select_neuron(layer, index)
-
-    @Slot(int, int)
-    def _on_neuron_selected_for_stepper(self, layer: int, index: int) -> None:
-        if self.stepper.trace is not None:
-            self.stepper.select_neuron(layer, index)
-
-    @Slot(int)
-    def _on_sample_changed_for_stepper(self, _index: int) -> None:
-        if self.stepper_dock.isVisible():
-            self.stepper.refresh_example()
-
-    @Slot(object, object, str)
-    def _on_current_sample_changed_for_stepper(self, _x, _label, _source: str) -> None:
-        if self.stepper_dock.isVisible():
-            self.stepper.refresh_example()
-
-    @Slot()
-    def _on_trainer_replaced_for_stepper(self) -> None:
-        self.stepper.refresh_choices()
-        if self.stepper_dock.isVisible():
-            self.stepper.trace_again()
-
     @Slot(bool)
     def _on_stepper_visibility_changed(self, visible: bool) -> None:
         if not visible:
             self.stepper.stop()
             self.network_view.highlight_layer(None)
-            if self.stepper_dock.isHidden() and self.in_backprop_mode():  # closed with its × button
-                QTimer.singleShot(0, self.leave_backprop_mode)
         else:
             self.stepper.announce_step()
 
-    @Slot()
-    def _on_restore_layout_for_stepper(self) -> None:
-        self._layout_before_stepper = None
-        self.leave_backprop_mode()
-
-    # -- end backprop stepper --------------------------------------------------------------
-
     # -- settings -------------------------------------------------------------------------
-    def _restore_settings(self) -> bool:
-        """Window geometry, dock layout and speed from the last session; True if a layout was restored."""
+    def _restore_settings(self) -> None:
+        """Window geometry, workspace and speed from the last session."""
         s = QSettings()
         geometry = s.value(keys.GEOMETRY)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = s.value(keys.DOCK_STATE)
-        restored = state is not None and self.restoreState(state, keys.DOCK_STATE_VERSION)
+        self._geometry_restored = geometry is not None and self.restoreGeometry(geometry)
+        name = s.value(keys.WORKSPACE)
+        if isinstance(name, str) and name in workspaces.BY_NAME and name not in ("backprop", "playground"):
+            self._workspace = name
         speed = s.value(keys.TRAINING_SPEED)
         try:
             speed = int(speed) if speed is not None else SPEED_STEPS
@@ -781,12 +783,12 @@ class MainWindow(QMainWindow):
             speed = SPEED_STEPS
         self.speed_slider.setValue(min(max(speed, 0), SPEED_STEPS))
         self._on_speed_changed(self.speed_slider.value())
-        return bool(restored)
 
     def _save_settings(self) -> None:
         s = QSettings()
         s.setValue(keys.GEOMETRY, self.saveGeometry())
-        s.setValue(keys.DOCK_STATE, self.saveState(keys.DOCK_STATE_VERSION))
+        workspaces.remember(self._workspace, self.saveState(workspaces.LAYOUT_VERSION))
+        s.setValue(keys.WORKSPACE, self._workspace)
         s.setValue(keys.TRAINING_SPEED, self.speed_slider.value())
         s.sync()
 
@@ -800,10 +802,13 @@ class MainWindow(QMainWindow):
             except DataError as err:
                 self._show_error("Could not load the data set", f"{err}\n\nUsing the embedded MNIST sample instead.")
                 spec, dataset = "embedded", load_dataset("embedded")
-        self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
-        self._refresh_dataset_choices()
-        self._show_plane()
-        self._show_dataset(dataset)
+        elif is_playground(spec):
+            toy, dataset = PlaygroundSpec.parse(spec).load(())
+        self._set_data(dataset, spec, toy)
+        if toy is not None:
+            self._workspace = "playground"
+        self._arrange_workspace(self._workspace)
+        self._sync_workspace_controls()
         path = Path(model_path) if model_path else None
         if path is None and load_example and toy is None:  # the example model reads digits
             try:
@@ -811,9 +816,7 @@ class MainWindow(QMainWindow):
             except FileNotFoundError:
                 path = None
         if path is not None and self.open_model(path, ask=False, remember=model_path is not None):
-            self._model_is_example = model_path is None
-            self._update_title()
-            if self._model_is_example:
+            if is_read_only_model(path):
                 self.statusBar().showMessage(
                     "The example network is loaded, already trained: press Space to train it further, "
                     "or Ctrl+N for a fresh network to watch it learn from scratch.",
@@ -824,26 +827,45 @@ class MainWindow(QMainWindow):
 
     # -- public operations (tests call these too) --------------------------------------------
     @property
-    def dataset(self) -> Dataset:
-        return self._dataset
+    def dataset(self) -> Dataset | None:
+        return self.session.dataset
+
+    @property
+    def playground(self) -> Toy2D | None:
+        """The playground's points, with those drawn by hand (None for digit data)."""
+        return self.session.playground
 
     @property
     def model_path(self) -> Path | None:
         return self._model_path
 
+    def model_is_example(self) -> bool:
+        """Whether the model shown is visnet's shipped example (never written over)."""
+        return is_read_only_model(self._model_path)
+
     def has_unsaved_work(self) -> bool:
-        """True when the network was trained since it was last saved or loaded."""
+        """True when the network was trained or edited since it was last saved or loaded."""
+        return bool(self._unsaved_changes())
+
+    def _unsaved_changes(self) -> str:
+        """'trained', 'edited' or '' (nothing to save)."""
         snap = self.controller.latest_snapshot
-        return snap is not None and (snap.step != self._clean_step or self.editor.unsaved)
+        if snap is None:
+            return ""
+        if snap.step != self._clean_step:
+            return "trained"
+        if tuple(self.editor.applied()) != self._saved_edits:
+            return "edited"
+        return ""
 
     def new_network(self, ask: bool = True) -> bool:
         """A fresh 784-16-16-10 (the 3Blue1Brown preset) on the current data set; on a
         playground set, a fresh 2-4-1."""
         if ask and not self._maybe_save_changes("start a new network"):
             return False
-        preset = PLAYGROUND_PRESET if self._toy is not None else DEFAULT_PRESET
-        self.config_panel.apply_preset(preset, emit=False, keep_dataset=True)
-        spec = dataclasses.replace(self.config_panel.network_spec(), dataset=self._dataset_spec)
+        preset = PLAYGROUND_PRESET if self.session.playground is not None else DEFAULT_PRESET
+        self.config_panel.apply_preset(preset, keep_dataset=True)
+        spec = dataclasses.replace(self.config_panel.network_spec(), dataset=self.session.dataset_spec)
         return self._build_network(spec, self.config_panel.train_config(), ask=False)
 
     def open_model(self, path: str | os.PathLike, ask: bool = True, remember: bool = True) -> bool:
@@ -865,13 +887,13 @@ class MainWindow(QMainWindow):
             return False
         dataset, spec, toy = chosen
         config = config_from_info(info, self.config_panel.train_config())
-        if not self._install(net, dataset, spec, config, toy):
+        if not self.install_network(net, dataset, spec, config, toy):
             return False
         self._model_path = path
-        self._model_is_example = False
         self._epochs_before = _number(info.get("epochs"))
         self._samples_before = int(_number(info.get("samples_seen")))
-        if remember:
+        self._saved_edits = tuple(self.editor.applied())
+        if remember and not is_read_only_model(path):
             keys.add_recent_file(path)
             keys.remember_folder(path)
         self._update_title()
@@ -879,11 +901,18 @@ class MainWindow(QMainWindow):
         return True
 
     def save_model_to(self, path: str | os.PathLike) -> bool:
-        """Write the network and its training state to path (atomically)."""
+        """Write the network and its training state to path (atomically). The shipped
+        example's folder is refused."""
         path = Path(path)
+        if is_read_only_model(path):
+            self._show_error(
+                "Could not save the model", f"{path}: this is visnet's own example; save your network elsewhere"
+            )
+            return False
+        dataset, toy = self.session.dataset, self.session.playground
         with self.controller.locked_trainer() as trainer:
             net = trainer.net.copy()
-            self.editor.store_in_info(net)  # look inside (issue 4): hand edits go into the file
+            self.editor.store_in_info(net)
             evaluation = trainer.evaluate()
             step = trainer.steps
             info = {
@@ -893,22 +922,21 @@ class MainWindow(QMainWindow):
                 "metrics": {}
                 if evaluation is None
                 else {"test_loss": float(evaluation.loss), "test_accuracy": float(evaluation.accuracy)},
-                "dataset": self._dataset.name,
-                "dataset_spec": self._dataset_spec,
-                "input_shape": list(self._dataset.input_shape),
-                "class_names": list(self._dataset.class_names),
+                "dataset": dataset.name,
+                "dataset_spec": self.session.dataset_spec,
+                "input_shape": list(dataset.input_shape),
+                "class_names": list(dataset.class_names),
             }
-            if self._toy is not None and self._toy.drawn:  # the points drawn by hand, to draw them again
-                info["drawn_points"] = [list(p) for p in self._toy.drawn]
+            if toy is not None and toy.drawn:  # the points drawn by hand, to draw them again
+                info["drawn_points"] = [list(p) for p in toy.drawn]
         try:
             save_model(net, path, **info)
         except ModelFileError as err:
             self._show_error("Could not save the model", str(err))
             return False
         self._model_path = path
-        self._model_is_example = False
         self._clean_step = step
-        self.editor.mark_saved()  # look inside (issue 4)
+        self._saved_edits = tuple(self.editor.applied())
         keys.add_recent_file(path)
         keys.remember_folder(path)
         self._update_title()
@@ -916,14 +944,18 @@ class MainWindow(QMainWindow):
         return True
 
     def save(self) -> bool:
-        """Save to the current file, or ask for one (untitled or the shipped example)."""
-        if self._model_path is None or self._model_is_example:
+        """Save to the current file, or ask for one (untitled, or the shipped example)."""
+        if self._model_path is None or self.model_is_example():
             return self.save_as()
         return self.save_model_to(self._model_path)
 
     def save_as(self) -> bool:
-        suggested = self._model_path.name if self._model_path and not self._model_is_example else self._suggested_name()
-        path = self._ask_save_path(str(Path(keys.last_folder()) / suggested))
+        if self._model_path is not None and not self.model_is_example():
+            suggested = self._model_path.name
+        else:
+            suggested = self._suggested_name()
+        with self._paused_for_prompt():
+            path = self._ask_save_path(str(Path(keys.last_folder()) / suggested))
         if not path:
             return False
         if not Path(path).suffix:
@@ -931,8 +963,19 @@ class MainWindow(QMainWindow):
         return self.save_model_to(path)
 
     def export_panel_png(self, path: str | os.PathLike, dock: QDockWidget | None = None) -> bool:
+        """A picture of a panel, without its hover hint."""
         dock = dock or self.current_dock()
-        if not dock.widget().grab().save(str(path), "PNG"):
+        widget = dock.widget()
+        hint_owners = [w for w in (widget, *widget.findChildren(QWidget)) if hasattr(w, "set_hint_visible")]
+        for w in hint_owners:
+            w.set_hint_visible(False)
+        try:
+            QApplication.processEvents()
+            saved = widget.grab().save(str(path), "PNG")
+        finally:
+            for w in hint_owners:
+                w.set_hint_visible(True)
+        if not saved:
             self._show_error("Could not export the panel", f"{path}: could not write a PNG file there")
             return False
         self.statusBar().showMessage(f"Saved a picture of '{dock.windowTitle()}' to {path}", 8000)
@@ -941,6 +984,15 @@ class MainWindow(QMainWindow):
     def current_dock(self) -> QDockWidget:
         """The panel clicked or focused last (the network view before any click)."""
         return self._current_dock or self.network_dock
+
+    def edit_network(self, op: str, *args):
+        """Run an edit (NetworkEditor method name: ablate, scale_weights, shift_bias,
+        set_weight, set_bias, undo, redo) and report problems in the status bar."""
+        try:
+            return getattr(self.editor, op)(*args)
+        except (ValueError, IndexError, RuntimeError) as err:
+            self.statusBar().showMessage(f"Not applied: {err}", 8000)
+            return None
 
     # -- overridable dialogs (tests replace these) ---------------------------------------
     def _ask_open_path(self) -> str | None:
@@ -956,32 +1008,45 @@ class MainWindow(QMainWindow):
         return path or None
 
     def _ask_save_changes(self, doing: str) -> str:
-        """'save', 'discard' or 'cancel': what to do with trained, unsaved work before `doing`."""
+        """'save', 'discard' or 'cancel': what to do with unsaved work before `doing`."""
+        what = self._unsaved_changes() or "changed"
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Unsaved training")
-        box.setText("The network has been trained since it was last saved.")
+        box.setWindowTitle("Unsaved network")
+        box.setText(f"The network has been {what} since it was last saved.")
         box.setInformativeText(f"Save it before you {doing}?")
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        buttons = QMessageBox.StandardButton
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.setDefaultButton(buttons.Save)
         answer = box.exec()
-        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            QMessageBox.StandardButton(answer), "cancel"
-        )
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
 
     def _show_error(self, title: str, text: str) -> None:
         QMessageBox.critical(self, title, text)
+
+    @contextmanager
+    def _paused_for_prompt(self):
+        """Training waits while a modal prompt is open, and goes on if the prompt changed nothing."""
+        controller = self.controller
+        was_running = controller.state == "running"
+        trainer = controller.trainer
+        if was_running:
+            controller.pause()
+        try:
+            yield
+        finally:
+            if was_running and not self._closed and controller.trainer is trainer and controller.state == "paused":
+                controller.start()
 
     def _maybe_save_changes(self, doing: str) -> bool:
         """True if it is fine to throw the current network away now."""
         if not self.has_unsaved_work():
             return True
-        answer = self._ask_save_changes(doing)
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
+        with self._paused_for_prompt():
+            answer = self._ask_save_changes(doing)
+            if answer == "save":
+                return self.save()
+            return answer == "discard"
 
     # -- building and installing networks --------------------------------------------------
     def _suggested_name(self) -> str:
@@ -993,7 +1058,7 @@ class MainWindow(QMainWindow):
         """The data set to train an opened model on: the one it was saved with if that is
         available (a playground set with the points drawn by hand), else the current one if
         the sizes fit; None (after an error message) if not."""
-        dataset, spec, toy = self._dataset, self._dataset_spec, self._toy
+        dataset, spec, toy = self.session.dataset, self.session.dataset_spec, self.session.playground
         saved_spec = info.get("dataset_spec")
         if not isinstance(saved_spec, str):
             saved_spec = KNOWN_DATASET_NAMES.get(info.get("dataset"))  # files from `visnet train`
@@ -1035,8 +1100,8 @@ class MainWindow(QMainWindow):
         """A new, untrained network from the configuration panel's spec."""
         if ask and not self._maybe_save_changes("build a new network"):
             return False
-        dataset, toy = self._dataset, self._toy
-        if spec.dataset != self._dataset_spec:
+        dataset, toy = self.session.dataset, self.session.playground
+        if spec.dataset != self.session.dataset_spec:
             try:
                 with _busy():
                     dataset, toy = self._load_data(spec.dataset)
@@ -1051,81 +1116,58 @@ class MainWindow(QMainWindow):
             return False
         config.seed = spec.seed
         config.rule = spec.rule
-        if not self._install(net, dataset, spec.dataset, config, toy):
+        if not self.install_network(net, dataset, spec.dataset, config, toy):
             return False
         self._model_path = None
-        self._model_is_example = False
         self._epochs_before, self._samples_before = 0.0, 0
         self._update_title()
         return True
 
-    def _install(
+    def install_network(
         self, net: Network, dataset: Dataset, spec: str, config: TrainConfig, toy: Toy2D | None = None
     ) -> bool:
         """Train `net` on `dataset` (toy: its points, for a playground set) from now on,
-        stopping the current training."""
+        stopping the current training. False (after a message) if they do not go together."""
         try:
             trainer = Trainer(net, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, config)
         except ValueError as err:
             self._show_error("Cannot train this network on this data set", str(err))
             return False
-        dataset_changed = dataset is not self._dataset
-        self._dataset, self._dataset_spec, self._toy = dataset, spec, toy
-        if dataset_changed:
-            self._show_plane()  # before set_trainer draws the new network's first snapshot
+        was_playground = self.session.playground is not None
+        if dataset is not self.session.dataset:
+            self._set_data(dataset, spec, toy)  # before set_trainer draws the new network's first snapshot
         self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced
         self._clean_step = 0
+        self._saved_edits = ()
         self.config_panel.set_data_shape(dataset.n_inputs, dataset.n_classes)
         self._refresh_dataset_choices()
         self.config_panel.show_network(net, spec, seed=config.seed if net.seed is None else net.seed)
         self.config_panel.show_config(config)
-        if dataset_changed:
-            self._show_dataset(dataset)
+        if (toy is not None) != was_playground:
+            self.show_workspace("playground" if toy is not None else "watch")
         return True
 
-    def _show_dataset(self, dataset: Dataset) -> None:
-        self._show_dataset_to_inspection(dataset)  # look inside (issue 4); before the sample panel emits
-        self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+    def _set_data(self, dataset: Dataset, spec: str, toy: Toy2D | None, *, keep_sample: bool = False) -> None:
+        """Hand every panel a (new) data set, through the session."""
+        features = PlaygroundSpec.parse(spec).features if toy is not None else None
+        plane = Plane(features, toy.extent) if toy is not None else None
+        self.split_activations.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        self.session.set_dataset(dataset, spec, toy, plane, features, keep_sample=keep_sample)
+        self._refresh_dataset_choices()
 
-    # -- the playground (issue 6): 2-D points, surfaces over the plane, drawn points --------
-    def _show_plane(self) -> None:
-        """Give the panels that draw over the plane a new shared Plane (None for digits)."""
-        toy = self._toy
-        features = PlaygroundSpec.parse(self._dataset_spec).features if toy is not None else ()
-        self._plane = Plane(features, toy.extent) if toy is not None else None
-        for panel in (self.surface_panel, self.network_view, self.inspector):
-            panel.set_plane(self._plane)
-        for panel in (self.weights_panel, self.stepper, self.sample_panel, self.mistakes_panel):  # x₁, x₂, x₁x₂…
-            panel.set_features(features if toy is not None else None)
-        if toy is not None:
-            self.surface_panel.set_data(toy)
-        self._show_playground_docks()
+    def _refresh_dataset_choices(self) -> None:
+        try:
+            choices = available_datasets(self._data_dir)
+        except (OSError, DataError):
+            choices = [("embedded", "Embedded MNIST")]
+        self.config_panel.set_datasets(choices, self.session.dataset_spec)
 
-    def _show_playground_docks(self) -> None:
-        """The decision surface comes to the front for playground data and goes for digits."""
-        playground = self._toy is not None
-        if playground == self._playground_docks_shown:
-            return  # only on a change, so a dock the user moved or closed stays as it is
-        self.surface_dock.setVisible(playground)
-        if playground and not self.surface_dock.isFloating() and self.weights_dock.isVisible():
-            # In place of the 28x28 pictures. Tabified again each time: a tab hidden and shown
-            # again stays behind its neighbour whatever raise_() says.
-            self.tabifyDockWidget(self.weights_dock, self.surface_dock)
-        front = self.surface_dock if playground else self.weights_dock
-        front.raise_()
-        if self.isVisible() and not front.isFloating():
-            self.resizeDocks([front], [round(self._right_column_share() * self.width())], Qt.Orientation.Horizontal)
-        self._playground_docks_shown = playground
-
-    def _right_column_share(self) -> float:
-        """The plane deserves a wider column than the 28x28 weight pictures."""
-        return 0.30 if self._toy is not None else 0.22
-
+    # -- the playground: 2-D points, drawn points ------------------------------------------
     def open_playground(self, name: str = "xor", ask: bool = True) -> bool:
         """A fresh playground network (the XOR preset's 2-4-1) on the 2-D set `name`."""
         if ask and not self._maybe_save_changes("start a playground network"):
             return False
-        self.config_panel.apply_preset(PLAYGROUND_PRESET, emit=False, keep_dataset=True)
+        self.config_panel.apply_preset(PLAYGROUND_PRESET, keep_dataset=True)
         spec = dataclasses.replace(self.config_panel.network_spec(), dataset=str(PlaygroundSpec(name)))
         return self._build_network(spec, self.config_panel.train_config(), ask=False)
 
@@ -1135,23 +1177,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_digits_triggered(self) -> None:
-        if self._toy is None or not self._maybe_save_changes("go back to the digits"):
+        if self.session.playground is None or not self._maybe_save_changes("go back to the digits"):
             return
-        self.config_panel.apply_preset(DEFAULT_PRESET, emit=False)  # also chooses the embedded digits
+        self.config_panel.apply_preset(DEFAULT_PRESET)  # also chooses the embedded digits
         self._build_network(self.config_panel.network_spec(), self.config_panel.train_config(), ask=False)
-
-    @property
-    def playground(self) -> Toy2D | None:
-        """The playground's points, with those drawn by hand (None for digit data)."""
-        return self._toy
 
     def add_point(self, x1: float, x2: float, label: int, split: str = "train") -> bool:
         """Add a point of class label to the playground's data; training goes on with it
         from its next mini-batch. False (with a message) if it cannot be added."""
-        if self._toy is None:
+        toy = self.session.playground
+        if toy is None:
             return False
         try:
-            toy = add_point(self._toy, x1, x2, label, split)
+            toy = add_point(toy, x1, x2, label, split)
         except ValueError as err:
             self.statusBar().showMessage(f"Not added: {err}", 8000)
             return False
@@ -1164,10 +1202,11 @@ class MainWindow(QMainWindow):
 
     def undo_point(self) -> bool:
         """Take back the point drawn last; False if there is none."""
-        if self._toy is None or not self._toy.drawn:
+        toy = self.session.playground
+        if toy is None or not toy.drawn:
             return False
-        *kept, last = self._toy.drawn
-        toy, _ = PlaygroundSpec.parse(self._dataset_spec).load(kept)
+        *kept, last = toy.drawn
+        toy, _ = PlaygroundSpec.parse(self.session.dataset_spec).load(kept)
         if not self._train_on_points(toy, test_changed=last.split == "test", doing="removed"):
             return False
         self.statusBar().showMessage(f"Removed the class {last.label} point at ({last.x1:.2f}, {last.x2:.2f}).", 4000)
@@ -1175,18 +1214,15 @@ class MainWindow(QMainWindow):
 
     def _train_on_points(self, toy: Toy2D, test_changed: bool, doing: str) -> bool:
         """Train on toy's points from the next mini-batch on, and show them."""
-        dataset = PlaygroundSpec.parse(self._dataset_spec).dataset(toy)
+        spec = self.session.dataset_spec
+        dataset = PlaygroundSpec.parse(spec).dataset(toy)
         try:
             with self.controller.locked_trainer() as trainer:
                 trainer.set_data(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
         except (RuntimeError, ValueError) as err:
             self.statusBar().showMessage(f"Not {doing}: {err}", 8000)
             return False
-        self._toy, self._dataset = toy, dataset
-        self.surface_panel.set_data(toy)
-        if test_changed:
-            self._show_dataset_to_inspection(dataset)
-            self.sample_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
+        self._set_data(dataset, spec, toy, keep_sample=not test_changed)
         if self.controller.state != "running":
             self.controller.publish_snapshot()  # the change's effect on the accuracy shows at once
         return True
@@ -1198,69 +1234,33 @@ class MainWindow(QMainWindow):
     @Slot(float, float)
     def _on_point_chosen(self, x1: float, x2: float) -> None:
         """A click on the plane: the test point there (within a few pixels) or the bare point
-        becomes the current sample, lit up in the network view and explained by the inspector."""
-        d = self._dataset
-        if self._toy is None or d is None:
+        becomes the current sample."""
+        d = self.session.dataset
+        if self.session.playground is None or d is None:
             return
         if d.n_test:
             distance = np.hypot(d.x_test[:, 0] - x1, d.x_test[:, 1] - x2)
             nearest = int(np.argmin(distance))
             if distance[nearest] <= NEAR_POINT:
-                self._on_test_image_requested(nearest)
+                self.session.choose_test_sample(nearest)
                 return
-        features = PlaygroundSpec.parse(self._dataset_spec).features
-        self.set_current_sample(with_features(np.array([[x1, x2]]), features)[0], None, "plane")
+        self.session.use_point(with_features(np.array([[x1, x2]]), self.session.features or ())[0])
 
-    def _refresh_dataset_choices(self) -> None:
-        try:
-            choices = available_datasets(self._data_dir)
-        except (OSError, DataError):
-            choices = [("embedded", "Embedded MNIST")]
-        self.config_panel.set_datasets(choices, self._dataset_spec)
-
-    # -- drawing ----------------------------------------------------------------------------
+    # -- drawing frames -----------------------------------------------------------------------
     @Slot()
-    def _on_redraw_timeout(self) -> None:
-        if self._frame_panels:  # the last frame is still being drawn
-            return
-        snap = self.controller.take_pending_snapshot()
-        if snap is None:
-            return
+    def _on_frame_started(self) -> None:
+        snap = self.session.snapshot
         self._show_status(snap)
-        if snap.state != "running":  # a pause, step or edit: everything at once
-            for panel in self.display_panels:
-                panel.show_snapshot(snap)
-            self._frame_owed = True  # training resumes once this frame is painted (see event())
-            return
-        self._frame_snap, self._frame_panels = snap, [*self.display_panels, None]
-        self.controller.frame_drawn()  # taken: the next snapshot may come while this one is drawn
-        self._draw_next_panel()
 
-    @Slot()
-    def _draw_next_panel(self) -> None:
-        """Draw one panel of the frame per turn of the event loop while training runs.
-
-        Each plot's scene repaints in an event of its own; queued together after a single
-        redraw they ran back to back (~60 ms), and the user's input and the GUI's timers
-        waited for all of them. One panel per turn lets them in between. The turn after
-        the last panel comes after its paint: the frame is done, and the next one starts."""
-        if not self._frame_panels:
-            return
-        panel = self._frame_panels.pop(0)
-        if panel is not None:
-            panel.show_snapshot(self._frame_snap)
-            self._panel_timer.start()
-        else:
-            self._frame_snap = None
-            self._on_redraw_timeout()
-
-    def _show_status(self, snap: Snapshot) -> None:
+    def _show_status(self, snap) -> None:
         state = self.controller.state
         if self.state_label.property("state") != state:  # a style sheet change re-polishes: not per frame
             color = STATE_COLOR.get(state)
             self.state_label.setProperty("state", state)
             self.state_label.setText(STATE_TEXT.get(state, state))
             self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
+        if snap is None:
+            return
         self.epoch_label.setText(f"Epoch {snap.epochs_done + 1}")
         self.batch_label.setText(f"batch {snap.batch_in_epoch:,} / {snap.batches_per_epoch:,}")
         fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
@@ -1278,7 +1278,7 @@ class MainWindow(QMainWindow):
         if self._model_path is None:
             name = "Untitled"
         else:
-            name = self._model_path.name + (" (example)" if self._model_is_example else "")
+            name = self._model_path.name + (" (example)" if self.model_is_example() else "")
         title = f"{name}[*] — visnet"
         if title != self.windowTitle():
             self.setWindowTitle(title)
@@ -1297,24 +1297,19 @@ class MainWindow(QMainWindow):
             )
         )
         self.stop_action.setEnabled(state in ("running", "paused", "diverged"))
-        if state == "running":
-            self.divergence_banner.hide()
-        snap = self.controller.latest_snapshot
-        if snap is not None:
-            self._show_status(snap)
+        if running and self.banner.kind == "error":
+            self.banner.hide()
+        self._show_status(self.controller.latest_snapshot)
 
     @Slot()
-    def _on_trainer_replaced(self) -> None:
-        self._frame_snap, self._frame_panels = None, []  # not the old network's last frame
-        for panel in self.display_panels:
-            panel.reset()
-        self.divergence_banner.hide()
+    def _on_network_replaced(self) -> None:
+        self.banner.hide()
         self._on_state_changed(self.controller.state)
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:
         eta = self.config_panel.train_values()["eta"]
-        self.divergence_banner.show_message(message, eta)
+        self.banner.show_message("The loss blew up.", message, eta, kind="error")
         self.network_dock.show()
         self.network_dock.raise_()
         self.statusBar().showMessage("Training diverged: try a smaller learning rate.", 30000)
@@ -1342,26 +1337,8 @@ class MainWindow(QMainWindow):
     def _on_lower_learning_rate_clicked(self) -> None:
         spin = self.config_panel.learning_rate_spin
         spin.setValue(spin.value() / 10)  # emits hyperparameters_changed like a user edit
-        self.divergence_banner.hide()
+        self.banner.hide()
         self.statusBar().showMessage(f"Learning rate set to {spin.value():g}; press Train to try again.", 8000)
-
-    # -- panels talking to each other --------------------------------------------------------
-    @Slot(int, int)
-    def _on_network_neuron_selected(self, layer: int, index: int) -> None:
-        with QSignalBlocker(self.weights_panel):
-            self.weights_panel.select_neuron(layer, index)
-
-    @Slot(int, int)
-    def _on_mosaic_neuron_selected(self, layer: int, index: int) -> None:
-        with QSignalBlocker(self.network_view):
-            self.network_view.select_neuron(layer, index)
-
-    @Slot(int)
-    def _on_sample_changed(self, index: int) -> None:
-        d = self._dataset
-        if d is None or not 0 <= index < d.n_test:
-            return
-        self.set_current_sample(d.x_test[index], int(d.y_test[index]), f"test:{index}")  # look inside (issue 4)
 
     @Slot(int)
     def _on_speed_changed(self, position: int) -> None:
@@ -1382,21 +1359,9 @@ class MainWindow(QMainWindow):
     # -- toolbar and menu actions -----------------------------------------------------------------
     @Slot()
     def _on_train_triggered(self) -> None:
-        if self.controller.state != "running":
-            self.divergence_banner.hide()
+        if self.controller.state != "running" and self.banner.kind == "error":
+            self.banner.hide()
         self.controller.toggle()
-
-    @Slot()
-    def _on_step_batch_triggered(self) -> None:
-        self.controller.step_batch()
-
-    @Slot()
-    def _on_step_epoch_triggered(self) -> None:
-        self.controller.step_epoch()
-
-    @Slot()
-    def _on_stop_triggered(self) -> None:
-        self.controller.stop()
 
     @Slot()
     def _on_reset_triggered(self) -> None:
@@ -1405,12 +1370,12 @@ class MainWindow(QMainWindow):
         seed = self.config_panel.seed_spin.value()
         self.controller.reset(seed)
         self._clean_step = 0
+        self._saved_edits = ()
         self._model_path = None
-        self._model_is_example = False
         self._epochs_before, self._samples_before = 0.0, 0
         self._update_title()
         net = self.controller.trainer.net
-        self.config_panel.show_network(net, self._dataset_spec, seed=seed)
+        self.config_panel.show_network(net, self.session.dataset_spec, seed=seed)
         self.statusBar().showMessage(f"New random weights drawn with seed {seed}.", 5000)
 
     @Slot()
@@ -1421,23 +1386,17 @@ class MainWindow(QMainWindow):
     def _on_open_triggered(self) -> None:
         if not self._maybe_save_changes("open another network"):
             return
-        path = self._ask_open_path()
+        with self._paused_for_prompt():
+            path = self._ask_open_path()
         if path:
             self.open_model(path, ask=False)
-
-    @Slot()
-    def _on_save_triggered(self) -> None:
-        self.save()
-
-    @Slot()
-    def _on_save_as_triggered(self) -> None:
-        self.save_as()
 
     @Slot()
     def _on_export_triggered(self) -> None:
         dock = self.current_dock()
         name = dock.objectName().removesuffix("_dock")
-        path = self._ask_png_path(str(Path(keys.last_folder()) / f"visnet_{name}.png"))
+        with self._paused_for_prompt():
+            path = self._ask_png_path(str(Path(keys.last_folder()) / f"visnet_{name}.png"))
         if path:
             if not Path(path).suffix:
                 path = f"{path}.png"
@@ -1470,165 +1429,9 @@ class MainWindow(QMainWindow):
     def _on_clear_recent_triggered(self) -> None:
         QSettings().setValue(keys.RECENT_FILES, [])
 
-    @Slot()
-    def _on_restore_layout_triggered(self) -> None:
-        self._arrange_default_docks()
-        self._apply_default_sizes()
-
-    # -- look inside (issue 4): inspector, drawing, mistakes, edits, the current sample ------
-    def _build_inspection_panels(self) -> None:
-        """The neuron inspector, the drawing panel and the mistakes panel share one cache of
-        the test split's activations (one forward pass per snapshot); the editor changes the
-        trained network through the controller."""
-        self.split_activations = SplitActivations()
-        self.editor = NetworkEditor(self.controller, self)
-        self.inspector = NeuronInspector(self.split_activations, self.editor)
-        self.draw_panel = DrawDigitPanel()
-        self.mistakes_panel = MistakesPanel(self.split_activations)
-        self._current_sample: tuple[np.ndarray, int | None, str] | None = None
-        self.display_panels = self.display_panels + (self.inspector, self.draw_panel, self.mistakes_panel)
-
-    def _build_inspection_docks(self, dock) -> None:
-        self.inspector_dock = dock(
-            "Neuron inspector",
-            "inspector_dock",
-            self.inspector,
-            "Everything about the selected neuron; click a neuron to select it",
-        )
-        self.draw_dock = dock(
-            "Draw a digit", "draw_dock", self.draw_panel, "Draw a digit and watch the network read it"
-        )
-        self.mistakes_dock = dock(
-            "Mistakes",
-            "mistakes_dock",
-            self.mistakes_panel,
-            "Confusion matrix, per-class accuracy and the misclassified test images",
-        )
-        self.docks = self.docks + (self.inspector_dock, self.draw_dock, self.mistakes_dock)
-
-    def _arrange_inspection_docks(self) -> None:
-        """Tabbed with existing docks so the default layout keeps its shape at 1600x1000:
-        the inspector with the configuration (a click on a neuron brings it up), the drawing
-        with the current sample, the mistakes with the gradients."""
-        for host, guest in (
-            (self.config_dock, self.inspector_dock),
-            (self.sample_dock, self.draw_dock),
-            (self.gradients_dock, self.mistakes_dock),
-        ):
-            self.tabifyDockWidget(host, guest)
-            host.raise_()
-
-    def _build_edit_menu(self, bar) -> None:
-        self.undo_action = self._action(
-            "&Undo", self._on_undo_triggered, [QKeySequence("Ctrl+Z")], "Undo the last edit of the network"
-        )
-        self.redo_action = self._action(
-            "&Redo",
-            self._on_redo_triggered,
-            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")],
-            "Redo the edit undone last",
-        )
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        menus = [a for a in bar.actions() if a.menu() is not None]
-        if len(menus) > 1:  # File, then Edit
-            bar.insertAction(menus[1], edit_menu.menuAction())
-        self.edit_menu = edit_menu
-        self.inspector.set_edit_actions(self.undo_action, self.redo_action)
-        self._on_edit_history_changed()
-
-    def _connect_inspection(self) -> None:
-        self.network_view.neuron_selected.connect(self._on_neuron_selected_for_inspector)
-        self.weights_panel.neuron_selected.connect(self._on_neuron_selected_for_inspector)
-        self.inspector.neuron_selected.connect(self._on_inspector_neuron_selected)
-        self.inspector.sample_requested.connect(self._on_test_image_requested)
-        self.mistakes_panel.sample_requested.connect(self._on_test_image_requested)
-        self.draw_panel.digit_changed.connect(self._on_drawn_digit_changed)
-        self.draw_panel.use_requested.connect(self._on_drawn_digit_used)
-        self.editor.edited.connect(self._on_network_edited)
-        self.editor.history_changed.connect(self._on_edit_history_changed)
-
-    def _show_dataset_to_inspection(self, dataset: Dataset) -> None:
-        self.split_activations.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
-        self.inspector.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
-        self.mistakes_panel.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
-        self.draw_panel.set_class_names(dataset.class_names)
-
-    def set_current_sample(self, x: np.ndarray, label: int | None = None, source: str = "") -> None:
-        """Make x (n_inputs,) the sample every panel shows and explains: the network view, the
-        inspector's equation, and anyone listening to current_sample_changed (the backprop
-        stepper). label is the true class, or None for a drawn digit. source says where it
-        came from: "test:<index>" for a test image, "drawing" for the drawing panel, "plane"
-        for a point clicked on the playground's plane."""
-        x = np.asarray(x, dtype=np.float32).ravel()
-        label = None if label is None else int(label)
-        self._current_sample = (x, label, source)
-        names = self._dataset.class_names if self._dataset is not None else ()
-        self.network_view.set_sample(x, label, names)
-        self.inspector.set_sample(x, label)
-        if source in ("drawing", "plane"):
-            self.sample_panel.show_drawing(x)
-        if self._toy is not None and x.size >= 2:
-            self.surface_panel.set_current_point(x[0], x[1])
-        self.current_sample_changed.emit(x, label, source)
-
-    def current_sample(self) -> tuple[np.ndarray, int | None, str] | None:
-        """(x, label or None, source) of the current sample, as set_current_sample() set it."""
-        return self._current_sample
-
-    def edit_network(self, op: str, *args):
-        """Run an edit (NetworkEditor method name: ablate, scale_weights, shift_bias,
-        set_weight, set_bias, undo, redo) and report problems in the status bar."""
-        try:
-            return getattr(self.editor, op)(*args)
-        except (ValueError, IndexError, RuntimeError) as err:
-            self.statusBar().showMessage(f"Not applied: {err}", 8000)
-            return None
-
-    @Slot(int, int)
-    def _on_neuron_selected_for_inspector(self, layer: int, index: int) -> None:
-        self.inspector.select_neuron(layer, index)
-        if self.inspector_dock.isHidden():
-            self.inspector_dock.show()
-        self.inspector_dock.raise_()
-
-    @Slot(int, int)
-    def _on_inspector_neuron_selected(self, layer: int, index: int) -> None:
-        with QSignalBlocker(self.network_view):
-            self.network_view.select_neuron(layer, index)
-        with QSignalBlocker(self.weights_panel):
-            self.weights_panel.select_neuron(layer, index)
-
-    @Slot(int)
-    def _on_test_image_requested(self, index: int) -> None:
-        """A test image clicked in any gallery becomes the current sample everywhere."""
-        d = self._dataset
-        if d is None or not 0 <= index < d.n_test:
-            return
-        if self.sample_panel.current_index() != index:
-            self.sample_panel.set_index(index)  # emits sample_changed -> set_current_sample
-        else:
-            self.set_current_sample(d.x_test[index], int(d.y_test[index]), f"test:{index}")
-
     @Slot(object)
-    def _on_drawn_digit_changed(self, x) -> None:
-        """While drawing, the network view lights up with the drawing (a live preview)."""
-        names = self._dataset.class_names if self._dataset is not None else ()
-        self.network_view.set_sample(x, None, names)
-
-    @Slot(object)
-    def _on_drawn_digit_used(self, x) -> None:
-        self.set_current_sample(x, None, "drawing")
-        self.statusBar().showMessage("The drawn digit is now the current sample.", 5000)
-
-    @Slot()
-    def _on_undo_triggered(self) -> None:
-        self.edit_network("undo")
-
-    @Slot()
-    def _on_redo_triggered(self) -> None:
-        self.edit_network("redo")
+    def _on_drawn_digit_used(self, _x) -> None:
+        self.statusBar().showMessage("The drawn digit is now the current sample in every panel.", 5000)
 
     @Slot(object)
     def _on_network_edited(self, result: EditResult) -> None:
@@ -1651,45 +1454,39 @@ class MainWindow(QMainWindow):
         undo_text = applied[-1].describe() if applied else ""
         self.undo_action.setText(f"&Undo {undo_text[:1].lower() + undo_text[1:]}" if undo_text else "&Undo")
 
-    # -- end look inside ----------------------------------------------------------------------
+    @Slot()
+    def _on_about_triggered(self) -> None:
+        from visnet import __version__
+
+        with self._paused_for_prompt():
+            QMessageBox.about(
+                self,
+                "About visnet",
+                f"<h3>visnet {__version__}</h3>"
+                "<p>See inside a neural network while it learns handwritten digits.</p>"
+                "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
+                "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>",
+            )
 
     # -- showing and closing -----------------------------------------------------------------
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._shown_before:
             self._shown_before = True
+            self._fit_to_screen()
             # Start with the keyboard on the network, not in a text field, so Space trains.
             self.network_view.setFocus(Qt.FocusReason.OtherFocusReason)
-            if not self._layout_restored:
+            state = workspaces.remembered(self._workspace)
+            if state is not None and self.restoreState(state, workspaces.LAYOUT_VERSION):
+                QTimer.singleShot(0, self._repair_layout_if_needed)
+            else:
                 # After this event the layout has its real size; resizeDocks needs that.
-                QTimer.singleShot(0, self._apply_default_sizes)
-            if self._toy is not None:  # tabs arranged before the first show do not keep their order
-                self._playground_docks_shown = None
-                QTimer.singleShot(0, self._show_playground_docks)
-
-    @Slot()
-    def _on_about_triggered(self) -> None:
-        from visnet import __version__
-
-        QMessageBox.about(
-            self,
-            "About visnet",
-            f"<h3>visnet {__version__}</h3>"
-            "<p>See inside a neural network while it learns handwritten digits.</p>"
-            "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
-            "<b>E</b> or <b>Shift+→</b> one epoch</p>",
-        )
+                QTimer.singleShot(0, self._apply_workspace_sizes)
 
     def event(self, event) -> bool:
-        """Release training once a frame it waits for has been painted.
-
-        Training waits while a frame is painted (controller.share_with_gui): otherwise the
-        two threads take turns at Python's interpreter lock for every Qt call of the paint.
-        Qt paints the whole window in one UpdateRequest, so after it the frame is done."""
         handled = super().event(event)
-        if event.type() == QEvent.Type.UpdateRequest and self._frame_owed:
-            self._frame_owed = False
-            self.controller.frame_drawn()
+        if event.type() == QEvent.Type.UpdateRequest:  # Qt paints the whole window in one UpdateRequest
+            self.frames.window_painted()
         return handled
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -1698,11 +1495,10 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self._closed = True
-            self._redraw_timer.stop()
+            self.frames.stop()
             self.controller.shutdown(1000)
-            self.inspector.shutdown()  # look inside (issue 4): joins the activation-maximisation thread
-            if self._backprop_mode:  # remember the user's own layout, not the stepper's
-                self.leave_backprop_mode()
+            self.inspector.shutdown()  # joins the activation-maximisation thread
+            self.stepper.stop()
             self._save_settings()
         event.accept()
 

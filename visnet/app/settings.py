@@ -16,8 +16,6 @@ ORGANIZATION = "visnet"
 APPLICATION = "visnet"
 
 GEOMETRY = "window/geometry"
-DOCK_STATE = "window/dock_state"
-DOCK_STATE_VERSION = 2  # bump when the docks change, so an old layout is not restored onto new docks
 RECENT_FILES = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
@@ -66,3 +64,7 @@ def last_folder(settings: QSettings | None = None) -> str:
 def remember_folder(path: str | os.PathLike, settings: QSettings | None = None) -> None:
     settings = settings or QSettings()
     settings.setValue(LAST_FOLDER, str(Path(path).resolve().parent))
+
+
+WORKSPACE = "window/workspace"  # the name of the workspace shown last
+WORKSPACE_STATE = "window/workspace_state"  # one remembered arrangement per workspace under it

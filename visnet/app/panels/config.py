@@ -300,6 +300,7 @@ class ConfigPanel(QWidget):
         super().__init__(parent)
         self._n_inputs, self._n_outputs = 784, 10  # of the digit data set in use or last used
         self._applied: NetworkSpec | None = None
+        self._applied_training: dict | None = None  # train_values() of the network being trained
         self._updating = False  # True while controls are set from code: no signals then
         self._layer_rows: list[HiddenLayerRow] = []
         self._item_before = "embedded"  # the data set item chosen before the latest change
@@ -324,8 +325,9 @@ class ConfigPanel(QWidget):
         outer.addWidget(scroll)
 
         self.set_datasets([("embedded", "Embedded MNIST")], "embedded")
-        self.apply_preset(DEFAULT_PRESET, emit=False)
+        self.apply_preset(DEFAULT_PRESET)
         self._applied = self.network_spec()
+        self._applied_training = self.train_values()
         self._refresh_network_state()
 
     # -- building -------------------------------------------------------------------------
@@ -614,7 +616,11 @@ class ConfigPanel(QWidget):
         return self._applied
 
     def has_unapplied_changes(self) -> bool:
-        return self._applied is not None and self.network_spec() != self._applied
+        """Whether the controls describe another network, or (after a preset) other training
+        settings, than the network being trained: Apply builds it."""
+        spec_changed = self._applied is not None and self.network_spec() != self._applied
+        training_changed = self._applied_training is not None and self.train_values() != self._applied_training
+        return spec_changed or training_changed
 
     # -- showing what the window has --------------------------------------------------------
     def set_datasets(self, datasets: list[tuple[str, str]], current: str) -> None:
@@ -701,12 +707,14 @@ class ConfigPanel(QWidget):
             self.lmbda_spin.setValue(config.lmbda)
             self.batch_size_spin.setValue(config.batch_size)
             self.epochs_spin.setValue(config.epochs)
+        self._applied_training = self.train_values()
         self._refresh_network_state()
 
-    def apply_preset(self, preset: Preset, emit: bool = True, keep_dataset: bool = False) -> None:
-        """Fill in a preset: its hyperparameters apply at once (if emit), its network on Apply.
-        A playground preset chooses its data set; a digit preset leaves the playground for the
-        embedded digits (unless keep_dataset)."""
+    def apply_preset(self, preset: Preset, keep_dataset: bool = False) -> None:
+        """Fill in a preset, network and training settings alike; nothing changes for the
+        network being trained until Apply builds the preset's network with them. A playground
+        preset chooses its data set; a digit preset leaves the playground for the embedded
+        digits (unless keep_dataset)."""
         spec = preset.spec
         with self._quietly():
             if not keep_dataset and is_playground(spec.dataset):
@@ -717,12 +725,13 @@ class ConfigPanel(QWidget):
             self.output_combo.setCurrentText(spec.output)
             self.cost_combo.setCurrentText(spec.cost)
             self.init_combo.setCurrentText(spec.init)
-        old = self.train_values()
-        self.show_config(preset.config)
-        if emit:
-            changed = {k: v for k, v in self.train_values().items() if old[k] != v}
-            if changed:
-                self.hyperparameters_changed.emit(changed)
+            config = preset.config
+            self.learning_rate_spin.setValue(config.eta)
+            self.schedule_combo.setCurrentText(config.schedule)
+            self.momentum_spin.setValue(config.momentum)
+            self.lmbda_spin.setValue(config.lmbda)
+            self.batch_size_spin.setValue(config.batch_size)
+            self.epochs_spin.setValue(config.epochs)
         self._refresh_network_state()
 
     # -- overridable (tests bypass the dialog) ------------------------------------------------
@@ -780,11 +789,15 @@ class ConfigPanel(QWidget):
         problem = spec.problem(n_outputs)
         self.problem_label.setText(problem or "")
         self.problem_label.setVisible(problem is not None)
-        pending = self._applied is not None and spec != self._applied
+        pending = self.has_unapplied_changes()
         self.apply_button.setEnabled(pending and problem is None)
         self.apply_button.setDefault(pending and problem is None)
         self.revert_button.setEnabled(pending)
         self._network_box.setTitle("Network: changed, press Apply" if pending else "Network")
+        training_pending = self._applied_training is not None and self.train_values() != self._applied_training
+        self._training_box.setTitle(
+            "Training: from the preset, press Apply" if training_pending else "Training: applies at once"
+        )
         with self._quietly():
             index = 0
             for i, preset in enumerate(PRESETS, start=1):
@@ -870,10 +883,14 @@ class ConfigPanel(QWidget):
             self.init_combo.setCurrentText(a.init)
             self.seed_spin.setValue(a.seed)
             self._select_dataset(a.dataset)
+        if self._applied_training is not None:
+            self.show_config(TrainConfig(**{**self.train_config().as_dict(), **self._applied_training}))
         self._refresh_network_state()
 
     def _emit_live(self, name: str, value) -> None:
         if not self._updating:
+            if self._applied_training is not None:
+                self._applied_training[name] = value  # applied at once: not a pending change
             self.hyperparameters_changed.emit({name: value})
             self._refresh_network_state()
 

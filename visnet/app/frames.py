@@ -1,0 +1,110 @@
+"""The one place that turns snapshots into frames: merge, pace, draw.
+
+The controller keeps the newest snapshot (folding the per-batch losses of any it replaces
+into it); every ~33 ms the pacer takes it, makes it the session's moment shown, and asks
+each visible panel to draw it. While training runs, one panel is drawn per turn of the
+event loop: each plot's scene repaints in an event of its own, and queued together after a
+single redraw they ran back to back (~60 ms) while input and timers waited. A pause, step
+or edit is drawn at once, and training waits until that frame is painted (see
+TrainingController.share_with_gui: otherwise the two threads take turns at Python's
+interpreter lock for every Qt call of the paint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from visnet.core.snapshot import Snapshot
+
+from .controller import TrainingController
+from .panels import Panel
+from .session import Session
+
+REDRAW_INTERVAL_MS = 33  # ~30 frames a second
+
+
+class FramePacer(QObject):
+    """Draws the newest snapshot on `panels` (a callable giving the panels to draw now)."""
+
+    frame_started = Signal()  # a new moment is in session.snapshot; the status bar follows it
+
+    def __init__(self, controller: TrainingController, session: Session, panels: Callable[[], Sequence[Panel]]):
+        super().__init__(session)
+        self._controller = controller
+        self._session = session
+        self._panels = panels
+        self._queue: list[Panel | None] = []  # panels still to draw the current frame; None ends it
+        self._owed = False  # a frame training waits for has not been painted yet
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self.draw_pending)
+        self._next_panel = QTimer(self)
+        self._next_panel.setSingleShot(True)
+        self._next_panel.setInterval(0)
+        self._next_panel.timeout.connect(self._draw_next_panel)
+        controller.share_with_gui(True)
+        controller.snapshot_arrived.connect(self.draw_pending)  # draw as soon as training waits
+        session.network_replaced.connect(self._on_network_replaced)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._next_panel.stop()
+        self._queue = []
+
+    def is_drawing(self) -> bool:
+        """Whether a frame is being drawn panel by panel now."""
+        return bool(self._queue)
+
+    @Slot()
+    def draw_pending(self) -> None:
+        """Draw the newest snapshot not yet drawn, if any (not while a frame is being drawn)."""
+        if self._queue:
+            return
+        snap = self._controller.take_pending_snapshot()
+        if snap is None:
+            return
+        self._session.show_snapshot(snap)
+        self.frame_started.emit()
+        if snap.state != "running":  # a pause, step or edit: everything at once
+            self.redraw(snap)
+            self._owed = True  # training resumes once this frame is painted (window_painted)
+            return
+        self._queue = [*self._panels(), None]
+        self._controller.frame_drawn()  # taken: the next snapshot may come while this one is drawn
+        self._draw_next_panel()
+
+    def redraw(self, snap: Snapshot | None = None) -> None:
+        """Draw `snap` (default: the session's moment) on every panel now."""
+        snap = snap or self._session.snapshot
+        if snap is None:
+            return
+        for panel in self._panels():
+            panel.show_snapshot(snap)
+
+    def window_painted(self) -> None:
+        """The window painted a frame: release training if it waits for one."""
+        if self._owed:
+            self._owed = False
+            self._controller.frame_drawn()
+
+    @Slot()
+    def _draw_next_panel(self) -> None:
+        if not self._queue:
+            return
+        panel = self._queue.pop(0)
+        if panel is not None:
+            panel.show_snapshot(self._session.snapshot)
+            self._next_panel.start()
+        else:
+            self.draw_pending()
+
+    @Slot()
+    def _on_network_replaced(self) -> None:
+        self._queue = []  # not the old network's last frame
+        for panel in self._panels():
+            panel.reset()

@@ -1,0 +1,203 @@
+"""Workspaces: named dock layouts for the tasks a learner switches between.
+
+Each workspace shows a few docks that fit together on a 1366x768 laptop screen: the rest
+are hidden (View brings any of them back). Every layout is three columns (the left and
+right dock areas span the window's height, the top area is the centre column), each a
+stack of tab groups:
+
+    Workspace("watch", "Watch it learn", ..., columns=(
+        Column(0.22, (Group(("sample_dock", "minibatch_dock"), 0.45), Group(("config_dock",), 0.55))),
+        ...))
+
+The window remembers each workspace's arrangement as the user leaves it (QMainWindow.saveState)
+and restores it on return, unless it no longer suits the screen or the network, for example
+a decision surface remembered for a digit network; then the workspace is laid out afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from . import settings as keys
+
+LAYOUT_VERSION = 3  # bump when docks or workspaces change: older remembered layouts are dropped
+AREAS = (
+    Qt.DockWidgetArea.LeftDockWidgetArea,
+    Qt.DockWidgetArea.TopDockWidgetArea,
+    Qt.DockWidgetArea.RightDockWidgetArea,
+)
+IMAGES_ONLY = ("weights_dock", "draw_dock")  # make sense for pictures, not for points in the plane
+PLANE_ONLY = ("surface_dock",)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Docks shown as tabs of one another (the first in front), and the share of the
+    column's height they take."""
+
+    docks: tuple[str, ...]
+    height: float
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the window: its share of the width and its tab groups, top to bottom."""
+
+    width: float
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    name: str
+    title: str
+    tip: str
+    columns: tuple[Column, Column, Column]  # left, centre, right
+
+    def dock_names(self) -> tuple[str, ...]:
+        return tuple(name for column in self.columns for group in column.groups for name in group.docks)
+
+
+WORKSPACES = (
+    Workspace(
+        "watch",
+        "Watch it learn",
+        "The network, its weight pictures and the curves while it trains",
+        (
+            Column(0.22, (Group(("sample_dock", "minibatch_dock"), 0.5), Group(("config_dock",), 0.5))),
+            Column(0.5, (Group(("network_dock",), 0.62), Group(("loss_dock",), 0.38))),
+            Column(0.28, (Group(("weights_dock", "surface_dock"), 0.6), Group(("gradients_dock",), 0.4))),
+        ),
+    ),
+    Workspace(
+        "inside",
+        "Look inside",
+        "One neuron up close, your own drawing, and where the network goes wrong",
+        (
+            Column(0.22, (Group(("sample_dock", "draw_dock"), 1.0),)),
+            Column(0.43, (Group(("network_dock",), 0.6), Group(("mistakes_dock", "weights_dock"), 0.4))),
+            Column(0.35, (Group(("inspector_dock",), 1.0),)),
+        ),
+    ),
+    Workspace(
+        "backprop",
+        "Backpropagation",
+        "One SGD step of the current sample, quantity by quantity, with the real numbers",
+        (
+            Column(0.2, (Group(("sample_dock", "draw_dock"), 1.0),)),
+            Column(0.8, (Group(("network_dock",), 0.36), Group(("stepper_dock",), 0.64))),
+            Column(0.0, ()),
+        ),
+    ),
+    Workspace(
+        "playground",
+        "Playground",
+        "Points in the plane: the decision surface and every neuron's response to it",
+        (
+            Column(0.24, (Group(("config_dock",), 0.62), Group(("sample_dock",), 0.38))),
+            Column(0.42, (Group(("network_dock",), 0.62), Group(("loss_dock", "gradients_dock"), 0.38))),
+            Column(0.34, (Group(("surface_dock", "inspector_dock"), 1.0),)),
+        ),
+    ),
+)
+BY_NAME = {w.name: w for w in WORKSPACES}
+
+
+def workspace(name: str) -> Workspace:
+    return BY_NAME.get(name, WORKSPACES[0])
+
+
+def suits(name: str, docks: dict[str, QDockWidget], playground: bool) -> bool:
+    """Whether the docks shown now suit the data: no decision surface for images and no
+    28x28 pictures for points; and every dock shown is docked (a floating one may be
+    anywhere) at no less than its minimum size."""
+    for dock_name, dock in docks.items():
+        if not dock.isVisible():
+            continue
+        if (playground and dock_name in IMAGES_ONLY) or (not playground and dock_name in PLANE_ONLY):
+            return False
+    return all(
+        fits_minimum(d)
+        for d in docks.values()
+        if d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()
+    )
+
+
+def fits_minimum(dock: QDockWidget) -> bool:
+    """Whether a dock is at least as large as its widget's minimum size hint."""
+    widget = dock.widget()
+    need = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+    got = widget.size()
+    return got.width() >= need.width() and got.height() >= need.height()
+
+
+def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, playground: bool) -> None:
+    """Lay out workspace `ws`: its docks in their columns and tab groups, every other dock
+    hidden. Docks that do not suit the data (IMAGES_ONLY, PLANE_ONLY) are left out."""
+
+    def wanted(name: str) -> bool:
+        if name not in docks:
+            return False
+        return not ((playground and name in IMAGES_ONLY) or (not playground and name in PLANE_ONLY))
+
+    for dock in docks.values():
+        dock.hide()
+        dock.setFloating(False)
+        window.removeDockWidget(dock)
+    for area, column in zip(AREAS, ws.columns):
+        above = None
+        for group in column.groups:
+            names = [n for n in group.docks if wanted(n)]
+            if not names:
+                continue
+            head = docks[names[0]]
+            if above is None:
+                window.addDockWidget(area, head)
+            else:
+                window.splitDockWidget(above, head, Qt.Orientation.Vertical)
+            head.show()
+            for name in names[1:]:
+                window.tabifyDockWidget(head, docks[name])
+                docks[name].show()
+            head.raise_()
+            above = head
+
+
+def apply_sizes(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace) -> None:
+    """Give the columns and groups of `ws` their shares of the window (call once it is laid out)."""
+    width, height = window.width(), window.height()
+
+    def head(group: Group) -> QDockWidget | None:
+        for name in group.docks:
+            dock = docks.get(name)
+            if dock is not None and dock.isVisible() and not dock.isFloating():
+                return dock
+        return None
+
+    for column in ws.columns:
+        heads = [(head(g), g.height) for g in column.groups]
+        heads = [(d, h) for d, h in heads if d is not None]
+        if len(heads) > 1:
+            window.resizeDocks([d for d, _ in heads], [round(h * height) for _, h in heads], Qt.Orientation.Vertical)
+    firsts = []
+    for column in ws.columns:
+        for group in column.groups:
+            d = head(group)
+            if d is not None:
+                firsts.append((d, column.width))
+                break
+    if len(firsts) > 1:
+        window.resizeDocks([d for d, _ in firsts], [round(w * width) for _, w in firsts], Qt.Orientation.Horizontal)
+
+
+def remembered(name: str) -> QByteArray | None:
+    """The arrangement of workspace `name` the user left last time, or None."""
+    value = QSettings().value(f"{keys.WORKSPACE_STATE}/{name}")
+    return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+
+def remember(name: str, state: QByteArray) -> None:
+    QSettings().setValue(f"{keys.WORKSPACE_STATE}/{name}", state)

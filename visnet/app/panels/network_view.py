@@ -166,6 +166,7 @@ class NetworkView(QWidget):
     neuron_selected = Signal(int, int)  # (layer l into weights, neuron j)
 
     HINT = "Hover a neuron for its z, a and bias; click to select it; wheel zooms, double click resets."
+    SHORT_HINTS = ("Hover a neuron for its z, a and bias; click to select it.", "Hover a neuron; click selects it.")
 
     def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
@@ -205,7 +206,9 @@ class NetworkView(QWidget):
         # menu's "View All" would fit only the input picture (other items ignore bounds).
         self._view.setMenuEnabled(False)
         self._home = QRectF()
-        self._info: pg.LabelItem = self._graphics.addLabel(self.HINT, row=2, col=0, size="9pt", color=MUTED)
+        # A caption too: a long hover text must not make the view wider than a narrow dock.
+        self._info = add_caption(self._graphics, self.HINT, row=2, col=0, size="9pt", color=MUTED)
+        self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
 
         self._input_image = pg.ImageItem(axisOrder="row-major")
@@ -360,7 +363,7 @@ class NetworkView(QWidget):
         self._pair_key = None
         self._clear_items()
         self._arch = None
-        self._info.setText(self.HINT)
+        self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
         self._graphics.setToolTip("")
         self._update()
 
@@ -980,10 +983,13 @@ class NetworkView(QWidget):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         hit = self._neuron_at(scene_pos)
-        view_pos = self._view.mapSceneToView(scene_pos) if hit is not None else None
-        text = self.HINT if hit is None else self._describe(*hit, view_pos)
+        if hit is None:
+            self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
+            self._graphics.setToolTip("")
+            return
+        text = self._describe(*hit, self._view.mapSceneToView(scene_pos))
         self._info.setText(text)
-        self._graphics.setToolTip("" if hit is None else text)
+        self._graphics.setToolTip(text)  # the whole text, when a narrow dock cuts the line
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -73,7 +73,9 @@ class ClassLabelAxis(pg.AxisItem):
         """Name every k-th class so that labels (one font height each) never overlap on an
         axis `length` pixels long showing `span` classes."""
         font = self.style["tickFont"] or QFont()
-        room = QFontMetricsF(font).height() * 1.05
+        # A digit's glyph is about 0.8 of the font's line height (pyqtgraph measures labels so
+        # too); a pixel more keeps neighbours from touching.
+        room = 0.8 * QFontMetricsF(font).height() + 1.0
         per_class = length / max(span, 1e-9)
         return next((k for k in LABEL_STEPS if k * per_class >= room), max(len(self._names), 1))
 

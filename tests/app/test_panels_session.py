@@ -185,3 +185,27 @@ def test_a_playground_data_set_reaches_every_panel(session, panels):
     show(session, panels, take_snapshot(Trainer(net, toy.as_dataset(features).x_train, toy.y_train)))
     assert panels["view"].draws_tiles()
     assert_agree(session, panels, session.snapshot)
+
+
+def test_misclassified_only_steps_through_the_session(qtbot, session, panels, trainer):
+    snap = take_snapshot(trainer)
+    show(session, panels, snap)
+    sample = panels["sample"]
+    sample.set_misclassified_only(True)
+    wrong = sample.misclassified()
+    assert wrong.size
+    assert session.sample.index in wrong
+    sample.next_sample()
+    assert session.sample.index in wrong and sample.current_index() == session.sample.index
+    assert_agree(session, panels, snap)
+
+
+def test_a_new_data_set_lets_the_session_choose_the_sample(qtbot, session, panels, data):
+    sample = panels["sample"]
+    session.choose_test_sample(7)
+    with qtbot.assertNotEmitted(sample.sample_changed):
+        session.set_dataset(data, "embedded", keep_sample=True)
+    assert sample.current_index() == 7
+    with qtbot.assertNotEmitted(sample.sample_changed):
+        session.set_dataset(data, "embedded")
+    assert session.sample.index == 0 and sample.current_index() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 
 from visnet.app.panels.drawing import DrawDigitPanel
 from visnet.core.drawing import CENTER, center_of_mass
@@ -125,3 +126,33 @@ def test_use_as_current_sample_reaches_every_panel(make_main_window, qtbot):
 def test_empty_canvas_is_not_sent(qtbot, panel):
     with qtbot.assertNotEmitted(panel.use_requested):
         qtbot.mouseClick(panel.use_button, Qt.MouseButton.LeftButton)
+
+
+def test_class_labels_never_overlap_in_a_small_dock(qtbot, panel):
+    panel.canvas.draw_stroke([(140, 60), (140, 220)])
+
+    def label_rects():
+        image = QImage(10, 10, QImage.Format.Format_ARGB32)
+        painter = QPainter(image)
+        try:
+            return [rect for rect, _, _ in panel.class_axis().generateDrawSpecs(painter)[2]]
+        finally:
+            painter.end()
+
+    panel.resize(640, 640)
+    qtbot.waitUntil(lambda: len(label_rects()) == 10)  # room for all
+    panel.resize(220, 230)
+    qtbot.waitUntil(lambda: len(label_rects()) < 10)
+    rects = label_rects()
+    assert len(rects) >= 2
+    assert not any(a.intersects(b) for k, a in enumerate(rects) for b in rects[k + 1 :])
+
+
+def test_reset_forgets_the_networks_bars(panel):
+    panel.canvas.draw_stroke([(140, 60), (140, 220)])
+    panel.update_prediction()
+    assert panel.output() is not None
+    panel.set_class_names(("zero", "one"))
+    panel.reset()
+    assert panel.output() is None
+    assert panel.class_axis().names() == ("zero", "one")

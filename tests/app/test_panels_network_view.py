@@ -3,7 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from visnet.app.panels.network_view import NetworkView
 from visnet.core.network import Network
@@ -303,3 +303,40 @@ def test_plane_frame_costs_little(view):
         view.show_snapshot(fresh)
         times.append(time.perf_counter() - t)
     assert np.median(times) < 0.015
+
+
+def test_the_hint_can_be_left_out_of_pictures(view):
+    assert view.hint_visible()
+    view.set_hint_visible(False)
+    assert not view.hint_visible()
+    view.set_hint_visible(False)  # twice: no harm
+    view.set_hint_visible(True)
+    assert view.hint_visible() and view.hover_text() == NetworkView.HINT
+
+
+def test_reset_forgets_what_the_mouse_pointed_at(qtbot, view):
+    snap, x, y = trained_snapshot((784, 16, 10))
+    view.set_sample(x[0], int(y[0]), CLASSES)
+    view.show_snapshot(snap)
+    viewport, pos = view.graphics_view().viewport(), view.neuron_widget_pos(1, 4)
+
+    def pointed_at():
+        qtbot.mouseMove(viewport, pos + QPoint(1, 0))  # pyqtgraph drops moves that come too fast
+        qtbot.mouseMove(viewport, pos)
+        assert "neuron 4" in view.hover_text()
+
+    qtbot.waitUntil(pointed_at)
+    view.reset()
+    assert view.hover_text() == NetworkView.HINT
+    assert view.graphics_view().toolTip() == ""
+
+
+def test_a_narrow_dock_keeps_the_value_in_the_caption(qtbot, view):
+    snap, x, y = trained_snapshot((784, 16, 10))
+    view.set_sample(x[0], int(y[0]), CLASSES)
+    view.show_snapshot(snap)
+    assert view.caption().startswith("Looks like")
+    value = view.caption().split("(")[1].split(")")[0]
+    view.resize(230, 300)
+    qtbot.waitUntil(lambda: not view.caption().startswith("Looks like"))
+    assert f"({value})" in view.caption()

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 
 from visnet.app.panels.sample import SamplePanel
 from visnet.core.network import Network
@@ -114,3 +115,49 @@ def test_reset_and_mismatched_inputs(panel):
     panel.show_snapshot(snapshot(small_x, small_y))  # a network for other inputs: no crash
     assert panel.output() is None
     assert "expects 30" in panel._caption.text
+
+
+def tick_label_rects(axis):
+    """The rectangles of the labels the axis draws now."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _, _ in texts]
+
+
+def assert_apart(rects):
+    for k, a in enumerate(rects):
+        for b in rects[k + 1 :]:
+            assert not a.intersects(b), (a, b)
+
+
+def test_class_labels_never_overlap_in_a_small_dock(qtbot, panel):
+    x, y = data()
+    panel.set_dataset(x, y, CLASSES)
+    panel.show_snapshot(snapshot(x, y))
+    assert len(tick_label_rects(panel.class_axis())) == 10  # room for all
+    panel.resize(220, 190)
+    qtbot.waitUntil(lambda: len(tick_label_rects(panel.class_axis())) < 10)
+    rects = tick_label_rects(panel.class_axis())
+    assert len(rects) >= 2
+    assert_apart(rects)
+
+
+def test_the_value_of_a_confident_answer_stays_in_a_narrow_plot(qtbot, panel):
+    x, y = data()
+    snap = snapshot(x, y, steps=200)
+    confident = int(np.argmax(snap.network.forward(x).max(axis=1)))
+    panel.set_dataset(x, y, CLASSES)
+    panel.show_snapshot(snap)
+    panel.set_index(confident)
+    view = panel._bar_plot.getViewBox()
+    for width, plot_is_narrow in ((700, False), (220, True)):
+        panel.resize(width, 300)
+        qtbot.waitUntil(lambda narrow=plot_is_narrow: (view.width() < 200) == narrow)
+        panel.grab()  # a text item places itself when painted
+        text = panel._predicted_text.textItem
+        assert text.isVisible()
+        assert view.sceneBoundingRect().contains(text.mapRectToScene(text.boundingRect())), panel.value_text()

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from playground_nets import constant_net, perceptron, snapshot_of, toy, trained
 
+from visnet.app.colors import PREDICTED, TRUE_LABEL
 from visnet.app.panels.sample import SamplePanel
 
 
@@ -86,3 +87,29 @@ def test_the_perceptrons_step_output(panel):
         assert a.shape == (1,) and a[0] in (0.0, 1.0)
         assert panel.predicted_class() == int(a[0])
         assert panel._bar_plot.getAxis("bottom").labelText == "class 1 if a > 0.5"
+
+
+@pytest.mark.parametrize("a", [0.3, 0.7])
+def test_a_single_output_bar_is_the_answers_colour_right_or_wrong(panel, a):
+    data = toy()
+    panel.set_dataset(data.x_test, data.y_test, data.class_names)
+    panel.show_snapshot(snapshot_of(constant_net(2, a), data))
+    right = [i for i in range(len(data.y_test)) if data.y_test[i] == int(a > 0.5)][0]
+    wrong = [i for i in range(len(data.y_test)) if data.y_test[i] != int(a > 0.5)][0]
+    for i, is_right in ((right, True), (wrong, False)):
+        panel.set_index(i)
+        assert panel.caption().endswith("✓" if is_right else "✗")
+        assert panel._bars.opts["brushes"][0].color() == PREDICTED  # never the true label's green
+        outlined = panel._bars.opts["pens"][0].color() == TRUE_LABEL
+        assert outlined == is_right
+
+
+def test_reset_forgets_a_single_outputs_axis(panel):
+    data = toy()
+    panel.set_dataset(data.x_test, data.y_test, data.class_names)
+    panel.show_snapshot(snapshot_of(constant_net(2, 0.7), data))
+    assert panel.class_axis().names() == ("a",)
+    panel.reset()
+    assert panel.class_axis().names() == ("0", "1")
+    assert not panel._threshold_line.isVisible()
+    assert panel._bar_plot.getAxis("bottom").labelText == "probability"

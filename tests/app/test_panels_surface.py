@@ -203,3 +203,11 @@ def test_a_shared_plane_is_evaluated_once_per_snapshot(panel, toy):
     assert panel.surface() is not shared  # a new snapshot, a new surface
     panel.set_plane(None)
     assert panel.surface() is None and panel.image_array() is None
+
+
+def test_the_hint_can_be_left_out_of_pictures(panel):
+    assert panel.hint_visible()
+    panel.set_hint_visible(False)
+    assert not panel.hint_visible() and not panel._info.isVisible()
+    panel.set_hint_visible(True)
+    assert panel.hint_visible() and panel._info.isVisible()

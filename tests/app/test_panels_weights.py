@@ -102,3 +102,11 @@ def test_reset_clears(panel):
     panel.show_snapshot(take_snapshot(make_trainer((784, 16, 10))))
     panel.reset()
     assert panel.mosaic_image() is None
+
+
+def test_the_hint_can_be_left_out_of_pictures(panel):
+    assert panel.hint_visible()
+    panel.set_hint_visible(False)
+    assert not panel.hint_visible() and not panel._info.isVisible()
+    panel.set_hint_visible(True)
+    assert panel.hint_visible() and panel._info.isVisible()

@@ -7,16 +7,61 @@ scratch, which cost 30-40 ms a frame. These keep a fixed footprint instead.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 class CaptionItem(pg.LabelItem):
     """A LabelItem whose width never constrains its layout and whose height only changes
-    when the font does."""
+    when the font does.
+
+    set_text_variants() gives it the same caption from longest to shortest; it shows the
+    longest that fits its width, so a narrow dock drops words rather than cutting off the
+    numbers at the end ("... (100%)")."""
 
     _height: float | None = None
+    _variants: tuple[str, ...] = ()
+
+    def set_text_variants(self, variants: Sequence[str]) -> None:
+        """Show the first of these (HTML) texts that fits the caption's width, re-chosen
+        when it is resized; the last one if none fits."""
+        self._variants = tuple(variants)
+        self._show_fitting_variant()
+
+    def setText(self, text: str, **args) -> None:  # noqa: N802 (Qt name)
+        self._variants = ()
+        super().setText(text, **args)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self._variants:
+            self._show_fitting_variant()
+
+    def _show_fitting_variant(self) -> None:
+        variants = self._variants
+        width = self.width() - 8  # the label's own margins
+        chosen = variants[0]
+        if width > 0:  # not laid out yet: the full text
+            metrics = QFontMetricsF(self._caption_font())
+            fitting = (v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width)
+            chosen = next(fitting, variants[-1])
+        if chosen != self.text:
+            pg.LabelItem.setText(self, chosen)
+
+    def _caption_font(self) -> QFont:
+        font = QFont(self.item.font())
+        size = str(self.opts.get("size", ""))
+        if size.endswith("pt"):
+            font.setPointSizeF(float(size[:-2]))
+        font.setBold(bool(self.opts.get("bold")))
+        return font
 
     def updateMin(self) -> None:
         height = self.itemRect().height()
@@ -50,3 +95,40 @@ def status_label(text: str = "") -> QLabel:
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
     label.setMinimumWidth(1)
     return label
+
+
+class FittingLabel(QLabel):
+    """A rich-text QLabel that never asks its layout for more width: given the same text
+    from longest to shortest (set_text_variants), it shows the longest that fits, re-chosen
+    when it is resized, so a narrow dock drops words rather than cutting off a value."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self._variants: tuple[str, ...] = ()
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(1)
+
+    def set_text_variants(self, variants: Sequence[str]) -> None:
+        self._variants = tuple(variants)
+        self._show_fitting_variant()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        self._variants = ()
+        super().setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self._variants:
+            self._show_fitting_variant()
+
+    def _show_fitting_variant(self) -> None:
+        variants = self._variants
+        width = self.contentsRect().width() - 2 * self.margin()
+        chosen = variants[0]
+        if self.isVisible() and width > 0:  # not laid out yet: the full text
+            metrics = QFontMetricsF(self.font())
+            fitting = (v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width)
+            chosen = next(fitting, variants[-1])
+        if chosen != self.text():
+            QLabel.setText(self, chosen)

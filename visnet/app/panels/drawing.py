@@ -4,8 +4,9 @@ The canvas keeps the drawing as a 280x280 numpy array (ink 0..1, drawn with the 
 anti-aliased round pen), and every stroke is turned into an MNIST-style 28x28 input the way
 MNIST was made (core.drawing.preprocess_drawing: fit in 20x20, centre of mass to the
 centre). The panel shows that 28x28 next to the canvas, runs the forward pass and shows the
-output bars and a caption; the window passes the digit on to the network view while drawing
-and, on "Use as current sample", to every panel.
+output bars and a caption. Given the window's Session, every change of the drawing goes to
+session.set_drawing and "Use as current sample" makes it the session's sample, which every
+panel then shows; without one, the digit_changed and use_requested signals carry it.
 
 A network that does not read 28x28 pictures (a playground network's input is a point
 x1, x2 and its features) cannot read a drawing: the panel then says so, and where to draw
@@ -43,6 +44,9 @@ from visnet.app.colors import (
     picture_side,
     with_article,
 )
+from visnet.app.panels.sample import ClassLabelAxis
+from visnet.app.session import Session
+from visnet.app.stable import FittingLabel
 from visnet.core.drawing import preprocess_drawing, stroke_to_canvas
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, predict_classes
@@ -164,8 +168,9 @@ class DrawDigitPanel(QWidget):
     digit_changed = Signal(object)  # x (784,) float32: the drawing changed (live preview)
     use_requested = Signal(object)  # x (784,): make the drawn digit the current sample everywhere
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
+        self._session = session
         self._snap: Snapshot | None = None
         self._class_names: tuple[str, ...] = tuple(str(k) for k in range(10))
         self._x = np.zeros(28 * 28, np.float32)
@@ -191,8 +196,7 @@ class DrawDigitPanel(QWidget):
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setMinimumWidth(150)
-        self._caption = QLabel("Draw a digit.")
-        self._caption.setTextFormat(Qt.TextFormat.RichText)
+        self._caption = FittingLabel("Draw a digit.")
         font = self._caption.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         self._caption.setFont(font)
@@ -206,7 +210,8 @@ class DrawDigitPanel(QWidget):
         self._preview_view.addItem(self._preview)
         self._preview.setImage(np.zeros((28, 28), np.float32), autoLevels=False, levels=(0.0, 1.0))
         self._preview_view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
-        self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
+        self._class_axis = ClassLabelAxis("left")
+        self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0, axisItems={"left": self._class_axis})
         self._bar_plot.setMouseEnabled(False, False)
         self._bar_plot.setMenuEnabled(False)
         self._bar_plot.hideButtons()
@@ -265,6 +270,13 @@ class DrawDigitPanel(QWidget):
         self.canvas.drawing_changed.connect(self._on_drawing_changed)
         self.canvas.stroke_finished.connect(self.update_prediction)
         self._build_bars()
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            if session.dataset is not None:
+                self._on_session_dataset_changed()
+
+    def _on_session_dataset_changed(self) -> None:
+        self.set_class_names(self._session.class_names)
 
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -282,7 +294,11 @@ class DrawDigitPanel(QWidget):
             self._predict()
 
     def reset(self) -> None:
+        """Forget the network and its bars; keep the drawing."""
         self._snap = None
+        self._n_bars = 0
+        self._build_bars()
+        self._bar_plot.setXRange(0, 1.0, padding=0.02)
         self._show_applicability()
         self._predict()
 
@@ -324,6 +340,10 @@ class DrawDigitPanel(QWidget):
     def caption(self) -> str:
         return self._caption.text()
 
+    def class_axis(self) -> ClassLabelAxis:
+        """The bar chart's axis of class names."""
+        return self._class_axis
+
     @Slot()
     def update_prediction(self) -> None:
         """Preprocess the drawing, run the network, redraw, and tell the window (live)."""
@@ -332,6 +352,8 @@ class DrawDigitPanel(QWidget):
         self._x = preprocess_drawing(self.canvas.array()).ravel()
         self._preview.setImage(self._x.reshape(28, 28), autoLevels=False, levels=(0.0, 1.0))
         self._predict()
+        if self._session is not None:
+            self._session.set_drawing(None if self.canvas.is_empty() else self._x)
         if self.live_box.isChecked() and not self.canvas.is_empty() and self.applies():
             self.digit_changed.emit(self._x.copy())
         self.update_ms = 1000 * (time.perf_counter() - t0)
@@ -351,6 +373,8 @@ class DrawDigitPanel(QWidget):
         self.update_prediction()
         if not self.canvas.is_empty() and self.applies():
             self.use_requested.emit(self._x.copy())
+            if self._session is not None:
+                self._session.use_drawing()
 
     def _show_applicability(self) -> None:
         """The drawing, or the message that this network cannot read one."""
@@ -372,9 +396,8 @@ class DrawDigitPanel(QWidget):
         if n == self._n_bars:
             return
         self._n_bars = n
-        step = max(1, n // 25)
-        ticks = [(0, "a")] if n == 1 else [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
-        self._bar_plot.getAxis("left").setTicks([ticks, []])
+        names = ("a",) if n == 1 else tuple(class_label(self._class_names, k) for k in range(n))
+        self._class_axis.set_names(names)
         self._bar_plot.setYRange(-0.6, n - 0.4, padding=0)
 
     def _predict(self) -> None:
@@ -402,7 +425,8 @@ class DrawDigitPanel(QWidget):
         name = class_label(self._class_names, p)
         value = percent(a[p]) if snap.activations[-1] == "softmax" else f"a = {a[p]:.2f}"
         article = with_article(name).partition(" ")[0]
-        self._caption.setText(f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})')
+        shown = f'<span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+        self._caption.set_text_variants((f"Looks like {article} {shown}", shown))
 
     def _predict_one(self, a: float, p: int, out: str) -> None:
         """A single output neuron: its value against its threshold decides the class."""
@@ -410,8 +434,12 @@ class DrawDigitPanel(QWidget):
         self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[pg.mkBrush(PREDICTED)])
         lo, hi = (-1.0, 1.0) if out == "tanh" else (min(0.0, a), max(1.0, a))
         self._bar_plot.setXRange(lo, hi, padding=0.02)
-        name = class_label(self._class_names, p)
+        name = f'<span style="color:{PREDICTED.name()}">{class_label(self._class_names, p)}</span>'
         value = f"a = {a:.2f} {'>' if p == 1 else '≤'} {threshold:g}".replace("-", "−")
-        self._caption.setText(
-            f'Reads class <span style="color:{PREDICTED.name()}">{name}</span> ({value}; {one_output_rule(out)})'
+        self._caption.set_text_variants(
+            (
+                f"Reads class {name} ({value}; {one_output_rule(out)})",
+                f"Reads class {name} ({value})",
+                f"{name} ({value})",
+            )
         )

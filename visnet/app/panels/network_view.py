@@ -45,13 +45,14 @@ from visnet.app.colors import (
 )
 from visnet.app.panels.surface import CLASS_COLORS
 from visnet.app.plane import Plane
+from visnet.app.session import Session
 from visnet.app.stable import add_caption
 from visnet.core.activations import get_activation
 from visnet.core.features import FEATURE_LABELS, input_names
-from visnet.core.network import ForwardCache
+from visnet.core.sample_pass import Sample, SamplePass
 from visnet.core.snapshot import Snapshot
 from visnet.core.surface import Surface, choose_resolution, plane_grid
-from visnet.core.targets import decision_threshold, predict_classes
+from visnet.core.targets import decision_threshold
 
 HEIGHT = 10.0  # view units available to a column of neurons
 IMAGE_SIZE = 5.0  # side of the input picture
@@ -67,6 +68,7 @@ TOP_CONNECTIONS = 100  # per layer pair, strongest |w| first (fewer for small pa
 TOP_INPUT_CONNECTIONS = 48  # input pixel -> first layer, strongest |w x| for this sample
 INPUT_LINES_PER_NEURON = 3  # so a few busy neurons do not take every input line
 STRENGTH_BINS = ((0.0, 1.0, 60), (0.4, 1.5, 120), (0.7, 2.5, 210))  # (from |w|/max, pen width, alpha)
+OFF_MARK = QColor(235, 90, 80)  # the cross over a switched-off neuron
 
 # -- the playground plane: one heatmap tile per neuron ----------------------------------------
 TILE_MAX_CELL = 1.9  # tiles are bigger than circles: a picture needs room
@@ -154,14 +156,21 @@ class NetworkView(QWidget):
 
     With a Plane (set_plane) and a network that fits it, each neuron is a heatmap tile of
     its activation over the plane instead (see the module docstring).
+
+    Given a Session, it shows the session's sample with the session's forward pass of it
+    (so every caption agrees), rings the session's neuron and writes clicks back to it;
+    without one, set_sample, select_neuron, set_plane drive it. A switched-off neuron
+    (core.edits: its outgoing weights all zero) is shaded as a = 0 under a cross.
     """
 
     neuron_selected = Signal(int, int)  # (layer l into weights, neuron j)
 
     HINT = "Hover a neuron for its z, a and bias; click to select it; wheel zooms, double click resets."
+    SHORT_HINTS = ("Hover a neuron for its z, a and bias; click to select it.", "Hover a neuron; click selects it.")
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
+        self._session = session
         self._snapshot: Snapshot | None = None
         self._arch: tuple | None = None
         self._columns: list[_Column] = []
@@ -171,7 +180,7 @@ class NetworkView(QWidget):
         self._x: np.ndarray | None = None
         self._label: int | None = None
         self._class_names: tuple[str, ...] = ()
-        self._cache: ForwardCache | None = None
+        self._pass: SamplePass | None = None  # the sample through the network shown
         self._predicted: int | None = None
         self._selected: tuple[int, int] | None = None  # (k, j)
         self._pair_key: tuple | None = None  # (first weights, sample) the lines were drawn for
@@ -185,6 +194,8 @@ class NetworkView(QWidget):
         self._drawn_surface: Surface | None = None  # the Surface the tiles hold
         self._input_scale: np.ndarray | None = None  # (n_in,) max |feature| over the plane
         self._sample_marks: pg.ScatterPlotItem | None = None  # the sample's point on every tile
+        self._off_marks: pg.ScatterPlotItem | None = None  # a cross over every switched-off neuron
+        self._off_drawn: np.ndarray | None = None  # the crosses' positions, redrawn on a change only
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._caption: pg.LabelItem = add_caption(self._graphics, "No network yet.", row=0, col=0, size="13pt")
@@ -195,7 +206,9 @@ class NetworkView(QWidget):
         # menu's "View All" would fit only the input picture (other items ignore bounds).
         self._view.setMenuEnabled(False)
         self._home = QRectF()
-        self._info: pg.LabelItem = self._graphics.addLabel(self.HINT, row=2, col=0, size="9pt", color=MUTED)
+        # A caption too: a long hover text must not make the view wider than a narrow dock.
+        self._info = add_caption(self._graphics, self.HINT, row=2, col=0, size="9pt", color=MUTED)
+        self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
 
         self._input_image = pg.ImageItem(axisOrder="row-major")
@@ -231,6 +244,32 @@ class NetworkView(QWidget):
         scene = self._graphics.scene()
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
+
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            session.sample_changed.connect(self._on_session_sample_changed)
+            session.neuron_changed.connect(self._on_session_neuron_changed)
+            self._on_session_dataset_changed()
+            self._on_session_sample_changed()
+            self._on_session_neuron_changed()
+
+    # -- the session ------------------------------------------------------------------------
+    def _on_session_dataset_changed(self) -> None:
+        self._set_class_names(self._session.class_names)
+        self.set_plane(self._session.plane)
+
+    def _on_session_sample_changed(self) -> None:
+        sample = self._session.sample
+        if sample is None:
+            self._x = self._label = None
+            self._update()
+        else:
+            self.set_sample(sample.x, sample.label, self._session.class_names)
+
+    def _on_session_neuron_changed(self) -> None:
+        neuron = self._session.neuron
+        self._selected = None if neuron is None else (neuron[0] + 1, neuron[1])
+        self._update_rings()
 
     def _ring(self, color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QGraphicsPathItem:
         ring = QGraphicsPathItem()
@@ -306,26 +345,49 @@ class NetworkView(QWidget):
         """The input to show: x (n_inputs,) in [0, 1], its true class (or None) and the class names."""
         self._x = np.asarray(x, dtype=np.float32).ravel()
         self._label = None if label is None else int(label)
+        self._set_class_names(class_names)
+        self._update()
+
+    def _set_class_names(self, class_names: Sequence[str]) -> None:
         names = tuple(str(c) for c in class_names)
         if names != self._class_names:
             self._class_names = names
             self._update_output_label_names()
-        self._update()
 
     def reset(self) -> None:
-        """Forget the network (a new one comes with the next snapshot); keep the sample."""
+        """Forget the network (a new one comes with the next snapshot) and what the mouse
+        pointed at in it; keep the sample."""
         self._snapshot = None
-        self._cache = None
+        self._pass = None
         self._selected = None
         self._pair_key = None
         self._clear_items()
         self._arch = None
+        self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
+        self._graphics.setToolTip("")
         self._update()
+
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or leave out the hover hint line under the network (out of exported pictures)."""
+        layout = self._graphics.ci
+        if on == self.hint_visible():
+            return
+        if on:
+            layout.addItem(self._info, row=2, col=0)
+        else:
+            layout.removeItem(self._info)
+
+    def hint_visible(self) -> bool:
+        return self._info.scene() is not None
 
     def select_neuron(self, layer: int, index: int) -> None:
         """Outline neuron `index` of weights layer `layer` (selected elsewhere); no signal."""
         self._selected = (layer + 1, index)
         self._update_rings()
+
+    def selected_neuron(self) -> tuple[int, int] | None:
+        """(layer into weights, index) of the neuron outlined now, or None."""
+        return None if self._selected is None else (self._selected[0] - 1, self._selected[1])
 
     # -- backprop stepper ---------------------------------------------------------
     def highlight_layer(self, layer: int | None, direction: str = "forward") -> None:
@@ -361,8 +423,20 @@ class NetworkView(QWidget):
         return self._predicted
 
     def activations(self) -> list[np.ndarray] | None:
-        """a of every layer for the current sample (input first), or None."""
-        return None if self._cache is None else [a[0].copy() for a in self._cache.activations]
+        """a of every layer for the current sample (input first; switched-off neurons at
+        0), or None."""
+        return None if self._pass is None else [a.copy() for a in self._pass.activations]
+
+    def switched_off(self, layer: int) -> np.ndarray | None:
+        """Indices of the neurons of weights layer `layer` drawn as switched off (None
+        without a sample's pass)."""
+        if self._pass is None or not 0 <= layer + 1 < len(self._pass.silent):
+            return None
+        return np.flatnonzero(self._pass.silent[layer + 1])
+
+    def hover_text(self) -> str:
+        """What the line under the network says now (the hint, or the neuron pointed at)."""
+        return self._info.text
 
     def neuron_view_pos(self, layer: int, index: int) -> QPointF:
         """Centre of neuron `index` of weights layer `layer` in view coordinates
@@ -389,6 +463,8 @@ class NetworkView(QWidget):
         self._columns, self._connections, self._output_labels = [], [], []
         self._input_image.clear()
         self._sample_marks = None
+        self._off_marks = None
+        self._off_drawn = None
         self._tiles = False
         self._drawn_surface = None
         self._input_scale = None
@@ -464,6 +540,8 @@ class NetworkView(QWidget):
                 pxMode=True, symbol="o", size=5, pen=pg.mkPen(20, 20, 24, width=1.2), brush=pg.mkBrush(255, 255, 255)
             )
             self._sample_marks = self._add(marks, z=12)
+        off = pg.ScatterPlotItem(pxMode=True, symbol="x", size=11, pen=pg.mkPen(20, 20, 24, width=1), brush=OFF_MARK)
+        self._off_marks = self._add(off, z=13)
 
         for _k in range(1, len(self._columns)):
             pair = _Connections()
@@ -629,7 +707,7 @@ class NetworkView(QWidget):
             side = self._columns[0].stride
             self._input_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
         if snap is None:
-            self._cache = None
+            self._pass = None
             self._predicted = None
             self._caption.setText("No network yet.")
             self._update_rings()
@@ -637,27 +715,50 @@ class NetworkView(QWidget):
         if self._tiles:
             self._update_tiles(snap)  # the pictures do not depend on the sample
             self._update_sample_marks(x if x is not None and x.size == snap.sizes[0] else None)
-        if x is None or x.size != snap.sizes[0]:
-            self._cache = None
+        p = self._sample_pass(snap, x)
+        if p is None:
+            self._pass = None
             self._predicted = None
             why = (
-                "Pick a sample to see what each neuron does with it."
-                if x is None
-                else (f"The sample has {x.size} values but the network expects {snap.sizes[0]} inputs.")
+                f"The sample has {x.size} values but the network expects {snap.sizes[0]} inputs."
+                if x is not None and x.size != snap.sizes[0]
+                else "Pick a sample to see what each neuron does with it."
             )
             self._caption.setText(why)
             self._shade_blank()
+            self._update_off_marks(None)
             self._update_rings()
             return
-        self._cache = snap.forward_cache(x)
-        acts = [a[0] for a in self._cache.activations]
-        for column, a in zip(self._columns, acts):
+        self._pass = p
+        for column, a in zip(self._columns, p.activations):
             self._shade_column(column, a)
-        out = acts[-1]
-        self._predicted = int(predict_classes(snap, out[None, :])[0])  # argmax, or a > threshold for one output
+        self._predicted = p.predicted  # argmax, or a > threshold for one output
         self._update_connections(snap, x)
-        self._update_caption(out)
+        self._update_off_marks(p.silent)
+        self._update_caption(p.output)
         self._update_rings()
+
+    def _sample_pass(self, snap: Snapshot, x: np.ndarray | None) -> SamplePass | None:
+        """The sample through the snapshot's network: the session's shared pass when there
+        is a session, else one of its own; None when there is no sample or it does not fit."""
+        if x is None or x.size != snap.sizes[0]:
+            return None
+        if self._session is not None:
+            p = self._session.sample_pass()
+            return p if p is not None and p.net is snap.network else None
+        # set_sample gives x and a label without saying where it came from; the pass does not need to know
+        return SamplePass.compute(snap.network, Sample.point(x, self._label))
+
+    def _update_off_marks(self, silent: Sequence[np.ndarray] | None) -> None:
+        """A cross over every switched-off neuron (none without a sample's pass)."""
+        if self._off_marks is None:
+            return
+        pos = [c.positions[s] for c, s in zip(self._columns, silent or ()) if s.size == c.n and s.any()]
+        pos = np.concatenate(pos) if pos else np.empty((0, 2))
+        if self._off_drawn is not None and np.array_equal(pos, self._off_drawn):
+            return
+        self._off_drawn = pos
+        self._off_marks.setData(pos=pos)
 
     def _shade_column(self, column: _Column, a: np.ndarray) -> None:
         if column.kind == "image":
@@ -749,22 +850,25 @@ class NetworkView(QWidget):
             curve.setData(xs, ys, connect="pairs")
 
     def _update_caption(self, out: np.ndarray) -> None:
+        """The answer in words; a narrow dock drops words, never the value at the end."""
         snap = self._snapshot
         p = self._predicted
-        name = class_label(self._class_names, p)
+        predicted = f'<span style="color:{PREDICTED.name()}">{class_label(self._class_names, p)}</span>'
         if out.size == 1:  # one output neuron: class 1 exactly where a > the threshold
             threshold = decision_threshold(snap.activations[-1])
             value = f"a = {out[0]:.2f} {'>' if p == 1 else '≤'} {threshold:g}"
-            text = f'Class <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+            long, short = f"Class {predicted} ({value})", f"{predicted} ({value})"
         else:
             value = percent(out[p]) if snap.activations[-1] == "softmax" else f"a = {out[p]:.2f}"
-            article, _, _ = with_article(name).partition(" ")
-            text = f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
-        if self._label is not None:
-            true = class_label(self._class_names, self._label)
-            mark = "✓" if self._label == p else "✗"
-            text += f' — true: <span style="color:{TRUE_LABEL.name()}">{true}</span> {mark}'
-        self._caption.setText(text)
+            article = with_article(class_label(self._class_names, p)).partition(" ")[0]
+            long, short = f"Looks like {article} {predicted} ({value})", f"{predicted} ({value})"
+        if self._label is None:
+            self._caption.set_text_variants((long, short))
+            return
+        true = f'<span style="color:{TRUE_LABEL.name()}">{class_label(self._class_names, self._label)}</span>'
+        mark = "✓" if self._label == p else "✗"
+        verdict = f" — true: {true} {mark}"
+        self._caption.set_text_variants((long + verdict, short + verdict, f"{short} {mark}"))
 
     def _ring_path(self, k: int, j: int, grow: float) -> QPainterPath | None:
         if not (0 <= k < len(self._columns)) or not (0 <= j < self._columns[k].n):
@@ -786,7 +890,7 @@ class NetworkView(QWidget):
         # A single output neuron stands for class 1 only: its label, not a ring, says the answer.
         per_class = not self._one_output()
         predicted = self._predicted if per_class else None
-        label = self._label if per_class and self._cache is not None else None
+        label = self._label if per_class and self._pass is not None else None
         for ring, target, grow in (
             (self._selection_ring, self._selected, 1.35),
             (self._predicted_ring, None if predicted is None else (out_k, predicted), 1.15),
@@ -867,20 +971,25 @@ class NetworkView(QWidget):
         text = f"{where} neuron {j}{name}"
         if self._snapshot is not None:
             text += f": b = {self._snapshot.biases[l][j]:+.3f}"
-        if self._cache is not None:
-            z = self._cache.zs[l][0, j]
-            a = self._cache.activations[k][0, j]
-            text += f", z = {z:+.3f}, a = {a:.3f}"
+        if self._pass is not None:
+            z = self._pass.zs[l][j]
+            if self._pass.silent[k][j]:
+                text += f", z = {z:+.3f}, switched off (a = 0)"
+            else:
+                text += f", z = {z:+.3f}, a = {self._pass.activations[k][j]:.3f}"
         if point is not None and self._drawn_surface is not None:
             text += f"{where_on_plane}: a = {self._drawn_surface.layers[l][j, point[2], point[3]]:.3f}"
         return text
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         hit = self._neuron_at(scene_pos)
-        view_pos = self._view.mapSceneToView(scene_pos) if hit is not None else None
-        text = self.HINT if hit is None else self._describe(*hit, view_pos)
+        if hit is None:
+            self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
+            self._graphics.setToolTip("")
+            return
+        text = self._describe(*hit, self._view.mapSceneToView(scene_pos))
         self._info.setText(text)
-        self._graphics.setToolTip("" if hit is None else text)
+        self._graphics.setToolTip(text)  # the whole text, when a narrow dock cuts the line
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -895,6 +1004,8 @@ class NetworkView(QWidget):
         self._selected = hit
         self._update_rings()
         self.neuron_selected.emit(hit[0] - 1, hit[1])
+        if self._session is not None:
+            self._session.select_neuron(hit[0] - 1, hit[1])
 
 
 def _strongest(w: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

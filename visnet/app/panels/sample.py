@@ -8,13 +8,14 @@ threshold (class 1 where a > 0.5, or > 0 for tanh), the rule core.targets decide
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -39,12 +40,56 @@ from visnet.app.colors import (
     picture_side,
     with_article,
 )
+from visnet.app.session import Session
 from visnet.app.stable import add_caption
+from visnet.core.sample_pass import Sample, SamplePass
 from visnet.core.snapshot import Snapshot
-from visnet.core.targets import decision_threshold, predict_classes
+from visnet.core.targets import decision_threshold
 
 MISCLASSIFIED_INTERVAL = 0.5  # seconds between re-evaluations of the whole test split
 BAR_COLOR = QColor(110, 130, 160)
+LABEL_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)  # label every k-th class
+VALUE_INK = QColor(20, 20, 20)  # a value written inside the end of its (yellow) bar
+
+
+class ClassLabelAxis(pg.AxisItem):
+    """A vertical axis naming classes 0..n-1 at integer positions. When the axis is too
+    short to name them all without overlap (a small dock), it names every 2nd, 5th, 10th...
+    class instead: the choice is made at each redraw from the axis' height in pixels."""
+
+    def __init__(self, orientation: str = "left"):
+        super().__init__(orientation)
+        self._names: tuple[str, ...] = ()
+
+    def set_names(self, names: Sequence[str]) -> None:
+        self._names = tuple(names)
+        self.picture = None
+        self.update()
+
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    def label_step(self, length: float, span: float) -> int:
+        """Name every k-th class so that labels (one font height each) never overlap on an
+        axis `length` pixels long showing `span` classes."""
+        font = self.style["tickFont"] or QFont()
+        # A digit's glyph is about 0.8 of the font's line height (pyqtgraph measures labels so
+        # too); a pixel more keeps neighbours from touching.
+        room = 0.8 * QFontMetricsF(font).height() + 1.0
+        per_class = length / max(span, 1e-9)
+        return next((k for k in LABEL_STEPS if k * per_class >= room), max(len(self._names), 1))
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 (pyqtgraph names)
+        n = len(self._names)
+        if n == 0 or size <= 0:
+            return []
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+        step = self.label_step(size, hi - lo)
+        first, last = max(0, math.ceil(lo)), min(n - 1, math.floor(hi))
+        return [(float(step), [float(k) for k in range(first, last + 1) if k % step == 0])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph name)
+        return [class_label(self._names, int(round(v))) for v in values]
 
 
 class _IndexSpinBox(QSpinBox):
@@ -61,12 +106,19 @@ class _IndexSpinBox(QSpinBox):
 
 
 class SamplePanel(QWidget):
-    """The current test sample, the network's output for it, and navigation."""
+    """The current test sample, the network's output for it, and navigation.
 
-    sample_changed = Signal(int)  # index into the test split
+    Given a Session, it shows the session's sample whatever its source (a test image, a
+    drawing, a point of the plane) with the session's forward pass of it, and its arrows,
+    index box and "misclassified only" choose test images through the session; without one,
+    set_dataset, set_index and show_drawing drive it.
+    """
 
-    def __init__(self, parent: QWidget | None = None):
+    sample_changed = Signal(int)  # index into the test split, chosen here
+
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
+        self._session = session
         self._x: np.ndarray | None = None  # (n, n_inputs) test inputs
         self._y: np.ndarray | None = None  # (n,) labels
         self._class_names: tuple[str, ...] = ()
@@ -76,7 +128,7 @@ class SamplePanel(QWidget):
         self._wrong: np.ndarray | None = None  # sorted indices the network gets wrong
         self._wrong_step: int | None = None  # snapshot step the list was computed for
         self._wrong_time = 0.0
-        self._output: np.ndarray | None = None  # output activations for the current sample
+        self._output: np.ndarray | None = None  # output activations for the current sample (read-only)
         self._predicted: int | None = None  # the class the network gives the current sample
         self._n_bars: tuple | None = None  # (n_out, output activation) the bars were built for
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... for playground points; () for pictures
@@ -101,7 +153,8 @@ class SamplePanel(QWidget):
         self._point_text.setFont(point_font)
         self._point_text.hide()
         self._image_view.addItem(self._point_text, ignoreBounds=True)
-        self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=1)
+        self._class_axis = ClassLabelAxis("left")
+        self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=1, axisItems={"left": self._class_axis})
         self._bar_plot.setMouseEnabled(False, False)
         self._bar_plot.setMenuEnabled(False)
         self._bar_plot.hideButtons()
@@ -127,6 +180,10 @@ class SamplePanel(QWidget):
         self._bar_plot.addItem(self._threshold_line, ignoreBounds=True)
         self._graphics.ci.layout.setColumnStretchFactor(0, 5)
         self._graphics.ci.layout.setColumnStretchFactor(1, 4)
+        # The value beside the predicted bar moves inside the bar when the plot gets too narrow.
+        self._bar_plot.getViewBox().sigResized.connect(self._place_value_text)
+        # (bar start, bar end, where text outside may start, y, text, shorter text)
+        self._value_at: tuple[float, float, float, float, str, str] | None = None
 
         # Navigation.
         self._previous_button = QToolButton()
@@ -164,6 +221,27 @@ class SamplePanel(QWidget):
         layout.addLayout(nav)
         self._update_controls()
 
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            session.sample_changed.connect(self._on_session_sample_changed)
+            self._on_session_dataset_changed()
+
+    # -- the session ------------------------------------------------------------------------
+    def _on_session_dataset_changed(self) -> None:
+        session = self._session
+        self.set_features(session.features)
+        d = session.dataset
+        if d is not None:
+            self.set_dataset(d.x_test, d.y_test, d.class_names)
+
+    def _on_session_sample_changed(self) -> None:
+        sample = self._session.sample
+        if sample is not None and sample.source == "test":
+            self._index, self._drawing = int(sample.index), None
+        elif sample is not None:
+            self._drawing = sample.x
+        self._show_current()
+
     # -- public API -------------------------------------------------------------------------
     def set_features(self, features: Sequence[str] | None) -> None:
         """The extra inputs (core.features names) of the playground's points after x1, x2, to
@@ -171,7 +249,8 @@ class SamplePanel(QWidget):
         self._features = None if features is None else tuple(features)
 
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names: Sequence[str]) -> None:
-        """Show the test split of a (new) data set, starting at its first image."""
+        """Show the test split of a (new) data set, starting at its first image. With a
+        session, the session chooses the sample (and this emits nothing)."""
         self._x = np.asarray(x_test)
         self._y = np.asarray(y_test)
         self._class_names = tuple(str(c) for c in class_names)
@@ -183,6 +262,9 @@ class SamplePanel(QWidget):
         self._drawing = None
         self._build_bars()
         self._update_controls()
+        if self._session is not None:
+            self._on_session_sample_changed()
+            return
         if self._wrong_box.isChecked():
             self._refresh_misclassified(force=True)
             if self._wrong is not None and self._wrong.size:
@@ -204,10 +286,15 @@ class SamplePanel(QWidget):
             self._bar_plot.setLabel("bottom", text)
 
     def reset(self) -> None:
-        """Forget the network (a new one comes with the next snapshot); keep the data set."""
+        """Forget the network (a new one comes with the next snapshot) and its axes; keep
+        the data set."""
         self._snapshot = None
         self._wrong = None
         self._wrong_step = None
+        self._n_bars = None
+        self._build_bars()
+        self._set_bottom_label("probability")
+        self._bar_plot.setXRange(0.0, 1.0, padding=0.02)
         self._show_current()
 
     def current_index(self) -> int:
@@ -236,6 +323,10 @@ class SamplePanel(QWidget):
         if i == self._index and self._drawing is None:
             self._update_controls()
             return
+        if self._session is not None:
+            if self._session.choose_test_sample(i):  # which shows it (_on_session_sample_changed)
+                self.sample_changed.emit(i)
+            return
         self._index = i
         self._drawing = None
         self._show_current()
@@ -260,6 +351,17 @@ class SamplePanel(QWidget):
     def caption(self) -> str:
         """The caption's text (HTML), e.g. 'Looks like a 6 (87%) — true: 6 ✓'."""
         return self._caption.text
+
+    def class_axis(self) -> ClassLabelAxis:
+        """The bar chart's axis of class names."""
+        return self._class_axis
+
+    def value_text(self) -> tuple[str, bool] | None:
+        """The value written at the predicted bar and whether it sits inside the bar (None
+        when there is no bar)."""
+        if not self._predicted_text.isVisible():
+            return None
+        return self._predicted_text.textItem.toPlainText(), self._predicted_text.anchor.x() == 1
 
     def output(self) -> np.ndarray | None:
         """The network's output activations for the current image (None without a network)."""
@@ -362,51 +464,76 @@ class SamplePanel(QWidget):
             return
         self._n_bars = key
         if n == 1:
-            ticks = [(0, "a")]
+            names = ("a",)
             self._threshold_line.setValue(decision_threshold(out) if out else 0.5)
         else:
-            step = max(1, n // 25)  # at most ~25 labels, so they stay readable
-            ticks = [(k, class_label(self._class_names, k)) for k in range(0, n, step)]
-        self._bar_plot.getAxis("left").setTicks([ticks, []])
+            names = tuple(class_label(self._class_names, k) for k in range(n))
+        self._class_axis.set_names(names)
         self._bar_plot.setYRange(-0.6, n - 0.4, padding=0)
 
     def _hide_bar_texts(self) -> None:
+        self._value_at = None
         self._predicted_text.hide()
         self._true_text.hide()
 
+    def _current(self) -> tuple[np.ndarray, int | None, str] | None:
+        """(x, true class or None, source) of the sample shown, or None."""
+        if self._session is not None:
+            sample = self._session.sample
+            return None if sample is None else (sample.x, sample.label, sample.source)
+        if not self._n():
+            return None
+        if self._drawing is not None:
+            return self._drawing, None, "drawing"
+        return self._x[self._index], int(self._y[self._index]), "test"
+
+    def _sample_pass(self, x: np.ndarray, label: int | None) -> SamplePass | None:
+        """The sample through the network shown: the session's shared pass when there is a
+        session, else one of its own; None without a network or when x does not fit it."""
+        snap = self._snapshot
+        if snap is None or snap.sizes[0] != x.size:
+            return None
+        if self._session is not None:
+            p = self._session.sample_pass()
+            return p if p is not None and p.net is snap.network else None
+        return SamplePass.compute(snap.network, Sample.point(x, label))
+
     def _show_current(self) -> None:
         self._update_controls()
-        n = self._n()
-        if not n:
+        current = self._current()
+        if current is None:
             self._image.clear()
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self._hide_bar_texts()
-            self._caption.setText("No data set.")
+            self._caption.setText("No data set." if not self._n() else "No sample.")
             self._output = self._predicted = None
             self._point_text.hide()
             return
-        if self._drawing is not None:
-            x, label = self._drawing, None
-        else:
-            x, label = self._x[self._index], int(self._y[self._index])
+        x, label, source = current
         self._show_input(x)
         self._threshold_line.hide()
-        true_name = "drawn digit" if label is None else class_label(self._class_names, label)
+        what = {"drawing": "Drawn", "plane": "Point"}.get(source, "Sample")
         snap = self._snapshot
-        if snap is None or snap.sizes[0] != x.size:
+        p = self._sample_pass(x, label)
+        if p is None:
             self._output = self._predicted = None
             self._bars.setOpts(x0=[], y=[], width=[], brushes=[])
             self._hide_bar_texts()
-            reason = "no network yet" if snap is None else f"the network expects {snap.sizes[0]} inputs"
-            self._caption.setText(f"{'Drawn digit' if label is None else 'True: ' + true_name} ({reason})")
+            if snap is None:
+                reason = "no network yet"
+            elif snap.sizes[0] != x.size:
+                reason = f"the network expects {snap.sizes[0]} inputs"
+            else:
+                reason = "not computed yet"
+            known = what if label is None else "True: " + class_label(self._class_names, label)
+            self._caption.setText(f"{known} ({reason})")
             return
-        a = snap.forward_cache(x).output[0].astype(np.float64)
+        a = p.output
         self._output = a
-        predicted = int(predict_classes(snap, a[None, :])[0])
-        self._predicted = predicted
-        out = snap.activations[-1]
+        predicted = self._predicted = p.predicted
+        out = p.net.activations[-1]
         if len(a) == 1:
-            self._show_one_output(float(a[0]), predicted, label, out)
+            self._show_one_output(float(a[0]), predicted, label, out, what)
             return
         brushes = [pg.mkBrush(BAR_COLOR)] * len(a)
         brushes[predicted] = pg.mkBrush(PREDICTED)
@@ -433,32 +560,67 @@ class SamplePanel(QWidget):
             value = f"a = {a[predicted]:.2f}"
         span = hi - lo
         self._bar_plot.setXRange(lo, hi + 0.22 * span, padding=0.02)  # room for the value text
-        gap = 0.02 * span
-        self._predicted_text.setAnchor((0, 0.5))
-        self._predicted_text.setColor(PREDICTED)
-        self._predicted_text.setText(value + (" ✓ true" if predicted == label else ""))
-        self._predicted_text.setPos(max(a[predicted], 0.0) + gap, predicted)
-        self._predicted_text.show()
+        right = " ✓ true" if predicted == label else ""
+        end = max(float(a[predicted]), 0.0)
+        self._value_at = (0.0, end, end, float(predicted), value + right, value)
+        self._place_value_text()
         if has_label and label != predicted:
             self._true_text.setText("true")
-            self._true_text.setPos(max(a[label], 0.0) + gap, label)
+            self._true_text.setPos(max(a[label], 0.0) + 0.02 * span, label)
             self._true_text.show()
         else:
             self._true_text.hide()
 
-        name = class_label(self._class_names, predicted)
-        confidence = f"({value})"
-        verdict = "✓" if predicted == label else "✗"
-        article = with_article(name).partition(" ")[0]
+        name = f'<span style="color:{PREDICTED.name()}">{class_label(self._class_names, predicted)}</span>'
+        article = with_article(class_label(self._class_names, predicted)).partition(" ")[0]
         if label is None:
-            self._caption.setText(
-                f'Drawn: looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> {confidence}'
+            self._caption.set_text_variants(
+                (f"{what}: looks like {article} {name} ({value})", f"{what}: {name} ({value})", f"{name} ({value})")
             )
             return
-        self._caption.setText(
-            f'Looks like {article} <span style="color:{PREDICTED.name()}">{name}</span> {confidence} — '
-            f'true: <span style="color:{TRUE_LABEL.name()}">{true_name}</span> {verdict}'
+        verdict = "✓" if predicted == label else "✗"
+        true = f'<span style="color:{TRUE_LABEL.name()}">{class_label(self._class_names, label)}</span>'
+        self._caption.set_text_variants(
+            (
+                f"Looks like {article} {name} ({value}) — true: {true} {verdict}",
+                f"{name} ({value}) — true: {true} {verdict}",
+                f"{name} ({value}) {verdict}",
+            )
         )
+
+    def _place_value_text(self) -> None:
+        """Write the predicted bar's value just past the bar's end if it fits there, else
+        inside the bar's end in dark ink; a narrow plot drops the "✓ true" first."""
+        if self._value_at is None:
+            return
+        start, end, outside_from, y, text, short = self._value_at
+        item = self._predicted_text
+        view = self._bar_plot.getViewBox()
+        (x_min, x_max), width = view.viewRange()[0], view.width()
+        per_unit = width / (x_max - x_min) if width > 0 and x_max > x_min else 0.0
+        metrics = QFontMetricsF(item.textItem.font())
+        gap = 0.02 * (x_max - x_min)
+        place = (text, False)
+        if per_unit:  # laid out: choose by the room there is
+            room_outside, room_inside = (x_max - outside_from - gap) * per_unit, (end - start - gap) * per_unit
+            fits = [
+                (t, inside)
+                for t in (text, short)
+                for inside, room in ((False, room_outside), (True, room_inside))
+                if metrics.horizontalAdvance(t) + 8 <= room
+            ]
+            place = fits[0] if fits else (short, room_inside > room_outside)
+        shown, inside = place
+        item.setText(shown)
+        if inside:
+            item.setAnchor((1, 0.5))
+            item.setColor(VALUE_INK)
+            item.setPos(end - gap, y)
+        else:
+            item.setAnchor((0, 0.5))
+            item.setColor(PREDICTED)
+            item.setPos(outside_from + gap, y)
+        item.show()
 
     def _show_input(self, x: np.ndarray) -> None:
         """The input as a picture, or a playground point's values by name: its x₁ of −4.3
@@ -476,12 +638,14 @@ class SamplePanel(QWidget):
         self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         self._image_view.setRange(QRectF(0, 0, picture.shape[1], picture.shape[0]), padding=0.02)
 
-    def _show_one_output(self, a: float, predicted: int, label: int | None, out: str) -> None:
-        """One bar for the single output a, the threshold line, and the class it means."""
+    def _show_one_output(self, a: float, predicted: int, label: int | None, out: str, what: str) -> None:
+        """One bar for the single output a, the threshold line, and the class it means. The
+        bar is the answer's colour, outlined in the true label's colour when it is right,
+        as the bar of a digit is."""
         threshold = decision_threshold(out)
         right = label is not None and predicted == label
-        brush = pg.mkBrush(PREDICTED if label is None or right else TRUE_LABEL.darker(150))
-        self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[brush], pens=[pg.mkPen(None)])
+        pen = pg.mkPen(TRUE_LABEL, width=2) if right else pg.mkPen(None)
+        self._bars.setOpts(x0=[min(a, 0.0)], y=[0], width=[abs(a)], brushes=[pg.mkBrush(PREDICTED)], pens=[pen])
         self._set_bottom_label(one_output_rule(out))  # short: the bar plot is narrow
         if out in ("sigmoid", "step"):
             lo, hi = 0.0, 1.0
@@ -494,24 +658,23 @@ class SamplePanel(QWidget):
         self._threshold_line.show()
         sign = ">" if predicted == 1 else "≤"
         value = f"a = {a:.2f} {sign} {threshold:g}".replace("-", "−")
-        self._predicted_text.setText(f"a = {a:.2f}".replace("-", "−"))
-        if a > lo + 0.6 * span:  # a long bar: the value goes inside its end, in dark ink
-            self._predicted_text.setAnchor((1, 0.5))
-            self._predicted_text.setColor(QColor(20, 20, 20))
-            self._predicted_text.setPos(a - 0.02 * span, 0)
-        else:
-            self._predicted_text.setAnchor((0, 0.5))
-            self._predicted_text.setColor(PREDICTED)
-            self._predicted_text.setPos(max(a, threshold, lo) + 0.02 * span, 0)
-        self._predicted_text.show()
+        shown = f"a = {a:.2f}".replace("-", "−")
+        mark = "" if label is None else (" ✓" if right else " ✗")
+        self._value_at = (min(a, 0.0), max(a, 0.0), max(a, threshold, lo), 0.0, shown + mark, shown)
+        self._place_value_text()
         self._true_text.hide()
-        name = class_label(self._class_names, predicted)
-        shown = f'class <span style="color:{PREDICTED.name()}">{name}</span> ({value})'
+        name = f'<span style="color:{PREDICTED.name()}">{class_label(self._class_names, predicted)}</span>'
         if label is None:
-            self._caption.setText(f"Drawn: {shown}")
+            self._caption.set_text_variants(
+                (f"{what}: class {name} ({value})", f"{name} ({value})", f"{name} ({shown})")
+            )
             return
         verdict = "✓" if right else "✗"
-        self._caption.setText(
-            f'Says {shown} — true: <span style="color:{TRUE_LABEL.name()}">'
-            f"{class_label(self._class_names, label)}</span> {verdict}"
+        true = f'<span style="color:{TRUE_LABEL.name()}">{class_label(self._class_names, label)}</span>'
+        self._caption.set_text_variants(
+            (
+                f"Says class {name} ({value}) — true: {true} {verdict}",
+                f"{name} ({value}) — true: {true} {verdict}",
+                f"{name} ({shown}) {verdict}",
+            )
         )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QVBoxLayou
 
 from visnet.app.colors import percent, symmetric_limit
 from visnet.app.plane import Plane
+from visnet.app.session import Session
 from visnet.app.stable import add_caption, status_label
 from visnet.core.features import check_features, with_features
 from visnet.core.network import Network
@@ -141,6 +142,9 @@ class DecisionSurfacePanel(QWidget):
     set_data(toy) shows a Toy2D's points; show_snapshot(snap) or show_network(net) evaluate
     the network over the plane once (core.surface) and redraw. The panel does not own the
     data: in draw mode a click emits point_added and the owner calls set_data again.
+
+    Given a Session, it follows the session's plane and points and rings the current
+    sample's point, whatever chose it; clicks still go out as point_chosen / point_added.
     """
 
     point_added = Signal(float, float, int, str)  # (x1, x2, label, split) of a point clicked in draw mode
@@ -150,8 +154,9 @@ class DecisionSurfacePanel(QWidget):
     HINT = "Hover to read the output; click to follow a point."
     DRAW_HINT = "Click: add a point (right: other class, Shift: test)."
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
+        self._session = session
         self._extent: tuple[float, float, float, float] = PLANE_EXTENT
         self._features: tuple[str, ...] = ()
         self._toy = None  # the Toy2D shown
@@ -270,6 +275,25 @@ class DecisionSurfacePanel(QWidget):
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
         self._update_controls()
+        self._hint_visible = True
+
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            session.sample_changed.connect(self._on_session_sample_changed)
+            self._on_session_dataset_changed()
+
+    # -- the session ------------------------------------------------------------------------
+    def _on_session_dataset_changed(self) -> None:
+        session = self._session
+        self.set_plane(session.plane)
+        if session.playground is not None:
+            self.set_data(session.playground)
+        self._on_session_sample_changed()
+
+    def _on_session_sample_changed(self) -> None:
+        sample = self._session.sample
+        on_plane = self._session.plane is not None and sample is not None and sample.x.size >= 2
+        self.set_current_point(*(sample.x[:2] if on_plane else (None,)))
 
     # -- public API -------------------------------------------------------------------------
     def set_data(self, toy) -> None:
@@ -360,10 +384,19 @@ class DecisionSurfacePanel(QWidget):
         return None if len(x) == 0 else (float(x[0]), float(y[0]))
 
     def reset(self) -> None:
-        """Forget the network (the points stay)."""
+        """Forget the network and what the mouse read from it (the points stay)."""
         self._net = self._surface = None
         self._clear_surface()
         self._update_caption()
+        self._info.setText(self.DRAW_HINT if self.draw_mode() else self.HINT)
+
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or leave out the hover line under the plane (out of exported pictures)."""
+        self._hint_visible = bool(on)
+        self._info.setVisible(self._hint_visible)
+
+    def hint_visible(self) -> bool:
+        return self._hint_visible
 
     def draw_mode(self) -> bool:
         return self._draw_button.isChecked()

@@ -26,6 +26,7 @@ from visnet.app.colors import (
     picture_side,
     symmetric_limit,
 )
+from visnet.app.session import Session
 from visnet.core.features import check_features
 from visnet.core.snapshot import Snapshot
 
@@ -48,14 +49,18 @@ class WeightMosaicPanel(QWidget):
 
     One ImageItem for the whole mosaic (not one per neuron) keeps a 512-neuron layer fast;
     symmetric levels make white mean "ignores this pixel" in every frame.
+
+    Given a Session, it outlines the session's neuron (when it is in the first layer) and
+    writes clicks back to it; without one, select_neuron and set_features drive it.
     """
 
     neuron_selected = Signal(int, int)  # (layer, neuron); always layer 0 here
 
     HINT = "Hover a tile to read a weight; click to select its neuron; wheel zooms, double click resets."
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
+        self._session = session
         self._side: int | None = None  # picture side (28) or None when inputs are not square
         self._n = 0  # neurons in the first layer
         self._rows = self._cols = 0
@@ -111,6 +116,7 @@ class WeightMosaicPanel(QWidget):
         self._highlight.setZValue(10)
         self._highlight.hide()
         self._plot.addItem(self._highlight, ignoreBounds=True)
+        self._hint_visible = True
 
         self._message = QLabel()
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -128,6 +134,20 @@ class WeightMosaicPanel(QWidget):
         scene = self._graphics.scene()
         scene.sigMouseMoved.connect(self._on_mouse_moved)
         scene.sigMouseClicked.connect(self._on_mouse_clicked)
+
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            session.neuron_changed.connect(self._on_session_neuron_changed)
+            self._on_session_dataset_changed()
+            self._on_session_neuron_changed()
+
+    # -- the session ------------------------------------------------------------------------
+    def _on_session_dataset_changed(self) -> None:
+        self.set_features(self._session.features)
+
+    def _on_session_neuron_changed(self) -> None:
+        neuron = self._session.neuron
+        self.select_neuron(*(neuron if neuron is not None else (-1, -1)))
 
     # -- public API -------------------------------------------------------------------------
     def set_features(self, features: Sequence[str] | None) -> None:
@@ -189,6 +209,18 @@ class WeightMosaicPanel(QWidget):
         Does not emit neuron_selected."""
         self._selected = index if layer == 0 and index >= 0 else None
         self._update_highlight()
+
+    def selected_neuron(self) -> int | None:
+        """The first-layer neuron outlined now, or None."""
+        return self._selected if self._highlight.isVisible() else None
+
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or leave out the hover hint under the mosaic (out of exported pictures)."""
+        self._hint_visible = bool(on)
+        self._info.setVisible(self._hint_visible)
+
+    def hint_visible(self) -> bool:
+        return self._hint_visible
 
     def mosaic_image(self) -> np.ndarray | None:
         """A copy of the displayed float32 mosaic (NaN in the gaps), or None before a snapshot."""
@@ -391,3 +423,5 @@ class WeightMosaicPanel(QWidget):
         self._selected = hit[0]
         self._update_highlight()
         self.neuron_selected.emit(0, hit[0])
+        if self._session is not None:
+            self._session.select_neuron(0, hit[0])

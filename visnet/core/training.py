@@ -124,6 +124,27 @@ class TrainerState:
     epoch_loss: tuple[float, int]  # (sum of loss x examples, examples) so far this epoch
     checkpoint: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
     checkpoint_step: int
+    schedule_origin: int = 0
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Where a run stands: mini-batches trained, whole epochs finished, examples seen.
+
+    Handing one to Trainer(progress=...) continues the counting of a saved model, so the
+    next step is steps + 1 and the next epoch epochs_done + 1.
+    """
+
+    steps: int = 0
+    epochs_done: int = 0
+    samples_seen: int = 0
+
+    def __post_init__(self):
+        for name in ("steps", "epochs_done", "samples_seen"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+            object.__setattr__(self, name, int(value))
 
 
 @dataclass
@@ -218,9 +239,24 @@ class Trainer:
     the perceptron, half the fraction of the batch it misclassified; see perceptron_rule),
     and last_gradients are what the update stepped against (for the perceptron its summed
     (ŷ − y) x, exactly zero once every example is right).
+
+    progress continues the counters of a saved model (TrainingProgress: steps, epochs
+    finished, samples seen), so snapshots and new epochs number on from it. Learning-rate
+    schedules still count from this trainer's first epoch: a resumed run anneals over its
+    own config.epochs, as it did before the counters were kept.
     """
 
-    def __init__(self, net: Network, x_train, y_train, x_test=None, y_test=None, config: TrainConfig | None = None):
+    def __init__(
+        self,
+        net: Network,
+        x_train,
+        y_train,
+        x_test=None,
+        y_test=None,
+        config: TrainConfig | None = None,
+        *,
+        progress: TrainingProgress | None = None,
+    ):
         self.net = net
         self.config = config or TrainConfig()
         self.config.validate()
@@ -228,9 +264,11 @@ class Trainer:
         self._rule = self.config.rule  # the rule check_rule last accepted for this network
         self._rng = np.random.default_rng(self.config.seed)
         self._set_arrays(x_train, y_train, x_test, y_test)
-        self.steps = 0
-        self.samples_seen = 0
-        self.epochs_done = 0
+        progress = progress or TrainingProgress()
+        self.steps = progress.steps
+        self.samples_seen = progress.samples_seen
+        self.epochs_done = progress.epochs_done
+        self.schedule_origin = progress.epochs_done  # epochs finished before this trainer's run
         self.position = 0  # index of the next example in this epoch's order
         self.history: list[EpochRecord] = []
         self.last_evaluation: Evaluation | None = None
@@ -241,7 +279,7 @@ class Trainer:
         self._epoch_loss_sum = 0.0
         self._epoch_loss_count = 0
         self._checkpoint = self._params_copy()
-        self._checkpoint_step = 0
+        self._checkpoint_step = self.steps
         self._shuffle()
 
     def _set_arrays(self, x_train, y_train, x_test, y_test) -> None:
@@ -288,13 +326,18 @@ class Trainer:
         return self.epochs_done + self.position / self.n_train
 
     @property
+    def progress(self) -> TrainingProgress:
+        """The counters now, e.g. to save with the model and continue from later."""
+        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen)
+
+    @property
     def eta(self) -> float:
         """The learning rate in force now, after the schedule."""
         c = self.config
         if c.schedule == "constant":
             return c.eta
         sched = Schedule(c.schedule, c.gamma, c.step_epochs, float(c.epochs))
-        return c.eta * sched.factor(self.epoch_progress)
+        return c.eta * sched.factor((self.epochs_done - self.schedule_origin) + self.position / self.n_train)
 
     def _shuffle(self) -> None:
         self._use_order(self._rng.permutation(self.n_train))
@@ -435,6 +478,7 @@ class Trainer:
             epoch_loss=(self._epoch_loss_sum, self._epoch_loss_count),
             checkpoint=(copies(self._checkpoint[0]), copies(self._checkpoint[1])),
             checkpoint_step=self._checkpoint_step,
+            schedule_origin=self.schedule_origin,
         )
 
     def load_state(self, state: TrainerState) -> None:
@@ -466,6 +510,7 @@ class Trainer:
         self._epoch_loss_sum, self._epoch_loss_count = state.epoch_loss
         self._checkpoint = (list(state.checkpoint[0]), list(state.checkpoint[1]))
         self._checkpoint_step = state.checkpoint_step
+        self.schedule_origin = state.schedule_origin
 
     # -- divergence ---------------------------------------------------------------------
     def _params_copy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:

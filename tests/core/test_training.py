@@ -251,12 +251,28 @@ def test_progress_survives_state_and_the_schedule_counts_from_the_resumed_run(to
     assert resumed.eta == fresh.eta
     copy = Trainer(Network([8, 6, 4], seed=5), *toy)
     copy.load_state(resumed.state())
-    assert copy.progress == resumed.progress == TrainingProgress(120, 8, 3200 + 20 * 32 - (32 * 16 - 500))
+    assert copy.progress == resumed.progress == TrainingProgress(120, 8, 3200 + 20 * 32 - (32 * 16 - 500), 128 / 500)
     assert copy.eta == resumed.eta
     assert copy.run_epoch().epoch == 9
 
 
-@pytest.mark.parametrize("bad", [dict(steps=-1), dict(epochs_done=1.5), dict(samples_seen="3"), dict(steps=True)])
+def test_progress_mid_epoch_goes_on_from_where_the_saved_run_stopped(toy):
+    """Saved 4 batches into epoch 3: the resumed run's x goes on from 2.256 and its epoch 3
+    ends after the rest of the epoch (a fresh shuffle of the remaining 372 examples)."""
+    resumed = Trainer(
+        Network([8, 6, 4], seed=0), *toy, TrainConfig(batch_size=32), progress=TrainingProgress(36, 2, 1128, 0.256)
+    )
+    assert resumed.epoch_progress == pytest.approx(2.256)
+    results = [resumed.step() for _ in range(12)]
+    assert [r.epoch_finished for r in results] == [False] * 11 + [True]
+    assert resumed.history[-1].epoch == 3 and resumed.epoch_progress == 3.0
+    assert resumed.progress == TrainingProgress(48, 3, 1128 + 372, 0.0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [dict(steps=-1), dict(epochs_done=1.5), dict(samples_seen="3"), dict(steps=True), dict(epoch_fraction=1.0)],
+)
 def test_progress_refuses_nonsense(bad):
     with pytest.raises(ValueError):
         TrainingProgress(**bad)

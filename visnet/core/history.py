@@ -129,8 +129,11 @@ class TrainingHistory:
     # -- reading ------------------------------------------------------------------------
     @property
     def progress(self) -> TrainingProgress:
-        """The counters, for Trainer(progress=...)."""
-        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen)
+        """The counters, for Trainer(progress=...); epoch_fraction is how far the last point
+        got into the epoch after epochs_done, so the curves go on from there."""
+        last_x = max([float(x[-1]) for x in (self.batch_x, self.stats_x) if len(x)], default=0.0)
+        fraction = last_x - self.epochs_done
+        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen, min(max(fraction, 0.0), 0.999999))
 
     @property
     def epochs(self) -> tuple[EpochRecord, ...]:

@@ -129,15 +129,18 @@ class TrainerState:
 
 @dataclass(frozen=True)
 class TrainingProgress:
-    """Where a run stands: mini-batches trained, whole epochs finished, examples seen.
+    """Where a run stands: mini-batches trained, whole epochs finished, examples seen, and
+    how far into the next epoch it had got (epoch_fraction, in [0, 1)).
 
-    Handing one to Trainer(progress=...) continues the counting of a saved model, so the
-    next step is steps + 1 and the next epoch epochs_done + 1.
+    Handing one to Trainer(progress=...) continues the counting of a saved model: the next
+    step is steps + 1, the x axis goes on from epochs_done + epoch_fraction, and the epoch
+    in progress ends (as epochs_done + 1) after the rest of a fresh shuffle of the data.
     """
 
     steps: int = 0
     epochs_done: int = 0
     samples_seen: int = 0
+    epoch_fraction: float = 0.0
 
     def __post_init__(self):
         for name in ("steps", "epochs_done", "samples_seen"):
@@ -145,6 +148,10 @@ class TrainingProgress:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
             object.__setattr__(self, name, int(value))
+        f = self.epoch_fraction
+        if isinstance(f, bool) or not isinstance(f, (int, float, np.number)) or not 0 <= f < 1:
+            raise ValueError(f"epoch_fraction must lie in [0, 1), got {f!r}")
+        object.__setattr__(self, "epoch_fraction", float(f))
 
 
 @dataclass
@@ -269,7 +276,8 @@ class Trainer:
         self.samples_seen = progress.samples_seen
         self.epochs_done = progress.epochs_done
         self.schedule_origin = progress.epochs_done  # epochs finished before this trainer's run
-        self.position = 0  # index of the next example in this epoch's order
+        # index of the next example in this epoch's order
+        self.position = min(round(progress.epoch_fraction * self.n_train), self.n_train - 1)
         self.history: list[EpochRecord] = []
         self.last_evaluation: Evaluation | None = None
         self._velocity_w = [np.zeros_like(w) for w in net.weights]
@@ -328,7 +336,7 @@ class Trainer:
     @property
     def progress(self) -> TrainingProgress:
         """The counters now, e.g. to save with the model and continue from later."""
-        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen)
+        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen, self.position / self.n_train)
 
     @property
     def eta(self) -> float:

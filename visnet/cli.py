@@ -16,7 +16,6 @@ import numpy as np
 from . import __version__
 
 SUBCOMMANDS = ("train", "eval", "info", "data")
-LAYER_STATS_EVERY = 25  # steps between the layer statistics `visnet train` keeps in the history
 
 PRESETS = {
     "3b1b": dict(
@@ -379,9 +378,8 @@ def _usage(message: str) -> SystemExit:
 
 
 def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
-    """Train `epochs` epochs, numbered on from the trainer's epochs done; recorder (a
-    HistoryRecorder) gets every batch's loss, every epoch and layer statistics every
-    LAYER_STATS_EVERY steps."""
+    """Train `epochs` epochs, numbered on from the trainer's epochs done, telling recorder
+    (a HistoryRecorder) about every step."""
     from tqdm import tqdm
 
     per_epoch = trainer.batches_per_epoch
@@ -402,11 +400,7 @@ def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
             result = trainer.step()
             done += 1
             if recorder is not None:
-                recorder.add_batch(trainer.epoch_progress, result.loss)
-                if trainer.steps % LAYER_STATS_EVERY == 0 or result.epoch_finished:
-                    recorder.add_layer_stats(trainer.epoch_progress, trainer.layer_stats())
-                if result.epoch_finished:
-                    recorder.add_epochs(trainer.history[-1:])
+                recorder.add_step(trainer, result)
             if done % 50 == 0:
                 bar.update(50)
                 bar.set_postfix(loss=f"{result.loss:.4f}", refresh=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from visnet.core.history import MAX_POINTS, HistoryRecorder, TrainingHistory
+from visnet.core.history import MAX_POINTS, STATS_EVERY, HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
 from visnet.core.training import EpochRecord, TrainConfig, Trainer, TrainingProgress
@@ -163,3 +163,13 @@ def test_invalid_histories_are_refused_in_one_line(changes, fragment):
     with pytest.raises(ValueError, match=fragment) as err:
         TrainingHistory(**fields)
     assert "\n" not in str(err.value)
+
+
+def test_add_step_records_straight_from_a_trainer():
+    trainer = make_trainer()  # 6 batches per epoch
+    recorder = HistoryRecorder(3)
+    for _ in range(STATS_EVERY + 5):
+        recorder.add_step(trainer, trainer.step())
+    h = recorder.history()
+    assert len(h.batch_x) == STATS_EVERY + 5 and len(h.stats_x) == 1
+    assert h.epochs == tuple(trainer.history) and h.progress == trainer.progress

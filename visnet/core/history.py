@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .snapshot import Snapshot
-from .training import EpochRecord, LayerStats, TrainingProgress
+from .training import EpochRecord, LayerStats, StepResult, Trainer, TrainingProgress
 
 MAX_POINTS = 20_000  # points per series a recorder keeps (see the module docstring)
 SAVE_POINTS = 4_000  # points per series thinned() keeps for a model file
+STATS_EVERY = 25  # steps between layer statistics when recording straight from a trainer
 
 SERIES = ("batch_x", "batch_loss", "epoch", "train_loss", "test_loss", "test_accuracy", "stats_x")
 LAYER_SERIES = ("grad_rms", "update_ratio")
@@ -313,6 +314,19 @@ class HistoryRecorder:
         if not (math.isfinite(x) and np.all(np.isfinite(grad)) and np.all(np.isfinite(ratio))):
             return
         self._stats.append(max(float(x), self._stats.last_x, 0.0), grad, ratio)
+
+    def add_step(self, trainer: Trainer, result: StepResult) -> None:
+        """What trainer.step() just did (for training without snapshots: the CLI, tools):
+        its loss, the finished epoch if any, layer statistics every STATS_EVERY steps, and
+        the counters."""
+        self.add_batch(trainer.epoch_progress, result.loss)
+        if trainer.steps % STATS_EVERY == 0:
+            stats = trainer.layer_stats()
+            if stats is not None:
+                self.add_layer_stats(trainer.epoch_progress, stats)
+        if result.epoch_finished:
+            self.add_epochs(trainer.history[-1:])
+        self.set_progress(trainer.progress)
 
     def set_progress(self, progress: TrainingProgress) -> None:
         self.steps, self.epochs_done, self.samples_seen = progress.steps, progress.epochs_done, progress.samples_seen

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from visnet.io import load_model
+from visnet.io import load_model, open_model
 
 
 def visnet(*args, cwd=None):
@@ -74,11 +74,83 @@ def test_missing_data_set_is_one_line(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
 
-def test_help_lists_every_command():
+def test_help_lists_every_command_and_the_window_options():
     r = visnet("--help")
     assert r.returncode == 0
     for command in ("train", "eval", "info", "data"):
-        assert command in r.stdout
+        assert f"\n    {command} " in r.stdout
+    for option in ("MODEL", "--data DIR", "--playground [SET]", "xor", "spirals", "--version"):
+        assert option in r.stdout
+    assert visnet("model.safetensors", "--help").stdout.count("--playground") >= 1
+
+
+def test_data_list_names_each_data_set_and_place_once(tmp_path):
+    import os
+
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
+        (folder / name).write_bytes(b"")  # found by name; `data list` does not read them
+    env = dict(os.environ, VISNET_DATA=str(folder), HOME=str(tmp_path))
+    r = subprocess.run(
+        [sys.executable, "-m", "visnet", "data", "list"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert [line.split()[0] for line in lines].count("fashion-mnist") == 1
+    assert r.stdout.count(str(folder)) == 1
+    assert lines[0].startswith("embedded ")
+
+
+def test_saved_models_carry_their_history_and_resuming_numbers_on(tmp_path):
+    first, second = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    small = ("--train-size", "500", "--test-size", "100", "--quiet")
+    r = visnet("train", "--epochs", "2", *small, "--save", first)
+    assert r.returncode == 0, r.stderr
+    model = open_model(first)
+    h = model.history
+    assert model.warnings == () and (h.steps, h.epochs_done, h.samples_seen) == (100, 2, 1000)
+    assert len(h.batch_x) == 100 and [r.epoch for r in h.epochs] == [1, 2]
+    assert h.grad_rms.shape == (4, 3)  # every 25 steps (50 steps an epoch)
+    last_accuracy = f"{100 * h.test_accuracy[-1]:.2f}%"
+    assert "epoch 2/2" in r.stdout and last_accuracy in r.stdout
+
+    r = visnet("info", first)
+    assert r.returncode == 0, r.stderr
+    assert f"history       2 epochs, 100 steps, 1,000 samples, last test accuracy {last_accuracy}" in r.stdout
+
+    r = visnet("train", "--resume", first, "--epochs", "1", *small, "--save", second)
+    assert r.returncode == 0, r.stderr
+    assert "epoch 3/3" in r.stdout
+    h2 = open_model(second).history
+    assert (h2.steps, h2.epochs_done, h2.samples_seen) == (150, 3, 1500)
+    np.testing.assert_array_equal(h2.batch_x[:100], h.batch_x)
+    assert np.all(np.diff(h2.batch_x) > 0) and [r.epoch for r in h2.epochs] == [1, 2, 3]
+
+
+def test_a_bad_history_is_a_warning_and_the_model_still_trains(tmp_path):
+    import json
+
+    import safetensors.numpy
+
+    model = tmp_path / "m.safetensors"
+    assert visnet("train", "--epochs", "1", "--train-size", "200", "--test-size", "50", "--save", model).returncode == 0
+    with open(model, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        meta = json.loads(f.read(n))["__metadata__"]
+    arrays = safetensors.numpy.load_file(str(model))
+    arrays["history.batch_loss"][3] = np.nan
+    safetensors.numpy.save_file(arrays, str(model), metadata=meta)
+    for command in (("info", model), ("train", "--resume", model, "--epochs", "1", "--train-size", "200")):
+        r = visnet(*command)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.count("visnet: warning:") == 1 and "training history ignored" in r.stderr
+        assert "Traceback" not in r.stderr
 
 
 def test_presets_train(tmp_path):

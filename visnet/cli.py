@@ -94,12 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="visnet",
-        description="See inside a neural network while it learns. Without a subcommand, "
-        "opens the window (optionally with MODEL loaded).",
+        usage="visnet [MODEL] [--data DIR] [--playground [SET]]   open the window\n"
+        "       visnet train|eval|info|data [options]            work headless\n"
+        "       visnet [-h] [--version]",
+        description="See inside a neural network while it learns. Without a COMMAND, "
+        "opens the window, with MODEL loaded if one is given.",
         epilog="Run 'visnet COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"visnet {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    window = parser.add_argument_group(
+        "opening the window (no COMMAND)", "MODEL: a model file to open (.safetensors or network2.py JSON)."
+    )
+    _add_window_options(window)
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
 
     train = sub.add_parser(
         "train",
@@ -182,11 +189,23 @@ def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="visnet", description="Open the visnet window.")
+    p = argparse.ArgumentParser(
+        prog="visnet",
+        description="Open the visnet window.",
+        epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
+    )
     p.add_argument("model", nargs="?", metavar="MODEL", help="a model file to open")
-    p.add_argument("--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files")
+    _add_window_options(p)
+    return p
+
+
+def _add_window_options(p) -> None:
+    """--data and --playground, for the window's parser and for `visnet --help`."""
     from .data.toy2d import TOY2D_GENERATORS
 
+    p.add_argument(
+        "--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files, for the window to find them"
+    )
     p.add_argument(
         "--playground",
         nargs="?",
@@ -196,7 +215,6 @@ def build_gui_parser() -> argparse.ArgumentParser:
         help="open the playground on a 2-D data set instead of the digits: "
         f"{', '.join(TOY2D_GENERATORS)} (default xor)",
     )
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,15 +267,20 @@ def _load_data(spec: str | None, args):
 
 
 def cmd_train(args) -> int:
+    from .core.history import HistoryRecorder
     from .core.network import Network
     from .core.targets import n_classes
     from .core.training import DivergenceError, TrainConfig, Trainer
-    from .io import load_model, save_model
+    from .io import open_model, save_model
 
     opts = _train_options(args)
     data = _load_data(args.data, args)
+    history = None
     if args.resume:
-        net = load_model(args.resume)
+        model = open_model(args.resume)
+        for warning in model.warnings:
+            print(f"visnet: warning: {warning}", file=sys.stderr)
+        net, history = model.network, model.history
         if net.dtype != np.dtype(args.dtype):
             net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
     else:
@@ -298,16 +321,16 @@ def cmd_train(args) -> int:
         config.validate()
     except ValueError as err:
         raise _usage(str(err)) from None
-    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config)
-    prior_epochs = float(net.info.get("epochs", 0.0)) if args.resume else 0.0
-    prior_samples = int(net.info.get("samples_seen", 0)) if args.resume else 0
+    progress = _resumed_progress(net, history) if args.resume else None
+    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config, progress=progress)
+    recorder = HistoryRecorder(net.n_layers, start=history)
     print(
         f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
         f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
     )
     status = 0
     try:
-        _train_epochs(trainer, config.epochs, quiet=args.quiet)
+        _train_epochs(trainer, config.epochs, quiet=args.quiet, recorder=recorder)
     except KeyboardInterrupt:
         print(f"\ninterrupted at epoch {trainer.epoch_progress:.2f}", file=sys.stderr)
         status = 130
@@ -316,12 +339,14 @@ def cmd_train(args) -> int:
         status = 1
     if args.save:
         ev = trainer.evaluate()
+        recorder.set_progress(trainer.progress)
         path = save_model(
             net,
             args.save,
+            history=recorder.history(),
             training=config.as_dict(),
-            epochs=prior_epochs + trainer.epoch_progress,
-            samples_seen=prior_samples + trainer.samples_seen,
+            epochs=trainer.epoch_progress,
+            samples_seen=trainer.samples_seen,
             metrics={"test_loss": ev.loss, "test_accuracy": ev.accuracy} if ev else {},
             dataset=data.name,
             dataset_spec=args.data or "embedded",
@@ -332,19 +357,38 @@ def cmd_train(args) -> int:
     return status
 
 
+def _resumed_progress(net, history):
+    """The counters to continue from: the file's history, else (older files) the epochs and
+    samples its info recorded."""
+    from .core.training import TrainingProgress
+
+    if history is not None:
+        return history.progress
+    try:
+        epochs = max(float(net.info.get("epochs", 0.0)), 0.0)
+        samples = max(int(net.info.get("samples_seen", 0)), 0)
+    except (TypeError, ValueError):
+        return TrainingProgress()
+    return TrainingProgress(0, int(epochs), samples, min(epochs - int(epochs), 0.999999))
+
+
 def _usage(message: str) -> SystemExit:
     print(f"visnet train: error: {message}", file=sys.stderr)
     return SystemExit(2)
 
 
-def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
+def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
+    """Train `epochs` epochs, numbered on from the trainer's epochs done, telling recorder
+    (a HistoryRecorder) about every step."""
     from tqdm import tqdm
 
     per_epoch = trainer.batches_per_epoch
-    for epoch in range(1, epochs + 1):
+    first = trainer.epochs_done + 1
+    last = trainer.epochs_done + epochs
+    for epoch in range(first, last + 1):
         bar = tqdm(
             total=per_epoch,
-            desc=f"epoch {epoch}/{epochs}",
+            desc=f"epoch {epoch}/{last}",
             unit="batch",
             leave=False,
             disable=quiet or not sys.stderr.isatty(),
@@ -355,6 +399,8 @@ def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
         while True:
             result = trainer.step()
             done += 1
+            if recorder is not None:
+                recorder.add_step(trainer, result)
             if done % 50 == 0:
                 bar.update(50)
                 bar.set_postfix(loss=f"{result.loss:.4f}", refresh=False)
@@ -364,7 +410,7 @@ def _train_epochs(trainer, epochs: int, quiet: bool) -> None:
         bar.close()
         r = trainer.history[-1]
         print(
-            f"epoch {epoch}/{epochs}  train loss {r.train_loss:.4f}  test loss {r.test_loss:.4f}  "
+            f"epoch {epoch}/{last}  train loss {r.train_loss:.4f}  test loss {r.test_loss:.4f}  "
             f"test accuracy {100 * r.test_accuracy:.2f}%  {trainer.n_train / seconds:,.0f} samples/s",
             flush=True,
         )
@@ -437,6 +483,10 @@ def cmd_info(args) -> int:
         print(f"init          {d['init']}")
     if d.get("dtype"):
         print(f"dtype         {d['dtype']}")
+    if d.get("history"):
+        print(f"history       {d['history']['summary']}")
+    if d.get("history_warning"):
+        print(f"visnet: warning: {d['history_warning']}", file=sys.stderr)
     info = d.get("info") or {}
     for key in sorted(info):
         value = info[key]
@@ -449,15 +499,12 @@ def cmd_info(args) -> int:
 
 # -- data ---------------------------------------------------------------------------------------
 def cmd_data(args) -> int:
-    from .data import KINDS, available_datasets, fetch, find_dataset
+    from .data import available_datasets, fetch
 
     if args.data_command == "fetch":
         paths = fetch(args.kind, args.dir)
         print(f"{args.kind}: {len(paths)} files ready in {paths[0].parent}")
         return 0
-    for spec, label in available_datasets():
-        where = ""
-        if spec in KINDS:
-            where = f"  ({find_dataset(spec)})"
-        print(f"{spec:<14} {label}{where}")
+    for spec, label in available_datasets():  # each label says where the data set was found
+        print(f"{spec:<14} {label}")
     return 0

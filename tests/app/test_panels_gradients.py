@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from visnet.app.panels.gradients import GradientPanel
+from visnet.core.history import HistoryRecorder
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -70,3 +71,32 @@ def test_reset_forgets(panel):
     trainer.step()
     panel.show_snapshot(take_snapshot(trainer))
     assert panel.history()[0].size == 1
+
+
+def test_show_history_draws_the_saved_series_then_live_training_appends(panel):
+    trainer = make_trainer()
+    recorder = HistoryRecorder(3)
+    for _ in range(5):
+        trainer.step()
+        recorder.add_snapshot(take_snapshot(trainer))
+    history = recorder.history()
+    panel.show_history(history, sizes=(784, 16, 16, 10))
+    assert [c.name() for c in panel.curves()] == ["layer 1 (784→16)", "layer 2 (16→16)", "layer 3 (16→10)"]
+    epochs, grads, ratios = panel.history()
+    np.testing.assert_array_equal(epochs, history.stats_x)
+    np.testing.assert_array_equal(grads, history.grad_rms)
+    np.testing.assert_array_equal(ratios, history.update_ratio)
+    panel.flush()
+    np.testing.assert_array_equal(panel.curves()[1].yData, history.grad_rms[:, 1])
+    assert "RMS" in panel.summary()
+
+    resumed = Trainer(Network((784, 16, 16, 10), seed=0), trainer.x_train, trainer.y_train, progress=history.progress)
+    resumed.step()
+    panel.show_snapshot(take_snapshot(resumed))
+    epochs, grads, _ = panel.history()
+    assert grads.shape == (6, 3) and np.all(np.diff(epochs) > 0)
+
+    panel.show_history(history)  # the same network: sizes may be left out
+    assert panel.history()[1].shape == (5, 3)
+    with pytest.raises(ValueError, match="sizes"):
+        panel.show_history(HistoryRecorder(2).history())

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from visnet.app.panels.loss import GrowingSeries, LossPanel
+from visnet.core.history import HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -136,3 +137,51 @@ def test_many_epochs_are_drawn_as_plain_lines(panel):
     x, _ = panel._test_curve.getData()
     assert len(x) == MANY_EPOCHS + 3  # every epoch still drawn
     assert panel._test_curve.opts["symbol"] is None and not panel._test_curve.opts["antialias"]
+
+
+def recorded(trainer, steps, recorder=None):
+    """Train with a HistoryRecorder as the window does; (snapshot, history)."""
+    recorder = recorder or HistoryRecorder(trainer.net.n_layers)
+    snap = run(trainer, steps)
+    recorder.add_snapshot(snap)
+    return snap, recorder
+
+
+def test_show_history_draws_a_saved_run_then_live_training_appends(panel):
+    first = make_trainer()  # 6 batches per epoch
+    _, recorder = recorded(first, 14)
+    history = recorder.history()
+    panel.show_snapshot(run(make_trainer(), 3))  # whatever was shown before goes
+    panel.show_history(history)
+    x, y = panel.batch_losses()
+    np.testing.assert_array_equal(x, history.batch_x)
+    np.testing.assert_array_equal(y, history.batch_loss)
+    epochs, train, test, acc = panel.epoch_values()
+    assert list(epochs) == [1.0, 2.0]
+    np.testing.assert_allclose(acc, 100 * history.test_accuracy)
+    assert panel.summary().startswith("epoch 2.00")
+
+    resumed = Trainer(
+        Network((784, 16, 10), seed=0),
+        first.x_train,
+        first.y_train,
+        first.x_test,
+        first.y_test,
+        TrainConfig(eta=0.5, batch_size=10),
+        progress=history.progress,
+    )
+    panel.show_snapshot(take_snapshot(resumed))  # before a step: the same step, nothing added
+    assert panel.n_points() == 14
+    panel.show_snapshot(run(resumed, 6))
+    assert panel.n_points() == 20
+    x, _ = panel.batch_losses()
+    assert np.all(np.diff(x) > 0)  # continues after the saved curve
+    assert list(panel.epoch_values()[0]) == [1.0, 2.0, 3.0]
+
+    panel.show_snapshot(run(make_trainer(), 2))  # a fresh trainer: a new run starts over
+    assert panel.n_points() == 2
+
+
+def test_show_history_of_an_untrained_model_is_empty(panel):
+    panel.show_history(TrainingHistory(2))
+    assert panel.n_points() == 0 and panel.epoch_values()[0].size == 0

@@ -3,7 +3,8 @@ import pytest
 
 from visnet.core.network import Network
 from visnet.core.optim import Schedule, sgd_update
-from visnet.core.training import DivergenceError, TrainConfig, Trainer, evaluate
+from visnet.core.snapshot import take_snapshot
+from visnet.core.training import DivergenceError, TrainConfig, Trainer, TrainingProgress, evaluate
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +213,66 @@ def test_one_output_network_learns_two_classes_and_hands_over_its_state(two_clas
 def test_one_output_trainer_refuses_labels_beyond_1(toy):
     with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1 for 1 output neuron"):
         Trainer(Network([8, 1], output="sigmoid"), toy[0], toy[1])
+
+
+def test_progress_continues_the_counters_of_a_saved_model(toy):
+    """A trainer given a saved model's counters numbers its steps and epochs on from them,
+    and its snapshots say so; the training itself is the same as a fresh trainer's."""
+    config = TrainConfig(batch_size=32, seed=2)
+    fresh = Trainer(Network([8, 6, 4], seed=0), *toy, TrainConfig(**config.as_dict()))
+    resumed = Trainer(
+        Network([8, 6, 4], seed=0),
+        *toy,
+        config,
+        progress=TrainingProgress(steps=160, epochs_done=10, samples_seen=5000),
+    )
+    assert resumed.progress == TrainingProgress(160, 10, 5000)
+    assert resumed.epoch_progress == 10.0
+    snap = take_snapshot(resumed)
+    assert (snap.step, snap.epochs_done, snap.samples_seen) == (160, 10, 5000)
+    a, b = fresh.run_epoch(), resumed.run_epoch()
+    assert (a.epoch, b.epoch) == (1, 11)
+    assert (a.train_loss, a.test_loss, a.test_accuracy) == (b.train_loss, b.test_loss, b.test_accuracy)
+    np.testing.assert_array_equal(fresh.net.weights[0], resumed.net.weights[0])
+    resumed.step()
+    snap = take_snapshot(resumed)
+    assert (snap.step, snap.epochs_done, snap.samples_seen) == (177, 11, 5532)
+    assert 11.0 < snap.epoch_progress < 11.1
+
+
+def test_progress_survives_state_and_the_schedule_counts_from_the_resumed_run(toy):
+    config = TrainConfig(eta=0.4, batch_size=32, schedule="exponential", gamma=0.5)
+    fresh = Trainer(Network([8, 6, 4], seed=0), *toy, TrainConfig(**config.as_dict()))
+    resumed = Trainer(Network([8, 6, 4], seed=0), *toy, config, progress=TrainingProgress(100, 7, 3200))
+    assert resumed.eta == fresh.eta == 0.4  # not 0.4 * 0.5**7: the schedule is this run's
+    for _ in range(20):
+        fresh.step()
+        resumed.step()
+    assert resumed.eta == fresh.eta
+    copy = Trainer(Network([8, 6, 4], seed=5), *toy)
+    copy.load_state(resumed.state())
+    assert copy.progress == resumed.progress == TrainingProgress(120, 8, 3200 + 20 * 32 - (32 * 16 - 500), 128 / 500)
+    assert copy.eta == resumed.eta
+    assert copy.run_epoch().epoch == 9
+
+
+def test_progress_mid_epoch_goes_on_from_where_the_saved_run_stopped(toy):
+    """Saved 4 batches into epoch 3: the resumed run's x goes on from 2.256 and its epoch 3
+    ends after the rest of the epoch (a fresh shuffle of the remaining 372 examples)."""
+    resumed = Trainer(
+        Network([8, 6, 4], seed=0), *toy, TrainConfig(batch_size=32), progress=TrainingProgress(36, 2, 1128, 0.256)
+    )
+    assert resumed.epoch_progress == pytest.approx(2.256)
+    results = [resumed.step() for _ in range(12)]
+    assert [r.epoch_finished for r in results] == [False] * 11 + [True]
+    assert resumed.history[-1].epoch == 3 and resumed.epoch_progress == 3.0
+    assert resumed.progress == TrainingProgress(48, 3, 1128 + 372, 0.0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [dict(steps=-1), dict(epochs_done=1.5), dict(samples_seen="3"), dict(steps=True), dict(epoch_fraction=1.0)],
+)
+def test_progress_refuses_nonsense(bad):
+    with pytest.raises(ValueError):
+        TrainingProgress(**bad)

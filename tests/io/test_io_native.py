@@ -61,7 +61,7 @@ def test_file_layout_and_description(tmp_path):
         n = int.from_bytes(f.read(8), "little")
         meta = json.loads(f.read(n))["__metadata__"]
     d = json.loads(meta["visnet"])
-    assert d["format"] == "visnet-mlp" and d["version"] == FORMAT_VERSION == 1
+    assert d["format"] == "visnet-mlp" and d["version"] == 1 and FORMAT_VERSION == 2  # no history: version 1
     assert d["visnet_version"] == visnet.__version__
     assert d["sizes"] == [4, 3, 2] and d["activations"] == ["relu", "softmax"] and d["dtype"] == "float32"
 

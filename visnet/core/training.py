@@ -124,6 +124,34 @@ class TrainerState:
     epoch_loss: tuple[float, int]  # (sum of loss x examples, examples) so far this epoch
     checkpoint: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
     checkpoint_step: int
+    schedule_origin: int = 0
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Where a run stands: mini-batches trained, whole epochs finished, examples seen, and
+    how far into the next epoch it had got (epoch_fraction, in [0, 1)).
+
+    Handing one to Trainer(progress=...) continues the counting of a saved model: the next
+    step is steps + 1, the x axis goes on from epochs_done + epoch_fraction, and the epoch
+    in progress ends (as epochs_done + 1) after the rest of a fresh shuffle of the data.
+    """
+
+    steps: int = 0
+    epochs_done: int = 0
+    samples_seen: int = 0
+    epoch_fraction: float = 0.0
+
+    def __post_init__(self):
+        for name in ("steps", "epochs_done", "samples_seen"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        f = self.epoch_fraction
+        if isinstance(f, bool) or not isinstance(f, (int, float, np.number)) or not 0 <= f < 1:
+            raise ValueError(f"epoch_fraction must lie in [0, 1), got {f!r}")
+        object.__setattr__(self, "epoch_fraction", float(f))
 
 
 @dataclass
@@ -218,9 +246,24 @@ class Trainer:
     the perceptron, half the fraction of the batch it misclassified; see perceptron_rule),
     and last_gradients are what the update stepped against (for the perceptron its summed
     (ŷ − y) x, exactly zero once every example is right).
+
+    progress continues the counters of a saved model (TrainingProgress: steps, epochs
+    finished, samples seen), so snapshots and new epochs number on from it. Learning-rate
+    schedules still count from this trainer's first epoch: a resumed run anneals over its
+    own config.epochs, as it did before the counters were kept.
     """
 
-    def __init__(self, net: Network, x_train, y_train, x_test=None, y_test=None, config: TrainConfig | None = None):
+    def __init__(
+        self,
+        net: Network,
+        x_train,
+        y_train,
+        x_test=None,
+        y_test=None,
+        config: TrainConfig | None = None,
+        *,
+        progress: TrainingProgress | None = None,
+    ):
         self.net = net
         self.config = config or TrainConfig()
         self.config.validate()
@@ -228,10 +271,13 @@ class Trainer:
         self._rule = self.config.rule  # the rule check_rule last accepted for this network
         self._rng = np.random.default_rng(self.config.seed)
         self._set_arrays(x_train, y_train, x_test, y_test)
-        self.steps = 0
-        self.samples_seen = 0
-        self.epochs_done = 0
-        self.position = 0  # index of the next example in this epoch's order
+        progress = progress or TrainingProgress()
+        self.steps = progress.steps
+        self.samples_seen = progress.samples_seen
+        self.epochs_done = progress.epochs_done
+        self.schedule_origin = progress.epochs_done  # epochs finished before this trainer's run
+        # index of the next example in this epoch's order
+        self.position = min(round(progress.epoch_fraction * self.n_train), self.n_train - 1)
         self.history: list[EpochRecord] = []
         self.last_evaluation: Evaluation | None = None
         self._velocity_w = [np.zeros_like(w) for w in net.weights]
@@ -241,7 +287,7 @@ class Trainer:
         self._epoch_loss_sum = 0.0
         self._epoch_loss_count = 0
         self._checkpoint = self._params_copy()
-        self._checkpoint_step = 0
+        self._checkpoint_step = self.steps
         self._shuffle()
 
     def _set_arrays(self, x_train, y_train, x_test, y_test) -> None:
@@ -288,13 +334,18 @@ class Trainer:
         return self.epochs_done + self.position / self.n_train
 
     @property
+    def progress(self) -> TrainingProgress:
+        """The counters now, e.g. to save with the model and continue from later."""
+        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen, self.position / self.n_train)
+
+    @property
     def eta(self) -> float:
         """The learning rate in force now, after the schedule."""
         c = self.config
         if c.schedule == "constant":
             return c.eta
         sched = Schedule(c.schedule, c.gamma, c.step_epochs, float(c.epochs))
-        return c.eta * sched.factor(self.epoch_progress)
+        return c.eta * sched.factor((self.epochs_done - self.schedule_origin) + self.position / self.n_train)
 
     def _shuffle(self) -> None:
         self._use_order(self._rng.permutation(self.n_train))
@@ -435,6 +486,7 @@ class Trainer:
             epoch_loss=(self._epoch_loss_sum, self._epoch_loss_count),
             checkpoint=(copies(self._checkpoint[0]), copies(self._checkpoint[1])),
             checkpoint_step=self._checkpoint_step,
+            schedule_origin=self.schedule_origin,
         )
 
     def load_state(self, state: TrainerState) -> None:
@@ -466,6 +518,7 @@ class Trainer:
         self._epoch_loss_sum, self._epoch_loss_count = state.epoch_loss
         self._checkpoint = (list(state.checkpoint[0]), list(state.checkpoint[1]))
         self._checkpoint_step = state.checkpoint_step
+        self.schedule_origin = state.schedule_origin
 
     # -- divergence ---------------------------------------------------------------------
     def _params_copy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -2,6 +2,8 @@
 
     net = load_model("model.safetensors")          # visnet, PyTorch or network2.py files
     save_model(net, "model.safetensors", epochs=3)  # atomic; extra keywords go to net.info
+    save_model(net, path, history=recorder.history())  # with the training curves and counters
+    model = open_model("model.safetensors")        # model.network, model.history, model.warnings
     read_description("model.safetensors")          # architecture and info, no weights
 
 Every problem with a file, reading or writing, raises ModelFileError whose message is
@@ -12,15 +14,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.history import TrainingHistory
 from ..core.network import Network
 from . import foreign, native
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
 from .native import FORMAT_VERSION, save_model
 
-__all__ = ["load_model", "save_model", "read_description", "ModelFileError", "FORMAT_VERSION"]
+__all__ = [
+    "load_model",
+    "open_model",
+    "ModelFile",
+    "save_model",
+    "read_description",
+    "ModelFileError",
+    "FORMAT_VERSION",
+]
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """What open_model read: the network, its training history (None when the file has
+    none, or an unusable one), and one-line warnings about what was left out."""
+
+    network: Network
+    history: TrainingHistory | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def load_model(
@@ -35,7 +57,8 @@ def load_model(
     activations (one name for every hidden layer, or a list per hidden layer or per
     layer) and output (the output layer's) replace what the file says or implies;
     useful for PyTorch files, which do not record their activations.
-    Raises ModelFileError for anything missing, unreadable or invalid.
+    Raises ModelFileError for anything missing, unreadable or invalid. The training
+    history, if any, is not read: open_model returns it.
     """
     data = read_bytes(path)
     if sniff(path, data) == "json":
@@ -46,10 +69,36 @@ def load_model(
     return foreign.load_torch(sf, activations, output)
 
 
+def open_model(
+    path: str | os.PathLike,
+    *,
+    activations: str | Sequence[str] | None = None,
+    output: str | None = None,
+) -> ModelFile:
+    """load_model's network with the training history a visnet file carries.
+
+    A problem with the network raises ModelFileError as load_model does; a problem with
+    the history never does: the history is left out (None) and ModelFile.warnings says
+    why in one line naming the file. Files without a history (older visnet files,
+    PyTorch and network2.py files) give history None and no warnings.
+    """
+    data = read_bytes(path)
+    if sniff(path, data) == "json":
+        return ModelFile(foreign.load_network2(path, data, activations, output))
+    sf = parse_safetensors(path, data)
+    if native.METADATA_KEY not in sf.metadata:
+        return ModelFile(foreign.load_torch(sf, activations, output))
+    net = native.load(sf, activations, output)
+    history, warning = native.load_history(sf, net.n_layers)
+    return ModelFile(net, history, (warning,) if warning else ())
+
+
 def read_description(path: str | os.PathLike) -> dict:
     """What a model file holds, without building the network (for `visnet info`):
     format, version (visnet files), sizes, activations, cost, init, dtype, info, plus
-    n_params, file and file_size. Raises ModelFileError like load_model."""
+    n_params, file and file_size; for a visnet file with a training history also
+    history (counters, points held, last_test_accuracy and a one-line summary), or
+    history_warning when that history is unusable. Raises ModelFileError like load_model."""
     data = read_bytes(path)
     if sniff(path, data) == "json":
         d = foreign.describe_network2(path, data)
@@ -57,6 +106,11 @@ def read_description(path: str | os.PathLike) -> dict:
         sf = parse_safetensors(path, data)
         if native.METADATA_KEY in sf.metadata:
             d = native.describe(sf)
+            history, warning = native.load_history(sf, len(d["sizes"]) - 1)
+            if history is not None:
+                d["history"] = _history_summary(history)
+            if warning:
+                d["history_warning"] = warning
         else:
             d = foreign.describe_torch(sf)
             d.pop("_layers")
@@ -65,3 +119,16 @@ def read_description(path: str | os.PathLike) -> dict:
     d["file"] = str(Path(path))
     d["file_size"] = len(data)
     return d
+
+
+def _history_summary(h: TrainingHistory) -> dict:
+    return {
+        "steps": h.steps,
+        "epochs_done": h.epochs_done,
+        "samples_seen": h.samples_seen,
+        "batch_points": len(h.batch_x),
+        "epoch_records": len(h.epoch),
+        "layer_stat_points": len(h.stats_x),
+        "last_test_accuracy": h.last_test_accuracy,
+        "summary": h.summary(),
+    }

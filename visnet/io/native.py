@@ -5,6 +5,11 @@ dtype (float32 or float64). Metadata key "visnet": JSON
 {"format": "visnet-mlp", "version": 1, "visnet_version", "sizes", "activations", "cost",
  "init", "dtype", "info"}. Readers ignore description keys they do not know; a change
 that older readers would misread bumps FORMAT_VERSION.
+
+Version 2 adds the training history (history_tensors.py): history.* tensors and the
+description's "history" counters. A file is written with the oldest version that
+describes it, so files without a history stay version 1 and older visnets open them;
+an older visnet refuses a file with a history as "made by a newer visnet".
 """
 
 from __future__ import annotations
@@ -18,14 +23,23 @@ import numpy as np
 
 from ..core.activations import ACTIVATIONS
 from ..core.costs import COSTS
+from ..core.history import TrainingHistory
 from ..core.network import INITS, Network
 from .atomic import atomic_write_bytes
 from .common import build_network, check_finite, json_safe, resolve_activations
 from .container import SafetensorsFile
 from .errors import ModelFileError
+from .history_tensors import (
+    DESCRIPTION_KEY,
+    history_description,
+    history_tensors,
+    is_history_tensor,
+    read_history,
+)
 
 FORMAT = "visnet-mlp"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this visnet reads and writes
+HISTORY_VERSION = 2  # the first version with a training history
 METADATA_KEY = "visnet"
 DTYPE_NAMES = {"float32": "F32", "float64": "F64"}
 
@@ -39,12 +53,13 @@ def bias_name(l: int) -> str:
 
 
 # -- writing ---------------------------------------------------------------------------------
-def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
+def save_model(net: Network, path: str | os.PathLike, *, history: TrainingHistory | None = None, **info) -> Path:
     """Write net to path (exactly that path) atomically; returns the Path written.
 
-    info: metadata merged into a copy of net.info for the file, e.g. epochs=3,
-    metrics={"test_accuracy": 0.95}; it must be JSON-able (numpy scalars and arrays are
-    converted). net itself is not modified.
+    history: the training curves and counters to keep with the model (for net's layer
+    count), thinned to history.SAVE_POINTS points per series. info: metadata merged into
+    a copy of net.info for the file, e.g. epochs=3, metrics={"test_accuracy": 0.95}; it
+    must be JSON-able (numpy scalars and arrays are converted). net itself is not modified.
     """
     import safetensors.numpy
 
@@ -70,6 +85,15 @@ def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
         if not np.all(np.isfinite(a)):
             raise ModelFileError(path, f"cannot save: {name} contains NaN or infinite values (training diverged?)")
 
+    if history is not None:
+        if not isinstance(history, TrainingHistory) or history.n_layers != len(sizes) - 1:
+            have = getattr(history, "n_layers", type(history).__name__)
+            raise ModelFileError(
+                path, f"cannot save: a training history for {have} layers with a {len(sizes) - 1}-layer network"
+            )
+        history = history.thinned()
+        tensors.update(history_tensors(history))
+
     merged = dict(net.info or {})
     merged.update(info)
     try:
@@ -78,7 +102,7 @@ def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
         raise ModelFileError(path, f"cannot save: {err}") from None
     description = {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
+        "version": 1 if history is None else HISTORY_VERSION,
         "visnet_version": __version__,
         "sizes": sizes,
         "activations": list(net.activations),
@@ -87,6 +111,8 @@ def save_model(net: Network, path: str | os.PathLike, **info) -> Path:
         "dtype": dtype.name,
         "info": info_json,
     }
+    if history is not None:
+        description[DESCRIPTION_KEY] = history_description(history)
     metadata = {METADATA_KEY: json.dumps(description, allow_nan=False, ensure_ascii=False)}
     data = safetensors.numpy.save(tensors, metadata=metadata)
     return atomic_write_bytes(path, data)
@@ -139,7 +165,7 @@ def describe(sf: SafetensorsFile) -> dict:
     missing = [n for n in expected if n not in sf.tensors]
     if missing:
         raise fail(f"missing tensor(s) {', '.join(missing)}")
-    extra = [n for n in sf.tensors if n not in expected]
+    extra = [n for n in sf.tensors if n not in expected and not is_history_tensor(n)]
     if extra:
         raise fail(f"unexpected tensor(s) {', '.join(sorted(extra))} for sizes {sizes}")
     st_dtype = DTYPE_NAMES[d["dtype"]]
@@ -187,3 +213,10 @@ def load(
         d["dtype"],
         d["info"],
     )
+
+
+def load_history(sf: SafetensorsFile, n_layers: int) -> tuple[TrainingHistory | None, str | None]:
+    """The file's training history, or None; never raises for it (history_tensors.py):
+    (history, None), (None, None) without one, (None, one-line warning) for a bad one.
+    Call after describe(sf), which has checked the description."""
+    return read_history(sf, json.loads(sf.metadata[METADATA_KEY]), n_layers)

@@ -11,6 +11,7 @@ carry it in place of ∂C/∂W), which is exactly 0 for a batch with no mistakes
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,7 +22,9 @@ from visnet.app.colors import MUTED, layer_color, layer_name
 from visnet.app.panels.loss import GrowingSeries, RangeFollower, add_fast_curve
 from visnet.app.stable import status_label
 from visnet.app.throttle import Throttle
+from visnet.core.history import TrainingHistory
 from visnet.core.snapshot import Snapshot
+from visnet.core.training import LayerStats
 
 RULE_OF_THUMB = 1e-3  # update/weight ratio that usually means a well-chosen learning rate
 PERCEPTRON_NOTE = (
@@ -103,6 +106,36 @@ class GradientPanel(QWidget):
             self._summary.setText(self._summary_text(stats))
         elif self._perceptron and stats is None:
             self._summary.setText(PERCEPTRON_NOTE)
+
+    def show_history(self, history: TrainingHistory, sizes: Sequence[int] | None = None) -> None:
+        """Draw a saved run's layer series at once (a model just opened), in place of what
+        was shown; live training then appends after them, as in LossPanel.show_history.
+
+        sizes: the network's layer sizes (for the legend); needed unless the panel already
+        shows a network with history.n_layers layers.
+        """
+        if sizes is not None:
+            sizes = tuple(int(n) for n in sizes)
+            if len(sizes) - 1 != history.n_layers:
+                raise ValueError(f"a history of {history.n_layers} layers for sizes {sizes}")
+            if sizes != self._sizes:
+                self._perceptron = False
+                self._build(sizes)
+        elif self._sizes is None or len(self._sizes) - 1 != history.n_layers:
+            raise ValueError(f"show_history needs the sizes of the {history.n_layers}-layer network")
+        self._series.clear()
+        if len(history.stats_x):
+            values = np.concatenate([history.grad_rms, history.update_ratio], axis=1)
+            values[~(values > 0)] = np.nan  # zero has no logarithm: a gap, as in show_snapshot
+            self._series.append(history.stats_x, values)
+        self._last_step = history.steps
+        self._redraw()
+        self._follower.restart()
+        self._follower.update(force=True)
+        if len(history.stats_x):
+            self._summary.setText(self._summary_text(LayerStats(history.grad_rms[-1], history.update_ratio[-1])))
+        else:
+            self._summary.setText("No training yet.")
 
     def reset(self) -> None:
         """Forget the history (new network, data set or model)."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
 from visnet.app.stable import status_label
 from visnet.app.throttle import Throttle
+from visnet.core.history import TrainingHistory
 from visnet.core.snapshot import Snapshot
 
 EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
@@ -257,7 +258,21 @@ class LossPanel(QWidget):
             self._add_batches(snap.batch_epochs, snap.batch_losses)
             self._add_epochs(snap.new_epochs)
             self._redraw_throttle.request()
-        self._summary.setText(self._summary_text(snap))
+        self._summary.setText(self._summary_text(snap.epoch_progress))
+
+    def show_history(self, history: TrainingHistory) -> None:
+        """Draw a saved run's curves at once (a model just opened), in place of what was shown.
+
+        Live training then appends after them: snapshots of a trainer that continues the
+        history's counters (Trainer(progress=history.progress)) add their new points; a
+        snapshot from an earlier step (a fresh trainer) starts over, as with any new run.
+        """
+        self.reset()
+        self._add_batches(history.batch_x, history.batch_loss)
+        self._add_epochs(history.epochs)
+        self._last_step = history.steps
+        self._redraw()
+        self._summary.setText(self._summary_text(float(history.epochs_done)))
 
     def reset(self) -> None:
         """Forget every point (new network, data set or model)."""
@@ -286,6 +301,15 @@ class LossPanel(QWidget):
     def batch_losses(self) -> tuple[np.ndarray, np.ndarray]:
         """(epochs, raw losses) of every mini-batch held (views; do not modify)."""
         return self._batches.x, self._batches.y(0)
+
+    def epoch_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(epoch numbers, train loss, test loss, test accuracy in %) of every epoch held
+        (views; do not modify; test values NaN without a test split)."""
+        e = self._epochs
+        return e.x, e.y(0), e.y(1), e.y(2)
+
+    def summary(self) -> str:
+        return self._summary.text()
 
     # -- accumulation -----------------------------------------------------------------------
     def _add_batches(self, x: np.ndarray, loss: np.ndarray) -> None:
@@ -363,8 +387,8 @@ class LossPanel(QWidget):
                 else ""
             )
 
-    def _summary_text(self, snap: Snapshot) -> str:
-        parts = [f"epoch {snap.epoch_progress:.2f}"]
+    def _summary_text(self, epoch_progress: float) -> str:
+        parts = [f"epoch {epoch_progress:.2f}"]
         if self._batches.n:
             parts.append(f"loss {self._batches.y(1)[-1]:.4f} (smoothed)")
         if self._epochs.n:

@@ -1,0 +1,370 @@
+"""A run's training history: the curves the loss and gradient panels draw, and the counters.
+
+TrainingHistory is what a model file keeps of how it was trained, so that a model opened
+later shows its learning curve and continues counting steps and epochs:
+
+    batch_x (n,), batch_loss (n,)          every mini-batch's loss, x in fractional epochs
+    epoch (e,) int64, train_loss (e,),     one record per finished epoch (1-based numbers);
+    test_loss (e,), test_accuracy (e,)     test values are NaN when there was no test split
+    stats_x (m,), grad_rms (m, L),         per weight layer l: RMS of ∂C/∂W and ‖ΔW‖/‖W‖ of
+    update_ratio (m, L)                    the last update, sampled as training goes
+    steps, epochs_done, samples_seen       the trainer's counters (TrainingProgress)
+
+HistoryRecorder builds one as training goes, from snapshots or straight from a trainer.
+Its memory is bounded: when a series holds more than max_points (20,000) points, every
+other point is dropped and from then on only every other new point is kept (then every
+fourth, and so on). The series stays an even sample of the whole run, never more than
+max_points points however long the run, and its newest point is always included.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .snapshot import Snapshot
+from .training import EpochRecord, LayerStats, StepResult, Trainer, TrainingProgress
+
+MAX_POINTS = 20_000  # points per series a recorder keeps (see the module docstring)
+SAVE_POINTS = 4_000  # points per series thinned() keeps for a model file
+STATS_EVERY = 25  # steps between layer statistics when recording straight from a trainer
+
+SERIES = ("batch_x", "batch_loss", "epoch", "train_loss", "test_loss", "test_accuracy", "stats_x")
+LAYER_SERIES = ("grad_rms", "update_ratio")
+ARRAYS = SERIES + LAYER_SERIES
+DTYPES = {name: np.dtype(np.int64) if name == "epoch" else np.dtype(np.float64) for name in ARRAYS}
+
+
+def _read_only(a, dtype: np.dtype, shape_tail: tuple[int, ...] = ()) -> np.ndarray:
+    a = np.array(a, dtype=dtype, copy=True).reshape((-1, *shape_tail))
+    a.setflags(write=False)
+    return a
+
+
+def _empty(dtype=np.float64, shape_tail: tuple[int, ...] = ()) -> np.ndarray:
+    return _read_only(np.empty((0, *shape_tail)), np.dtype(dtype), shape_tail)
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    """The curves and counters of a training run; every array is a read-only float64 copy
+    (epoch: int64). Construction checks everything and raises ValueError with one line
+    saying what is wrong, so a history read from a file is either valid or refused.
+
+    n_layers: L, the network's weight layers (columns of grad_rms and update_ratio).
+    """
+
+    n_layers: int
+    batch_x: np.ndarray = field(default_factory=_empty)
+    batch_loss: np.ndarray = field(default_factory=_empty)
+    epoch: np.ndarray = field(default_factory=lambda: _empty(np.int64))
+    train_loss: np.ndarray = field(default_factory=_empty)
+    test_loss: np.ndarray = field(default_factory=_empty)
+    test_accuracy: np.ndarray = field(default_factory=_empty)
+    stats_x: np.ndarray = field(default_factory=_empty)
+    grad_rms: np.ndarray | None = None  # None: (0, n_layers)
+    update_ratio: np.ndarray | None = None
+    steps: int = 0
+    epochs_done: int = 0
+    samples_seen: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.n_layers, bool) or not isinstance(self.n_layers, (int, np.integer)) or self.n_layers < 1:
+            raise ValueError(f"n_layers must be a whole number >= 1, got {self.n_layers!r}")
+        L = int(self.n_layers)
+        object.__setattr__(self, "n_layers", L)
+        TrainingProgress(self.steps, self.epochs_done, self.samples_seen)  # checks the counters
+        for name in ("steps", "epochs_done", "samples_seen"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ARRAYS:
+            value = getattr(self, name)
+            tail = (L,) if name in LAYER_SERIES else ()
+            if value is None:
+                value = np.empty((0, *tail))
+            a = np.asarray(value)
+            if a.ndim != 1 + len(tail) or a.shape[1:] != tail:
+                want = "(n,)" if not tail else f"(n, {L})"
+                raise ValueError(f"{name} has shape {a.shape}, expected {want}")
+            if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)) or a.dtype == bool:
+                raise ValueError(f"{name} holds {a.dtype} values, not numbers")
+            if name == "epoch" and not np.issubdtype(a.dtype, np.integer):
+                if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+                    raise ValueError("epoch numbers must be whole numbers")
+            object.__setattr__(self, name, _read_only(a, DTYPES[name], tail))
+        self._check()
+
+    def _check(self) -> None:
+        n, e, m = len(self.batch_x), len(self.epoch), len(self.stats_x)
+        pairs = {"batch_loss": n, "train_loss": e, "test_loss": e, "test_accuracy": e, "grad_rms": m, "update_ratio": m}
+        for name, length in pairs.items():
+            if len(getattr(self, name)) != length:
+                x = {n: "batch_x", e: "epoch", m: "stats_x"}[length]
+                raise ValueError(f"{name} has {len(getattr(self, name))} values but {x} has {length}")
+        for name in ("batch_x", "batch_loss", "train_loss", "stats_x", "grad_rms", "update_ratio"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} contains NaN or infinite values")
+        for name in ("batch_x", "stats_x"):
+            x = getattr(self, name)
+            if len(x) and (x[0] < 0 or np.any(np.diff(x) < 0)):
+                raise ValueError(f"{name} must be >= 0 and never decrease (epochs)")
+        if np.any(self.grad_rms < 0) or np.any(self.update_ratio < 0):
+            raise ValueError("grad_rms and update_ratio must be >= 0")
+        if e:
+            if self.epoch[0] < 1 or np.any(np.diff(self.epoch) <= 0):
+                raise ValueError("epoch numbers must start at 1 or later and increase")
+            if self.epoch[-1] > self.epochs_done:
+                raise ValueError(f"an epoch record numbered {self.epoch[-1]} but only {self.epochs_done} epochs done")
+        no_test = np.isnan(self.test_loss)
+        if not np.array_equal(no_test, np.isnan(self.test_accuracy)):
+            raise ValueError("test_loss and test_accuracy must be NaN together (no test split)")
+        if np.any(np.isinf(self.test_loss)) or np.any(np.isinf(self.test_accuracy)):
+            raise ValueError("test_loss or test_accuracy contains infinite values")
+        acc = self.test_accuracy[~no_test]
+        if np.any((acc < 0) | (acc > 1)):
+            raise ValueError("test_accuracy must lie between 0 and 1")
+        if n > self.steps:
+            raise ValueError(f"{n} mini-batch losses but only {self.steps} steps")
+
+    # -- reading ------------------------------------------------------------------------
+    @property
+    def progress(self) -> TrainingProgress:
+        """The counters, for Trainer(progress=...); epoch_fraction is how far the last point
+        got into the epoch after epochs_done, so the curves go on from there."""
+        last_x = max([float(x[-1]) for x in (self.batch_x, self.stats_x) if len(x)], default=0.0)
+        fraction = last_x - self.epochs_done
+        return TrainingProgress(self.steps, self.epochs_done, self.samples_seen, min(max(fraction, 0.0), 0.999999))
+
+    @property
+    def epochs(self) -> tuple[EpochRecord, ...]:
+        """The epoch records as training.EpochRecord, oldest first."""
+        return tuple(
+            EpochRecord(int(k), float(tr), float(te), float(acc))
+            for k, tr, te, acc in zip(self.epoch, self.train_loss, self.test_loss, self.test_accuracy)
+        )
+
+    @property
+    def last_test_accuracy(self) -> float | None:
+        """The newest finite test accuracy (0..1), or None."""
+        acc = self.test_accuracy[np.isfinite(self.test_accuracy)]
+        return float(acc[-1]) if acc.size else None
+
+    def is_empty(self) -> bool:
+        return not (len(self.batch_x) or len(self.epoch) or len(self.stats_x) or self.steps)
+
+    def summary(self) -> str:
+        """One line, e.g. '10 epochs, 8,000 steps, 80,000 samples, last test accuracy 92.35%'."""
+        parts = [
+            f"{self.epochs_done:,} epoch{'s' if self.epochs_done != 1 else ''}",
+            f"{self.steps:,} step{'s' if self.steps != 1 else ''}",
+            f"{self.samples_seen:,} samples",
+        ]
+        acc = self.last_test_accuracy
+        if acc is not None:
+            parts.append(f"last test accuracy {100 * acc:.2f}%")
+        return ", ".join(parts)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every series by name (read-only arrays), e.g. for a file."""
+        return {name: getattr(self, name) for name in ARRAYS}
+
+    # -- thinning -------------------------------------------------------------------------
+    def thinned(self, max_points: int = SAVE_POINTS) -> TrainingHistory:
+        """A copy with at most max_points points per series, evenly spread over the run;
+        the first and last points of each series are kept. Counters are unchanged."""
+        batch = _even(len(self.batch_x), max_points)
+        epochs = _even(len(self.epoch), max_points)
+        stats = _even(len(self.stats_x), max_points)
+        return TrainingHistory(
+            self.n_layers,
+            self.batch_x[batch],
+            self.batch_loss[batch],
+            self.epoch[epochs],
+            self.train_loss[epochs],
+            self.test_loss[epochs],
+            self.test_accuracy[epochs],
+            self.stats_x[stats],
+            self.grad_rms[stats],
+            self.update_ratio[stats],
+            self.steps,
+            self.epochs_done,
+            self.samples_seen,
+        )
+
+
+def _even(n: int, max_points: int) -> np.ndarray | slice:
+    """Indices of at most max_points of n points, evenly spread, first and last included."""
+    if n <= max_points:
+        return slice(None)
+    return np.unique(np.round(np.linspace(0, n - 1, max(max_points, 2))).astype(np.int64))
+
+
+class _Series:
+    """Columns of a growing series, evenly sampled within max_points (the rule in the
+    module docstring). New points wait in Python lists (cheap to append one per step) and
+    join the arrays in chunks, where the bound is applied."""
+
+    CHUNK = 4096
+
+    def __init__(self, arrays: list[np.ndarray], max_points: int):
+        self.arrays = [np.array(a) for a in arrays]
+        self.pending: list[list] = [[] for _ in arrays]
+        self.max_points = max(int(max_points), 2)
+        self.stride = 1
+        self.offered = len(self.arrays[0])  # points offered so far; point i is kept if i % stride == 0
+        self.last: tuple | None = tuple(a[-1] for a in self.arrays) if self.offered else None
+        self.last_kept = True
+
+    def append(self, *values) -> None:
+        keep = self.offered % self.stride == 0
+        self.offered += 1
+        self.last, self.last_kept = values, keep
+        if keep:
+            for column, v in zip(self.pending, values):
+                column.append(v)
+            if len(self.pending[0]) >= self.CHUNK:
+                self.flush()
+
+    def flush(self) -> list[np.ndarray]:
+        if self.pending[0]:
+            self.arrays = [
+                np.concatenate([a, np.asarray(p, dtype=a.dtype).reshape((-1, *a.shape[1:]))])
+                for a, p in zip(self.arrays, self.pending)
+            ]
+            self.pending = [[] for _ in self.arrays]
+        while len(self.arrays[0]) > self.max_points:
+            self.arrays = [a[::2] for a in self.arrays]
+            self.stride *= 2
+        return self.arrays
+
+    def with_last(self) -> list[np.ndarray]:
+        """The kept points, and the newest point offered even if the stride skipped it."""
+        arrays = self.flush()
+        if self.last_kept or self.last is None:
+            return arrays
+        return [
+            np.concatenate([a, np.asarray([v], dtype=a.dtype).reshape((1, *a.shape[1:]))])
+            for a, v in zip(arrays, self.last)
+        ]
+
+    @property
+    def last_x(self) -> float:
+        return float(self.last[0]) if self.last is not None else -math.inf
+
+
+class HistoryRecorder:
+    """Collects a TrainingHistory as training goes (not thread-safe: one owner).
+
+    start: a history to continue (e.g. the opened model's); its counters are the starting
+    counters. Points whose values are not finite (a diverging batch) are skipped; a point
+    whose x would fall back (the playground's data changed mid-epoch) is kept at the
+    previous x, so the x values never decrease.
+    """
+
+    def __init__(self, n_layers: int, start: TrainingHistory | None = None, max_points: int = MAX_POINTS):
+        if start is not None and start.n_layers != n_layers:
+            raise ValueError(f"the history has {start.n_layers} layers, the network {n_layers}")
+        self.n_layers = int(n_layers)
+        self.max_points = max_points
+        self._start = start or TrainingHistory(n_layers)
+        self.clear(self._start)
+
+    def clear(self, start: TrainingHistory | None = None) -> None:
+        """Start over, from start (default: nothing)."""
+        h = start or TrainingHistory(self.n_layers)
+        self._batches = _Series([h.batch_x, h.batch_loss], self.max_points)
+        self._epochs = _Series([h.epoch, h.train_loss, h.test_loss, h.test_accuracy], self.max_points)
+        self._stats = _Series([h.stats_x, h.grad_rms, h.update_ratio], self.max_points)
+        self.steps, self.epochs_done, self.samples_seen = h.steps, h.epochs_done, h.samples_seen
+
+    # -- adding ---------------------------------------------------------------------------
+    def add_batch(self, x: float, loss: float) -> None:
+        """One mini-batch's loss at x (fractional epochs)."""
+        if math.isfinite(x) and math.isfinite(loss):
+            self._batches.append(max(float(x), self._batches.last_x, 0.0), float(loss))
+
+    def add_batches(self, x, loss) -> None:
+        x = np.asarray(x, dtype=np.float64).ravel()
+        loss = np.asarray(loss, dtype=np.float64).ravel()
+        keep = np.isfinite(x) & np.isfinite(loss)
+        x, loss = x[keep], loss[keep]
+        if len(x):
+            x = np.maximum.accumulate(np.maximum(x, max(self._batches.last_x, 0.0)))
+            for xi, li in zip(x.tolist(), loss.tolist()):
+                self._batches.append(xi, li)
+
+    def add_epochs(self, records) -> None:
+        """training.EpochRecords; a record not numbered after the last one is skipped."""
+        for r in records:
+            last = None if self._epochs.last is None else int(self._epochs.last[0])
+            test_loss, test_acc = float(r.test_loss), float(r.test_accuracy)
+            if not (math.isfinite(test_loss) and math.isfinite(test_acc)):
+                test_loss = test_acc = math.nan
+            if (last is not None and r.epoch <= last) or r.epoch < 1 or not math.isfinite(r.train_loss):
+                continue
+            self._epochs.append(int(r.epoch), float(r.train_loss), test_loss, test_acc)
+            self.epochs_done = max(self.epochs_done, int(r.epoch))
+
+    def add_layer_stats(self, x: float, stats: LayerStats) -> None:
+        grad = np.asarray(stats.grad_rms, dtype=np.float64)
+        ratio = np.asarray(stats.update_ratio, dtype=np.float64)
+        if grad.shape != (self.n_layers,) or ratio.shape != (self.n_layers,):
+            raise ValueError(f"layer stats for {grad.shape} layers, the history has {self.n_layers}")
+        if not (math.isfinite(x) and np.all(np.isfinite(grad)) and np.all(np.isfinite(ratio))):
+            return
+        self._stats.append(max(float(x), self._stats.last_x, 0.0), grad, ratio)
+
+    def add_step(self, trainer: Trainer, result: StepResult) -> None:
+        """What trainer.step() just did (for training without snapshots: the CLI, tools):
+        its loss, the finished epoch if any, layer statistics every STATS_EVERY steps, and
+        the counters."""
+        self.add_batch(trainer.epoch_progress, result.loss)
+        if trainer.steps % STATS_EVERY == 0:
+            stats = trainer.layer_stats()
+            if stats is not None:
+                self.add_layer_stats(trainer.epoch_progress, stats)
+        if result.epoch_finished:
+            self.add_epochs(trainer.history[-1:])
+        self.set_progress(trainer.progress)
+
+    def set_progress(self, progress: TrainingProgress) -> None:
+        self.steps, self.epochs_done, self.samples_seen = progress.steps, progress.epochs_done, progress.samples_seen
+
+    def add_snapshot(self, snap: Snapshot) -> None:
+        """Everything new in snap: its mini-batch losses, finished epochs, layer stats and
+        counters. A snapshot seen before adds nothing; one from an earlier step than the
+        last (a new run) starts the history over, as the panels do."""
+        if snap.step < self.steps:
+            self.clear()
+        if snap.step <= self.steps and self.steps:
+            return
+        self.add_batches(snap.batch_epochs, snap.batch_losses)
+        self.add_epochs(snap.new_epochs)
+        if snap.layer_stats is not None:
+            self.add_layer_stats(snap.epoch_progress, snap.layer_stats)
+        self.set_progress(TrainingProgress(snap.step, snap.epochs_done, snap.samples_seen))
+
+    # -- reading ------------------------------------------------------------------------
+    def history(self) -> TrainingHistory:
+        """The history so far (a frozen copy)."""
+        batch_x, batch_loss = self._batches.with_last()
+        epoch, train_loss, test_loss, test_acc = self._epochs.with_last()
+        stats_x, grad, ratio = self._stats.with_last()
+        steps = max(self.steps, len(batch_x))
+        epochs_done = max(self.epochs_done, int(epoch[-1]) if len(epoch) else 0)
+        return TrainingHistory(
+            self.n_layers,
+            batch_x,
+            batch_loss,
+            epoch,
+            train_loss,
+            test_loss,
+            test_acc,
+            stats_x,
+            grad,
+            ratio,
+            steps,
+            epochs_done,
+            self.samples_seen,
+        )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import (
     BackpropStepper,
     Example,
@@ -13,7 +14,11 @@ from visnet.app.panels.stepper import (
     result_strips,
     step_direction,
 )
+from visnet.app.panels.stepper_source import training_mini_batch
+from visnet.app.session import Session
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
+from visnet.core.training import TrainConfig, Trainer
 from visnet.io import save_model
 
 
@@ -225,9 +230,11 @@ class _DrawingSource:
             return Example(self.dataset.x_test[3] * 0.9, None, "the drawn digit")
         return Example(self.dataset.x_test[index], int(self.dataset.y_test[index]), f"test image {index}", index)
 
-    def batch_after(self, example, target, n):
-        x = np.vstack([example.x[None, :], self.dataset.x_test[: n - 1]])
-        return x, np.concatenate([[target], self.dataset.y_test[: n - 1]]).astype(np.int64)
+    def batch_size(self):
+        return None
+
+    def mini_batch(self, example, target, n):
+        return training_mini_batch(None, self.dataset, example, target, n)
 
 
 def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(stepper, small_mnist):
@@ -244,6 +251,141 @@ def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(step
     stepper.example_combo.setCurrentIndex(2)  # Test image
     stepper.index_spin.setValue(42)
     assert stepper.example.test_index == 42 and stepper.target() == int(small_mnist.y_test[42])
+
+
+# -- with the session -------------------------------------------------------------------------
+@pytest.fixture
+def session(qtbot, small_mnist):
+    """A Session on the small data set with an idle 784-16-12-10 trained on the thread."""
+    controller = TrainingController(use_process=False)
+    session = Session(controller)
+    session.set_dataset(small_mnist, "embedded")
+    net = Network([784, 16, 12, 10], output="softmax", seed=11)
+    d = small_mnist
+    controller.set_trainer(Trainer(net, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=10, seed=1)))
+    session.show_snapshot(controller.take_pending_snapshot())
+    yield session
+    controller.shutdown()
+
+
+@pytest.fixture
+def session_stepper(qtbot, session):
+    widget = BackpropStepper(session=session)
+    widget.resize(1300, 750)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.trace_again()
+    return widget
+
+
+def check_traces_the_sessions_sample(stepper, session) -> None:
+    """The stepper traces session.sample, and its forward pass is the one every panel shows."""
+    sample = session.sample
+    assert stepper.example.sample is sample
+    np.testing.assert_array_equal(stepper.trace.x[0], sample.x)
+    assert stepper.example.description == sample.describe()
+    assert sample.describe() in stepper.source_label.text()
+    shown = SamplePass.compute(stepper.state.net, sample)
+    for traced, expected in zip(stepper.trace.activations, shown.activations):
+        np.testing.assert_allclose(traced[0], expected, rtol=1e-6, atol=1e-7)
+    for traced, expected in zip(stepper.trace.zs, shown.zs):
+        np.testing.assert_allclose(traced[0], expected, rtol=1e-6, atol=1e-7)
+
+
+def test_the_stepper_traces_the_sample_the_session_chose(session_stepper, session, small_mnist):
+    stepper = session_stepper
+    check_traces_the_sessions_sample(stepper, session)  # test image #0, as the session starts
+    for w_traced, w_shown in zip(stepper.state.net.weights, session.snapshot.network.weights):
+        np.testing.assert_array_equal(w_traced, w_shown)  # the live network is the one shown (idle)
+
+    session.choose_test_sample(7)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.example.test_index == 7 and stepper.target() == int(small_mnist.y_test[7])
+    assert stepper.example_combo.currentData() == "test" and stepper.index_spin.value() == 7
+
+    drawn = np.clip(small_mnist.x_test[3] * 1.3, 0, 1)
+    session.use_drawing(drawn)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.example.label is None and stepper.example_combo.currentData() == "drawn"
+    assert stepper.target() == SamplePass.compute(stepper.state.net, session.sample).predicted
+
+
+def test_an_example_chosen_in_the_stepper_becomes_the_sessions_sample(session_stepper, session, small_mnist):
+    stepper = session_stepper
+    changes = []
+    session.sample_changed.connect(lambda: changes.append(session.sample))
+    stepper.example_combo.setCurrentIndex(stepper.example_combo.findData("test"))
+    stepper.index_spin.setValue(42)
+    assert session.sample.source == "test" and session.sample.index == 42
+    np.testing.assert_array_equal(session.sample.x, small_mnist.x_test[42])
+    check_traces_the_sessions_sample(stepper, session)
+    assert len(changes) == 1  # one choice, one change, one trace
+
+    drawn_item = stepper.example_combo.model().item(stepper.example_combo.findData("drawn"))
+    assert not drawn_item.isEnabled()  # nothing drawn yet
+    drawing = np.clip(small_mnist.x_test[9] * 0.8, 0, 1)
+    session.set_drawing(drawing)  # drawn, not yet the current sample
+    assert drawn_item.isEnabled() and session.sample.index == 42
+    stepper.example_combo.setCurrentIndex(stepper.example_combo.findData("drawn"))
+    assert session.sample.source == "drawing"
+    np.testing.assert_array_equal(session.sample.x, drawing.astype(np.float32))
+    check_traces_the_sessions_sample(stepper, session)
+
+
+def test_a_hidden_stepper_catches_up_when_shown(session_stepper, session, small_mnist, qtbot):
+    stepper = session_stepper
+    stepper.hide()
+    session.choose_test_sample(5)
+    assert stepper.example.test_index == 0  # no work while hidden
+    other = Network([784, 20, 10], output="softmax", seed=12)
+    d = small_mnist
+    session.controller.set_trainer(Trainer(other, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=4)))
+    assert stepper.trace.sizes == (784, 16, 12, 10)
+    stepper.show()
+    qtbot.waitExposed(stepper)
+    assert stepper.trace.sizes == (784, 20, 10)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.batch_spin.value() == 4  # the new trainer's mini-batches
+
+    third = Network([784, 8, 10], output="softmax", seed=13)  # replaced while shown: traced at once
+    session.controller.set_trainer(Trainer(third, d.x_train, d.y_train, d.x_test, d.y_test))
+    assert stepper.trace.sizes == (784, 8, 10)
+    check_traces_the_sessions_sample(stepper, session)
+
+
+def test_the_selected_neuron_is_shared_with_the_session(session_stepper, session, qtbot):
+    stepper = session_stepper
+    session.select_neuron(1, 4)
+    assert stepper.selected_neuron() == (1, 4)
+    assert "layer 2 neuron 4" in stepper.neuron_panel.title_label.text()
+    stepper.last_step()
+    view = stepper.strips.graphics_view()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=stepper.strips.cell_widget_pos("delta1", 9))
+    assert session.neuron == (0, 9) and stepper.selected_neuron() == (0, 9)
+    session.choose_test_sample(2)  # a new trace keeps the neuron every panel shows
+    assert stepper.selected_neuron() == (0, 9)
+
+
+def test_the_mini_batch_is_the_traced_example_and_the_next_training_examples(session_stepper, session):
+    stepper = session_stepper
+    trainer = session.controller.trainer
+    assert stepper.batch_spin.value() == trainer.config.batch_size == 10
+    stepper.tabs.setCurrentWidget(stepper.minibatch_panel)
+    stepper.select_neuron(1, 3)
+    table = stepper.minibatch_panel.last
+    x_next, _, labels_next = trainer.next_batch()
+    x = np.vstack([session.sample.x[None, :], x_next[:9]])
+    labels = np.concatenate([[stepper.target()], labels_next[:9]])
+    np.testing.assert_array_equal(table.labels, labels)
+    grad_w, grad_b = stepper.state.net.gradients(x, labels)[1]
+    expected = [grad_w[p] if isinstance(p, tuple) else grad_b[p] for p in table.params]
+    np.testing.assert_allclose(stepper.minibatch_panel.average_column(), expected, rtol=1e-5, atol=1e-8)
+    panel = stepper.minibatch_panel
+    heads = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
+    assert len(heads) == 10 + 2
+    assert heads[2].startswith("test image #0") and all(h.startswith("next mini-batch #") for h in heads[3:])
+    assert "training split" in panel.caption.text() and "mini-batches of 10" in panel.caption.text()
 
 
 # -- in the main window -----------------------------------------------------------------------
@@ -319,6 +461,6 @@ def test_a_digit_made_the_current_sample_is_traced(make_main_window, qtbot):
     window.set_current_sample(x, None, "drawing")
     stepper = window.stepper
     np.testing.assert_array_equal(stepper.trace.x[0], x)
-    assert stepper.example.label is None and "drawn digit" in stepper.source_label.text()
+    assert stepper.example.label is None and "your drawing" in stepper.source_label.text()
     assert stepper.target() == int(np.argmax(stepper.state.net.forward(x[None, :])))
     window.leave_backprop_mode()

@@ -59,7 +59,7 @@ def test_every_step_and_tab_of_a_one_output_network(stepper, output, cost):
     expected = [grad_w[p] if isinstance(p, tuple) else grad_b[p] for p in table.params]
     np.testing.assert_allclose(stepper.minibatch_panel.average_column(), expected, rtol=1e-5, atol=1e-8)
     stepper.select_neuron(1, 0)
-    rule = "“class 1 if a > " + ("0.5" if output == "sigmoid" else "0") + "”"
+    rule = "“class 1 if a²₀ > " + ("0.5" if output == "sigmoid" else "0") + "”"
     assert f"output neuron 0 {rule}" in stepper.neuron_panel.title_label.text()
 
 
@@ -80,13 +80,13 @@ def test_the_cost_step_of_a_single_sigmoid_output(stepper):
     load(stepper, constant_net(2, 0.3), data, label=1, target=1)
     stepper.go_to(stepper.trace.index_of("C"))
     text = stepper.numbers_label.text()
-    assert "−ln a = −ln(0.3)" in text and "says class “0”" in text and text.endswith("wrong")
+    assert "−ln a²₀ = −ln(0.3)" in text and "says class “0”" in text and text.endswith("wrong")
     assert stepper.trace.cost_before == pytest.approx(-np.log(0.3), rel=1e-5)
     load(stepper, constant_net(2, 0.3), data, label=0, target=0)
     stepper.go_to(stepper.trace.index_of("C"))
-    assert "−ln(1 − a) = −ln(1 − 0.3)" in stepper.numbers_label.text()
+    assert "−ln(1 − a²₀) = −ln(1 − 0.3)" in stepper.numbers_label.text()
     stepper.tabs.setCurrentWidget(stepper.update_panel)
-    assert "output a (class 1 if a > 0.5; target class 0)" in stepper.update_panel.cost_label.text()
+    assert "output a²₀ (class 1 if a²₀ > 0.5; target class 0)" in stepper.update_panel.cost_label.text()
 
 
 def test_a_points_inputs_are_named_and_drawn_as_bars(stepper):
@@ -97,7 +97,7 @@ def test_a_points_inputs_are_named_and_drawn_as_bars(stepper):
     stepper.set_features(("x1_sq", "sin_x2"))  # as the window does for a playground set
     load(stepper, net, data, i=1)
     assert stepper.input_labels() == ("x₁", "x₂", "x₁²", "sin x₂")
-    assert stepper.strips._describe(stepper.strips._strips["a0"], 3).startswith("a⁰ sin x₂ = ")
+    assert stepper.strips._describe(stepper.strips._strips["a0"], 3).startswith("a⁰₃ sin x₂ = ")
     pictures = stepper.neuron_panel.pictures
     assert len(pictures.bars) == 3 and not pictures.images  # bars, not 1x4 pictures
     ticks = pictures.plots[0].getAxis("bottom")._tickLevels[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -251,6 +253,89 @@ def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(step
     stepper.example_combo.setCurrentIndex(2)  # Test image
     stepper.index_spin.setValue(42)
     assert stepper.example.test_index == 42 and stepper.target() == int(small_mnist.y_test[42])
+
+
+# -- notation ---------------------------------------------------------------------------------
+SUP, SUB = "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉"
+NAMED_VALUE = re.compile(rf"(?:^|[>(;:,]\s*)([azδ])([{SUP}]+)([{SUB}]+) = ")
+END_OF_CHAIN = re.compile(r";|<|,|\s—|\s{2,}|$")
+BARE_SYMBOL = re.compile(rf"(?<![\w∂/{SUP}])[azδwb](?:_|[{SUB}ᵢⱼₖ])|(?<![\w∂/])[azδ] [=>]")
+
+
+def _number(text: str) -> int:
+    return int(text.translate(str.maketrans(SUP + SUB, "0123456789" * 2)))
+
+
+def named_values(text: str):
+    """(symbol, kind, layer, neuron, value shown) for every "a²₃ = … = 0.62" in text."""
+    for m in NAMED_VALUE.finditer(text):
+        rest = text[m.end() :]
+        chain = rest[: END_OF_CHAIN.search(rest).start()]
+        last = chain.split(" = ")[-1].strip().rstrip(")")
+        try:
+            value = float(last.replace("−", "-"))
+        except ValueError:
+            continue
+        kind, k, j = m.group(1), _number(m.group(2)), _number(m.group(3))
+        yield m.group(1) + m.group(2) + m.group(3), kind, k, j, value
+
+
+def traced_value(trace, kind: str, k: int, j: int) -> float:
+    if kind == "a":
+        return float(trace.activations[k][0, j])
+    return float((trace.zs if kind == "z" else trace.deltas)[k - 1][0, j])
+
+
+def every_label(stepper) -> list[str]:
+    """The text of every label the stepper shows, at every step and for a neuron of every layer."""
+    texts = []
+    trace = stepper.trace
+    for layer in range(trace.n_layers):
+        stepper.select_neuron(layer, 1)
+        for tab in (stepper.neuron_panel, stepper.wishes_panel, stepper.minibatch_panel, stepper.update_panel):
+            stepper.tabs.setCurrentWidget(tab)
+        n, w, m, u = stepper.neuron_panel, stepper.wishes_panel, stepper.minibatch_panel, stepper.update_panel
+        texts += [n.title_label.text(), n.z_label.text(), n.delta_label.text(), n.gradient_label.text()]
+        texts += [c.text for c in n.pictures.captions + u.pictures.captions]
+        texts += [plot.titleLabel.text for plot in (w.one_plot, w.all_plot, w.sum_plot)] + [w.caption.text()]
+        texts += [m.caption.text(), u.cost_label.text(), u.caption.text()]
+        table = m.table
+        texts += [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        texts += [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+        for i in range(len(trace)):
+            stepper.go_to(i)
+            texts += [stepper.formula_label.text(), stepper.description_label.text(), stepper.numbers_label.text()]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "sizes, output, cost",
+    [((784, 16, 12, 10), "softmax", "cross-entropy"), ((784, 9, 10), "sigmoid", "quadratic")],
+)
+def test_no_label_uses_one_symbol_for_two_quantities(stepper, small_mnist, sizes, output, cost):
+    net = Network(list(sizes), output=output, cost=cost, seed=1)
+    load(stepper, net, small_mnist, i=8, batch=4)
+    trace = stepper.trace
+    texts = every_label(stepper)
+    for text in texts:
+        assert not BARE_SYMBOL.search(text), f"a symbol without its layer in: {text}"
+    checked = set()
+    for text in texts:
+        for symbol, kind, k, j, shown in named_values(text):
+            assert k <= trace.n_layers and j < trace.sizes[k], f"{symbol} names no neuron: {text}"
+            value = traced_value(trace, kind, k, j)
+            assert shown == pytest.approx(value, rel=6e-3, abs=6e-4), f"{symbol} is {value}, not as in: {text}"
+            checked.add((kind, k))
+    L = trace.n_layers
+    assert {("a", L), ("z", 1), ("δ", L), ("δ", 1)} <= checked  # the output and a hidden layer both named
+    # a strip's cell, hovered, names its number the same way
+    stepper.last_step()
+    for name, kind, k in (("a1", "a", 1), (f"a{L}", "a", L), (f"z{L}", "z", L), ("delta1", "δ", 1)):
+        info = stepper.strips.describe_cell(name, 3)
+        assert info.startswith(f"{kind}{str(k).translate(str.maketrans('0123456789', SUP))}₃ (layer {k} neuron 3")
+        assert float(info.split(" = ")[-1].replace("−", "-")) == pytest.approx(
+            traced_value(trace, kind, k, 3), rel=1e-3, abs=1e-5
+        )
 
 
 # -- with the session -------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_a_points_inputs_are_named_and_drawn_as_bars(stepper):
     stepper.set_features(("x1_sq", "sin_x2"))  # as the window does for a playground set
     load(stepper, net, data, i=1)
     assert stepper.input_labels() == ("x₁", "x₂", "x₁²", "sin x₂")
-    assert stepper.strips._describe(stepper.strips._strips["a0"], 3).startswith("a⁰₃ sin x₂ = ")
+    assert stepper.strips.describe_cell("a0", 3).startswith("a⁰₃ sin x₂ = ")
     pictures = stepper.neuron_panel.pictures
     assert len(pictures.bars) == 3 and not pictures.images  # bars, not 1x4 pictures
     ticks = pictures.plots[0].getAxis("bottom")._tickLevels[0]

@@ -10,11 +10,17 @@ The side tabs look at the whole step from other angles: one neuron's equations a
 gradient check, the output neurons' wishes for the previous layer (3Blue1Brown's
 picture), the mini-batch average, and the update of a first-layer neuron's picture.
 
-The stepper never touches training itself: a StepperSource (WindowStepperSource for the
-main window) hands it a NetworkState (copied under the controller's lock after pausing,
-for the live network) and the examples.
+The stepper never touches training itself: a StepperSource (stepper_source.py) hands it
+a NetworkState (copied under the controller's lock after pausing, for the live network)
+and the examples. Given the Session, BackpropStepper(session=...) traces the session's
+current sample, so it explains the very sample every panel shows, and an example or
+neuron chosen in the stepper is chosen through the session.
 
-Playground networks: a single output neuron is named by what it means (class 1 if a > 0.5,
+Every number is named as 3Blue1Brown and Nielsen write it, its layer as a superscript and
+its neuron as a subscript (a²₈ is neuron 8 of layer 2; w²₈,₃ its weight from a¹₃), so one
+symbol never names two quantities (core.trace.quantity writes them).
+
+Playground networks: a single output neuron is named by what it means (class 1 if aᴸ₀ > 0.5,
 or > 0 for tanh) and its cost is written with the one target y; a point's inputs are
 drawn as bars named x₁, x₂, ... rather than as a picture. A perceptron (step output) has
 no gradient to trace: the stepper says so and shows the perceptron rule's update instead.
@@ -440,6 +446,10 @@ class VectorStripsView(QWidget):
         w = s.rect.width() / s.n
         scene = self._view.mapViewToScene(QPointF(s.rect.left() + (j + 0.5) * w, s.rect.center().y()))
         return self._graphics.mapFromScene(scene)
+
+    def describe_cell(self, name: str, j: int) -> str:
+        """What hovering cell j of strip `name` ("a2", "delta1") says: "a²₃ (layer 2 neuron 3) = 0.62"."""
+        return self._describe(self._strips[name], j)
 
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics

@@ -473,6 +473,34 @@ def test_the_mini_batch_is_the_traced_example_and_the_next_training_examples(ses
     assert "training split" in panel.caption.text() and "mini-batches of 10" in panel.caption.text()
 
 
+def test_the_live_network_pauses_training_and_the_moment_shown_does_not(session_stepper, session, qtbot):
+    stepper, controller = session_stepper, session.controller
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > 5, timeout=5000)
+    assert stepper.trace_again()  # the live network: training pauses first
+    assert controller.state == "paused" and "training paused" in stepper.state.description
+    with controller.locked_trainer() as trainer:
+        for w, traced in zip(trainer.net.weights, stepper.trace.weights):
+            np.testing.assert_array_equal(w, traced)
+    check_traces_the_sessions_sample(stepper, session)
+
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > stepper_steps(stepper) + 5, timeout=5000)
+    session.show_snapshot(controller.latest_snapshot)
+    shown = session.snapshot
+    stepper.network_combo.setCurrentIndex(stepper.network_combo.findData("snapshot"))
+    assert controller.state == "running" and "snapshot" in stepper.state.description
+    for w, traced in zip(shown.network.weights, stepper.trace.weights):  # the moment every panel shows
+        np.testing.assert_array_equal(w, traced)
+    check_traces_the_sessions_sample(stepper, session)
+    controller.pause()
+
+
+def stepper_steps(stepper) -> int:
+    """Mini-batches trained before the traced network, from its description."""
+    return int(stepper.state.description.split(" after ")[1].split(" ")[0].replace(",", ""))
+
+
 # -- in the main window -----------------------------------------------------------------------
 def test_backprop_mode_pauses_live_training_and_keeps_its_keys(make_main_window, qtbot):
     window = make_main_window()

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 from playground_nets import constant_net, toy
 
+from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState
+from visnet.app.session import Session
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
 from visnet.core.targets import class_targets
-from visnet.core.training import perceptron_rule
+from visnet.core.training import TrainConfig, Trainer, perceptron_rule
 
 
 @pytest.fixture
@@ -134,3 +137,28 @@ def test_the_perceptron_gets_its_rule_not_a_trace(stepper, flip):
     # a network with gradients afterwards is traced again
     load(stepper, Network([2, 3, 1], "tanh", output="sigmoid", seed=0), data)
     assert stepper.trace is not None and not stepper.showing_perceptron() and stepper.message() == ""
+
+
+def test_a_point_clicked_on_the_plane_is_traced_with_the_sessions_features(qtbot):
+    data = toy(features=("x1_sq", "sin_x2"))
+    controller = TrainingController(use_process=False)
+    session = Session(controller)
+    session.set_dataset(data, "xor", features=("x1_sq", "sin_x2"))
+    net = Network([4, 3, 1], "tanh", output="sigmoid", seed=0)
+    controller.set_trainer(
+        Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(batch_size=5))
+    )
+    session.show_snapshot(controller.take_pending_snapshot())
+    stepper = BackpropStepper(session=session)
+    qtbot.addWidget(stepper)
+    stepper.show()
+    qtbot.waitExposed(stepper)
+    assert stepper.trace_again()
+    x = np.array([0.5, -1.2, 0.25, np.sin(-1.2)], np.float32)
+    session.use_point(x)
+    assert stepper.example.sample is session.sample and stepper.example_combo.currentData() == "current"
+    np.testing.assert_array_equal(stepper.trace.x[0], x)
+    assert stepper.input_labels() == ("x₁", "x₂", "x₁²", "sin x₂")  # the session's features, no window relay
+    assert stepper.target() == SamplePass.compute(stepper.state.net, session.sample).predicted
+    assert stepper.batch_spin.value() == 5
+    controller.shutdown()

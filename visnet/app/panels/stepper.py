@@ -1046,8 +1046,9 @@ class BackpropStepper(QWidget):
             session.sample_changed.connect(self._on_session_sample_changed)
             session.network_replaced.connect(self._on_network_replaced)
             session.neuron_changed.connect(self._on_session_neuron_changed)
-            session.dataset_changed.connect(self.refresh_choices)
+            session.dataset_changed.connect(self._on_dataset_changed)
             session.drawing_changed.connect(self.refresh_choices)
+            self.set_features(session.features)
 
     # -- construction -------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -1249,7 +1250,9 @@ class BackpropStepper(QWidget):
             return
         self._set_class_names(self._source.class_names())
         n = self._source.n_test()
+        self.index_spin.blockSignals(True)  # a narrower range is not the user choosing an image
         self.index_spin.setRange(0, max(n - 1, 0))
+        self.index_spin.blockSignals(False)
         drawn_item = self.example_combo.model().item(1)
         if drawn_item is not None:
             drawn_item.setEnabled(self._source.has_drawn_digit())
@@ -1904,6 +1907,11 @@ class BackpropStepper(QWidget):
             self.trace_again()
         else:
             self._stale_network = True
+
+    @Slot()
+    def _on_dataset_changed(self) -> None:
+        self.set_features(self._session.features)
+        self.refresh_choices()
 
     @Slot()
     def _on_session_neuron_changed(self) -> None:

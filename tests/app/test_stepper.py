@@ -347,7 +347,9 @@ def session(qtbot, small_mnist):
     session.set_dataset(small_mnist, "embedded")
     net = Network([784, 16, 12, 10], output="softmax", seed=11)
     d = small_mnist
-    controller.set_trainer(Trainer(net, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=10, seed=1)))
+    controller.set_trainer(
+        Trainer(net, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=10, seed=1, epochs=1000))
+    )
     session.show_snapshot(controller.take_pending_snapshot())
     yield session
     controller.shutdown()
@@ -477,6 +479,7 @@ def test_the_live_network_pauses_training_and_the_moment_shown_does_not(session_
     stepper, controller = session_stepper, session.controller
     controller.start()
     qtbot.waitUntil(lambda: controller.latest_snapshot.step > 5, timeout=5000)
+    assert controller.state == "running"
     assert stepper.trace_again()  # the live network: training pauses first
     assert controller.state == "paused" and "training paused" in stepper.state.description
     with controller.locked_trainer() as trainer:

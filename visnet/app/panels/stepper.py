@@ -824,8 +824,7 @@ class WishesPanel(QWidget):
         prev = "the input" if layer == 0 else f"layer {layer}"
         d_j, w_j = quantity("δ", k, j), quantity("w", k, j, "i")
         self.one_plot.setTitle(
-            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes each {quantity('a', layer, 'i')} "
-            f"of {prev} to change by −{w_j}·{d_j}",
+            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}",
             size="10pt",
         )
         self.all_plot.setTitle(f"all {n_out} neurons' wishes, one row each (red up, blue down)", size="10pt")

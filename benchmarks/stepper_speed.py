@@ -7,7 +7,7 @@ shown in turn, repeatedly. "step" is go_to(i) with the events it posts processed
 bound of what a screen refresh costs. Figures are medians (and the slowest step) in ms.
 Selecting a neuron (equations, gradient check, mini-batch table of 16) is timed too.
 
-    python benchmarks/stepper_speed.py [--rounds 3]
+    python benchmarks/stepper_speed.py [--rounds 3] [--networks 784-16-16-10 ...]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from visnet.app.main import create_application  # noqa: E402
+from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState  # noqa: E402
 from visnet.core.network import Network  # noqa: E402
 from visnet.data import load_embedded  # noqa: E402
 
@@ -29,11 +30,16 @@ NETWORKS = [(784, 16, 16, 10), (784, 128, 64, 10), (784, 512, 512, 10)]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="walks through all steps per network")
+    parser.add_argument(
+        "--networks",
+        nargs="+",
+        default=["-".join(map(str, sizes)) for sizes in NETWORKS],
+        help="layer sizes to time, such as 784-16-16-10 (a small one checks the script quickly)",
+    )
     args = parser.parse_args()
+    networks = [tuple(int(n) for n in name.split("-")) for name in args.networks]
 
     app = create_application([])
-    from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState
-
     data = load_embedded()
     stepper = BackpropStepper()
     stepper.resize(1600, 640)
@@ -41,7 +47,7 @@ def main() -> None:
     stepper.batch_spin.setValue(16)
     app.processEvents()
     print(f"{'network':>18} {'steps':>5} {'trace':>8} {'select':>8} {'step':>14} {'step + paint':>16}")
-    for sizes in NETWORKS:
+    for sizes in networks:
         net = Network(list(sizes), "sigmoid", output="softmax", seed=0)
         x, y = data.x_test, data.y_test
         state = NetworkState(net, 0.1)
@@ -52,11 +58,13 @@ def main() -> None:
         app.processEvents()
         trace_ms = 1000 * (time.perf_counter() - t0)
         selects = []
+        stepper.tabs.setCurrentWidget(stepper.minibatch_panel)  # so selecting fills the table too
         for j in range(5):
             t0 = time.perf_counter()
             stepper.select_neuron(1, j)
             app.processEvents()
             selects.append(1000 * (time.perf_counter() - t0))
+        stepper.tabs.setCurrentWidget(stepper.neuron_panel)
         n = len(stepper.trace)
         plain, painted = [], []
         for _ in range(args.rounds):

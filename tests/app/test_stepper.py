@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import (
     BackpropStepper,
     Example,
@@ -13,7 +16,11 @@ from visnet.app.panels.stepper import (
     result_strips,
     step_direction,
 )
+from visnet.app.panels.stepper_source import training_mini_batch
+from visnet.app.session import Session
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
+from visnet.core.training import TrainConfig, Trainer
 from visnet.io import save_model
 
 
@@ -225,9 +232,11 @@ class _DrawingSource:
             return Example(self.dataset.x_test[3] * 0.9, None, "the drawn digit")
         return Example(self.dataset.x_test[index], int(self.dataset.y_test[index]), f"test image {index}", index)
 
-    def batch_after(self, example, target, n):
-        x = np.vstack([example.x[None, :], self.dataset.x_test[: n - 1]])
-        return x, np.concatenate([[target], self.dataset.y_test[: n - 1]]).astype(np.int64)
+    def batch_size(self):
+        return None
+
+    def mini_batch(self, example, target, n):
+        return training_mini_batch(None, self.dataset, example, target, n)
 
 
 def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(stepper, small_mnist):
@@ -244,6 +253,255 @@ def test_a_drawn_digit_trains_towards_the_networks_answer_or_a_chosen_class(step
     stepper.example_combo.setCurrentIndex(2)  # Test image
     stepper.index_spin.setValue(42)
     assert stepper.example.test_index == 42 and stepper.target() == int(small_mnist.y_test[42])
+
+
+# -- notation ---------------------------------------------------------------------------------
+SUP, SUB = "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉"
+NAMED_VALUE = re.compile(rf"(?:^|[>(;:,]\s*)([azδ])([{SUP}]+)([{SUB}]+) = ")
+END_OF_CHAIN = re.compile(r";|<|,|\s—|\s{2,}|$")
+BARE_SYMBOL = re.compile(rf"(?<![\w∂/{SUP}])[azδwb](?:_|[{SUB}ᵢⱼₖ])|(?<![\w∂/])[azδ] [=>]")
+
+
+def _number(text: str) -> int:
+    return int(text.translate(str.maketrans(SUP + SUB, "0123456789" * 2)))
+
+
+def named_values(text: str):
+    """(symbol, kind, layer, neuron, value shown) for every "a²₃ = … = 0.62" in text."""
+    for m in NAMED_VALUE.finditer(text):
+        rest = text[m.end() :]
+        chain = rest[: END_OF_CHAIN.search(rest).start()]
+        last = chain.split(" = ")[-1].strip().rstrip(")")
+        try:
+            value = float(last.replace("−", "-"))
+        except ValueError:
+            continue
+        kind, k, j = m.group(1), _number(m.group(2)), _number(m.group(3))
+        yield m.group(1) + m.group(2) + m.group(3), kind, k, j, value
+
+
+def traced_value(trace, kind: str, k: int, j: int) -> float:
+    if kind == "a":
+        return float(trace.activations[k][0, j])
+    return float((trace.zs if kind == "z" else trace.deltas)[k - 1][0, j])
+
+
+def every_label(stepper) -> list[str]:
+    """The text of every label the stepper shows, at every step and for a neuron of every layer."""
+    texts = []
+    trace = stepper.trace
+    for layer in range(trace.n_layers):
+        stepper.select_neuron(layer, 1)
+        for tab in (stepper.neuron_panel, stepper.wishes_panel, stepper.minibatch_panel, stepper.update_panel):
+            stepper.tabs.setCurrentWidget(tab)
+        n, w, m, u = stepper.neuron_panel, stepper.wishes_panel, stepper.minibatch_panel, stepper.update_panel
+        texts += [n.title_label.text(), n.z_label.text(), n.delta_label.text(), n.gradient_label.text()]
+        texts += [c.text for c in n.pictures.captions + u.pictures.captions]
+        texts += [plot.titleLabel.text for plot in (w.one_plot, w.all_plot, w.sum_plot)] + [w.caption.text()]
+        texts += [m.caption.text(), u.cost_label.text(), u.caption.text()]
+        table = m.table
+        texts += [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+        texts += [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+        for i in range(len(trace)):
+            stepper.go_to(i)
+            texts += [stepper.formula_label.text(), stepper.description_label.text(), stepper.numbers_label.text()]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "sizes, output, cost",
+    [((784, 16, 12, 10), "softmax", "cross-entropy"), ((784, 9, 10), "sigmoid", "quadratic")],
+)
+def test_no_label_uses_one_symbol_for_two_quantities(stepper, small_mnist, sizes, output, cost):
+    net = Network(list(sizes), output=output, cost=cost, seed=1)
+    load(stepper, net, small_mnist, i=8, batch=4)
+    trace = stepper.trace
+    texts = every_label(stepper)
+    for text in texts:
+        assert not BARE_SYMBOL.search(text), f"a symbol without its layer in: {text}"
+    checked = set()
+    for text in texts:
+        for symbol, kind, k, j, shown in named_values(text):
+            assert k <= trace.n_layers and j < trace.sizes[k], f"{symbol} names no neuron: {text}"
+            value = traced_value(trace, kind, k, j)
+            assert shown == pytest.approx(value, rel=6e-3, abs=6e-4), f"{symbol} is {value}, not as in: {text}"
+            checked.add((kind, k))
+    L = trace.n_layers
+    assert {("a", L), ("z", 1), ("δ", L), ("δ", 1)} <= checked  # the output and a hidden layer both named
+    # a strip's cell, hovered, names its number the same way
+    stepper.last_step()
+    for name, kind, k in (("a1", "a", 1), (f"a{L}", "a", L), (f"z{L}", "z", L), ("delta1", "δ", 1)):
+        info = stepper.strips.describe_cell(name, 3)
+        assert info.startswith(f"{kind}{str(k).translate(str.maketrans('0123456789', SUP))}₃ (layer {k} neuron 3")
+        assert float(info.split(" = ")[-1].replace("−", "-")) == pytest.approx(
+            traced_value(trace, kind, k, 3), rel=1e-3, abs=1e-5
+        )
+
+
+# -- with the session -------------------------------------------------------------------------
+@pytest.fixture
+def session(qtbot, small_mnist):
+    """A Session on the small data set with an idle 784-16-12-10 trained on the thread."""
+    controller = TrainingController(use_process=False)
+    session = Session(controller)
+    session.set_dataset(small_mnist, "embedded")
+    net = Network([784, 16, 12, 10], output="softmax", seed=11)
+    d = small_mnist
+    controller.set_trainer(
+        Trainer(net, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=10, seed=1, epochs=1000))
+    )
+    session.show_snapshot(controller.take_pending_snapshot())
+    yield session
+    controller.shutdown()
+
+
+@pytest.fixture
+def session_stepper(qtbot, session):
+    widget = BackpropStepper(session=session)
+    widget.resize(1300, 750)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.trace_again()
+    return widget
+
+
+def check_traces_the_sessions_sample(stepper, session) -> None:
+    """The stepper traces session.sample, and its forward pass is the one every panel shows."""
+    sample = session.sample
+    assert stepper.example.sample is sample
+    np.testing.assert_array_equal(stepper.trace.x[0], sample.x)
+    assert stepper.example.description == sample.describe()
+    assert sample.describe() in stepper.source_label.text()
+    shown = SamplePass.compute(stepper.state.net, sample)
+    for traced, expected in zip(stepper.trace.activations, shown.activations):
+        np.testing.assert_allclose(traced[0], expected, rtol=1e-6, atol=1e-7)
+    for traced, expected in zip(stepper.trace.zs, shown.zs):
+        np.testing.assert_allclose(traced[0], expected, rtol=1e-6, atol=1e-7)
+
+
+def test_the_stepper_traces_the_sample_the_session_chose(session_stepper, session, small_mnist):
+    stepper = session_stepper
+    check_traces_the_sessions_sample(stepper, session)  # test image #0, as the session starts
+    for w_traced, w_shown in zip(stepper.state.net.weights, session.snapshot.network.weights):
+        np.testing.assert_array_equal(w_traced, w_shown)  # the live network is the one shown (idle)
+
+    session.choose_test_sample(7)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.example.test_index == 7 and stepper.target() == int(small_mnist.y_test[7])
+    assert stepper.example_combo.currentData() == "test" and stepper.index_spin.value() == 7
+
+    drawn = np.clip(small_mnist.x_test[3] * 1.3, 0, 1)
+    session.use_drawing(drawn)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.example.label is None and stepper.example_combo.currentData() == "drawn"
+    assert stepper.target() == SamplePass.compute(stepper.state.net, session.sample).predicted
+
+
+def test_an_example_chosen_in_the_stepper_becomes_the_sessions_sample(session_stepper, session, small_mnist):
+    stepper = session_stepper
+    changes = []
+    session.sample_changed.connect(lambda: changes.append(session.sample))
+    stepper.example_combo.setCurrentIndex(stepper.example_combo.findData("test"))
+    stepper.index_spin.setValue(42)
+    assert session.sample.source == "test" and session.sample.index == 42
+    np.testing.assert_array_equal(session.sample.x, small_mnist.x_test[42])
+    check_traces_the_sessions_sample(stepper, session)
+    assert len(changes) == 1  # one choice, one change, one trace
+
+    drawn_item = stepper.example_combo.model().item(stepper.example_combo.findData("drawn"))
+    assert not drawn_item.isEnabled()  # nothing drawn yet
+    drawing = np.clip(small_mnist.x_test[9] * 0.8, 0, 1)
+    session.set_drawing(drawing)  # drawn, not yet the current sample
+    assert drawn_item.isEnabled() and session.sample.index == 42
+    stepper.example_combo.setCurrentIndex(stepper.example_combo.findData("drawn"))
+    assert session.sample.source == "drawing"
+    np.testing.assert_array_equal(session.sample.x, drawing.astype(np.float32))
+    check_traces_the_sessions_sample(stepper, session)
+
+
+def test_a_hidden_stepper_catches_up_when_shown(session_stepper, session, small_mnist, qtbot):
+    stepper = session_stepper
+    stepper.hide()
+    session.choose_test_sample(5)
+    assert stepper.example.test_index == 0  # no work while hidden
+    other = Network([784, 20, 10], output="softmax", seed=12)
+    d = small_mnist
+    session.controller.set_trainer(Trainer(other, d.x_train, d.y_train, d.x_test, d.y_test, TrainConfig(batch_size=4)))
+    assert stepper.trace.sizes == (784, 16, 12, 10)
+    stepper.show()
+    qtbot.waitExposed(stepper)
+    assert stepper.trace.sizes == (784, 20, 10)
+    check_traces_the_sessions_sample(stepper, session)
+    assert stepper.batch_spin.value() == 4  # the new trainer's mini-batches
+
+    third = Network([784, 8, 10], output="softmax", seed=13)  # replaced while shown: traced at once
+    session.controller.set_trainer(Trainer(third, d.x_train, d.y_train, d.x_test, d.y_test))
+    assert stepper.trace.sizes == (784, 8, 10)
+    check_traces_the_sessions_sample(stepper, session)
+
+
+def test_the_selected_neuron_is_shared_with_the_session(session_stepper, session, qtbot):
+    stepper = session_stepper
+    session.select_neuron(1, 4)
+    assert stepper.selected_neuron() == (1, 4)
+    assert "layer 2 neuron 4" in stepper.neuron_panel.title_label.text()
+    stepper.last_step()
+    view = stepper.strips.graphics_view()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=stepper.strips.cell_widget_pos("delta1", 9))
+    assert session.neuron == (0, 9) and stepper.selected_neuron() == (0, 9)
+    session.choose_test_sample(2)  # a new trace keeps the neuron every panel shows
+    assert stepper.selected_neuron() == (0, 9)
+
+
+def test_the_mini_batch_is_the_traced_example_and_the_next_training_examples(session_stepper, session):
+    stepper = session_stepper
+    trainer = session.controller.trainer
+    assert stepper.batch_spin.value() == trainer.config.batch_size == 10
+    stepper.tabs.setCurrentWidget(stepper.minibatch_panel)
+    stepper.select_neuron(1, 3)
+    table = stepper.minibatch_panel.last
+    x_next, _, labels_next = trainer.next_batch()
+    x = np.vstack([session.sample.x[None, :], x_next[:9]])
+    labels = np.concatenate([[stepper.target()], labels_next[:9]])
+    np.testing.assert_array_equal(table.labels, labels)
+    grad_w, grad_b = stepper.state.net.gradients(x, labels)[1]
+    expected = [grad_w[p] if isinstance(p, tuple) else grad_b[p] for p in table.params]
+    np.testing.assert_allclose(stepper.minibatch_panel.average_column(), expected, rtol=1e-5, atol=1e-8)
+    panel = stepper.minibatch_panel
+    heads = [panel.table.horizontalHeaderItem(c).text() for c in range(panel.table.columnCount())]
+    assert len(heads) == 10 + 2
+    assert heads[2].startswith("test image #0") and all(h.startswith("next mini-batch #") for h in heads[3:])
+    assert "training split" in panel.caption.text() and "mini-batches of 10" in panel.caption.text()
+
+
+def test_the_live_network_pauses_training_and_the_moment_shown_does_not(session_stepper, session, qtbot):
+    stepper, controller = session_stepper, session.controller
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > 5, timeout=5000)
+    assert controller.state == "running"
+    assert stepper.trace_again()  # the live network: training pauses first
+    assert controller.state == "paused" and "training paused" in stepper.state.description
+    with controller.locked_trainer() as trainer:
+        for w, traced in zip(trainer.net.weights, stepper.trace.weights):
+            np.testing.assert_array_equal(w, traced)
+    check_traces_the_sessions_sample(stepper, session)
+
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > stepper_steps(stepper) + 5, timeout=5000)
+    session.show_snapshot(controller.latest_snapshot)
+    shown = session.snapshot
+    stepper.network_combo.setCurrentIndex(stepper.network_combo.findData("snapshot"))
+    assert controller.state == "running" and "snapshot" in stepper.state.description
+    for w, traced in zip(shown.network.weights, stepper.trace.weights):  # the moment every panel shows
+        np.testing.assert_array_equal(w, traced)
+    check_traces_the_sessions_sample(stepper, session)
+    controller.pause()
+
+
+def stepper_steps(stepper) -> int:
+    """Mini-batches trained before the traced network, from its description."""
+    return int(stepper.state.description.split(" after ")[1].split(" ")[0].replace(",", ""))
 
 
 # -- in the main window -----------------------------------------------------------------------
@@ -319,6 +577,6 @@ def test_a_digit_made_the_current_sample_is_traced(make_main_window, qtbot):
     window.set_current_sample(x, None, "drawing")
     stepper = window.stepper
     np.testing.assert_array_equal(stepper.trace.x[0], x)
-    assert stepper.example.label is None and "drawn digit" in stepper.source_label.text()
+    assert stepper.example.label is None and "your drawing" in stepper.source_label.text()
     assert stepper.target() == int(np.argmax(stepper.state.net.forward(x[None, :])))
     window.leave_backprop_mode()

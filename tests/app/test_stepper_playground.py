@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 from playground_nets import constant_net, toy
 
+from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState
+from visnet.app.session import Session
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
 from visnet.core.targets import class_targets
-from visnet.core.training import perceptron_rule
+from visnet.core.training import TrainConfig, Trainer, perceptron_rule
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ def test_every_step_and_tab_of_a_one_output_network(stepper, output, cost):
     expected = [grad_w[p] if isinstance(p, tuple) else grad_b[p] for p in table.params]
     np.testing.assert_allclose(stepper.minibatch_panel.average_column(), expected, rtol=1e-5, atol=1e-8)
     stepper.select_neuron(1, 0)
-    rule = "“class 1 if a > " + ("0.5" if output == "sigmoid" else "0") + "”"
+    rule = "“class 1 if a²₀ > " + ("0.5" if output == "sigmoid" else "0") + "”"
     assert f"output neuron 0 {rule}" in stepper.neuron_panel.title_label.text()
 
 
@@ -80,13 +83,13 @@ def test_the_cost_step_of_a_single_sigmoid_output(stepper):
     load(stepper, constant_net(2, 0.3), data, label=1, target=1)
     stepper.go_to(stepper.trace.index_of("C"))
     text = stepper.numbers_label.text()
-    assert "−ln a = −ln(0.3)" in text and "says class “0”" in text and text.endswith("wrong")
+    assert "−ln a²₀ = −ln(0.3)" in text and "says class “0”" in text and text.endswith("wrong")
     assert stepper.trace.cost_before == pytest.approx(-np.log(0.3), rel=1e-5)
     load(stepper, constant_net(2, 0.3), data, label=0, target=0)
     stepper.go_to(stepper.trace.index_of("C"))
-    assert "−ln(1 − a) = −ln(1 − 0.3)" in stepper.numbers_label.text()
+    assert "−ln(1 − a²₀) = −ln(1 − 0.3)" in stepper.numbers_label.text()
     stepper.tabs.setCurrentWidget(stepper.update_panel)
-    assert "output a (class 1 if a > 0.5; target class 0)" in stepper.update_panel.cost_label.text()
+    assert "output a²₀ (class 1 if a²₀ > 0.5; target class 0)" in stepper.update_panel.cost_label.text()
 
 
 def test_a_points_inputs_are_named_and_drawn_as_bars(stepper):
@@ -97,7 +100,7 @@ def test_a_points_inputs_are_named_and_drawn_as_bars(stepper):
     stepper.set_features(("x1_sq", "sin_x2"))  # as the window does for a playground set
     load(stepper, net, data, i=1)
     assert stepper.input_labels() == ("x₁", "x₂", "x₁²", "sin x₂")
-    assert stepper.strips._describe(stepper.strips._strips["a0"], 3).startswith("a⁰ sin x₂ = ")
+    assert stepper.strips.describe_cell("a0", 3).startswith("a⁰₃ sin x₂ = ")
     pictures = stepper.neuron_panel.pictures
     assert len(pictures.bars) == 3 and not pictures.images  # bars, not 1x4 pictures
     ticks = pictures.plots[0].getAxis("bottom")._tickLevels[0]
@@ -134,3 +137,28 @@ def test_the_perceptron_gets_its_rule_not_a_trace(stepper, flip):
     # a network with gradients afterwards is traced again
     load(stepper, Network([2, 3, 1], "tanh", output="sigmoid", seed=0), data)
     assert stepper.trace is not None and not stepper.showing_perceptron() and stepper.message() == ""
+
+
+def test_a_point_clicked_on_the_plane_is_traced_with_the_sessions_features(qtbot):
+    data = toy(features=("x1_sq", "sin_x2"))
+    controller = TrainingController(use_process=False)
+    session = Session(controller)
+    session.set_dataset(data, "xor", features=("x1_sq", "sin_x2"))
+    net = Network([4, 3, 1], "tanh", output="sigmoid", seed=0)
+    controller.set_trainer(
+        Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(batch_size=5))
+    )
+    session.show_snapshot(controller.take_pending_snapshot())
+    stepper = BackpropStepper(session=session)
+    qtbot.addWidget(stepper)
+    stepper.show()
+    qtbot.waitExposed(stepper)
+    assert stepper.trace_again()
+    x = np.array([0.5, -1.2, 0.25, np.sin(-1.2)], np.float32)
+    session.use_point(x)
+    assert stepper.example.sample is session.sample and stepper.example_combo.currentData() == "current"
+    np.testing.assert_array_equal(stepper.trace.x[0], x)
+    assert stepper.input_labels() == ("x₁", "x₂", "x₁²", "sin x₂")  # the session's features, no window relay
+    assert stepper.target() == SamplePass.compute(stepper.state.net, session.sample).predicted
+    assert stepper.batch_spin.value() == 5
+    controller.shutdown()

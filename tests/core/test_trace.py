@@ -15,6 +15,7 @@ from visnet.core.trace import (
     gradient_check,
     minibatch_table,
     neuron_equation,
+    quantity,
     trace_backprop,
     wishes,
 )
@@ -220,15 +221,15 @@ def test_neuron_equations_add_up(hidden, output_cost):
             d = neuron_equation(trace, layer, j, "delta", example=2, top=None)
             factor = 1.0 if d.factor is None else d.factor
             assert d.total * factor == pytest.approx(d.value, abs=1e-12)
-            assert format_equation(d).startswith(f"δ_{j} = ")
-            assert format_equation(eq).startswith(f"z_{j} = ")
+            assert format_equation(d).startswith(f"{quantity('δ', layer + 1, j)} = ")
+            assert format_equation(eq).startswith(f"{quantity('z', layer + 1, j)} = ")
 
 
 def test_format_equation_reads_like_the_maths():
     trace = trace_backprop(small_net("sigmoid"), *batch(), eta=0.1)
     eq = neuron_equation(trace, 0, 1, "delta", top=2)
     text = format_equation(eq)
-    assert text.startswith("δ_1 = (") and ") · " in text and text.count("·") == 3  # two terms and σ'
+    assert text.startswith("δ¹₁ = (") and ") · " in text and text.count("·") == 3  # two terms and σ'
     assert "…" in text  # layer 2 has three neurons: the third is left out
     assert "…" not in format_equation(neuron_equation(trace, 0, 1, "delta", top=None))
     eq = neuron_equation(trace, 0, 1, "z", top=2)
@@ -268,7 +269,7 @@ def test_minibatch_table_average_is_the_batch_gradient(dtype):
     x, labels = batch(6)
     params = [(0, 1), (2, 3), 1, (3, 4), 0]
     table = minibatch_table(net, x, labels, 0, params)
-    assert table.per_example.shape == (5, 6) and table.names[:3] == ("w[0,1]", "w[2,3]", "b[1]")
+    assert table.per_example.shape == (5, 6) and table.names[:3] == ("w¹₀,₁", "w¹₂,₃", "b¹₁")
     grad_w, grad_b = net.gradients(x, labels)[0]
     expected = [grad_w[0, 1], grad_w[2, 3], grad_b[1], grad_w[3, 4], grad_b[0]]
     tol = 1e-6 if dtype == "float32" else 1e-14
@@ -372,3 +373,23 @@ def test_one_output_labels_outside_0_1_are_refused():
     net = Network([5, 3, 1], output="sigmoid")
     with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1"):
         trace_backprop(net, *batch(), eta=0.1)  # batch() has labels 0..2
+
+
+def test_every_neuron_quantity_names_its_layer_and_neuron():
+    """One symbol, one number: a²₈ is layer 2's neuron 8 and never the output's or layer 1's."""
+    assert quantity("a", 2, 8) == "a²₈" and quantity("w", 3, 12, 4) == "w³₁₂,₄" and quantity("a", 1, "i") == "a¹ᵢ"
+    trace = trace_backprop(small_net("sigmoid", "softmax", "quadratic"), *batch(), eta=0.1)
+    for layer in range(3):
+        k = layer + 1
+        z = neuron_equation(trace, layer, 1, "z")
+        assert z.formula == f"z{_sup(k)}₁ = Σᵢ w{_sup(k)}₁,ᵢ a{_sup(layer)}ᵢ + b{_sup(k)}₁"
+        d = neuron_equation(trace, layer, 1, "delta")
+        assert d.formula.startswith(f"δ{_sup(k)}₁ = ")
+        if layer < 2:
+            assert f"w{_sup(k + 1)}ₖ,₁ δ{_sup(k + 1)}ₖ" in d.formula
+    table = minibatch_table(small_net("sigmoid"), batch()[0], batch()[1], 1, [(2, 0), 2])
+    assert table.names == ("w²₂,₀", "b²₂")
+
+
+def _sup(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))

@@ -42,6 +42,7 @@ PHASES = ("forward", "cost", "backward", "gradient", "update")
 EQUATION_KINDS = ("z", "delta")
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPT = str.maketrans("0123456789ijk", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ")
 _SYMBOL = {
     "sigmoid": "σ",
     "relu": "ReLU",
@@ -471,6 +472,18 @@ def _sup(n: int) -> str:
     return str(n).translate(_SUPERSCRIPT)
 
 
+def _sub(n: int | str) -> str:
+    return str(n).translate(_SUBSCRIPT)
+
+
+def quantity(symbol: str, layer: int, *index: int | str) -> str:
+    """The name of one number as 3Blue1Brown and Nielsen write it: the layer as a
+    superscript, the neuron (and for a weight, its input) as subscripts: quantity("a", 2, 8)
+    is "a²₈", quantity("w", 2, 8, 3) is "w²₈,₃"; "i", "j", "k" give ᵢ, ⱼ, ₖ. layer is
+    numbered as in the maths (the input is 0)."""
+    return symbol + _sup(layer) + ",".join(_sub(i) for i in index)
+
+
 def _tex(symbol: str, k: int) -> str:
     return f"{symbol}^{{{k}}}"
 
@@ -519,19 +532,21 @@ def _cost_formula(cost: str, output: str, L: int, batch: bool) -> tuple[str, str
 # -- one neuron's equation ------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class NeuronEquation:
-    """The numbers behind one neuron's z_j or δ_j for one example: data, not text.
+    """The numbers behind one neuron's z or δ for one example: data, not text.
 
-    kind "z" (layer l, 0-based):       z_j = Σ_i w_ji a_i + b_j, terms over the inputs a^(l−1)
-    kind "delta", hidden layer:        δ_j = (Σ_k w_kj δ_k) · σ'(z_j), terms over layer l+1
-    kind "delta", output layer:        δ_j = a_j − y_j (cross-entropy), (a_j − y_j)·σ'(z_j)
-                                       (quadratic), a_j·(g_j − Σ_k g_k a_k), g = a − y (quadratic
-                                       with softmax); no terms, total is the bracket.
+    Written as Nielsen does, with l = layer + 1 the layer in the maths, j this neuron:
+    kind "z":                      zˡⱼ = Σᵢ wˡⱼ,ᵢ aˡ⁻¹ᵢ + bˡⱼ, terms over the previous layer
+    kind "delta", hidden layer:    δˡⱼ = (Σₖ wˡ⁺¹ₖ,ⱼ δˡ⁺¹ₖ) · σ′(zˡⱼ), terms over the next layer
+    kind "delta", output layer L:  δᴸⱼ = aᴸⱼ − yⱼ (cross-entropy), (aᴸⱼ − yⱼ)·σ′(zᴸⱼ)
+                                   (quadratic), aᴸⱼ·(gⱼ − Σₖ gₖ aᴸₖ), g = aᴸ − y (quadratic
+                                   with softmax); no terms, total is the bracket.
+    formula: that equation with the layer and j filled in ("z²₃ = Σᵢ w²₃,ᵢ a¹ᵢ + b²₃").
     indices/weights/inputs/products: the shown terms, largest |product| first (the term
-    i has weight w_ji and input a_i for z; weight w_kj and input δ_k for δ). n_terms: all
-    terms of the sum; rest: the sum of those not shown. total: the whole sum (float64).
-    bias: b_j (z only). factor: what total is multiplied by (σ'(z_j), or a_j for softmax
-    with the quadratic cost; None when there is none). value: z_j or δ_j as the trace
-    computed it. activation: a_j (z, and the output δ); target: y_j (output δ).
+    i has weight wˡⱼ,ᵢ and input aˡ⁻¹ᵢ for z; weight wˡ⁺¹ᵢ,ⱼ and input δˡ⁺¹ᵢ for δ).
+    n_terms: all terms of the sum; rest: the sum of those not shown. total: the whole sum
+    (float64). bias: bˡⱼ (z only). factor: what total is multiplied by (σ′(zˡⱼ), or aᴸⱼ for
+    softmax with the quadratic cost; None when there is none). value: zˡⱼ or δˡⱼ as the
+    trace computed it. activation: aˡⱼ (z, and the output δ); target: yⱼ (output δ).
     """
 
     kind: str
@@ -581,7 +596,7 @@ def neuron_equation(
             layer,
             j,
             example,
-            f"z_{j} = Σ_i w_{j}i a_i + b_{j}",
+            f"{quantity('z', k, j)} = Σᵢ {quantity('w', k, j, 'i')} {quantity('a', layer, 'i')} + {quantity('b', k, j)}",
             weights,
             inputs,
             top,
@@ -597,7 +612,7 @@ def neuron_equation(
             layer,
             j,
             example,
-            f"δ_{j} = (Σ_k w_k{j} δ_k) · σ′(z_{j})",
+            f"{quantity('δ', k, j)} = (Σₖ {quantity('w', k + 1, 'k', j)} {quantity('δ', k + 1, 'k')}) · σ′({quantity('z', k, j)})",
             trace.weights[layer + 1][:, j],
             trace.deltas[layer + 1][example],
             top,
@@ -611,14 +626,17 @@ def neuron_equation(
     if trace.cost_name == "quadratic" and output == "softmax":
         g = a - y
         total, factor = float(g[j] - np.dot(g, a)), float(a[j])
-        formula = f"δ_{j} = a_{j} · (g_{j} − Σ_k g_k a_k),  g = a − y"
+        formula = (
+            f"{quantity('δ', L, j)} = {quantity('a', L, j)} · (g{_sub(j)} − Σₖ gₖ {quantity('a', L, 'k')}),  "
+            f"g = a{_sup(L)} − y"
+        )
     elif trace.cost_name == "quadratic" and output != "identity":
         total = float(a[j] - y[j])
         factor = float(trace.step(f"delta{L}").inputs[f"sigma_prime{L}"][example, j])
-        formula = f"δ_{j} = (a_{j} − y_{j}) · σ′(z_{j})"
+        formula = f"{quantity('δ', L, j)} = ({quantity('a', L, j)} − y{_sub(j)}) · σ′({quantity('z', L, j)})"
     else:
         total, factor = float(a[j] - y[j]), None
-        formula = f"δ_{j} = a_{j} − y_{j}"
+        formula = f"{quantity('δ', L, j)} = {quantity('a', L, j)} − y{_sub(j)}"
     empty = _frozen(np.empty(0))
     return NeuronEquation(
         "delta",
@@ -683,11 +701,11 @@ def format_equation(eq: NeuronEquation, digits: int = 2, show_rest: bool = False
     if eq.is_output_delta:
         if eq.factor is None:
             body = f"{num(eq.activation)} − {num(eq.target)}"
-        elif "g_" in eq.formula:  # softmax with the quadratic cost: a_j · (g_j − Σ g a)
+        elif "Σₖ g" in eq.formula:  # softmax with the quadratic cost: a_j · (g_j − Σ g a)
             body = f"{num(eq.factor)} · {par(eq.total)}"
         else:
             body = f"({num(eq.activation)} − {num(eq.target)}) · {num(eq.factor)}"
-        return f"δ_{eq.j} = {body} = {num(eq.value)}"
+        return f"{quantity('δ', eq.layer + 1, eq.j)} = {body} = {num(eq.value)}"
     terms = [f"{par(w)}·{par(a)}" for w, a in zip(eq.weights, eq.inputs)]
     if eq.n_omitted:
         terms.append(f"… ({_num(eq.rest, digits, sign=True)} from {eq.n_omitted} more)" if show_rest else "…")
@@ -696,7 +714,7 @@ def format_equation(eq: NeuronEquation, digits: int = 2, show_rest: bool = False
         s = f"{s} + {par(eq.bias)}"
     else:
         s = f"({s}) · {num(eq.factor)}"
-    return f"{symbol}_{eq.j} = {s} = {num(eq.value)}"
+    return f"{quantity(symbol, eq.layer + 1, eq.j)} = {s} = {num(eq.value)}"
 
 
 def _num(v: float, digits: int = 2, paren: bool = False, sign: bool = False) -> str:
@@ -868,8 +886,8 @@ def gradient_check(
 class MinibatchTable:
     """Per-example gradients of chosen parameters of one layer, and their average.
 
-    params: (i, j) for the weight W[i, j], an int i for the bias b[i]; names: "w[i,j]" or
-    "b[i]". per_example: (n_params, batch), column e is example e's own ∂C/∂p.
+    params: (i, j) for the weight W[i, j], an int i for the bias b[i]; names: as quantity()
+    writes them, "w²₃,₄" or "b²₃". per_example: (n_params, batch), column e is example e's own ∂C/∂p.
     average: the mean of the columns; batch_gradient: the same from Network.backward.
     """
 
@@ -899,7 +917,7 @@ def minibatch_table(
             _check_index("neuron", i, net.sizes[layer + 1])
             rows.append(grad_b[:, i])
             batch_rows.append(back.grad_b[layer][i])
-            names.append(f"b[{i}]")
+            names.append(quantity("b", layer + 1, i))
             keys.append(i)
         else:
             i, j = (int(q) for q in p)
@@ -907,7 +925,7 @@ def minibatch_table(
             _check_index("input", j, net.sizes[layer])
             rows.append(grad_w[:, i, j])
             batch_rows.append(back.grad_w[layer][i, j])
-            names.append(f"w[{i},{j}]")
+            names.append(quantity("w", layer + 1, i, j))
             keys.append((i, j))
     per_example = np.array(rows, dtype=net.dtype).reshape(len(rows), x.shape[0])
     return MinibatchTable(

@@ -10,11 +10,17 @@ The side tabs look at the whole step from other angles: one neuron's equations a
 gradient check, the output neurons' wishes for the previous layer (3Blue1Brown's
 picture), the mini-batch average, and the update of a first-layer neuron's picture.
 
-The stepper never touches training itself: a StepperSource (WindowStepperSource for the
-main window) hands it a NetworkState (copied under the controller's lock after pausing,
-for the live network) and the examples.
+The stepper never touches training itself: a StepperSource (stepper_source.py) hands it
+a NetworkState (copied under the controller's lock after pausing, for the live network)
+and the examples. Given the Session, BackpropStepper(session=...) traces the session's
+current sample, so it explains the very sample every panel shows, and an example or
+neuron chosen in the stepper is chosen through the session.
 
-Playground networks: a single output neuron is named by what it means (class 1 if a > 0.5,
+Every number is named as 3Blue1Brown and Nielsen write it, its layer as a superscript and
+its neuron as a subscript (a²₈ is neuron 8 of layer 2; w²₈,₃ its weight from a¹₃), so one
+symbol never names two quantities (core.trace.quantity writes them).
+
+Playground networks: a single output neuron is named by what it means (class 1 if aᴸ₀ > 0.5,
 or > 0 for tanh) and its cost is written with the one target y; a point's inputs are
 drawn as bars named x₁, x₂, ... rather than as a picture. A perceptron (step output) has
 no gradient to trace: the stepper says so and shows the perceptron rule's update instead.
@@ -23,14 +29,13 @@ no gradient to trace: the stepper says so and shows the perceptron rule's update
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -67,7 +72,6 @@ from visnet.app.colors import (
     gray_colormap,
     image_side,
     input_labels,
-    one_output_rule,
     picture_side,
 )
 from visnet.core.features import check_features
@@ -81,13 +85,19 @@ from visnet.core.trace import (
     gradient_check,
     minibatch_table,
     neuron_equation,
+    quantity,
     trace_backprop,
     wishes,
 )
+from visnet.io import ModelFileError, load_model
+
+from ..session import Session
+from .stepper_source import Example, MiniBatch, NetworkState, SessionStepperSource, StepperSource
+from .stepper_source import WindowStepperSource as WindowStepperSource
 
 PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the formula
-MAX_BATCH = 16
-DEFAULT_BATCH = 8
+MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows its first ones
+DEFAULT_BATCH = 10  # TrainConfig's default batch size, for a stepper with no trainer to ask
 TABLE_WEIGHTS = 5  # rows of the mini-batch table: the strongest incoming weights, then the bias
 EQUATION_TERMS = 5  # terms listed in an equation, the largest first
 EXAMPLE_SOURCES = (
@@ -97,7 +107,7 @@ EXAMPLE_SOURCES = (
 )
 NETWORK_SOURCES = (
     ("live", "Live network (pauses training)"),
-    ("snapshot", "Latest snapshot (training goes on)"),
+    ("snapshot", "The moment shown (training goes on)"),
     ("file", "Model file…"),
 )
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -110,6 +120,7 @@ _SYMBOL = {
     "softmax": "softmax",
 }
 DIM_OUTLINE = QColor(90, 90, 100)
+_KIND_SYMBOL = {"z": "z", "a": "a", "delta": "δ"}
 
 
 def _sup(k: int) -> str:
@@ -121,12 +132,22 @@ def is_point(n_inputs: int) -> bool:
     return n_inputs <= MAX_POINT_INPUTS and picture_side(n_inputs) is None
 
 
-def output_neuron_name(class_names: Sequence[str], j: int, n_out: int, output: str) -> str:
-    """How the stepper names output neuron j: its class “3”, or for a single output neuron
-    what its value means, “class 1 if a > 0.5”."""
+def output_neuron_name(class_names: Sequence[str], j: int, n_out: int, output: str, n_layers: int) -> str:
+    """How the stepper names output neuron j of a network of n_layers weight layers: its
+    class “3”, or for a single output neuron what its value means, “class 1 if a²₀ > 0.5”."""
     if n_out == 1:
-        return f"“{one_output_rule(output)}”"
+        return f"“{one_output_rule(output, n_layers)}”"
     return f"“{class_label(class_names, j)}”"
+
+
+def one_output_rule(output: str, n_layers: int) -> str:
+    """'class 1 if a²₀ > 0.5': the single output neuron's rule, its activation named with its layer."""
+    return f"class 1 if {quantity('a', n_layers, 0)} > {decision_threshold(output):g}"
+
+
+def neuron_symbol(kind: str, k: int, j: int) -> str:
+    """z²₃, a²₃ or δ²₃ of a strip's kind ("z", "a", "delta") in layer k (the input is 0)."""
+    return quantity(_KIND_SYMBOL[kind], k, j)
 
 
 def output_neuron_index(target: int, n_out: int) -> int:
@@ -179,171 +200,6 @@ def fmt(v: float, digits: int = 3) -> str:
     return s.replace("-", "−")
 
 
-# -- what the stepper works on ----------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class NetworkState:
-    """A network and the optimiser settings one SGD step on it uses (copies: training may go on).
-
-    velocity_w/velocity_b: the momentum buffers of the live trainer (None = zeros).
-    description: where it came from, shown above the step.
-    """
-
-    net: Network
-    eta: float
-    momentum: float = 0.0
-    lmbda: float = 0.0
-    velocity_w: tuple[np.ndarray, ...] | None = None
-    velocity_b: tuple[np.ndarray, ...] | None = None
-    description: str = ""
-
-
-@dataclass(frozen=True, eq=False)
-class Example:
-    """One input x (n_in,), its label (None for a drawn digit nobody labelled) and where it
-    came from; test_index: its place in the test split (the mini-batch continues from there)."""
-
-    x: np.ndarray
-    label: int | None
-    description: str
-    test_index: int | None = None
-
-
-class StepperSource(Protocol):
-    """What the stepper asks its window for (see WindowStepperSource)."""
-
-    def class_names(self) -> Sequence[str]: ...
-
-    def n_test(self) -> int: ...
-
-    def has_drawn_digit(self) -> bool: ...
-
-    def network_state(self, kind: str) -> NetworkState | None: ...
-
-    def example(self, kind: str, index: int) -> Example | None: ...
-
-    def batch_after(self, example: Example, target: int, n: int) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-class WindowStepperSource:
-    """The main window as a StepperSource: its controller, data set and current sample."""
-
-    def __init__(self, window):
-        self._window = window
-
-    def class_names(self) -> Sequence[str]:
-        d = self._window.dataset
-        return () if d is None else tuple(d.class_names)
-
-    def n_test(self) -> int:
-        d = self._window.dataset
-        return 0 if d is None else len(d.x_test)
-
-    def has_drawn_digit(self) -> bool:
-        return self._drawn() is not None
-
-    def _drawn(self):
-        """(x, None) for a digit drawn in the window's draw-a-digit panel, if it has one
-        with ink (a drawing has no label: the target defaults to the network's answer)."""
-        try:
-            from .drawing import DrawDigitPanel
-        except ImportError:
-            return None
-        for value in vars(self._window).values():
-            if isinstance(value, DrawDigitPanel) and not value.canvas.is_empty():
-                return value.sample(), None
-        return None
-
-    def network_state(self, kind: str) -> NetworkState | None:
-        controller = self._window.controller
-        if controller.trainer is None:
-            return None
-        if kind == "live":
-            was_running = controller.state == "running"
-            controller.pause()
-            if was_running:
-                _wait_until_paused(controller)
-            with controller.locked_trainer() as trainer:
-                net = trainer.net.copy()
-                velocity_w, velocity_b = (tuple(np.array(v) for v in vs) for vs in trainer.velocities)
-                c = trainer.config
-                state = NetworkState(
-                    net,
-                    float(trainer.eta),
-                    float(c.momentum),
-                    float(c.lmbda),
-                    velocity_w,
-                    velocity_b,
-                    f"the live network after {trainer.steps:,} mini-batches"
-                    + (" (training paused)" if was_running else ""),
-                )
-            return state
-        if kind == "snapshot":
-            snap = controller.latest_snapshot
-            if snap is None:
-                return None
-            c = controller.trainer.config  # plain numbers: reading them while training is harmless
-            return NetworkState(
-                snap.network.copy(),
-                float(snap.eta),
-                float(c.momentum),
-                float(c.lmbda),
-                None,
-                None,
-                f"the snapshot after {snap.step:,} mini-batches (momentum buffers taken as zero)"
-                if c.momentum
-                else f"the snapshot after {snap.step:,} mini-batches",
-            )
-        return None
-
-    def example(self, kind: str, index: int) -> Example | None:
-        w = self._window
-        d = w.dataset
-        if kind == "drawn":
-            got = self._drawn()
-            if got is None:
-                return None
-            x, label = got
-            return Example(np.asarray(x, np.float32).ravel(), None if label is None else int(label), "the drawn digit")
-        if d is None or not len(d.x_test):
-            return None
-        if kind == "current":
-            getter = getattr(w, "current_sample", None)  # the window's own current sample, when it has one
-            got = getter() if callable(getter) else None
-            if got is not None and not isinstance(got, int):
-                x, label = got[0], got[1]
-                source = str(got[2]) if len(got) > 2 else ""  # "test:12", "drawing", ...
-                i = int(source[5:]) if source.startswith("test:") and source[5:].isdigit() else None
-                where = (
-                    f"test image {i}"
-                    if i is not None
-                    else ("the drawn digit" if source == "drawing" else "the current sample")
-                )
-                return Example(np.asarray(x, np.float32).ravel(), None if label is None else int(label), where, i)
-            index = w.sample_panel.current_index()
-        index = int(np.clip(index, 0, len(d.x_test) - 1))
-        return Example(np.asarray(d.x_test[index], np.float32), int(d.y_test[index]), f"test image {index}", index)
-
-    def batch_after(self, example: Example, target: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The example (with its target) and the n-1 test images after it."""
-        d = self._window.dataset
-        start = 0 if example.test_index is None else example.test_index + 1
-        idx = (start + np.arange(n - 1)) % len(d.x_test)
-        x = np.vstack([example.x[None, :], d.x_test[idx]]).astype(np.float32)
-        return x, np.concatenate([[target], d.y_test[idx]]).astype(np.int64)
-
-
-def _wait_until_paused(controller, timeout_s: float = 3.0) -> None:
-    """Wait for the worker's "paused" snapshot: a mini-batch the worker had already begun
-    when pause() came would otherwise change the network after it was copied. Only
-    snapshots and timers are processed meanwhile, not the user's input."""
-    deadline = time.monotonic() + timeout_s
-    while controller.is_thread_running() and time.monotonic() < deadline:
-        snap = controller.latest_snapshot
-        if snap is not None and snap.state in ("paused", "stopped", "diverged"):
-            return
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 20)
-
-
 def result_strips(step: TraceStep, n_layers: int) -> tuple[str | None, tuple[str, ...]]:
     """(the strip a step computes, the strips it reads), by strip name ("z2", "a1", "delta3")."""
     name, L = step.name, n_layers
@@ -390,7 +246,7 @@ class _Strip:
 
     @property
     def symbol(self) -> str:
-        return {"z": "z", "a": "a", "delta": "δ"}[self.kind] + _sup(self.k)
+        return _KIND_SYMBOL[self.kind] + _sup(self.k)
 
 
 class VectorStripsView(QWidget):
@@ -591,6 +447,10 @@ class VectorStripsView(QWidget):
         scene = self._view.mapViewToScene(QPointF(s.rect.left() + (j + 0.5) * w, s.rect.center().y()))
         return self._graphics.mapFromScene(scene)
 
+    def describe_cell(self, name: str, j: int) -> str:
+        """What hovering cell j of strip `name` ("a2", "delta1") says: "a²₃ (layer 2 neuron 3) = 0.62"."""
+        return self._describe(self._strips[name], j)
+
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics
 
@@ -616,11 +476,11 @@ class VectorStripsView(QWidget):
                 where = f"pixel ({j // side}, {j % side})"
             else:
                 where = self._input_labels[j] if j < len(self._input_labels) else f"input {j}"
-            who = f"a⁰ {where}"
+            who = f"{neuron_symbol('a', 0, j)} {where}"
         else:
             output = self._arch[1][-1] if self._arch else ""
-            name = f" {output_neuron_name(self._class_names, j, s.n, output)}" if s.k == L else ""
-            who = f"{s.symbol}_{j} (layer {s.k} neuron {j}{name})"
+            name = f" {output_neuron_name(self._class_names, j, s.n, output, L)}" if s.k == L else ""
+            who = f"{neuron_symbol(s.kind, s.k, j)} (layer {s.k} neuron {j}{name})"
         if s.name not in self._known or s.values is None:
             return f"{who}: not computed yet at this step"
         return f"{who} = {fmt(s.values[j], 4)}"
@@ -761,7 +621,7 @@ class NeuronEquationPanel(QWidget):
         self.z_label = _rich_label()
         self.delta_label = _rich_label()
         self.gradient_label = _rich_label()
-        self.pictures = _PictureRow(("input a⁰", "weights w_j", "∂C/∂w_j = δ_j a⁰"))
+        self.pictures = _PictureRow(("input a⁰", "weights w¹ⱼ,ᵢ", "∂C/∂w¹ⱼ,ᵢ = δ¹ⱼ a⁰ᵢ"))
         self.check_param_combo = QComboBox()
         self.check_param_combo.addItem("its strongest-gradient weight", "w")
         self.check_param_combo.addItem("its bias", "b")
@@ -793,7 +653,7 @@ class NeuronEquationPanel(QWidget):
     ) -> None:
         L = trace.n_layers
         k = layer + 1
-        output = output_neuron_name(class_names, j, trace.sizes[-1], trace.activation_names[-1])
+        output = output_neuron_name(class_names, j, trace.sizes[-1], trace.activation_names[-1], L)
         who = f"output neuron {j} {output}" if k == L else f"layer {k} neuron {j}"
         self.title_label.setText(
             f"<b>{who}</b> — click a cell in the strips (or a neuron in the network) to choose another"
@@ -805,7 +665,7 @@ class NeuronEquationPanel(QWidget):
             f"<b>Weighted input</b> ({z.n_terms} terms, the {len(z.indices)} largest first):<br>"
             + _mono(format_equation(z, 3, show_rest=True))
             + "<br>"
-            + _mono(f"a_{j} = {_SYMBOL[act]}(z_{j}) = {fmt(a)}")
+            + _mono(f"{quantity('a', k, j)} = {_SYMBOL[act]}({quantity('z', k, j)}) = {fmt(a)}")
         )
         d = neuron_equation(trace, layer, j, "delta", top=EQUATION_TERMS)
         where = "from the cost" if d.is_output_delta else f"from layer {k + 1}'s errors"
@@ -816,8 +676,9 @@ class NeuronEquationPanel(QWidget):
         self.gradient_label.setText(
             "<b>Gradients</b>: "
             + _mono(
-                f"∂C/∂b_{j} = δ_{j} = {fmt(trace.grad_b[layer][j])}; "
-                f"strongest weight ∂C/∂w_{j},{i} = δ_{j}·a_{i} = {par(d.value)}·{par(a_prev)} = {fmt(g[i])}"
+                f"∂C/∂{quantity('b', k, j)} = {quantity('δ', k, j)} = {fmt(trace.grad_b[layer][j])}; "
+                f"strongest weight ∂C/∂{quantity('w', k, j, i)} = {quantity('δ', k, j)}·{quantity('a', layer, i)} "
+                f"= {par(d.value)}·{par(a_prev)} = {fmt(g[i])}"
             )
         )
         self._pictures(trace, first_j, input_labels)
@@ -829,10 +690,13 @@ class NeuronEquationPanel(QWidget):
         point = is_point(x.size)
         self.pictures.set_bars(input_labels if point and len(input_labels) == x.size else None)
         self.pictures.show(0, x, signed=point)
-        self.pictures.show(1, w, signed=True, caption=f"weights of layer-1 neuron {j1}")
-        self.pictures.show(2, g, signed=True, caption=f"∂C/∂w = δ·a⁰, δ = {fmt(trace.deltas[0][0, j1])}")
+        w_name, d_name = quantity("w", 1, j1, "i"), quantity("δ", 1, j1)
+        self.pictures.show(1, w, signed=True, caption=f"weights {w_name} of layer-1 neuron {j1}")
+        self.pictures.show(
+            2, g, signed=True, caption=f"∂C/∂{w_name} = {d_name}·a⁰ᵢ, {d_name} = {fmt(trace.deltas[0][0, j1])}"
+        )
         self.pictures.setToolTip(
-            f"∂C/∂w of layer-1 neuron {j1} is its error δ times the input: "
+            f"∂C/∂{w_name} of layer-1 neuron {j1} is its error {d_name} times the input a⁰ᵢ: "
             + ("an input of 0 gets no gradient.\n" if point else "only lit pixels get a gradient.\n")
             + "Red: gradient descent will lower that weight; blue: raise it. Click a layer-1 neuron to see another."
         )
@@ -857,9 +721,9 @@ class NeuronEquationPanel(QWidget):
 
 
 class WishesPanel(QWidget):
-    """3Blue1Brown's picture: each neuron of a layer wishes the previous layer's activations
-    to change by −w·δ; the wishes of all neurons add up to the previous layer's desired
-    change −∂C/∂a. Top: the chosen neuron's wishes; middle: everyone's, one row per
+    """3Blue1Brown's picture: each neuron j of layer l wishes the previous layer's activations
+    aˡ⁻¹ᵢ to change by −wˡⱼ,ᵢ·δˡⱼ; the wishes of all neurons add up to the previous layer's desired
+    change −∂C/∂aˡ⁻¹. Top: the chosen neuron's wishes; middle: everyone's, one row per
     neuron; bottom: their sum."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -912,7 +776,11 @@ class WishesPanel(QWidget):
         layout.addWidget(self.caption)
         self.last = None  # (NeuronWishes, LayerWishes) drawn
 
-    def show_wishes(self, trace: Trace, layer: int, j: int, class_names: Sequence[str]) -> None:
+    def show_wishes(
+        self, trace: Trace, layer: int, j: int, class_names: Sequence[str], input_labels: Sequence[str] = ()
+    ) -> None:
+        """Draw the wishes of neuron j of weight layer `layer`; input_labels name a point's
+        inputs (x₁, x₂, ...) when the previous layer is the input."""
         L = trace.n_layers
         k = layer + 1
         one = wishes(trace, layer, j, example=0)
@@ -921,7 +789,7 @@ class WishesPanel(QWidget):
         n_prev, n_out = trace.sizes[layer], trace.sizes[k]
         x = np.arange(n_prev)
         output = trace.activation_names[-1]
-        name = lambda i: output_neuron_name(class_names, i, n_out, output) if k == L else str(i)  # noqa: E731
+        name = lambda i: output_neuron_name(class_names, i, n_out, output, L) if k == L else str(i)  # noqa: E731
         nudges = one.nudges.astype(np.float64)
         total = everyone.total_nudge.astype(np.float64)
         brush = lambda v: [pg.mkBrush(POSITIVE if t >= 0 else NEGATIVE) for t in v]  # noqa: E731
@@ -941,28 +809,34 @@ class WishesPanel(QWidget):
         left.setTicks(
             [
                 [
-                    (i, ("a" if n_out == 1 else class_label(class_names, i)) if k == L else str(i))
+                    (i, (quantity("a", L, 0) if n_out == 1 else class_label(class_names, i)) if k == L else str(i))
                     for i in range(0, n_out, every)
                 ]
             ]
         )
         point = layer == 0 and is_point(n_prev)
         bottom = self.sum_plot.getAxis("bottom")
-        if point:  # the wishes for a point's named inputs
-            names = input_labels(n_prev, self._features)
+        if point and len(input_labels) == n_prev:  # the wishes for a point's named inputs
+            names = tuple(input_labels)
             bottom.setTicks([[(i, names[i]) for i in range(n_prev)]])
         else:
             bottom.setTicks(None)
         prev = "the input" if layer == 0 else f"layer {layer}"
-        self.one_plot.setTitle(f"neuron {name(j)} (δ = {fmt(one.delta)}) wishes {prev} to change by −w·δ", size="10pt")
+        d_j, w_j = quantity("δ", k, j), quantity("w", k, j, "i")
+        self.one_plot.setTitle(
+            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}",
+            size="10pt",
+        )
         self.all_plot.setTitle(f"all {n_out} neurons' wishes, one row each (red up, blue down)", size="10pt")
-        self.sum_plot.setTitle(f"added up: what {prev} should do, −∂C/∂a = −Wᵀδ", size="10pt")
+        self.sum_plot.setTitle(
+            f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}", size="10pt"
+        )
         top = one.order[:3]
         listed = ", ".join(f"{i} ({fmt(nudges[i])})" for i in top)
         self.caption.setText(
             f"Neuron {name(j)} most wants {prev}'s neurons {listed} to change. "
             + (
-                "Multiplying the sum by σ′(z) gives that layer's δ — the next backward step."
+                f"Multiplying the sum by σ′(z{_sup(layer)}) gives that layer's δ{_sup(layer)} — the next backward step."
                 if layer > 0
                 else "The input cannot change, so this sum is only what the "
                 + ("point" if point else "image")
@@ -1000,19 +874,21 @@ class MinibatchPanel(QWidget):
     def show_table(
         self,
         net: Network,
-        x: np.ndarray,
-        labels: np.ndarray,
+        batch: MiniBatch,
         layer: int,
         params,
         eta: float,
         class_names: Sequence[str],
-        first_name: str,
+        training_batch_size: int | None = None,
     ) -> None:
+        """The table for `batch` (the traced example first); training_batch_size: the
+        trainer's mini-batch size, to say how the table's size compares with it."""
+        x, labels = batch.x, batch.labels
         table = minibatch_table(net, x, labels, layer, params)
         self.last = table
         n = x.shape[0]
-        heads = [f"{first_name}\n(target {class_label(class_names, int(labels[0]))})"] + [
-            f"example {e + 1}\n(label {class_label(class_names, int(labels[e]))})" for e in range(1, n)
+        heads = [f"{batch.names[0]}\n(target {class_label(class_names, int(labels[0]))})"] + [
+            f"{batch.names[e]}\n(label {class_label(class_names, int(labels[e]))})" for e in range(1, n)
         ]
         heads = ["average\n= batch gradient", "step\n−η · average"] + heads  # first: the point of the table
         t = self.table
@@ -1021,6 +897,8 @@ class MinibatchPanel(QWidget):
         t.setRowCount(len(table.names))
         t.setHorizontalHeaderLabels(heads)
         t.setVerticalHeaderLabels([f"∂C/∂{name}" for name in table.names])
+        for c, head in enumerate(heads):
+            t.horizontalHeaderItem(c).setToolTip(head.replace("\n", " "))
         bold = QFont(t.font())
         bold.setBold(True)
         for r in range(len(table.names)):
@@ -1028,16 +906,22 @@ class MinibatchPanel(QWidget):
             for c, v in enumerate(values):
                 item = QTableWidgetItem(fmt(v))
                 item.setData(Qt.ItemDataRole.UserRole, float(v))
-                item.setToolTip(repr(float(v)))
+                item.setToolTip(f"{heads[c].splitlines()[0]}: ∂C/∂{table.names[r]} = {float(v)!r}")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if c < 2:
                     item.setFont(bold)
                     item.setBackground(QBrush(QColor(255, 210, 60, 40)))
                 t.setItem(r, c, item)
+        others = f", then {n - 1} from {batch.split}" if n > 1 else " alone"
+        size = ""
+        if training_batch_size is not None:
+            size = f" Training averages over mini-batches of {training_batch_size}" + (
+                f"; the table shows the first {n}." if training_batch_size > n else ", as here."
+            )
         self.caption.setText(
             f"<b>The mini-batch average</b> — layer {layer + 1}: one row per parameter of the selected neuron "
-            f"(its {len(table.names) - 1} strongest-gradient weights and its bias), one column per example "
-            f"({n}: the example, then the test examples after it)."
+            f"(its {len(table.names) - 1} strongest-gradient weights and its bias), one column per example: "
+            f"the traced example first (its column is the gradient you stepped through){others}.{size}"
         )
         self.note.setText(
             "Each example pulls the parameter its own way; gradient descent takes the average "
@@ -1073,7 +957,9 @@ class UpdatePanel(QWidget):
         lim = float(np.max(np.abs(before))) or 1.0
         point = is_point(before.size)
         self.pictures.set_bars(input_labels if point and len(input_labels) == before.size else None)
-        self.pictures.show(0, before, signed=True, lim=lim, caption=f"layer-1 neuron {j1} before")
+        self.pictures.show(
+            0, before, signed=True, lim=lim, caption=f"{quantity('w', 1, j1, 'i')} (layer-1 neuron {j1}) before"
+        )
         self.pictures.show(1, after, signed=True, lim=lim, caption="after (same colours)")
         self.pictures.show(2, diff, signed=True, caption=f"after − before (±{fmt(np.max(np.abs(diff)))})")
         L = trace.n_layers
@@ -1083,10 +969,12 @@ class UpdatePanel(QWidget):
         out_after = trace.array(f"a{L}_after")[0, o]
         change = trace.cost_after - trace.cost_before
         arrow = "lower" if change < 0 else "higher"
+        a_out = quantity("a", L, o)
         output = (
-            f"output a ({one_output_rule(trace.activation_names[-1])}; target class {class_label(class_names, target)})"
+            f"output {a_out} ({one_output_rule(trace.activation_names[-1], L)}; "
+            f"target class {class_label(class_names, target)})"
             if n_out == 1
-            else f"output “{class_label(class_names, target)}”"
+            else f"output {a_out} “{class_label(class_names, target)}”"
         )
         self.cost_label.setText(
             f"<b>Cost</b> {fmt(trace.cost_before, 4)} → {fmt(trace.cost_after, 4)} "
@@ -1100,7 +988,7 @@ class UpdatePanel(QWidget):
         )
         self.caption.setText(
             f"One gradient-descent step on this single example ({settings}) nudges every weight against its "
-            "gradient: the difference is −η·∂C/∂w, so it is the ∂C/∂w "
+            f"gradient: the difference is −η·∂C/∂{quantity('w', 1, j1, 'i')}, so it is the ∂C/∂{quantity('w', 1, j1, 'i')} "
             + ("bars" if point else "picture")
             + " with the colours swapped."
         )
@@ -1119,14 +1007,21 @@ class BackpropStepper(QWidget):
     layer_highlighted = Signal(object, str)  # (layer or None, direction) for the network view
     trace_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
+        """session: trace the session's current sample, follow its network and selected
+        neuron, and write the example and neuron chosen here back to it. Without one,
+        set_source() or show_problem() say what to trace."""
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._session = session
+        self._choosing = False  # the stepper itself is writing a sample to the session
+        self._stale_sample = False  # the session's sample changed while the stepper was hidden
+        self._stale_network = False  # ... or its network
         self._source: StepperSource | None = None
         self._state: NetworkState | None = None
         self._file_state: NetworkState | None = None
         self._example: Example | None = None
-        self._batch: tuple[np.ndarray, np.ndarray] | None = None
+        self._batch: MiniBatch | None = None
         self._fixed_batch: tuple[np.ndarray, np.ndarray] | None = None  # given to show_problem
         self._trace: Trace | None = None
         self._index = 0
@@ -1144,6 +1039,15 @@ class BackpropStepper(QWidget):
         self._build_body()
         self._build_shortcuts()
         self._show_empty()
+        if session is not None:
+            self.set_source(SessionStepperSource(session))
+            self._sync_example_choice()
+            session.sample_changed.connect(self._on_session_sample_changed)
+            session.network_replaced.connect(self._on_network_replaced)
+            session.neuron_changed.connect(self._on_session_neuron_changed)
+            session.dataset_changed.connect(self._on_dataset_changed)
+            session.drawing_changed.connect(self.refresh_choices)
+            self.set_features(session.features)
 
     # -- construction -------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -1151,7 +1055,8 @@ class BackpropStepper(QWidget):
         for key, text in EXAMPLE_SOURCES:
             self.example_combo.addItem(text, key)
         self.example_combo.setToolTip(
-            "The example to trace: the window's current sample, a digit you drew, or any test image"
+            "The example to trace: the current sample, a digit you drew, or any test image "
+            "(choosing one here shows it in every panel)"
         )
         self.index_spin = QSpinBox()
         self.index_spin.setPrefix("#")
@@ -1344,7 +1249,9 @@ class BackpropStepper(QWidget):
             return
         self._set_class_names(self._source.class_names())
         n = self._source.n_test()
+        self.index_spin.blockSignals(True)  # a narrower range is not the user choosing an image
         self.index_spin.setRange(0, max(n - 1, 0))
+        self.index_spin.blockSignals(False)
         drawn_item = self.example_combo.model().item(1)
         if drawn_item is not None:
             drawn_item.setEnabled(self._source.has_drawn_digit())
@@ -1360,6 +1267,8 @@ class BackpropStepper(QWidget):
             self._show_message("No network to trace yet.")
             return False
         self._state = state
+        self._stale_sample = self._stale_network = False
+        self._use_training_batch_size()
         return self._load_example()
 
     def show_problem(
@@ -1537,6 +1446,61 @@ class BackpropStepper(QWidget):
         net = self._state.net
         return int(predict_classes(net, net.forward(self._example.x[None, :]))[0])
 
+    def _use_training_batch_size(self) -> None:
+        """Size the mini-batch table like the trainer's mini-batches (at most MAX_BATCH)."""
+        size = self._source.batch_size() if self._source is not None else None
+        if size is not None:
+            self.batch_spin.blockSignals(True)
+            self.batch_spin.setValue(min(max(size, 1), MAX_BATCH))
+            self.batch_spin.blockSignals(False)
+
+    def _sync_example_choice(self) -> None:
+        """Show the session's current sample in the example chooser (a test image and its
+        index, the drawn digit, or another current sample), without choosing anything."""
+        sample = self._session.sample
+        kind = {"test": "test", "drawing": "drawn"}.get(sample.source, "current") if sample is not None else "current"
+        self.example_combo.blockSignals(True)
+        self.index_spin.blockSignals(True)
+        self.example_combo.setCurrentIndex(self.example_combo.findData(kind))
+        if sample is not None and sample.index is not None:
+            self.index_spin.setValue(sample.index)
+        self.index_spin.setEnabled(kind == "test")
+        self.index_spin.blockSignals(False)
+        self.example_combo.blockSignals(False)
+
+    def _choose_in_session(self) -> bool:
+        """Make the example chosen in the stepper the session's current sample, so every
+        panel shows it; False (with a message) when there is none to choose."""
+        kind = self.example_combo.currentData()
+        self._choosing = True
+        try:
+            if kind == "test":
+                chosen = self._session.choose_test_sample(self.index_spin.value())
+            elif kind == "drawn":
+                chosen = self._session.drawing is not None
+                if chosen:
+                    self._session.use_drawing()
+            else:
+                chosen = self._session.sample is not None
+        finally:
+            self._choosing = False
+        if not chosen:
+            self._show_message(
+                "No digit has been drawn yet: draw one, or choose another example."
+                if kind == "drawn"
+                else "No example to trace."
+            )
+        return chosen
+
+    def _example_chosen(self) -> None:
+        """The user chose an example in the stepper: through the session when there is one,
+        then traced on the network state already read."""
+        self.index_spin.setEnabled(self.example_combo.currentData() == "test")
+        if self._session is not None and not self._choose_in_session():
+            return
+        if self._source is not None and self._state is not None:
+            self._load_example()
+
     def _load_example(self) -> bool:
         kind = self.example_combo.currentData()
         self.index_spin.setEnabled(kind == "test")
@@ -1615,9 +1579,13 @@ class BackpropStepper(QWidget):
         same_arch = old is not None and old.sizes == t.sizes and old.names == t.names
         out_j = output_neuron_index(target, t.sizes[-1])
         if not same_arch or self._selected is None or not self._valid(self._selected):
-            L = t.n_layers
-            self._selected = (L - 1, out_j)
+            self._selected = (t.n_layers - 1, out_j)
             self._first_j = int(np.argmax(np.abs(t.deltas[0][0])))
+        chosen = self._session.neuron if self._session is not None else None
+        if chosen is not None and self._valid(chosen):  # the neuron every panel shows
+            self._selected = chosen
+            if chosen[0] == 0:
+                self._first_j = chosen[1]
         self.wishes_panel.layer_spin.blockSignals(True)
         self.wishes_panel.layer_spin.setRange(1, t.n_layers)
         self.wishes_panel.layer_spin.blockSignals(False)
@@ -1635,17 +1603,21 @@ class BackpropStepper(QWidget):
         t = self._trace
         return 0 <= layer < t.n_layers and 0 <= j < t.sizes[layer + 1]
 
-    def _mini_batch(self, target: int) -> tuple[np.ndarray, np.ndarray]:
+    def _mini_batch(self, target: int) -> MiniBatch:
         n = self.batch_spin.value()
+        example = self._example
         fixed = self._fixed_batch
         if fixed is not None:
             x, labels = fixed
             x = np.asarray(x, np.float32)[:n]
             labels = np.asarray(labels, np.int64)[:n].copy()
-            return x, labels
-        if self._source is not None and self._source.n_test() and self._example is not None:
-            return self._source.batch_after(self._example, target, n)
-        return self._example.x[None, :].astype(np.float32), np.array([target], np.int64)
+            names = (example.description,) + tuple(f"example {e + 1}" for e in range(1, len(x)))
+            return MiniBatch(x, labels, names, "the examples given with it")
+        if self._source is not None:
+            return self._source.mini_batch(example, target, n)
+        return MiniBatch(
+            example.x[None, :].astype(np.float32), np.array([target], np.int64), (example.description,), ""
+        )
 
     # -- showing ------------------------------------------------------------------------------
     def _show_perceptron(self, state: NetworkState, example: Example, target: int) -> None:
@@ -1717,22 +1689,24 @@ class BackpropStepper(QWidget):
         t = self._trace
         L = t.n_layers
         name = step.name
+        q = quantity
         if step.phase in ("forward", "backward"):
             l = step.layer
+            k = l + 1
             j, why = self._focus_neuron(l, step.result[0])
             if name.startswith("z"):
                 text = format_equation(neuron_equation(t, l, j, "z", top=3), 3, show_rest=True)
             elif name.startswith("a"):
-                z, a = t.zs[l][0, j], t.activations[l + 1][0, j]
+                z, a = t.zs[l][0, j], t.activations[k][0, j]
                 act = t.activation_names[l]
                 if act == "softmax":
                     total = float(np.exp(t.zs[l][0] - t.zs[l][0].max()).sum())
                     text = (
-                        f"a_{j} = e^(z_{j}) / Σ_k e^(z_k) = e^({fmt(z - t.zs[l][0].max())}) / {fmt(total)} "
-                        f"= {fmt(a)}   (z shifted by its max)"
+                        f"{q('a', k, j)} = e^({q('z', k, j)}) / Σₖ e^({q('z', k, 'k')}) "
+                        f"= e^({fmt(z - t.zs[l][0].max())}) / {fmt(total)} = {fmt(a)}   (z{_sup(k)} shifted by its max)"
                     )
                 else:
-                    text = f"a_{j} = {_SYMBOL[act]}(z_{j}) = {_SYMBOL[act]}({fmt(z)}) = {fmt(a)}"
+                    text = f"{q('a', k, j)} = {_SYMBOL[act]}({q('z', k, j)}) = {_SYMBOL[act]}({fmt(z)}) = {fmt(a)}"
             else:
                 text = format_equation(neuron_equation(t, l, j, "delta", top=3), 3, show_rest=True)
             return _mono(text) + f' <span style="color:{MUTED.name()}">(neuron {j}: {why})</span>'
@@ -1742,42 +1716,50 @@ class BackpropStepper(QWidget):
             if a.size == 1:
                 return self._one_output_cost(float(a[0]), y)
             p = int(np.argmax(a))
+            a_y = q("a", L, y)
             if t.cost_name == "cross-entropy" and t.activation_names[-1] == "softmax":
-                text = f"C = −ln a_{y} = −ln({fmt(a[y])}) = {fmt(t.cost_before, 4)}"
+                text = f"C = −ln {a_y} = −ln({fmt(a[y])}) = {fmt(t.cost_before, 4)}"
             elif t.cost_name == "cross-entropy":
-                text = f"C = {fmt(t.cost_before, 4)}   (the target neuron {y} gives −ln a_{y} = −ln({fmt(a[y])}))"
+                text = f"C = {fmt(t.cost_before, 4)}   (the target neuron {y} gives −ln {a_y} = −ln({fmt(a[y])}))"
             else:
-                text = f"C = ½ Σ_j (y_j − a_j)² = {fmt(t.cost_before, 4)}   (target {y}: a_{y} = {fmt(a[y])})"
+                text = (
+                    f"C = ½ Σⱼ (yⱼ − {q('a', L, 'j')})² = {fmt(t.cost_before, 4)}   (target {y}: {a_y} = {fmt(a[y])})"
+                )
             verdict = "right" if p == y else "wrong"
             return _mono(text) + (f" — the network says “{class_label(self._class_names, p)}” ({fmt(a[p])}): {verdict}")
         if step.phase == "gradient":
             l = step.layer
+            k = l + 1
             j, why = self._focus_neuron(l, t.deltas[l][0])
             d = t.deltas[l][0, j]
             if name.startswith("grad_w"):
                 g = t.grad_w[l][j]
                 i = int(np.argmax(np.abs(g)))
-                text = f"∂C/∂w_{j},{i} = δ_{j} · a_{i} = {par(d)} · {par(t.activations[l][0, i])} = {fmt(g[i])}"
+                text = (
+                    f"∂C/∂{q('w', k, j, i)} = {q('δ', k, j)} · {q('a', l, i)} "
+                    f"= {par(d)} · {par(t.activations[l][0, i])} = {fmt(g[i])}"
+                )
                 why += f"; input {i} has its largest weight gradient"
             else:
-                text = f"∂C/∂b_{j} = δ_{j} = {fmt(d)}"
+                text = f"∂C/∂{q('b', k, j)} = {q('δ', k, j)} = {fmt(d)}"
             return _mono(text) + f' <span style="color:{MUTED.name()}">(neuron {j}: {why})</span>'
         if name == "C_after":
             change = t.cost_after - t.cost_before
             return _mono(f"C: {fmt(t.cost_before, 4)} → {fmt(t.cost_after, 4)}  ({fmt(change, 3)})")
         # update and velocity steps
         l = step.layer
+        k = l + 1
         j, why = self._focus_neuron(l, t.deltas[l][0])
-        kind = "w" if name.endswith(f"w{l + 1}") else "b"
+        kind = "w" if name.endswith(f"w{k}") else "b"
         grads = t.grad_w[l][j] if kind == "w" else t.grad_b[l]
         i = int(np.argmax(np.abs(grads))) if kind == "w" else j
         idx = (j, i) if kind == "w" else (j,)
-        label = f"w_{j},{i}" if kind == "w" else f"b_{j}"
+        label = q("w", k, j, i) if kind == "w" else q("b", k, j)
         old = (t.weights if kind == "w" else t.biases)[l][idx]
         new = (t.new_weights if kind == "w" else t.new_biases)[l][idx]
         g = (t.grad_w if kind == "w" else t.grad_b)[l][idx]
         if name.startswith("velocity"):
-            v_old = step.inputs[f"velocity_{kind}{l + 1}_before"][idx]
+            v_old = step.inputs[f"velocity_{kind}{k}_before"][idx]
             v = step.result[idx]
             text = f"v ← μv − η·∂C/∂{label} = {fmt(t.momentum)}·{par(v_old)} − {fmt(t.eta)}·{par(g)} = {fmt(v)}"
         elif t.momentum:
@@ -1792,20 +1774,21 @@ class BackpropStepper(QWidget):
         return _mono(text) + f' <span style="color:{MUTED.name()}">(neuron {j}: {why})</span>'
 
     def _one_output_cost(self, a: float, target: int) -> str:
-        """The cost of a single output a against its target y (0/1, or −1/+1 for tanh)."""
+        """The cost of the single output aᴸ₀ against its target y (0/1, or −1/+1 for tanh)."""
         t = self._trace
         output = t.activation_names[-1]
+        a_out = quantity("a", t.n_layers, 0)
         y = binary_targets(output)[1 if target == 1 else 0]
         if t.cost_name == "cross-entropy":
-            term = f"−ln a = −ln({fmt(a)})" if target == 1 else f"−ln(1 − a) = −ln(1 − {fmt(a)})"
-            text = f"C = −[y ln a + (1 − y) ln(1 − a)] = {term} = {fmt(t.cost_before, 4)}   (y = {y:g})"
+            term = f"−ln {a_out} = −ln({fmt(a)})" if target == 1 else f"−ln(1 − {a_out}) = −ln(1 − {fmt(a)})"
+            text = f"C = −[y ln {a_out} + (1 − y) ln(1 − {a_out})] = {term} = {fmt(t.cost_before, 4)}   (y = {y:g})"
         else:
-            text = f"C = ½ (y − a)² = ½ ({y:g} − {par(a)})² = {fmt(t.cost_before, 4)}".replace("-", "−")
+            text = f"C = ½ (y − {a_out})² = ½ ({y:g} − {par(a)})² = {fmt(t.cost_before, 4)}".replace("-", "−")
         p = int(a > decision_threshold(output))
         verdict = "right" if p == target else "wrong"
         return _mono(text) + (
             f" — the network says class “{class_label(self._class_names, p)}” "
-            f"(a = {fmt(a)}, {one_output_rule(output)}): {verdict}"
+            f"({a_out} = {fmt(a)}, {one_output_rule(output, t.n_layers)}): {verdict}"
         )
 
     def _show_neuron(self) -> None:
@@ -1829,9 +1812,10 @@ class BackpropStepper(QWidget):
         g = t.grad_w[layer][j]
         top = np.argsort(-np.abs(g), kind="stable")[: min(TABLE_WEIGHTS, g.size)]
         params = [(j, int(i)) for i in top] + [j]
-        x, labels = self._batch
-        first = self._example.description if self._example is not None else "the example"
-        self.minibatch_panel.show_table(state.net, x, labels, layer, params, state.eta, self._class_names, first)
+        training_batch_size = self._source.batch_size() if self._source is not None else None
+        self.minibatch_panel.show_table(
+            state.net, self._batch, layer, params, state.eta, self._class_names, training_batch_size
+        )
 
     def _run_check(self) -> None:
         t, state = self._trace, self._state
@@ -1857,13 +1841,13 @@ class BackpropStepper(QWidget):
         output = t.activation_names[-1]
         panel.neuron_combo.addItems(
             [
-                f"{i} {output_neuron_name(self._class_names, i, n, output)}" if k == t.n_layers else str(i)
+                f"{i} {output_neuron_name(self._class_names, i, n, output, t.n_layers)}" if k == t.n_layers else str(i)
                 for i in range(n)
             ]
         )
         panel.neuron_combo.setCurrentIndex(j)
         panel.neuron_combo.blockSignals(False)
-        panel.show_wishes(t, layer, j, self._class_names)
+        panel.show_wishes(t, layer, j, self._class_names, self._input_labels)
 
     def _show_update(self) -> None:
         self.update_panel.show_update(self._trace, self._first_j, self.target(), self._class_names, self._input_labels)
@@ -1890,17 +1874,57 @@ class BackpropStepper(QWidget):
     @Slot(int, int)
     def _on_strip_neuron_clicked(self, layer: int, j: int) -> None:
         self.select_neuron(layer, j)
+        if self._session is not None:
+            self._session.select_neuron(layer, j)
         self.neuron_selected.emit(layer, j)
 
     @Slot(int)
     def _on_example_source_changed(self, _index: int) -> None:
-        self.index_spin.setEnabled(self.example_combo.currentData() == "test")
-        if self._source is not None and self._state is not None:
-            self._load_example()
+        self._example_chosen()
 
     @Slot(int)
     def _on_test_index_changed(self, _value: int) -> None:
-        if self.example_combo.currentData() == "test" and self._source is not None and self._state is not None:
+        if self.example_combo.currentData() == "test":
+            self._example_chosen()
+
+    @Slot()
+    def _on_session_sample_changed(self) -> None:
+        self._sync_example_choice()
+        if self._choosing or self._state is None:
+            return  # the stepper's own choice is traced by _example_chosen
+        if self.isVisible():
+            self._load_example()
+        else:
+            self._stale_sample = True
+
+    @Slot()
+    def _on_network_replaced(self) -> None:
+        self.refresh_choices()
+        if self.network_combo.currentData() == "file":
+            return  # a model file's network is not the session's
+        if self.isVisible():
+            self.trace_again()
+        else:
+            self._stale_network = True
+
+    @Slot()
+    def _on_dataset_changed(self) -> None:
+        self.set_features(self._session.features)
+        self.refresh_choices()
+
+    @Slot()
+    def _on_session_neuron_changed(self) -> None:
+        neuron = self._session.neuron
+        if neuron is not None and neuron != self._selected:
+            self.select_neuron(*neuron)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        """Catch up with what the session did while the stepper was hidden."""
+        super().showEvent(event)
+        if self._stale_network and self._state is not None:
+            self.trace_again()
+        elif self._stale_sample and self._state is not None:
+            self._stale_sample = False
             self._load_example()
 
     @Slot(int)
@@ -1923,10 +1947,6 @@ class BackpropStepper(QWidget):
 
     def open_model(self, path) -> bool:
         """Trace a model file's network (the window's training is not touched)."""
-        from pathlib import Path
-
-        from visnet.io import ModelFileError, load_model
-
         try:
             net = load_model(path)
         except ModelFileError as err:
@@ -1967,7 +1987,9 @@ class BackpropStepper(QWidget):
     @Slot(int)
     def _on_wishes_neuron_changed(self, j: int) -> None:
         if self._trace is not None and j >= 0:
-            self.wishes_panel.show_wishes(self._trace, self.wishes_panel.layer_spin.value() - 1, j, self._class_names)
+            self.wishes_panel.show_wishes(
+                self._trace, self.wishes_panel.layer_spin.value() - 1, j, self._class_names, self._input_labels
+            )
 
     def _ask_model_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .health import Diagnosis
 from .network import ForwardCache, Network
 from .training import EpochRecord, Evaluation, LayerStats, Trainer
 
@@ -42,6 +43,11 @@ class Snapshot:
     weights[l]: (n_out, n_in), biases[l]: (n_out,), both read-only copies.
     batch_epochs/batch_losses: x (fractional epochs) and loss of every mini-batch
     trained since the previous snapshot. new_epochs: epochs finished since then.
+    batch_indices: (b,) indices into the training set of the newest mini-batch trained
+    (empty before the first, and after a divergence went back). health: the last health
+    check (at the last evaluation or pause), None when nothing is wrong.
+    delay: seconds per mini-batch the training waits now (0: full speed); gentle: the
+    delay is the gentle start's, which speeds up by itself.
     """
 
     sizes: tuple[int, ...]
@@ -64,6 +70,10 @@ class Snapshot:
     samples_per_second: float = 0.0
     state: str = "idle"  # idle, running, paused, stopped, diverged
     message: str = ""
+    batch_indices: np.ndarray = field(default_factory=lambda: _frozen(np.empty(0, np.intp)))
+    health: Diagnosis | None = None
+    delay: float = 0.0
+    gentle: bool = False
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (sent from the training process): arrays arrive writeable; freeze them."""
@@ -89,6 +99,8 @@ def take_snapshot(
     samples_per_second: float = 0.0,
     state: str = "running",
     message: str = "",
+    delay: float = 0.0,
+    gentle: bool = False,
 ) -> Snapshot:
     """Copy what the GUI needs out of a trainer (call it on the training thread)."""
     net = trainer.net
@@ -119,6 +131,10 @@ def take_snapshot(
         samples_per_second=samples_per_second,
         state=state,
         message=message,
+        batch_indices=_frozen(np.asarray(trainer.last_batch_indices, dtype=np.intp)),
+        health=trainer.health,
+        delay=delay,
+        gentle=gentle,
     )
 
 

@@ -6,6 +6,7 @@ import math
 import os
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -426,7 +427,9 @@ def test_the_divergence_message_names_the_step_the_snapshots_show(qtbot, control
     restored = int(re.search(r"Went back to step (\d+)", blocker.args[0]).group(1))
     assert restored < int(re.search(r"diverged at step (\d+)", blocker.args[0]).group(1))
     qtbot.waitUntil(lambda: controller.latest_snapshot.state == "diverged", timeout=3000)
-    assert controller.latest_snapshot.step == controller.trainer.steps == restored
+    snap = controller.latest_snapshot
+    assert snap.step == controller.trainer.steps == restored
+    assert np.all(snap.batch_epochs <= snap.epoch_progress + 1e-9)  # no loss of an undone step
 
 
 def test_a_pause_checks_the_networks_health(qtbot, controller, small_mnist):
@@ -453,3 +456,11 @@ def test_snapshots_name_the_newest_batch(qtbot, controller, small_mnist):
     qtbot.waitUntil(lambda: trained(controller) > 50, timeout=5000)
     snap = controller.latest_snapshot
     assert len(snap.batch_indices) == 10 and snap.batch_indices.max() < 1000
+
+
+def test_merging_drops_the_losses_of_steps_a_divergence_undid(small_mnist):
+    trainer = make_trainer(small_mnist)
+    older = replace(take_snapshot(trainer, [0.24, 0.25, 0.26], [2.0, 1.9, 9.0]), step=26)
+    newer = replace(take_snapshot(trainer, state="diverged"), step=25, epoch_progress=0.25)
+    merged = merge_snapshots(older, newer)
+    assert merged.batch_epochs.tolist() == [0.24, 0.25] and merged.batch_losses.tolist() == [2.0, 1.9]

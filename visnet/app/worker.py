@@ -21,6 +21,7 @@ next one, so the loss curve misses no batch however few frames are drawn.
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 import threading
@@ -402,6 +403,10 @@ class TrainingWorker(QObject):
             self._running = False
             self._pending_batches = 0
             self._pending_epoch = False
+        # The trainer went back to its checkpoint: the losses of the steps it undid are not
+        # sent, so the curve ends where training continues (the snapshot's step goes back too).
+        kept = bisect.bisect_right(self._batch_epochs, self._trainer.epoch_progress + 1e-9)
+        del self._batch_epochs[kept:], self._batch_losses[kept:]
         self._emit("diverged", message)
         self.diverged.emit(message)
 

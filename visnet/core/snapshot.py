@@ -43,6 +43,8 @@ class Snapshot:
     weights[l]: (n_out, n_in), biases[l]: (n_out,), both read-only copies.
     batch_epochs/batch_losses: x (fractional epochs) and loss of every mini-batch
     trained since the previous snapshot. new_epochs: epochs finished since then.
+    step, epoch_progress, ...: after a divergence (state "diverged") they go back to the
+    step whose parameters were restored, which may be lower than a previous snapshot's.
     batch_indices: (b,) indices into the training set of the newest mini-batch trained
     (empty before the first, and after a divergence went back). health: the last health
     check (at the last evaluation or pause), None when nothing is wrong.
@@ -148,9 +150,14 @@ def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
         out.setflags(write=False)
         return out
 
+    # After a divergence newer went back to an earlier step: drop older's losses of the
+    # steps it undid, so the curve never holds a point training has taken back.
+    kept = len(older.batch_epochs)
+    if newer.step < older.step:
+        kept = int(np.searchsorted(older.batch_epochs, newer.epoch_progress + 1e-9, side="right"))
     return dataclasses.replace(
         newer,
-        batch_epochs=joined(older.batch_epochs, newer.batch_epochs),
-        batch_losses=joined(older.batch_losses, newer.batch_losses),
+        batch_epochs=joined(older.batch_epochs[:kept], newer.batch_epochs),
+        batch_losses=joined(older.batch_losses[:kept], newer.batch_losses),
         new_epochs=older.new_epochs + newer.new_epochs,
     )

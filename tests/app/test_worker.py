@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from visnet.app.controller import TrainingController
-from visnet.app.worker import MAX_SNAPSHOT_RATE
+from visnet.app.worker import MAX_SNAPSHOT_RATE, GentleStart, gentle_start_delay
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -86,9 +89,10 @@ def test_running_sends_snapshots_with_every_batch_loss(qtbot, controller, small_
 
 def test_snapshots_are_limited_to_the_frame_rate(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.steps_trained > 0, timeout=5000)  # the training process is up
     start_count = controller.snapshot_count
     t0 = time.monotonic()
-    controller.start()
     qtbot.wait(600)
     controller.pause()
     elapsed = time.monotonic() - t0
@@ -323,3 +327,142 @@ def test_the_blas_thread_count_is_settled_before_any_run(monkeypatch):
     with pytest.raises(AttributeError):
         process._ensure_started()
     assert calls == [(tp.BLAS_THREADS, "blas")]
+
+
+def test_gentle_start_schedule_slows_the_first_epochs_then_reaches_full_speed():
+    """Embedded MNIST: 800 batches an epoch; the epochs last 30 s, 10 s, 3.3 s, 1.1 s, then 0."""
+    batches = 800
+
+    def epoch_seconds(k: int) -> float:
+        return sum(gentle_start_delay(k + b / batches, batches) for b in range(batches))
+
+    durations = [epoch_seconds(k) for k in range(5)]
+    assert durations[0] == pytest.approx(30.0, rel=0.02)
+    for k in (1, 2, 3):
+        assert durations[k] == pytest.approx(durations[k - 1] / 3, rel=0.02)
+    assert durations[4] == 0.0
+    assert gentle_start_delay(0.0, batches) == pytest.approx(30 * math.log(3) / (2 / 3 * batches))
+    delays = [gentle_start_delay(p / 10, batches) for p in range(40)]
+    assert all(a > b > 0 for a, b in zip(delays, delays[1:]))  # smooth: faster with every batch
+    assert gentle_start_delay(0.0, 3) == 1.0  # a tiny data set is capped at the slider's slowest pace
+    assert GentleStart(first_epoch_s=2.0).delay(0.5, 100) == gentle_start_delay(0.5, 100, first_epoch_s=2.0)
+
+
+def test_gentle_start_paces_a_fresh_run_then_speeds_up_to_full_speed(qtbot, controller, small_mnist):
+    schedule = GentleStart(first_epoch_s=1.5, speedup=4.0, epochs=2.0)  # 100 batches: 1.5 s, then 0.4 s
+    controller.set_gentle_start(True, schedule)
+    controller.set_trainer(make_trainer(small_mnist))
+    assert controller.gentle_start and controller.gentle_pace
+    t0 = time.monotonic()
+    controller.start()
+    qtbot.wait(500)
+    steps, elapsed = controller.steps_trained, time.monotonic() - t0
+    expected = sum(1 for b in range(100) if sum(schedule.delay(i / 100, 100) for i in range(b)) < elapsed)
+    assert 0.5 * expected <= steps <= 1.5 * expected + 2  # ~20 batches, not the hundreds of full speed
+    snap = controller.latest_snapshot
+    assert snap.gentle and snap.delay == pytest.approx(schedule.delay(snap.epoch_progress, 100), rel=0.2)
+    assert controller.gentle_pace
+    qtbot.waitUntil(lambda: controller.latest_snapshot.epochs_done >= 2, timeout=6000)
+    assert not controller.gentle_pace and controller.gentle_start
+    qtbot.waitUntil(lambda: not controller.latest_snapshot.gentle, timeout=2000)
+    at = controller.steps_trained
+    qtbot.waitUntil(lambda: controller.steps_trained > at + 500, timeout=3000)  # full speed now
+
+
+def test_the_speed_slider_and_full_speed_override_the_gentle_start(qtbot, controller, small_mnist):
+    controller.set_gentle_start(True, GentleStart(first_epoch_s=20.0))
+    controller.set_trainer(make_trainer(small_mnist))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.gentle, timeout=3000)
+    controller.full_speed()
+    assert not controller.gentle_pace
+    at = controller.steps_trained
+    qtbot.waitUntil(lambda: controller.steps_trained > at + 300, timeout=3000)
+    controller.set_delay(0.2)  # the slider: its delay, not the gentle start's
+    qtbot.waitUntil(lambda: controller.latest_snapshot.delay == 0.2, timeout=3000)
+    assert not controller.latest_snapshot.gentle
+    controller.set_delay(0.0)
+    controller.set_gentle_start(True, GentleStart(first_epoch_s=20.0))  # on again: from here
+    assert controller.gentle_pace
+    qtbot.waitUntil(lambda: controller.latest_snapshot.gentle, timeout=3000)
+    controller.set_gentle_start(False)
+    assert not controller.gentle_pace and not controller.gentle_start
+
+
+def test_slow_motion_holds_its_delay_and_reports_the_true_rate(qtbot, controller, small_mnist):
+    """0.15 s/batch is 6.7 batches a second, in the steps taken and in the rate reported."""
+    controller.set_trainer(make_trainer(small_mnist))
+    collector = SnapshotCollector(controller)
+    controller.set_delay(0.15)
+    controller.start()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step >= 2, timeout=3000)
+    t2 = time.monotonic()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step >= 8, timeout=3000)
+    period = (time.monotonic() - t2) / 6
+    assert period == pytest.approx(0.15, abs=0.03)
+    running = [s for s in collector.snapshots if s.state == "running" and s.step >= 2]
+    assert len(running) >= 5 and all(s.delay == 0.15 for s in running)
+    for snap in running:  # every figure shown, from the first one measured
+        assert snap.samples_per_second == pytest.approx(10 / 0.15, rel=0.15)
+
+
+def test_pause_takes_effect_within_a_batch_or_two(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist, sizes=(784, 64, 10), batch_size=50))
+    for _ in range(3):
+        controller.start()
+        at = controller.steps_trained
+        qtbot.waitUntil(lambda a=at: controller.steps_trained > a + 30, timeout=5000)
+        at_pause = controller.steps_trained
+        controller.pause()
+        qtbot.waitUntil(
+            lambda a=at_pause: controller.latest_snapshot.state == "paused" and controller.latest_snapshot.step >= a,
+            timeout=3000,
+        )
+        assert at_pause <= controller.trainer.steps <= at_pause + 2
+        assert controller.latest_snapshot.step == controller.trainer.steps == controller.steps_trained
+
+
+def test_the_divergence_message_names_the_step_the_snapshots_show(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist, activations="relu", eta=1e6))
+    with qtbot.waitSignal(controller.diverged, timeout=5000) as blocker:
+        controller.start()
+    restored = int(re.search(r"Went back to step (\d+)", blocker.args[0]).group(1))
+    assert restored < int(re.search(r"diverged at step (\d+)", blocker.args[0]).group(1))
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "diverged", timeout=3000)
+    snap = controller.latest_snapshot
+    assert snap.step == controller.trainer.steps == restored
+    assert np.all(snap.batch_epochs <= snap.epoch_progress + 1e-9)  # no loss of an undone step
+
+
+def test_a_pause_checks_the_networks_health(qtbot, controller, small_mnist):
+    controller.set_trainer(make_trainer(small_mnist, eta=1000.0))
+    assert controller.latest_snapshot.health is None  # the fresh network is fine
+    controller.start()
+    qtbot.waitUntil(lambda: trained(controller) > 30, timeout=5000)
+    controller.pause()
+    wait_paused(qtbot, controller)
+    health = controller.latest_snapshot.health
+    assert health is not None and health.kind == "saturated"
+
+
+def test_snapshots_name_the_newest_batch(qtbot, controller, small_mnist):
+    trainer = make_trainer(small_mnist)
+    controller.set_trainer(trainer)
+    assert controller.latest_snapshot.batch_indices.size == 0
+    x_next = trainer.next_batch()[0].copy()
+    controller.step_batch()
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step == 1, timeout=3000)
+    indices = controller.latest_snapshot.batch_indices
+    np.testing.assert_array_equal(trainer.x_train[indices], x_next)
+    controller.start()
+    qtbot.waitUntil(lambda: trained(controller) > 50, timeout=5000)
+    snap = controller.latest_snapshot
+    assert len(snap.batch_indices) == 10 and snap.batch_indices.max() < 1000
+
+
+def test_merging_drops_the_losses_of_steps_a_divergence_undid(small_mnist):
+    trainer = make_trainer(small_mnist)
+    older = replace(take_snapshot(trainer, [0.24, 0.25, 0.26], [2.0, 1.9, 9.0]), step=26)
+    newer = replace(take_snapshot(trainer, state="diverged"), step=25, epoch_progress=0.25)
+    merged = merge_snapshots(older, newer)
+    assert merged.batch_epochs.tolist() == [0.24, 0.25] and merged.batch_losses.tolist() == [2.0, 1.9]

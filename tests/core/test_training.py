@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -276,3 +278,44 @@ def test_progress_mid_epoch_goes_on_from_where_the_saved_run_stopped(toy):
 def test_progress_refuses_nonsense(bad):
     with pytest.raises(ValueError):
         TrainingProgress(**bad)
+def test_divergence_goes_back_to_the_step_whose_parameters_it_restores(toy):
+    """The message names the step whose parameters are restored, and the counters return to
+    it, so every snapshot after the divergence shows that step with those parameters."""
+    net = Network([8, 32, 4], activations="relu", output="identity", cost="quadratic", seed=0)
+    tr = Trainer(net, *toy, TrainConfig(eta=0.001, batch_size=10))
+    for _ in range(30):  # past the checkpoint at step 25
+        tr.step()
+    good = [w.copy() for w in net.weights]
+    tr.config.eta = 1e4
+    with pytest.raises(DivergenceError) as caught:
+        for _ in range(1000):
+            tr.step()
+    message = str(caught.value)
+    failed = int(re.search(r"diverged at step (\d+)", message).group(1))
+    restored = int(re.search(r"Went back to step (\d+)", message).group(1))
+    assert restored == 25 < failed
+    assert tr.steps == restored and take_snapshot(tr).step == restored
+    assert tr.samples_seen == 25 * 10 and tr.position == 25 * 10 and tr.epoch_progress == pytest.approx(0.5)
+    assert f"(epoch {tr.epoch_progress:.2f})" in message
+    assert len(take_snapshot(tr).batch_indices) == 0  # no batch of the restored state to show
+    tr.config.eta = 0.001
+    tr.step()  # carries on from step 25: the next batch is the 26th of the epoch's order
+    assert tr.steps == 26 and tr.position == 260
+    assert not all(np.array_equal(a, b) for a, b in zip(good, net.weights))
+
+
+def test_snapshot_names_the_training_images_of_the_newest_batch(toy):
+    tr = Trainer(Network([8, 6, 4], seed=0), *toy, TrainConfig(batch_size=32))
+    assert take_snapshot(tr).batch_indices.size == 0
+    x_next, _, labels_next = tr.next_batch()
+    tr.step()
+    indices = take_snapshot(tr).batch_indices
+    assert not indices.flags.writeable
+    np.testing.assert_array_equal(tr.x_train[indices], x_next)
+    np.testing.assert_array_equal(toy[1][indices], labels_next)
+    for _ in range(15):  # the last, shorter batch of the epoch: before the next shuffle
+        x_next, _, _ = tr.next_batch()
+        tr.step()
+    indices = take_snapshot(tr).batch_indices
+    assert len(indices) == 500 - 15 * 32
+    np.testing.assert_array_equal(tr.x_train[indices], x_next)

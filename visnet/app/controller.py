@@ -23,7 +23,7 @@ from visnet.core.training import Trainer
 
 from .threads import worker_thread
 from .training_process import TrainingProcess
-from .worker import SnapshotMailbox, TrainingWorker, checked_config
+from .worker import GENTLE_START, GentleStart, SnapshotMailbox, TrainingWorker, checked_config
 
 STATES = ("idle", "running", "paused", "stopped", "diverged")
 SHUTDOWN_TIMEOUT_MS = 1000
@@ -61,6 +61,9 @@ class TrainingController(QObject):
         self._worker: TrainingWorker | None = None
         self._state = "idle"
         self._delay = 0.0
+        self._gentle_start: GentleStart | None = None  # set_gentle_start's schedule when on
+        self._gentle: GentleStart | None = None  # the gentle start of this run, until overridden
+        self._gentle_from = 0.0  # the epoch progress at which it began
         self._latest: Snapshot | None = None
         self._pending: Snapshot | None = None
         self.snapshot_count = 0  # snapshots received from workers since construction
@@ -86,7 +89,30 @@ class TrainingController(QObject):
 
     @property
     def delay(self) -> float:
+        """The slow-motion delay set with set_delay (the gentle start's is in gentle_pace)."""
         return self._delay
+
+    @property
+    def gentle_start(self) -> bool:
+        """Whether runs start gently (set_gentle_start)."""
+        return self._gentle_start is not None
+
+    @property
+    def gentle_pace(self) -> bool:
+        """Whether the gentle start paces training now: it is on, no set_delay has overridden
+        it since the run began, and its schedule has not yet reached full speed."""
+        snap = self._latest
+        if self._gentle is None or snap is None:
+            return self._gentle is not None
+        return self._gentle.delay(snap.epoch_progress - self._gentle_from, snap.batches_per_epoch) > 0
+
+    @property
+    def steps_trained(self) -> int:
+        """Mini-batches trained so far, read live even while the training process trains
+        (snapshots lag by up to a frame); 0 without a network."""
+        if self._worker is not None:
+            return self._worker.steps_trained
+        return 0 if self._trainer is None else self._trainer.steps
 
     def has_pending_snapshot(self) -> bool:
         return self._pending is not None
@@ -138,7 +164,9 @@ class TrainingController(QObject):
         self._trainer = trainer
         if trainer.last_evaluation is None:
             trainer.evaluate()  # so the first picture already shows the test accuracy
-        self._latest = self._pending = take_snapshot(trainer, state="idle")
+        if self._gentle_start is not None and self._delay == 0:  # a fresh run starts gently
+            self._gentle, self._gentle_from = self._gentle_start, trainer.epoch_progress
+        self._latest = self._pending = take_snapshot(trainer, state="idle", gentle=self.gentle_pace)
         self._set_state("idle")
         self.trainer_replaced.emit()
         self.snapshot_arrived.emit()
@@ -214,10 +242,33 @@ class TrainingController(QObject):
             self._worker.frame_drawn()
 
     def set_delay(self, seconds: float) -> None:
-        """Pause after each mini-batch while running: 0 = full speed, 1 = one batch a second."""
+        """Seconds per mini-batch while running: 0 = full speed, 1 = one batch a second.
+        Overrides the gentle start of the current run."""
         self._delay = max(0.0, float(seconds))
+        self._gentle = None
         if self._worker is not None:
+            self._worker.set_gentle_start(None)
             self._worker.set_delay(self._delay)
+
+    def full_speed(self) -> None:
+        """Train as fast as possible from now on (ends a gentle start and slow motion)."""
+        self.set_delay(0.0)
+
+    def set_gentle_start(self, on: bool, schedule: GentleStart = GENTLE_START) -> None:
+        """Start runs gently: the delay per mini-batch follows schedule (worker.gentle_start_delay:
+        by default the first epoch lasts ~30 s, each later one a third as long, full speed
+        after 4) from the network's progress now, and again for every new or reset network
+        while set_delay's delay is 0. set_delay() or full_speed() overrides it for the
+        current run; off ends it at once."""
+        self._gentle_start = schedule if on else None
+        if on:
+            snap = self._latest
+            start = snap.epoch_progress if snap is not None else 0.0
+            self._gentle, self._gentle_from = schedule, start
+        else:
+            self._gentle = None
+        if self._worker is not None:
+            self._worker.set_gentle_start(self._gentle, self._gentle_from)
 
     def set_hyperparameters(self, **values) -> None:
         """Change eta, momentum, lmbda, batch_size, epochs or the schedule from the next
@@ -238,6 +289,7 @@ class TrainingController(QObject):
         if self._worker is not None:
             return self._worker
         worker = TrainingWorker(self._trainer, delay=self._delay, process=self._process, mailbox=self._mailbox)
+        worker.set_gentle_start(self._gentle, self._gentle_from)
         thread = worker_thread(worker, "visnet training")  # the worker is dropped in _end_thread
         thread.finished.connect(thread.deleteLater)
         worker.snapshot_ready.connect(self._on_snapshot_ready)

@@ -101,6 +101,11 @@ class TrainingProcess:
         # changes while another thread (the activation maximiser, say) is inside a BLAS call.
         threadpool_limits(BLAS_THREADS, user_api="blas")  # for good: the child keeps a core busy
         self._context = multiprocessing.get_context(START_METHOD)
+        # Shared with the child and read by it before every mini-batch: a halt asked through
+        # the pipe waits for the relay thread's next turn at the interpreter (5-10 ms, ten
+        # batches of a small network), a flag in shared memory is seen at the next batch.
+        self._halt_flag = self._context.RawValue("b", 0)
+        self._live_steps = self._context.RawValue("q", 0)  # the child's step counter, batch by batch
         self._process = None
         self._conn = None
         self._data: tuple | None = None  # the arrays the child holds (compared by identity)
@@ -114,6 +119,8 @@ class TrainingProcess:
             self._send(("data", data))
             self._data = data
         net = trainer.net
+        self._halt_flag.value = 0
+        self._live_steps.value = trainer.steps
         order = RunOrder(tuple(net.activations), net.cost, net.init, net.dtype.str, trainer.state(), **order_fields)
         self._send(("run", order))
 
@@ -123,7 +130,18 @@ class TrainingProcess:
 
     def halt(self) -> None:
         """Ask the child to end the run after its current mini-batch; it answers with Halted."""
+        self._halt_flag.value = 1
         self._send(("halt", None))
+
+    def request_halt(self) -> None:
+        """Make the child end its run before its next mini-batch (any thread, never blocks).
+        The relay still calls halt(); this only makes the child see it sooner."""
+        self._halt_flag.value = 1
+
+    @property
+    def steps_trained(self) -> int:
+        """Trainer.steps in the child, updated after every mini-batch of a run (any thread)."""
+        return int(self._live_steps.value)
 
     def receive(self, timeout: float):
         """The next message (kind, payload), or None after timeout seconds without one."""
@@ -155,7 +173,9 @@ class TrainingProcess:
             return
         self.close()
         parent_end, child_end = self._context.Pipe()
-        process = self._context.Process(target=child_main, args=(child_end,), name="visnet training", daemon=True)
+        process = self._context.Process(
+            target=child_main, args=(child_end, self._halt_flag, self._live_steps), name="visnet training", daemon=True
+        )
         try:
             process.start()
         except Exception as err:  # no fork/exec allowed, a frozen app without multiprocessing support...
@@ -178,7 +198,7 @@ class TrainingProcess:
 
 
 # -- the child ---------------------------------------------------------------------------
-def child_main(conn) -> None:
+def child_main(conn, halt_flag=None, live_steps=None) -> None:
     """The child's body: wait for data and run orders until told to quit or orphaned."""
     threadpool_limits(BLAS_THREADS, user_api="blas")
     data = None
@@ -195,7 +215,7 @@ def child_main(conn) -> None:
         elif kind == "run":
             try:
                 trainer = _trainer_for(trainer, data, payload)
-                if not _run(conn, trainer, payload):
+                if not _run(conn, trainer, payload, halt_flag, live_steps):
                     return
             except Exception:  # a bug: tell the GUI rather than die silently
                 lines = traceback.format_exc().strip().splitlines()
@@ -221,8 +241,11 @@ def _trainer_for(trainer: Trainer | None, data, order: RunOrder) -> Trainer:
     return trainer
 
 
-def _run(conn, trainer: Trainer, order: RunOrder) -> bool:
-    """Train until halted (True) or told to quit (False), sending snapshots as we go."""
+def _run(conn, trainer: Trainer, order: RunOrder, halt_flag=None, live_steps=None) -> bool:
+    """Train until halted (True) or told to quit (False), sending snapshots as we go.
+
+    halt_flag (a shared byte) halts like a "halt" message, but is seen before every batch;
+    live_steps (a shared integer) receives trainer.steps after every batch."""
     min_interval = 1.0 / order.max_rate
     meter = RateMeter(trainer.samples_seen)
     epochs, losses = list(order.batch_epochs), list(order.batch_losses)
@@ -233,20 +256,32 @@ def _run(conn, trainer: Trainer, order: RunOrder) -> bool:
         conn.send(("halted", Halted(reason, message, trainer.state(), history_sent, epochs, losses)))
         return True
 
-    while True:
+    def read_messages() -> str | None:
+        """Apply config messages; "halt" or "quit" if one came."""
         while conn.poll():
             kind, payload = conn.recv()
             if kind == "config":
                 for name, value in payload.items():
                     setattr(trainer.config, name, value)
-            elif kind == "halt":
-                return halted("asked")
-            elif kind == "quit":
-                return False
+            elif kind in ("halt", "quit"):
+                return kind
+        return None
+
+    while True:
+        command = read_messages()
+        if command is None and halt_flag is not None and halt_flag.value:
+            # A config sent before the flag was raised is in the pipe by now: apply it too.
+            command = read_messages() or "halt"
+        if command == "halt":
+            return halted("asked")
+        if command == "quit":
+            return False
         try:
             result = trainer.step()
         except DivergenceError as err:
             return halted("diverged", str(err))
+        if live_steps is not None:
+            live_steps.value = trainer.steps
         epochs.append(trainer.epoch_progress)
         losses.append(result.loss)
         if result.epoch_finished and trainer.epochs_done == trainer.config.epochs:

@@ -4,7 +4,10 @@ A worker that is busy training has no running event loop, so queued signals coul
 reach it. It is commanded instead through plain methods that set flags under a
 threading.Condition (any thread may call them) and it checks those flags between
 mini-batches; while paused it sleeps in Condition.wait(), it does not spin. The slow-motion
-delay is a wait on the same condition, so pause and stop cut it short at once.
+delay is a wait on the same condition, so pause and stop cut it short at once. The delay
+is the time from the start of one mini-batch to the start of the next, so 1 s/batch is one
+batch a second however long the batch and its snapshot take. With no delay set, a gentle
+start (gentle_start_delay) slows the first epochs of a run down so they can be watched.
 
 Given a TrainingProcess, the worker trains at full speed in that child process instead
 (see training_process.py: the GUI and training then stop competing for the interpreter)
@@ -18,12 +21,14 @@ next one, so the loss curve misses no batch however few frames are drawn.
 
 from __future__ import annotations
 
+import bisect
+import math
 import sys
 import threading
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -37,6 +42,51 @@ MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's fr
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
 RELAY_POLL_S = 0.005  # how often the relay of a training process checks for commands
 LIVE_SETTINGS = ("eta", "momentum", "lmbda", "batch_size", "epochs", "schedule", "gamma", "step_epochs")
+
+
+@dataclass(frozen=True)
+class GentleStart:
+    """The timings of gentle_start_delay (see there); tests pass shorter ones."""
+
+    first_epoch_s: float = 30.0
+    speedup: float = 3.0
+    epochs: float = 4.0
+    max_delay: float = 1.0
+
+    def delay(self, epochs_run: float, batches_per_epoch: int) -> float:
+        return gentle_start_delay(epochs_run, batches_per_epoch, **vars(self))
+
+
+def gentle_start_delay(
+    epochs_run: float,
+    batches_per_epoch: int,
+    first_epoch_s: float = 30.0,
+    speedup: float = 3.0,
+    epochs: float = 4.0,
+    max_delay: float = 1.0,
+) -> float:
+    """Seconds to wait per mini-batch after epochs_run epochs of a run: slow enough at first
+    to watch the network learn, then smoothly faster, then full speed (0).
+
+        delay(p) = d0 · speedup^(−p)   for p < epochs;   0 from p = epochs on,
+
+    with d0 chosen so that the first epoch of batches_per_epoch (B) batches lasts
+    first_epoch_s: ∫₀¹ B d0 speedup^(−p) dp = B d0 (1 − 1/speedup) / ln(speedup).
+    Each epoch then takes 1/speedup of the one before. The defaults make the epochs last
+    30 s, 10 s, 3.3 s and 1.1 s (~45 s in all), then training runs at full speed; for
+    embedded MNIST (8,000 images, batch 10: B = 800) the delay falls from 62 ms per batch to
+    21 ms at the end of the first epoch and 0.8 ms at the end of the fourth, where the
+    step to 0 cannot be seen. The delay never exceeds max_delay (the slow-motion slider's
+    slowest pace), so a tiny data set does not crawl.
+    """
+    if epochs_run >= epochs or batches_per_epoch < 1:
+        return 0.0
+    ln = math.log(speedup)
+    d0 = first_epoch_s * ln / ((1 - 1 / speedup) * batches_per_epoch)
+    return min(max_delay, d0 * math.exp(-ln * max(epochs_run, 0.0)))
+
+
+GENTLE_START = GentleStart()
 
 
 def planned_epochs_message(epochs: int) -> str:
@@ -79,8 +129,8 @@ class SnapshotMailbox:
 class TrainingWorker(QObject):
     """Trains `trainer` on the thread it is moved to; run() is the thread's body.
 
-    Commands (resume, pause, step_batch, step_epoch, stop, set_delay, update_config) may be
-    called from any thread. The trainer belongs to this worker while its thread runs:
+    Commands (resume, pause, step_batch, step_epoch, stop, set_delay, set_gentle_start,
+    update_config) may be called from any thread. The trainer belongs to this worker while its thread runs:
     other threads touch it only inside `with worker.locked_trainer():`, which also brings a
     run in the training process back here for as long as the block lasts.
     """
@@ -113,6 +163,8 @@ class TrainingWorker(QObject):
         self._pause_requested = False  # a pause to confirm with a snapshot
         self._stop_requested = False
         self._delay = float(delay)
+        self._gentle: GentleStart | None = None  # the gentle start in force, until its schedule ends
+        self._gentle_from = 0.0  # the epoch progress at which it began
         self._config_updates: dict = {}
         self._lock_waiters = 0  # threads waiting in locked_trainer()
         # Used only on the worker thread.
@@ -123,6 +175,7 @@ class TrainingWorker(QObject):
         self._last_emit = 0.0
         self._last_state: str | None = None
         self._meter: RateMeter | None = None
+        self._relaying = False  # a run in the training process is under way
         self._share_with_gui = False
         self._frame_drawn = threading.Event()
         self._frame_drawn.set()
@@ -159,6 +212,7 @@ class TrainingWorker(QObject):
     def pause(self) -> None:
         """Stop after the current mini-batch and wait; cancels a pending step."""
         with self._cond:
+            self._halt_process()
             self._pause_requested = True
             self._running = False
             self._pending_batches = 0
@@ -168,6 +222,7 @@ class TrainingWorker(QObject):
     def step_batch(self) -> None:
         """Pause, then train exactly one more mini-batch."""
         with self._cond:
+            self._halt_process()
             self._running = False
             self._pending_epoch = False
             self._pending_batches += 1
@@ -176,6 +231,7 @@ class TrainingWorker(QObject):
     def step_epoch(self) -> None:
         """Pause, then train until the current epoch ends (full speed, no delay)."""
         with self._cond:
+            self._halt_process()
             self._running = False
             self._pending_batches = 0
             self._pending_epoch = True
@@ -184,15 +240,34 @@ class TrainingWorker(QObject):
     def stop(self) -> None:
         """End run() after the current mini-batch (and a last snapshot)."""
         with self._cond:
+            self._halt_process()
             self._stop_requested = True
             self._cond.notify_all()
         self._frame_drawn.set()
 
     def set_delay(self, seconds: float) -> None:
-        """Seconds to wait after each mini-batch while running (0 = full speed)."""
+        """Seconds from the start of one mini-batch to the start of the next while running
+        (0 = full speed); a gentle start in force overrides it until its schedule ends."""
         with self._cond:
             self._delay = max(0.0, float(seconds))
+            if self._delay > 0:
+                self._halt_process()  # slow motion runs on this thread
             self._cond.notify_all()
+
+    def set_gentle_start(self, schedule: GentleStart | None, from_epoch: float = 0.0) -> None:
+        """Pace the run by schedule.delay(epoch progress − from_epoch) until that reaches 0;
+        None ends a gentle start (the set_delay delay applies again)."""
+        with self._cond:
+            self._gentle, self._gentle_from = schedule, float(from_epoch)
+            if schedule is not None:
+                self._halt_process()
+            self._cond.notify_all()
+
+    def _halt_process(self) -> None:
+        """Make a run in the training process end before its next batch (with _cond held);
+        the relay sees the command under the same lock and collects the state."""
+        if self._process is not None:
+            self._process.request_halt()
 
     def update_config(self, **values) -> None:
         """Hyperparameters (see LIVE_SETTINGS) to use from the next mini-batch on."""
@@ -205,11 +280,19 @@ class TrainingWorker(QObject):
         with self._cond:
             return self._running
 
+    @property
+    def steps_trained(self) -> int:
+        """Mini-batches trained so far, counting a run in the training process as it goes."""
+        with self._cond:
+            relaying, process = self._relaying, self._process
+        return process.steps_trained if relaying and process is not None else self._trainer.steps
+
     @contextmanager
     def locked_trainer(self):
         """The trainer, held still between two mini-batches for as long as the block runs."""
         with self._cond:
             self._lock_waiters += 1
+            self._halt_process()
             self._cond.notify_all()
         try:
             with self._trainer_lock:
@@ -248,7 +331,7 @@ class TrainingWorker(QObject):
                 if action == "batch":
                     self._pending_batches -= 1
                 self._pause_requested = False
-                in_process = action == "run" and self._process is not None and self._delay == 0
+                in_process = action == "run" and self._process is not None and self._pace()[0] == 0
             if action == "wait":  # just paused: say so once, then wait
                 self._emit("paused")
                 continue
@@ -258,13 +341,12 @@ class TrainingWorker(QObject):
             if in_process:
                 self._run_in_process()
                 continue
-            if action == "run" and self._meter is None:
-                self._meter = RateMeter(self._trainer.samples_seen)
+            batch_start = time.monotonic()
             result = self._train_one_batch()
             if result is None:  # diverged: already paused and reported
                 continue
             if action == "run":
-                self._after_running_batch(result.epoch_finished)
+                self._after_running_batch(result.epoch_finished, batch_start)
             elif action == "batch" or result.epoch_finished:
                 if action == "epoch":
                     with self._cond:
@@ -272,6 +354,17 @@ class TrainingWorker(QObject):
                 self._emit("paused")
             else:  # in the middle of an epoch step
                 self._emit_if_due("running")
+
+    def _pace(self) -> tuple[float, bool]:
+        """(seconds per batch, whether it is the gentle start's) in force now; call on the
+        worker thread with _cond held."""
+        if self._gentle is not None:
+            tr = self._trainer
+            delay = self._gentle.delay(tr.epoch_progress - self._gentle_from, tr.batches_per_epoch)
+            if delay > 0:
+                return delay, True
+            self._gentle = None  # its schedule has ended: full speed (or the slider's delay) from now on
+        return self._delay, False
 
     def _next_action(self) -> str:
         """What to do next, decided under the lock: stop, run, epoch, batch or wait."""
@@ -310,16 +403,20 @@ class TrainingWorker(QObject):
             self._running = False
             self._pending_batches = 0
             self._pending_epoch = False
+        # The trainer went back to its checkpoint: the losses of the steps it undid are not
+        # sent, so the curve ends where training continues (the snapshot's step goes back too).
+        kept = bisect.bisect_right(self._batch_epochs, self._trainer.epoch_progress + 1e-9)
+        del self._batch_epochs[kept:], self._batch_losses[kept:]
         self._emit("diverged", message)
         self.diverged.emit(message)
 
-    def _after_running_batch(self, epoch_finished: bool) -> None:
+    def _after_running_batch(self, epoch_finished: bool, batch_start: float) -> None:
         tr = self._trainer
         if epoch_finished and tr.epochs_done == tr.config.epochs:
             self._report_planned_epochs_done()
             return
         self._emit_if_due("running")
-        self._slow_motion_wait(time.monotonic())
+        self._slow_motion_wait(batch_start)
 
     def _report_planned_epochs_done(self) -> None:
         with self._cond:
@@ -328,11 +425,12 @@ class TrainingWorker(QObject):
         self._emit("paused", message)
         self.paused_itself.emit(message)
 
-    def _slow_motion_wait(self, batch_end: float) -> None:
-        """Wait out the per-batch delay; any command (pause, stop, step, new delay) wakes it."""
+    def _slow_motion_wait(self, batch_start: float) -> None:
+        """Wait until the delay in force has passed since batch_start, the time the batch
+        and its snapshot took included; any command (pause, stop, step, new delay) wakes it."""
         with self._cond:
             while self._running and not self._stop_requested:
-                remaining = batch_end + self._delay - time.monotonic()
+                remaining = batch_start + self._pace()[0] - time.monotonic()
                 if remaining <= 0:
                     return
                 self._cond.wait(remaining)
@@ -346,12 +444,17 @@ class TrainingWorker(QObject):
             for name, value in self._take_config_updates().items():
                 setattr(tr.config, name, value)
             try:
+                with self._cond:
+                    self._relaying = True
                 halted = self._relay(tr)
             except TrainingProcessError as err:
                 self._process = None  # train on this thread from now on
                 self._last_state = None
                 print(f"visnet: {err}; training continues on a thread", file=sys.stderr)
                 return
+            finally:
+                with self._cond:
+                    self._relaying = False
             tr.load_state(halted.state)
         self._history_sent = halted.history_sent
         self._batch_epochs.extend(halted.batch_epochs)
@@ -376,6 +479,28 @@ class TrainingWorker(QObject):
         held_since = 0.0
         halt_sent = False
         while True:
+            # Commands first: a pause that came while the run was being handed over is then
+            # passed on before the child trains a batch more than it must.
+            with self._cond:
+                updates, self._config_updates = self._config_updates, {}
+                must_halt = (
+                    not self._running
+                    or self._stop_requested
+                    or self._lock_waiters > 0
+                    or self._delay > 0
+                    or self._gentle is not None
+                )
+                if must_halt and not halt_sent:
+                    process.halt()
+                    halt_sent = True
+                if updates and not halt_sent:
+                    # Sent under the lock, so before any command can raise the halt flag:
+                    # the child then reads the config before it halts.
+                    process.set_config(updates)
+                    for name, value in updates.items():  # so readers of the config see it now
+                        setattr(trainer.config, name, value)
+                elif updates:  # too late for this run: apply at the next batch
+                    self._config_updates = {**updates, **self._config_updates}
             message = process.receive(RELAY_POLL_S)
             if message is not None:
                 kind, payload = message
@@ -391,19 +516,6 @@ class TrainingWorker(QObject):
             if held is not None and (self._frame_drawn.is_set() or time.monotonic() - held_since > FRAME_WAIT_S):
                 self._relay_snapshot(held)
                 held = None
-            with self._cond:
-                updates, self._config_updates = self._config_updates, {}
-                must_halt = not self._running or self._stop_requested or self._lock_waiters > 0 or self._delay > 0
-            if updates and not halt_sent:
-                process.set_config(updates)
-                for name, value in updates.items():  # so readers of the config see it now
-                    setattr(trainer.config, name, value)
-            elif updates:
-                with self._cond:  # too late for this run: apply at the next batch
-                    self._config_updates = {**updates, **self._config_updates}
-            if must_halt and not halt_sent:
-                process.halt()
-                halt_sent = True
 
     def _relay_snapshot(self, snap: Snapshot) -> None:
         self._last_state = "running"
@@ -424,12 +536,21 @@ class TrainingWorker(QObject):
     def _emit(self, state: str, message: str = "") -> Snapshot:
         now = time.monotonic()
         rate = 0.0
-        if state == "running" and self._meter is not None:
-            rate = self._meter.update(self._trainer.samples_seen)
         if state != "running":
             self._meter = None
+        elif self._meter is None:
+            # The meter starts at the end of a batch, so it measures whole periods of batch
+            # and delay; started before the first batch, it would count that batch without
+            # its delay and, in slow motion, show up to twice the true rate.
+            self._meter = RateMeter(self._trainer.samples_seen)
+        else:
+            rate = self._meter.update(self._trainer.samples_seen)
+        with self._cond:
+            delay, gentle = self._pace()
         # Just before a divergence is caught the statistics may overflow; inf is the honest value.
         with self._trainer_lock, np.errstate(over="ignore", invalid="ignore"):
+            if state != "running":  # the network as it stands still: is it stuck?
+                self._trainer.check_health()
             history = self._trainer.history
             snap = take_snapshot(
                 self._trainer,
@@ -439,6 +560,8 @@ class TrainingWorker(QObject):
                 samples_per_second=rate,
                 state=state,
                 message=message,
+                delay=delay,
+                gentle=gentle,
             )
             self._history_sent = len(history)
         self._batch_epochs, self._batch_losses = [], []

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .health import Diagnosis
 from .network import ForwardCache, Network
 from .training import EpochRecord, Evaluation, LayerStats, Trainer
 
@@ -42,6 +43,13 @@ class Snapshot:
     weights[l]: (n_out, n_in), biases[l]: (n_out,), both read-only copies.
     batch_epochs/batch_losses: x (fractional epochs) and loss of every mini-batch
     trained since the previous snapshot. new_epochs: epochs finished since then.
+    step, epoch_progress, ...: after a divergence (state "diverged") they go back to the
+    step whose parameters were restored, which may be lower than a previous snapshot's.
+    batch_indices: (b,) indices into the training set of the newest mini-batch trained
+    (empty before the first, and after a divergence went back). health: the last health
+    check (at the last evaluation or pause), None when nothing is wrong.
+    delay: seconds per mini-batch the training waits now (0: full speed); gentle: the
+    delay is the gentle start's, which speeds up by itself.
     """
 
     sizes: tuple[int, ...]
@@ -64,6 +72,10 @@ class Snapshot:
     samples_per_second: float = 0.0
     state: str = "idle"  # idle, running, paused, stopped, diverged
     message: str = ""
+    batch_indices: np.ndarray = field(default_factory=lambda: _frozen(np.empty(0, np.intp)))
+    health: Diagnosis | None = None
+    delay: float = 0.0
+    gentle: bool = False
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (sent from the training process): arrays arrive writeable; freeze them."""
@@ -89,6 +101,8 @@ def take_snapshot(
     samples_per_second: float = 0.0,
     state: str = "running",
     message: str = "",
+    delay: float = 0.0,
+    gentle: bool = False,
 ) -> Snapshot:
     """Copy what the GUI needs out of a trainer (call it on the training thread)."""
     net = trainer.net
@@ -119,6 +133,10 @@ def take_snapshot(
         samples_per_second=samples_per_second,
         state=state,
         message=message,
+        batch_indices=_frozen(np.asarray(trainer.last_batch_indices, dtype=np.intp)),
+        health=trainer.health,
+        delay=delay,
+        gentle=gentle,
     )
 
 
@@ -132,9 +150,14 @@ def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
         out.setflags(write=False)
         return out
 
+    # After a divergence newer went back to an earlier step: drop older's losses of the
+    # steps it undid, so the curve never holds a point training has taken back.
+    kept = len(older.batch_epochs)
+    if newer.step < older.step:
+        kept = int(np.searchsorted(older.batch_epochs, newer.epoch_progress + 1e-9, side="right"))
     return dataclasses.replace(
         newer,
-        batch_epochs=joined(older.batch_epochs, newer.batch_epochs),
-        batch_losses=joined(older.batch_losses, newer.batch_losses),
+        batch_epochs=joined(older.batch_epochs[:kept], newer.batch_epochs),
+        batch_losses=joined(older.batch_losses[:kept], newer.batch_losses),
         new_epochs=older.new_epochs + newer.new_epochs,
     )

@@ -21,11 +21,13 @@ import numpy as np
 
 from .activations import PERCEPTRON_OUTPUT
 from .costs import cost_value
+from .health import Diagnosis, diagnose
 from .network import Backward, Network
 from .optim import Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
 CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
+HEALTH_INPUTS = 256  # test inputs the health check runs on: enough to tell, a forward pass costs little
 RULES = ("backprop", "perceptron")
 
 
@@ -125,6 +127,9 @@ class TrainerState:
     checkpoint: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
     checkpoint_step: int
     schedule_origin: int = 0
+    checkpoint_progress: tuple | None = None  # Trainer._counters() when the checkpoint was taken
+    last_batch: np.ndarray | None = None  # training-set indices of the newest mini-batch trained
+    health: Diagnosis | None = None
 
 
 @dataclass(frozen=True)
@@ -286,8 +291,11 @@ class Trainer:
         self._last_updates: list[np.ndarray] | None = None
         self._epoch_loss_sum = 0.0
         self._epoch_loss_count = 0
+        self.last_batch_indices = np.empty(0, np.intp)  # into x_train: the newest mini-batch trained
+        self.health: Diagnosis | None = None  # the last health check (see health.diagnose)
         self._checkpoint = self._params_copy()
         self._checkpoint_step = self.steps
+        self._checkpoint_progress = self._counters()
         self._shuffle()
 
     def _set_arrays(self, x_train, y_train, x_test, y_test) -> None:
@@ -368,6 +376,7 @@ class Trainer:
     def step(self) -> StepResult:
         """Train on one mini-batch. Raises DivergenceError (after restoring) on NaN/inf."""
         net, c = self.net, self.config
+        start = self.position
         x, y, _ = self.next_batch()
         if c.rule != self._rule:  # changed between steps, like eta
             check_rule(net, c.rule)
@@ -389,6 +398,7 @@ class Trainer:
         self._last_grads = (back.grad_w, back.grad_b)
         self._last_updates = updates
         n = len(x)
+        self.last_batch_indices = self._order[start : start + n]
         self.steps += 1
         self.samples_seen += n
         self.position += n
@@ -425,11 +435,20 @@ class Trainer:
         self._shuffle()
 
     def evaluate(self) -> Evaluation | None:
-        """Evaluate on the test split (None without one) and remember the result."""
+        """Evaluate on the test split (None without one) and remember the result, with a
+        health check of the network (see check_health)."""
+        self.check_health()
         if self.x_test is None:
             return None
         self.last_evaluation = evaluate(self.net, self.x_test, self.y_test)
         return self.last_evaluation
+
+    def check_health(self) -> Diagnosis | None:
+        """Look for saturated or dead hidden layers on the first HEALTH_INPUTS test inputs
+        (training inputs without a test split); remember and return the finding."""
+        x = self.x_test if self.x_test is not None and len(self.x_test) else self.x_train
+        self.health = diagnose(self.net, x[:HEALTH_INPUTS])
+        return self.health
 
     # -- statistics ---------------------------------------------------------------------
     def layer_stats(self) -> LayerStats | None:
@@ -487,6 +506,9 @@ class Trainer:
             checkpoint=(copies(self._checkpoint[0]), copies(self._checkpoint[1])),
             checkpoint_step=self._checkpoint_step,
             schedule_origin=self.schedule_origin,
+            checkpoint_progress=self._checkpoint_progress,
+            last_batch=self.last_batch_indices.copy(),
+            health=self.health,
         )
 
     def load_state(self, state: TrainerState) -> None:
@@ -519,6 +541,9 @@ class Trainer:
         self._checkpoint = (list(state.checkpoint[0]), list(state.checkpoint[1]))
         self._checkpoint_step = state.checkpoint_step
         self.schedule_origin = state.schedule_origin
+        self._checkpoint_progress = state.checkpoint_progress or self._counters()
+        self.last_batch_indices = np.empty(0, np.intp) if state.last_batch is None else state.last_batch
+        self.health = state.health
 
     # -- divergence ---------------------------------------------------------------------
     def _params_copy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -527,23 +552,45 @@ class Trainer:
     def _params_finite(self) -> bool:
         return all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in zip(self.net.weights, self.net.biases))
 
+    def _counters(self) -> tuple:
+        """The counters that go back with the parameters when a divergence restores them."""
+        return (
+            self.steps,
+            self.samples_seen,
+            self.epochs_done,
+            self.position,
+            self._epoch_loss_sum,
+            self._epoch_loss_count,
+        )
+
     def _take_checkpoint(self) -> None:
         if self._params_finite():
             self._checkpoint = self._params_copy()
             self._checkpoint_step = self.steps
+            self._checkpoint_progress = self._counters()
 
     def _diverged(self, what: str) -> None:
+        """Go back to the checkpoint, counters included, so the step every snapshot shows
+        from now on is the step whose parameters these are; then raise DivergenceError."""
+        failed_step, failed_epoch = self.steps + 1, self.epoch_progress
         weights, biases = self._checkpoint
         for l in range(self.net.n_layers):
             self.net.weights[l][...] = weights[l]
             self.net.biases[l][...] = biases[l]
             self._velocity_w[l][...] = 0
             self._velocity_b[l][...] = 0
-        back = self.steps - self._checkpoint_step
+        steps, samples, epochs, position, loss_sum, loss_count = self._checkpoint_progress
+        self.steps, self.samples_seen = steps, samples
+        # The checkpoint is taken at every epoch's end, so it lies in this epoch and its
+        # position indexes this epoch's order; the clamp covers data replaced by set_data.
+        self.epochs_done, self.position = epochs, min(position, self.n_train - 1)
+        del self.history[epochs:]
+        self._epoch_loss_sum, self._epoch_loss_count = loss_sum, loss_count
+        self.last_batch_indices = np.empty(0, np.intp)
         raise DivergenceError(
-            f"Training diverged at step {self.steps + 1} (epoch {self.epoch_progress:.2f}): {what}. "
-            f"Restored the last good parameters ({back} step{'s' if back != 1 else ''} earlier). "
-            f"Try a smaller learning rate than {self.config.eta:g}."
+            f"Training diverged at step {failed_step} (epoch {failed_epoch:.2f}): {what}. "
+            f"Went back to step {steps} (epoch {self.epoch_progress:.2f}), the last one whose parameters "
+            f"were good, and restored them. Try a smaller learning rate than {self.config.eta:g}."
         )
 
     def reset_optimizer(self) -> None:

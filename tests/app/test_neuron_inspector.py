@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from gallery_layout import assert_captions_clear_of_pictures
 from PySide6.QtCore import Qt
 
 from visnet.app.neuron_history import NeuronHistory
@@ -513,16 +514,6 @@ def test_top_and_bottom_captions_do_not_overlap_the_pictures(qtbot, bound_inspec
         for gallery in (inspector.top_gallery, inspector.bottom_gallery):
             gallery.grab()  # draws the captions at their final place
             assert_captions_clear_of_pictures(gallery)
-
-
-def assert_captions_clear_of_pictures(gallery) -> None:
-    captions = gallery.caption_scene_rects()
-    assert len(captions) == len(gallery.indices()) > 0
-    area = gallery.view_scene_rect()
-    tiles = [gallery.tile_scene_rect(t) for t in range(len(gallery.indices()))]
-    for rect in captions:
-        assert area.contains(rect), (rect, area)  # not clipped by the view
-        assert not any(rect.intersects(tile) for tile in tiles), rect
 
 
 def test_the_history_tab_asks_for_training_until_there_is_some(bound_inspector, small_mnist):

@@ -547,7 +547,9 @@ def test_the_hint_can_be_left_out_of_pictures(bound_inspector):
 def test_reset_leaves_nothing_of_the_old_network(bound_inspector):
     inspector, session = bound_inspector
     session.choose_test_sample(3)
-    session.select_neuron(0, 6)
+    session.select_neuron(0, 6)  # draws its weights as a picture
+    session.select_neuron(1, 6)  # titles its 16 incoming weights
+    assert "16" in inspector.incoming_plot.titleLabel.text
     inspector.reset()
     assert inspector.title_label.text() == "No network yet."
     for label in (inspector.equation_label, inspector.votes_label, inspector.fires_summary):
@@ -556,9 +558,10 @@ def test_reset_leaves_nothing_of_the_old_network(bound_inspector):
         assert image.image is None
     for bars in (inspector.incoming_bars, inspector.contribution_bars, inspector.votes_bars):
         assert len(bars.bars.opts["height"]) == 0
-    assert (
-        len(inspector.histogram_curve.getData()[0] if inspector.histogram_curve.getData()[0] is not None else []) == 0
-    )
+    xs, _ = inspector.histogram_curve.getData()
+    assert xs is None or len(xs) == 0
+    assert inspector.histogram_plot.viewRange()[0] == pytest.approx([0, 1])
+    assert "16" not in inspector.incoming_plot.titleLabel.text  # "its 16 incoming weights" was the old network's
     assert len(inspector.top_indices()) == 0 and len(inspector.bottom_indices()) == 0
     assert inspector.history_message.isVisibleTo(inspector.tabs.widget(4))
     assert inspector.layer_spin.maximum() == 1 and inspector.neuron_spin.maximum() == 0

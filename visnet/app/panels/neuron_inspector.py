@@ -535,7 +535,14 @@ class NeuronInspector(QWidget):
         self.surface_sample.setData([], [])
         for bars in (self.incoming_bars, self.contribution_bars, self.votes_bars):
             bars.set(np.zeros(0), [])
+        for colorbar in (self.weights_colorbar, self.contribution_colorbar, self.surface_colorbar):
+            colorbar.setLevels((-1, 1))
+        self.incoming_plot.setTitle("incoming weights, sorted")
+        self.surface_plot.setTitle("its activation over the plane")
+        self.votes_plot.setLabel("bottom", "")
         self.histogram_curve.setData([], [])
+        self.histogram_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.histogram_plot.enableAutoRange()  # for the next network's values
         self.sample_line.hide()
         for gallery in (self.top_gallery, self.bottom_gallery):
             gallery.set_images(np.zeros((0, 784), np.float32), [])

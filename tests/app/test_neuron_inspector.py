@@ -565,3 +565,16 @@ def test_reset_leaves_nothing_of_the_old_network(bound_inspector):
     assert len(inspector.top_indices()) == 0 and len(inspector.bottom_indices()) == 0
     assert inspector.history_message.isVisibleTo(inspector.tabs.widget(4))
     assert inspector.layer_spin.maximum() == 1 and inspector.neuron_spin.maximum() == 0
+
+
+def test_an_inspector_made_after_the_first_snapshot_draws_it(qtbot, small_mnist):
+    session = Session(TrainingController(use_process=False))
+    session.set_dataset(small_mnist, "embedded")
+    session.show_snapshot(trained_snapshot(small_mnist, steps=12))
+    session.select_neuron(0, 3)
+    inspector = NeuronInspector(session=session)
+    qtbot.addWidget(inspector)
+    inspector.refresh_now()
+    assert "neuron 3 of hidden layer 1" in inspector.title_label.text() and "(step 12)" in inspector.title_label.text()
+    assert "z = <b>" in inspector.equation_label.text()  # the session's sample, test image #0
+    inspector.shutdown()

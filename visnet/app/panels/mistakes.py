@@ -148,6 +148,8 @@ class MistakesPanel(QWidget):
         if session is not None:
             session.dataset_changed.connect(self._on_session_dataset_changed)
             self._on_session_dataset_changed()
+            if session.snapshot is not None:
+                self.show_snapshot(session.snapshot)
 
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:

@@ -260,6 +260,8 @@ class NeuronInspector(QWidget):
             self._on_session_dataset_changed()
             self._on_session_sample_changed()
             self._on_session_neuron_changed()
+            if session.snapshot is not None:
+                self.show_snapshot(session.snapshot)
 
     # -- pages ------------------------------------------------------------------------------
     def _build_looks_page(self) -> QWidget:

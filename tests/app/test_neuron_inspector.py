@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -578,3 +580,20 @@ def test_an_inspector_made_after_the_first_snapshot_draws_it(qtbot, small_mnist)
     assert "neuron 3 of hidden layer 1" in inspector.title_label.text() and "(step 12)" in inspector.title_label.text()
     assert "z = <b>" in inspector.equation_label.text()  # the session's sample, test image #0
     inspector.shutdown()
+
+
+def test_the_most_exciting_input_follows_an_edit_at_the_same_step(qtbot, bound_inspector):
+    inspector, session = bound_inspector
+    with qtbot.waitSignal(inspector.maximizer.found, timeout=5000):
+        session.select_neuron(0, 1)
+    snap = session.snapshot
+    again = dataclasses.replace(snap)  # the same parameters published again (a pause): no new run
+    show(session, inspector, again)
+    assert not inspector.maximizer.is_running()
+    weights = list(snap.weights)
+    weights[0] = weights[0].copy()
+    weights[0][1] *= -1  # an edit: the step stays, the neuron's weights change
+    edited = dataclasses.replace(snap, weights=tuple(weights))
+    with qtbot.waitSignal(inspector.maximizer.found, timeout=5000) as blocker:
+        show(session, inspector, edited)
+    assert blocker.args[:2] == [0, 1]

@@ -96,6 +96,19 @@ def _round_up(v: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= v)
 
 
+def _same_parameters(old: Snapshot, new: Snapshot, layer: int) -> bool:
+    """Whether neuron layer's input is computed alike in both: the same step is not enough,
+    as an edit changes the parameters without a step."""
+    if old is new:
+        return True
+    return old.step == new.step and all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            old.weights[: layer + 1] + old.biases[: layer + 1], new.weights[: layer + 1] + new.biases[: layer + 1]
+        )
+    )
+
+
 def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **kwargs) -> pg.PlotItem:
     plot = graphics.addPlot(row=row, col=col, title=title, **kwargs)
     plot.setMenuEnabled(False)
@@ -198,7 +211,7 @@ class NeuronInspector(QWidget):
         self._x: np.ndarray | None = None
         self._label: int | None = None
         self._stats: NeuronStats | None = None
-        self._maximized_for: tuple | None = None  # (snapshot step, layer, j) of the shown picture
+        self._maximized_for: tuple | None = None  # (snapshot, layer, j) of the shown picture
         self._maximized_at = 0.0
         self._recorded_at = float("-inf")
         self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
@@ -991,10 +1004,10 @@ class NeuronInspector(QWidget):
         if image_side(snap.sizes[0]) is None:
             self.maximum_label.setText("")
             return
-        key = (snap.step, layer, j)
-        if key == self._maximized_for:
-            return
+        key = (snap, layer, j)
         same_neuron = self._maximized_for is not None and self._maximized_for[1:] == (layer, j)
+        if same_neuron and _same_parameters(self._maximized_for[0], snap, layer):
+            return
         if same_neuron:
             if self.maximizer.is_running():
                 return

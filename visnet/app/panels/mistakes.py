@@ -5,6 +5,9 @@ A network with one output neuron tells two classes apart by a threshold
 (core.targets.predict_classes), so its matrix is 2x2; the gallery lists playground points
 by their coordinates rather than drawing them as pictures.
 
+Given the window's Session, the panel follows its data set and a clicked image becomes the
+session's current sample.
+
 Predictions come from the SplitActivations shared with the inspector (one forward pass
 over the test split per snapshot). While training, the panel refreshes at most every
 REFRESH_INTERVAL_MS and only while visible.

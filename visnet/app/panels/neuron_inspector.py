@@ -1,13 +1,19 @@
 """One neuron up close: what it looks for, what makes it fire, what it does with the current
 sample, what it votes for, how it changed while learning, and controls to edit it.
 
+Given the window's Session, the inspector shows the session's neuron, sample and data set,
+and its spin boxes and clicked test images write back through the session; its equation
+reads the session's shared sample pass, so z and a are the network view's. A switched-off
+neuron (core.edits) is shown as off: a = 0, passing nothing on.
+
 The statistics over the test split come from a SplitActivations shared with the mistakes
 panel (one forward pass per snapshot).
 
 With a playground Plane (set_plane) the "Looks for" page shows the neuron's activation over
 the whole plane, large, instead of a weight picture (two inputs make no picture), and the
-activation maximiser is not run: the surface already shows where the neuron fires. While training runs the inspector refreshes at most
-every REFRESH_INTERVAL_MS and only while it is visible; selecting a neuron refreshes at once.
+activation maximiser is not run: the surface already shows where the neuron fires. While
+training runs the inspector refreshes at most every REFRESH_INTERVAL_MS and only while it is
+visible; selecting a neuron refreshes at once.
 """
 
 from __future__ import annotations

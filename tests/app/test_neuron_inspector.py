@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from gallery_layout import assert_captions_clear_of_pictures
 from PySide6.QtCore import Qt
 
 from visnet.app.neuron_history import NeuronHistory
@@ -395,3 +398,202 @@ def test_set_plane_none_goes_back_to_pictures(plane_inspector):
     assert inspector.surface_array() is None
     inspector.set_plane(Plane())
     assert inspector.surface_array() is not None
+
+
+# -- bound to a session ------------------------------------------------------------------------
+from visnet.app.controller import TrainingController  # noqa: E402
+from visnet.app.session import Session  # noqa: E402
+from visnet.core.edits import EditHistory  # noqa: E402
+
+
+def trained_snapshot(data, sizes=(784, 16, 10), steps=20) -> Snapshot:
+    net = Network(list(sizes), seed=0)
+    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(eta=0.5))
+    for _ in range(steps):
+        trainer.step()
+    return take_snapshot(trainer, state="paused")
+
+
+def show(session: Session, panel, snap: Snapshot) -> None:
+    """What the window does each frame: the session first, then the panel."""
+    session.show_snapshot(snap)
+    panel.show_snapshot(snap)
+    panel.refresh_now()
+
+
+@pytest.fixture
+def bound_inspector(qtbot, small_mnist):
+    """A NeuronInspector bound to a session on the small MNIST set, showing a 784-16-10."""
+    session = Session(TrainingController(use_process=False))
+    session.set_dataset(small_mnist, "embedded")
+    inspector = NeuronInspector(session=session)
+    qtbot.addWidget(inspector)
+    inspector.resize(420, 640)
+    inspector.show()
+    show(session, inspector, trained_snapshot(small_mnist))
+    yield inspector, session
+    inspector.shutdown()
+
+
+def test_a_bound_inspector_follows_the_sessions_neuron_and_writes_its_spin_boxes_back(bound_inspector):
+    inspector, session = bound_inspector
+    session.select_neuron(0, 7)
+    assert inspector.neuron() == (0, 7) and inspector.neuron_spin.value() == 7
+    assert "neuron 7 of hidden layer 1" in inspector.title_label.text()
+    inspector.layer_spin.setValue(2)  # the output layer
+    assert session.neuron == (1, 7)  # the index is kept where the layer has it
+    inspector.neuron_spin.setValue(3)
+    assert session.neuron == (1, 3) and inspector.neuron() == (1, 3)
+    assert "output neuron 3" in inspector.title_label.text()
+
+
+def test_a_bound_inspectors_equation_shows_the_sessions_shared_pass(bound_inspector, small_mnist):
+    inspector, session = bound_inspector
+    passes = session.sample_passes
+    session.choose_test_sample(5)
+    session.select_neuron(0, 2)
+    p = session.sample_pass()
+    assert p.sample.index == 5
+    text = inspector.equation_label.text()
+    assert f"z = <b>{float(p.zs[0][2]):+.3f}</b>" in text
+    assert f"<b>{float(p.activations[1][2]):.3f}</b>" in text
+    assert session.sample_passes == passes + 1  # one pass for the new sample, shared
+
+
+def test_clicking_a_top_image_chooses_the_sessions_sample(qtbot, bound_inspector):
+    inspector, session = bound_inspector
+    inspector.tabs.setCurrentIndex(1)  # "Fires on"
+    session.select_neuron(0, 2)
+    gallery = inspector.top_gallery
+    target = int(gallery.indices()[3])
+    with qtbot.waitSignal(session.sample_changed, timeout=2000):
+        click(qtbot, gallery.graphics_view(), gallery.tile_widget_pos(3))
+    assert session.sample.source == "test" and session.sample.index == target
+
+
+def test_a_bound_inspector_takes_a_new_data_set_from_the_session(bound_inspector, small_mnist):
+    inspector, session = bound_inspector
+    smaller = small_mnist.subset(1000, 50)
+    session.set_dataset(smaller, "embedded")
+    inspector.refresh_now()
+    assert inspector.stats().values.shape == (50,)
+    assert inspector.plane() is None
+
+
+def test_a_switched_off_neuron_shows_a_zero_and_votes_for_nothing(bound_inspector):
+    inspector, session = bound_inspector
+    snap = session.snapshot
+    net = snap.network.copy()
+    EditHistory(net).ablate(0, 4)
+    trainer = Trainer(net, np.zeros((1, 784), np.float32), np.zeros(1, np.int64))
+    edited = take_snapshot(trainer, state="paused")
+    show(session, inspector, edited)
+    session.select_neuron(0, 4)
+    equation = inspector.equation_label.text()
+    assert "a = <b>0</b> (switched off" in equation
+    votes = inspector.votes_label.text()
+    assert "switched off" in votes and "passes nothing to the next layer" in votes
+    assert "pushes most" not in votes
+    assert len(inspector.votes_bars.bars.opts["height"]) == 0
+    session.select_neuron(0, 5)  # its neighbour still votes
+    assert "pushes most" in inspector.votes_label.text()
+    assert "switched off" not in inspector.equation_label.text()
+
+
+def test_the_title_shows_the_step_of_the_snapshot_shown(bound_inspector, small_mnist):
+    inspector, session = bound_inspector
+    later = trained_snapshot(small_mnist, steps=37)
+    show(session, inspector, later)
+    assert "(step 37)" in inspector.title_label.text()
+
+
+def test_top_and_bottom_captions_do_not_overlap_the_pictures(qtbot, bound_inspector):
+    inspector, session = bound_inspector
+    inspector.tabs.setCurrentIndex(1)  # "Fires on"
+    for size in [(420, 640), (420, 520), (700, 1000)]:
+        inspector.resize(*size)
+        qtbot.waitUntil(lambda: inspector.top_gallery.view_scene_rect().width() > 50, timeout=2000)
+        for gallery in (inspector.top_gallery, inspector.bottom_gallery):
+            gallery.grab()  # draws the captions at their final place
+            assert_captions_clear_of_pictures(gallery)
+
+
+def test_the_history_tab_asks_for_training_until_there_is_some(bound_inspector, small_mnist):
+    inspector, session = bound_inspector
+    inspector.tabs.setCurrentIndex(4)  # "History"
+    assert inspector.history_message.isVisible()
+    assert "Train to record" in inspector.history_message.text()
+    (x0, x1), (y0, y1) = inspector.norm_plot.viewRange()
+    assert (x0, x1) == pytest.approx((0, 1)) and y0 == pytest.approx(0) and 0 < y1 <= 10
+    net = session.snapshot.network.copy()
+    trainer = Trainer(net, small_mnist.x_train, small_mnist.y_train, config=TrainConfig(eta=0.5))
+    for _ in range(3):
+        trainer.step()
+        show(session, inspector, take_snapshot(trainer, state="paused"))
+    assert not inspector.history_message.isVisible()
+    assert len(inspector.norm_curve.getData()[0]) >= 2
+
+
+def test_the_hint_can_be_left_out_of_pictures(bound_inspector):
+    inspector, session = bound_inspector
+    inspector.tabs.setCurrentIndex(1)
+    assert inspector.fires_hint.isVisible()
+    inspector.set_hint_visible(False)
+    assert not inspector.fires_hint.isVisible()
+    inspector.refresh_now()
+    assert not inspector.fires_hint.isVisible()
+    inspector.set_hint_visible(True)
+    assert inspector.fires_hint.isVisible()
+
+
+def test_reset_leaves_nothing_of_the_old_network(bound_inspector):
+    inspector, session = bound_inspector
+    session.choose_test_sample(3)
+    session.select_neuron(0, 6)  # draws its weights as a picture
+    session.select_neuron(1, 6)  # titles its 16 incoming weights
+    assert "16" in inspector.incoming_plot.titleLabel.text
+    inspector.reset()
+    assert inspector.title_label.text() == "No network yet."
+    for label in (inspector.equation_label, inspector.votes_label, inspector.fires_summary):
+        assert label.text() == ""
+    for image in (inspector.weights_image, inspector.pattern_image, inspector.contribution_image):
+        assert image.image is None
+    for bars in (inspector.incoming_bars, inspector.contribution_bars, inspector.votes_bars):
+        assert len(bars.bars.opts["height"]) == 0
+    xs, _ = inspector.histogram_curve.getData()
+    assert xs is None or len(xs) == 0
+    assert inspector.histogram_plot.viewRange()[0] == pytest.approx([0, 1])
+    assert "16" not in inspector.incoming_plot.titleLabel.text  # "its 16 incoming weights" was the old network's
+    assert len(inspector.top_indices()) == 0 and len(inspector.bottom_indices()) == 0
+    assert inspector.history_message.isVisibleTo(inspector.tabs.widget(4))
+    assert inspector.layer_spin.maximum() == 1 and inspector.neuron_spin.maximum() == 0
+
+
+def test_an_inspector_made_after_the_first_snapshot_draws_it(qtbot, small_mnist):
+    session = Session(TrainingController(use_process=False))
+    session.set_dataset(small_mnist, "embedded")
+    session.show_snapshot(trained_snapshot(small_mnist, steps=12))
+    session.select_neuron(0, 3)
+    inspector = NeuronInspector(session=session)
+    qtbot.addWidget(inspector)
+    inspector.refresh_now()
+    assert "neuron 3 of hidden layer 1" in inspector.title_label.text() and "(step 12)" in inspector.title_label.text()
+    assert "z = <b>" in inspector.equation_label.text()  # the session's sample, test image #0
+    inspector.shutdown()
+
+
+def test_the_most_exciting_input_follows_an_edit_at_the_same_step(qtbot, bound_inspector):
+    inspector, session = bound_inspector
+    with qtbot.waitSignal(inspector.maximizer.found, timeout=5000):
+        session.select_neuron(0, 1)
+    snap = session.snapshot
+    again = dataclasses.replace(snap)  # the same parameters published again (a pause): no new run
+    show(session, inspector, again)
+    assert not inspector.maximizer.is_running()
+    weights = list(snap.weights)
+    weights[0] = weights[0].copy()
+    weights[0][1] *= -1  # an edit: the step stays, the neuron's weights change
+    edited = dataclasses.replace(snap, weights=tuple(weights))
+    with qtbot.waitSignal(inspector.maximizer.found, timeout=5000) as blocker:
+        show(session, inspector, edited)
+    assert blocker.args[:2] == [0, 1]

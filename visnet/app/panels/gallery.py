@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -30,7 +30,16 @@ from PySide6.QtWidgets import (
 from visnet.app.colors import MAX_POINT_INPUTS, MUTED, gray_colormap, image_side, input_labels, picture_side
 
 GAP = 2  # background pixels between pictures
-CAPTION = 9  # picture rows reserved above each picture for its caption, when there are captions
+CAPTION = 9  # picture rows reserved above each picture for its caption, at least
+MAX_CAPTION = 28  # and at most: a tiny gallery keeps its pictures rather than growing its gaps
+CAPTION_POINTS = 7.5  # caption font size, made smaller (down to MIN_CAPTION_POINTS) to fit small pictures
+MIN_CAPTION_POINTS = 6.0
+
+
+def _caption_font(points: float) -> QFont:
+    font = QFont()
+    font.setPointSizeF(points)
+    return font
 
 
 class ImageGallery(QWidget):
@@ -63,12 +72,14 @@ class ImageGallery(QWidget):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setColorMap(gray_colormap())
         self._view.addItem(self._image)
-        font = QFont()
-        font.setPointSizeF(7.5)
+        # A caption keeps its size in screen pixels however large the pictures are drawn, so
+        # the rows reserved for it and its font size follow the drawing scale (_caption_layout).
+        self._caption_points = CAPTION_POINTS
         self._texts: list[pg.TextItem] = []
         for _ in range(max_captions):
             text = pg.TextItem("", color=(220, 220, 220), anchor=(0.5, 1.0))
-            text.setFont(font)
+            text.setFont(_caption_font(CAPTION_POINTS))
+            text.textItem.document().setDocumentMargin(0)
             text.hide()
             self._view.addItem(text, ignoreBounds=True)
             self._texts.append(text)
@@ -93,6 +104,7 @@ class ImageGallery(QWidget):
         layout.addWidget(self._stack)
         self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._view.sigResized.connect(self._on_view_resized)
         self.set_images(np.zeros((0, 784), np.float32), np.empty(0, np.intp))
 
     # -- public API -------------------------------------------------------------------------
@@ -122,6 +134,13 @@ class ImageGallery(QWidget):
         self._step_x, self._step_y = side + GAP, side + GAP + self._caption_rows
         cols = max(1, min(columns or self.columns or self._best_columns(k), max(k, 1)))
         rows = max(1, math.ceil(k / cols))
+        if captions is not None:
+            self._caption_rows, points = self._caption_layout(cols, rows, self._captions)
+            self._step_y = side + GAP + self._caption_rows
+            if points != self._caption_points:
+                self._caption_points = points
+                for text in self._texts:
+                    text.setFont(_caption_font(points))
         self._cols = cols
         mosaic = np.full((rows * self._step_y - GAP, cols * self._step_x - GAP), np.nan, np.float32)
         for t in range(k):
@@ -200,11 +219,56 @@ class ImageGallery(QWidget):
                 best, best_scale = cols, scale
         return best
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self._last is not None and self.columns is None and self._last[4] is None and not self.showing_points():
-            if self._best_columns(len(self._indices)) != self._cols:
-                self.set_images(*self._last)
+    def _caption_layout(self, cols: int, rows: int, captions: Sequence[str]) -> tuple[int, float]:
+        """(picture rows to reserve above each picture, caption font size in points) so that
+        every caption, drawn at a fixed size in screen pixels, fits above its picture and
+        beside its neighbours at the scale the grid is drawn."""
+        w, h = self._view.width(), self._view.height()
+        if w <= 1 or h <= 1:
+            return CAPTION, CAPTION_POINTS
+        widest = max((QFontMetricsF(_caption_font(CAPTION_POINTS)).horizontalAdvance(c) for c in captions), default=0)
+        caption, points = CAPTION, CAPTION_POINTS
+        for _ in range(4):  # the scale depends on the rows reserved: a few rounds settle it
+            width = cols * (self._side + GAP) - GAP
+            height = rows * (self._side + GAP + caption) - GAP
+            scale = min(w / (1.02 * width), h / (1.02 * height))  # setRange's padding of 0.01
+            room = (self._side + GAP) * scale - 6  # screen pixels between neighbouring captions' centres, less a gap
+            points = CAPTION_POINTS if widest <= room else max(MIN_CAPTION_POINTS, CAPTION_POINTS * room / widest)
+            points = math.floor(4 * points) / 4
+            height_px = QFontMetricsF(_caption_font(points)).height() + 2
+            fitting = min(max(CAPTION, math.ceil(height_px / scale) + 1), MAX_CAPTION)
+            if fitting == caption:
+                break
+            caption = fitting
+        return caption, points
+
+    def _on_view_resized(self, *_) -> None:
+        if self._last is None or self.showing_points():
+            return
+        k = len(self._indices)
+        cols = self._cols
+        if self.columns is None and self._last[4] is None:
+            cols = self._best_columns(k)
+        rows = max(1, math.ceil(k / max(cols, 1)))
+        captions = self._last[2] is not None
+        if cols != self._cols or (
+            captions and self._caption_layout(cols, rows, self._captions) != (self._caption_rows, self._caption_points)
+        ):
+            self.set_images(*self._last)
+
+    def caption_scene_rects(self) -> list[QRectF]:
+        """Where the visible captions are drawn, in scene coordinates (for layout tests)."""
+        return [text.sceneBoundingRect() for text in self._texts if text.isVisible()]
+
+    def tile_scene_rect(self, t: int) -> QRectF:
+        """Where picture t is drawn, in scene coordinates."""
+        r, c = divmod(t, self._cols)
+        rect = QRectF(c * self._step_x, r * self._step_y + self._caption_rows, self._side, self._side)
+        return self._view.mapViewToScene(rect).boundingRect()
+
+    def view_scene_rect(self) -> QRectF:
+        """The area the pictures and captions are drawn in (beyond it they are clipped)."""
+        return self._view.sceneBoundingRect()
 
     def describe(self, index: int) -> str:
         """Extra tooltip text for test image index (set describe to a function, e.g. its label)."""

@@ -5,6 +5,9 @@ A network with one output neuron tells two classes apart by a threshold
 (core.targets.predict_classes), so its matrix is 2x2; the gallery lists playground points
 by their coordinates rather than drawing them as pictures.
 
+Given the window's Session, the panel follows its data set and a clicked image becomes the
+session's current sample.
+
 Predictions come from the SplitActivations shared with the inspector (one forward pass
 over the test split per snapshot). While training, the panel refreshes at most every
 REFRESH_INTERVAL_MS and only while visible.
@@ -31,6 +34,7 @@ from visnet.app.colors import (
     picture_side,
 )
 from visnet.app.panels.gallery import ImageGallery
+from visnet.app.session import Session
 from visnet.app.split_activations import SplitActivations
 from visnet.app.throttle import VisibleRefresh
 from visnet.core.snapshot import Snapshot
@@ -57,12 +61,18 @@ def predictions_and_confidence(output: str, a_out: np.ndarray) -> tuple[np.ndarr
 
 
 class MistakesPanel(QWidget):
-    """Confusion matrix (counts, colours normalised per true class) and a gallery."""
+    """Confusion matrix (counts, colours normalised per true class; empty cells left blank)
+    and a gallery."""
 
     sample_requested = Signal(int)  # a test image was clicked
 
-    def __init__(self, split: SplitActivations | None = None, parent: QWidget | None = None):
+    def __init__(
+        self, split: SplitActivations | None = None, parent: QWidget | None = None, *, session: Session | None = None
+    ):
+        """With a session the panel follows its data set and makes a clicked image the
+        session's sample; without one the window calls set_features and set_dataset."""
         super().__init__(parent)
+        self.session = session
         self.split = split or SplitActivations()
         self.split.computed.connect(self._schedule_refresh)
         self._snap: Snapshot | None = None
@@ -97,10 +107,15 @@ class MistakesPanel(QWidget):
         self._highlight.hide()
         self._plot.addItem(self._highlight, ignoreBounds=True)
         self._cell_texts: list[pg.TextItem] = []
-        self._accuracy_texts: list[pg.TextItem] = []
-        self._accuracy_header = pg.TextItem("acc.", color=MUTED, anchor=(0, 0.5))
-        self._plot.addItem(self._accuracy_header, ignoreBounds=True)
+        # Each class's accuracy is a tick label of the right axis, which widens to fit them.
+        self._plot.showAxis("right")
+        self._accuracy_axis: pg.AxisItem = self._plot.getAxis("right")
+        self._accuracy_axis.setLabel("accuracy")
+        self._accuracy_axis.setTextPen(MUTED)
+        self._accuracy_ticks: list[tuple[float, str]] = []
+        self._accuracy_axis.setTicks([[], []])
         self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._plot.getViewBox().sigResized.connect(self._on_matrix_resized)
 
         self.summary_label = QLabel("No network yet.")
@@ -121,7 +136,8 @@ class MistakesPanel(QWidget):
         right.addLayout(top)
         right.addWidget(self.gallery, 1)
         hint = QLabel("Click a cell for its images; click an image to make it the current sample.")
-        self._hint = hint
+        hint.setToolTip("Hover over a cell to read its count")
+        self.hint_label = hint
         hint.setStyleSheet(f"color: {MUTED.name()}")
         hint.setWordWrap(True)
         right.addWidget(hint)
@@ -132,6 +148,11 @@ class MistakesPanel(QWidget):
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.summary_label)
         column.addLayout(row, 1)
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            self._on_session_dataset_changed()
+            if session.snapshot is not None:
+                self.show_snapshot(session.snapshot)
 
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -143,9 +164,25 @@ class MistakesPanel(QWidget):
         self._refresh.request_for(self._incoming)
 
     def reset(self) -> None:
+        """A different network: clear the matrix, its numbers and the gallery drawn for the old one."""
+        self._refresh.cancel()
         self._snap = self._incoming = None
         self._cell = None
-        self._confusion = None
+        self._confusion = self._predicted = self._confidence = None
+        self._image.clear()
+        self._highlight.hide()
+        for text in self._cell_texts:
+            text.setText("")
+        self._accuracy_ticks = []
+        self._accuracy_axis.setTicks([[], []])
+        self.summary_label.setText("No network yet.")
+        self.gallery_label.setText("")
+        self.gallery.set_images(np.zeros((0, 784), np.float32), [])
+        self._graphics.setToolTip("")
+
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or hide the "click a cell" hint (left out of exported pictures)."""
+        self.hint_label.setVisible(on)
 
     def set_features(self, features: Sequence[str] | None) -> None:
         """The extra inputs of the playground's points, to name the columns of the mistaken
@@ -159,7 +196,7 @@ class MistakesPanel(QWidget):
         points = 0 < n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None
         self.gallery.set_input_labels(input_labels(n_in, self._features) if points else None)
         self._what = "points" if points else "images"
-        self._hint.setText(
+        self.hint_label.setText(
             f"Click a cell for its {self._what}; click "
             f"{'a row' if points else 'an image'} to make it the current sample."
         )
@@ -207,6 +244,17 @@ class MistakesPanel(QWidget):
         self._cell = None
         self._fill_gallery()
 
+    def cell_shades(self) -> np.ndarray | None:
+        """The (n, n) colour values drawn, NaN where a cell is empty (drawn blank)."""
+        return self._image.image
+
+    def accuracy_axis(self) -> pg.AxisItem:
+        """The right axis, whose tick labels are each class's accuracy."""
+        return self._accuracy_axis
+
+    def accuracy_labels(self) -> list[str]:
+        return [text for _, text in self._accuracy_ticks]
+
     def cell_view_rect(self, true: int, predicted: int) -> QRectF:
         return QRectF(predicted, true, 1, 1)
 
@@ -225,9 +273,9 @@ class MistakesPanel(QWidget):
     # -- drawing ----------------------------------------------------------------------------
     def _build(self, n: int) -> None:
         """Text items for an n-class matrix (created only when the number of classes changes)."""
-        for item in self._cell_texts + self._accuracy_texts:
+        for item in self._cell_texts:
             self._plot.removeItem(item)
-        self._cell_texts, self._accuracy_texts = [], []
+        self._cell_texts = []
         self._n = n
         font = QFont()
         font.setPointSizeF(8 if n <= 10 else 6.5)
@@ -237,20 +285,17 @@ class MistakesPanel(QWidget):
                 t.setFont(font)
                 self._plot.addItem(t, ignoreBounds=True)
                 self._cell_texts.append(t)
-        for r in range(n):
-            t = pg.TextItem("", color=MUTED, anchor=(0, 0.5))
-            t.setFont(font)
-            t.setPos(n + 0.1, r + 0.5)
-            self._plot.addItem(t, ignoreBounds=True)
-            self._accuracy_texts.append(t)
-        self._accuracy_header.setPos(n + 0.1, -0.45)
         names = self.split.class_names
-        step = max(1, n // 20)
-        ticks = [(k + 0.5, class_label(names, k)) for k in range(0, n, step)]
+        ticks = [(k + 0.5, class_label(names, k)) for k in range(0, n, self._tick_step(n))]
         self._plot.getAxis("left").setTicks([ticks, []])
         self._plot.getAxis("bottom").setTicks([ticks, []])
-        self._plot.setRange(QRectF(0, -0.9, n + 1.4, n + 0.9), padding=0.0)
+        self._plot.setRange(QRectF(0, 0, n, n), padding=0.0)
         self._on_matrix_resized()
+
+    @staticmethod
+    def _tick_step(n: int) -> int:
+        """Every class is named up to 20 classes; beyond, every few."""
+        return max(1, n // 20)
 
     def _fill(self) -> None:
         snap = self._snap
@@ -269,8 +314,10 @@ class MistakesPanel(QWidget):
         self._confusion = counts
         rows = np.maximum(counts.sum(axis=1, keepdims=True), 1)
         normalised = (counts / rows).astype(np.float32)
-        # Colour by the share of the row, but dim the diagonal so the mistakes stand out.
-        self._image.setImage(normalised**0.5, autoLevels=False, levels=(0.0, 1.0))
+        # Colour by the share of the row (its square root, so rare mistakes still show); an
+        # empty cell is left blank (NaN is drawn transparent) so it never looks like a count.
+        shade = np.where(counts > 0, normalised**0.5, np.nan).astype(np.float32)
+        self._image.setImage(shade, autoLevels=False, levels=(0.0, 1.0))
         self._image.setRect(QRectF(0, 0, n, n))
         for t, text in enumerate(self._cell_texts):
             r, c = divmod(t, n)
@@ -278,8 +325,9 @@ class MistakesPanel(QWidget):
             text.setColor(QColor(20, 20, 20) if normalised[r, c] > 0.45 else QColor(230, 230, 230))
             text.setPos(c + 0.5, r + 0.5)
         accuracy = self.per_class_accuracy()
-        for r, text in enumerate(self._accuracy_texts):
-            text.setText(percent(float(accuracy[r])))
+        classes = range(0, n, self._tick_step(n))
+        self._accuracy_ticks = [(r + 0.5, percent(float(accuracy[r]))) for r in classes]
+        self._accuracy_axis.setTicks([self._accuracy_ticks, []])
         total = int(counts.sum())
         right = int(np.trace(counts))
         worst = int(np.argmin(accuracy))
@@ -333,22 +381,50 @@ class MistakesPanel(QWidget):
         """Counts are written into the cells only when the cells are big enough to hold them."""
         if not self._n:
             return
-        cell = self._plot.getViewBox().width() / (self._n + 1.4)
+        cell = self._plot.getViewBox().width() / self._n
         for text in self._cell_texts:
             text.setVisible(cell >= 22)
 
     # -- mouse ------------------------------------------------------------------------------
     def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self._confusion is None:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
+        cell = self._cell_at(event.scenePos())
+        if cell is not None:
+            self.select_cell(*cell)
+
+    def _cell_at(self, scene_pos) -> tuple[int, int] | None:
+        """(true, predicted) of the cell under scene_pos, or None."""
         view = self._plot.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        p = view.mapSceneToView(event.scenePos())
+        if self._confusion is None or not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = view.mapSceneToView(scene_pos)
         c, r = int(np.floor(p.x())), int(np.floor(p.y()))
-        if 0 <= r < self._n and 0 <= c < self._n:
-            self.select_cell(r, c)
+        return (r, c) if 0 <= r < self._n and 0 <= c < self._n else None
+
+    def cell_hint(self, true: int, predicted: int) -> str:
+        """What hovering over a cell says: 'true 3, predicted 5: 12 images' (zero included)."""
+        if self._confusion is None:
+            return ""
+        names = self.split.class_names
+        count = int(self._confusion[true, predicted])
+        what = self._what if count != 1 else self._what[:-1]
+        return f"true {class_label(names, true)}, predicted {class_label(names, predicted)}: {count:,} {what}"
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        cell = self._cell_at(scene_pos)
+        self._graphics.setToolTip("" if cell is None else self.cell_hint(*cell))
 
     @Slot(int)
     def _on_gallery_image_clicked(self, index: int) -> None:
+        if self.session is not None:
+            self.session.choose_test_sample(index)
         self.sample_requested.emit(index)
+
+    # -- the session ----------------------------------------------------------------------------
+    @Slot()
+    def _on_session_dataset_changed(self) -> None:
+        dataset = self.session.dataset
+        self.set_features(self.session.features)
+        if dataset is not None:
+            self.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)

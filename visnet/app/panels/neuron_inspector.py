@@ -1,18 +1,25 @@
 """One neuron up close: what it looks for, what makes it fire, what it does with the current
 sample, what it votes for, how it changed while learning, and controls to edit it.
 
+Given the window's Session, the inspector shows the session's neuron, sample and data set,
+and its spin boxes and clicked test images write back through the session; its equation
+reads the session's shared sample pass, so z and a are the network view's. A switched-off
+neuron (core.edits) is shown as off: a = 0, passing nothing on.
+
 The statistics over the test split come from a SplitActivations shared with the mistakes
 panel (one forward pass per snapshot).
 
 With a playground Plane (set_plane) the "Looks for" page shows the neuron's activation over
 the whole plane, large, instead of a weight picture (two inputs make no picture), and the
-activation maximiser is not run: the surface already shows where the neuron fires. While training runs the inspector refreshes at most
-every REFRESH_INTERVAL_MS and only while it is visible; selecting a neuron refreshes at once.
+activation maximiser is not run: the surface already shows where the neuron fires. While
+training runs the inspector refreshes at most every REFRESH_INTERVAL_MS and only while it is
+visible; selecting a neuron refreshes at once.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import time
 
 import numpy as np
@@ -55,11 +62,13 @@ from visnet.app.panels.gallery import ImageGallery
 from visnet.app.panels.network_view import TILE_COLORMAP, tile_levels
 from visnet.app.panels.surface import boundary_segments
 from visnet.app.plane import Plane
+from visnet.app.session import Session
 from visnet.app.split_activations import SplitActivations
 from visnet.app.throttle import VisibleRefresh
-from visnet.core.edits import Edit
+from visnet.core.edits import Edit, is_ablated
 from visnet.core.features import FEATURE_LABELS, input_names
 from visnet.core.neuron_analysis import NeuronStats, contribution_map, effective_pattern, outgoing_weights
+from visnet.core.sample_pass import silent_neurons
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, predict_classes
 
@@ -70,6 +79,7 @@ N_BAR_LABELS = 5  # strongest positive and negative bars labelled with their neu
 MAX_VOTE_BARS = 32  # larger next layers show their strongest connections only
 TOP_INPUTS = 5  # inputs listed in the equation
 MAXIMIZE_INTERVAL_S = 3.0  # while training, recompute the most exciting input this often
+EDIT_HELP = "Edits change the network at once; training pauses first. Undo with Ctrl+Z."
 
 
 def _neuron_name(layer: int, j: int, sizes, class_names, output: str = "softmax") -> str:
@@ -84,6 +94,25 @@ def _output_meaning(j: int, n_out: int, class_names, output: str) -> str:
     if n_out == 1:
         return f"class {class_label(class_names, 1)} if a > {decision_threshold(output):g}"
     return class_label(class_names, j)
+
+
+def _round_up(v: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k at or above v > 0: an axis end a reader takes in at once."""
+    power = 10.0 ** math.floor(math.log10(v))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= v)
+
+
+def _same_parameters(old: Snapshot, new: Snapshot, layer: int) -> bool:
+    """Whether neuron layer's input is computed alike in both: the same step is not enough,
+    as an edit changes the parameters without a step."""
+    if old is new:
+        return True
+    return old.step == new.step and all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            old.weights[: layer + 1] + old.biases[: layer + 1], new.weights[: layer + 1] + new.biases[: layer + 1]
+        )
+    )
 
 
 def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **kwargs) -> pg.PlotItem:
@@ -163,9 +192,18 @@ class NeuronInspector(QWidget):
     sample_requested = Signal(int)  # a test image was clicked: make it the current sample
 
     def __init__(
-        self, split: SplitActivations | None = None, editor: NetworkEditor | None = None, parent: QWidget | None = None
+        self,
+        split: SplitActivations | None = None,
+        editor: NetworkEditor | None = None,
+        parent: QWidget | None = None,
+        *,
+        session: Session | None = None,
     ):
+        """With a session the inspector follows its neuron, sample and data set, and writes
+        the user's choices (a neuron, a test image) back to it; without one the window
+        calls the setters (select_neuron, set_sample, set_dataset, set_plane)."""
         super().__init__(parent)
+        self.session = session
         self.split = split or SplitActivations()
         self.split.computed.connect(self._schedule_refresh)
         self.editor = editor
@@ -179,7 +217,7 @@ class NeuronInspector(QWidget):
         self._x: np.ndarray | None = None
         self._label: int | None = None
         self._stats: NeuronStats | None = None
-        self._maximized_for: tuple | None = None  # (snapshot step, layer, j) of the shown picture
+        self._maximized_for: tuple | None = None  # (snapshot, layer, j) of the shown picture
         self._maximized_at = 0.0
         self._recorded_at = float("-inf")
         self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
@@ -234,6 +272,15 @@ class NeuronInspector(QWidget):
         if editor is not None:
             editor.edited.connect(self._on_edited)
             editor.history_changed.connect(self._on_edit_history_changed)
+        if session is not None:
+            session.neuron_changed.connect(self._on_session_neuron_changed)
+            session.sample_changed.connect(self._on_session_sample_changed)
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            self._on_session_dataset_changed()
+            self._on_session_sample_changed()
+            self._on_session_neuron_changed()
+            if session.snapshot is not None:
+                self.show_snapshot(session.snapshot)
 
     # -- pages ------------------------------------------------------------------------------
     def _build_looks_page(self) -> QWidget:
@@ -390,9 +437,13 @@ class NeuronInspector(QWidget):
         )
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {MUTED.name()}")
+        self.history_message = QLabel("Train to record this neuron's history.")
+        self.history_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.history_message.setStyleSheet(f"color: {MUTED.name()}")
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
+        v.addWidget(self.history_message)
         v.addWidget(g, 1)
         v.addWidget(note)
         return page
@@ -426,7 +477,7 @@ class NeuronInspector(QWidget):
         self.redo_button = QToolButton()
         self.undo_button.setText("Undo")
         self.redo_button.setText("Redo")
-        self.edit_result_label = QLabel("Edits change the network at once; training pauses first. Undo with Ctrl+Z.")
+        self.edit_result_label = QLabel(EDIT_HELP)
         self.edit_result_label.setWordWrap(True)
         self.edits_list = QListWidget()
         self.edits_list.setToolTip("Edits in force, oldest first; they are saved with the model")
@@ -479,13 +530,52 @@ class NeuronInspector(QWidget):
         self._refresh.request_for(self._incoming)
 
     def reset(self) -> None:
-        """A different network: forget its history and the drawn snapshot."""
+        """A different network: forget its history and the drawn snapshot, and clear every
+        number, picture and axis drawn for it."""
         self.maximizer.cancel()
+        self._refresh.cancel()
         self.history.clear()
         self._snap = self._incoming = None
         self._stats = None
         self._maximized_for = None
+        self._neuron = (0, 0)
         self.title_label.setText("No network yet.")
+        for label in (self.equation_label, self.votes_label, self.fires_summary, self.maximum_label):
+            label.setText("")
+        self.edit_result_label.setText(EDIT_HELP)
+        for image in (
+            self.weights_image,
+            self.pattern_image,
+            self.maximum_image,
+            self.contribution_image,
+            self.surface_image,
+        ):
+            image.clear()
+        self._surface_shown = False
+        self.surface_contour.setData([], [])
+        self.surface_sample.setData([], [])
+        for bars in (self.incoming_bars, self.contribution_bars, self.votes_bars):
+            bars.set(np.zeros(0), [])
+        for colorbar in (self.weights_colorbar, self.contribution_colorbar, self.surface_colorbar):
+            colorbar.setLevels((-1, 1))
+        self.incoming_plot.setTitle("incoming weights, sorted")
+        self.surface_plot.setTitle("its activation over the plane")
+        self.votes_plot.setLabel("bottom", "")
+        self.histogram_curve.setData([], [])
+        self.histogram_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self.histogram_plot.enableAutoRange()  # for the next network's values
+        self.sample_line.hide()
+        for gallery in (self.top_gallery, self.bottom_gallery):
+            gallery.set_images(np.zeros((0, 784), np.float32), [])
+        self._show_empty_history(None)
+        for spin in (self.layer_spin, self.neuron_spin, self.weight_index_spin):
+            spin.blockSignals(True)
+            spin.setRange(spin.minimum(), spin.minimum())
+            spin.blockSignals(False)
+
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or hide the "click an image" hint (left out of exported pictures)."""
+        self.fires_hint.setVisible(on)
 
     def set_plane(self, plane: Plane | None) -> None:
         """The playground plane the networks shown take their inputs from, or None (digit
@@ -757,12 +847,13 @@ class NeuronInspector(QWidget):
             self.sample_line.hide()
             return
         net = snap.network
-        cache = net.forward_cache(x.reshape(1, -1))
-        z = float(cache.zs[layer][0, j])
-        a = float(cache.activations[layer + 1][0, j])
+        zs, activations = self._sample_values(snap, x)
+        z = float(zs[layer][j])
+        a = float(activations[layer + 1][j])
+        switched_off = is_ablated(net, layer, j)
         b = float(snap.biases[layer][j])
         contributions = contribution_map(net, x, layer, j)
-        a_prev = cache.activations[layer][0]
+        a_prev = activations[layer]
         w = snap.weights[layer][j]
         act = snap.activations[layer]
         side = self._side(snap)
@@ -778,10 +869,14 @@ class NeuronInspector(QWidget):
         )
         f = "softmax(z)<sub>j</sub>" if act == "softmax" else f"{act}(z)"
         what = ("pixels" if side else "inputs") if layer == 0 else f"neurons of layer {layer}"
+        if switched_off:  # the next layer hears a = 0, whatever f(z) would be
+            result = "a = <b>0</b> (switched off: its outgoing weights are all zero)"
+        else:
+            result = f"a = {f} = <b>{a:.3f}</b>"
         self.equation_label.setText(
             f"a = {act}(Σ<sub>i</sub> w<sub>i</sub>·a<sub>i</sub> + b) over the {len(w)} {what}<br>"
             f"Σ w<sub>i</sub>·a<sub>i</sub> = <b>{float(contributions.sum()):+.3f}</b>, "
-            f"b = <b>{b:+.3f}</b> → z = <b>{z:+.3f}</b> → a = {f} = <b>{a:.3f}</b><br>"
+            f"b = <b>{b:+.3f}</b> → z = <b>{z:+.3f}</b> → {result}<br>"
             f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>"
         )
         first = layer == 0 and side is not None
@@ -804,6 +899,19 @@ class NeuronInspector(QWidget):
         self.sample_line.setPos(a)
         self.sample_line.show()
 
+    def _sample_values(self, snap: Snapshot, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The zs[l] (sizes[l+1],) and activations[k] (sizes[k],) of sample x through the
+        drawn network, switched-off neurons at a = 0: the session's shared pass when it is
+        for this network, so the equation shows what the network view shows."""
+        p = self.session.sample_pass() if self.session is not None else None
+        if p is not None and p.net is snap.network and p.sample.x.size == x.size and np.array_equal(p.sample.x, x):
+            return list(p.zs), list(p.activations)
+        cache = snap.forward_cache(x.reshape(1, -1))
+        activations = [np.array(a[0]) for a in cache.activations]
+        for k, off in enumerate(silent_neurons(snap.network)):
+            activations[k][off] = 0.0
+        return [z[0] for z in cache.zs], activations
+
     def _fill_votes(self, snap: Snapshot, layer: int, j: int) -> None:
         out = outgoing_weights(snap.network, layer, j)
         n_layers = len(snap.sizes) - 1
@@ -814,6 +922,14 @@ class NeuronInspector(QWidget):
             self.votes_label.setText(
                 "An output neuron votes for nothing further: its activation is the "
                 f"network's answer: “{html.escape(meaning)}”."
+            )
+            return
+        if is_ablated(snap.network, layer, j):
+            self.votes_bars.set(np.zeros(0), [])
+            self.votes_plot.setLabel("bottom", "")
+            self.votes_label.setText(
+                "It is <b>switched off</b>: its outgoing weights are all zero, so it passes nothing "
+                f"to the next layer{' and votes for no class' if layer + 1 == n_layers - 1 else ''}."
             )
             return
         next_is_output = layer + 1 == n_layers - 1
@@ -848,11 +964,28 @@ class NeuronInspector(QWidget):
 
     def _fill_history(self, layer: int, j: int) -> None:
         epochs, norms, updates, grads = self.history.series(layer, j)
+        if len(epochs) < 2:  # one moment is no history: say so, on axes that fit what will come
+            self._show_empty_history(float(norms[0]) if len(norms) and np.isfinite(norms[0]) else None)
+            return
+        if not self.history_message.isHidden():
+            self.history_message.hide()
+            self.norm_plot.enableAutoRange()
+            self.update_plot.enableAutoRange()
         self.norm_curve.setData(epochs, norms)
         ok = np.isfinite(updates) & (updates > 0)
         self.update_curve.setData(epochs[ok], updates[ok])
         ok = np.isfinite(grads) & (grads > 0)
         self.grad_curve.setData(epochs[ok], grads[ok])
+
+    def _show_empty_history(self, norm: float | None) -> None:
+        """No curves yet: the message, the first epoch on the x axis and, for ‖w‖, room
+        above its size now."""
+        for curve in (self.norm_curve, self.update_curve, self.grad_curve):
+            curve.setData([], [])
+        self.history_message.show()
+        top = 1.0 if norm is None or norm <= 0 else _round_up(1.25 * norm)
+        self.norm_plot.setRange(xRange=(0, 1), yRange=(0, top), padding=0)
+        self.update_plot.setYRange(-4, 0, padding=0)  # log scale: 0.0001 … 1
 
     def _update_edit_controls(self, net, layer: int, j: int) -> None:
         is_output = layer == net.n_layers - 1
@@ -877,10 +1010,10 @@ class NeuronInspector(QWidget):
         if image_side(snap.sizes[0]) is None:
             self.maximum_label.setText("")
             return
-        key = (snap.step, layer, j)
-        if key == self._maximized_for:
-            return
+        key = (snap, layer, j)
         same_neuron = self._maximized_for is not None and self._maximized_for[1:] == (layer, j)
+        if same_neuron and _same_parameters(self._maximized_for[0], snap, layer):
+            return
         if same_neuron:
             if self.maximizer.is_running():
                 return
@@ -1006,7 +1139,10 @@ class NeuronInspector(QWidget):
         self.neuron_spin.setRange(0, n - 1)
         self.neuron_spin.blockSignals(False)
         self._neuron = (layer, self.neuron_spin.value())
-        self.refresh_now()
+        if self.session is not None and self.session.neuron != self._neuron:
+            self.session.select_neuron(*self._neuron)  # redrawn by _on_session_neuron_changed
+        else:
+            self.refresh_now()
         self.neuron_selected.emit(*self._neuron)
 
     def _describe_test_image(self, index: int) -> str:
@@ -1017,4 +1153,24 @@ class NeuronInspector(QWidget):
 
     @Slot(int)
     def _on_gallery_image_clicked(self, index: int) -> None:
+        if self.session is not None:
+            self.session.choose_test_sample(index)
         self.sample_requested.emit(index)
+
+    # -- the session ----------------------------------------------------------------------------
+    @Slot()
+    def _on_session_neuron_changed(self) -> None:
+        if self.session.neuron is not None:
+            self.select_neuron(*self.session.neuron)
+
+    @Slot()
+    def _on_session_sample_changed(self) -> None:
+        sample = self.session.sample
+        self.set_sample(None if sample is None else sample.x, None if sample is None else sample.label)
+
+    @Slot()
+    def _on_session_dataset_changed(self) -> None:
+        dataset = self.session.dataset
+        self.set_plane(self.session.plane)
+        if dataset is not None:
+            self.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)

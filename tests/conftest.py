@@ -141,7 +141,7 @@ def make_main_window(qtbot, small_mnist, monkeypatch):
     collected in window.errors as (title, text) instead of being shown."""
     from visnet.app.main_window import MainWindow
 
-    def make(**kwargs):
+    def make(gentle: bool = False, **kwargs):
         kwargs.setdefault("dataset", small_mnist)
         kwargs.setdefault("dataset_loader", lambda spec: small_mnist)
         kwargs.setdefault("load_example", False)
@@ -151,6 +151,9 @@ def make_main_window(qtbot, small_mnist, monkeypatch):
         monkeypatch.setattr(window, "_show_error", lambda title, text: window.errors.append((title, text)))
         # Train until told otherwise: the small set's 30 planned epochs pass in a second.
         window.config_panel.epochs_spin.setValue(10_000)
+        # Full speed from the first step, unless a test asks for the window's gentle start.
+        if not gentle:
+            window.controller.set_gentle_start(False)
         qtbot.addWidget(window)
         window.show()
         with qtbot.waitActive(window):

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage, QPainter
 from visnet.app.panels.drawing import DrawDigitPanel
 from visnet.core.drawing import CENTER, center_of_mass
 from visnet.core.network import Network
+from visnet.core.sample_pass import SamplePass
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
 
@@ -97,30 +98,33 @@ def test_brush_size_changes_the_pen(qtbot, panel):
 
 def test_use_as_current_sample_reaches_every_panel(make_main_window, qtbot):
     window = make_main_window()
+    window.show_workspace("inside")
     window.draw_dock.raise_()
     canvas = window.draw_panel.canvas
     qtbot.waitExposed(canvas)
+    test_image = window.session.sample
     draw_with_mouse(qtbot, canvas, [(140, 40), (140, 140), (140, 240)])
-    # While drawing, the network view lights up with the drawing.
-    np.testing.assert_array_equal(window.network_view.activations()[0], window.draw_panel.sample())
-    with qtbot.waitSignal(window.current_sample_changed, timeout=2000) as blocker:
+    # Drawing alone changes nothing elsewhere: every panel keeps showing the current sample.
+    assert window.session.sample is test_image
+    np.testing.assert_array_equal(window.network_view.activations()[0], test_image.x)
+    np.testing.assert_array_equal(window.session.drawing, window.draw_panel.sample())
+    with qtbot.waitSignal(window.session.sample_changed, timeout=2000):
         qtbot.mouseClick(window.draw_panel.use_button, Qt.MouseButton.LeftButton)
-    x, label, source = blocker.args
-    assert source == "drawing" and label is None
-    np.testing.assert_array_equal(x, window.draw_panel.sample())
-    assert window.current_sample()[2] == "drawing"
-    window.inspector.select_neuron(0, 0)
-    assert "z =" in window.inspector.equation_label.text()
+    sample = window.session.sample
+    assert sample.source == "drawing" and sample.label is None
+    np.testing.assert_array_equal(sample.x, window.draw_panel.sample())
+    expected = SamplePass.compute(window.session.snapshot.network, sample)
+    np.testing.assert_array_equal(window.network_view.activations()[0], sample.x)
+    assert window.network_view.predicted_class() == expected.predicted
+    window.session.select_neuron(0, 0)
+    assert "z" in window.inspector.equation_label.text()
     # The Current sample panel shows the drawing and the network's answer for it...
     panel = window.sample_panel
-    assert panel.showing_drawing()
-    expected = window.controller.latest_snapshot.network.forward(x[None, :])[0]
-    np.testing.assert_allclose(panel.output(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(panel.output(), expected.output)
     assert panel.caption().startswith("Drawn: looks like")
     # ...until the user moves on to a test image again.
-    index = panel.current_index()
     panel.next_sample()
-    assert not panel.showing_drawing() and panel.current_index() == index + 1
+    assert window.session.sample.source == "test"
 
 
 def test_empty_canvas_is_not_sent(qtbot, panel):

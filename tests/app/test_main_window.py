@@ -206,9 +206,12 @@ def test_save_and_reopen_gives_identical_weights(make_main_window, qtbot, monkey
     assert all(np.array_equal(a, b) for a, b in zip(reopened, trained))
     assert window.config_panel.train_values()["epochs"] == 10_000
     assert str(path.resolve()) == keys.recent_files()[0]
-    # Training continues from the opened weights.
+    # The opened model shows its curves and continues counting from its step.
+    assert window.controller.latest_snapshot.step == steps
+    assert window.loss_panel.n_points() >= 1
+    assert window.epoch_label.text() == f"Epoch {int(epochs) + 1}"
     qtbot.keyClick(window, Qt.Key.Key_Right)
-    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == 1, timeout=3000)
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == steps + 1, timeout=3000)
     assert not np.array_equal(weights_of(window)[0], trained[0])
 
 
@@ -322,16 +325,16 @@ def test_huge_learning_rate_shows_the_divergence_banner(make_main_window, qtbot)
     assert window.controller.latest_snapshot.activations[:2] == ("relu", "relu")
     panel.learning_rate_spin.setValue(1e6)
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.divergence_banner.isVisible(), timeout=5000)
-    text = window.divergence_banner.message_label.text()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    text = window.banner.message_label.text()
     assert "diverged" in text and "smaller learning rate" in text
     assert window.controller.state == "diverged"
     qtbot.waitUntil(lambda: window.state_label.text() == "Diverged", timeout=3000)
     assert "smaller learning rate" in window.statusBar().currentMessage()
     assert all(np.isfinite(w).all() for w in weights_of(window))
-    qtbot.mouseClick(window.divergence_banner.lower_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.banner.lower_button, Qt.MouseButton.LeftButton)
     assert panel.learning_rate_spin.value() == pytest.approx(1e5)  # reaches the trainer at its next batch
-    assert not window.divergence_banner.isVisible()
+    assert not window.banner.isVisible()
 
 
 def test_neuron_selection_and_sample_travel_through_the_session(make_main_window, qtbot):

@@ -19,6 +19,7 @@ from visnet.core.training import TrainConfig, Trainer, evaluate
 
 def shown_window(make_main_window, qtbot, **kwargs):
     window = make_main_window(**kwargs)
+    window.show_workspace("inside")
     window.mistakes_dock.raise_()
     qtbot.waitUntil(lambda: window.mistakes_panel.confusion() is not None, timeout=3000)
     return window
@@ -68,9 +69,9 @@ def test_mistakes_gallery_is_sorted_by_confidence_and_clicks_set_the_sample(make
     np.testing.assert_array_equal(panel.gallery.indices(), idx[:MAX_GALLERY])
     target = int(panel.gallery.indices()[2])
     gallery = panel.gallery
-    with qtbot.waitSignal(window.current_sample_changed, timeout=2000) as blocker:
+    with qtbot.waitSignal(window.session.sample_changed, timeout=2000):
         qtbot.mouseClick(gallery.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=gallery.tile_widget_pos(2))
-    assert blocker.args[2] == f"test:{target}"
+    assert window.session.sample.index == target
     assert window.sample_panel.current_index() == target
 
 

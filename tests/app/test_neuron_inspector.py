@@ -47,7 +47,9 @@ def test_clicking_a_mosaic_tile_selects_that_neuron_in_the_inspector(make_main_w
     panel = window.weights_panel
     qtbot.waitUntil(lambda: panel.mosaic_image() is not None, timeout=3000)
     click(qtbot, panel.graphics_view(), panel.tile_widget_pos(5))
-    assert window.inspector.neuron() == (0, 5)
+    assert window.session.neuron == (0, 5) and window.inspector.neuron() == (0, 5)
+    assert "Look inside" in window.statusBar().currentMessage()
+    window.show_workspace("inside")
     assert window.inspector_dock.isVisible()
     qtbot.waitUntil(lambda: "neuron 5 of hidden layer 1" in window.inspector.title_label.text(), timeout=3000)
     assert window.inspector.layer_spin.value() == 1 and window.inspector.neuron_spin.value() == 5
@@ -67,7 +69,7 @@ def test_clicking_a_neuron_in_the_network_view_selects_it(make_main_window, qtbo
 def test_spin_boxes_select_a_neuron_everywhere(make_main_window, qtbot):
     window = make_main_window()
     qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
-    window.inspector_dock.raise_()
+    window.show_workspace("inside")
     window.inspector.refresh_now()
     window.inspector.layer_spin.setValue(3)  # the output layer
     window.inspector.neuron_spin.setValue(4)
@@ -93,16 +95,17 @@ def test_top_activating_images_are_the_true_top_k(make_main_window, qtbot, layer
 def test_clicking_a_top_image_makes_it_the_current_sample(make_main_window, qtbot):
     window = make_main_window()
     qtbot.waitUntil(lambda: window.controller.latest_snapshot is not None, timeout=3000)
-    window.inspector_dock.raise_()
+    window.show_workspace("inside")
     window.inspector.tabs.setCurrentIndex(1)  # "Fires on"
-    window.inspector.select_neuron(0, 2)
+    window.session.select_neuron(0, 2)
     gallery = window.inspector.top_gallery
+    qtbot.waitUntil(lambda: len(gallery.indices()) > 3, timeout=3000)
     target = int(gallery.indices()[3])
-    with qtbot.waitSignal(window.current_sample_changed, timeout=2000) as blocker:
+    with qtbot.waitSignal(window.session.sample_changed, timeout=2000):
         click(qtbot, gallery.graphics_view(), gallery.tile_widget_pos(3))
-    x, label, source = blocker.args
-    assert source == f"test:{target}" and label == int(window.dataset.y_test[target])
-    np.testing.assert_array_equal(x, window.dataset.x_test[target])
+    sample = window.session.sample
+    assert (sample.source, sample.index, sample.label) == ("test", target, int(window.dataset.y_test[target]))
+    np.testing.assert_array_equal(sample.x, window.dataset.x_test[target])
     assert window.sample_panel.current_index() == target
 
 

@@ -185,3 +185,20 @@ def test_show_history_draws_a_saved_run_then_live_training_appends(panel):
 def test_show_history_of_an_untrained_model_is_empty(panel):
     panel.show_history(TrainingHistory(2))
     assert panel.n_points() == 0 and panel.epoch_values()[0].size == 0
+
+
+def test_a_run_that_goes_back_to_an_earlier_step_drops_the_points_after_it(panel):
+    """After a divergence the trainer restores an earlier step: the curve goes back with it
+    and carries on from there, instead of starting over."""
+    trainer = make_trainer()
+    panel.show_snapshot(run(trainer, 9))
+    state = trainer.state()
+    panel.show_snapshot(run(trainer, 5))
+    assert panel.n_points() == 14
+    trainer.load_state(state)  # back to step 9, as a divergence restores it
+    back = take_snapshot(trainer, state="diverged")
+    panel.show_snapshot(back)
+    x, _ = panel.batch_losses()
+    assert panel.n_points() == 9 and x[-1] <= back.epoch_progress
+    panel.show_snapshot(run(trainer, 2))
+    assert panel.n_points() == 11

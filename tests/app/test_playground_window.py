@@ -212,12 +212,16 @@ def test_a_diverging_playground_run_stops_with_its_pictures_intact(playground_wi
     window = playground_window
     net = Network([2, 4, 1], "identity", output="identity", cost="quadratic", seed=0)
     assert window.install_network(
-        net, window.dataset, window._dataset_spec, TrainConfig(eta=5.0, batch_size=10, epochs=10_000), window.playground
+        net,
+        window.dataset,
+        window.session.dataset_spec,
+        TrainConfig(eta=5.0, batch_size=10, epochs=10_000),
+        window.playground,
     )
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.controller.state == "diverged", timeout=10000)
     wait_drawn(qtbot, window)
-    assert window.divergence_banner.isVisible()
+    assert window.banner.isVisible()
     image = window.surface_panel.image_array()
     assert image is not None and np.isfinite(image).all()  # the last finite parameters are shown
     assert window.errors == []

@@ -524,8 +524,7 @@ def test_backprop_mode_pauses_live_training_and_keeps_its_keys(make_main_window,
         for w, traced in zip(t.net.weights, stepper.trace.weights):  # the live network, as paused
             np.testing.assert_array_equal(w, traced)
         assert stepper.state.eta == t.eta
-    x, label = window.sample_panel.current_sample()
-    np.testing.assert_array_equal(stepper.trace.x[0], x)
+    np.testing.assert_array_equal(stepper.trace.x[0], window.session.sample.x)
 
     # → steps the stepper while it has the focus, and trains nothing.
     stepper.setFocus()
@@ -539,8 +538,8 @@ def test_backprop_mode_pauses_live_training_and_keeps_its_keys(make_main_window,
     qtbot.wait(50)
     assert trainer.steps == steps
 
-    # Selecting a neuron in the network view selects it in the stepper.
-    window.network_view.neuron_selected.emit(1, 4)
+    # A neuron selected anywhere is selected in the stepper.
+    window.session.select_neuron(1, 4)
     assert stepper.selected_neuron() == (1, 4)
 
     # The next test image is traced on the same (paused) network.
@@ -570,11 +569,9 @@ def test_backprop_mode_on_a_snapshot_lets_training_go_on(make_main_window, qtbot
 
 def test_a_digit_made_the_current_sample_is_traced(make_main_window, qtbot):
     window = make_main_window()
-    if not hasattr(window, "set_current_sample"):
-        pytest.skip("this window has no set_current_sample yet")
     window.enter_backprop_mode()
     x = np.clip(window.dataset.x_test[7] * 1.2, 0, 1).astype(np.float32)
-    window.set_current_sample(x, None, "drawing")
+    window.session.use_drawing(x)
     stepper = window.stepper
     np.testing.assert_array_equal(stepper.trace.x[0], x)
     assert stepper.example.label is None and "your drawing" in stepper.source_label.text()

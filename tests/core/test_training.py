@@ -278,6 +278,8 @@ def test_progress_mid_epoch_goes_on_from_where_the_saved_run_stopped(toy):
 def test_progress_refuses_nonsense(bad):
     with pytest.raises(ValueError):
         TrainingProgress(**bad)
+
+
 def test_divergence_goes_back_to_the_step_whose_parameters_it_restores(toy):
     """The message names the step whose parameters are restored, and the counters return to
     it, so every snapshot after the divergence shows that step with those parameters."""

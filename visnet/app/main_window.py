@@ -10,14 +10,13 @@ files and data sets. Every file dialog and message box goes through a small `_as
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.core.features import with_features
+from visnet.core.history import HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.targets import n_classes
 from visnet.core.training import TrainConfig, Trainer
@@ -43,7 +43,7 @@ from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D, add_point
-from visnet.io import ModelFileError, load_model, save_model
+from visnet.io import ModelFileError, open_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import settings as keys
@@ -57,6 +57,7 @@ from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, Netwo
 from .panels.drawing import DrawDigitPanel
 from .panels.gradients import GradientPanel
 from .panels.loss import LossPanel
+from .panels.minibatch import MiniBatchPanel
 from .panels.mistakes import MistakesPanel
 from .panels.network_view import NetworkView
 from .panels.neuron_inspector import NeuronInspector
@@ -118,14 +119,6 @@ def config_from_info(info: dict, fallback: TrainConfig) -> TrainConfig:
     return config
 
 
-def _number(value, default: float = 0.0) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return default
-    return value if math.isfinite(value) else default
-
-
 def is_read_only_model(path: Path | None) -> bool:
     """Whether a model file belongs to visnet itself (the shipped example): saving never
     writes over it."""
@@ -166,8 +159,8 @@ class MainWindow(QMainWindow):
         self._model_path: Path | None = None
         self._clean_step = 0  # the trainer's step count when the network was last saved or loaded
         self._saved_edits: tuple = ()  # the hand edits in force when it was last saved or loaded
-        self._epochs_before = 0.0  # training the opened model had before this session
-        self._samples_before = 0
+        self._history = HistoryRecorder(1)  # the run's curves and counters, saved with the model
+        self._dismissed_health: tuple = ()  # (kind, layers) of the health warning the user dismissed
         self._current_dock: QDockWidget | None = None
         self._open_note = ""  # why an opened model is shown with another data set than its own
         self._closed = False
@@ -201,6 +194,7 @@ class MainWindow(QMainWindow):
         self.loss_panel = LossPanel()
         self.gradient_panel = GradientPanel()
         self.sample_panel = SamplePanel(session=s)
+        self.minibatch_panel = MiniBatchPanel(session=s)
         self.surface_panel = DecisionSurfacePanel(session=s)
         self.config_panel = ConfigPanel()
         self.inspector = NeuronInspector(self.split_activations, self.editor, session=s)
@@ -214,6 +208,7 @@ class MainWindow(QMainWindow):
             self.loss_panel,
             self.gradient_panel,
             self.sample_panel,
+            self.minibatch_panel,
             self.surface_panel,
             self.inspector,
             self.draw_panel,
@@ -286,6 +281,12 @@ class MainWindow(QMainWindow):
         self.sample_dock = dock(
             "Current sample", "sample_dock", self.sample_panel, "The sample every panel shows, and the network's answer"
         )
+        self.minibatch_dock = dock(
+            "Mini-batch",
+            "minibatch_dock",
+            self.minibatch_panel,
+            "The training images of the newest mini-batch, with their labels and the network's answers",
+        )
         self.config_dock = dock("Configuration", "config_dock", self.config_panel, "Architecture and hyperparameters")
         self.surface_dock = dock(
             "Decision surface",
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
             self.loss_dock,
             self.gradients_dock,
             self.sample_dock,
+            self.minibatch_dock,
             self.config_dock,
             self.surface_dock,
             self.inspector_dock,
@@ -372,6 +374,13 @@ class MainWindow(QMainWindow):
             (),
             "Stop training and end the training thread; Train continues from here",
             P.SP_MediaStop,
+        )
+        self.full_speed_action = self._action(
+            "Full speed",
+            self._on_full_speed_triggered,
+            [K.Key_F],
+            "Train as fast as the computer can: ends the gentle start and slow motion",
+            P.SP_MediaSeekForward,
         )
         self.reset_action = self._action(
             "Reset",
@@ -514,7 +523,10 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
             toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         toolbar.addSeparator()
-        tip = "Delay after every mini-batch: slow motion on the left, full speed on the right"
+        tip = (
+            "Time per mini-batch: slow motion on the left, full speed on the right. A fresh network "
+            "starts gently (about 30 s for the first epoch, then faster) until you choose a speed"
+        )
         speed_caption = QLabel(" Slow ")
         speed_caption.setToolTip(tip)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
@@ -531,6 +543,8 @@ class MainWindow(QMainWindow):
         self.speed_label.setToolTip(tip)
         for widget in (speed_caption, self.speed_slider, fast_caption, self.speed_label):
             toolbar.addWidget(widget)
+        toolbar.addAction(self.full_speed_action)
+        toolbar.widgetForAction(self.full_speed_action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
 
@@ -593,6 +607,7 @@ class MainWindow(QMainWindow):
         c.paused_itself.connect(self._on_paused_itself)
         c.training_failed.connect(self._on_training_failed)
         self.session.network_replaced.connect(self._on_network_replaced)
+        self.session.neuron_changed.connect(self._on_neuron_changed)
         self.config_panel.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.config_panel.network_requested.connect(self._on_network_requested)
         self.surface_panel.point_added.connect(self._on_point_added)
@@ -600,6 +615,7 @@ class MainWindow(QMainWindow):
         self.surface_panel.undo_point_requested.connect(self.undo_point)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
+        self.banner.dismiss_button.clicked.connect(self._on_banner_dismissed)
         self.editor.edited.connect(self._on_network_edited)
         self.editor.history_changed.connect(self._on_edit_history_changed)
         self.stepper.layer_highlighted.connect(self._on_stepper_layer_highlighted)
@@ -783,6 +799,8 @@ class MainWindow(QMainWindow):
             speed = SPEED_STEPS
         self.speed_slider.setValue(min(max(speed, 0), SPEED_STEPS))
         self._on_speed_changed(self.speed_slider.value())
+        # A fresh network starts at a pace a person can follow, unless slow motion was chosen.
+        self.controller.set_gentle_start(self.controller.delay == 0)
 
     def _save_settings(self) -> None:
         s = QSettings()
@@ -876,10 +894,11 @@ class MainWindow(QMainWindow):
         path = Path(path)
         try:
             with _busy():
-                net = load_model(path)
+                opened = open_model(path)
         except ModelFileError as err:
             self._show_error("Could not open the model", str(err))
             return False
+        net = opened.network
         info = net.info if isinstance(net.info, dict) else {}
         self._open_note = ""
         chosen = self._dataset_for_model(net, info, path)
@@ -887,17 +906,16 @@ class MainWindow(QMainWindow):
             return False
         dataset, spec, toy = chosen
         config = config_from_info(info, self.config_panel.train_config())
-        if not self.install_network(net, dataset, spec, config, toy):
+        if not self.install_network(net, dataset, spec, config, toy, history=opened.history):
             return False
         self._model_path = path
-        self._epochs_before = _number(info.get("epochs"))
-        self._samples_before = int(_number(info.get("samples_seen")))
         self._saved_edits = tuple(self.editor.applied())
         if remember and not is_read_only_model(path):
             keys.add_recent_file(path)
             keys.remember_folder(path)
         self._update_title()
-        self.statusBar().showMessage(self._open_note or f"Opened {path.name}: {net!r}", 15000)
+        notes = [self._open_note, *opened.warnings] if self._open_note or opened.warnings else []
+        self.statusBar().showMessage(" ".join(notes) or f"Opened {path.name}: {net!r}", 15000)
         return True
 
     def save_model_to(self, path: str | os.PathLike) -> bool:
@@ -917,8 +935,8 @@ class MainWindow(QMainWindow):
             step = trainer.steps
             info = {
                 "training": trainer.config.as_dict(),
-                "epochs": self._epochs_before + trainer.epoch_progress,
-                "samples_seen": self._samples_before + trainer.samples_seen,
+                "epochs": trainer.epoch_progress,
+                "samples_seen": trainer.samples_seen,
                 "metrics": {}
                 if evaluation is None
                 else {"test_loss": float(evaluation.loss), "test_accuracy": float(evaluation.accuracy)},
@@ -930,7 +948,7 @@ class MainWindow(QMainWindow):
             if toy is not None and toy.drawn:  # the points drawn by hand, to draw them again
                 info["drawn_points"] = [list(p) for p in toy.drawn]
         try:
-            save_model(net, path, **info)
+            save_model(net, path, history=self._history.history(), **info)
         except ModelFileError as err:
             self._show_error("Could not save the model", str(err))
             return False
@@ -1119,25 +1137,41 @@ class MainWindow(QMainWindow):
         if not self.install_network(net, dataset, spec.dataset, config, toy):
             return False
         self._model_path = None
-        self._epochs_before, self._samples_before = 0.0, 0
         self._update_title()
         return True
 
     def install_network(
-        self, net: Network, dataset: Dataset, spec: str, config: TrainConfig, toy: Toy2D | None = None
+        self,
+        net: Network,
+        dataset: Dataset,
+        spec: str,
+        config: TrainConfig,
+        toy: Toy2D | None = None,
+        history: TrainingHistory | None = None,
     ) -> bool:
         """Train `net` on `dataset` (toy: its points, for a playground set) from now on,
-        stopping the current training. False (after a message) if they do not go together."""
+        stopping the current training; `history`: the curves and counters it was saved with,
+        which the panels show and training continues. False (after a message) if they do not
+        go together."""
+        if history is not None and history.n_layers != net.n_layers:
+            history = None
+        progress = history.progress if history is not None else None
         try:
-            trainer = Trainer(net, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, config)
+            trainer = Trainer(
+                net, dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, config, progress=progress
+            )
         except ValueError as err:
             self._show_error("Cannot train this network on this data set", str(err))
             return False
         was_playground = self.session.playground is not None
         if dataset is not self.session.dataset:
             self._set_data(dataset, spec, toy)  # before set_trainer draws the new network's first snapshot
-        self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced
-        self._clean_step = 0
+        self._history = HistoryRecorder(net.n_layers, start=history)
+        self.controller.set_trainer(trainer)  # stops the old thread; emits trainer_replaced, panels reset
+        if history is not None:
+            self.loss_panel.show_history(history)
+            self.gradient_panel.show_history(history, sizes=net.sizes)
+        self._clean_step = trainer.steps
         self._saved_edits = ()
         self.config_panel.set_data_shape(dataset.n_inputs, dataset.n_classes)
         self._refresh_dataset_choices()
@@ -1250,7 +1284,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_frame_started(self) -> None:
         snap = self.session.snapshot
+        self._history.add_snapshot(snap)
         self._show_status(snap)
+        self._show_health(snap)
 
     def _show_status(self, snap) -> None:
         state = self.controller.state
@@ -1270,6 +1306,10 @@ class MainWindow(QMainWindow):
             if state == "running" and snap.samples_per_second
             else "– samples/s"
         )
+        speed = speed_text(snap.delay)
+        speed = f"gentle start: {speed}" if snap.gentle else speed
+        if self.speed_label.text() != speed:
+            self.speed_label.setText(speed)
         ev = snap.evaluation
         self.accuracy_label.setText(f"Test accuracy {100 * ev.accuracy:.1f}%" if ev is not None else "Test accuracy –")
         self._update_title()
@@ -1302,8 +1342,20 @@ class MainWindow(QMainWindow):
         self._show_status(self.controller.latest_snapshot)
 
     @Slot()
+    def _on_neuron_changed(self) -> None:
+        neuron = self.session.neuron
+        if neuron is None or self.inspector_dock.isVisible():
+            return
+        snap = self.session.snapshot
+        last = snap is not None and neuron[0] == len(snap.sizes) - 2
+        name = f"output neuron {neuron[1]}" if last else f"neuron {neuron[1]} of hidden layer {neuron[0] + 1}"
+        self.statusBar().showMessage(f"Selected {name}: Look inside (Ctrl+2) shows it up close.", 8000)
+
+    @Slot()
     def _on_network_replaced(self) -> None:
         self.banner.hide()
+        self.banner.kind = ""
+        self._dismissed_health = ()
         self._on_state_changed(self.controller.state)
 
     @Slot(str)
@@ -1334,6 +1386,12 @@ class MainWindow(QMainWindow):
         self._build_network(spec, self.config_panel.train_config(), ask=True)
 
     @Slot()
+    def _on_banner_dismissed(self) -> None:
+        snap = self.session.snapshot
+        if self.banner.kind == "warning" and snap is not None and snap.health is not None:
+            self._dismissed_health = (snap.health.kind, snap.health.layers)
+
+    @Slot()
     def _on_lower_learning_rate_clicked(self) -> None:
         spin = self.config_panel.learning_rate_spin
         spin.setValue(spin.value() / 10)  # emits hyperparameters_changed like a user edit
@@ -1345,6 +1403,30 @@ class MainWindow(QMainWindow):
         delay = delay_for_speed(position)
         self.controller.set_delay(delay)
         self.speed_label.setText(speed_text(delay))
+
+    @Slot()
+    def _on_full_speed_triggered(self) -> None:
+        with QSignalBlocker(self.speed_slider):
+            self.speed_slider.setValue(SPEED_STEPS)
+        self.controller.full_speed()
+        self.speed_label.setText(speed_text(0.0))
+
+    def _show_health(self, snap) -> None:
+        """A warning when training goes on but cannot learn (saturated or dead neurons); it
+        goes when they recover, and a dismissed one comes back only for another diagnosis."""
+        health = snap.health
+        if health is None:
+            if self.banner.kind == "warning":
+                self.banner.hide()
+                self.banner.kind = ""
+            return
+        if self.banner.isVisible() and self.banner.kind == "error":
+            return  # the divergence message says more
+        if (health.kind, health.layers) == self._dismissed_health:
+            return
+        eta = self.config_panel.train_values()["eta"]
+        headline = "The neurons are saturated." if health.kind == "saturated" else "The neurons are dead."
+        self.banner.show_message(headline, f"{health.message} {health.remedy}", eta, kind="warning")
 
     @Slot(QWidget, QWidget)
     def _on_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
@@ -1369,10 +1451,10 @@ class MainWindow(QMainWindow):
             return
         seed = self.config_panel.seed_spin.value()
         self.controller.reset(seed)
+        self._history = HistoryRecorder(self.controller.trainer.net.n_layers)
         self._clean_step = 0
         self._saved_edits = ()
         self._model_path = None
-        self._epochs_before, self._samples_before = 0.0, 0
         self._update_title()
         net = self.controller.trainer.net
         self.config_panel.show_network(net, self.session.dataset_spec, seed=seed)

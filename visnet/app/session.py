@@ -104,6 +104,7 @@ class Session(QObject):
         self.dataset_changed.emit()
         if keep_sample and self._sample is not None:
             return
+        self._sample = None  # test example 0 of another data set is another sample
         if dataset.n_test:
             self.choose_test_sample(0)
         else:

@@ -147,6 +147,7 @@ def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, p
         dock.hide()
         dock.setFloating(False)
         window.removeDockWidget(dock)
+    heads = []
     for area, column in zip(AREAS, ws.columns):
         above = None
         for group in column.groups:
@@ -164,6 +165,16 @@ def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, p
                 docks[name].show()
             head.raise_()
             above = head
+            heads.append(head)
+    # The other docks wait, hidden, as tabs of the last group placed: View ▸ Panels brings one
+    # back there, inside the layout (a dock outside every area would float over the others).
+    shown = {d for d in docks.values() if d.isVisibleTo(window)}
+    for dock in docks.values():
+        if dock not in shown and heads:
+            window.tabifyDockWidget(heads[-1], dock)
+            dock.hide()
+    if heads:
+        heads[-1].raise_()
 
 
 def apply_sizes(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace) -> None:

@@ -94,8 +94,10 @@ class GradientPanel(QWidget):
         if snap.sizes != self._sizes or perceptron != self._perceptron:
             self._perceptron = perceptron
             self._build(snap.sizes)
-        elif snap.step < self._last_step:  # a new run without reset()
-            self._clear()
+        elif snap.step < self._last_step:  # training went back (a divergence undone): so do the curves
+            self._series.truncate_after(snap.epoch_progress)
+            self._last_step = snap.step
+            self._redraw_throttle.request()
         stats = snap.layer_stats
         if snap.step > self._last_step and stats is not None:
             self._last_step = snap.step

@@ -56,6 +56,10 @@ class GrowingSeries:
     def clear(self) -> None:
         self.n = 0
 
+    def truncate_after(self, x: float) -> None:
+        """Drop the points whose x is beyond `x` (x never decreases along the series)."""
+        self.n = int(np.searchsorted(self._x[: self.n], x, side="right"))
+
     @property
     def x(self) -> np.ndarray:
         return self._x[: self.n]
@@ -251,8 +255,11 @@ class LossPanel(QWidget):
     def show_snapshot(self, snap: Snapshot) -> None:
         """Add the snapshot's new batches and epochs (once: a snapshot seen before adds nothing)."""
         self._set_loss_label(snap.activations[-1] == "step")
-        if snap.step < self._last_step:  # a new run started without reset(): start over
-            self.reset()
+        if snap.step < self._last_step:  # training went back (a divergence undone): so do the curves
+            self._batches.truncate_after(snap.epoch_progress)
+            self._epochs.truncate_after(snap.epoch_progress)
+            self._last_step = snap.step
+            self._redraw_throttle.request()
         if snap.step > self._last_step:
             self._last_step = snap.step
             self._add_batches(snap.batch_epochs, snap.batch_losses)

@@ -93,7 +93,6 @@ from visnet.io import ModelFileError, load_model
 
 from ..session import Session
 from .stepper_source import Example, MiniBatch, NetworkState, SessionStepperSource, StepperSource
-from .stepper_source import WindowStepperSource as WindowStepperSource
 
 PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the formula
 MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows its first ones
@@ -1397,17 +1396,6 @@ class BackpropStepper(QWidget):
         if layer >= 1 or self._trace.n_layers == 1:
             self._set_wishes(layer, j)
         self._show_step()
-
-    def refresh_example(self) -> None:
-        """The window's current sample (or drawing) changed: trace it on the same network
-        state, if the stepper follows it."""
-        if (
-            self._source is not None
-            and self._state is not None
-            and self.example_combo.currentData() in ("current", "drawn")
-        ):
-            self.refresh_choices()
-            self._load_example()
 
     def announce_step(self) -> None:
         """Emit layer_highlighted for the current step again (the view was hidden)."""

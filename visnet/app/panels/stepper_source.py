@@ -195,66 +195,6 @@ class SessionStepperSource:
         return training_mini_batch(self.session.controller, self.session.dataset, example, target, n)
 
 
-class WindowStepperSource:
-    """A window without a session as a StepperSource: its controller, data set and the
-    sample panel's test image (or the drawing panel's digit)."""
-
-    def __init__(self, window):
-        self._window = window
-
-    def class_names(self) -> Sequence[str]:
-        d = self._window.dataset
-        return () if d is None else tuple(d.class_names)
-
-    def n_test(self) -> int:
-        d = self._window.dataset
-        return 0 if d is None else len(d.x_test)
-
-    def has_drawn_digit(self) -> bool:
-        return self._drawn() is not None
-
-    def batch_size(self) -> int | None:
-        trainer = self._window.controller.trainer
-        return None if trainer is None else int(trainer.config.batch_size)
-
-    def _drawn(self) -> np.ndarray | None:
-        panel = getattr(self._window, "draw_panel", None)
-        if panel is None or panel.canvas.is_empty():
-            return None
-        return np.asarray(panel.sample(), np.float32).ravel()
-
-    def network_state(self, kind: str) -> NetworkState | None:
-        controller = self._window.controller
-        if kind == "live":
-            return live_state(controller)
-        if kind == "snapshot":
-            return snapshot_state(controller, controller.latest_snapshot)
-        return None
-
-    def example(self, kind: str, index: int) -> Example | None:
-        d = self._window.dataset
-        if kind == "drawn":
-            x = self._drawn()
-            return None if x is None else Example.from_sample(Sample.drawing(x))
-        if d is None or not len(d.x_test):
-            return None
-        if kind == "current":
-            current = self._window.current_sample()  # (x, label, "test:12" | "drawing" | "plane")
-            if current is not None:
-                x, label, where = current
-                if where == "drawing":
-                    return Example.from_sample(Sample.drawing(x))
-                if where.startswith("test:") and where[5:].isdigit():
-                    return Example.from_sample(Sample.test(x, int(label), int(where[5:])))
-                return Example.from_sample(Sample.point(x, label))
-            index = self._window.sample_panel.current_index()
-        index = int(np.clip(index, 0, len(d.x_test) - 1))
-        return Example.from_sample(Sample.test(d.x_test[index], int(d.y_test[index]), index))
-
-    def mini_batch(self, example: Example, target: int, n: int) -> MiniBatch:
-        return training_mini_batch(self._window.controller, self._window.dataset, example, target, n)
-
-
 def _wait_until_paused(controller: TrainingController, timeout_s: float = 3.0) -> None:
     """Wait for the worker's "paused" snapshot: a mini-batch the worker had already begun
     when pause() came would otherwise change the network after it was copied. Only

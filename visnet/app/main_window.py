@@ -836,8 +836,7 @@ class MainWindow(QMainWindow):
         if path is not None and self.open_model(path, ask=False, remember=model_path is not None):
             if is_read_only_model(path):
                 self.statusBar().showMessage(
-                    "The example network is loaded, already trained: press Space to train it further, "
-                    "or Ctrl+N for a fresh network to watch it learn from scratch.",
+                    "The example network, already trained: Space trains it on, Ctrl+N starts a fresh one.",
                     15000,
                 )
             return
@@ -1307,7 +1306,8 @@ class MainWindow(QMainWindow):
             else "– samples/s"
         )
         speed = speed_text(snap.delay)
-        speed = f"gentle start: {speed}" if snap.gentle else speed
+        if snap.gentle:
+            speed = f"gentle start, {speed}" if snap.delay > 0 else "gentle start"
         if self.speed_label.text() != speed:
             self.speed_label.setText(speed)
         ev = snap.evaluation
@@ -1353,6 +1353,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_network_replaced(self) -> None:
+        self.statusBar().clearMessage()  # a message about the network before
         self.banner.hide()
         self.banner.kind = ""
         self._dismissed_health = ()

@@ -67,7 +67,7 @@ WORKSPACES = (
         "Watch it learn",
         "The network, its weight pictures and the curves while it trains",
         (
-            Column(0.22, (Group(("sample_dock", "minibatch_dock"), 0.5), Group(("config_dock",), 0.5))),
+            Column(0.22, (Group(("sample_dock",), 0.52), Group(("minibatch_dock", "config_dock"), 0.48))),
             Column(0.5, (Group(("network_dock",), 0.62), Group(("loss_dock",), 0.38))),
             Column(0.28, (Group(("weights_dock", "surface_dock"), 0.6), Group(("gradients_dock",), 0.4))),
         ),
@@ -77,9 +77,9 @@ WORKSPACES = (
         "Look inside",
         "One neuron up close, your own drawing, and where the network goes wrong",
         (
-            Column(0.22, (Group(("sample_dock", "draw_dock"), 1.0),)),
-            Column(0.43, (Group(("network_dock",), 0.6), Group(("mistakes_dock", "weights_dock"), 0.4))),
-            Column(0.35, (Group(("inspector_dock",), 1.0),)),
+            Column(0.2, (Group(("sample_dock",), 1.0),)),
+            Column(0.42, (Group(("network_dock",), 0.56), Group(("mistakes_dock", "draw_dock", "weights_dock"), 0.44))),
+            Column(0.38, (Group(("inspector_dock",), 1.0),)),
         ),
     ),
     Workspace(
@@ -87,8 +87,8 @@ WORKSPACES = (
         "Backpropagation",
         "One SGD step of the current sample, quantity by quantity, with the real numbers",
         (
-            Column(0.2, (Group(("sample_dock", "draw_dock"), 1.0),)),
-            Column(0.8, (Group(("network_dock",), 0.36), Group(("stepper_dock",), 0.64))),
+            Column(0.3, (Group(("network_dock",), 0.58), Group(("sample_dock",), 0.42))),
+            Column(0.7, (Group(("stepper_dock",), 1.0),)),
             Column(0.0, ()),
         ),
     ),
@@ -147,7 +147,8 @@ def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, p
         dock.hide()
         dock.setFloating(False)
         window.removeDockWidget(dock)
-    heads = []
+    # Splits first, tabs after: Qt turns a split of a dock that already has tabs into one more tab.
+    heads, groups = [], []
     for area, column in zip(AREAS, ws.columns):
         above = None
         for group in column.groups:
@@ -160,12 +161,14 @@ def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, p
             else:
                 window.splitDockWidget(above, head, Qt.Orientation.Vertical)
             head.show()
-            for name in names[1:]:
-                window.tabifyDockWidget(head, docks[name])
-                docks[name].show()
-            head.raise_()
             above = head
             heads.append(head)
+            groups.append(names)
+    for head, names in zip(heads, groups):
+        for name in names[1:]:
+            window.tabifyDockWidget(head, docks[name])
+            docks[name].show()
+        head.raise_()
     # The other docks wait, hidden, as tabs of the last group placed: View ▸ Panels brings one
     # back there, inside the layout (a dock outside every area would float over the others).
     shown = {d for d in docks.values() if d.isVisibleTo(window)}

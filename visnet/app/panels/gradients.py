@@ -64,6 +64,7 @@ class GradientPanel(QWidget):
             plot.setLogMode(y=True)
             plot.getAxis("left").setWidth(60)
             plot.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # epochs, never "epoch (x0.001)"
             # Decades only: pyqtgraph's own log ticks label 2..9 too, which overlapped.
             plot.getAxis("left").setTicks([[(float(k), f"{10.0**k:g}") for k in range(-12, 4)]])
             plot.setDownsampling(auto=True, mode="peak")

@@ -6,7 +6,10 @@ has painted its first frame. The parent process's clock starts before the child 
 so interpreter start-up and every import count. Runs offscreen unless --display is given
 (then on $DISPLAY, e.g. under Xvfb).
 
-    python benchmarks/startup_speed.py [--runs 7] [--display]
+    python benchmarks/startup_speed.py [--runs 7] [--display] [--against OTHER_CHECKOUT]
+
+--against times another checkout of visnet in the same run, alternating one start of each,
+and prints both medians and their ratio (the machine's load then weighs on both alike).
 """
 
 from __future__ import annotations
@@ -45,8 +48,11 @@ visnet.cli.main()
 """
 
 
-def one_run(display: bool) -> float:
+def one_run(display: bool, root: str = ROOT) -> float:
     env = dict(os.environ)
+    # An installed visnet has its modules compiled to .pyc files after its first start; a
+    # setting that forbids writing them would time the compiler instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not display:
         env["QT_QPA_PLATFORM"] = "offscreen"
     with tempfile.TemporaryDirectory() as home:
@@ -55,7 +61,7 @@ def one_run(display: bool) -> float:
         out = subprocess.run(
             [sys.executable, "-c", PROBE],
             env=env,
-            cwd=ROOT,  # this checkout's visnet
+            cwd=root,  # that checkout's visnet
             capture_output=True,
             text=True,
             timeout=60,
@@ -71,14 +77,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--display", action="store_true", help="use $DISPLAY instead of offscreen")
+    parser.add_argument("--against", metavar="DIR", help="another checkout to time in the same run")
     args = parser.parse_args()
-    one_run(args.display)  # warm the file cache
-    times = [one_run(args.display) for _ in range(args.runs)]
-    median = statistics.median(times)
-    print(
-        f"visnet to a painted window: median {median:.2f} s over {args.runs} runs "
-        f"(min {min(times):.2f}, max {max(times):.2f}); target < {TARGET_S} s"
-    )
+    roots = {"this checkout": ROOT}
+    if args.against:
+        roots["the other"] = os.path.abspath(args.against)
+    times: dict[str, list[float]] = {name: [] for name in roots}
+    for root in roots.values():
+        one_run(args.display, root)  # writes the .pyc files and warms the file cache
+    for _ in range(args.runs):
+        for name, root in roots.items():
+            times[name].append(one_run(args.display, root))
+    for name, ts in times.items():
+        print(
+            f"{name}: visnet to a painted window, median {statistics.median(ts):.2f} s over {args.runs} runs "
+            f"(min {min(ts):.2f}, max {max(ts):.2f}); target < {TARGET_S} s"
+        )
+    if args.against:
+        ratio = statistics.median(times["this checkout"]) / statistics.median(times["the other"])
+        print(f"this checkout / the other: {ratio:.2f}")
 
 
 if __name__ == "__main__":

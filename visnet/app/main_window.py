@@ -197,12 +197,8 @@ class MainWindow(QMainWindow):
         self.minibatch_panel = MiniBatchPanel(session=s)
         self.surface_panel = DecisionSurfacePanel(session=s)
         self.config_panel = ConfigPanel()
-        self.inspector = NeuronInspector(self.split_activations, self.editor, session=s)
-        self.draw_panel = DrawDigitPanel(session=s)
-        self.mistakes_panel = MistakesPanel(self.split_activations, session=s)
-        self.stepper = BackpropStepper(session=s)
         self.banner = MessageBanner()
-        self.display_panels: tuple[Panel, ...] = (
+        self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
             self.weights_panel,
             self.loss_panel,
@@ -210,10 +206,66 @@ class MainWindow(QMainWindow):
             self.sample_panel,
             self.minibatch_panel,
             self.surface_panel,
-            self.inspector,
-            self.draw_panel,
-            self.mistakes_panel,
         )
+        # Panels outside the opening workspace are built the first time they are shown or
+        # used: the inspector alone takes 0.2 s to build, a tenth of the window's start.
+        self._lazy_factories = {
+            "inspector": self._make_inspector,
+            "draw_panel": lambda: DrawDigitPanel(session=self.session),
+            "mistakes_panel": lambda: MistakesPanel(self.split_activations, session=self.session),
+            "stepper": self._make_stepper,
+        }
+        self._lazy_panels: dict[str, QWidget] = {}
+
+    def _make_inspector(self) -> NeuronInspector:
+        inspector = NeuronInspector(self.split_activations, self.editor, session=self.session)
+        inspector.set_edit_actions(self.undo_action, self.redo_action)
+        return inspector
+
+    def _make_stepper(self) -> BackpropStepper:
+        stepper = BackpropStepper(session=self.session)
+        stepper.layer_highlighted.connect(self._on_stepper_layer_highlighted)
+        return stepper
+
+    def _lazy(self, name: str):
+        """The panel `name`, built (and put into its dock) on first use."""
+        panel = self._lazy_panels.get(name)
+        if panel is None:
+            panel = self._lazy_panels[name] = self._lazy_factories[name]()
+            dock = self._lazy_docks[name]
+            if panel.focusPolicy() == Qt.FocusPolicy.NoFocus:
+                panel.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click marks the panel for export
+            dock.setWidget(panel)
+            if name == "draw_panel":
+                panel.use_requested.connect(self._on_drawn_digit_used)
+            snap = self.session.snapshot
+            if snap is not None and hasattr(panel, "show_snapshot"):
+                panel.show_snapshot(snap)
+        return panel
+
+    @property
+    def inspector(self) -> NeuronInspector:
+        return self._lazy("inspector")
+
+    @property
+    def draw_panel(self) -> DrawDigitPanel:
+        return self._lazy("draw_panel")
+
+    @property
+    def mistakes_panel(self) -> MistakesPanel:
+        return self._lazy("mistakes_panel")
+
+    @property
+    def stepper(self) -> BackpropStepper:
+        return self._lazy("stepper")
+
+    @property
+    def display_panels(self) -> tuple[Panel, ...]:
+        """The panels the frame pacer draws: every panel built so far."""
+        built = tuple(
+            self._lazy_panels[n] for n in ("inspector", "draw_panel", "mistakes_panel") if n in self._lazy_panels
+        )
+        return self._eager_panels + built
 
     def _build_docks(self) -> None:
         self.setDockNestingEnabled(True)
@@ -297,22 +349,20 @@ class MainWindow(QMainWindow):
         self.inspector_dock = dock(
             "Neuron inspector",
             "inspector_dock",
-            self.inspector,
+            QWidget(),
             "Everything about the selected neuron; click a neuron to select it",
         )
-        self.draw_dock = dock(
-            "Draw a digit", "draw_dock", self.draw_panel, "Draw a digit and watch the network read it"
-        )
+        self.draw_dock = dock("Draw a digit", "draw_dock", QWidget(), "Draw a digit and watch the network read it")
         self.mistakes_dock = dock(
             "Mistakes",
             "mistakes_dock",
-            self.mistakes_panel,
+            QWidget(),
             "Confusion matrix, per-class accuracy and the misclassified test images",
         )
         self.stepper_dock = dock(
             "Backpropagation, step by step",
             "stepper_dock",
-            self.stepper,
+            QWidget(),
             "One SGD step of the current sample, quantity by quantity, with the real numbers",
         )
         self.docks = (
@@ -330,6 +380,14 @@ class MainWindow(QMainWindow):
             self.stepper_dock,
         )
         self._docks_by_name = {d.objectName(): d for d in self.docks}
+        self._lazy_docks = {
+            "inspector": self.inspector_dock,
+            "draw_panel": self.draw_dock,
+            "mistakes_panel": self.mistakes_dock,
+            "stepper": self.stepper_dock,
+        }
+        for name, dock in self._lazy_docks.items():
+            dock.visibilityChanged.connect(lambda visible, name=name: visible and self._lazy(name))
         self._arrange_workspace(self._workspace)
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
@@ -472,7 +530,6 @@ class MainWindow(QMainWindow):
         self.edit_menu = bar.addMenu("&Edit")
         self.edit_menu.addAction(self.undo_action)
         self.edit_menu.addAction(self.redo_action)
-        self.inspector.set_edit_actions(self.undo_action, self.redo_action)
         self._on_edit_history_changed()
 
         training_menu = bar.addMenu("&Training")
@@ -500,11 +557,11 @@ class MainWindow(QMainWindow):
         # The stepper's own keys work only while it has the focus, so they never clash with
         # the training keys; the menu shows them (text after a tab) and works from anywhere.
         for text, slot in (
-            ("Next step\t→ / PgDown", self.stepper.next_step),
-            ("Previous step\t← / PgUp", self.stepper.previous_step),
-            ("Play / pause\tP", self.stepper.toggle_play),
-            ("Back to the first step\tHome", self.stepper.first_step),
-            ("Trace again (pauses training)", self.stepper.trace_again),
+            ("Next step\t→ / PgDown", lambda: self.stepper.next_step()),
+            ("Previous step\t← / PgUp", lambda: self.stepper.previous_step()),
+            ("Play / pause\tP", lambda: self.stepper.toggle_play()),
+            ("Back to the first step\tHome", lambda: self.stepper.first_step()),
+            ("Trace again (pauses training)", lambda: self.stepper.trace_again()),
         ):
             backprop_menu.addAction(text).triggered.connect(slot)
         self.backprop_menu = backprop_menu
@@ -618,9 +675,7 @@ class MainWindow(QMainWindow):
         self.banner.dismiss_button.clicked.connect(self._on_banner_dismissed)
         self.editor.edited.connect(self._on_network_edited)
         self.editor.history_changed.connect(self._on_edit_history_changed)
-        self.stepper.layer_highlighted.connect(self._on_stepper_layer_highlighted)
         self.stepper_dock.visibilityChanged.connect(self._on_stepper_visibility_changed)
-        self.draw_panel.use_requested.connect(self._on_drawn_digit_used)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
 
     # -- workspaces ---------------------------------------------------------------------------
@@ -650,7 +705,7 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self._apply_workspace_sizes)
         elif self.isVisible():
             QTimer.singleShot(0, self._repair_layout_if_needed)
-        if leaving_backprop:
+        if leaving_backprop and "stepper" in self._lazy_panels:
             self.stepper.stop()
             self.network_view.highlight_layer(None)
         if ws.name == "backprop":
@@ -777,6 +832,8 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_stepper_visibility_changed(self, visible: bool) -> None:
+        if "stepper" not in self._lazy_panels:
+            return  # never shown: nothing to stop
         if not visible:
             self.stepper.stop()
             self.network_view.highlight_layer(None)
@@ -1580,8 +1637,10 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.frames.stop()
             self.controller.shutdown(1000)
-            self.inspector.shutdown()  # joins the activation-maximisation thread
-            self.stepper.stop()
+            if "inspector" in self._lazy_panels:
+                self.inspector.shutdown()  # joins the activation-maximisation thread
+            if "stepper" in self._lazy_panels:
+                self.stepper.stop()
             self._save_settings()
         event.accept()
 

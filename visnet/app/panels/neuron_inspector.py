@@ -272,6 +272,7 @@ class NeuronInspector(QWidget):
         if editor is not None:
             editor.edited.connect(self._on_edited)
             editor.history_changed.connect(self._on_edit_history_changed)
+            self._on_edit_history_changed()  # edits made before this panel was built
         if session is not None:
             session.neuron_changed.connect(self._on_session_neuron_changed)
             session.sample_changed.connect(self._on_session_sample_changed)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from playground_nets import toy
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels import Panel
 from visnet.app.panels.minibatch import GAP, MAX_SHOWN, RIGHT, WRONG, MiniBatchPanel
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer

@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF
 
 from visnet.app.colors import percent
-from visnet.app.controller import TrainingController
 from visnet.app.panels.mistakes import MAX_GALLERY, MistakesPanel
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer, evaluate

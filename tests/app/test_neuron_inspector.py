@@ -404,8 +404,8 @@ def test_set_plane_none_goes_back_to_pictures(plane_inspector):
 
 
 # -- bound to a session ------------------------------------------------------------------------
-from visnet.app.controller import TrainingController  # noqa: E402
 from visnet.app.session import Session  # noqa: E402
+from visnet.app.training.controller import TrainingController  # noqa: E402
 from visnet.core.edits import EditHistory  # noqa: E402
 
 

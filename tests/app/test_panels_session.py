@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels.drawing import DrawDigitPanel
 from visnet.app.panels.network_view import NetworkView
 from visnet.app.panels.sample import SamplePanel
@@ -13,6 +12,7 @@ from visnet.app.panels.surface import DecisionSurfacePanel
 from visnet.app.panels.weights import WeightMosaicPanel
 from visnet.app.plane import Plane
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.edits import EditHistory
 from visnet.core.network import Network
 from visnet.core.sample_pass import SamplePass

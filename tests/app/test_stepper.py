@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import (
     BackpropStepper,
     Example,
@@ -18,6 +17,7 @@ from visnet.app.panels.stepper import (
 )
 from visnet.app.panels.stepper_source import training_mini_batch
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.sample_pass import SamplePass
 from visnet.core.training import TrainConfig, Trainer

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from playground_nets import constant_net, toy
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels.stepper import BackpropStepper, Example, NetworkState
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.sample_pass import SamplePass
 from visnet.core.targets import class_targets

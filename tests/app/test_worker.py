@@ -11,8 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from visnet.app.controller import TrainingController
-from visnet.app.worker import MAX_SNAPSHOT_RATE, GentleStart, gentle_start_delay
+from visnet.app.training.controller import TrainingController
+from visnet.app.training.worker import MAX_SNAPSHOT_RATE, GentleStart, gentle_start_delay
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -317,7 +317,7 @@ def test_the_blas_thread_count_is_settled_before_any_run(monkeypatch):
     """OpenBLAS may hang when its thread count changes while another thread is inside a BLAS
     call, so the GUI process sets it once, when the controller makes its TrainingProcess
     (on the GUI thread), and never as a run starts."""
-    import visnet.app.training_process as tp
+    import visnet.app.training.process as tp
 
     calls = []
     monkeypatch.setattr(tp, "threadpool_limits", lambda n, user_api: calls.append((n, user_api)))

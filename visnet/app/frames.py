@@ -18,9 +18,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from visnet.core.snapshot import Snapshot
 
-from .controller import TrainingController
 from .panels import Panel
 from .session import Session
+from .training.controller import TrainingController
 
 REDRAW_INTERVAL_MS = 33  # ~30 frames a second
 

@@ -49,7 +49,6 @@ from visnet.resources import EXAMPLE_MODEL, resource_path
 from . import settings as keys
 from . import workspaces
 from .banner import MessageBanner
-from .controller import TrainingController
 from .frames import FramePacer
 from .network_editor import EditResult, NetworkEditor
 from .panels import Panel
@@ -68,6 +67,7 @@ from .panels.weights import WeightMosaicPanel
 from .plane import Plane
 from .session import Session
 from .split_activations import SplitActivations
+from .training.controller import TrainingController
 
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
 SLOWEST_DELAY = 1.0  # seconds per mini-batch at the slider's left end

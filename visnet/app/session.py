@@ -26,8 +26,8 @@ from visnet.core.snapshot import Snapshot
 from visnet.data import Dataset
 from visnet.data.toy2d import Toy2D
 
-from .controller import TrainingController
 from .plane import Plane
+from .training.controller import TrainingController
 
 
 class Session(QObject):

@@ -20,8 +20,8 @@ from PySide6.QtCore import QCoreApplication, QEventLoop
 from visnet.core.network import Network
 from visnet.core.sample_pass import Sample
 
-from ..controller import TrainingController
 from ..session import Session
+from ..training.controller import TrainingController
 
 
 @dataclass(frozen=True, eq=False)

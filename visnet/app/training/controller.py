@@ -21,8 +21,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, S
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import Trainer
 
-from .threads import worker_thread
-from .training_process import TrainingProcess
+from ..threads import worker_thread
+from .process import TrainingProcess
 from .worker import GENTLE_START, GentleStart, SnapshotMailbox, TrainingWorker, checked_config
 
 STATES = ("idle", "running", "paused", "stopped", "diverged")
@@ -52,7 +52,7 @@ class TrainingController(QObject):
     def __init__(self, parent: QObject | None = None, *, use_process: bool = True):
         super().__init__(parent)
         # Full-speed training runs in a child process, started at the first Train (see
-        # training_process.py); use_process=False keeps all training on the thread.
+        # process.py); use_process=False keeps all training on the thread.
         self._process = TrainingProcess() if use_process else None
         self._mailbox = SnapshotMailbox()  # what every worker sends; drained by _on_snapshot_ready
         self._trainer: Trainer | None = None

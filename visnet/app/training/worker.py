@@ -10,7 +10,7 @@ batch a second however long the batch and its snapshot take. With no delay set, 
 start (gentle_start_delay) slows the first epochs of a run down so they can be watched.
 
 Given a TrainingProcess, the worker trains at full speed in that child process instead
-(see training_process.py: the GUI and training then stop competing for the interpreter)
+(see process.py: the GUI and training then stop competing for the interpreter)
 and only relays what the child sends; single steps, epochs and slow motion run here.
 
 What it tells the GUI travels as immutable Snapshots (core.snapshot), emitted at most
@@ -36,7 +36,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
-from .training_process import Halted, RateMeter, TrainingProcess, TrainingProcessError
+from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)

@@ -307,6 +307,10 @@ class Trainer:
             raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {x_train.shape}")
         if len(y_train) != len(x_train) or len(x_train) == 0:
             raise ValueError("need the same, non-zero number of training inputs and labels")
+        if (x_test is None) != (y_test is None):
+            raise ValueError("test inputs and test labels must be given together")
+        if x_test is not None and y_test is not None and len(x_test) != len(y_test):
+            raise ValueError("need the same number of test inputs and labels")
         k = n_classes(net.sizes[-1])
         for y in (y_train, y_test):
             if y is not None and len(y) and (np.min(y) < 0 or np.max(y) >= k):

@@ -40,3 +40,20 @@ def test_set_data_refuses_a_wrong_shape_or_label_and_keeps_the_old_data():
     with pytest.raises(ValueError, match="labels must lie in 0..1"):
         trainer.set_data(np.zeros((5, 2)), np.full(5, 2))
     assert trainer.x_train is x_old
+
+
+def test_test_inputs_and_labels_come_together():
+    # Test inputs without labels used to be accepted and fail with a TypeError when the
+    # first epoch ended and evaluate() indexed the missing labels.
+    data = make_toy2d("blobs", n_points=40, noise=0.1, seed=1).as_dataset()
+    net = Network([2, 3, 1], ["tanh"], output="sigmoid", cost="cross-entropy", seed=0)
+    with pytest.raises(ValueError, match="given together"):
+        Trainer(net, data.x_train, data.y_train, data.x_test)
+    with pytest.raises(ValueError, match="given together"):
+        Trainer(net, data.x_train, data.y_train, y_test=data.y_test)
+    with pytest.raises(ValueError, match="same number of test inputs and labels"):
+        Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test[:-1])
+    trainer = _trainer()
+    with pytest.raises(ValueError, match="given together"):
+        trainer.set_data(data.x_train, data.y_train, data.x_test)
+    assert Trainer(net, data.x_train, data.y_train).evaluate() is None

@@ -169,7 +169,7 @@ def stroke_to_canvas(
     """
     pts = np.asarray(list(points), dtype=np.float64).reshape(-1, 2)
     if canvas is None:
-        h, w = (size, size) if np.isscalar(size) else size
+        h, w = (size, size) if isinstance(size, (int, np.integer)) else size
         canvas = np.zeros((int(h), int(w)), np.float32)
     if pts.shape[0] == 0:
         return canvas

@@ -120,8 +120,11 @@ class Edit:
         check_neuron(net, self.layer, self.j)
         if self.op == "ablate" and self.layer == net.n_layers - 1:
             raise ValueError("an output neuron has no outgoing weights to switch off")
-        if self.op == "set_weight" and not 0 <= self.i < net.sizes[self.layer]:
-            raise IndexError(f"input {self.i} out of range 0..{net.sizes[self.layer] - 1}")
+        if self.op == "set_weight":
+            i = self.i
+            assert i is not None  # __post_init__ gives every set_weight an input index
+            if not 0 <= i < net.sizes[self.layer]:
+                raise IndexError(f"input {i} out of range 0..{net.sizes[self.layer] - 1}")
 
     def apply(self, net: Network) -> Edit:
         """Change net in place; returns this edit with `old` recorded."""

@@ -47,6 +47,12 @@ def _empty(dtype=np.float64, shape_tail: tuple[int, ...] = ()) -> np.ndarray:
     return _read_only(np.empty((0, *shape_tail)), np.dtype(dtype), shape_tail)
 
 
+# The default of grad_rms and update_ratio, whose empty shape (0, n_layers) depends on
+# n_layers; __post_init__ recognises this very object and replaces it.
+_NO_LAYER_SAMPLES = np.empty((0, 0))
+_NO_LAYER_SAMPLES.setflags(write=False)
+
+
 @dataclass(frozen=True)
 class TrainingHistory:
     """The curves and counters of a training run; every array is a read-only float64 copy
@@ -64,8 +70,8 @@ class TrainingHistory:
     test_loss: np.ndarray = field(default_factory=_empty)
     test_accuracy: np.ndarray = field(default_factory=_empty)
     stats_x: np.ndarray = field(default_factory=_empty)
-    grad_rms: np.ndarray | None = None  # None: (0, n_layers)
-    update_ratio: np.ndarray | None = None
+    grad_rms: np.ndarray = field(default_factory=lambda: _NO_LAYER_SAMPLES)  # or None: (0, n_layers)
+    update_ratio: np.ndarray = field(default_factory=lambda: _NO_LAYER_SAMPLES)
     steps: int = 0
     epochs_done: int = 0
     samples_seen: int = 0
@@ -81,7 +87,7 @@ class TrainingHistory:
         for name in ARRAYS:
             value = getattr(self, name)
             tail = (L,) if name in LAYER_SERIES else ()
-            if value is None:
+            if value is None or value is _NO_LAYER_SAMPLES:
                 value = np.empty((0, *tail))
             a = np.asarray(value)
             if a.ndim != 1 + len(tail) or a.shape[1:] != tail:

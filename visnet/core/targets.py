@@ -26,6 +26,7 @@ Snapshot (anything with .activations, the output's last), an Activation or its n
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 SYMMETRIC_OUTPUTS = ("tanh", "identity")  # one output: targets −1/+1, threshold 0
 
@@ -66,14 +67,14 @@ def output_name(net_or_output) -> str:
     return net_or_output.activations[-1]
 
 
-def one_hot(labels: np.ndarray, n: int, dtype: np.dtype | str = np.float32) -> np.ndarray:
+def one_hot(labels: np.ndarray, n: int, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """(batch, n) rows e_label for integer labels (batch,)."""
     y = np.zeros((labels.shape[0], n), dtype=dtype)
     y[np.arange(labels.shape[0]), labels] = 1
     return y
 
 
-def class_targets(labels: np.ndarray, n_out: int, output: str, dtype: np.dtype | str = np.float32) -> np.ndarray:
+def class_targets(labels: np.ndarray, n_out: int, output: str, dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """Targets (batch, n_out) for integer labels (batch,) in 0..n_classes(n_out) − 1: one-hot
     rows for several outputs, binary_targets(output) as a column for one output."""
     labels = np.asarray(labels)

@@ -446,7 +446,7 @@ class _Steps:
     """The trace being built: read-only copies of the arrays, each stored once under its
     name and shared between the steps that use it, and the steps in order."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
         self.steps: list[TraceStep] = []
 
@@ -456,7 +456,9 @@ class _Steps:
     def __getitem__(self, name: str) -> np.ndarray:
         return self._arrays[name]
 
-    def add(self, name: str, phase: str, layer: int | None, formula: str, latex: str, description: str, *inputs: str):
+    def add(
+        self, name: str, phase: str, layer: int | None, formula: str, latex: str, description: str, *inputs: str
+    ) -> None:
         """Append the step whose result is the array stored as name."""
         given = MappingProxyType({i: self._arrays[i] for i in inputs})
         self.steps.append(TraceStep(name, phase, layer, formula, latex, description, given, self._arrays[name]))
@@ -607,6 +609,8 @@ def neuron_equation(
         )
     value = float(trace.deltas[layer][example, j])
     if layer < L - 1:
+        sigma_prime = trace.sigma_primes[layer]
+        assert sigma_prime is not None  # only the output layer has none
         return _terms(
             "delta",
             layer,
@@ -617,7 +621,7 @@ def neuron_equation(
             trace.deltas[layer + 1][example],
             top,
             bias=None,
-            factor=float(trace.sigma_primes[layer][example, j]),
+            factor=float(sigma_prime[example, j]),
             value=value,
         )
     a = trace.activations[L][example].astype(np.float64)
@@ -860,6 +864,7 @@ def gradient_check(
         raise ValueError(f"param must be 'w' or 'b', got {param!r}")
     net64 = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, dtype="float64")
     _check_index("layer", layer, net64.n_layers)
+    index: tuple[int, ...]
     if param == "w":
         if j is None:
             raise ValueError("a weight needs two indices: i (the neuron) and j (its input)")
@@ -910,7 +915,8 @@ def minibatch_table(
     lab, y = _labels_and_targets(net, labels, x.shape[0])
     grad_w, grad_b = net.per_example_gradients(x, y, layer)
     back = net.backward(net.forward_cache(x), y)
-    rows, batch_rows, names, keys = [], [], [], []
+    rows, batch_rows, names = [], [], []
+    keys: list[tuple[int, int] | int] = []
     for p in params:
         if isinstance(p, (int, np.integer)):
             i = int(p)

@@ -14,8 +14,9 @@ Two learning rules (TrainConfig.rule), driven the same way (step(), state(), lay
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ class TrainerState:
     velocity_w: tuple[np.ndarray, ...]
     velocity_b: tuple[np.ndarray, ...]
     config: dict
-    rng: dict  # the shuffling generator's bit_generator.state
+    rng: Mapping[str, Any]  # the shuffling generator's bit_generator.state
     order: np.ndarray  # this epoch's order of the training examples
     steps: int
     samples_seen: int
@@ -307,6 +308,10 @@ class Trainer:
             raise ValueError(f"training inputs must be (n, {net.sizes[0]}), got {x_train.shape}")
         if len(y_train) != len(x_train) or len(x_train) == 0:
             raise ValueError("need the same, non-zero number of training inputs and labels")
+        if (x_test is None) != (y_test is None):
+            raise ValueError("test inputs and test labels must be given together")
+        if x_test is not None and y_test is not None and len(x_test) != len(y_test):
+            raise ValueError("need the same number of test inputs and labels")
         k = n_classes(net.sizes[-1])
         for y in (y_train, y_test):
             if y is not None and len(y) and (np.min(y) < 0 or np.max(y) >= k):
@@ -438,7 +443,7 @@ class Trainer:
         """Evaluate on the test split (None without one) and remember the result, with a
         health check of the network (see check_health)."""
         self.check_health()
-        if self.x_test is None:
+        if self.x_test is None or self.y_test is None:  # _set_arrays keeps both or neither
             return None
         self.last_evaluation = evaluate(self.net, self.x_test, self.y_test)
         return self.last_evaluation
@@ -453,19 +458,16 @@ class Trainer:
     # -- statistics ---------------------------------------------------------------------
     def layer_stats(self) -> LayerStats | None:
         """Gradient RMS and update/weight ratio per layer for the last step (None before one)."""
-        if self._last_grads is None:
+        if self._last_grads is None or self._last_updates is None:  # a step sets both
             return None
         grad_w, _ = self._last_grads
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may hold huge values
-            return self._layer_stats(grad_w)
+            return self._layer_stats(grad_w, self._last_updates)
 
-    def _layer_stats(self, grad_w: list[np.ndarray]) -> LayerStats:
+    def _layer_stats(self, grad_w: list[np.ndarray], updates: list[np.ndarray]) -> LayerStats:
         rms = np.array([np.sqrt(np.mean(np.square(g, dtype=np.float64))) for g in grad_w])
         ratio = np.array(
-            [
-                np.linalg.norm(u) / max(float(np.linalg.norm(w)), 1e-12)
-                for u, w in zip(self._last_updates, self.net.weights)
-            ]
+            [np.linalg.norm(u) / max(float(np.linalg.norm(w)), 1e-12) for u, w in zip(updates, self.net.weights)]
         )
         per_neuron = tuple(np.sqrt(np.einsum("ij,ij->i", g, g, dtype=np.float64)) for g in grad_w)
         return LayerStats(rms, ratio, per_neuron)
@@ -535,7 +537,8 @@ class Trainer:
         self.epochs_done, self.position = state.epochs_done, state.position
         self.history = list(state.history)
         self.last_evaluation = state.last_evaluation
-        self._last_grads = None if state.last_grads is None else tuple(list(g) for g in state.last_grads)
+        grads = state.last_grads
+        self._last_grads = None if grads is None else (list(grads[0]), list(grads[1]))
         self._last_updates = None if state.last_updates is None else list(state.last_updates)
         self._epoch_loss_sum, self._epoch_loss_count = state.epoch_loss
         self._checkpoint = (list(state.checkpoint[0]), list(state.checkpoint[1]))

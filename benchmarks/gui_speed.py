@@ -87,6 +87,7 @@ def train_in_window(app, window, seconds: float, warmup: float, measuring) -> tu
     probe.timeout.connect(on_probe)
 
     loop = QEventLoop()
+    window.full_speed_action.trigger()  # full speed from the start, as the toolbar's button does
     window.controller.start()
     QTimer.singleShot(int(warmup * 1000), loop.quit)
     loop.exec()

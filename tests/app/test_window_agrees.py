@@ -189,3 +189,20 @@ def test_a_huge_learning_rate_warns_of_saturated_or_dead_neurons(
     assert window.banner.kind == "warning"  # no NaN: training goes on, learning nothing
     assert window.session.snapshot.health.kind == kind
     assert kind in window.banner.text()
+
+
+def test_an_exported_picture_leaves_out_the_hover_hint_and_the_hint_comes_back(window, tmp_path, monkeypatch):
+    view = window.network_view
+    assert view.hint_visible()
+    seen = []
+    original_grab = window.network_dock.widget().grab
+
+    def grab(*args):
+        seen.append(view.hint_visible())
+        return original_grab(*args)
+
+    monkeypatch.setattr(window.network_dock.widget(), "grab", grab)
+    path = tmp_path / "network.png"
+    assert window.export_panel_png(path, window.network_dock)
+    assert seen == [False] and view.hint_visible()
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

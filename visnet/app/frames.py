@@ -7,7 +7,9 @@ event loop: each plot's scene repaints in an event of its own, and queued togeth
 single redraw they ran back to back (~60 ms) while input and timers waited. A pause, step
 or edit is drawn at once, and training waits until that frame is painted (see
 TrainingController.share_with_gui: otherwise the two threads take turns at Python's
-interpreter lock for every Qt call of the paint).
+interpreter lock for every Qt call of the paint). Panels given together as a tuple are drawn
+in the same turn, so what they show is painted at once: the network view's and the sample
+panel's captions of the current sample never disagree on screen, even for a moment.
 """
 
 from __future__ import annotations
@@ -26,16 +28,22 @@ REDRAW_INTERVAL_MS = 33  # ~30 frames a second
 
 
 class FramePacer(QObject):
-    """Draws the newest snapshot on `panels` (a callable giving the panels to draw now)."""
+    """Draws the newest snapshot on `panels` (a callable giving the panels to draw now, each
+    a Panel or a tuple of Panels drawn in the same turn)."""
 
     frame_started = Signal()  # a new moment is in session.snapshot; the status bar follows it
 
-    def __init__(self, controller: TrainingController, session: Session, panels: Callable[[], Sequence[Panel]]):
+    def __init__(
+        self,
+        controller: TrainingController,
+        session: Session,
+        panels: Callable[[], Sequence[Panel | tuple[Panel, ...]]],
+    ):
         super().__init__(session)
         self._controller = controller
         self._session = session
         self._panels = panels
-        self._queue: list[Panel | None] = []  # panels still to draw the current frame; None ends it
+        self._queue: list[tuple[Panel, ...] | None] = []  # still to draw this frame; None ends it
         self._owed = False  # a frame training waits for has not been painted yet
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
@@ -74,7 +82,7 @@ class FramePacer(QObject):
             self.redraw(snap)
             self._owed = True  # training resumes once this frame is painted (window_painted)
             return
-        self._queue = [*self._panels(), None]
+        self._queue = [*self._turns(), None]
         self._controller.frame_drawn()  # taken: the next snapshot may come while this one is drawn
         self._draw_next_panel()
 
@@ -83,8 +91,9 @@ class FramePacer(QObject):
         snap = snap or self._session.snapshot
         if snap is None:
             return
-        for panel in self._panels():
-            panel.show_snapshot(snap)
+        for turn in self._turns():
+            for panel in turn:
+                panel.show_snapshot(snap)
 
     def window_painted(self) -> None:
         """The window painted a frame: release training if it waits for one."""
@@ -96,9 +105,10 @@ class FramePacer(QObject):
     def _draw_next_panel(self) -> None:
         if not self._queue:
             return
-        panel = self._queue.pop(0)
-        if panel is not None:
-            panel.show_snapshot(self._session.snapshot)
+        turn = self._queue.pop(0)
+        if turn is not None:
+            for panel in turn:
+                panel.show_snapshot(self._session.snapshot)
             self._next_panel.start()
         else:
             self.draw_pending()
@@ -106,5 +116,9 @@ class FramePacer(QObject):
     @Slot()
     def _on_network_replaced(self) -> None:
         self._queue = []  # not the old network's last frame
-        for panel in self._panels():
-            panel.reset()
+        for turn in self._turns():
+            for panel in turn:
+                panel.reset()
+
+    def _turns(self) -> list[tuple[Panel, ...]]:
+        return [item if isinstance(item, tuple) else (item,) for item in self._panels()]

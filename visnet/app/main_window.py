@@ -80,7 +80,7 @@ STATE_COLOR = {"running": "#1b7f3b", "diverged": "#b00020", "stopped": "#8a5a00"
 NEAR_POINT = 0.3  # plane units (~2 % of its width): a click this close to a test point picks it
 # Data set names written into model files (Dataset.name) and the specs that load them again.
 KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
-DEFAULT_SIZE = (1600, 1000)  # on a larger screen; a smaller one gets its whole available area
+LARGEST_FIRST_SIZE = (2400, 1500)  # a first launch takes the screen's free area, up to this
 
 
 def delay_for_speed(position: int) -> float:
@@ -177,7 +177,12 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
-        self.frames = FramePacer(self.controller, self.session, lambda: self.display_panels)
+        # The two captions of the current sample are painted together (see frames.py).
+        self.frames = FramePacer(
+            self.controller,
+            self.session,
+            lambda: ((self.network_view, self.sample_panel), *self.display_panels[2:]),
+        )
         self.frames.frame_started.connect(self._on_frame_started)
 
         self._restore_settings()
@@ -200,10 +205,10 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
+            self.sample_panel,
             self.weights_panel,
             self.loss_panel,
             self.gradient_panel,
-            self.sample_panel,
             self.minibatch_panel,
             self.surface_panel,
         )
@@ -769,12 +774,12 @@ class MainWindow(QMainWindow):
         return problems
 
     def _fit_to_screen(self) -> None:
-        """The default size (or the one remembered) but never more than the screen's available
-        area, and moved inside it: a 1366x768 laptop gets the whole of its screen."""
+        """The size remembered, or on a first launch the screen's whole free area (up to
+        LARGEST_FIRST_SIZE), but never more than that area, and moved inside it."""
         screen = self.screen() or QGuiApplication.primaryScreen()
-        width, height = (self.width(), self.height()) if self._geometry_restored else DEFAULT_SIZE
+        width, height = (self.width(), self.height()) if self._geometry_restored else LARGEST_FIRST_SIZE
         if screen is None:
-            self.resize(width, height)
+            self.resize(min(width, 1600), min(height, 1000))
             return
         area = screen.availableGeometry()
         frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders

@@ -80,8 +80,8 @@ def test_space_trains_and_the_pictures_change(make_main_window, qtbot):
         assert not np.allclose(np.nan_to_num(after), np.nan_to_num(before))
 
     qtbot.waitUntil(mosaic_changed, timeout=3000)
-    assert window.state_label.text() == "Training"
-    assert "samples/s" in window.rate_label.text()
+    assert window.status.state_label.text() == "Training"
+    assert "samples/s" in window.status.rate_label.text()
     assert window.isWindowModified()
     pause_and_wait(qtbot, window)
 
@@ -91,7 +91,7 @@ def test_pause_stops_snapshots(make_main_window, qtbot):
     start_and_wait(qtbot, window)
     pause_and_wait(qtbot, window)
     assert window.controller.state == "paused"
-    assert window.state_label.text() == "Paused"
+    assert window.status.state_label.text() == "Paused"
     count, steps = window.controller.snapshot_count, window.controller.trainer.steps
     points = window.loss_panel.n_points()
     qtbot.wait(300)
@@ -124,8 +124,8 @@ def test_step_epoch_key_trains_one_epoch(make_main_window, qtbot, key, modifier)
     qtbot.waitUntil(lambda: window.controller.latest_snapshot.epochs_done == 1, timeout=5000)
     pause_and_wait(qtbot, window)
     assert trainer.steps == trainer.batches_per_epoch
-    assert window.epoch_label.text() == "Epoch 2"
-    assert "%" in window.accuracy_label.text()
+    assert window.status.epoch_label.text() == "Epoch 2"
+    assert "%" in window.status.accuracy_label.text()
 
 
 def test_space_trains_from_the_widget_focused_at_start(make_main_window, qtbot):
@@ -209,7 +209,7 @@ def test_save_and_reopen_gives_identical_weights(make_main_window, qtbot, monkey
     # The opened model shows its curves and continues counting from its step.
     assert window.controller.latest_snapshot.step == steps
     assert window.loss_panel.n_points() >= 1
-    assert window.epoch_label.text() == f"Epoch {int(epochs) + 1}"
+    assert window.status.epoch_label.text() == f"Epoch {int(epochs) + 1}"
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == steps + 1, timeout=3000)
     assert not np.array_equal(weights_of(window)[0], trained[0])
@@ -329,7 +329,7 @@ def test_huge_learning_rate_shows_the_divergence_banner(make_main_window, qtbot)
     text = window.banner.message_label.text()
     assert "diverged" in text and "smaller learning rate" in text
     assert window.controller.state == "diverged"
-    qtbot.waitUntil(lambda: window.state_label.text() == "Diverged", timeout=3000)
+    qtbot.waitUntil(lambda: window.status.state_label.text() == "Diverged", timeout=3000)
     assert "smaller learning rate" in window.statusBar().currentMessage()
     assert all(np.isfinite(w).all() for w in weights_of(window))
     qtbot.mouseClick(window.banner.lower_button, Qt.MouseButton.LeftButton)

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QSlider,
     QStyle,
     QTabBar,
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visnet.core.features import with_features
 from visnet.core.history import HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.targets import n_classes
@@ -42,7 +39,7 @@ from visnet.core.training import TrainConfig, Trainer
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
-from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D, add_point
+from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
 from visnet.io import ModelFileError, open_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
@@ -65,8 +62,10 @@ from .panels.stepper import BackpropStepper
 from .panels.surface import DecisionSurfacePanel
 from .panels.weights import WeightMosaicPanel
 from .plane import Plane
+from .playground_points import PlaygroundPoints
 from .session import Session
 from .split_activations import SplitActivations
+from .status import TrainingStatus
 from .training.controller import TrainingController
 
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
@@ -75,9 +74,6 @@ MODEL_FILTER = (
     "Models (*.safetensors *.json);;visnet or PyTorch safetensors (*.safetensors);;"
     "network2.py JSON (*.json);;All files (*)"
 )
-STATE_TEXT = {"idle": "Ready", "running": "Training", "paused": "Paused", "stopped": "Stopped", "diverged": "Diverged"}
-STATE_COLOR = {"running": "#1b7f3b", "diverged": "#b00020", "stopped": "#8a5a00"}
-NEAR_POINT = 0.3  # plane units (~2 % of its width): a click this close to a test point picks it
 # Data set names written into model files (Dataset.name) and the specs that load them again.
 KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}
 LARGEST_FIRST_SIZE = (2400, 1500)  # a first launch takes the screen's free area, up to this
@@ -192,7 +188,8 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------
     def _build_panels(self) -> None:
         s = self.session
-        self.split_activations = SplitActivations()  # the test split's activations, shared
+        self.split_activations = SplitActivations(session=s)  # the test split's activations, shared
+        self.points = PlaygroundPoints(s, self.controller, self)
         self.editor = NetworkEditor(self.controller, self)
         self.network_view = NetworkView(session=s)
         self.weights_panel = WeightMosaicPanel(session=s)
@@ -626,41 +623,7 @@ class MainWindow(QMainWindow):
         self.workspace_toolbar = switcher
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.state_label = QLabel()
-        self.state_label.setToolTip("What the training is doing")
-        self.epoch_label = QLabel()
-        self.epoch_label.setToolTip("The epoch being trained (one epoch = one pass over the training set)")
-        self.batch_label = QLabel()
-        self.batch_label.setToolTip("Mini-batches done in this epoch")
-        self.epoch_progress = QProgressBar()
-        self.epoch_progress.setRange(0, 100)  # percent: a finer value would repaint the bar every frame
-        self.epoch_progress.setTextVisible(False)
-        self.epoch_progress.setFixedWidth(120)
-        self.epoch_progress.setMaximumHeight(14)
-        self.epoch_progress.setToolTip("Progress through the current epoch")
-        self.rate_label = QLabel()
-        self.rate_label.setToolTip("Training examples processed per second")
-        self.accuracy_label = QLabel()
-        self.accuracy_label.setToolTip("Accuracy on the test split, measured at the end of each epoch")
-        metrics = self.fontMetrics()
-        for label, widest in (
-            (self.state_label, "Diverged"),
-            (self.epoch_label, "Epoch 8888"),
-            (self.batch_label, "batch 88,888 / 88,888"),
-            (self.rate_label, "888,888 samples/s"),
-            (self.accuracy_label, "Test accuracy 88.8%"),
-        ):
-            label.setMinimumWidth(metrics.horizontalAdvance(widest) + 12)
-        for w in (
-            self.state_label,
-            self.epoch_label,
-            self.batch_label,
-            self.epoch_progress,
-            self.rate_label,
-            self.accuracy_label,
-        ):
-            bar.addPermanentWidget(w)
+        self.status = TrainingStatus(self.statusBar(), self.session)
 
     def _connect(self) -> None:
         c = self.controller
@@ -672,9 +635,10 @@ class MainWindow(QMainWindow):
         self.session.neuron_changed.connect(self._on_neuron_changed)
         self.config_panel.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.config_panel.network_requested.connect(self._on_network_requested)
-        self.surface_panel.point_added.connect(self._on_point_added)
-        self.surface_panel.point_chosen.connect(self._on_point_chosen)
-        self.surface_panel.undo_point_requested.connect(self.undo_point)
+        self.surface_panel.point_added.connect(self.points.add)
+        self.surface_panel.point_chosen.connect(self.points.follow)
+        self.surface_panel.undo_point_requested.connect(self.points.undo)
+        self.points.message.connect(self.statusBar().showMessage)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
         self.banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
         self.banner.dismiss_button.clicked.connect(self._on_banner_dismissed)
@@ -1242,13 +1206,11 @@ class MainWindow(QMainWindow):
             self.show_workspace("playground" if toy is not None else "watch")
         return True
 
-    def _set_data(self, dataset: Dataset, spec: str, toy: Toy2D | None, *, keep_sample: bool = False) -> None:
+    def _set_data(self, dataset: Dataset, spec: str, toy: Toy2D | None) -> None:
         """Hand every panel a (new) data set, through the session."""
         features = PlaygroundSpec.parse(spec).features if toy is not None else None
         plane = Plane(features, toy.extent) if toy is not None else None
-        self.split_activations.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)
-        self.session.set_dataset(dataset, spec, toy, plane, features, keep_sample=keep_sample)
-        self._refresh_dataset_choices()
+        self.session.set_dataset(dataset, spec, toy, plane, features)
 
     def _refresh_dataset_choices(self) -> None:
         try:
@@ -1278,68 +1240,12 @@ class MainWindow(QMainWindow):
         self._build_network(self.config_panel.network_spec(), self.config_panel.train_config(), ask=False)
 
     def add_point(self, x1: float, x2: float, label: int, split: str = "train") -> bool:
-        """Add a point of class label to the playground's data; training goes on with it
-        from its next mini-batch. False (with a message) if it cannot be added."""
-        toy = self.session.playground
-        if toy is None:
-            return False
-        try:
-            toy = add_point(toy, x1, x2, label, split)
-        except ValueError as err:
-            self.statusBar().showMessage(f"Not added: {err}", 8000)
-            return False
-        if not self._train_on_points(toy, test_changed=split == "test", doing="added"):
-            return False
-        self.statusBar().showMessage(
-            f"Added a class {label} point at ({x1:.2f}, {x2:.2f}): {toy.n_train} training points now.", 4000
-        )
-        return True
+        """Add a point of class label to the playground's data (see PlaygroundPoints.add)."""
+        return self.points.add(x1, x2, label, split)
 
     def undo_point(self) -> bool:
         """Take back the point drawn last; False if there is none."""
-        toy = self.session.playground
-        if toy is None or not toy.drawn:
-            return False
-        *kept, last = toy.drawn
-        toy, _ = PlaygroundSpec.parse(self.session.dataset_spec).load(kept)
-        if not self._train_on_points(toy, test_changed=last.split == "test", doing="removed"):
-            return False
-        self.statusBar().showMessage(f"Removed the class {last.label} point at ({last.x1:.2f}, {last.x2:.2f}).", 4000)
-        return True
-
-    def _train_on_points(self, toy: Toy2D, test_changed: bool, doing: str) -> bool:
-        """Train on toy's points from the next mini-batch on, and show them."""
-        spec = self.session.dataset_spec
-        dataset = PlaygroundSpec.parse(spec).dataset(toy)
-        try:
-            with self.controller.locked_trainer() as trainer:
-                trainer.set_data(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
-        except (RuntimeError, ValueError) as err:
-            self.statusBar().showMessage(f"Not {doing}: {err}", 8000)
-            return False
-        self._set_data(dataset, spec, toy, keep_sample=not test_changed)
-        if self.controller.state != "running":
-            self.controller.publish_snapshot()  # the change's effect on the accuracy shows at once
-        return True
-
-    @Slot(float, float, int, str)
-    def _on_point_added(self, x1: float, x2: float, label: int, split: str) -> None:
-        self.add_point(x1, x2, label, split)
-
-    @Slot(float, float)
-    def _on_point_chosen(self, x1: float, x2: float) -> None:
-        """A click on the plane: the test point there (within a few pixels) or the bare point
-        becomes the current sample."""
-        d = self.session.dataset
-        if self.session.playground is None or d is None:
-            return
-        if d.n_test:
-            distance = np.hypot(d.x_test[:, 0] - x1, d.x_test[:, 1] - x2)
-            nearest = int(np.argmin(distance))
-            if distance[nearest] <= NEAR_POINT:
-                self.session.choose_test_sample(nearest)
-                return
-        self.session.use_point(with_features(np.array([[x1, x2]]), self.session.features or ())[0])
+        return self.points.undo()
 
     # -- drawing frames -----------------------------------------------------------------------
     @Slot()
@@ -1350,30 +1256,13 @@ class MainWindow(QMainWindow):
         self._show_health(snap)
 
     def _show_status(self, snap) -> None:
-        state = self.controller.state
-        if self.state_label.property("state") != state:  # a style sheet change re-polishes: not per frame
-            color = STATE_COLOR.get(state)
-            self.state_label.setProperty("state", state)
-            self.state_label.setText(STATE_TEXT.get(state, state))
-            self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
-        if snap is None:
-            return
-        self.epoch_label.setText(f"Epoch {snap.epochs_done + 1}")
-        self.batch_label.setText(f"batch {snap.batch_in_epoch:,} / {snap.batches_per_epoch:,}")
-        fraction = snap.batch_in_epoch / snap.batches_per_epoch if snap.batches_per_epoch else 0.0
-        self.epoch_progress.setValue(round(100 * fraction))
-        self.rate_label.setText(
-            f"{snap.samples_per_second:,.0f} samples/s"
-            if state == "running" and snap.samples_per_second
-            else "– samples/s"
-        )
-        speed = speed_text(snap.delay)
-        if snap.gentle:
-            speed = f"gentle start, {speed}" if snap.delay > 0 else "gentle start"
-        if self.speed_label.text() != speed:
-            self.speed_label.setText(speed)
-        ev = snap.evaluation
-        self.accuracy_label.setText(f"Test accuracy {100 * ev.accuracy:.1f}%" if ev is not None else "Test accuracy –")
+        self.status.show()
+        if snap is not None:
+            speed = speed_text(snap.delay)
+            if snap.gentle:
+                speed = f"gentle start, {speed}" if snap.delay > 0 else "gentle start"
+            if self.speed_label.text() != speed:
+                self.speed_label.setText(speed)
         self._update_title()
 
     def _update_title(self) -> None:

@@ -26,11 +26,14 @@ class SplitActivations(QObject):
     (numpy releases the interpreter while it multiplies), the caller gets the newest
     activations already computed for this network shape, and `computed` says when the
     asked-for ones are ready. A 2,000-image pass on the GUI thread cost 15-40 ms per refresh.
+
+    Given the window's Session, it follows the session's data set (make it before the
+    panels that read it, so it has the new split when they hear of it).
     """
 
     computed = Signal()  # activations for a snapshot asked for with wait=False are ready
 
-    def __init__(self) -> None:
+    def __init__(self, session=None) -> None:
         super().__init__()
         self.x: np.ndarray | None = None
         self.y: np.ndarray | None = None
@@ -42,6 +45,15 @@ class SplitActivations(QObject):
         self._busy = False  # a background thread is computing
         self._started_at = float("-inf")  # when the last background pass started
         self.computations = 0  # how many forward passes over the split were made (for tests)
+        self._session = session
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            self._on_session_dataset_changed()
+
+    def _on_session_dataset_changed(self) -> None:
+        d = self._session.dataset
+        if d is not None:
+            self.set_dataset(d.x_test, d.y_test, d.class_names)
 
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names) -> None:
         with self._lock:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPen, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QKeySequence, QPen, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -98,6 +99,7 @@ PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the fo
 MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows its first ones
 DEFAULT_BATCH = 10  # TrainConfig's default batch size, for a stepper with no trainer to ask
 TABLE_WEIGHTS = 5  # rows of the mini-batch table: the strongest incoming weights, then the bias
+TABS_SHARE = (0.58, 0.42)  # the stepper's width: the formula and strips, then the tabs
 EQUATION_TERMS = 5  # terms listed in an equation, the largest first
 EXAMPLE_SOURCES = (
     ("current", "Current sample"),
@@ -266,12 +268,15 @@ class VectorStripsView(QWidget):
         self._class_names: tuple[str, ...] = ()
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point
         self._known: set[str] = set()
+        self._height = 1.0  # of the strips' rows, in view units
+        self._font_px: tuple[int, int] | None = None
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the stepper
         self._view: pg.ViewBox = self._graphics.addViewBox(row=0, col=0)
         self._view.setMouseEnabled(False, False)
         self._view.setMenuEnabled(False)
         self._view.invertY(True)
+        self._view.sigResized.connect(self.fit_to_size)
         self._info: pg.LabelItem = self._graphics.addLabel(self.HINT, row=1, col=0, size="10pt", color=MUTED)
         self._graphics.ci.layout.setRowStretchFactor(0, 1)
         self._titles: list[pg.TextItem] = []
@@ -352,7 +357,46 @@ class VectorStripsView(QWidget):
             self._strips[name] = strip
             self._order.append(name)
             y += 1.25
-        self._view.setRange(QRectF(-0.075, -0.1, 1.2, y), padding=0.0)
+        self._height = y
+        self._font_px = None
+        self.fit_to_size()
+
+    def fit_to_size(self) -> None:
+        """Size the symbols and titles to the rows' height on screen and leave just enough
+        room beside the strips for them, so a short dock or a deep network shrinks the text
+        with the rows instead of piling labels on each other."""
+        if not self._strips:
+            return
+        box = self._view.geometry()
+        width, height = box.width(), box.height()
+        if width < 20 or height < 20:
+            self._view.setRange(QRectF(-0.08, -0.1, 1.2, self._height), padding=0.0)
+            return
+        row_px = height / (self._height + 0.1)  # pixels per unit: a strip is 1 high, rows 1.25 apart
+        label_px = int(np.clip(row_px * 0.95, 6, 15))
+        title_px = int(np.clip(row_px * 0.75, 6, 11))
+        show_titles = row_px * 0.75 >= 7.0
+        if (label_px, title_px) != self._font_px:
+            self._font_px = (label_px, title_px)
+            label_font, title_font = QFont(), QFont()
+            label_font.setPixelSize(label_px)
+            title_font.setPixelSize(title_px)
+            for s in self._strips.values():
+                s.label.setFont(label_font)
+                s.scale.setFont(title_font if label_px > title_px else label_font)
+            for t in self._titles:
+                t.setFont(title_font)
+        for t in self._titles:
+            t.setVisible(show_titles)
+        strips = list(self._strips.values())
+        left = max(QFontMetricsF(s.label.textItem.font()).horizontalAdvance(s.symbol) for s in strips) + 8
+        scale_font = QFontMetricsF(strips[0].scale.textItem.font())
+        right = max(scale_font.horizontalAdvance(s.scale.toPlainText()) for s in strips) + 10
+        cells = max(width - left - right, 20.0)  # pixels per unit of x: the strips are 1 wide
+        self._view.setRange(QRectF(-left / cells, -0.1, 1.0 + (left + right) / cells, self._height), padding=0.0)
+        for s in strips:
+            s.label.setPos(-3.0 / cells, s.rect.center().y())
+            s.scale.setPos(1.0 + 4.0 / cells, s.rect.center().y())
 
     # -- data ---------------------------------------------------------------------------------
     def set_trace(self, trace: Trace, class_names: Sequence[str] = (), input_labels: Sequence[str] = ()) -> None:
@@ -375,6 +419,7 @@ class VectorStripsView(QWidget):
             s.image.setColorMap(cmap)
             s.image.setImage(s.values[None, :], autoLevels=False, levels=(lo, hi))
             s.scale.setText(text)
+        self.fit_to_size()
 
     def _levels(self, s: _Strip, trace: Trace):
         v = s.values
@@ -500,6 +545,41 @@ class VectorStripsView(QWidget):
 
 
 # -- small picture rows ---------------------------------------------------------------------
+class _ColumnCaption(pg.LabelItem):
+    """A caption that wraps to its column's width instead of widening the column (a LabelItem
+    is as wide as its text, and one long caption pushed the row's last picture out of a
+    narrow tab)."""
+
+    def __init__(self, text: str, size: str):
+        super().__init__(text, size=size)
+        option = self.item.document().defaultTextOption()
+        option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.item.document().setDefaultTextOption(option)
+        self._column_width = -1.0
+
+    def set_column_width(self, width: float) -> None:
+        """Wrap the text to `width` pixels (its height follows)."""
+        width = max(float(width), 24.0)
+        if width != self._column_width:
+            self._column_width = width
+            self.item.setTextWidth(width)
+            self.updateMin()
+            self.resizeEvent(None)
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph name)
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, height),
+            Qt.SizeHint.PreferredSize: (0, height),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
 class _PictureRow(pg.GraphicsLayoutWidget):
     """A few images side by side, each with a caption (28x28 pictures, or a strip when the
     input is not square); a playground point's few values are bars named x₁, x₂, ...
@@ -510,7 +590,7 @@ class _PictureRow(pg.GraphicsLayoutWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._caption_texts = tuple(captions)
         self._bar_labels: tuple[str, ...] | None = None  # None: pictures
-        self.captions: list[pg.LabelItem] = []
+        self.captions: list[_ColumnCaption] = []
         self.images: list[pg.ImageItem] = []
         self.bars: list[pg.BarGraphItem] = []
         self.plots: list[pg.PlotItem] = []
@@ -523,7 +603,9 @@ class _PictureRow(pg.GraphicsLayoutWidget):
         old = [c.text for c in self.captions]
         self.captions, self.images, self.bars, self.plots = [], [], [], []
         for c, caption in enumerate(self._caption_texts):
-            self.captions.append(self.addLabel(old[c] if c < len(old) else caption, row=0, col=c, size="10pt"))
+            label = _ColumnCaption(old[c] if c < len(old) else caption, size="10pt")
+            self.addItem(label, row=0, col=c)
+            self.captions.append(label)
             if self._bar_labels is None:
                 view = self.addViewBox(row=1, col=c)
                 view.setAspectLocked(True)
@@ -550,6 +632,23 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.ci.layout.setColumnStretchFactor(c, 1)
             self.ci.layout.setColumnPreferredWidth(c, 10)
         self.ci.layout.setRowStretchFactor(1, 1)
+        self._fit_captions()
+
+    def _fit_captions(self) -> None:
+        """Wrap every caption to an equal share of the row's width."""
+        if not getattr(self, "captions", None):  # resized while being built
+            return
+        left, _, right, _ = self.ci.layout.getContentsMargins()
+        spacing = self.ci.layout.horizontalSpacing()
+        inner = self.viewport().width() - left - right
+        n = len(self.captions)
+        width = (inner - (n - 1) * max(spacing, 0)) / n - 4
+        for caption in self.captions:
+            caption.set_column_width(width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit_captions()
 
     def set_bars(self, labels: Sequence[str] | None) -> None:
         """Draw bars named labels (a point's inputs) from now on; None: pictures."""
@@ -567,7 +666,7 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.plots[c].setYRange(-peak * 1.1, peak * 1.1, padding=0)
             self.plots[c].setXRange(-0.6, v.size - 0.4, padding=0)
             if caption is not None:
-                self.captions[c].setText(_two_lines(caption))
+                self.captions[c].setText(caption)
             return
         side = image_side(v.size)
         picture = v.reshape(side, side) if side else v[None, :]
@@ -582,16 +681,6 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.captions[c].setText(caption)
 
 
-def _two_lines(text: str, longest: int = 16) -> str:
-    """A caption over a narrow plot broken at the space nearest its middle (a LabelItem is
-    as wide as its text, and three long ones pushed the row out of a narrow tab)."""
-    if len(text) <= longest or " " not in text:
-        return text
-    middle = len(text) // 2
-    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
-    return text[:cut] + "<br>" + text[cut + 1 :]
-
-
 def _rich_label(text: str = "", size: float | None = None) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -603,6 +692,25 @@ def _rich_label(text: str = "", size: float | None = None) -> QLabel:
         font.setPointSizeF(size)
         label.setFont(font)
     return label
+
+
+def _scrolling_column(panel: QWidget) -> QVBoxLayout:
+    """The column a tab lays its widgets in, inside a vertical scroll area filling `panel`: a
+    short dock scrolls the tab rather than squeezing its wrapped text under the pictures."""
+    body = QWidget()
+    column = QVBoxLayout(body)
+    column.setContentsMargins(6, 6, 6, 6)
+    scroll = QScrollArea()
+    scroll.setObjectName("stepper_tab_scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    scroll.setWidget(body)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return column
 
 
 def _mono(text: str) -> str:
@@ -625,13 +733,13 @@ class NeuronEquationPanel(QWidget):
         self.check_param_combo.addItem("its strongest-gradient weight", "w")
         self.check_param_combo.addItem("its bias", "b")
         self.check_param_combo.setToolTip("The parameter whose gradient is checked numerically")
+        self.check_param_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.check_param_combo.setMinimumContentsLength(10)
         self.check_label = _rich_label()
         check_row = QHBoxLayout()
         check_row.addWidget(QLabel("Gradient check of"))
-        check_row.addWidget(self.check_param_combo)
-        check_row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        check_row.addWidget(self.check_param_combo, 1)
+        layout = _scrolling_column(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.z_label)
         layout.addWidget(self.delta_label)
@@ -768,8 +876,8 @@ class WishesPanel(QWidget):
         small = QFont()
         small.setPointSizeF(7.5)
         self.all_plot.getAxis("left").setStyle(tickFont=small)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        self.graphics.setMinimumHeight(240)
+        layout = _scrolling_column(self)
         layout.addLayout(row)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.caption)
@@ -942,8 +1050,7 @@ class UpdatePanel(QWidget):
         self.cost_label = _rich_label(size=12)
         self.pictures = _PictureRow(("before", "after", "after − before"))
         self.caption = _rich_label()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout = _scrolling_column(self)
         layout.addWidget(self.cost_label)
         layout.addWidget(self.pictures, 1)
         layout.addWidget(self.caption)
@@ -1182,6 +1289,8 @@ class BackpropStepper(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self._splitter_moved = False
 
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
@@ -1905,6 +2014,16 @@ class BackpropStepper(QWidget):
         neuron = self._session.neuron
         if neuron is not None and neuron != self._selected:
             self.select_neuron(*neuron)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if not self._splitter_moved:  # the tabs' share until the user drags the handle
+            width = self.splitter.width()
+            self.splitter.setSizes([round(width * TABS_SHARE[0]), round(width * TABS_SHARE[1])])
+
+    @Slot(int, int)
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._splitter_moved = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Catch up with what the session did while the stepper was hidden."""

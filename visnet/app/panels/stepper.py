@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QKeySequence, QPen, QShortcut, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -580,22 +580,59 @@ class _ColumnCaption(pg.LabelItem):
         self.updateGeometry()
 
 
-class _PictureRow(pg.GraphicsLayoutWidget):
+class _CaptionedGraphics(pg.GraphicsLayoutWidget):
+    """A graphics layout whose captions wrap to an equal share of its width (columns of
+    them side by side), so no caption widens the layout past the widget's edge."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.captions: list[_ColumnCaption] = []
+        self.columns = 1
+
+    def add_caption(self, text: str, row: int, col: int = 0) -> _ColumnCaption:
+        label = _ColumnCaption(text, size="10pt")
+        self.addItem(label, row=row, col=col)
+        self.captions.append(label)
+        self.fit_captions()
+        return label
+
+    def fit_captions(self) -> None:
+        """Wrap every caption to its column's share of the width."""
+        if not getattr(self, "captions", None):  # resized while being built
+            return
+        left, _, right, _ = self.ci.layout.getContentsMargins()
+        spacing = max(self.ci.layout.horizontalSpacing(), 0)
+        inner = self.viewport().width() - left - right
+        width = (inner - (self.columns - 1) * spacing) / self.columns - 4
+        for caption in self.captions:
+            caption.set_column_width(width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_captions()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        # As small as allowed, so a scrolling tab grows it only into space left over
+        # (a graphics view asks for 640x480).
+        return QSize(200, self.minimumHeight())
+
+
+class _PictureRow(_CaptionedGraphics):
     """A few images side by side, each with a caption (28x28 pictures, or a strip when the
     input is not square); a playground point's few values are bars named x₁, x₂, ...
     (set_bars), since a 1x2 picture of coordinates shows nothing."""
 
     def __init__(self, captions: Sequence[str], parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._caption_texts = tuple(captions)
+        self.columns = len(self._caption_texts)
         self._bar_labels: tuple[str, ...] | None = None  # None: pictures
-        self.captions: list[_ColumnCaption] = []
         self.images: list[pg.ImageItem] = []
         self.bars: list[pg.BarGraphItem] = []
         self.plots: list[pg.PlotItem] = []
         self._build()
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(170)
 
     def _build(self) -> None:
         """The views of the current mode (made again only when the mode changes)."""
@@ -603,9 +640,7 @@ class _PictureRow(pg.GraphicsLayoutWidget):
         old = [c.text for c in self.captions]
         self.captions, self.images, self.bars, self.plots = [], [], [], []
         for c, caption in enumerate(self._caption_texts):
-            label = _ColumnCaption(old[c] if c < len(old) else caption, size="10pt")
-            self.addItem(label, row=0, col=c)
-            self.captions.append(label)
+            self.add_caption(old[c] if c < len(old) else caption, row=0, col=c)
             if self._bar_labels is None:
                 view = self.addViewBox(row=1, col=c)
                 view.setAspectLocked(True)
@@ -632,23 +667,6 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.ci.layout.setColumnStretchFactor(c, 1)
             self.ci.layout.setColumnPreferredWidth(c, 10)
         self.ci.layout.setRowStretchFactor(1, 1)
-        self._fit_captions()
-
-    def _fit_captions(self) -> None:
-        """Wrap every caption to an equal share of the row's width."""
-        if not getattr(self, "captions", None):  # resized while being built
-            return
-        left, _, right, _ = self.ci.layout.getContentsMargins()
-        spacing = self.ci.layout.horizontalSpacing()
-        inner = self.viewport().width() - left - right
-        n = len(self.captions)
-        width = (inner - (n - 1) * max(spacing, 0)) / n - 4
-        for caption in self.captions:
-            caption.set_column_width(width)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._fit_captions()
 
     def set_bars(self, labels: Sequence[str] | None) -> None:
         """Draw bars named labels (a point's inputs) from now on; None: pictures."""
@@ -846,11 +864,13 @@ class WishesPanel(QWidget):
         row.addWidget(self.layer_spin)
         row.addWidget(QLabel("neuron"))
         row.addWidget(self.neuron_combo, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.one_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.all_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
-        self.sum_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        self.graphics = _CaptionedGraphics()
+        # Titles as captions of their own rows: a plot's title does not wrap, and a long one
+        # widened the plots past the tab's edge.
+        self.titles = [self.graphics.add_caption("", row=r) for r in (0, 2, 4)]
+        self.one_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.all_plot: pg.PlotItem = self.graphics.addPlot(row=3, col=0)
+        self.sum_plot: pg.PlotItem = self.graphics.addPlot(row=5, col=0)
         for plot in (self.one_plot, self.all_plot, self.sum_plot):
             plot.getAxis("left").setWidth(44)  # equal widths: the linked x axes line up
             plot.setMenuEnabled(False)
@@ -872,7 +892,8 @@ class WishesPanel(QWidget):
         self.row_frame.setPen(pen)
         self.row_frame.setZValue(10)
         self.all_plot.addItem(self.row_frame, ignoreBounds=True)
-        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        for r, stretch in ((1, 1), (3, 3), (5, 1)):
+            self.graphics.ci.layout.setRowStretchFactor(r, stretch)
         small = QFont()
         small.setPointSizeF(7.5)
         self.all_plot.getAxis("left").setStyle(tickFont=small)
@@ -930,14 +951,11 @@ class WishesPanel(QWidget):
             bottom.setTicks(None)
         prev = "the input" if layer == 0 else f"layer {layer}"
         d_j, w_j = quantity("δ", k, j), quantity("w", k, j, "i")
-        self.one_plot.setTitle(
-            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}",
-            size="10pt",
+        self.titles[0].setText(
+            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}"
         )
-        self.all_plot.setTitle(f"all {n_out} neurons' wishes, one row each (red up, blue down)", size="10pt")
-        self.sum_plot.setTitle(
-            f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}", size="10pt"
-        )
+        self.titles[1].setText(f"all {n_out} neurons' wishes, one row each (red up, blue down)")
+        self.titles[2].setText(f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}")
         top = one.order[:3]
         listed = ", ".join(f"{i} ({fmt(nudges[i])})" for i in top)
         self.caption.setText(

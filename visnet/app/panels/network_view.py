@@ -635,7 +635,7 @@ class NetworkView(QWidget):
             if column.heading is None:
                 continue
             if c + 1 < len(self._columns):
-                room = (self._columns[c + 1].rect.left() - column.rect.left()) * scale - 4.0
+                room = (self._columns[c + 1].rect.left() - column.rect.left()) * scale - 8.0
             else:  # the last may reach over the labels' margin, and a little further
                 room = column.rect.width() * scale + max(label_margin, 0.12 * width)
             text, font = self._heading_variant(column, room)

@@ -36,7 +36,18 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QKeySequence, QPen, QShortcut, QTextOption
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QShortcut,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -712,6 +723,20 @@ def _rich_label(text: str = "", size: float | None = None) -> QLabel:
     return label
 
 
+class _ElidedLabel(QLabel):
+    """One line of plain text that ends in “…” when too long for the label (text() and
+    the tooltip keep all of it), instead of stopping mid-word at the edge."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.setToolTip(self.text() if text != self.text() else "")
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text, QPalette.ColorRole.WindowText
+        )
+
+
 def _scrolling_column(panel: QWidget) -> QVBoxLayout:
     """The column a tab lays its widgets in, inside a vertical scroll area filling `panel`: a
     short dock scrolls the tab rather than squeezing its wrapped text under the pictures."""
@@ -1203,7 +1228,7 @@ class BackpropStepper(QWidget):
         self.trace_button = QPushButton("Trace again")
         self.trace_button.setToolTip("Read the network and the example again and recompute every step")
         self.trace_button.clicked.connect(self.trace_again)
-        self.source_label = QLabel()
+        self.source_label = _ElidedLabel()
         self.source_label.setStyleSheet(f"color: {MUTED.name()}")
 
         style = self.style()
@@ -1300,6 +1325,7 @@ class BackpropStepper(QWidget):
         self.tabs.addTab(self.minibatch_panel, "Mini-batch")
         self.tabs.addTab(self.update_panel, "Update")
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 8)  # every tab's name in sight
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -1312,14 +1338,15 @@ class BackpropStepper(QWidget):
 
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
-        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.message_label.setContentsMargins(12, 24, 12, 12)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(choose)
         layout.addWidget(self.source_label)
         layout.addLayout(walk)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.message_label, 1)  # alone (no trace to show), it takes the space below the controls
         layout.addWidget(self.splitter, 1)
 
     def _build_shortcuts(self) -> None:

@@ -456,6 +456,11 @@ class NetworkView(QWidget):
         scene_pos = self._view.mapViewToScene(self.neuron_view_pos(layer, index))
         return self._graphics.mapFromScene(scene_pos)
 
+    def text_items(self) -> list[pg.TextItem]:
+        """The texts drawn now in the view: the columns' headings and the output labels."""
+        items = [c.heading for c in self._columns if c.heading is not None] + self._output_labels
+        return [t for t in items if t.isVisible()]
+
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics
 
@@ -578,8 +583,9 @@ class NetworkView(QWidget):
                 self._output_labels.append(text)
         self._update_output_label_names()
 
-        self._content = QRectF(-0.3, -2.2, out.rect.right() + 0.6, HEIGHT + 2.5)
-        self._home = QRectF(self._content)
+        top = min(min(c.rect.top() for c in self._columns), 0.0) - 0.15  # the headings' baseline
+        self._content = QRectF(-0.3, top, out.rect.right() + 0.6, HEIGHT + 0.45 - top)
+        self._home = QRectF(self._content).adjusted(0.0, -2.0, 0.0, 0.0)
         self._zoomed = False
         self._view.setRange(self._home, padding=0.0)
         self.fit_text()
@@ -589,7 +595,8 @@ class NetworkView(QWidget):
         """Fit the headings and output labels to the view's size on screen: labels follow
         the rows' spacing (every k-th label when rows are very close), a heading shrinks or
         is abbreviated rather than run into the next column, and the home range keeps just
-        enough room right of the output column for its labels and heading."""
+        enough room above the columns for their headings and right of the output column
+        for its labels and heading."""
         if not self._columns or self._content.isEmpty():
             return
         box = self._view.geometry()
@@ -597,54 +604,63 @@ class NetworkView(QWidget):
         if width < 40 or height < 40:
             return
         content, out = self._content, self._columns[-1]
-        margin = 0.0
-        for _ in range(2):  # the scale depends on the margin and the margin on the fonts
-            scale = min((width - margin) / content.width(), height / content.height())
-            margin = self._fit_output_labels(scale, out)
-            margin = max(margin, self._fit_headings(scale, width, margin))
-        scale = min((width - margin) / content.width(), height / content.height())
-        self._home = content.adjusted(0.0, 0.0, margin / scale, 0.0)
-        for text in self._output_labels:
-            text.setPos(out.rect.right() + 4.0 / scale, text.pos().y())
+        right, above = 0.0, 0.0  # pixels of text beside and above the drawing
+        for _ in range(3):  # the scale depends on the margins and the margins on the fonts
+            scale = min((width - right) / content.width(), (height - above) / content.height())
+            right = self._fit_output_labels(scale, out)
+            heading_right, above = self._fit_headings(scale, width, right)
+            right = max(right, heading_right)
+        scale = min((width - right) / content.width(), (height - above) / content.height())
+        self._fit_output_labels(scale, out)  # placed for the final scale
+        self._home = content.adjusted(0.0, -above / scale, right / scale, 0.0)
         if not self._zoomed:
             self._view.setRange(self._home, padding=0.0)
 
     def _fit_output_labels(self, scale: float, out: _Column) -> float:
-        """Size the output labels to the rows' spacing; the pixels they need right of the column."""
+        """Size the output labels to the rows' spacing and place them right of the column,
+        a column of labels for each column of neurons (a 26-class block has two), so the
+        labels of one row stand side by side; the pixels they need right of the column."""
         if not self._output_labels:
             return 8.0
-        pitch = abs(out.positions[1, 1] - out.positions[0, 1]) * scale if out.n > 1 else 40.0
-        px = int(np.clip(pitch * 0.85, *LABEL_PX))
-        every = max(1, math.ceil(px * 1.15 / max(pitch, 1e-6))) if out.n > 1 else 1
+        rows = max(out.stride, 1)
+        pitch = abs(out.positions[1, 1] - out.positions[0, 1]) * scale if rows > 1 else 40.0
+        px = int(np.clip(pitch * 0.8, *LABEL_PX))
         font = QFont()
         font.setPixelSize(px)
         metrics = QFontMetricsF(font)
+        every = max(1, math.ceil(math.ceil(metrics.lineSpacing()) / pitch - 0.02)) if rows > 1 else 1
         widest = 0.0
         for j, text in enumerate(self._output_labels):
             text.setFont(font)
-            text.setVisible(j % every == 0)
+            text.setVisible((j % rows) % every == 0)
             lines = text.toPlainText().splitlines() or [""]
             widest = max(widest, max(metrics.horizontalAdvance(line) for line in lines))
-        return widest + 10.0
+        step = widest + 10.0
+        for j, text in enumerate(self._output_labels):
+            text.setPos(out.rect.right() + (4.0 + (j // rows) * step) / scale, out.positions[j, 1])
+        return step * math.ceil(len(self._output_labels) / rows)
 
-    def _fit_headings(self, scale: float, width: float, label_margin: float) -> float:
+    def _fit_headings(self, scale: float, width: float, label_margin: float) -> tuple[float, float]:
         """Choose each heading's size or short form to fit before the next column; the
-        pixels the last heading needs right of its column."""
-        need = 0.0
+        pixels the last heading needs right of its column, and the headings' height."""
+        right, above = 0.0, 0.0
         for c, column in enumerate(self._columns):
             if column.heading is None:
                 continue
             if c + 1 < len(self._columns):
                 room = (self._columns[c + 1].rect.left() - column.rect.left()) * scale - 8.0
             else:  # the last may reach over the labels' margin, and a little further
-                room = column.rect.width() * scale + max(label_margin, 0.12 * width)
+                room = column.rect.width() * scale + max(label_margin, 0.2 * width)
             text, font = self._heading_variant(column, room)
             column.heading.setText(text)
             column.heading.setFont(font)
+            metrics = QFontMetricsF(font)
+            lines = text.splitlines()
+            above = max(above, len(lines) * metrics.lineSpacing() + 10.0)
             if c + 1 == len(self._columns):
-                wide = max(QFontMetricsF(font).horizontalAdvance(line) for line in text.splitlines())
-                need = wide - column.rect.width() * scale + 6.0
-        return need
+                wide = max(metrics.horizontalAdvance(line) for line in lines)
+                right = wide - column.rect.width() * scale + 6.0
+        return right, above
 
     def _heading_variant(self, column: _Column, room: float) -> tuple[str, QFont]:
         """The largest heading (full title, then short) that fits `room` pixels."""

@@ -509,6 +509,11 @@ class VectorStripsView(QWidget):
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics
 
+    def text_items(self) -> list[pg.TextItem]:
+        """The texts drawn now: each strip's symbol and scale, the layers' titles."""
+        items = [t for s in self._strips.values() for t in (s.label, s.scale)] + self._titles
+        return [t for t in items if t.isVisible()]
+
     def info_text(self) -> str:
         return self._info.text
 

@@ -110,6 +110,8 @@ PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the fo
 MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows its first ones
 DEFAULT_BATCH = 10  # TrainConfig's default batch size, for a stepper with no trainer to ask
 TABLE_WEIGHTS = 5  # rows of the mini-batch table: the strongest incoming weights, then the bias
+FORMULA_POINTS = (20.0, 16.0)  # the step's formula; the smaller in a short dock, to leave the strips room
+SHORT_STEPPER = 600  # pixels: a stepper this short is short
 TABS_SHARE = (0.58, 0.42)  # the stepper's width: the formula and strips, then the tabs
 EQUATION_TERMS = 5  # terms listed in an equation, the largest first
 EXAMPLE_SOURCES = (
@@ -386,7 +388,7 @@ class VectorStripsView(QWidget):
         row_px = height / (self._height + 0.1)  # pixels per unit: a strip is 1 high, rows 1.25 apart
         label_px = int(np.clip(row_px * 0.95, 6, 15))
         title_px = int(np.clip(row_px * 0.75, 6, 11))
-        show_titles = row_px * 0.75 >= 7.0
+        show_titles = row_px * 0.75 >= 8.0
         if (label_px, title_px) != self._font_px:
             self._font_px = (label_px, title_px)
             label_font, title_font = QFont(), QFont()
@@ -927,7 +929,10 @@ class WishesPanel(QWidget):
         small = QFont()
         small.setPointSizeF(7.5)
         self.all_plot.getAxis("left").setStyle(tickFont=small)
-        self.graphics.setMinimumHeight(240)
+        self.one_plot.setMinimumHeight(80)
+        self.all_plot.setMinimumHeight(150)  # a row per neuron, each with its tick label
+        self.sum_plot.setMinimumHeight(80)
+        self.graphics.setMinimumHeight(470)  # three titled plots; a shorter tab scrolls
         layout = _scrolling_column(self)
         layout.addLayout(row)
         layout.addWidget(self.graphics, 1)
@@ -1290,7 +1295,7 @@ class BackpropStepper(QWidget):
 
         self.formula_label = QLabel()
         big = self.formula_label.font()
-        big.setPointSizeF(20)
+        big.setPointSizeF(FORMULA_POINTS[0])
         self.formula_label.setFont(big)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.formula_label.setWordWrap(True)
@@ -2067,6 +2072,11 @@ class BackpropStepper(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
+        points = FORMULA_POINTS[1] if self.height() < SHORT_STEPPER else FORMULA_POINTS[0]
+        if self.formula_label.font().pointSizeF() != points:
+            font = self.formula_label.font()
+            font.setPointSizeF(points)
+            self.formula_label.setFont(font)
         if not self._splitter_moved:  # the tabs' share until the user drags the handle
             width = self.splitter.width()
             self.splitter.setSizes([round(width * TABS_SHARE[0]), round(width * TABS_SHARE[1])])

@@ -131,29 +131,32 @@ def check_everything_fits(stepper, qtbot) -> None:
     assert_strips_fit(stepper.strips)
     for tab in range(stepper.tabs.count()):
         stepper.tabs.setCurrentIndex(tab)
-        qtbot.wait(1)  # a tab fills itself when shown
-        panel = stepper.tabs.currentWidget()
-        if panel is stepper.neuron_panel:
-            n = stepper.neuron_panel
-            assert_tab_fits(
-                n,
-                [n.title_label, n.z_label, n.delta_label, n.gradient_label, n.pictures, n.check_param_combo]
-                + [n.check_label],
-            )
-            pictures = n.pictures
-            assert_captions_fit(pictures, pictures.images or pictures.plots)
-        elif panel is stepper.wishes_panel:
-            w = stepper.wishes_panel
-            assert_tab_fits(w, [w.layer_spin, w.neuron_combo, w.graphics, w.caption])
-            assert_captions_fit(w.graphics, [w.one_plot, w.all_plot, w.sum_plot])
-        elif panel is stepper.update_panel:
-            u = stepper.update_panel
-            assert_tab_fits(u, [u.cost_label, u.pictures, u.caption])
-            assert_captions_fit(u.pictures, u.pictures.images or u.pictures.plots)
-        else:
-            m = stepper.minibatch_panel
-            assert_apart([m.caption, m.table, m.note], m)
-            assert_labels_whole([m.caption, m.note])
+        # A tab fills itself when shown, and its layouts settle over a few event loop passes.
+        qtbot.waitUntil(lambda: check_tab_fits(stepper, stepper.tabs.currentWidget()), timeout=2000)
+
+
+def check_tab_fits(stepper, panel) -> None:
+    if panel is stepper.neuron_panel:
+        n = stepper.neuron_panel
+        assert_tab_fits(
+            n,
+            [n.title_label, n.z_label, n.delta_label, n.gradient_label, n.pictures, n.check_param_combo]
+            + [n.check_label],
+        )
+        pictures = n.pictures
+        assert_captions_fit(pictures, pictures.images or pictures.plots)
+    elif panel is stepper.wishes_panel:
+        w = stepper.wishes_panel
+        assert_tab_fits(w, [w.layer_spin, w.neuron_combo, w.graphics, w.caption])
+        assert_captions_fit(w.graphics, [w.one_plot, w.all_plot, w.sum_plot])
+    elif panel is stepper.update_panel:
+        u = stepper.update_panel
+        assert_tab_fits(u, [u.cost_label, u.pictures, u.caption])
+        assert_captions_fit(u.pictures, u.pictures.images or u.pictures.plots)
+    else:
+        m = stepper.minibatch_panel
+        assert_apart([m.caption, m.table, m.note], m)
+        assert_labels_whole([m.caption, m.note])
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -607,6 +607,7 @@ class _CaptionedGraphics(pg.GraphicsLayoutWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.captions: list[_ColumnCaption] = []
         self.columns = 1
+        self.base_height = 0  # the least height, whatever the captions need
 
     def add_caption(self, text: str, row: int, col: int = 0) -> _ColumnCaption:
         label = _ColumnCaption(text, size="10pt")
@@ -625,6 +626,22 @@ class _CaptionedGraphics(pg.GraphicsLayoutWidget):
         width = (inner - (self.columns - 1) * spacing) / self.columns - 4
         for caption in self.captions:
             caption.set_column_width(width)
+        # Taller wrapped captions make the whole taller (a scrolling tab then scrolls), so
+        # they never push the pictures or plots out of the view.
+        need = math.ceil(self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 2
+        self.setMinimumHeight(max(self.base_height, need))
+        self._sync_range()
+
+    def _sync_range(self) -> None:
+        """Lay the scene out over the whole widget again: a minimum height set from inside
+        resizeEvent (or while the tab is hidden) resizes the widget without telling
+        pyqtgraph, which then centres the old, shorter scene."""
+        if self.range.width() != self.width() or self.range.height() != self.height():
+            pg.GraphicsView.resizeEvent(self, None)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._sync_range()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -649,8 +666,8 @@ class _PictureRow(_CaptionedGraphics):
         self.images: list[pg.ImageItem] = []
         self.bars: list[pg.BarGraphItem] = []
         self.plots: list[pg.PlotItem] = []
+        self.base_height = 170
         self._build()
-        self.setMinimumHeight(170)
 
     def _build(self) -> None:
         """The views of the current mode (made again only when the mode changes)."""
@@ -703,6 +720,7 @@ class _PictureRow(_CaptionedGraphics):
             self.plots[c].setXRange(-0.6, v.size - 0.4, padding=0)
             if caption is not None:
                 self.captions[c].setText(caption)
+                self.fit_captions()
             return
         side = image_side(v.size)
         picture = v.reshape(side, side) if side else v[None, :]
@@ -715,6 +733,7 @@ class _PictureRow(_CaptionedGraphics):
             self.images[c].setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         if caption is not None:
             self.captions[c].setText(caption)
+            self.fit_captions()
 
 
 def _rich_label(text: str = "", size: float | None = None) -> QLabel:
@@ -932,7 +951,7 @@ class WishesPanel(QWidget):
         self.one_plot.setMinimumHeight(80)
         self.all_plot.setMinimumHeight(150)  # a row per neuron, each with its tick label
         self.sum_plot.setMinimumHeight(80)
-        self.graphics.setMinimumHeight(470)  # three titled plots; a shorter tab scrolls
+        self.graphics.fit_captions()  # at least as tall as three titled plots; a shorter tab scrolls
         layout = _scrolling_column(self)
         layout.addLayout(row)
         layout.addWidget(self.graphics, 1)
@@ -991,6 +1010,7 @@ class WishesPanel(QWidget):
         )
         self.titles[1].setText(f"all {n_out} neurons' wishes, one row each (red up, blue down)")
         self.titles[2].setText(f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}")
+        self.graphics.fit_captions()
         top = one.order[:3]
         listed = ", ".join(f"{i} ({fmt(nudges[i])})" for i in top)
         self.caption.setText(

@@ -297,7 +297,7 @@ def every_label(stepper) -> list[str]:
         n, w, m, u = stepper.neuron_panel, stepper.wishes_panel, stepper.minibatch_panel, stepper.update_panel
         texts += [n.title_label.text(), n.z_label.text(), n.delta_label.text(), n.gradient_label.text()]
         texts += [c.text for c in n.pictures.captions + u.pictures.captions]
-        texts += [plot.titleLabel.text for plot in (w.one_plot, w.all_plot, w.sum_plot)] + [w.caption.text()]
+        texts += [title.text for title in w.titles] + [w.caption.text()]
         texts += [m.caption.text(), u.cost_label.text(), u.caption.text()]
         table = m.table
         texts += [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]

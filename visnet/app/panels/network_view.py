@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
@@ -63,6 +63,9 @@ GRID_MAX_WIDTH = 2.4  # widest a block of neurons may get
 MIN_CELL = 0.5  # add neuron columns to a block until cells are at least this big
 MAX_CELL = 0.8
 MAX_OUTPUT_LABELS = 40
+HEADING_POINTS = (9.0, 8.0, 7.0)  # a column's heading shrinks to these before it is abbreviated
+LABEL_PX = (7, 13)  # output labels follow the rows' spacing on screen within these pixel sizes
+SHORT_ACTIVATION = {"sigmoid": "σ", "softmax": "smax", "leaky_relu": "lReLU", "identity": "id"}
 CONNECTIONS_INTERVAL_S = 0.25  # while training, the lines are re-chosen at most this often
 TOP_CONNECTIONS = 100  # per layer pair, strongest |w| first (fewer for small pairs)
 TOP_INPUT_CONNECTIONS = 48  # input pixel -> first layer, strongest |w x| for this sample
@@ -206,10 +209,14 @@ class NetworkView(QWidget):
         # menu's "View All" would fit only the input picture (other items ignore bounds).
         self._view.setMenuEnabled(False)
         self._home = QRectF()
+        self._content = QRectF()  # the drawing without the text right of the output column
+        self._zoomed = False  # the user zoomed or panned: a resize keeps their range
         # A caption too: a long hover text must not make the view wider than a narrow dock.
         self._info = add_caption(self._graphics, self.HINT, row=2, col=0, size="9pt", color=MUTED)
         self._info.set_text_variants((self.HINT, *self.SHORT_HINTS))
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
+        self._view.sigResized.connect(self.fit_text)
+        self._view.sigRangeChangedManually.connect(self._on_range_changed_manually)
 
         self._input_image = pg.ImageItem(axisOrder="row-major")
         self._input_image.setColorMap(gray_colormap())
@@ -449,6 +456,11 @@ class NetworkView(QWidget):
         scene_pos = self._view.mapViewToScene(self.neuron_view_pos(layer, index))
         return self._graphics.mapFromScene(scene_pos)
 
+    def text_items(self) -> list[pg.TextItem]:
+        """The texts drawn now in the view: the columns' headings and the output labels."""
+        items = [c.heading for c in self._columns if c.heading is not None] + self._output_labels
+        return [t for t in items if t.isVisible()]
+
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics
 
@@ -481,6 +493,7 @@ class NetworkView(QWidget):
         """Create the items for this architecture (the only place items are created); with
         a plane, every neuron is a heatmap tile."""
         self._clear_items()
+        self._content = QRectF()
         sizes, acts = tuple(snap.sizes), tuple(snap.activations)
         self._arch = (sizes, acts, plane)
         self._tiles = plane is not None
@@ -570,10 +583,102 @@ class NetworkView(QWidget):
                 self._output_labels.append(text)
         self._update_output_label_names()
 
-        right = out.rect.right() + ((4.0 if out.n == 1 else 2.6) if self._output_labels else 0.4)
-        self._home = QRectF(-0.3, -2.2, right + 0.3, HEIGHT + 2.5)
+        top = min(min(c.rect.top() for c in self._columns), 0.0) - 0.15  # the headings' baseline
+        self._content = QRectF(-0.3, top, out.rect.right() + 0.6, HEIGHT + 0.45 - top)
+        self._home = QRectF(self._content).adjusted(0.0, -2.0, 0.0, 0.0)
+        self._zoomed = False
         self._view.setRange(self._home, padding=0.0)
+        self.fit_text()
         self._update_highlight()  # backprop stepper: the columns moved
+
+    def fit_text(self) -> None:
+        """Fit the headings and output labels to the view's size on screen: labels follow
+        the rows' spacing (every k-th label when rows are very close), a heading shrinks or
+        is abbreviated rather than run into the next column, and the home range keeps just
+        enough room above the columns for their headings and right of the output column
+        for its labels and heading."""
+        if not self._columns or self._content.isEmpty():
+            return
+        box = self._view.geometry()
+        width, height = box.width(), box.height()
+        if width < 40 or height < 40:
+            return
+        content, out = self._content, self._columns[-1]
+        right, above = 0.0, 0.0  # pixels of text beside and above the drawing
+        for _ in range(3):  # the scale depends on the margins and the margins on the fonts
+            scale = min((width - right) / content.width(), (height - above) / content.height())
+            right = self._fit_output_labels(scale, out)
+            heading_right, above = self._fit_headings(scale, width, right)
+            right = max(right, heading_right)
+        scale = min((width - right) / content.width(), (height - above) / content.height())
+        self._fit_output_labels(scale, out)  # placed for the final scale
+        self._home = content.adjusted(0.0, -above / scale, right / scale, 0.0)
+        if not self._zoomed:
+            self._view.setRange(self._home, padding=0.0)
+
+    def _fit_output_labels(self, scale: float, out: _Column) -> float:
+        """Size the output labels to the rows' spacing and place them right of the column,
+        a column of labels for each column of neurons (a 26-class block has two), so the
+        labels of one row stand side by side; the pixels they need right of the column."""
+        if not self._output_labels:
+            return 8.0
+        rows = max(out.stride, 1)
+        pitch = abs(out.positions[1, 1] - out.positions[0, 1]) * scale if rows > 1 else 40.0
+        px = int(np.clip(pitch * 0.8, *LABEL_PX))
+        font = QFont()
+        font.setPixelSize(px)
+        metrics = QFontMetricsF(font)
+        every = max(1, math.ceil(math.ceil(metrics.lineSpacing()) / pitch - 0.02)) if rows > 1 else 1
+        widest = 0.0
+        for j, text in enumerate(self._output_labels):
+            text.setFont(font)
+            text.setVisible((j % rows) % every == 0)
+            lines = text.toPlainText().splitlines() or [""]
+            widest = max(widest, max(metrics.horizontalAdvance(line) for line in lines))
+        step = widest + 10.0
+        for j, text in enumerate(self._output_labels):
+            text.setPos(out.rect.right() + (4.0 + (j // rows) * step) / scale, out.positions[j, 1])
+        return step * math.ceil(len(self._output_labels) / rows)
+
+    def _fit_headings(self, scale: float, width: float, label_margin: float) -> tuple[float, float]:
+        """Choose each heading's size or short form to fit before the next column; the
+        pixels the last heading needs right of its column, and the headings' height."""
+        right, above = 0.0, 0.0
+        for c, column in enumerate(self._columns):
+            if column.heading is None:
+                continue
+            if c + 1 < len(self._columns):
+                room = (self._columns[c + 1].rect.left() - column.rect.left()) * scale - 8.0
+            else:  # the last may reach over the labels' margin, and a little further
+                room = column.rect.width() * scale + max(label_margin, 0.2 * width)
+            text, font = self._heading_variant(column, room)
+            column.heading.setText(text)
+            column.heading.setFont(font)
+            metrics = QFontMetricsF(font)
+            lines = text.splitlines()
+            above = max(above, len(lines) * metrics.lineSpacing() + 10.0)
+            if c + 1 == len(self._columns):
+                wide = max(metrics.horizontalAdvance(line) for line in lines)
+                right = wide - column.rect.width() * scale + 6.0
+        return right, above
+
+    def _heading_variant(self, column: _Column, room: float) -> tuple[str, QFont]:
+        """The largest heading (full title, then short) that fits `room` pixels."""
+        font = QFont()
+        titles = [column.title]
+        if column.k > 0:
+            head, _, rest = column.title.partition("\n")
+            short_head = head.replace("layer ", "L").replace("output", "out")
+            n, _, act = rest.partition(" ")
+            titles.append(f"{short_head}\n{n} {SHORT_ACTIVATION.get(act, act)}".rstrip())
+        tries = [(title, points) for title in titles for points in HEADING_POINTS]
+        tries.remove((column.title, HEADING_POINTS[-1]))  # rather “L1 16 σ” than the full title tiny
+        for title, points in tries:
+            font.setPointSizeF(points)
+            metrics = QFontMetricsF(font)
+            if max(metrics.horizontalAdvance(line) for line in title.splitlines()) <= room:
+                return title, QFont(font)
+        return titles[-1], QFont(font)
 
     def _neuron_column(self, k: int, n: int, x_left: float, mode: str) -> _Column:
         """A block of neurons: circles (up to MAX_CIRCLES neurons, one or a few columns) or a
@@ -699,6 +804,10 @@ class NetworkView(QWidget):
     def _update_output_label_names(self) -> None:
         for j, text in enumerate(self._output_labels):
             text.setText(self._output_label_text(j))
+        self.fit_text()
+
+    def _on_range_changed_manually(self, _mask) -> None:
+        self._zoomed = True
 
     # -- per frame --------------------------------------------------------------------------
     def _update(self) -> None:
@@ -996,6 +1105,7 @@ class NetworkView(QWidget):
             return
         if event.double():
             if not self._home.isNull():
+                self._zoomed = False
                 self._view.setRange(self._home, padding=0.0)
             return
         hit = self._neuron_at(event.scenePos())

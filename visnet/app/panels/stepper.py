@@ -35,8 +35,19 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPen, QShortcut
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QShortcut,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,6 +58,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -98,6 +110,9 @@ PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the fo
 MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows its first ones
 DEFAULT_BATCH = 10  # TrainConfig's default batch size, for a stepper with no trainer to ask
 TABLE_WEIGHTS = 5  # rows of the mini-batch table: the strongest incoming weights, then the bias
+FORMULA_POINTS = (20.0, 16.0)  # the step's formula; the smaller in a short dock, to leave the strips room
+SHORT_STEPPER = 600  # pixels: a stepper this short is short
+TABS_SHARE = (0.58, 0.42)  # the stepper's width: the formula and strips, then the tabs
 EQUATION_TERMS = 5  # terms listed in an equation, the largest first
 EXAMPLE_SOURCES = (
     ("current", "Current sample"),
@@ -266,12 +281,15 @@ class VectorStripsView(QWidget):
         self._class_names: tuple[str, ...] = ()
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point
         self._known: set[str] = set()
+        self._height = 1.0  # of the strips' rows, in view units
+        self._font_px: tuple[int, int] | None = None
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys go to the stepper
         self._view: pg.ViewBox = self._graphics.addViewBox(row=0, col=0)
         self._view.setMouseEnabled(False, False)
         self._view.setMenuEnabled(False)
         self._view.invertY(True)
+        self._view.sigResized.connect(self.fit_to_size)
         self._info: pg.LabelItem = self._graphics.addLabel(self.HINT, row=1, col=0, size="10pt", color=MUTED)
         self._graphics.ci.layout.setRowStretchFactor(0, 1)
         self._titles: list[pg.TextItem] = []
@@ -352,7 +370,46 @@ class VectorStripsView(QWidget):
             self._strips[name] = strip
             self._order.append(name)
             y += 1.25
-        self._view.setRange(QRectF(-0.075, -0.1, 1.2, y), padding=0.0)
+        self._height = y
+        self._font_px = None
+        self.fit_to_size()
+
+    def fit_to_size(self) -> None:
+        """Size the symbols and titles to the rows' height on screen and leave just enough
+        room beside the strips for them, so a short dock or a deep network shrinks the text
+        with the rows instead of piling labels on each other."""
+        if not self._strips:
+            return
+        box = self._view.geometry()
+        width, height = box.width(), box.height()
+        if width < 20 or height < 20:
+            self._view.setRange(QRectF(-0.08, -0.1, 1.2, self._height), padding=0.0)
+            return
+        row_px = height / (self._height + 0.1)  # pixels per unit: a strip is 1 high, rows 1.25 apart
+        label_px = int(np.clip(row_px * 0.95, 6, 15))
+        title_px = int(np.clip(row_px * 0.75, 6, 11))
+        show_titles = row_px * 0.75 >= 8.0
+        if (label_px, title_px) != self._font_px:
+            self._font_px = (label_px, title_px)
+            label_font, title_font = QFont(), QFont()
+            label_font.setPixelSize(label_px)
+            title_font.setPixelSize(title_px)
+            for s in self._strips.values():
+                s.label.setFont(label_font)
+                s.scale.setFont(title_font if label_px > title_px else label_font)
+            for t in self._titles:
+                t.setFont(title_font)
+        for t in self._titles:
+            t.setVisible(show_titles)
+        strips = list(self._strips.values())
+        left = max(QFontMetricsF(s.label.textItem.font()).horizontalAdvance(s.symbol) for s in strips) + 8
+        scale_font = QFontMetricsF(strips[0].scale.textItem.font())
+        right = max(scale_font.horizontalAdvance(s.scale.toPlainText()) for s in strips) + 10
+        cells = max(width - left - right, 20.0)  # pixels per unit of x: the strips are 1 wide
+        self._view.setRange(QRectF(-left / cells, -0.1, 1.0 + (left + right) / cells, self._height), padding=0.0)
+        for s in strips:
+            s.label.setPos(-3.0 / cells, s.rect.center().y())
+            s.scale.setPos(1.0 + 4.0 / cells, s.rect.center().y())
 
     # -- data ---------------------------------------------------------------------------------
     def set_trace(self, trace: Trace, class_names: Sequence[str] = (), input_labels: Sequence[str] = ()) -> None:
@@ -375,6 +432,7 @@ class VectorStripsView(QWidget):
             s.image.setColorMap(cmap)
             s.image.setImage(s.values[None, :], autoLevels=False, levels=(lo, hi))
             s.scale.setText(text)
+        self.fit_to_size()
 
     def _levels(self, s: _Strip, trace: Trace):
         v = s.values
@@ -453,6 +511,11 @@ class VectorStripsView(QWidget):
     def graphics_view(self) -> pg.GraphicsView:
         return self._graphics
 
+    def text_items(self) -> list[pg.TextItem]:
+        """The texts drawn now: each strip's symbol and scale, the layers' titles."""
+        items = [t for s in self._strips.values() for t in (s.label, s.scale)] + self._titles
+        return [t for t in items if t.isVisible()]
+
     def info_text(self) -> str:
         return self._info.text
 
@@ -500,22 +563,111 @@ class VectorStripsView(QWidget):
 
 
 # -- small picture rows ---------------------------------------------------------------------
-class _PictureRow(pg.GraphicsLayoutWidget):
+class _ColumnCaption(pg.LabelItem):
+    """A caption that wraps to its column's width instead of widening the column (a LabelItem
+    is as wide as its text, and one long caption pushed the row's last picture out of a
+    narrow tab)."""
+
+    def __init__(self, text: str, size: str):
+        super().__init__(text, size=size)
+        option = self.item.document().defaultTextOption()
+        option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.item.document().setDefaultTextOption(option)
+        self._column_width = -1.0
+
+    def set_column_width(self, width: float) -> None:
+        """Wrap the text to `width` pixels (its height follows)."""
+        width = max(float(width), 24.0)
+        if width != self._column_width:
+            self._column_width = width
+            self.item.setTextWidth(width)
+            self.updateMin()
+            self.resizeEvent(None)
+
+    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph name)
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, height),
+            Qt.SizeHint.PreferredSize: (0, height),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
+class _CaptionedGraphics(pg.GraphicsLayoutWidget):
+    """A graphics layout whose captions wrap to an equal share of its width (columns of
+    them side by side), so no caption widens the layout past the widget's edge."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.captions: list[_ColumnCaption] = []
+        self.columns = 1
+        self.base_height = 0  # the least height, whatever the captions need
+
+    def add_caption(self, text: str, row: int, col: int = 0) -> _ColumnCaption:
+        label = _ColumnCaption(text, size="10pt")
+        self.addItem(label, row=row, col=col)
+        self.captions.append(label)
+        self.fit_captions()
+        return label
+
+    def fit_captions(self) -> None:
+        """Wrap every caption to its column's share of the width."""
+        if not getattr(self, "captions", None):  # resized while being built
+            return
+        left, _, right, _ = self.ci.layout.getContentsMargins()
+        spacing = max(self.ci.layout.horizontalSpacing(), 0)
+        inner = self.viewport().width() - left - right
+        width = (inner - (self.columns - 1) * spacing) / self.columns - 4
+        for caption in self.captions:
+            caption.set_column_width(width)
+        # Taller wrapped captions make the whole taller (a scrolling tab then scrolls), so
+        # they never push the pictures or plots out of the view.
+        need = math.ceil(self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) + 2
+        self.setMinimumHeight(max(self.base_height, need))
+        self._sync_range()
+
+    def _sync_range(self) -> None:
+        """Lay the scene out over the whole widget again: a minimum height set from inside
+        resizeEvent (or while the tab is hidden) resizes the widget without telling
+        pyqtgraph, which then centres the old, shorter scene."""
+        if self.range.width() != self.width() or self.range.height() != self.height():
+            pg.GraphicsView.resizeEvent(self, None)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._sync_range()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_captions()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        # As small as allowed, so a scrolling tab grows it only into space left over
+        # (a graphics view asks for 640x480).
+        return QSize(200, self.minimumHeight())
+
+
+class _PictureRow(_CaptionedGraphics):
     """A few images side by side, each with a caption (28x28 pictures, or a strip when the
     input is not square); a playground point's few values are bars named x₁, x₂, ...
     (set_bars), since a 1x2 picture of coordinates shows nothing."""
 
     def __init__(self, captions: Sequence[str], parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._caption_texts = tuple(captions)
+        self.columns = len(self._caption_texts)
         self._bar_labels: tuple[str, ...] | None = None  # None: pictures
-        self.captions: list[pg.LabelItem] = []
         self.images: list[pg.ImageItem] = []
         self.bars: list[pg.BarGraphItem] = []
         self.plots: list[pg.PlotItem] = []
+        self.base_height = 170
         self._build()
-        self.setMinimumHeight(150)
 
     def _build(self) -> None:
         """The views of the current mode (made again only when the mode changes)."""
@@ -523,7 +675,7 @@ class _PictureRow(pg.GraphicsLayoutWidget):
         old = [c.text for c in self.captions]
         self.captions, self.images, self.bars, self.plots = [], [], [], []
         for c, caption in enumerate(self._caption_texts):
-            self.captions.append(self.addLabel(old[c] if c < len(old) else caption, row=0, col=c, size="10pt"))
+            self.add_caption(old[c] if c < len(old) else caption, row=0, col=c)
             if self._bar_labels is None:
                 view = self.addViewBox(row=1, col=c)
                 view.setAspectLocked(True)
@@ -567,7 +719,8 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.plots[c].setYRange(-peak * 1.1, peak * 1.1, padding=0)
             self.plots[c].setXRange(-0.6, v.size - 0.4, padding=0)
             if caption is not None:
-                self.captions[c].setText(_two_lines(caption))
+                self.captions[c].setText(caption)
+                self.fit_captions()
             return
         side = image_side(v.size)
         picture = v.reshape(side, side) if side else v[None, :]
@@ -580,16 +733,7 @@ class _PictureRow(pg.GraphicsLayoutWidget):
             self.images[c].setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         if caption is not None:
             self.captions[c].setText(caption)
-
-
-def _two_lines(text: str, longest: int = 16) -> str:
-    """A caption over a narrow plot broken at the space nearest its middle (a LabelItem is
-    as wide as its text, and three long ones pushed the row out of a narrow tab)."""
-    if len(text) <= longest or " " not in text:
-        return text
-    middle = len(text) // 2
-    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - middle))
-    return text[:cut] + "<br>" + text[cut + 1 :]
+            self.fit_captions()
 
 
 def _rich_label(text: str = "", size: float | None = None) -> QLabel:
@@ -603,6 +747,39 @@ def _rich_label(text: str = "", size: float | None = None) -> QLabel:
         font.setPointSizeF(size)
         label.setFont(font)
     return label
+
+
+class _ElidedLabel(QLabel):
+    """One line of plain text that ends in “…” when too long for the label (text() and
+    the tooltip keep all of it), instead of stopping mid-word at the edge."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.setToolTip(self.text() if text != self.text() else "")
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text, QPalette.ColorRole.WindowText
+        )
+
+
+def _scrolling_column(panel: QWidget) -> QVBoxLayout:
+    """The column a tab lays its widgets in, inside a vertical scroll area filling `panel`: a
+    short dock scrolls the tab rather than squeezing its wrapped text under the pictures."""
+    body = QWidget()
+    column = QVBoxLayout(body)
+    column.setContentsMargins(6, 6, 6, 6)
+    scroll = QScrollArea()
+    scroll.setObjectName("stepper_tab_scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    scroll.setWidget(body)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return column
 
 
 def _mono(text: str) -> str:
@@ -625,13 +802,13 @@ class NeuronEquationPanel(QWidget):
         self.check_param_combo.addItem("its strongest-gradient weight", "w")
         self.check_param_combo.addItem("its bias", "b")
         self.check_param_combo.setToolTip("The parameter whose gradient is checked numerically")
+        self.check_param_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.check_param_combo.setMinimumContentsLength(10)
         self.check_label = _rich_label()
         check_row = QHBoxLayout()
         check_row.addWidget(QLabel("Gradient check of"))
-        check_row.addWidget(self.check_param_combo)
-        check_row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        check_row.addWidget(self.check_param_combo, 1)
+        layout = _scrolling_column(self)
         layout.addWidget(self.title_label)
         layout.addWidget(self.z_label)
         layout.addWidget(self.delta_label)
@@ -738,11 +915,13 @@ class WishesPanel(QWidget):
         row.addWidget(self.layer_spin)
         row.addWidget(QLabel("neuron"))
         row.addWidget(self.neuron_combo, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.one_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.all_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
-        self.sum_plot: pg.PlotItem = self.graphics.addPlot(row=2, col=0)
+        self.graphics = _CaptionedGraphics()
+        # Titles as captions of their own rows: a plot's title does not wrap, and a long one
+        # widened the plots past the tab's edge.
+        self.titles = [self.graphics.add_caption("", row=r) for r in (0, 2, 4)]
+        self.one_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.all_plot: pg.PlotItem = self.graphics.addPlot(row=3, col=0)
+        self.sum_plot: pg.PlotItem = self.graphics.addPlot(row=5, col=0)
         for plot in (self.one_plot, self.all_plot, self.sum_plot):
             plot.getAxis("left").setWidth(44)  # equal widths: the linked x axes line up
             plot.setMenuEnabled(False)
@@ -764,12 +943,16 @@ class WishesPanel(QWidget):
         self.row_frame.setPen(pen)
         self.row_frame.setZValue(10)
         self.all_plot.addItem(self.row_frame, ignoreBounds=True)
-        self.graphics.ci.layout.setRowStretchFactor(1, 3)
+        for r, stretch in ((1, 1), (3, 3), (5, 1)):
+            self.graphics.ci.layout.setRowStretchFactor(r, stretch)
         small = QFont()
         small.setPointSizeF(7.5)
         self.all_plot.getAxis("left").setStyle(tickFont=small)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        self.one_plot.setMinimumHeight(80)
+        self.all_plot.setMinimumHeight(150)  # a row per neuron, each with its tick label
+        self.sum_plot.setMinimumHeight(80)
+        self.graphics.fit_captions()  # at least as tall as three titled plots; a shorter tab scrolls
+        layout = _scrolling_column(self)
         layout.addLayout(row)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.caption)
@@ -822,14 +1005,12 @@ class WishesPanel(QWidget):
             bottom.setTicks(None)
         prev = "the input" if layer == 0 else f"layer {layer}"
         d_j, w_j = quantity("δ", k, j), quantity("w", k, j, "i")
-        self.one_plot.setTitle(
-            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}",
-            size="10pt",
+        self.titles[0].setText(
+            f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}"
         )
-        self.all_plot.setTitle(f"all {n_out} neurons' wishes, one row each (red up, blue down)", size="10pt")
-        self.sum_plot.setTitle(
-            f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}", size="10pt"
-        )
+        self.titles[1].setText(f"all {n_out} neurons' wishes, one row each (red up, blue down)")
+        self.titles[2].setText(f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}")
+        self.graphics.fit_captions()
         top = one.order[:3]
         listed = ", ".join(f"{i} ({fmt(nudges[i])})" for i in top)
         self.caption.setText(
@@ -942,8 +1123,7 @@ class UpdatePanel(QWidget):
         self.cost_label = _rich_label(size=12)
         self.pictures = _PictureRow(("before", "after", "after − before"))
         self.caption = _rich_label()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
+        layout = _scrolling_column(self)
         layout.addWidget(self.cost_label)
         layout.addWidget(self.pictures, 1)
         layout.addWidget(self.caption)
@@ -1078,7 +1258,7 @@ class BackpropStepper(QWidget):
         self.trace_button = QPushButton("Trace again")
         self.trace_button.setToolTip("Read the network and the example again and recompute every step")
         self.trace_button.clicked.connect(self.trace_again)
-        self.source_label = QLabel()
+        self.source_label = _ElidedLabel()
         self.source_label.setStyleSheet(f"color: {MUTED.name()}")
 
         style = self.style()
@@ -1135,7 +1315,7 @@ class BackpropStepper(QWidget):
 
         self.formula_label = QLabel()
         big = self.formula_label.font()
-        big.setPointSizeF(20)
+        big.setPointSizeF(FORMULA_POINTS[0])
         self.formula_label.setFont(big)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.formula_label.setWordWrap(True)
@@ -1175,6 +1355,7 @@ class BackpropStepper(QWidget):
         self.tabs.addTab(self.minibatch_panel, "Mini-batch")
         self.tabs.addTab(self.update_panel, "Update")
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 8)  # every tab's name in sight
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -1182,17 +1363,20 @@ class BackpropStepper(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._on_splitter_moved)
+        self._splitter_moved = False
 
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
-        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.message_label.setContentsMargins(12, 24, 12, 12)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(choose)
         layout.addWidget(self.source_label)
         layout.addLayout(walk)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.message_label, 1)  # alone (no trace to show), it takes the space below the controls
         layout.addWidget(self.splitter, 1)
 
     def _build_shortcuts(self) -> None:
@@ -1905,6 +2089,21 @@ class BackpropStepper(QWidget):
         neuron = self._session.neuron
         if neuron is not None and neuron != self._selected:
             self.select_neuron(*neuron)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        points = FORMULA_POINTS[1] if self.height() < SHORT_STEPPER else FORMULA_POINTS[0]
+        if self.formula_label.font().pointSizeF() != points:
+            font = self.formula_label.font()
+            font.setPointSizeF(points)
+            self.formula_label.setFont(font)
+        if not self._splitter_moved:  # the tabs' share until the user drags the handle
+            width = self.splitter.width()
+            self.splitter.setSizes([round(width * TABS_SHARE[0]), round(width * TABS_SHARE[1])])
+
+    @Slot(int, int)
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._splitter_moved = True
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
         """Catch up with what the session did while the stepper was hidden."""

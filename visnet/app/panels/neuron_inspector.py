@@ -197,7 +197,8 @@ def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.Plot
 
 class SignedBars:
     """A bar chart of signed values (red positive, blue negative) with a few labelled bars,
-    whose labels are a fixed pool of TextItems."""
+    whose labels are a fixed pool of TextItems. Labels and tick names that would run into
+    each other at the plot's width are left out (re-chosen when it is resized)."""
 
     def __init__(self, plot: pg.PlotItem, n_labels: int = 2 * N_BAR_LABELS):
         self.plot = plot
@@ -206,13 +207,19 @@ class SignedBars:
         plot.showGrid(y=True, alpha=0.2)
         font = QFont()
         font.setPointSizeF(8)
-        self._label_px = QFontMetricsF(font).height() + 4 if n_labels else 0.0
+        self._metrics = QFontMetricsF(font)
+        self._label_px = self._metrics.height() + 4 if n_labels else 0.0
         self._span = 1.0
-        plot.getViewBox().sigResized.connect(self._fit_y_range)
+        self._values = np.zeros(0)
+        self._names: list[str] = []
+        self._labelled = np.empty(0, int)
+        self._ticks: list[tuple[int, str]] | None = None
+        plot.getViewBox().sigResized.connect(self._on_resized)
         self.labels = []
         for _ in range(n_labels):
             t = pg.TextItem("", color=(230, 230, 230), anchor=(0.5, 1.0))
             t.setFont(font)
+            t.textItem.document().setDocumentMargin(1)  # _label_px is its whole height
             plot.addItem(t, ignoreBounds=True)
             self.labels.append(t)
 
@@ -230,23 +237,57 @@ class SignedBars:
         self.bars.setOpts(x=np.arange(n), height=values, width=0.8, brushes=brushes, pen=None, pens=None)
         span = float(np.max(np.abs(values))) if n else 1.0
         self._span = span if span > 0 else 1.0
-        self._fit_y_range()
+        self._values, self._names, self._ticks = values, names, ticks
+        self._labelled = np.empty(0, int) if labelled is None else np.sort(np.asarray(labelled, int))
         self.plot.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self._on_resized()
+
+    def _on_resized(self, *_) -> None:
+        self._fit_y_range()
+        self._place_labels()
+
+    def _bar_px(self) -> float:
+        """The width of one bar's slot in screen pixels (0 before the plot is laid out)."""
+        return self.plot.getViewBox().width() / max(len(self._values) + 0.2, 1)
+
+    def _place_labels(self) -> None:
+        values, names, bar_px = self._values, self._names, self._bar_px()
         axis = self.plot.getAxis("bottom")
+        ticks = self._ticks
+        if ticks and bar_px > 0:  # every k-th name, k such that neighbours do not touch
+            widest = max(self._metrics.horizontalAdvance(name) for _, name in ticks) + 6
+            ticks = ticks[:: max(1, math.ceil(widest / bar_px))]
         axis.setTicks([ticks] if ticks is not None else [[]])  # sorted bars: the labels name them
-        labelled = np.empty(0, int) if labelled is None else np.asarray(labelled)
+        shown: list[tuple[int, float]] = []  # (bar, horizontal anchor)
+        last = {True: -math.inf, False: -math.inf}  # the last label's right edge (px), above and below
+        view_px = bar_px * (len(values) + 0.2)
+        for pos in self._labelled[: len(self.labels)]:
+            pos = int(pos)
+            width = self._metrics.horizontalAdvance(names[pos]) + 4
+            centre, up = (pos + 0.6) * bar_px, bool(values[pos] >= 0)
+            # At either end a label leans inwards rather than over the axis or out of the plot.
+            ax = 0.0 if centre < width / 2 else 1.0 if centre + width / 2 > view_px else 0.5
+            left = centre - ax * width
+            if bar_px > 0 and left < last[up]:
+                continue  # it would run into its neighbour
+            last[up] = left + width
+            shown.append((pos, ax if bar_px > 0 else 0.5))
         for t, label in enumerate(self.labels):
-            if t < len(labelled):
-                pos = int(labelled[t])
+            if t < len(shown):
+                pos, ax = shown[t]
                 v = values[pos]
                 label.setText(names[pos])
-                label.setAnchor((0.5, 1.0) if v >= 0 else (0.5, 0.0))
+                label.setAnchor((ax, 1.0) if v >= 0 else (ax, 0.0))
                 label.setPos(pos, v)
                 label.show()
             else:
                 label.hide()
 
-    def _fit_y_range(self, *_) -> None:
+    def label_rects(self) -> list:
+        """The shown labels' places in scene coordinates (for layout tests)."""
+        return [label.sceneBoundingRect() for label in self.labels if label.isVisible()]
+
+    def _fit_y_range(self) -> None:
         """±span with room above and below the longest bars for a label's height in pixels,
         whatever the plot's height."""
         height = self.plot.getViewBox().height()
@@ -478,22 +519,27 @@ class NeuronInspector(QWidget):
         self.equation_label.setWordWrap(True)
         self.equation_label.setTextFormat(Qt.TextFormat.RichText)
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        g = pg.GraphicsLayoutWidget()
-        self.contribution_plot, self.contribution_image = _image_plot(
-            g, 0, 0, "w ⊙ x: what each pixel adds to z", diverging_colormap()
+        # A picture for pixels, bars otherwise: each in a view of its own, so the hidden one takes no room.
+        self.contribution_graphics, self.contribution_plot, self.contribution_image = _picture(
+            "w ⊙ x: what each pixel adds to z", diverging_colormap()
         )
         _set_title(self.contribution_plot, "w ⊙ x: what each pixel adds to z", "what each pixel adds to z", "w ⊙ x")
         self.contribution_colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12, label="w·x"
         )
         self.contribution_colorbar.setImageItem(self.contribution_image, insert_in=self.contribution_plot)
-        self.contribution_bar_plot = _plot(g, 1, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
+        bars = pg.GraphicsLayoutWidget()
+        bars.setMinimumHeight(120)
+        self.contribution_bar_graphics = bars
+        self.contribution_bar_plot = _plot(bars, 0, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
         self.contribution_bars = SignedBars(self.contribution_bar_plot)
+        self.contribution_bar_graphics.hide()
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
         v.addWidget(self.equation_label)
-        v.addWidget(g, 1)
+        v.addWidget(self.contribution_graphics, 1)
+        v.addWidget(bars, 1)
         return page
 
     def _build_votes_page(self) -> QWidget:
@@ -505,6 +551,7 @@ class NeuronInspector(QWidget):
         self.votes_bars = SignedBars(self.votes_plot, n_labels=0)
         self.votes_label = QLabel()
         self.votes_label.setWordWrap(True)
+        self.votes_label.setTextFormat(Qt.TextFormat.RichText)  # its names are escaped HTML
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
@@ -996,8 +1043,12 @@ class NeuronInspector(QWidget):
             f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>"
         )
         first = layer == 0 and side is not None
-        self.contribution_plot.setVisible(first)
-        self.contribution_bar_plot.setVisible(not first)
+        for graphics, plot, on in (
+            (self.contribution_graphics, self.contribution_plot, first),
+            (self.contribution_bar_graphics, self.contribution_bar_plot, not first),
+        ):
+            graphics.setVisible(on)
+            plot.setVisible(on)
         if first:
             lim = symmetric_limit(contributions, 100.0)
             self.contribution_image.setImage(contributions.reshape(side, side), autoLevels=False, levels=(-lim, lim))

@@ -81,7 +81,7 @@ def assert_fits(root: QWidget, where: str) -> None:
 
 def assert_bar_labels_apart(inspector: NeuronInspector, where: str) -> None:
     for bars in (inspector.incoming_bars, inspector.contribution_bars, inspector.votes_bars):
-        rects = bars.label_rects() if bars.plot.isVisible() else []
+        rects = bars.label_rects() if bars.plot.scene().views()[0].isVisible() else []
         for a, b in combinations(rects, 2):
             assert not a.intersects(b), (where, "bar labels overlap", a, b)
 

@@ -81,7 +81,7 @@ N_BAR_LABELS = 5  # strongest positive and negative bars labelled with their neu
 MAX_VOTE_BARS = 32  # larger next layers show their strongest connections only
 TOP_INPUTS = 5  # inputs listed in the equation
 MAXIMIZE_INTERVAL_S = 3.0  # while training, recompute the most exciting input this often
-COLORBAR_PX = 56  # a colour bar and its tick labels beside a picture
+COLORBAR_PX = 70  # a colour bar and its tick labels beside a picture
 EDIT_HELP = "Edits change the network at once; training pauses first. Undo with Ctrl+Z."
 
 
@@ -143,6 +143,13 @@ def _picture(title: str, colormap) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem
     return graphics, plot, image
 
 
+def _show_view(graphics: pg.GraphicsLayoutWidget, on: bool) -> None:
+    """Show or hide a view holding one plot. The plot itself stays visible in its layout:
+    hidden, it lets the layout shrink to its minimum, which showing it again does not undo
+    unless the view happens to be resized."""
+    graphics.setVisible(on)
+
+
 class PictureStrip(QWidget):
     """Square pictures with titles, side by side when that draws them larger and one above
     the other when not (a narrow or a tall dock); hidden ones take no room."""
@@ -171,7 +178,7 @@ class PictureStrip(QWidget):
         n, w, h = len(extra), self.width(), self.height()
         if n < 2 or w <= 1 or h <= 1:
             return
-        across = min((w - sum(extra)) / n, h - self.TITLE_PX)
+        across = min(w / n - max(extra), h - self.TITLE_PX)  # each gets an equal share of the width
         down = min(w - max(extra), h / n - self.TITLE_PX)
         direction = QBoxLayout.Direction.LeftToRight if across >= down else QBoxLayout.Direction.TopToBottom
         if self._box.direction() != direction:
@@ -398,7 +405,7 @@ class NeuronInspector(QWidget):
         # Each picture is a view of its own in a PictureStrip, which lays them out side by side
         # or stacked, whichever draws them larger; the bar chart and the plane sit above.
         bars = pg.GraphicsLayoutWidget()
-        bars.setMinimumHeight(120)
+        bars.setMinimumHeight(150)  # a title, the bars with their labels, an axis and its label
         self.incoming_graphics = bars
         self.incoming_plot = _plot(bars, 0, 0, "incoming weights, sorted")
         self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
@@ -449,7 +456,7 @@ class NeuronInspector(QWidget):
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
         v.setSpacing(4)
-        v.addWidget(surface, 3)
+        v.addWidget(surface, 5)  # the plane first: a few bars need little height
         v.addWidget(bars, 2)
         v.addWidget(self.pictures, 3)
         v.addWidget(self.looks_note)
@@ -457,17 +464,16 @@ class NeuronInspector(QWidget):
         return page
 
     def _show_on_looks_page(self, *, surface: bool, bars: bool, weights: bool, pattern: bool, maximum: bool) -> None:
-        """Show these parts of the "Looks for" page (each plot and the view holding it)."""
+        """Show these parts of the "Looks for" page (the views holding them)."""
         parts = (
-            (surface, self.surface_graphics, self.surface_plot),
-            (bars, self.incoming_graphics, self.incoming_plot),
-            (weights, self.weights_graphics, self.weights_plot),
-            (pattern, self.pattern_graphics, self.pattern_plot),
-            (maximum, self.maximum_graphics, self.maximum_plot),
+            (surface, self.surface_graphics),
+            (bars, self.incoming_graphics),
+            (weights, self.weights_graphics),
+            (pattern, self.pattern_graphics),
+            (maximum, self.maximum_graphics),
         )
-        for on, graphics, plot in parts:
-            graphics.setVisible(on)
-            plot.setVisible(on)
+        for on, graphics in parts:
+            _show_view(graphics, on)
         self.pictures.setVisible(weights or pattern or maximum)
         self.pictures.arrange()
 
@@ -529,11 +535,11 @@ class NeuronInspector(QWidget):
         )
         self.contribution_colorbar.setImageItem(self.contribution_image, insert_in=self.contribution_plot)
         bars = pg.GraphicsLayoutWidget()
-        bars.setMinimumHeight(120)
+        bars.setMinimumHeight(150)
         self.contribution_bar_graphics = bars
         self.contribution_bar_plot = _plot(bars, 0, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
         self.contribution_bars = SignedBars(self.contribution_bar_plot)
-        self.contribution_bar_graphics.hide()
+        _show_view(bars, False)
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
@@ -555,7 +561,7 @@ class NeuronInspector(QWidget):
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
-        v.addWidget(self.votes_label)
+        v.addWidget(self.votes_label, 0, Qt.AlignmentFlag.AlignTop)  # alone (an output neuron): at the top
         v.addWidget(g, 1)
         return page
 
@@ -1043,12 +1049,8 @@ class NeuronInspector(QWidget):
             f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>"
         )
         first = layer == 0 and side is not None
-        for graphics, plot, on in (
-            (self.contribution_graphics, self.contribution_plot, first),
-            (self.contribution_bar_graphics, self.contribution_bar_plot, not first),
-        ):
-            graphics.setVisible(on)
-            plot.setVisible(on)
+        _show_view(self.contribution_graphics, first)
+        _show_view(self.contribution_bar_graphics, not first)
         if first:
             lim = symmetric_limit(contributions, 100.0)
             self.contribution_image.setImage(contributions.reshape(side, side), autoLevels=False, levels=(-lim, lim))

@@ -130,7 +130,11 @@ def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **k
 
 
 def _set_title(plot: pg.PlotItem, *variants: str) -> None:
-    """The plot's title: the first of these, longest first, that fits its width."""
+    """The plot's title: the first of these, longest first, that fits its width (unchanged
+    titles are left alone: setting one re-lays out the plot)."""
+    if getattr(plot, "_title_variants", None) == variants:
+        return
+    plot._title_variants = variants
     plot.setTitle(variants[0])
     plot.titleLabel.set_text_variants(variants)
 
@@ -720,8 +724,8 @@ class NeuronInspector(QWidget):
             bars.set(np.zeros(0), [])
         for colorbar in (self.weights_colorbar, self.contribution_colorbar, self.surface_colorbar):
             colorbar.setLevels((-1, 1))
-        self.incoming_plot.setTitle("incoming weights, sorted")
-        self.surface_plot.setTitle("its activation over the plane")
+        _set_title(self.incoming_plot, "incoming weights, sorted", "incoming weights")
+        _set_title(self.surface_plot, "its activation over the plane", "its activation")
         self.votes_plot.setLabel("bottom", "")
         self.histogram_curve.setData([], [])
         self.histogram_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)

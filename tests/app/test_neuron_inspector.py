@@ -351,7 +351,7 @@ def test_plane_shows_the_neurons_surface_large(plane_inspector, layer, j):
     snap = inspector._snap
     surface = plane.surface_for(snap)
     np.testing.assert_array_equal(inspector.surface_array(), surface.layers[layer][j])
-    assert not inspector.weights_plot.isVisible() and not inspector.maximum_plot.isVisible()
+    assert not inspector.weights_graphics.isVisible() and not inspector.maximum_graphics.isVisible()
     # Row 0 of the image is the bottom of the plane: the y axis points up, the image covers the extent.
     assert not inspector.surface_plot.getViewBox().yInverted()
     rect = inspector.surface_image.mapRectToView(inspector.surface_image.boundingRect())
@@ -396,7 +396,7 @@ def test_set_plane_none_goes_back_to_pictures(plane_inspector):
     inspector.select_neuron(0, 0)
     assert inspector.surface_array() is not None
     inspector.set_plane(None)
-    assert inspector.surface_array() is None and not inspector.surface_plot.isVisible()
+    assert inspector.surface_array() is None and not inspector.surface_graphics.isVisible()
     inspector.set_plane(Plane(["x1_sq"]))  # a plane with a feature: the 2-input network does not fit it
     assert inspector.surface_array() is None
     inspector.set_plane(Plane())

@@ -132,3 +132,24 @@ class FittingLabel(QLabel):
             chosen = next(fitting, variants[-1])
         if chosen != self.text():
             QLabel.setText(self, chosen)
+
+
+def fitting_title(plot: pg.PlotItem) -> CaptionItem:
+    """Give `plot` a CaptionItem for its title (once) and return it.
+
+    A PlotItem's own title asks for the width of its text, so a long title widens the plot
+    past a narrow dock and the plot is cut off at the edge; this one takes the plot's width
+    and, given variants (set_text_variants), shows the longest that fits."""
+    if isinstance(plot.titleLabel, CaptionItem):
+        return plot.titleLabel
+    old = plot.titleLabel
+    title = CaptionItem(old.text, parent=plot, **old.opts)
+    title.setVisible(old.isVisible())
+    title.setMaximumHeight(old.maximumHeight())
+    plot.layout.removeItem(old)
+    old.setParentItem(None)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    plot.layout.addItem(title, 0, 1)
+    plot.titleLabel = title
+    return title

@@ -32,7 +32,7 @@ from visnet.app.colors import MAX_POINT_INPUTS, MUTED, gray_colormap, image_side
 GAP = 2  # background pixels between pictures
 CAPTION = 9  # picture rows reserved above each picture for its caption, at least
 MAX_CAPTION = 28  # and at most: a tiny gallery keeps its pictures rather than growing its gaps
-CAPTION_POINTS = 7.5  # caption font size, made smaller (down to MIN_CAPTION_POINTS) to fit small pictures
+CAPTION_POINTS = 9.0  # caption font size, made smaller (down to MIN_CAPTION_POINTS) to fit small pictures
 MIN_CAPTION_POINTS = 6.0
 
 
@@ -46,15 +46,27 @@ class ImageGallery(QWidget):
     """Pictures of test images in a grid; a click emits the clicked image's test index.
 
     columns=None picks the number of columns that makes the pictures largest for the
-    widget's shape, and re-lays them out when it is resized."""
+    widget's shape, and re-lays them out when it is resized.
+
+    min_picture_px > 0 asks for pictures at least that large on screen: capacity() says
+    how many fit, and capacity_changed tells the owner to show more or fewer."""
 
     image_clicked = Signal(int)  # index into the test split
+    capacity_changed = Signal()
 
     def __init__(
-        self, columns: int | None = None, max_captions: int = 64, empty_text: str = "", parent: QWidget | None = None
+        self,
+        columns: int | None = None,
+        max_captions: int = 64,
+        empty_text: str = "",
+        parent: QWidget | None = None,
+        *,
+        min_picture_px: float = 0.0,
     ):
         super().__init__(parent)
         self.columns = columns
+        self.min_picture_px = min_picture_px
+        self._capacity: int | None = None
         self._indices = np.empty(0, np.intp)
         self._captions: list[str] = []
         self._side = 28
@@ -211,10 +223,15 @@ class ImageGallery(QWidget):
     def _best_columns(self, k: int) -> int:
         """The number of columns that shows k pictures largest in the widget's shape."""
         w, h = max(self._graphics.width(), 1), max(self._graphics.height(), 1)
+        caption_px = QFontMetricsF(_caption_font(CAPTION_POINTS)).height() + 2 if self._caption_rows else 0.0
         best, best_scale = 1, 0.0
         for cols in range(1, max(k, 1) + 1):
             rows = max(1, math.ceil(k / cols))
             scale = min(w / (cols * self._step_x), h / (rows * self._step_y))
+            for _ in range(2):  # the rows a caption needs depend on the scale (as in _caption_layout)
+                if caption_px:
+                    caption = min(max(CAPTION, math.ceil(caption_px / scale) + 1), MAX_CAPTION)
+                    scale = min(w / (cols * self._step_x), h / (rows * (self._side + GAP + caption)))
             if scale > best_scale:
                 best, best_scale = cols, scale
         return best
@@ -242,7 +259,24 @@ class ImageGallery(QWidget):
             caption = fitting
         return caption, points
 
+    def capacity(self) -> int | None:
+        """How many captioned pictures fit at min_picture_px or larger (at least one); None
+        without a minimum or before the gallery is laid out."""
+        w, h = self._view.width(), self._view.height()
+        if self.min_picture_px <= 0 or w <= 1 or h <= 1:
+            return None
+        scale = self.min_picture_px / self._side  # screen pixels per picture pixel
+        caption_px = QFontMetricsF(_caption_font(CAPTION_POINTS)).height() + 2
+        caption = min(max(CAPTION, math.ceil(caption_px / scale) + 1), MAX_CAPTION)  # as _caption_layout
+        cols = int(w / 1.02 // ((self._side + GAP) * scale))  # setRange's padding of 0.01
+        rows = int(h / 1.02 // ((self._side + GAP + caption) * scale))
+        return max(1, cols * rows)
+
     def _on_view_resized(self, *_) -> None:
+        capacity = self.capacity()
+        if capacity != self._capacity:
+            self._capacity = capacity
+            self.capacity_changed.emit()  # the owner may call set_images with more or fewer
         if self._last is None or self.showing_points():
             return
         k = len(self._indices)

@@ -36,12 +36,14 @@ from visnet.app.colors import (
 from visnet.app.panels.gallery import ImageGallery
 from visnet.app.session import Session
 from visnet.app.split_activations import SplitActivations
+from visnet.app.stable import FittingLabel
 from visnet.app.throttle import VisibleRefresh
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, n_classes, predict_classes
 
 REFRESH_INTERVAL_MS = 1000
-MAX_GALLERY = 48  # pictures shown at once; the caption says how many there are
+MAX_GALLERY = 48  # pictures shown at once at most; the caption says how many there are
+MIN_PICTURE_PX = 34  # a smaller dock shows fewer pictures rather than smaller ones
 MAX_CELL_TEXTS = 20  # up to 20 classes get their counts written in the cells
 
 
@@ -120,16 +122,19 @@ class MistakesPanel(QWidget):
 
         self.summary_label = QLabel("No network yet.")
         self.summary_label.setWordWrap(True)
-        self.gallery_label = QLabel()
-        self.gallery_label.setWordWrap(True)
+        self.gallery_label = FittingLabel()
         self.mistakes_button = QPushButton("All mistakes")
         self.mistakes_button.setToolTip("Every misclassified test example, most confident first")
         self.mistakes_button.clicked.connect(self.show_mistakes)
-        self.gallery = ImageGallery(columns=None, max_captions=MAX_GALLERY, empty_text="nothing here")
+        self.gallery = ImageGallery(
+            columns=None, max_captions=MAX_GALLERY, empty_text="nothing here", min_picture_px=MIN_PICTURE_PX
+        )
         self.gallery.caption_title = "true → predicted"
         self.gallery.image_clicked.connect(self._on_gallery_image_clicked)
+        self.gallery.capacity_changed.connect(self._fill_gallery)
 
         right = QVBoxLayout()
+        right.setSpacing(2)
         top = QHBoxLayout()
         top.addWidget(self.gallery_label, 1)
         top.addWidget(self.mistakes_button)
@@ -140,14 +145,15 @@ class MistakesPanel(QWidget):
         self.hint_label = hint
         hint.setStyleSheet(f"color: {MUTED.name()}")
         hint.setWordWrap(True)
-        right.addWidget(hint)
         row = QHBoxLayout()
         row.addWidget(self._graphics, 5)
         row.addLayout(right, 6)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(2)
         column.addWidget(self.summary_label)
         column.addLayout(row, 1)
+        column.addWidget(hint)  # under both, where it takes one line
         if session is not None:
             session.dataset_changed.connect(self._on_session_dataset_changed)
             self._on_session_dataset_changed()
@@ -348,28 +354,40 @@ class MistakesPanel(QWidget):
         self.summary_label.setText(text)
         self._fill_gallery()
 
+    @Slot()
     def _fill_gallery(self) -> None:
+        """The images of the selected cell, or every mistake, as many as the gallery holds at a
+        legible size; the words above say how many there are and how many are shown."""
         if self._predicted is None:
             return
         names = self.split.class_names
+        room = self.gallery.capacity()
+        limit = MAX_GALLERY if room is None else min(room, MAX_GALLERY)
         if self._cell is None:
             idx = self.mistake_indices()
-            what = f"<b>All {len(idx):,} mistakes</b>, most confident first"
+            shown = idx[:limit]
+            more = len(idx) > len(shown)
+            variants = [
+                f"<b>All {len(idx):,} mistakes</b>, most confident first" + (f", {len(shown)} shown" if more else ""),
+                f"<b>{len(idx):,} mistakes</b>, surest first" + (f" ({len(shown)} shown)" if more else ""),
+                f"<b>{len(idx):,} mistakes</b>" + (f" ({len(shown)} shown)" if more else ""),
+            ]
             self._highlight.hide()
         else:
             r, c = self._cell
             idx = self.cell_indices(r, c)
+            shown = idx[:limit]
+            more = f", {len(shown)} shown" if len(idx) > len(shown) else ""
             kind = "right" if r == c else "wrong"
-            what = (
-                f"<b>True {class_label(names, r)}, predicted {class_label(names, c)}</b>: "
-                f"{len(idx):,} {self._what} ({kind})"
-            )
+            true, predicted = class_label(names, r), class_label(names, c)
+            variants = [
+                f"<b>True {true}, predicted {predicted}</b>: {len(idx):,} {self._what} ({kind}){more}",
+                f"<b>{true} → {predicted}</b>: {len(idx):,} {self._what} ({kind}){more}",
+                f"<b>{true} → {predicted}</b>: {len(idx):,} {self._what} ({kind})",
+            ]
             self._highlight.setRect(self.cell_view_rect(r, c))
             self._highlight.show()
-        shown = idx[:MAX_GALLERY]
-        if len(idx) > MAX_GALLERY:
-            what += f", the first {MAX_GALLERY} shown"
-        self.gallery_label.setText(what)
+        self.gallery_label.set_text_variants(variants)
         y = self.split.y
         # Short captions (true→predicted) fit under small pictures; the tooltip has the confidence.
         captions = [f"{class_label(names, int(y[i]))}→{class_label(names, int(self._predicted[i]))}" for i in shown]

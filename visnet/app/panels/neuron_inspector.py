@@ -25,8 +25,9 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -64,6 +65,7 @@ from visnet.app.panels.surface import boundary_segments
 from visnet.app.plane import Plane
 from visnet.app.session import Session
 from visnet.app.split_activations import SplitActivations
+from visnet.app.stable import fitting_title
 from visnet.app.throttle import VisibleRefresh
 from visnet.core.edits import Edit, is_ablated
 from visnet.core.features import FEATURE_LABELS, input_names
@@ -79,6 +81,7 @@ N_BAR_LABELS = 5  # strongest positive and negative bars labelled with their neu
 MAX_VOTE_BARS = 32  # larger next layers show their strongest connections only
 TOP_INPUTS = 5  # inputs listed in the equation
 MAXIMIZE_INTERVAL_S = 3.0  # while training, recompute the most exciting input this often
+COLORBAR_PX = 70  # a colour bar and its tick labels beside a picture
 EDIT_HELP = "Edits change the network at once; training pauses first. Undo with Ctrl+Z."
 
 
@@ -116,11 +119,78 @@ def _same_parameters(old: Snapshot, new: Snapshot, layer: int) -> bool:
 
 
 def _plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, title: str, **kwargs) -> pg.PlotItem:
+    """A plot without menu, buttons or mouse panning, whose title never widens it (it
+    shows the longest of its variants that fits: _set_title)."""
     plot = graphics.addPlot(row=row, col=col, title=title, **kwargs)
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.setMouseEnabled(False, False)
+    fitting_title(plot)
     return plot
+
+
+def _set_title(plot: pg.PlotItem, *variants: str) -> None:
+    """The plot's title: the first of these, longest first, that fits its width (unchanged
+    titles are left alone: setting one re-lays out the plot)."""
+    if getattr(plot, "_title_variants", None) == variants:
+        return
+    plot._title_variants = variants
+    plot.setTitle(variants[0])
+    plot.titleLabel.set_text_variants(variants)
+
+
+def _picture(title: str, colormap) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem, pg.ImageItem]:
+    """A square picture in a view of its own, so that a PictureStrip can lay it out."""
+    graphics = pg.GraphicsLayoutWidget()
+    graphics.setMinimumSize(80, 80)
+    plot, image = _image_plot(graphics, 0, 0, title, colormap)
+    return graphics, plot, image
+
+
+def _show_view(graphics: pg.GraphicsLayoutWidget, on: bool) -> None:
+    """Show or hide a view holding one plot. The plot itself stays visible in its layout:
+    hidden, it lets the layout shrink to its minimum, which showing it again does not undo
+    unless the view happens to be resized."""
+    graphics.setVisible(on)
+
+
+class PictureStrip(QWidget):
+    """Square pictures with titles, side by side when that draws them larger and one above
+    the other when not (a narrow or a tall dock); hidden ones take no room."""
+
+    TITLE_PX = 30  # a plot's title row
+    MARGIN_PX = 24  # a picture's margins
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.setSpacing(4)
+        self._pictures: list[tuple[QWidget, int]] = []
+
+    def add(self, picture: QWidget, beside: int = 0) -> None:
+        """Add a picture with `beside` pixels of something beside it (a colour bar)."""
+        self._box.addWidget(picture, 1)
+        self._pictures.append((picture, beside + self.MARGIN_PX))
+
+    def side_by_side(self) -> bool:
+        return self._box.direction() == QBoxLayout.Direction.LeftToRight
+
+    def arrange(self) -> None:
+        """Choose the direction that draws the shown pictures largest (call when one is shown or hidden)."""
+        extra = [beside for p, beside in self._pictures if not p.isHidden()]
+        n, w, h = len(extra), self.width(), self.height()
+        if n < 2 or w <= 1 or h <= 1:
+            return
+        across = min(w / n - max(extra), h - self.TITLE_PX)  # each gets an equal share of the width
+        down = min(w - max(extra), h / n - self.TITLE_PX)
+        direction = QBoxLayout.Direction.LeftToRight if across >= down else QBoxLayout.Direction.TopToBottom
+        if self._box.direction() != direction:
+            self._box.setDirection(direction)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.arrange()
 
 
 def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.PlotItem, pg.ImageItem]:
@@ -138,7 +208,8 @@ def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.Plot
 
 class SignedBars:
     """A bar chart of signed values (red positive, blue negative) with a few labelled bars,
-    whose labels are a fixed pool of TextItems."""
+    whose labels are a fixed pool of TextItems. Labels and tick names that would run into
+    each other at the plot's width are left out (re-chosen when it is resized)."""
 
     def __init__(self, plot: pg.PlotItem, n_labels: int = 2 * N_BAR_LABELS):
         self.plot = plot
@@ -147,10 +218,19 @@ class SignedBars:
         plot.showGrid(y=True, alpha=0.2)
         font = QFont()
         font.setPointSizeF(8)
+        self._metrics = QFontMetricsF(font)
+        self._label_px = self._metrics.height() + 4 if n_labels else 0.0
+        self._span = 1.0
+        self._values = np.zeros(0)
+        self._names: list[str] = []
+        self._labelled = np.empty(0, int)
+        self._ticks: list[tuple[int, str]] | None = None
+        plot.getViewBox().sigResized.connect(self._on_resized)
         self.labels = []
         for _ in range(n_labels):
             t = pg.TextItem("", color=(230, 230, 230), anchor=(0.5, 1.0))
             t.setFont(font)
+            t.textItem.document().setDocumentMargin(1)  # _label_px is its whole height
             plot.addItem(t, ignoreBounds=True)
             self.labels.append(t)
 
@@ -167,22 +247,64 @@ class SignedBars:
         brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in values]
         self.bars.setOpts(x=np.arange(n), height=values, width=0.8, brushes=brushes, pen=None, pens=None)
         span = float(np.max(np.abs(values))) if n else 1.0
-        span = span if span > 0 else 1.0
-        self.plot.setYRange(-1.18 * span, 1.18 * span, padding=0)
+        self._span = span if span > 0 else 1.0
+        self._values, self._names, self._ticks = values, names, ticks
+        self._labelled = np.empty(0, int) if labelled is None else np.sort(np.asarray(labelled, int))
         self.plot.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self._on_resized()
+
+    def _on_resized(self, *_) -> None:
+        self._fit_y_range()
+        self._place_labels()
+
+    def _bar_px(self) -> float:
+        """The width of one bar's slot in screen pixels (0 before the plot is laid out)."""
+        return self.plot.getViewBox().width() / max(len(self._values) + 0.2, 1)
+
+    def _place_labels(self) -> None:
+        values, names, bar_px = self._values, self._names, self._bar_px()
         axis = self.plot.getAxis("bottom")
+        ticks = self._ticks
+        if ticks and bar_px > 0:  # every k-th name, k such that neighbours do not touch
+            widest = max(self._metrics.horizontalAdvance(name) for _, name in ticks) + 6
+            ticks = ticks[:: max(1, math.ceil(widest / bar_px))]
         axis.setTicks([ticks] if ticks is not None else [[]])  # sorted bars: the labels name them
-        labelled = np.empty(0, int) if labelled is None else np.asarray(labelled)
+        shown: list[tuple[int, float]] = []  # (bar, horizontal anchor)
+        last = {True: -math.inf, False: -math.inf}  # the last label's right edge (px), above and below
+        view_px = bar_px * (len(values) + 0.2)
+        for pos in self._labelled[: len(self.labels)]:
+            pos = int(pos)
+            width = self._metrics.horizontalAdvance(names[pos]) + 4
+            centre, up = (pos + 0.6) * bar_px, bool(values[pos] >= 0)
+            # At either end a label leans inwards rather than over the axis or out of the plot.
+            ax = 0.0 if centre < width / 2 else 1.0 if centre + width / 2 > view_px else 0.5
+            left = centre - ax * width
+            if bar_px > 0 and left < last[up]:
+                continue  # it would run into its neighbour
+            last[up] = left + width
+            shown.append((pos, ax if bar_px > 0 else 0.5))
         for t, label in enumerate(self.labels):
-            if t < len(labelled):
-                pos = int(labelled[t])
+            if t < len(shown):
+                pos, ax = shown[t]
                 v = values[pos]
                 label.setText(names[pos])
-                label.setAnchor((0.5, 1.0) if v >= 0 else (0.5, 0.0))
+                label.setAnchor((ax, 1.0) if v >= 0 else (ax, 0.0))
                 label.setPos(pos, v)
                 label.show()
             else:
                 label.hide()
+
+    def label_rects(self) -> list:
+        """The shown labels' places in scene coordinates (for layout tests)."""
+        return [label.sceneBoundingRect() for label in self.labels if label.isVisible()]
+
+    def _fit_y_range(self) -> None:
+        """±span with room above and below the longest bars for a label's height in pixels,
+        whatever the plot's height."""
+        height = self.plot.getViewBox().height()
+        room = 2 * self._label_px / height if height > 1 else 0.3
+        top = self._span * (1.05 + min(room / max(1 - room, 0.2), 1.5))
+        self.plot.setYRange(-top, top, padding=0)
 
 
 class NeuronInspector(QWidget):
@@ -285,22 +407,32 @@ class NeuronInspector(QWidget):
 
     # -- pages ------------------------------------------------------------------------------
     def _build_looks_page(self) -> QWidget:
-        g = pg.GraphicsLayoutWidget()
-        self.looks_graphics = g
-        self.weights_plot, self.weights_image = _image_plot(
-            g, 0, 0, "incoming weights", diverging_colormap(), colspan=2
-        )
-        self.weights_colorbar = pg.ColorBarItem(
-            values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12, label="weight"
-        )
-        self.weights_colorbar.setImageItem(self.weights_image, insert_in=self.weights_plot)
-        self.incoming_plot = _plot(g, 1, 0, "incoming weights, sorted", colspan=2)
+        # Each picture is a view of its own in a PictureStrip, which lays them out side by side
+        # or stacked, whichever draws them larger; the bar chart and the plane sit above.
+        bars = pg.GraphicsLayoutWidget()
+        bars.setMinimumHeight(150)  # a title, the bars with their labels, an axis and its label
+        self.incoming_graphics = bars
+        self.incoming_plot = _plot(bars, 0, 0, "incoming weights, sorted")
         self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
         self.incoming_bars = SignedBars(self.incoming_plot)
-        self.pattern_plot, self.pattern_image = _image_plot(g, 2, 0, "effective input pattern", diverging_colormap())
-        self.maximum_plot, self.maximum_image = _image_plot(g, 2, 1, "most exciting input", gray_colormap())
+        self.weights_graphics, self.weights_plot, self.weights_image = _picture("its weights", diverging_colormap())
+        self.weights_colorbar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12
+        )
+        self.weights_colorbar.setImageItem(self.weights_image, insert_in=self.weights_plot)
+        self.pattern_graphics, self.pattern_plot, self.pattern_image = _picture(
+            "effective input pattern", diverging_colormap()
+        )
+        self.maximum_graphics, self.maximum_plot, self.maximum_image = _picture("most exciting input", gray_colormap())
+        _set_title(self.maximum_plot, "most exciting input", "most exciting")
+        self.pictures = PictureStrip()
+        self.pictures.add(self.weights_graphics, beside=COLORBAR_PX)
+        self.pictures.add(self.pattern_graphics)
+        self.pictures.add(self.maximum_graphics)
         # The playground: its activation over the plane, x2 pointing up (core.surface's rows).
-        self.surface_plot = _plot(g, 3, 0, "its activation over the plane", colspan=2)
+        surface = pg.GraphicsLayoutWidget()
+        self.surface_graphics = surface
+        self.surface_plot = _plot(surface, 0, 0, "its activation over the plane")
         self.surface_plot.setLabel("bottom", "x₁")
         self.surface_plot.setLabel("left", "x₂")
         self.surface_plot.getAxis("left").setWidth(36)
@@ -318,7 +450,7 @@ class NeuronInspector(QWidget):
             size=11, symbol="o", pen=pg.mkPen(20, 20, 24, width=2), brush=pg.mkBrush(255, 255, 255)
         )
         self.surface_plot.addItem(self.surface_sample, ignoreBounds=True)
-        self.surface_plot.hide()
+        self._show_on_looks_page(surface=False, bars=False, weights=True, pattern=False, maximum=True)
         self.looks_note = QLabel()
         self.looks_note.setWordWrap(True)
         self.looks_note.setStyleSheet(f"color: {MUTED.name()}")
@@ -328,15 +460,33 @@ class NeuronInspector(QWidget):
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
-        v.addWidget(g, 1)
+        v.setSpacing(4)
+        v.addWidget(surface, 5)  # the plane first: a few bars need little height
+        v.addWidget(bars, 2)
+        v.addWidget(self.pictures, 3)
         v.addWidget(self.looks_note)
         v.addWidget(self.maximum_label)
         return page
+
+    def _show_on_looks_page(self, *, surface: bool, bars: bool, weights: bool, pattern: bool, maximum: bool) -> None:
+        """Show these parts of the "Looks for" page (the views holding them)."""
+        parts = (
+            (surface, self.surface_graphics),
+            (bars, self.incoming_graphics),
+            (weights, self.weights_graphics),
+            (pattern, self.pattern_graphics),
+            (maximum, self.maximum_graphics),
+        )
+        for on, graphics in parts:
+            _show_view(graphics, on)
+        self.pictures.setVisible(weights or pattern or maximum)
+        self.pictures.arrange()
 
     def _build_fires_page(self) -> QWidget:
         g = pg.GraphicsLayoutWidget()
         g.setMaximumHeight(190)
         self.histogram_plot = _plot(g, 0, 0, "its activation a over the test split")
+        _set_title(self.histogram_plot, "its activation a over the test split", "its activation a", "a")
         self.histogram_plot.setLabel("left", "images")
         self.histogram_curve = pg.PlotDataItem(
             stepMode="center", fillLevel=0, brush=(110, 130, 160, 180), pen=pg.mkPen(150, 170, 200)
@@ -349,6 +499,7 @@ class NeuronInspector(QWidget):
             labelOpts={"position": 0.9, "color": PREDICTED},
         )
         self.histogram_plot.addItem(self.sample_line, ignoreBounds=True)
+        self.histogram_plot.sigXRangeChanged.connect(self._place_sample_label)
         self.top_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
         self.bottom_gallery = ImageGallery(columns=4, max_captions=K_EXAMPLES)
         for gallery in (self.top_gallery, self.bottom_gallery):
@@ -379,44 +530,59 @@ class NeuronInspector(QWidget):
         self.equation_label.setWordWrap(True)
         self.equation_label.setTextFormat(Qt.TextFormat.RichText)
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        g = pg.GraphicsLayoutWidget()
-        self.contribution_plot, self.contribution_image = _image_plot(
-            g, 0, 0, "w ⊙ x: what each pixel adds to z", diverging_colormap()
+        # A picture for pixels, bars otherwise: each in a view of its own, so the hidden one takes no room.
+        self.contribution_graphics, self.contribution_plot, self.contribution_image = _picture(
+            "w ⊙ x: what each pixel adds to z", diverging_colormap()
         )
+        _set_title(self.contribution_plot, "w ⊙ x: what each pixel adds to z", "what each pixel adds to z", "w ⊙ x")
         self.contribution_colorbar = pg.ColorBarItem(
             values=(-1, 1), colorMap=diverging_colormap(), interactive=False, width=12, label="w·x"
         )
         self.contribution_colorbar.setImageItem(self.contribution_image, insert_in=self.contribution_plot)
-        self.contribution_bar_plot = _plot(g, 1, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
+        bars = pg.GraphicsLayoutWidget()
+        bars.setMinimumHeight(150)
+        self.contribution_bar_graphics = bars
+        self.contribution_bar_plot = _plot(bars, 0, 0, "wᵢ·aᵢ per previous-layer neuron, largest first")
         self.contribution_bars = SignedBars(self.contribution_bar_plot)
+        _show_view(bars, False)
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
         v.addWidget(self.equation_label)
-        v.addWidget(g, 1)
+        v.addWidget(self.contribution_graphics, 1)
+        v.addWidget(bars, 1)
         return page
 
     def _build_votes_page(self) -> QWidget:
         g = pg.GraphicsLayoutWidget()
+        self.votes_graphics = g
         self.votes_plot = _plot(g, 0, 0, "outgoing weights")
         self.votes_plot.setLabel("left", "weight")
         self.votes_plot.getAxis("bottom").enableAutoSIPrefix(False)  # a single bar's range made it "x0.001"
         self.votes_bars = SignedBars(self.votes_plot, n_labels=0)
         self.votes_label = QLabel()
         self.votes_label.setWordWrap(True)
+        self.votes_label.setTextFormat(Qt.TextFormat.RichText)  # its names are escaped HTML
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 4, 0, 0)
-        v.addWidget(self.votes_label)
+        v.addWidget(self.votes_label, 0, Qt.AlignmentFlag.AlignTop)  # alone (an output neuron): at the top
         v.addWidget(g, 1)
         return page
 
     def _build_history_page(self) -> QWidget:
         g = pg.GraphicsLayoutWidget()
         self.norm_plot = _plot(g, 0, 0, "‖w‖: size of its incoming weights")
+        _set_title(self.norm_plot, "‖w‖: size of its incoming weights", "‖w‖: its weights' size", "‖w‖")
         self.norm_plot.setMouseEnabled(True, True)
         self.norm_curve = self.norm_plot.plot(pen=pg.mkPen(POSITIVE, width=2))
         self.update_plot = _plot(g, 1, 0, "per mini-batch: update ‖Δw‖ and gradient ‖∂C/∂w‖")
+        _set_title(
+            self.update_plot,
+            "per mini-batch: update ‖Δw‖ and gradient ‖∂C/∂w‖",
+            "update ‖Δw‖ and gradient ‖∂C/∂w‖",
+            "‖Δw‖ and ‖∂C/∂w‖",
+        )
         self.update_plot.setMouseEnabled(True, True)
         self.update_plot.setLabel("bottom", "epoch")
         self.update_plot.setLogMode(y=True)
@@ -559,8 +725,8 @@ class NeuronInspector(QWidget):
             bars.set(np.zeros(0), [])
         for colorbar in (self.weights_colorbar, self.contribution_colorbar, self.surface_colorbar):
             colorbar.setLevels((-1, 1))
-        self.incoming_plot.setTitle("incoming weights, sorted")
-        self.surface_plot.setTitle("its activation over the plane")
+        _set_title(self.incoming_plot, "incoming weights, sorted", "incoming weights")
+        _set_title(self.surface_plot, "its activation over the plane", "its activation")
         self.votes_plot.setLabel("bottom", "")
         self.histogram_curve.setData([], [])
         self.histogram_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
@@ -719,23 +885,29 @@ class NeuronInspector(QWidget):
         side = self._side(snap)
         first = layer == 0
         plane = self._plane_for(snap)
-        self.weights_plot.setVisible(first and side is not None)
-        self.incoming_plot.setVisible(not first or side is None)
-        self.surface_plot.setVisible(plane is not None)
+        self._show_on_looks_page(
+            surface=plane is not None,
+            bars=not first or side is None,
+            weights=first and side is not None,
+            pattern=side is not None and layer > 0,  # layer 0: its weights are its pattern
+            maximum=side is not None,
+        )
         self._surface_shown = plane is not None
         if plane is not None:
             self._fill_surface(snap, plane, layer, j)
         if first and plane is not None:  # a few named inputs: in their order, named
             names = [self._input_name(snap, i) for i in range(len(w))]
             self.incoming_bars.set(w, names, ticks=[(i, name) for i, name in enumerate(names)])
-            self.incoming_plot.setTitle(f"its {len(w)} incoming weights, from the inputs")
+            _set_title(
+                self.incoming_plot, f"its {len(w)} incoming weights, from the inputs", f"{len(w)} incoming weights"
+            )
             self.incoming_plot.setLabel("bottom", "inputs")
         elif first and side is not None:
             self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
             lim = symmetric_limit(w, 100.0)
             self.weights_image.setImage(w.reshape(side, side), autoLevels=False, levels=(-lim, lim))
             self.weights_colorbar.setLevels((-lim, lim))
-            self.weights_plot.setTitle("incoming weights as a picture (red: a bright pixel raises z)")
+            _set_title(self.weights_plot, "its incoming weights as a picture", "its incoming weights", "its weights")
         else:
             self.incoming_plot.setLabel(
                 "bottom", "inputs, strongest first" if first else "previous-layer neurons, strongest first"
@@ -744,24 +916,20 @@ class NeuronInspector(QWidget):
             k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
             labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
             self.incoming_bars.set(w[order], [str(i) for i in order], labelled=np.unique(labelled))
-            self.incoming_plot.setTitle(
-                f"its {len(w)} incoming weights, sorted (labels: neuron of layer {layer})"
-                if layer > 0
-                else f"its {len(w)} incoming weights, sorted"
-            )
+            _set_title(self.incoming_plot, f"its {len(w)} incoming weights, sorted", f"{len(w)} incoming weights")
+            if layer > 0:
+                self.incoming_plot.setLabel("bottom", f"neurons of layer {layer} (labelled), strongest first")
         if side is not None:
             pattern = effective_pattern(snap.network, layer, j)
             lim = symmetric_limit(pattern, 100.0)
             self.pattern_image.setImage(pattern.reshape(side, side), autoLevels=False, levels=(-lim, lim))
-            self.pattern_plot.setTitle("effective input pattern" if layer else "its weights (= its pattern)")
+            _set_title(self.pattern_plot, "effective input pattern", "effective pattern")
             self.looks_note.setText(
                 "Effective input pattern: the previous neurons' patterns weighted by its weights "
                 "(W·W…) — a linear view that ignores the activation functions."
                 if layer
                 else "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter."
             )
-        self.pattern_plot.setVisible(side is not None and layer > 0)  # layer 0: the picture above
-        self.maximum_plot.setVisible(side is not None)
 
     def _fill_surface(self, snap: Snapshot, plane: Plane, layer: int, j: int) -> None:
         """Its activation over the plane, in the network view's colours and levels, with the
@@ -781,7 +949,12 @@ class NeuronInspector(QWidget):
         x_min, x_max, y_min, y_max = surface.extent
         self.surface_plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
         self._update_surface_sample()
-        self.surface_plot.setTitle(f"its activation a over the plane (dark line: a = {middle:.3g})")
+        _set_title(
+            self.surface_plot,
+            f"its activation a over the plane (dark line: a = {middle:.3g})",
+            f"activation a (dark line: a = {middle:.3g})",
+            "its activation a",
+        )
         self.looks_note.setText(
             "Each pixel is this neuron's activation when the network is given that point (x₁, x₂): orange "
             "high, blue low. A first-layer neuron can only draw a straight line; deeper neurons combine "
@@ -881,8 +1054,8 @@ class NeuronInspector(QWidget):
             f"Largest contributions w<sub>i</sub>·a<sub>i</sub>:<table cellspacing='6'>{rows}</table>"
         )
         first = layer == 0 and side is not None
-        self.contribution_plot.setVisible(first)
-        self.contribution_bar_plot.setVisible(not first)
+        _show_view(self.contribution_graphics, first)
+        _show_view(self.contribution_bar_graphics, not first)
         if first:
             lim = symmetric_limit(contributions, 100.0)
             self.contribution_image.setImage(contributions.reshape(side, side), autoLevels=False, levels=(-lim, lim))
@@ -893,12 +1066,27 @@ class NeuronInspector(QWidget):
             labelled = np.unique(np.concatenate([np.arange(k), np.arange(len(order) - k, len(order))]))
             names = [input_name(int(i)) for i in order] if layer == 0 else [str(i) for i in order]
             self.contribution_bars.set(contributions[order], names, labelled=labelled)
-            self.contribution_bar_plot.setTitle(
-                "wᵢ·xᵢ per input, largest first" if layer == 0 else "wᵢ·aᵢ per previous-layer neuron, largest first"
-            )
+            if layer == 0:
+                _set_title(self.contribution_bar_plot, "wᵢ·xᵢ per input, largest first", "wᵢ·xᵢ, largest first")
+            else:
+                _set_title(
+                    self.contribution_bar_plot,
+                    "wᵢ·aᵢ per previous-layer neuron, largest first",
+                    "wᵢ·aᵢ per neuron, largest first",
+                    "wᵢ·aᵢ, largest first",
+                )
         self._update_surface_sample()
         self.sample_line.setPos(a)
         self.sample_line.show()
+        self._place_sample_label()
+
+    def _place_sample_label(self, *_) -> None:
+        """ "this sample" on the side of its line with more room, so it stays inside the plot."""
+        (x0, x1), _ = self.histogram_plot.viewRange()
+        right = self.sample_line.value() > 0.5 * (x0 + x1)
+        anchor = (1.0, 0.0) if right else (0.0, 0.0)
+        self.sample_line.label.anchors = [anchor, anchor]
+        self.sample_line.label.updatePosition()
 
     def _sample_values(self, snap: Snapshot, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The zs[l] (sizes[l+1],) and activations[k] (sizes[k],) of sample x through the
@@ -917,6 +1105,8 @@ class NeuronInspector(QWidget):
         out = outgoing_weights(snap.network, layer, j)
         n_layers = len(snap.sizes) - 1
         output = snap.activations[-1]
+        # An output neuron, or one switched off, votes for nothing: no empty axes, just the words.
+        self.votes_graphics.setVisible(out is not None and not is_ablated(snap.network, layer, j))
         if out is None:
             self.votes_bars.set(np.zeros(0), [])
             meaning = _output_meaning(j, snap.sizes[-1], self.split.class_names, output)

@@ -59,10 +59,10 @@ def bench_inspector(app, snap, data, repeats: int) -> tuple[float, float]:
         j = int(rng.integers(snap.sizes[layer + 1]))
         if r % 5 == 0:  # a new snapshot (same weights, new object): the statistics are recomputed
             snap = type(snap)(**{f: getattr(snap, f) for f in snap.__dataclass_fields__})
-            inspector.show_snapshot(snap)
-            inspector._refresh_timer.stop()
             t0 = time.perf_counter()
+            inspector.show_snapshot(snap)
             inspector.select_neuron(layer, j)
+            inspector.refresh_now()  # the refresh the new snapshot asked for, now
             inspector.repaint()
             settle(app, 1)
             fresh.append(time.perf_counter() - t0)

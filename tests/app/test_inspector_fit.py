@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels.neuron_inspector import NeuronInspector
 from visnet.app.plane import Plane
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer

@@ -13,9 +13,9 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
-from visnet.app.controller import TrainingController
 from visnet.app.panels.mistakes import MAX_GALLERY, MIN_PICTURE_PX, MistakesPanel
 from visnet.app.session import Session
+from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer

@@ -600,3 +600,20 @@ def test_the_most_exciting_input_follows_an_edit_at_the_same_step(qtbot, bound_i
     with qtbot.waitSignal(inspector.maximizer.found, timeout=5000) as blocker:
         show(session, inspector, edited)
     assert blocker.args[:2] == [0, 1]
+
+
+def test_building_the_inspector_leaves_the_keyboard_with_the_window(qtbot):
+    """It is built the first time it is shown, while the window is active: none of its
+    parts may open (and so activate) a window of its own."""
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    inspector = NeuronInspector()
+    qtbot.addWidget(inspector)
+    qtbot.wait(50)
+    assert QApplication.activeWindow() is window
+    assert not any(w.isVisible() for w in QApplication.topLevelWidgets() if w is not window)

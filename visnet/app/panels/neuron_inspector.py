@@ -450,7 +450,6 @@ class NeuronInspector(QWidget):
             size=11, symbol="o", pen=pg.mkPen(20, 20, 24, width=2), brush=pg.mkBrush(255, 255, 255)
         )
         self.surface_plot.addItem(self.surface_sample, ignoreBounds=True)
-        self._show_on_looks_page(surface=False, bars=False, weights=True, pattern=False, maximum=True)
         self.looks_note = QLabel()
         self.looks_note.setWordWrap(True)
         self.looks_note.setStyleSheet(f"color: {MUTED.name()}")
@@ -466,6 +465,9 @@ class NeuronInspector(QWidget):
         v.addWidget(self.pictures, 3)
         v.addWidget(self.looks_note)
         v.addWidget(self.maximum_label)
+        # Only once every view has its parent: showing a parentless widget opens a window of
+        # its own, which took the keyboard from the main window.
+        self._show_on_looks_page(surface=False, bars=False, weights=True, pattern=False, maximum=True)
         return page
 
     def _show_on_looks_page(self, *, surface: bool, bars: bool, weights: bool, pattern: bool, maximum: bool) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
-from visnet.app.stable import status_label
+from visnet.app.stable import FittingLabel
 from visnet.app.throttle import Throttle
 from visnet.core.history import TrainingHistory
 from visnet.core.snapshot import Snapshot
@@ -181,7 +181,7 @@ class LossPanel(QWidget):
         self._ema_weight = 0.0  # 1 - beta^n: divides out the EMA's pull towards its start value
         self._last_step = -1
 
-        self._summary = status_label("No training yet.")
+        self._summary = FittingLabel("No training yet.")
         self._log_box = QCheckBox("log scale")
         self._log_box.setToolTip("Show the loss on a logarithmic axis: late, small improvements stay visible.")
         self._log_box.toggled.connect(self._on_log_scale_changed)
@@ -265,7 +265,7 @@ class LossPanel(QWidget):
             self._add_batches(snap.batch_epochs, snap.batch_losses)
             self._add_epochs(snap.new_epochs)
             self._redraw_throttle.request()
-        self._summary.setText(self._summary_text(snap.epoch_progress))
+        self._summary.set_text_variants(self._summary_texts(snap.epoch_progress))
 
     def show_history(self, history: TrainingHistory) -> None:
         """Draw a saved run's curves at once (a model just opened), in place of what was shown.
@@ -279,7 +279,7 @@ class LossPanel(QWidget):
         self._add_epochs(history.epochs)
         self._last_step = history.steps
         self._redraw()
-        self._summary.setText(self._summary_text(float(history.epochs_done)))
+        self._summary.set_text_variants(self._summary_texts(float(history.epochs_done)))
 
     def reset(self) -> None:
         """Forget every point (new network, data set or model)."""
@@ -394,18 +394,23 @@ class LossPanel(QWidget):
                 else ""
             )
 
-    def _summary_text(self, epoch_progress: float) -> str:
-        parts = [f"epoch {epoch_progress:.2f}"]
+    def _summary_texts(self, epoch_progress: float) -> tuple[str, ...]:
+        """The summary line from the longest wording to the shortest (a narrow dock shows the
+        longest that fits)."""
+        long, short = [f"epoch {epoch_progress:.2f}"], [f"epoch {epoch_progress:.2f}"]
         if self._batches.n:
-            parts.append(f"loss {self._batches.y(1)[-1]:.4f} (smoothed)")
+            loss = self._batches.y(1)[-1]
+            long.append(f"loss {loss:.4f} (smoothed)")
+            short.append(f"loss {loss:.3f}")
         if self._epochs.n:
             acc = self._epochs.y(2)[-1]
             test = self._epochs.y(1)[-1]
             if math.isfinite(test):
-                parts.append(f"test loss {test:.4f}")
+                long.append(f"test loss {test:.4f}")
             if math.isfinite(acc):
-                parts.append(f"test accuracy {acc:.2f}%")
-        return " · ".join(parts)
+                long.append(f"test accuracy {acc:.2f}%")
+                short.append(f"test {acc:.1f}%")
+        return " · ".join(long), " · ".join(short)
 
     def _on_log_scale_changed(self, on: bool) -> None:
         self._loss_plot.setLogMode(y=on)

@@ -76,7 +76,7 @@ def test_before_any_batch_and_after_reset_it_says_so(panel, small_mnist):
     panel.set_training_data(small_mnist.x_train, small_mnist.y_train, small_mnist.class_names)
     assert "No mini-batch trained yet" in panel.message()
     trainer.step()
-    panel.show_snapshot(take_snapshot(trainer))
+    panel.show_snapshot(take_snapshot(trainer, state="paused"))  # what a single step sends
     assert panel.message() == "" and len(panel.indices()) == 10
     panel.reset()
     assert "No mini-batch trained yet" in panel.message() and len(panel.indices()) == 0
@@ -114,3 +114,18 @@ def test_with_a_session_it_takes_the_training_data_and_resets_with_the_network(q
     controller.set_trainer(trainer_for(small_mnist))  # a new network
     assert len(panel.indices()) == 0 and "No mini-batch" in panel.message()
     assert controller.shutdown(1000)
+
+
+def test_at_full_speed_a_new_batch_is_drawn_a_few_times_a_second_and_every_batch_when_slow(panel, small_mnist, qtbot):
+    panel.set_training_data(small_mnist.x_train, small_mnist.y_train, small_mnist.class_names)
+    trainer = trainer_for(small_mnist)
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer, state="running"))
+    first = panel.indices().copy()
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer, state="running"))  # the next frame, at full speed
+    np.testing.assert_array_equal(panel.indices(), first)
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer, state="running", delay=0.05))  # slow motion: every batch
+    np.testing.assert_array_equal(panel.indices(), trainer.last_batch_indices[: len(panel.indices())])
+    assert not np.array_equal(panel.indices(), first)

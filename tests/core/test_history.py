@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visnet.core.history import MAX_POINTS, STATS_EVERY, HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
@@ -173,3 +175,29 @@ def test_add_step_records_straight_from_a_trainer():
     h = recorder.history()
     assert len(h.batch_x) == STATS_EVERY + 5 and len(h.stats_x) == 1
     assert h.epochs == tuple(trainer.history) and h.progress == trainer.progress
+
+
+@given(
+    sizes=st.lists(st.integers(0, 700), min_size=1, max_size=12),
+    max_points=st.integers(2, 300),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_series_extended_in_runs_keeps_evenly_spaced_points_within_its_bound(sizes, max_points):
+    """extend() is append() without a call per point: the kept points are every stride-th
+    point offered, at most max_points of them (plus the newest), in order."""
+    from visnet.core.history import _Series
+
+    series = _Series([np.empty(0), np.empty(0)], max_points)
+    series.CHUNK = 64  # flushes (and thinning) happen between the runs too
+    start = 0
+    for n in sizes:
+        x = np.arange(start, start + n, dtype=np.float64)  # x is the point's index
+        series.extend(x, -x)
+        start += n
+        kept, loss = series.flush()
+        assert len(kept) <= max_points
+        np.testing.assert_array_equal(kept % series.stride, 0)  # every stride-th point...
+        np.testing.assert_array_equal(kept, np.arange(0, start, series.stride)[: len(kept)])  # ...all of them
+        np.testing.assert_array_equal(loss, -kept)
+        if start:
+            assert series.with_last()[0][-1] == start - 1  # the newest point is always there

@@ -232,6 +232,20 @@ class _Series:
             if len(self.pending[0]) >= self.CHUNK:
                 self.flush()
 
+    def extend(self, *columns: np.ndarray) -> None:
+        """Append many points at once (one array per column, all of one length): the same
+        points append() would keep, without a Python call per point."""
+        n = len(columns[0])
+        if n == 0:
+            return
+        keep = (np.arange(self.offered, self.offered + n) % self.stride) == 0
+        self.offered += n
+        self.last, self.last_kept = tuple(c[-1].item() for c in columns), bool(keep[-1])
+        for column, values in zip(self.pending, columns):
+            column.extend(values[keep].tolist())
+        if len(self.pending[0]) >= self.CHUNK:
+            self.flush()
+
     def flush(self) -> list[np.ndarray]:
         if self.pending[0]:
             self.arrays = [
@@ -242,6 +256,8 @@ class _Series:
         while len(self.arrays[0]) > self.max_points:
             self.arrays = [a[::2] for a in self.arrays]
             self.stride *= 2
+        if self.offered:
+            self.last_kept = (self.offered - 1) % self.stride == 0  # thinning may drop the newest
         return self.arrays
 
     def with_last(self) -> list[np.ndarray]:
@@ -297,8 +313,7 @@ class HistoryRecorder:
         x, loss = x[keep], loss[keep]
         if len(x):
             x = np.maximum.accumulate(np.maximum(x, max(self._batches.last_x, 0.0)))
-            for xi, li in zip(x.tolist(), loss.tolist()):
-                self._batches.append(xi, li)
+            self._batches.extend(x, loss)
 
     def add_epochs(self, records) -> None:
         """training.EpochRecords; a record not numbered after the last one is skipped."""

@@ -12,6 +12,7 @@ row per point with its coordinates by name, its label and the network's answer.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,10 +40,12 @@ from visnet.app.colors import (
     input_labels,
     picture_side,
 )
+from visnet.app.throttle import on_screen
 from visnet.core.snapshot import Snapshot
 
 GAP = 2  # background pixels between pictures
 CAPTION = 9  # picture rows reserved above each picture for "label → answer"
+FULL_SPEED_INTERVAL_S = 0.5  # at full speed, a new mini-batch picture at most this often
 MAX_SHOWN = 64  # pictures drawn of a larger batch (its first ones): more would be too small to read
 RIGHT = TRUE_LABEL  # green: the network's answer is the label
 WRONG = POSITIVE  # red: it is not
@@ -71,6 +74,7 @@ class MiniBatchPanel(QWidget):
         self._answers = np.empty(0, np.intp)
         self._captions: list[str] = []
         self._last: Snapshot | None = None
+        self._shown_at = float("-inf")  # when a full-speed frame last drew a mini-batch
         self._side = 28
         self._cols = self._rows = 0
         self._buffer: np.ndarray | None = None  # (rows*step_y, cols*step_x) float32, NaN background
@@ -138,7 +142,7 @@ class MiniBatchPanel(QWidget):
         self._class_names = tuple(class_names)
         self._buffer = self._mosaic = None
         if self._last is not None:
-            self.show_snapshot(self._last)
+            self._draw(self._last)
         else:
             self._show_message(NO_BATCH)
 
@@ -149,6 +153,16 @@ class MiniBatchPanel(QWidget):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
+        if snap.state == "running" and snap.delay == 0 and not snap.gentle:
+            # At full speed batches fly past faster than anyone can look at them: a few a
+            # second are enough, and a new picture every frame cost the window ~5 ms a frame.
+            now = time.monotonic()
+            if now - self._shown_at < FULL_SPEED_INTERVAL_S or not on_screen(self):
+                return
+            self._shown_at = now
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
         x = self._x
         if x is None:
             self._show_message(NO_DATA)
@@ -331,4 +345,4 @@ class MiniBatchPanel(QWidget):
             k = len(self._indices)
             if k and self._best_columns(k, self._side) != self._cols:
                 self._buffer = None  # lay the pictures out again for the new shape
-                self.show_snapshot(self._last)
+                self._draw(self._last)

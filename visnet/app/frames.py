@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QDockWidget
 
 from visnet.core.snapshot import Snapshot
 
 from .panels import Panel
 from .session import Session
+from .throttle import on_screen
 from .training.controller import TrainingController
 
 REDRAW_INTERVAL_MS = 33  # ~30 frames a second
@@ -82,7 +84,7 @@ class FramePacer(QObject):
             self.redraw(snap)
             self._owed = True  # training resumes once this frame is painted (window_painted)
             return
-        self._queue = [*self._turns(), None]
+        self._queue = [*self._shown_turns(), None]
         self._controller.frame_drawn()  # taken: the next snapshot may come while this one is drawn
         self._draw_next_panel()
 
@@ -122,3 +124,28 @@ class FramePacer(QObject):
 
     def _turns(self) -> list[tuple[Panel, ...]]:
         return [item if isinstance(item, tuple) else (item,) for item in self._panels()]
+
+    def _shown_turns(self) -> list[tuple[Panel, ...]]:
+        """The turns of a frame while training: a panel that cannot be seen (a hidden dock, a
+        tab behind another) waits, unless it keeps every snapshot's data (draws_hidden);
+        catch_up() draws it when it comes into view."""
+        turns = []
+        for turn in self._turns():
+            shown = tuple(p for p in turn if getattr(p, "draws_hidden", False) or in_view(p))
+            if shown:
+                turns.append(shown)
+        return turns
+
+    def catch_up(self, panel: Panel) -> None:
+        """Draw the moment shown on `panel`, which has just come into view."""
+        if self._session.snapshot is not None:
+            panel.show_snapshot(self._session.snapshot)
+
+
+def in_view(panel) -> bool:
+    """Whether a panel can be seen: its dock is shown and not a tab behind another. (A panel
+    its own plot fills edge to edge has no visible region of its own: the plot covers it.)"""
+    widget = panel
+    while widget is not None and not isinstance(widget, QDockWidget):
+        widget = widget.parentWidget()
+    return on_screen(widget if widget is not None else panel)

@@ -180,6 +180,14 @@ class MainWindow(QMainWindow):
             lambda: ((self.network_view, self.sample_panel), *self.display_panels[2:]),
         )
         self.frames.frame_started.connect(self._on_frame_started)
+        for dock, panel in (
+            (self.network_dock, self.network_view),
+            (self.weights_dock, self.weights_panel),
+            (self.sample_dock, self.sample_panel),
+            (self.minibatch_dock, self.minibatch_panel),
+            (self.surface_dock, self.surface_panel),
+        ):  # a panel skipped while out of view catches up as it comes back
+            dock.visibilityChanged.connect(lambda visible, panel=panel: visible and self.frames.catch_up(panel))
 
         self._restore_settings()
         self._start(dataset, dataset_spec, model_path, load_example)
@@ -244,6 +252,13 @@ class MainWindow(QMainWindow):
             if snap is not None and hasattr(panel, "show_snapshot"):
                 panel.show_snapshot(snap)
         return panel
+
+    def _on_lazy_dock_shown(self, name: str) -> None:
+        """Build the panel on its first showing; later, draw the moment it missed out of view."""
+        built = name in self._lazy_panels
+        panel = self._lazy(name)
+        if built and panel in self.display_panels:
+            self.frames.catch_up(panel)
 
     @property
     def inspector(self) -> NeuronInspector:
@@ -389,7 +404,7 @@ class MainWindow(QMainWindow):
             "stepper": self.stepper_dock,
         }
         for name, dock in self._lazy_docks.items():
-            dock.visibilityChanged.connect(lambda visible, name=name: visible and self._lazy(name))
+            dock.visibilityChanged.connect(lambda visible, name=name: visible and self._on_lazy_dock_shown(name))
         self._arrange_workspace(self._workspace)
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:

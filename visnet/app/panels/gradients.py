@@ -37,6 +37,8 @@ CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second
 class GradientPanel(QWidget):
     """Per layer: RMS of ∂C/∂W per weight, and ‖ΔW‖/‖W‖ of the last update, on log axes."""
 
+    draws_hidden = True  # every snapshot's losses and layer statistics belong to the curves
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._sizes: tuple[int, ...] | None = None

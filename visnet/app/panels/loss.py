@@ -173,6 +173,8 @@ def loss_range(values: list[np.ndarray], raw: np.ndarray, log: bool) -> tuple[fl
 class LossPanel(QWidget):
     """Loss per mini-batch (raw and smoothed) and per epoch (train, test), test accuracy below."""
 
+    draws_hidden = True  # every snapshot's losses and layer statistics belong to the curves
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._batches = GrowingSeries(columns=2)  # columns: raw loss, smoothed loss

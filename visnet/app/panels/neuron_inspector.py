@@ -310,6 +310,8 @@ class SignedBars:
 class NeuronInspector(QWidget):
     """Everything about one neuron (layer, j), layer indexing Network.weights."""
 
+    draws_hidden = True  # its neurons' history takes a row from the snapshots, seen or not
+
     neuron_selected = Signal(int, int)  # chosen with the spin boxes
     sample_requested = Signal(int)  # a test image was clicked: make it the current sample
 

@@ -110,3 +110,19 @@ def test_the_hint_can_be_left_out_of_pictures(panel):
     assert not panel.hint_visible() and not panel._info.isVisible()
     panel.set_hint_visible(True)
     assert panel.hint_visible() and panel._info.isVisible()
+
+
+def test_a_switched_off_neuron_is_crossed_out_until_reset(panel):
+    from visnet.core.edits import EditHistory
+
+    trainer = make_trainer((784, 16, 10))
+    EditHistory(trainer.net).ablate(0, 3)
+    panel.show_snapshot(take_snapshot(trainer))
+    assert panel.switched_off().tolist() == [3]
+    EditHistory(trainer.net).ablate(0, 11)
+    panel.show_snapshot(take_snapshot(trainer))
+    assert panel.switched_off().tolist() == [3, 11]
+    panel.reset()
+    assert panel.switched_off().size == 0
+    panel.show_snapshot(take_snapshot(make_trainer((784, 16, 10))))
+    assert panel.switched_off().size == 0

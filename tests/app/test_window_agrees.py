@@ -156,7 +156,7 @@ def test_a_switched_off_neuron_reads_zero_in_the_network_view(window):
 def test_the_unsaved_prompt_says_edited_and_forgets_an_undone_edit(window, qtbot):
     assert not window.has_unsaved_work()
     window.edit_network("ablate", 0, 2)
-    assert window._unsaved_changes() == "edited"
+    assert window.unsaved_changes() == "edited"
     window.edit_network("undo")
     assert not window.has_unsaved_work()
 

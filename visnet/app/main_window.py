@@ -903,9 +903,9 @@ class MainWindow(QMainWindow):
 
     def has_unsaved_work(self) -> bool:
         """True when the network was trained or edited since it was last saved or loaded."""
-        return bool(self._unsaved_changes())
+        return bool(self.unsaved_changes())
 
-    def _unsaved_changes(self) -> str:
+    def unsaved_changes(self) -> str:
         """'trained', 'edited' or '' (nothing to save)."""
         snap = self.controller.latest_snapshot
         if snap is None:
@@ -1067,7 +1067,7 @@ class MainWindow(QMainWindow):
 
     def _ask_save_changes(self, doing: str) -> str:
         """'save', 'discard' or 'cancel': what to do with unsaved work before `doing`."""
-        what = self._unsaved_changes() or "changed"
+        what = self.unsaved_changes() or "changed"
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("Unsaved network")
@@ -1080,7 +1080,8 @@ class MainWindow(QMainWindow):
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
 
     def _show_error(self, title: str, text: str) -> None:
-        QMessageBox.critical(self, title, text)
+        with self._paused_for_prompt():
+            QMessageBox.critical(self, title, text)
 
     @contextmanager
     def _paused_for_prompt(self):

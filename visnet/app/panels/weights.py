@@ -28,6 +28,7 @@ from visnet.app.colors import (
 )
 from visnet.app.session import Session
 from visnet.core.features import check_features
+from visnet.core.sample_pass import silent_neurons
 from visnet.core.snapshot import Snapshot
 
 GAP = 1  # pixels of background between tiles
@@ -67,6 +68,7 @@ class WeightMosaicPanel(QWidget):
         self._buffer: np.ndarray | None = None  # (rows*(side+GAP), cols*(side+GAP)) float32, NaN gaps
         self._mosaic: np.ndarray | None = None  # the displayed view of _buffer (trailing gap cut)
         self._weights: np.ndarray | None = None
+        self._switched_off = np.zeros(0, dtype=np.intp)
         self._lim = 1.0
         self._lim_at = 0.0  # when the colour limit was last measured (0: never, for this network)
         self._selected: int | None = None
@@ -105,6 +107,13 @@ class WeightMosaicPanel(QWidget):
         self._grid = pg.PlotCurveItem(pen=grid_pen, connect="pairs", antialias=False)
         self._grid.setZValue(5)
         self._plot.addItem(self._grid, ignoreBounds=True)
+        # A neuron switched off (its outgoing weights all zero) keeps its incoming weights:
+        # its tile is crossed out, as in the network view, so it does not look at work.
+        self._off_marks = pg.ScatterPlotItem(
+            symbol="x", size=26, pen=pg.mkPen(235, 235, 235, 220, width=2), brush=pg.mkBrush(20, 20, 24, 160)
+        )
+        self._off_marks.setZValue(6)
+        self._plot.addItem(self._off_marks, ignoreBounds=True)
         self._colorbar = pg.ColorBarItem(
             values=(-1.0, 1.0), colorMap=diverging_colormap(), interactive=False, label="weight", width=15
         )
@@ -177,6 +186,7 @@ class WeightMosaicPanel(QWidget):
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
         self._fill(w)
+        self._mark_switched_off(snap)
         now = time.monotonic()
         # The percentile costs ~1 ms for 512 neurons and drifts slowly: while training it is
         # taken a few times a second. New levels redraw the colour bar's axis from scratch
@@ -201,6 +211,8 @@ class WeightMosaicPanel(QWidget):
         self._highlight.hide()
         self._image.clear()
         self._grid.setData([], [])
+        self._off_marks.clear()
+        self._switched_off = np.zeros(0, dtype=np.intp)
         self._info.setText(self.HINT)
         self._stack.setCurrentWidget(self._graphics)
 
@@ -259,6 +271,22 @@ class WeightMosaicPanel(QWidget):
         if self._selected is not None and self._selected >= n:
             self._selected = None
         self._update_highlight()
+
+    def _mark_switched_off(self, snap: Snapshot) -> None:
+        off = silent_neurons(snap.network)[1] if len(snap.sizes) > 2 else np.zeros(0, dtype=bool)
+        self._switched_off = np.flatnonzero(off)
+        if not self._switched_off.size:
+            if self._off_marks.data.size:
+                self._off_marks.clear()
+            return
+        step = self._side + GAP
+        r, c = np.divmod(self._switched_off, self._cols)
+        half = self._side / 2
+        self._off_marks.setData(c * step + half, r * step + half)
+
+    def switched_off(self) -> np.ndarray:
+        """The first-layer neurons whose tiles are crossed out (switched off)."""
+        return self._switched_off.copy()
 
     def _fill(self, w: np.ndarray) -> None:
         """Write every neuron's picture into its tile with one reshape/transpose."""

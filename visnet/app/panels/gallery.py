@@ -42,6 +42,22 @@ def _caption_font(points: float) -> QFont:
     return font
 
 
+def picture_view(min_width: int, min_height: int) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:
+    """A still view of one grey mosaic of pictures (row 0 at the top, no zoom or pan): the
+    widget, its view and the image item to fill."""
+    graphics = pg.GraphicsLayoutWidget()
+    graphics.setMinimumSize(min_width, min_height)
+    view: pg.ViewBox = graphics.addViewBox()
+    view.setAspectLocked(True)
+    view.invertY(True)
+    view.setMouseEnabled(False, False)
+    view.setMenuEnabled(False)
+    image = pg.ImageItem(axisOrder="row-major")
+    image.setColorMap(gray_colormap())
+    view.addItem(image)
+    return graphics, view, image
+
+
 class ImageGallery(QWidget):
     """Pictures of test images in a grid; a click emits the clicked image's test index.
 
@@ -74,16 +90,7 @@ class ImageGallery(QWidget):
         self._caption_rows = 0
         self._cols = 1
         self._last: tuple | None = None
-        self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setMinimumSize(60, 60)
-        self._view: pg.ViewBox = self._graphics.addViewBox()
-        self._view.setAspectLocked(True)
-        self._view.invertY(True)
-        self._view.setMouseEnabled(False, False)
-        self._view.setMenuEnabled(False)
-        self._image = pg.ImageItem(axisOrder="row-major")
-        self._image.setColorMap(gray_colormap())
-        self._view.addItem(self._image)
+        self._graphics, self._view, self._image = picture_view(60, 60)
         # A caption keeps its size in screen pixels however large the pictures are drawn, so
         # the rows reserved for it and its font size follow the drawing scale (_caption_layout).
         self._caption_points = CAPTION_POINTS

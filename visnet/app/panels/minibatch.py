@@ -35,11 +35,11 @@ from visnet.app.colors import (
     POSITIVE,
     TRUE_LABEL,
     class_label,
-    gray_colormap,
     image_side,
     input_labels,
     picture_side,
 )
+from visnet.app.panels.gallery import picture_view
 from visnet.app.throttle import on_screen
 from visnet.core.snapshot import Snapshot
 
@@ -85,16 +85,7 @@ class MiniBatchPanel(QWidget):
         self._summary = QLabel("")
         self._summary.setWordWrap(True)
 
-        self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setMinimumSize(60, 40)
-        self._view: pg.ViewBox = self._graphics.addViewBox()
-        self._view.setAspectLocked(True)
-        self._view.invertY(True)
-        self._view.setMouseEnabled(False, False)
-        self._view.setMenuEnabled(False)
-        self._image = pg.ImageItem(axisOrder="row-major")
-        self._image.setColorMap(gray_colormap())
-        self._view.addItem(self._image)
+        self._graphics, self._view, self._image = picture_view(60, 40)
         font = QFont()
         font.setPointSizeF(7.5)
         self._texts: list[pg.TextItem] = []

@@ -126,3 +126,19 @@ def test_a_switched_off_neuron_is_crossed_out_until_reset(panel):
     assert panel.switched_off().size == 0
     panel.show_snapshot(take_snapshot(make_trainer((784, 16, 10))))
     assert panel.switched_off().size == 0
+
+
+def test_a_big_mosaic_is_redrawn_ten_times_a_second_at_full_speed_and_every_snapshot_otherwise(panel):
+    trainer = make_trainer((784, 128, 10))
+    panel.show_snapshot(take_snapshot(trainer, state="running"))
+    first = panel.mosaic_image()
+    trainer.step()
+    panel.show_snapshot(take_snapshot(trainer, state="running"))  # the next frame, at full speed
+    np.testing.assert_array_equal(panel.mosaic_image(), first)
+    panel.show_snapshot(take_snapshot(trainer, state="paused"))  # a pause shows the moment at once
+    assert not np.array_equal(panel.mosaic_image(), first)
+    small = make_trainer((784, 16, 10))
+    panel.show_snapshot(take_snapshot(small, state="running"))
+    small.step()
+    panel.show_snapshot(take_snapshot(small, state="running"))  # a small mosaic: every frame
+    np.testing.assert_array_equal(tile(panel.mosaic_image(), 0, 16), small.net.weights[0][0].reshape(28, 28))

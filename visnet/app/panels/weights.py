@@ -34,6 +34,12 @@ from visnet.core.snapshot import Snapshot
 GAP = 1  # pixels of background between tiles
 LIMIT_INTERVAL_S = 0.25  # while training, the colour limit is re-measured at most this often
 LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing the colour bar for
+# A mosaic of this many neurons or more is redrawn at most every BIG_MOSAIC_INTERVAL_S while
+# training runs at full speed: 512 small pictures that change a little every frame cannot be
+# followed at 30 Hz anyway, and redrawing them cost ~8 ms of every frame. A pause, a step or
+# slow motion draws every snapshot.
+BIG_MOSAIC = 100
+BIG_MOSAIC_INTERVAL_S = 0.1
 MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
 PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
@@ -71,6 +77,7 @@ class WeightMosaicPanel(QWidget):
         self._switched_off = np.zeros(0, dtype=np.intp)
         self._lim = 1.0
         self._lim_at = 0.0  # when the colour limit was last measured (0: never, for this network)
+        self._drawn_at = float("-inf")  # when a big mosaic was last drawn while training at full speed
         self._selected: int | None = None
         self._matrix = False  # a playground network: the weight matrix, not pictures
         self._n_in = 0
@@ -172,6 +179,11 @@ class WeightMosaicPanel(QWidget):
     def show_snapshot(self, snap: Snapshot) -> None:
         w = snap.weights[0]
         n, n_in = w.shape
+        if n >= BIG_MOSAIC and snap.state == "running" and snap.delay == 0 and not snap.gentle:
+            now = time.monotonic()
+            if now - self._drawn_at < BIG_MOSAIC_INTERVAL_S:
+                return
+            self._drawn_at = now
         if n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None:
             self._show_matrix(w, snap.biases[0], snap.state != "running", len(snap.sizes) == 2)
             return

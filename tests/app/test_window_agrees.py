@@ -58,9 +58,13 @@ def window(make_main_window, qtbot):
     return w
 
 
-def test_at_start_every_panel_shows_test_image_0(window):
+def test_at_start_every_panel_shows_test_image_0_and_the_first_neuron(window):
     assert window.session.sample.index == 0
     assert_panels_agree(window)
+    assert window.session.neuron == (0, 0)
+    assert window.network_view.selected_neuron() == (0, 0)
+    assert window.weights_panel.selected_neuron() == 0
+    assert window.inspector.neuron() == (0, 0)
 
 
 def test_a_drawn_digit_used_reaches_every_panel_and_the_stepper(window, qtbot):

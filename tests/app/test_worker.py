@@ -344,7 +344,7 @@ def test_gentle_start_schedule_slows_the_first_epochs_then_reaches_full_speed():
     assert gentle_start_delay(0.0, batches) == pytest.approx(30 * math.log(3) / (2 / 3 * batches))
     delays = [gentle_start_delay(p / 10, batches) for p in range(40)]
     assert all(a > b > 0 for a, b in zip(delays, delays[1:]))  # smooth: faster with every batch
-    assert gentle_start_delay(0.0, 3) == 1.0  # a tiny data set is capped at the slider's slowest pace
+    assert gentle_start_delay(0.0, 3) == 0.25  # a tiny data set is capped at four batches a second
     assert GentleStart(first_epoch_s=2.0).delay(0.5, 100) == gentle_start_delay(0.5, 100, first_epoch_s=2.0)
 
 

@@ -647,7 +647,8 @@ class MainWindow(QMainWindow):
         c.paused_itself.connect(self._on_paused_itself)
         c.training_failed.connect(self._on_training_failed)
         self.session.network_replaced.connect(self._on_network_replaced)
-        self.session.neuron_changed.connect(self._on_neuron_changed)
+        self.network_view.neuron_selected.connect(self._on_neuron_clicked)
+        self.weights_panel.neuron_selected.connect(self._on_neuron_clicked)
         self.config_panel.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.config_panel.network_requested.connect(self._on_network_requested)
         self.surface_panel.point_added.connect(self.points.add)
@@ -1308,8 +1309,9 @@ class MainWindow(QMainWindow):
             self.banner.hide()
         self._show_status(self.controller.latest_snapshot)
 
-    @Slot()
-    def _on_neuron_changed(self) -> None:
+    @Slot(int, int)
+    def _on_neuron_clicked(self, _layer: int, _index: int) -> None:
+        """A neuron clicked where the inspector cannot be seen: say where to see it up close."""
         neuron = self.session.neuron
         if neuron is None or self.inspector_dock.isVisible():
             return

@@ -131,6 +131,9 @@ class Session(QObject):
         self._pass = None
         self._neuron = None
         self.network_replaced.emit()
+        # A new network starts with its first neuron selected, so the inspector and the
+        # rings in the network view and the weight pictures show the same one.
+        self.select_neuron(0, 0)
 
     # -- the current sample ---------------------------------------------------------------
     @property

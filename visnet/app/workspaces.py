@@ -97,9 +97,9 @@ WORKSPACES = (
         "Playground",
         "Points in the plane: the decision surface and every neuron's response to it",
         (
-            Column(0.24, (Group(("config_dock",), 0.62), Group(("sample_dock",), 0.38))),
-            Column(0.42, (Group(("network_dock",), 0.62), Group(("loss_dock", "gradients_dock"), 0.38))),
-            Column(0.34, (Group(("surface_dock", "inspector_dock"), 1.0),)),
+            Column(0.27, (Group(("config_dock",), 0.62), Group(("sample_dock",), 0.38))),
+            Column(0.4, (Group(("network_dock",), 0.55), Group(("loss_dock", "gradients_dock"), 0.45))),
+            Column(0.33, (Group(("surface_dock", "inspector_dock"), 1.0),)),
         ),
     ),
 )

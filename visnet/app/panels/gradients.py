@@ -71,16 +71,18 @@ class GradientPanel(QWidget):
             plot.getAxis("left").setTicks([[(float(k), f"{10.0**k:g}") for k in range(-12, 4)]])
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-        self._legend = self._grad_plot.addLegend(offset=(10, 5), labelTextSize="9pt")
-        self._legend.setBrush(pg.mkBrush(0, 0, 0, 190))
+        self._legend = self._grad_plot.addLegend(offset=(10, 2), labelTextSize="8pt", colCount=3)
+        self._legend.setBrush(pg.mkBrush(0, 0, 0, 120))
         # InfiniteLine has no log mode: its position is in view coordinates, log10 here.
         self._reference = pg.InfiniteLine(
             pos=math.log10(RULE_OF_THUMB),
             angle=0,
             pen=pg.mkPen(MUTED, width=1, style=Qt.PenStyle.DashLine),
             label="1e-3: rule of thumb",
-            labelOpts={"position": 0.98, "color": MUTED, "anchors": [(1, 0), (1, 0)]},  # under the line
+            labelOpts={"position": 0.98, "color": MUTED, "anchors": [(1, 0), (1, 0)], "fill": (0, 0, 0, 170)},
         )
+        self._reference.setZValue(20)  # its label above the curves, where it can be read
+        self._reference.label.setZValue(21)
         self._ratio_plot.addItem(self._reference, ignoreBounds=True)
         self._follower = RangeFollower((self._grad_plot, self._grad_bounds), (self._ratio_plot, self._ratio_bounds))
         self._redraw_throttle = Throttle(self._redraw, CURVE_INTERVAL_S, self)

@@ -196,7 +196,8 @@ class LossPanel(QWidget):
         self._loss_plot.setLabel("left", "loss C")
         self._loss_plot.hideAxis("bottom")
         self._acc_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
-        self._acc_plot.setLabel("left", "test accuracy", units="%")
+        self._acc_plot.setLabel("left", "accuracy %")
+        self._acc_plot.setYRange(0, 100, padding=0)  # percent, before the first test result too
         self._acc_plot.setLabel("bottom", "epoch")
         self._acc_plot.setXLink(self._loss_plot)
         self._graphics.ci.layout.setRowStretchFactor(0, 3)
@@ -206,8 +207,9 @@ class LossPanel(QWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)  # a loss of 0.02 reads "0.02", not "20 (x0.001)"
             plot.getAxis("bottom").enableAutoSIPrefix(False)  # epochs, never "epoch (x0.001)"
 
-        legend = self._loss_plot.addLegend(offset=(-10, 10), labelTextSize="9pt")
-        legend.setBrush(pg.mkBrush(0, 0, 0, 160))
+        # Two columns: half as tall, so it covers less of a short plot and shows every entry.
+        legend = self._loss_plot.addLegend(offset=(-10, 4), labelTextSize="8pt", colCount=2)
+        legend.setBrush(pg.mkBrush(0, 0, 0, 120))
         faint = QColor(MUTED)
         faint.setAlpha(90)
         # No antialiasing on the two long curves: a 2-pixel antialiased line through ~3,000
@@ -287,6 +289,7 @@ class LossPanel(QWidget):
         """Forget every point (new network, data set or model)."""
         self._batches.clear()
         self._epochs.clear()
+        self._acc_plot.setYRange(0, 100, padding=0)
         self._ema = self._ema_weight = 0.0
         self._last_step = -1
         self._redraw()

@@ -116,8 +116,8 @@ def test_use_as_current_sample_reaches_every_panel(make_main_window, qtbot):
     expected = SamplePass.compute(window.session.snapshot.network, sample)
     np.testing.assert_array_equal(window.network_view.activations()[0], sample.x)
     assert window.network_view.predicted_class() == expected.predicted
-    window.session.select_neuron(0, 0)
-    assert "z" in window.inspector.equation_label.text()
+    window.session.select_neuron(0, 3)
+    qtbot.waitUntil(lambda: "z" in window.inspector.equation_label.text(), timeout=3000)
     # The Current sample panel shows the drawing and the network's answer for it...
     panel = window.sample_panel
     np.testing.assert_array_equal(panel.output(), expected.output)

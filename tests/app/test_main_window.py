@@ -436,11 +436,10 @@ def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(ma
 
     for panel in window.display_panels:
         spy_on(panel)
-    running = replace(window.controller.latest_snapshot, state="running")
+    running = replace(window.controller.latest_snapshot, state="running", delay=0.0, gentle=False)
     window.controller._pending = running
     window.frames.draw_pending()
-    # The network view and the sample panel at once (their captions are painted together)...
-    assert [p for p, _ in drawn] == [window.network_view, window.sample_panel]
+    assert [p for p, _ in drawn] == [window.network_view]  # at full speed, the first panel at once...
     # ...then the others one a turn, but not the decision surface nobody can see (digits).
     seen = [p for p in window.display_panels if p is not window.surface_panel]
     assert not window.surface_dock.isVisible()
@@ -453,6 +452,14 @@ def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(ma
     drawn.clear()
     window.frames.draw_pending()  # paused: everything at once
     assert [p for p, _ in drawn] == list(window.display_panels)
+    # In slow motion the network view and the sample panel share a turn: their captions of
+    # the current sample are painted together.
+    qtbot.waitUntil(lambda: not window.frames.is_drawing(), timeout=3000)
+    drawn.clear()
+    window.controller._pending = replace(running, delay=0.5)
+    window.frames.draw_pending()
+    assert [p for p, _ in drawn] == [window.network_view, window.sample_panel]
+    qtbot.waitUntil(lambda: not window.frames.is_drawing(), timeout=3000)
     # A panel out of view catches up with the moment shown as it comes into view.
     drawn.clear()
     window.surface_dock.show()

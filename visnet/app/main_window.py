@@ -173,21 +173,10 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_status_bar()
         self._connect()
-        # The two captions of the current sample are painted together (see frames.py).
-        self.frames = FramePacer(
-            self.controller,
-            self.session,
-            lambda: ((self.network_view, self.sample_panel), *self.display_panels[2:]),
-        )
+        self.frames = FramePacer(self.controller, self.session, self._frame_panels)
         self.frames.frame_started.connect(self._on_frame_started)
-        for dock, panel in (
-            (self.network_dock, self.network_view),
-            (self.weights_dock, self.weights_panel),
-            (self.sample_dock, self.sample_panel),
-            (self.minibatch_dock, self.minibatch_panel),
-            (self.surface_dock, self.surface_panel),
-        ):  # a panel skipped while out of view catches up as it comes back
-            dock.visibilityChanged.connect(lambda visible, panel=panel: visible and self.frames.catch_up(panel))
+        for dock in self.docks:
+            dock.visibilityChanged.connect(lambda visible, dock=dock: visible and self._on_dock_shown(dock))
 
         self._restore_settings()
         self._start(dataset, dataset_spec, model_path, load_example)
@@ -253,12 +242,22 @@ class MainWindow(QMainWindow):
                 panel.show_snapshot(snap)
         return panel
 
-    def _on_lazy_dock_shown(self, name: str) -> None:
-        """Build the panel on its first showing; later, draw the moment it missed out of view."""
-        built = name in self._lazy_panels
-        panel = self._lazy(name)
-        if built and panel in self.display_panels:
-            self.frames.catch_up(panel)
+    def _on_dock_shown(self, dock: QDockWidget) -> None:
+        """A panel is built on its first showing (and draws the moment shown itself); one
+        that was skipped while out of view catches up with the moment shown."""
+        name = next((n for n, d in self._lazy_docks.items() if d is dock), None)
+        if name is not None and name not in self._lazy_panels:
+            self._lazy(name)
+            return
+        for panel in self.display_panels:
+            if dock.isAncestorOf(panel):
+                self.frames.catch_up(panel)
+
+    def _frame_panels(self) -> tuple:
+        """What the frame pacer draws, in order: the two captions of the current sample
+        share a turn (see frames.py), then every other panel built so far."""
+        pair = (self.network_view, self.sample_panel)
+        return (pair, *(p for p in self.display_panels if p not in pair))
 
     @property
     def inspector(self) -> NeuronInspector:
@@ -403,9 +402,6 @@ class MainWindow(QMainWindow):
             "mistakes_panel": self.mistakes_dock,
             "stepper": self.stepper_dock,
         }
-        for name, dock in self._lazy_docks.items():
-            dock.visibilityChanged.connect(lambda visible, name=name: visible and self._on_lazy_dock_shown(name))
-        self._arrange_workspace(self._workspace)
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
         action = QAction(text, self)
@@ -716,7 +712,7 @@ class MainWindow(QMainWindow):
         workspaces.apply_sizes(self, self._docks_by_name, workspaces.workspace(self._workspace))
 
     def _layout_suits(self) -> bool:
-        return workspaces.suits(self._workspace, self._docks_by_name, self.session.playground is not None)
+        return workspaces.suits(self._docks_by_name, self.session.playground is not None)
 
     @Slot()
     def _repair_layout_if_needed(self) -> None:

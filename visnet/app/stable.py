@@ -18,6 +18,13 @@ from PySide6.QtWidgets import QLabel, QSizePolicy
 _TAG = re.compile(r"<[^>]+>")
 
 
+def longest_fitting(variants: Sequence[str], font: QFont, width: float) -> str:
+    """The first of these (HTML) texts, longest first, whose words fit `width` pixels in
+    `font`; the last one if none fits."""
+    metrics = QFontMetricsF(font)
+    return next((v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width), variants[-1])
+
+
 class CaptionItem(pg.LabelItem):
     """A LabelItem whose width never constrains its layout and whose height only changes
     when the font does.
@@ -47,11 +54,7 @@ class CaptionItem(pg.LabelItem):
     def _show_fitting_variant(self) -> None:
         variants = self._variants
         width = self.width() - 8  # the label's own margins
-        chosen = variants[0]
-        if width > 0:  # not laid out yet: the full text
-            metrics = QFontMetricsF(self._caption_font())
-            fitting = (v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width)
-            chosen = next(fitting, variants[-1])
+        chosen = longest_fitting(variants, self._caption_font(), width) if width > 0 else variants[0]
         if chosen != self.text:
             pg.LabelItem.setText(self, chosen)
 
@@ -125,11 +128,8 @@ class FittingLabel(QLabel):
     def _show_fitting_variant(self) -> None:
         variants = self._variants
         width = self.contentsRect().width() - 2 * self.margin()
-        chosen = variants[0]
-        if self.isVisible() and width > 0:  # not laid out yet: the full text
-            metrics = QFontMetricsF(self.font())
-            fitting = (v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width)
-            chosen = next(fitting, variants[-1])
+        laid_out = self.isVisible() and width > 0
+        chosen = longest_fitting(variants, self.font(), width) if laid_out else variants[0]
         if chosen != self.text():
             QLabel.setText(self, chosen)
 

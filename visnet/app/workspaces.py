@@ -110,20 +110,19 @@ def workspace(name: str) -> Workspace:
     return BY_NAME.get(name, WORKSPACES[0])
 
 
-def suits(name: str, docks: dict[str, QDockWidget], playground: bool) -> bool:
-    """Whether the docks shown now suit the data: no decision surface for images and no
-    28x28 pictures for points; and every dock shown is docked (a floating one may be
-    anywhere) at no less than its minimum size."""
-    for dock_name, dock in docks.items():
-        if not dock.isVisible():
-            continue
-        if (playground and dock_name in IMAGES_ONLY) or (not playground and dock_name in PLANE_ONLY):
-            return False
-    return all(
-        fits_minimum(d)
-        for d in docks.values()
-        if d.isVisible() and not d.isFloating() and not d.visibleRegion().isEmpty()
-    )
+def fits_data(dock_name: str, playground: bool) -> bool:
+    """Whether a dock makes sense for the data: no decision surface for images, no 28x28
+    pictures for points."""
+    return dock_name not in (IMAGES_ONLY if playground else PLANE_ONLY)
+
+
+def suits(docks: dict[str, QDockWidget], playground: bool) -> bool:
+    """Whether the docks shown now suit the data (fits_data) and every dock shown is docked
+    (a floating one may be anywhere) at no less than its minimum size."""
+    shown = [(name, d) for name, d in docks.items() if d.isVisible()]
+    if not all(fits_data(name, playground) for name, _ in shown):
+        return False
+    return all(fits_minimum(d) for _, d in shown if not d.isFloating() and not d.visibleRegion().isEmpty())
 
 
 def fits_minimum(dock: QDockWidget) -> bool:
@@ -139,9 +138,7 @@ def arrange(window: QMainWindow, docks: dict[str, QDockWidget], ws: Workspace, p
     hidden. Docks that do not suit the data (IMAGES_ONLY, PLANE_ONLY) are left out."""
 
     def wanted(name: str) -> bool:
-        if name not in docks:
-            return False
-        return not ((playground and name in IMAGES_ONLY) or (not playground and name in PLANE_ONLY))
+        return name in docks and fits_data(name, playground)
 
     for dock in docks.values():
         dock.hide()

@@ -104,6 +104,7 @@ from visnet.core.trace import (
 from visnet.io import ModelFileError, load_model
 
 from ..session import Session
+from ..stable import CaptionItem
 from .stepper_source import Example, MiniBatch, NetworkState, SessionStepperSource, StepperSource
 
 PLAY_INTERVAL_MS = 700  # Play: one step every 0.7 s, slow enough to read the formula
@@ -563,7 +564,7 @@ class VectorStripsView(QWidget):
 
 
 # -- small picture rows ---------------------------------------------------------------------
-class _ColumnCaption(pg.LabelItem):
+class _ColumnCaption(CaptionItem):
     """A caption that wraps to its column's width instead of widening the column (a LabelItem
     is as wide as its text, and one long caption pushed the row's last picture out of a
     narrow tab)."""
@@ -584,18 +585,6 @@ class _ColumnCaption(pg.LabelItem):
             self.item.setTextWidth(width)
             self.updateMin()
             self.resizeEvent(None)
-
-    def updateMin(self) -> None:  # noqa: N802 (pyqtgraph name)
-        height = self.itemRect().height()
-        self.setMinimumWidth(0)
-        self.setMinimumHeight(height)
-        self._sizeHint = {
-            Qt.SizeHint.MinimumSize: (0, height),
-            Qt.SizeHint.PreferredSize: (0, height),
-            Qt.SizeHint.MaximumSize: (-1, -1),
-            Qt.SizeHint.MinimumDescent: (0, 0),
-        }
-        self.updateGeometry()
 
 
 class _CaptionedGraphics(pg.GraphicsLayoutWidget):

@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--dir", metavar="DIR", help="download folder (default: $VISNET_DATA/KIND or ~/.local/share/visnet/data/KIND)"
     )
+    fetch.add_argument(
+        "--mirror",
+        metavar="URL",
+        help="http(s) URL of a folder holding the four .gz files (default: $VISNET_MIRROR, else the official mirrors)",
+    )
     data_sub.add_parser(
         "list",
         help="show which data sets are found and where",
@@ -502,7 +507,11 @@ def cmd_data(args) -> int:
     from .data import available_datasets, fetch
 
     if args.data_command == "fetch":
-        paths = fetch(args.kind, args.dir)
+        try:
+            paths = fetch(args.kind, args.dir, base_url=args.mirror, progress=sys.stderr.isatty())
+        except KeyboardInterrupt:
+            print("visnet: interrupted; the partial download was removed", file=sys.stderr)
+            return 130
         print(f"{args.kind}: {len(paths)} files ready in {paths[0].parent}")
         return 0
     for spec, label in available_datasets():  # each label says where the data set was found

@@ -27,11 +27,8 @@ class MisbehavingServer:
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.02)  # closing the listener does not wake a blocked accept()
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/"
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/"
 
     def __enter__(self) -> MisbehavingServer:
         self._threads[0].start()

@@ -215,8 +215,7 @@ def _download(url: str, path: Path, sha256: str, size: int, stall_rule: _StallRu
             except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
                 if isinstance(err, urllib.error.HTTPError):
                     err.close()
-                problem = stall_rule.describe() if watch.stalled else _describe(err, watch.received, size)
-                raise _DownloadFailed(problem) from err
+                raise _DownloadFailed(_describe(err, watch)) from err
             if digest != sha256:
                 raise _ChecksumMismatch(f"SHA-256 {digest}, expected {sha256}")
             try:
@@ -233,7 +232,7 @@ def _check_content_length(headers, size: int) -> None:
         if not (value.isascii() and value.strip().isdigit()):
             raise _DownloadFailed(f"its Content-Length {_one_line(value[:40])!r} is not a number")
         if int(value) != size:
-            raise _DownloadFailed(f"it announces {int(value):,} bytes, but the file has {size:,}")
+            raise _DownloadFailed(f"its Content-Length is {int(value):,}, but the file has {size:,} bytes")
 
 
 def _copy(response, out: BinaryIO, size: int, watch: _StallWatch, advance) -> str:
@@ -258,21 +257,23 @@ def _copy(response, out: BinaryIO, size: int, watch: _StallWatch, advance) -> st
     return digest.hexdigest()
 
 
-def _describe(err: BaseException, received: int, size: int) -> str:
+def _describe(err: BaseException, watch: _StallWatch) -> str:
     """One line saying what went wrong, for the error message."""
+    if watch.stalled:  # the watch shut the connection, whatever error that caused
+        return watch.rule.describe()
     if isinstance(err, urllib.error.HTTPError):
         reason = str(err.reason).split("\n", 1)[0]  # a redirect loop's reason has three lines
         return _one_line(f"HTTP {err.code}: {reason}")
     if isinstance(err, urllib.error.URLError):
         err = err.reason if isinstance(err.reason, BaseException) else err
     if isinstance(err, http.client.IncompleteRead):
-        return f"the connection closed after {received:,} of {size:,} bytes"
+        return f"the connection closed after {watch.received:,} of {watch.size:,} bytes"
     if isinstance(err, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
     if isinstance(err, http.client.BadStatusLine):
         return "the server's answer is not HTTP"
     if isinstance(err, TimeoutError):
-        return "no answer (timed out)"
+        return f"no answer in {watch.rule.seconds:g} s"
     if isinstance(err, OSError) and err.strerror:
         return _one_line(err.strerror)
     if isinstance(err, urllib.error.URLError):
@@ -297,7 +298,7 @@ class _StallRule:
         return self.min_bytes_per_second * self.seconds
 
     def describe(self) -> str:
-        return f"stalled: fewer than {self.bytes_per_window:,.0f} bytes in {self.seconds:g} s"
+        return f"too slow: fewer than {self.bytes_per_window:,.0f} bytes in {self.seconds:g} s"
 
 
 class _StallWatch:
@@ -309,7 +310,7 @@ class _StallWatch:
         self.received = 0  # body bytes so far, counted by the reader
         self.stalled = False
         self.rule = rule
-        self._size = size
+        self.size = size
         self._sockets: list = []
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="visnet-fetch-stall-watch", daemon=True)
@@ -331,7 +332,7 @@ class _StallWatch:
     def _watch(self) -> None:
         counted = 0
         while not self._done.wait(self.rule.seconds):
-            if self.received - counted < min(self.rule.bytes_per_window, self._size - counted):
+            if self.received - counted < min(self.rule.bytes_per_window, self.size - counted):
                 self.stalled = True
                 for sock in list(self._sockets):
                     _shut(sock)

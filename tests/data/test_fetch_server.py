@@ -24,6 +24,11 @@ from visnet.cli import main
 from visnet.data import DataError, fetch
 from visnet.data.fetch import FETCH_FILE_NAMES, SIZES
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
 STALL = {"stall_seconds": 0.3, "min_bytes_per_second": 2_000}  # 600 bytes per 0.3 s window
 DEADLINE = 3.0  # seconds any failure may take with STALL (the slowest takes about two windows)
 REPO = Path(__file__).resolve().parents[2]
@@ -185,3 +190,28 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_folder_that_cannot_be_created_is_one_line(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_bytes(b"")
+    with pytest.raises(DataError, match="cannot create the download folder") as info:
+        fetch_from("http://127.0.0.1:9/", blocker / "dest", make_files())
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.skipif(resource is None or not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
+    files = make_files()
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    ignored = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit then fail with EFBIG
+    with MisbehavingServer(behave.correct, files) as server:
+        try:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, limits[1]))
+            with pytest.raises(DataError, match="cannot write the download: File too large") as info:
+                fetch_from(server.url, tmp_path, files)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+            signal.signal(signal.SIGXFSZ, ignored)
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []

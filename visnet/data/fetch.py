@@ -211,7 +211,7 @@ def _download(url: str, path: Path, sha256: str, size: int, stall_rule: _StallRu
                     with tqdm(
                         total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=path.name, disable=not progress
                     ) as bar:
-                        digest = _copy(response, out, size, watch, bar.update)
+                        digest = _copy(response, out, tmp, watch, bar.update)
             except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
                 if isinstance(err, urllib.error.HTTPError):
                     err.close()
@@ -219,6 +219,8 @@ def _download(url: str, path: Path, sha256: str, size: int, stall_rule: _StallRu
             if digest != sha256:
                 raise _ChecksumMismatch(f"SHA-256 {digest}, expected {sha256}")
             try:
+                out.flush()
+                os.fsync(out.fileno())
                 replace_while_locked(out, tmp, path)
             except OSError as err:
                 raise DataError(f"{path}: cannot save the download: {err.strerror or err}") from err
@@ -235,8 +237,9 @@ def _check_content_length(headers, size: int) -> None:
             raise _DownloadFailed(f"its Content-Length is {int(value):,}, but the file has {size:,} bytes")
 
 
-def _copy(response, out: BinaryIO, size: int, watch: _StallWatch, advance) -> str:
-    """Copy the body into out, never more than size bytes; return its SHA-256 hex."""
+def _copy(response, out: BinaryIO, out_path: Path, watch: _StallWatch, advance) -> str:
+    """Copy the body into out, never more than the file's size; return its SHA-256 hex."""
+    size = watch.size
     digest = hashlib.sha256()
     # read1 returns what one read brings, so the stall watch sees progress as it happens;
     # asking for one byte past size is how a body longer than the file is noticed.
@@ -246,7 +249,7 @@ def _copy(response, out: BinaryIO, size: int, watch: _StallWatch, advance) -> st
         try:
             out.write(chunk)
         except OSError as err:
-            raise DataError(f"{out.name}: cannot write the download: {err.strerror or err}") from err
+            raise DataError(f"{out_path}: cannot write the download: {err.strerror or err}") from err
         digest.update(chunk)
         watch.received += len(chunk)
         advance(len(chunk))

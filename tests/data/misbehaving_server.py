@@ -19,8 +19,9 @@ Behaviour = Callable[[socket.socket, "bytes | None", threading.Event], None]
 class MisbehavingServer:
     """Serves `files` the way `behaviour` says; use as a context manager. `requests` lists the paths asked for."""
 
-    def __init__(self, behaviour: Behaviour, files: Mapping[str, bytes]):
+    def __init__(self, behaviour: Behaviour, files: Mapping[str, bytes], read_request: bool = True):
         self.behaviour = behaviour
+        self.read_request = read_request  # False: behave before the client's first byte (TLS sends no request line)
         self.files = dict(files)
         self.requests: list[str] = []
         self.request_seen = threading.Event()
@@ -57,10 +58,11 @@ class MisbehavingServer:
     def _answer(self, connection: socket.socket) -> None:
         with connection:
             try:
-                path = _read_request_path(connection)
+                path = _read_request_path(connection) if self.read_request else "/"
                 self.requests.append(path)
                 self.request_seen.set()
-                self.behaviour(connection, self.files.get(path.lstrip("/")), self._stop)
+                # the last part of the path, so requests through a proxy (absolute URLs) work too
+                self.behaviour(connection, self.files.get(path.rsplit("/", 1)[-1]), self._stop)
             except OSError:
                 pass  # the client gave up, as it should
 
@@ -146,6 +148,17 @@ def closed_without_answer(connection, body, stop):
 
 def bad_status_line(connection, body, stop):
     connection.sendall(b"HELLO \x1b[31mTHERE\r\n\r\n")
+
+
+def tls_handshake_trickle(interval: float) -> Behaviour:
+    """A TLS handshake record header announcing 16 kB, then its bytes one every `interval` seconds."""
+
+    def behaviour(connection, body, stop):
+        connection.sendall(b"\x16\x03\x03\x40\x00")
+        while not stop.wait(interval):
+            connection.sendall(b"\x02")
+
+    return behaviour
 
 
 def content_length(value: str) -> Behaviour:

@@ -18,6 +18,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_for_the_local_server(monkeypatch):
+    """A developer's http_proxy must not send the requests for 127.0.0.1 elsewhere."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+
 @pytest.fixture
 def server(tmp_path, make_idx_folder):
     """Serve a small gzipped IDX data set; yields (base_url, fetch's checksums= and sizes=, requested paths, folder)."""

@@ -34,6 +34,12 @@ DEADLINE = 3.0  # seconds any failure may take with STALL (the slowest takes abo
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_for_the_local_server(monkeypatch):
+    """A developer's http_proxy must not send the requests for 127.0.0.1 elsewhere."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+
 def make_files(sizes=(60_000, 100, 2_000, 50), seed=0):
     """Random contents for the four file names (fetch checks sizes and checksums, not formats)."""
     rng = np.random.default_rng(seed)
@@ -98,6 +104,24 @@ def test_connection_refused_is_one_line(tmp_path):
     assert "\n" not in str(info.value)
     assert time.monotonic() - started < DEADLINE
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tls_handshake_that_trickles_ends_in_one_line_soon(tmp_path):
+    with MisbehavingServer(behave.tls_handshake_trickle(0.05), {}, read_request=False) as server:
+        started = time.monotonic()
+        with pytest.raises(DataError, match=r"too slow: fewer than 600 bytes in 0\.3 s") as info:
+            fetch_from(server.url.replace("http:", "https:"), tmp_path, make_files())
+    assert time.monotonic() - started < DEADLINE
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_http_proxy_is_honoured(tmp_path, monkeypatch):
+    files = make_files()
+    with MisbehavingServer(behave.correct, files) as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url)
+        fetch_from("http://mnist.invalid/mirror/", tmp_path, files)
+    assert proxy.requests[0] == "http://mnist.invalid/mirror/" + FETCH_FILE_NAMES[0]
 
 
 def test_a_slow_but_steady_download_succeeds(tmp_path):

@@ -18,6 +18,7 @@ import hashlib
 import http.client
 import os
 import re
+import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -306,15 +307,15 @@ class _StallRule:
 
 class _StallWatch:
     """Watches one download from a thread and, when a window breaks the stall rule, shuts its
-    sockets: a read blocked on a silent server, a redirect or a trickle of headers then
-    returns at once, which no per-read timeout achieves."""
+    connections: a read blocked on a silent server, a TLS handshake, a redirect or a trickle
+    of headers then ends at once, which no per-read timeout achieves."""
 
     def __init__(self, size: int, rule: _StallRule):
         self.received = 0  # body bytes so far, counted by the reader
         self.stalled = False
         self.rule = rule
         self.size = size
-        self._sockets: list = []
+        self._sockets: list[socket.socket] = []
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="visnet-fetch-stall-watch", daemon=True)
 
@@ -325,12 +326,17 @@ class _StallWatch:
     def __exit__(self, *exc) -> None:
         self._done.set()
         self._thread.join()
+        for sock in self._sockets:
+            sock.close()
 
-    def add(self, sock) -> None:
-        """Watch a connection's socket (the watch shuts it if the download has already stalled)."""
-        self._sockets.append(sock)
+    def add(self, sock: socket.socket) -> socket.socket:
+        """Watch a new connection; returns sock. The watch keeps a duplicate, which stays
+        usable when TLS takes sock over, and shuts it at once if the download already stalled."""
+        duplicate = sock.dup()
+        self._sockets.append(duplicate)
         if self.stalled:
-            _shut(sock)
+            _shut(duplicate)
+        return sock
 
     def _watch(self) -> None:
         counted = 0
@@ -343,23 +349,21 @@ class _StallWatch:
             counted = self.received
 
 
-def _shut(sock) -> None:
+def _shut(sock: socket.socket) -> None:
     try:
-        sock.shutdown(2)  # socket.SHUT_RDWR: wakes a blocked read, unlike close()
+        sock.shutdown(socket.SHUT_RDWR)  # ends the connection for every duplicate, waking a blocked read
     except OSError:
-        pass  # already closed
+        pass  # the server closed it already
 
 
 class _WatchedConnection:
-    """Mixed into http.client's connections: hands each new socket to the stall watch."""
+    """Mixed into http.client's connections: hands each socket to the stall watch as soon as
+    it is connected, before any TLS handshake or proxy tunnel."""
 
     def __init__(self, *args, watch: _StallWatch, **kwargs):
         super().__init__(*args, **kwargs)
-        self._watch = watch
-
-    def connect(self) -> None:
-        super().connect()
-        self._watch.add(self.sock)
+        connect = self._create_connection  # http.client's hook for opening the socket
+        self._create_connection = lambda *args, **kwargs: watch.add(connect(*args, **kwargs))
 
 
 class _WatchedHTTPConnection(_WatchedConnection, http.client.HTTPConnection):

@@ -77,8 +77,8 @@ SIZES: dict[str, dict[str, int]] = {
         "t10k-labels-idx1-ubyte.gz": 5_148,
     },
 }
-# A download is abandoned when a window of STALL_SECONDS (the first one starts with the
-# connection) brings fewer than MIN_BYTES_PER_SECOND * STALL_SECONDS bytes and the file is
+# A download is abandoned when a window of STALL_SECONDS (the first one starts before
+# connecting) brings fewer than MIN_BYTES_PER_SECOND * STALL_SECONDS bytes and the file is
 # not complete. A silent, stalled or trickling server (or one sending its headers byte by
 # byte) therefore fails within 20 s, and even with both MNIST mirrors failing that way a
 # fetch ends within the minute. 8 kB/s still brings the largest file (Fashion-MNIST's 26 MB)
@@ -88,7 +88,9 @@ SIZES: dict[str, dict[str, int]] = {
 STALL_SECONDS = 20.0
 MIN_BYTES_PER_SECOND = 8_000
 CHUNK_BYTES = 1 << 16
-# The temporary files _download creates (mkstemp's alphabet covers those of earlier versions).
+# The temporary files _download creates: ".<file name>.<8 hex digits>.part". The pattern takes
+# any 8 characters of tempfile.mkstemp's alphabet, so it also matches .part files that visnet
+# versions using mkstemp left.
 PART_FILE = re.compile(r"\.(?:" + "|".join(map(re.escape, FETCH_FILE_NAMES)) + r")\.[a-z0-9_]{8}\.part")
 
 

@@ -189,13 +189,7 @@ def test_cli_takes_the_mirror_from_visnet_mirror(tmp_path, capsys, monkeypatch):
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="sends SIGINT")
 def test_ctrl_c_during_a_stalled_download_is_one_line_and_exit_130(tmp_path):
     with MisbehavingServer(behave.silent, {}) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "visnet", "data", "fetch", "mnist", "--dir", str(tmp_path), "--mirror", server.url],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_fetch(tmp_path, server.url)
         try:
             assert server.request_seen.wait(30), "visnet never asked the server"
             assert [p for p in tmp_path.iterdir() if p.suffix == ".part"], "no download in progress"
@@ -207,6 +201,35 @@ def test_ctrl_c_during_a_stalled_download_is_one_line_and_exit_130(tmp_path):
     assert process.returncode == 130
     assert err.splitlines() == ["visnet: interrupted; the partial download was removed"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGKILL")
+def test_a_fetch_keeps_the_part_of_a_running_fetch_and_removes_that_of_a_killed_one(tmp_path):
+    files = make_files()
+    with MisbehavingServer(behave.silent, {}) as stalled, MisbehavingServer(behave.correct, files) as server:
+        process = start_fetch(tmp_path, stalled.url)
+        try:
+            assert stalled.request_seen.wait(30), "visnet never asked the server"
+            running = list(tmp_path.glob(".*.part"))
+            fetch_from(server.url, tmp_path, files)
+            assert list(tmp_path.glob(".*.part")) == running and len(running) == 1
+        finally:
+            process.kill()
+            process.wait()
+        fetch_from(server.url, tmp_path, files)
+        assert sorted(server.requests) == sorted("/" + name for name in FETCH_FILE_NAMES)  # nothing fetched again
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FETCH_FILE_NAMES)
+
+
+def start_fetch(folder, mirror) -> subprocess.Popen:
+    """`visnet data fetch mnist` into folder from mirror, in a process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "visnet", "data", "fetch", "mnist", "--dir", str(folder), "--mirror", mirror],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def closed_port() -> int:

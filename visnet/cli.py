@@ -170,13 +170,21 @@ def existing_folder(text: str) -> str:
     return text
 
 
+def file_path(text: str) -> str:
+    """An argparse type: text the operating system can take as a path; whether the file is
+    there and readable is the loader's to say."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a path cannot hold a NUL character, got {text!r}")
+    return text
+
+
 def save_path(text: str) -> str:
     """An argparse type: a file path in a folder that exists and can be written, so that a
     training run cannot end unable to save."""
-    path = Path(text)
+    path = Path(file_path(text))
     folder = path.parent
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name such as model.safetensors")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file; give a file name such as model.safetensors")
     if not folder.is_dir():
         raise argparse.ArgumentTypeError(f"no folder {str(folder)!r} to save {path.name!r} in")
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -247,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="accuracy, loss and confusion matrix of a model",
         description="Evaluate a model on a data set's test split.",
     )
-    ev.add_argument("model", metavar="MODEL")
+    ev.add_argument("model", type=file_path, metavar="MODEL")
     _add_data_option(ev, default=None)
 
     info = sub.add_parser(
@@ -255,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="architecture, parameter count and metadata of a model",
         description="Describe a model file without loading its data set.",
     )
-    info.add_argument("model", metavar="MODEL")
+    info.add_argument("model", type=file_path, metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
 
     data = sub.add_parser(
@@ -296,7 +304,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description="Open the visnet window.",
         epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="a model file to open")
+    p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
     return p
 

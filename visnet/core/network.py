@@ -296,12 +296,12 @@ def training_bytes(sizes: Sequence[int], dtype: str | np.dtype = "float32", batc
     """A fair estimate of the bytes training a network of these sizes takes: the parameters
     and the trainer's four copies of their shape (gradients, momentum velocities, the last
     update and the divergence checkpoint), z, a and δ of every layer for `batch` rows, and
-    the float64 draw of the largest layer's initial weights."""
+    the float64 draw of the largest layer's initial weights. The inputs are the data set's."""
     sizes = [int(s) for s in sizes]
     itemsize = np.dtype(dtype).itemsize
     layer_params = [n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    per_row = sizes[0] + 3 * sum(sizes[1:])
-    return itemsize * (5 * sum(layer_params) + batch * per_row) + 8 * max(layer_params, default=0)
+    activations = 3 * batch * sum(sizes[1:])
+    return itemsize * (5 * sum(layer_params) + activations) + 8 * max(layer_params, default=0)
 
 
 def _affine(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -492,8 +492,10 @@ def cmd_train(args) -> int:
     trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config, progress=progress)
     recorder = HistoryRecorder(net.n_layers, start=history)
     print(
-        f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
-        f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
+        printable(
+            f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
+            f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
+        )
     )
     status = 0
     try:

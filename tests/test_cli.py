@@ -405,3 +405,17 @@ def test_crash_logs_follow_xdg_cache_home_when_it_is_absolute(monkeypatch, tmp_p
     assert crash_log_folder() == tmp_path / "xdg" / "visnet"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
     assert crash_log_folder() == tmp_path / "home" / ".cache" / "visnet"
+
+
+def test_a_reader_that_leaves_ends_the_command_quietly():
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "visnet", "data", "list"], stdout=write_end, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(write_end)
+    assert r.returncode == 1 and r.stderr == b""

@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("visnet: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader left, as in `visnet data list | head -1`: stop quietly
+        _discard_stdout()
+        return 1
     except Exception as err:
         if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
             raise
@@ -355,6 +358,8 @@ def _run(argv: list[str]) -> int:
 
     try:
         return commands[args.command](args)
+    except BrokenPipeError:
+        raise
     except (CliError, DataError, ModelFileError, OSError) as err:
         print(f"visnet: error: {printable(err)}", file=sys.stderr)
         return 1
@@ -376,10 +381,21 @@ def _open_window(argv: list[str]) -> int:
     return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data, dataset_spec=spec)
 
 
+def _discard_stdout() -> None:
+    """Point stdout at devnull, so that flushing it at exit cannot complain of a broken pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (a test captures it)
+        pass
+
+
 def _report_internal_error(err: Exception) -> int:
     log = _write_crash_log(err)
     where = f"details in {log}" if log else f"set {DEBUG_VARIABLE}=1 to see the details"
-    message = printable(err)
+    try:
+        message = printable(err)
+    except Exception:  # a bug's exception may not even convert to text
+        message = ""
     if len(message) > 200:
         message = message[:199] + "…"
     kind = type(err).__name__ + (f": {message}" if message else "")

@@ -164,11 +164,12 @@ def test_save_needs_a_folder_it_can_write_in(tmp_path):
         ("--layers", "784,100000000,10"),
     ],
 )
-def test_the_arguments_the_issue_names_are_refused_before_training(option, monkeypatch):
+def test_arguments_once_misread_are_refused_before_training(option, monkeypatch, capsys):
     monkeypatch.setattr(Network, "__init__", pytest.fail)
-    args, err = parse(PARSER, ["train", *option])
-    assert args is None
-    assert_one_line(err, "visnet train")
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", *option, "--epochs", "1"])
+    assert exit_.value.code == 2
+    assert_one_line(capsys.readouterr().err, "visnet train")
 
 
 def test_a_refused_argument_is_one_line_from_a_real_process():

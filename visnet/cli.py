@@ -391,7 +391,7 @@ def _discard_stdout() -> None:
 
 def _report_internal_error(err: Exception) -> int:
     log = _write_crash_log(err)
-    where = f"details in {log}" if log else f"set {DEBUG_VARIABLE}=1 to see the details"
+    where = f"details in {printable(log)}" if log else f"set {DEBUG_VARIABLE}=1 to see the details"
     try:
         message = printable(err)
     except Exception:  # a bug's exception may not even convert to text

@@ -1,10 +1,15 @@
 """The visnet command end to end, in a subprocess, as a user runs it."""
 
+import contextlib
+import io
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visnet.io import load_model, open_model
 
@@ -249,3 +254,168 @@ def test_train_and_eval_a_playground_network_with_one_output(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--data", "playground:xor", "--layers", "2,4,3", "--epochs", "1"])
     assert exit_.value.code == 2 and "end with 1 or 2 outputs" in capsys.readouterr().err
+
+
+# -- what visnet prints from files, and how it fails ----------------------------------------
+# Text a hostile file might hold: any characters, with terminal controls often
+HOSTILE_TEXT = st.one_of(st.text(), st.text(alphabet="\x1b\x07\x9b\x7f\x00\n\r\t\u202e\u2028[]0;31mJ"))
+
+
+def _controls(text: str) -> set[str]:
+    return {c for c in text if not c.isprintable() and c != "\n"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(key=HOSTILE_TEXT, value=HOSTILE_TEXT, name=HOSTILE_TEXT)
+def test_info_escapes_every_control_character_from_the_file(tmp_path_factory, key, value, name):
+    from visnet.cli import printable
+    from visnet.core.network import Network
+    from visnet.io import save_model
+
+    file_name = ("m" + name.replace("/", "").replace("\0", ""))[:100] + ".safetensors"
+    path = save_model(
+        Network([2, 3, 2]),
+        tmp_path_factory.mktemp("info") / file_name,
+        **{"note" + key: value, "dataset": value, "listed": [key, {key: value}]},
+    )
+    out = _run_main("info", str(path))
+    assert not _controls(out), out
+    assert printable(file_name) in out and printable("note" + key) in out
+    if len(printable(value)) <= 100:
+        assert f"dataset       {printable(value)}\n" in out
+    as_json = _run_main("info", "--json", str(path))
+    assert as_json.isascii() and not _controls(as_json)
+    info = json.loads(as_json)["info"]
+    assert info["note" + key] == value and info["listed"] == [key, {key: value}]
+
+
+def _run_main(*argv) -> str:
+    """stdout of visnet.cli.main(argv), which must succeed."""
+    from visnet.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(argv)) == 0
+    return out.getvalue()
+
+
+def test_eval_says_which_data_it_used_and_why(tmp_path, capsys):
+    from visnet.cli import main
+    from visnet.core.network import Network
+    from visnet.io import save_model
+
+    net = Network([784, 8, 10])
+    named = save_model(net, tmp_path / "named.safetensors", dataset_spec="embedded", dataset="embedded MNIST")
+    unnamed = save_model(net, tmp_path / "unnamed.safetensors")
+    for argv, line in [
+        (["eval", str(named)], "data: embedded MNIST (embedded, from the model file)\n"),
+        (["eval", str(unnamed)], "data: embedded MNIST (embedded, the default: the model file names no data set)\n"),
+        (["eval", str(unnamed), "--data", "embedded"], "data: embedded MNIST (embedded, given with --data)\n"),
+    ]:
+        assert main(argv) == 0
+        assert capsys.readouterr().out.startswith(line)
+
+
+def test_eval_says_in_one_line_when_the_models_data_set_cannot_be_followed(tmp_path, capsys):
+    from visnet.cli import main
+    from visnet.core.network import Network
+    from visnet.io import save_model
+
+    for spec in ("nowhere\x1b[31m", str(tmp_path), "/dev/zero"):
+        path = save_model(Network([784, 8, 10]), tmp_path / "m.safetensors", dataset_spec=spec)
+        assert main(["eval", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("visnet: error: cannot use the data set ") and err.count("\n") == 1
+        assert "(from the model file)" in err and "choose one with --data" in err and not _controls(err)
+
+
+def test_the_window_refuses_a_model_path_that_is_not_a_file_in_one_line(monkeypatch, capsys, tmp_path):
+    import visnet.app.main as app_main
+    from visnet.cli import main
+
+    monkeypatch.setattr(app_main, "run_app", pytest.fail)
+    for path, problem in ((tmp_path / "none\x1b.safetensors", "no such model file"), (tmp_path, "not a regular file")):
+        assert main([str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"visnet: error: {problem}: ") and err.count("\n") == 1 and not _controls(err)
+
+
+@pytest.fixture
+def failing_info(monkeypatch, tmp_path):
+    """visnet info raising a bug's exception; crash logs go to tmp_path/cache/visnet."""
+    import visnet.cli as cli
+
+    def fail_with(exc):
+        def cmd_info(args):
+            raise exc
+
+        monkeypatch.setattr(cli, "cmd_info", cmd_info)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("VISNET_DEBUG", raising=False)
+    return fail_with
+
+
+def test_an_internal_error_is_one_line_with_the_traceback_in_a_crash_log(failing_info, tmp_path, capsys):
+    from visnet.cli import main
+
+    failing_info(RuntimeError("something broke\x1b[31m"))
+    assert main(["info", "model.safetensors"]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not _controls(err)
+    assert err.startswith("visnet: internal error: RuntimeError: something broke\\x1b[31m (details in ")
+    (log,) = (tmp_path / "cache" / "visnet").glob("crash-*.log")
+    assert err.endswith(f"{log})\n")
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "RuntimeError: something broke" in text
+
+
+def test_an_internal_error_without_a_place_for_its_log_is_still_one_line(failing_info, tmp_path, capsys, monkeypatch):
+    from visnet.cli import main
+
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    failing_info(KeyError("x"))
+    assert main(["info", "model.safetensors"]) == 70
+    err = capsys.readouterr().err
+    assert err == "visnet: internal error: KeyError: 'x' (set VISNET_DEBUG=1 to see the details)\n"
+
+
+def test_visnet_debug_raises_an_internal_error(failing_info, monkeypatch):
+    from visnet.cli import main
+
+    failing_info(RuntimeError("for the developer"))
+    monkeypatch.setenv("VISNET_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="for the developer"):
+        main(["info", "model.safetensors"])
+
+
+def test_ctrl_c_in_any_command_is_one_line_and_exit_code_130(failing_info, capsys):
+    from visnet.cli import main
+
+    failing_info(KeyboardInterrupt())
+    assert main(["info", "model.safetensors"]) == 130
+    assert capsys.readouterr().err == "visnet: interrupted\n"
+
+
+def test_crash_logs_follow_xdg_cache_home_when_it_is_absolute(monkeypatch, tmp_path):
+    from visnet.cli import crash_log_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert crash_log_folder() == tmp_path / "xdg" / "visnet"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert crash_log_folder() == tmp_path / "home" / ".cache" / "visnet"
+
+
+def test_a_reader_that_leaves_ends_the_command_quietly():
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "visnet", "data", "list"], stdout=write_end, stderr=subprocess.PIPE, timeout=60
+        )
+    finally:
+        os.close(write_end)
+    assert r.returncode == 1 and r.stderr == b""

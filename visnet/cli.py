@@ -1,14 +1,19 @@
 """The `visnet` command: no subcommand opens the window; train / eval / info / data work headless.
 
-Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error.
+Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error,
+70 an internal error (one line; the traceback goes to a crash log), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -72,18 +77,119 @@ TRAIN_DEFAULTS = dict(
 )
 
 
+# A layer this wide is far beyond what MNIST needs or the window can draw; the memory check
+# below catches the networks of smaller layers that still do not fit.
+MAX_LAYER_SIZE = 100_000
+# Counts and seeds stay within an int64, the widest integer numpy and the model files hold.
+MAX_COUNT = 2**63 - 1
+# evaluate() forwards the test split this many rows at a time.
+EVALUATION_ROWS = 2000
+INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+DEBUG_VARIABLE = "VISNET_DEBUG"  # set to 1 to see an internal error's traceback instead of a crash log
+
+
 class CliError(Exception):
     """A problem to report in one line with exit code 1 (bad file, missing data)."""
 
 
-def _int_list(text: str) -> list[int]:
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, `visnet train: error: ...`; the
+    usage itself is one `--help` away."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
+def printable(text: object) -> str:
+    """text with every character a terminal would act on instead of show (C0 and C1 controls,
+    DEL, newlines, bidirectional overrides) written as its Python escape, such as \\x1b."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _whole_number(lowest: int, highest: int = MAX_COUNT) -> Callable[[str], int]:
+    """An argparse type: a whole number from lowest to highest, in decimal digits."""
+    rule = f"from {lowest} to {highest:,}" if highest < MAX_COUNT else f"of {lowest} or more"
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        # 30 digits exceed every highest here and keep int() far from its 4,300-digit limit
+        plain = digits.isascii() and digits.isdigit() and len(digits) <= 30
+        if not (plain and lowest <= int(digits) <= highest):
+            raise argparse.ArgumentTypeError(f"expected a whole number {rule}, got {text!r}")
+        return int(digits)
+
+    return parse
+
+
+def _real_number(accept: Callable[[float], bool], rule: str) -> Callable[[str], float]:
+    """An argparse type: a finite number for which accept() holds; rule says which."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and accept(value)):
+            raise argparse.ArgumentTypeError(f"expected a finite number {rule}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_count = _whole_number(1)
+seed_number = _whole_number(0)
+layer_size = _whole_number(1, MAX_LAYER_SIZE)
+learning_rate = _real_number(lambda v: v > 0, "above 0")
+momentum_value = _real_number(lambda v: 0 <= v < 1, "from 0 up to but not including 1")
+l2_value = _real_number(lambda v: v >= 0, "of 0 or more")
+
+
+def layer_sizes(text: str) -> list[int]:
+    """An argparse type: two or more layer sizes separated by commas, input first."""
+    items = text.split(",")
+    if len(items) < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected two or more layer sizes separated by commas, like 784,16,16,10, got {text!r}"
+        )
     try:
-        sizes = [int(s) for s in text.replace("-", ",").split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 784,16,16,10, got {text!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"need at least an input and an output size, got {text!r}")
-    return sizes
+        return [layer_size(item) for item in items]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes from 1 to {MAX_LAYER_SIZE:,} separated by commas, like 784,16,16,10, got {text!r}"
+        ) from None
+
+
+def existing_folder(text: str) -> str:
+    """An argparse type: a folder that exists."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
+    return text
+
+
+def file_path(text: str) -> str:
+    """An argparse type: text the operating system can take as a path; whether the file is
+    there and readable is the loader's to say."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a path cannot hold a NUL character, got {text!r}")
+    return text
+
+
+def save_path(text: str) -> str:
+    """An argparse type: a file path in a folder that exists and can be written, so that a
+    training run cannot end unable to save."""
+    path = Path(file_path(text))
+    folder = path.parent
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file; give a file name such as model.safetensors")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"no folder {str(folder)!r} to save {path.name!r} in")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write in the folder {str(folder)!r}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .core.network import INITS
     from .core.optim import SCHEDULES
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineArgumentParser(
         prog="visnet",
         usage="visnet [MODEL] [--data DIR] [--playground [SET]]   open the window\n"
         "       visnet train|eval|info|data [options]            work headless\n"
@@ -106,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "opening the window (no COMMAND)", "MODEL: a model file to open (.safetensors or network2.py JSON)."
     )
     _add_window_options(window)
-    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", prog="visnet")
 
     train = sub.add_parser(
         "train",
@@ -118,26 +224,30 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(PRESETS),
         help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()) + " (other options override it)",
     )
-    train.add_argument("--layers", type=_int_list, help="layer sizes, input first (default 784,16,16,10)")
+    train.add_argument("--layers", type=layer_sizes, help="layer sizes, input first (default 784,16,16,10)")
     train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid)")
     train.add_argument("--output", choices=OUTPUT_ACTIVATIONS, help="output activation (default softmax)")
     train.add_argument("--cost", choices=COSTS, help="cost function (default cross-entropy)")
     train.add_argument(
         "--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)"
     )
-    train.add_argument("--lr", type=float, help="learning rate eta (default 0.5; try 0.1 with relu)")
-    train.add_argument("--momentum", type=float, help="momentum (default 0)")
-    train.add_argument("--l2", type=float, help="L2 weight decay lambda per step (default 0)")
+    train.add_argument("--lr", type=learning_rate, help="learning rate eta (default 0.5; try 0.1 with relu)")
+    train.add_argument("--momentum", type=momentum_value, help="momentum, from 0 up to 1 (default 0)")
+    train.add_argument("--l2", type=l2_value, help="L2 weight decay lambda per step (default 0)")
     train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
-    train.add_argument("--batch", type=int, help="mini-batch size (default 10)")
-    train.add_argument("--epochs", type=int, help="epochs to train (default 5)")
-    train.add_argument("--seed", type=int, help="seed for initialisation and shuffling (default 0)")
+    train.add_argument("--batch", type=positive_count, help="mini-batch size (default 10)")
+    train.add_argument("--epochs", type=positive_count, help="epochs to train (default 5)")
+    train.add_argument("--seed", type=seed_number, help="seed for initialisation and shuffling (default 0)")
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     _add_data_option(train)
-    train.add_argument("--train-size", type=int, metavar="N", help="train on the first N training examples only")
-    train.add_argument("--test-size", type=int, metavar="N", help="evaluate on the first N test examples only")
+    train.add_argument(
+        "--train-size", type=positive_count, metavar="N", help="train on the first N training examples only"
+    )
+    train.add_argument(
+        "--test-size", type=positive_count, metavar="N", help="evaluate on the first N test examples only"
+    )
     train.add_argument("--resume", metavar="MODEL", help="continue training this model instead of a new network")
-    train.add_argument("--save", metavar="PATH", help="save the trained model here (also after Ctrl+C)")
+    train.add_argument("--save", type=save_path, metavar="PATH", help="save the trained model here (also after Ctrl+C)")
     train.add_argument("--quiet", action="store_true", help="no progress bars, only the per-epoch lines")
 
     ev = sub.add_parser(
@@ -145,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="accuracy, loss and confusion matrix of a model",
         description="Evaluate a model on a data set's test split.",
     )
-    ev.add_argument("model", metavar="MODEL")
+    ev.add_argument("model", type=file_path, metavar="MODEL")
     _add_data_option(ev, default=None)
 
     info = sub.add_parser(
@@ -153,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="architecture, parameter count and metadata of a model",
         description="Describe a model file without loading its data set.",
     )
-    info.add_argument("model", metavar="MODEL")
+    info.add_argument("model", type=file_path, metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
 
     data = sub.add_parser(
@@ -194,12 +304,12 @@ def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
         epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="a model file to open")
+    p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
     return p
 
@@ -209,7 +319,10 @@ def _add_window_options(p) -> None:
     from .data.toy2d import TOY2D_GENERATORS
 
     p.add_argument(
-        "--data", metavar="DIR", help="folder holding MNIST / Fashion-MNIST IDX files, for the window to find them"
+        "--data",
+        type=existing_folder,
+        metavar="DIR",
+        help="folder holding MNIST / Fashion-MNIST IDX files, for the window to find them",
     )
     p.add_argument(
         "--playground",
@@ -223,17 +336,26 @@ def _add_window_options(p) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        args = build_gui_parser().parse_args(argv)
-        if args.model and not Path(args.model).is_file():
-            print(f"visnet: error: no such model file: {args.model}", file=sys.stderr)
-            return 1
-        from .app.main import run_app
-        from .data.playground import PlaygroundSpec
+    """Run the visnet command and return its exit code. Every error a user can cause is one
+    line on stderr; anything else is an internal error, also one line, with its traceback in
+    a crash log (or raised, with VISNET_DEBUG=1)."""
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("visnet: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:  # the reader left, as in `visnet data list | head -1`: stop quietly
+        _discard_stdout()
+        return 1
+    except Exception as err:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        return _report_internal_error(err)
 
-        spec = str(PlaygroundSpec(args.playground)) if args.playground else "embedded"
-        return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data, dataset_spec=spec)
+
+def _run(argv: list[str]) -> int:
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        return _open_window(argv)
     args = build_parser().parse_args(argv)
     commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data}
     from .data import DataError
@@ -241,9 +363,69 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return commands[args.command](args)
-    except (CliError, DataError, ModelFileError) as err:
-        print(f"visnet: error: {err}", file=sys.stderr)
+    except BrokenPipeError:
+        raise
+    except (CliError, DataError, ModelFileError, OSError) as err:
+        print(f"visnet: error: {printable(err)}", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("visnet: error: not enough memory for this command", file=sys.stderr)
+        return 1
+
+
+def _open_window(argv: list[str]) -> int:
+    args = build_gui_parser().parse_args(argv)
+    if args.model and not Path(args.model).is_file():
+        problem = "not a regular file" if Path(args.model).exists() else "no such model file"
+        print(f"visnet: error: {problem}: {printable(args.model)}", file=sys.stderr)
+        return 1
+    from .app.main import run_app
+    from .data.playground import PlaygroundSpec
+
+    spec = str(PlaygroundSpec(args.playground)) if args.playground else "embedded"
+    return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data, dataset_spec=spec)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at devnull, so that flushing it at exit cannot complain of a broken pipe."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (a test captures it)
+        pass
+
+
+def _report_internal_error(err: Exception) -> int:
+    log = _write_crash_log(err)
+    where = f"details in {printable(log)}" if log else f"set {DEBUG_VARIABLE}=1 to see the details"
+    try:
+        message = printable(err)
+    except Exception:  # a bug's exception may not even convert to text
+        message = ""
+    if len(message) > 200:
+        message = message[:199] + "…"
+    kind = type(err).__name__ + (f": {message}" if message else "")
+    print(f"visnet: internal error: {kind} ({where})", file=sys.stderr)
+    return INTERNAL_ERROR
+
+
+def crash_log_folder() -> Path:
+    """$XDG_CACHE_HOME/visnet, else ~/.cache/visnet (the XDG spec ignores a relative path)."""
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(cache) if os.path.isabs(cache) else Path.home() / ".cache") / "visnet"
+
+
+def _write_crash_log(err: Exception) -> Path | None:
+    """Write err's traceback, the command line and the versions to a new crash log; None if
+    no log can be written."""
+    try:
+        folder = crash_log_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        header = f"visnet {__version__}, Python {sys.version.split()[0]}, {sys.platform}\ncommand: {sys.argv!r}\n\n"
+        path.write_text(header + "".join(traceback.format_exception(err)), encoding="utf-8", errors="replace")
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
+        return None
+    return path
 
 
 # -- train --------------------------------------------------------------------------------
@@ -256,7 +438,7 @@ def _train_options(args) -> dict:
         if value is not None:
             opts[key] = value
     if isinstance(opts["layers"], str):
-        opts["layers"] = _int_list(opts["layers"])
+        opts["layers"] = layer_sizes(opts["layers"])
     return opts
 
 
@@ -296,6 +478,7 @@ def cmd_train(args) -> int:
                 f"--layers must start with {data.n_inputs} inputs and end with {outputs} "
                 f"outputs for {data.name}, got {','.join(map(str, sizes))}"
             )
+        _check_memory(sizes, args.dtype, opts["batch"], data)
         try:
             net = Network(
                 sizes,
@@ -330,8 +513,10 @@ def cmd_train(args) -> int:
     trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config, progress=progress)
     recorder = HistoryRecorder(net.n_layers, start=history)
     print(
-        f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
-        f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
+        printable(
+            f"{net!r} on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
+            f"eta {config.eta:g}, batch {config.batch_size}, {config.epochs} epochs"
+        )
     )
     status = 0
     try:
@@ -375,6 +560,40 @@ def _resumed_progress(net, history):
     except (TypeError, ValueError):
         return TrainingProgress()
     return TrainingProgress(0, int(epochs), samples, min(epochs - int(epochs), 0.999999))
+
+
+def _check_memory(sizes: list[int], dtype: str, batch: int, data) -> None:
+    """Refuse, before allocating, a network whose training would not fit in the memory available."""
+    from .core.network import training_bytes
+
+    rows = max(min(batch, len(data.y_train)), min(EVALUATION_ROWS, len(data.y_test)))
+    need = training_bytes(sizes, dtype, rows)
+    available = available_memory()
+    if available is not None and need > available:
+        raise _usage(
+            f"--layers {','.join(map(str, sizes))} needs about {_gigabytes(need)} to train "
+            f"(parameters, gradients, velocities, activations); {_gigabytes(available)} is available"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation: MemAvailable on Linux, the free
+    physical pages elsewhere, None where neither can be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _gigabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 1e9:,.1f} GB"
 
 
 def _usage(message: str) -> SystemExit:
@@ -425,34 +644,42 @@ def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
 def cmd_eval(args) -> int:
     from .core.targets import n_classes
     from .core.training import evaluate
+    from .data import DataError
     from .io import load_model
 
     net = load_model(args.model)
-    spec = args.data or _data_spec_of(net)
-    data = _load_data(spec, args)
+    spec, reason = (args.data, "given with --data") if args.data else _data_spec_of(net)
+    try:
+        data = _load_data(spec, args)
+    except DataError as err:
+        if args.data:
+            raise
+        raise CliError(f"cannot use the data set {spec!r} ({reason}): {err}; choose one with --data") from None
+    print(printable(f"data: {data.name} ({spec}, {reason})"))
     if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
         raise CliError(
             f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
             f"but {data.name} has {data.n_inputs} and {data.n_classes}"
         )
     ev = evaluate(net, data.x_test, data.y_test)
-    print(f"{args.model} on {data.name} test split ({ev.n:,} examples)")
+    print(printable(f"{args.model} on {data.name} test split ({ev.n:,} examples)"))
     print(f"accuracy {100 * ev.accuracy:.2f}%   loss ({net.cost}) {ev.loss:.4f}")
     print()
-    print(format_confusion(ev.confusion, data.class_names))
+    print(format_confusion(ev.confusion, [printable(c) for c in data.class_names]))
     return 0
 
 
-def _data_spec_of(net) -> str:
+def _data_spec_of(net) -> tuple[str, str]:
+    """The data set a model was trained on, as a load_dataset spec, and where that came from."""
     spec = net.info.get("dataset_spec")
     if isinstance(spec, str) and spec:
-        return spec
+        return spec, "from the model file"
     name = str(net.info.get("dataset", "")).lower()
     if "fashion" in name:
-        return "fashion-mnist"
+        return "fashion-mnist", "from the data set name in the model file"
     if name.startswith("mnist") or name == "full mnist":
-        return "mnist"
-    return "embedded"
+        return "mnist", "from the data set name in the model file"
+    return "embedded", "the default: the model file names no data set"
 
 
 def format_confusion(confusion: np.ndarray, class_names) -> str:
@@ -475,31 +702,36 @@ def cmd_info(args) -> int:
 
     d = read_description(args.model)
     if args.json:
+        # json.dumps escapes every control and non-ASCII character (ensure_ascii)
         print(json.dumps(d, indent=2, default=str))
         return 0
-    sizes = d["sizes"]
-    print(f"file          {d['file']} ({d['file_size']:,} bytes)")
-    print(f"format        {d.get('format', '?')}" + (f" version {d['version']}" if "version" in d else ""))
-    print(f"architecture  {'-'.join(map(str, sizes))}")
-    print(f"parameters    {d['n_params']:,}")
-    print(f"activations   {', '.join(d.get('activations', []))}")
-    print(f"cost          {d.get('cost', '?')}")
-    if d.get("init"):
-        print(f"init          {d['init']}")
-    if d.get("dtype"):
-        print(f"dtype         {d['dtype']}")
+    version = f" version {d['version']}" if "version" in d else ""
+    lines = [
+        ("file", f"{d['file']} ({d['file_size']:,} bytes)"),
+        ("format", f"{d.get('format', '?')}{version}"),
+        ("architecture", "-".join(map(str, d["sizes"]))),
+        ("parameters", f"{d['n_params']:,}"),
+        ("activations", ", ".join(map(str, d.get("activations", [])))),
+        ("cost", d.get("cost", "?")),
+    ]
+    lines += [(key, d[key]) for key in ("init", "dtype") if d.get(key)]
     if d.get("history"):
-        print(f"history       {d['history']['summary']}")
-    if d.get("history_warning"):
-        print(f"visnet: warning: {d['history_warning']}", file=sys.stderr)
+        lines.append(("history", d["history"]["summary"]))
     info = d.get("info") or {}
-    for key in sorted(info):
-        value = info[key]
-        text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
-        if len(text) > 100:
-            text = text[:97] + "..."
-        print(f"{key:<13} {text}")
+    lines += [(key, _shortened(printable(_info_text(info[key])))) for key in sorted(info)]
+    for label, value in lines:
+        print(f"{printable(label):<13} {printable(value)}")
+    if d.get("history_warning"):
+        print(f"visnet: warning: {printable(d['history_warning'])}", file=sys.stderr)
     return 0
+
+
+def _info_text(value) -> str:
+    return json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+
+
+def _shortened(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # -- data ---------------------------------------------------------------------------------------

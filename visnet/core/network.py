@@ -292,6 +292,18 @@ class Network:
         return delta[:, :, None] * a_prev[:, None, :], delta.copy()
 
 
+def training_bytes(sizes: Sequence[int], dtype: str | np.dtype = "float32", batch: int = 10) -> int:
+    """A fair estimate of the bytes training a network of these sizes takes: the parameters
+    and the trainer's four copies of their shape (gradients, momentum velocities, the last
+    update and the divergence checkpoint), z, a and δ of every layer for `batch` rows, and
+    the float64 draw of the largest layer's initial weights. The inputs are the data set's."""
+    sizes = [int(s) for s in sizes]
+    itemsize = np.dtype(dtype).itemsize
+    layer_params = [n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    activations = 3 * batch * sum(sizes[1:])
+    return itemsize * (5 * sum(layer_params) + activations) + 8 * max(layer_params, default=0)
+
+
 def _affine(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """z = a Wᵀ + b for a batch a (batch, n_in). Written as (W aᵀ)ᵀ because OpenBLAS
     multiplies a row-major W by a column block about twice as fast as by Wᵀ."""

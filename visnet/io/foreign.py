@@ -66,14 +66,11 @@ def _torch_layers(sf: SafetensorsFile) -> list[tuple[str, str | None, int, int]]
     def chains(order):
         return all(a[4] == b[3] for a, b in zip(order, order[1:]))
 
-    ordered = sorted(layers, key=lambda t: _natural_key(t[0]))
-    if not chains(ordered):
-        ordered = _only_chain(layers)
-        if ordered is None:
-            shapes = listed(
-                [f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in sorted(layers, key=lambda t: _natural_key(t[0]))]
-            )
-            raise fail(f"the Linear layers do not chain into one network ({shapes})")
+    natural = sorted(layers, key=lambda t: _natural_key(t[0]))
+    ordered = natural if chains(natural) else _only_chain(layers)
+    if ordered is None:
+        shapes = listed([f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in natural])
+        raise fail(f"the Linear layers do not chain into one network ({shapes})")
     return [(w, b, i, o) for _, w, b, i, o in ordered]
 
 

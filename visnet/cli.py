@@ -400,9 +400,11 @@ def _resumed_progress(net, history):
     if history is not None:
         return history.progress
     try:
-        epochs = max(float(net.info.get("epochs", 0.0)), 0.0)
-        samples = max(int(net.info.get("samples_seen", 0)), 0)
-    except (TypeError, ValueError):
+        epochs = float(net.info.get("epochs", 0.0))
+        samples = int(net.info.get("samples_seen", 0))
+    except (TypeError, ValueError, OverflowError):
+        return TrainingProgress()
+    if not (0 <= epochs < 2**31 and 0 <= samples < 2**63):  # NaN, infinite or absurd: start counting afresh
         return TrainingProgress()
     return TrainingProgress(0, int(epochs), samples, min(epochs - int(epochs), 0.999999))
 

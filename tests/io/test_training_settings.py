@@ -137,3 +137,22 @@ def test_a_file_with_bad_settings_still_loads(tmp_path):
     assert config.gamma == 0.5 and warnings == [
         "training setting gamma ignored: 'much' is not a finite number in (0, 1]; using 0.5"
     ]
+
+
+def test_resuming_on_the_command_line_uses_the_checked_stored_settings(tmp_path, capsys):
+    from visnet.cli import main
+
+    stored = {"eta": 0.07, "batch_size": 25, "schedule": "step", "gamma": -1, "step_epochs": 0}
+    model = save_model(visnet.Network([784, 8, 10], seed=0), tmp_path / "m.safetensors", training=stored)
+    out = tmp_path / "resumed.safetensors"
+    small = ["--epochs", "1", "--train-size", "100", "--test-size", "20", "--quiet", "--save", str(out)]
+    assert main(["train", "--resume", str(model), "--batch", "20", *small]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert warnings == [
+        f"visnet: warning: {model}: training setting gamma ignored: -1 is not a finite number in (0, 1]; using 0.5",
+        f"visnet: warning: {model}: training setting step_epochs ignored: 0 is not a finite number >= 0.001; using 1.0",
+    ]
+    resumed = load_model(out).info["training"]
+    assert resumed["eta"] == 0.07 and resumed["schedule"] == "step"  # stored, not given
+    assert resumed["batch_size"] == 20 and resumed["epochs"] == 1  # given on the command line
+    assert resumed["gamma"] == 0.5 and resumed["step_epochs"] == 1.0  # bad, so the defaults

@@ -469,7 +469,10 @@ def cmd_train(args) -> int:
             print(f"visnet: warning: {warning}", file=sys.stderr)
         net, history = model.network, model.history
         if net.dtype != np.dtype(args.dtype):
-            net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
+            with np.errstate(over="ignore"):  # too large for float32: refused below
+                net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
+            if not all(np.isfinite(p).all() for p in net.weights + net.biases):
+                raise CliError(f"{args.resume}: its parameters do not fit in {args.dtype}; use --dtype float64")
     else:
         sizes = opts["layers"]
         if sizes[0] != data.n_inputs or n_classes(sizes[-1]) != data.n_classes:
@@ -509,6 +512,8 @@ def cmd_train(args) -> int:
         config.validate()
     except ValueError as err:
         raise _usage(str(err)) from None
+    if args.resume:
+        config = _resumed_config(config, net.info, args)
     progress = _resumed_progress(net, history) if args.resume else None
     trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, config, progress=progress)
     recorder = HistoryRecorder(net.n_layers, start=history)
@@ -547,6 +552,36 @@ def cmd_train(args) -> int:
     return status
 
 
+# train's options that set TrainConfig fields, and the fields they set
+CONFIG_OPTIONS = {
+    "lr": "eta",
+    "momentum": "momentum",
+    "l2": "lmbda",
+    "batch": "batch_size",
+    "epochs": "epochs",
+    "seed": "seed",
+    "schedule": "schedule",
+}
+
+
+def _resumed_config(config, info, args):
+    """The settings the resumed model was trained with, checked by the schema the window
+    uses, for every setting not given on the command line (or by --preset); a bad stored
+    setting keeps config's value, with a warning on stderr."""
+    from dataclasses import replace
+
+    from .core.training import config_from_stored
+
+    stored = info.get("training") if isinstance(info, dict) else None
+    resumed, warnings = config_from_stored(stored, config)
+    for warning in warnings:
+        print(f"visnet: warning: {args.resume}: {warning}", file=sys.stderr)
+    given = set(PRESETS.get(args.preset, {})) | {option for option, v in vars(args).items() if v is not None}
+    return replace(
+        resumed, **{field: getattr(config, field) for option, field in CONFIG_OPTIONS.items() if option in given}
+    )
+
+
 def _resumed_progress(net, history):
     """The counters to continue from: the file's history, else (older files) the epochs and
     samples its info recorded."""
@@ -555,9 +590,11 @@ def _resumed_progress(net, history):
     if history is not None:
         return history.progress
     try:
-        epochs = max(float(net.info.get("epochs", 0.0)), 0.0)
-        samples = max(int(net.info.get("samples_seen", 0)), 0)
-    except (TypeError, ValueError):
+        epochs = float(net.info.get("epochs", 0.0))
+        samples = int(net.info.get("samples_seen", 0))
+    except (TypeError, ValueError, OverflowError):
+        return TrainingProgress()
+    if not (0 <= epochs < 2**31 and 0 <= samples < 2**63):  # NaN, infinite or absurd: start counting afresh
         return TrainingProgress()
     return TrainingProgress(0, int(epochs), samples, min(epochs - int(epochs), 0.999999))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from contextlib import contextmanager
-from dataclasses import asdict, fields
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Slot
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from visnet.core.history import HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.targets import n_classes
-from visnet.core.training import TrainConfig, Trainer
+from visnet.core.training import TrainConfig, Trainer, config_from_stored
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
@@ -94,25 +93,12 @@ def speed_text(delay: float) -> str:
     return f"{delay * 1000:.0f} ms/batch"
 
 
-def config_from_info(info: dict, fallback: TrainConfig) -> TrainConfig:
+def config_from_info(info: dict, fallback: TrainConfig) -> tuple[TrainConfig, list[str]]:
     """The TrainConfig stored in a model file's info (under "training", as `visnet train`
-    writes it), falling back per field (or wholly, if the stored values are invalid) to
-    `fallback`."""
-    stored = None
-    if isinstance(info, dict):
-        stored = info.get("training", info.get("config"))
-    values = asdict(fallback)
-    if isinstance(stored, dict):
-        values.update({f.name: stored[f.name] for f in fields(TrainConfig) if f.name in stored})
-    try:
-        config = TrainConfig(**values)
-        config.batch_size = int(config.batch_size)
-        config.epochs = int(config.epochs)
-        config.seed = int(config.seed)
-        config.validate()
-    except (TypeError, ValueError, OverflowError):
-        return TrainConfig(**asdict(fallback))
-    return config
+    writes it), each missing or invalid setting replaced by fallback's, and one warning
+    per invalid one (training.config_from_stored)."""
+    stored = info.get("training", info.get("config")) if isinstance(info, dict) else None
+    return config_from_stored(stored, fallback)
 
 
 def is_read_only_model(path: Path | None) -> bool:
@@ -942,7 +928,8 @@ class MainWindow(QMainWindow):
         if chosen is None:
             return False
         dataset, spec, toy = chosen
-        config = config_from_info(info, self.config_panel.train_config())
+        config, warnings = config_from_info(info, self.config_panel.train_config())
+        self._open_note = " ".join([self._open_note, *(f"{path.name}: {w}." for w in warnings)]).strip()
         if not self.install_network(net, dataset, spec, config, toy, history=opened.history):
             return False
         self._model_path = path

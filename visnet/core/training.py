@@ -14,9 +14,11 @@ Two learning rules (TrainConfig.rule), driven the same way (step(), state(), lay
 from __future__ import annotations
 
 import math
+import numbers
+import reprlib
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 
@@ -24,7 +26,7 @@ from .activations import PERCEPTRON_OUTPUT
 from .costs import cost_value
 from .health import Diagnosis, diagnose
 from .network import Backward, Network
-from .optim import Schedule, sgd_update
+from .optim import SCHEDULES, Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
 CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
@@ -34,6 +36,76 @@ RULES = ("backprop", "perceptron")
 
 class DivergenceError(ArithmeticError):
     """The loss or the parameters became NaN/inf; the last good parameters were restored."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one TrainConfig field accepts: a whole number, a finite number or a name, within
+    bounds. The one schema for every config, whether typed in, given on the command line or
+    read from a model file."""
+
+    label: str  # how messages name it
+    kind: str  # "int", "float" or "name"
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # low itself is not allowed
+    high_open: bool = False
+    names: tuple[str, ...] = ()
+
+    def problem(self, value: object) -> str | None:
+        """None if value is allowed, else one line saying what is wrong with it."""
+        if self.kind == "name":
+            if isinstance(value, str) and value in self.names:
+                return None
+            return f"unknown {self.label} {reprlib.repr(value)}; choose one of {', '.join(self.names)}"
+        return None if self._accepts(value) else f"{self.label} must be {self.requirement}, got {reprlib.repr(value)}"
+
+    def _accepts(self, value: object) -> bool:
+        kind = numbers.Integral if self.kind == "int" else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind):  # True is an int to Python, not to a user
+            return False
+        value = cast(float, value)  # an int or a float, compared exactly (never converted: ints may be huge)
+        if self.kind == "float" and not math.isfinite(value):
+            return False
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        high_ok = self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return low_ok and high_ok
+
+    @property
+    def requirement(self) -> str:
+        """e.g. "a whole number in [1, 1000000]", "a finite number > 0", "one of a, b"."""
+        if self.kind == "name":
+            return f"one of {', '.join(self.names)}"
+        noun = "a whole number" if self.kind == "int" else "a finite number"
+        if self.low is not None and self.high is not None:
+            low, high = f"{self.low:g}", f"{self.high:g}" if self.kind == "float" else str(self.high)
+            return f"{noun} in {'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+        if self.low is not None:
+            return f"{noun} {'>' if self.low_open else '>='} {self.low:g}"
+        return noun
+
+    def normalized(self, value):
+        """value (allowed) as the plain Python type the field holds."""
+        return value if self.kind == "name" else int(value) if self.kind == "int" else float(value)
+
+
+MAX_BATCH_SIZE = 1_000_000  # larger than any data set visnet trains on
+MAX_EPOCHS = 1_000_000
+MAX_SEED = 2**31 - 1  # the largest seed the window can show (a 32-bit spin box)
+MIN_STEP_EPOCHS = 1e-3  # shorter steps only underflow the learning rate to 0
+
+SETTINGS: dict[str, Setting] = {
+    "eta": Setting("the learning rate (eta)", "float", 0, low_open=True),
+    "momentum": Setting("momentum", "float", 0, 1, high_open=True),
+    "lmbda": Setting("L2 (lmbda)", "float", 0),
+    "batch_size": Setting("the batch size", "int", 1, MAX_BATCH_SIZE),
+    "epochs": Setting("epochs", "int", 1, MAX_EPOCHS),
+    "seed": Setting("the seed", "int", 0, MAX_SEED),
+    "schedule": Setting("schedule", "name", names=SCHEDULES),
+    "gamma": Setting("the schedule's gamma", "float", 0, 1, low_open=True),
+    "step_epochs": Setting("the schedule's step_epochs", "float", MIN_STEP_EPOCHS),
+    "rule": Setting("learning rule", "name", names=RULES),
+}
 
 
 @dataclass
@@ -58,22 +130,39 @@ class TrainConfig:
     rule: str = "backprop"
 
     def validate(self) -> None:
-        if not (self.eta > 0 and math.isfinite(self.eta)):
-            raise ValueError(f"the learning rate must be a positive number, got {self.eta}")
-        if not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
-        if self.lmbda < 0:
-            raise ValueError(f"L2 (lmbda) must be >= 0, got {self.lmbda}")
-        if self.batch_size < 1:
-            raise ValueError(f"the batch size must be >= 1, got {self.batch_size}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        Schedule(self.schedule)
-        if self.rule not in RULES:
-            raise ValueError(f"unknown learning rule {self.rule!r}; choose one of {', '.join(RULES)}")
+        """Raise ValueError naming the first setting SETTINGS refuses."""
+        for name, setting in SETTINGS.items():
+            problem = setting.problem(getattr(self, name))
+            if problem:
+                raise ValueError(problem)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def config_from_stored(stored: object, fallback: TrainConfig) -> tuple[TrainConfig, list[str]]:
+    """The TrainConfig that settings read from a file describe, and one warning per setting
+    left out. stored is parsed JSON, so anything may be there: a setting it does not hold
+    takes fallback's value, and so does one that SETTINGS refuses, with a warning naming
+    it. Keys that are not settings are ignored (a newer visnet may add some). fallback
+    must be valid (TrainConfig.validate)."""
+    if stored is None:
+        return replace(fallback), []
+    if not isinstance(stored, Mapping):
+        return replace(fallback), [f"training settings ignored: {reprlib.repr(stored)} is not a set of named values"]
+    values, warnings = {}, []
+    for name, setting in SETTINGS.items():
+        if name not in stored:
+            continue
+        value = stored[name]
+        if setting.problem(value) is None:
+            values[name] = setting.normalized(value)
+        else:
+            warnings.append(
+                f"training setting {name} ignored: {reprlib.repr(value)} is not {setting.requirement}; "
+                f"using {getattr(fallback, name)!r}"
+            )
+    return replace(fallback, **values), warnings
 
 
 @dataclass(frozen=True)

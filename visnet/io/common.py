@@ -11,7 +11,7 @@ import numpy as np
 from ..core.activations import ACTIVATIONS
 from ..core.costs import COSTS
 from ..core.network import Network
-from .errors import ModelFileError
+from .errors import ModelFileError, shown
 
 # Names other libraries use for our activations (compared lower-case, without _ and -).
 ALIASES = {
@@ -68,7 +68,9 @@ def resolve_activations(
     for name in hidden + [out]:
         ours = activation_name(name)
         if ours is None:
-            raise ModelFileError(path, f"unknown activation {name!r} in {what}; visnet knows {', '.join(ACTIVATIONS)}")
+            raise ModelFileError(
+                path, f"unknown activation {shown(name)} in {what}; visnet knows {', '.join(ACTIVATIONS)}"
+            )
         resolved.append(ours)
     return resolved
 
@@ -77,25 +79,36 @@ def check_finite(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None
     for name, a in arrays.items():
         if not np.all(np.isfinite(a)):
             bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
-            raise ModelFileError(path, f"tensor {name!r} contains {bad} NaN or infinite value(s)")
+            raise ModelFileError(path, f"tensor {shown(name)} contains {bad} NaN or infinite value(s) as {a.dtype}")
+
+
+def is_one_of(value: object, names) -> bool:
+    """Whether value is one of the names (a file may put a list or an object there)."""
+    return isinstance(value, str) and value in names
 
 
 def build_network(
     path: str | os.PathLike,
-    weights: list[np.ndarray],
-    biases: list[np.ndarray],
+    params: dict[str, np.ndarray],
     activations: list[str],
     cost: str,
     init: str,
     dtype: np.dtype | str,
     info: dict,
 ) -> Network:
-    """Network.from_params, with its ValueErrors (e.g. cross-entropy with a tanh output)
-    turned into ModelFileError."""
-    if cost not in COSTS:
-        raise ModelFileError(path, f"unknown cost {cost!r}; visnet knows {', '.join(COSTS)}")
+    """The network whose parameters are params, named as in the file and in layer order
+    (weight, bias, weight, bias, ...), converted to dtype. They are checked finite after
+    the conversion, since a float64 1e300 is infinite as float32. Network.from_params's
+    ValueErrors (e.g. cross-entropy with a tanh output) become ModelFileError."""
+    if not is_one_of(cost, COSTS):
+        raise ModelFileError(path, f"unknown cost {shown(cost)}; visnet knows {', '.join(COSTS)}")
+    dtype = np.dtype(dtype)
+    with np.errstate(over="ignore"):  # too large for dtype: becomes infinite, refused below
+        converted = {name: np.asarray(a, dtype=dtype) for name, a in params.items()}
+    check_finite(path, converted)
+    arrays = list(converted.values())
     try:
-        net = Network.from_params(weights, biases, activations, cost=cost, init=init, dtype=dtype)
+        net = Network.from_params(arrays[0::2], arrays[1::2], activations, cost=cost, init=init, dtype=dtype)
     except ValueError as err:
         raise ModelFileError(path, f"not a usable network: {err}") from None
     net.info = info

@@ -9,17 +9,23 @@ broken file gets a message that says what is wrong with it.
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelFileError
+from .errors import ModelFileError, shown
 
 MAX_HEADER = 100_000_000  # the safetensors library's own limit
 MAX_FILE = 2**31  # a dense MNIST-sized network is megabytes; refuse to slurp anything huge
+READ_CHUNK = 2**24
+# Every dimension of a tensor is at most MAX_FILE (a larger one holds no element) and a
+# shape has at most MAX_DIMS of them (numpy's own limit is 64), so sizes stay small integers.
+MAX_DIMS = 32
 
 # safetensors dtype -> (numpy little-endian dtype, bytes per element); None: no numpy dtype
 DTYPES: dict[str, tuple[str | None, int]] = {
@@ -43,20 +49,57 @@ FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
-    p = Path(path)
+    """The bytes of the regular file at path, at most MAX_FILE of them.
+
+    Anything else is refused before it is read: a folder, and a device or pipe, which
+    could stream for ever (/dev/zero) or block until a writer comes (a FIFO). The limit
+    holds whatever the file's size claims, since some files report a size of 0."""
     try:
-        if p.is_dir():
-            raise ModelFileError(path, "is a folder, not a model file")
-        size = p.stat().st_size
-        if size > MAX_FILE:
-            raise ModelFileError(path, f"is {size / 2**30:.1f} GiB, too large to be a visnet model")
-        return p.read_bytes()
+        st = os.stat(path)
+        _check_regular(path, st)
+        if st.st_size > MAX_FILE:
+            raise _too_large(path, st.st_size)
+        # O_NONBLOCK: if a pipe replaces the file after the check, opening it does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb", buffering=0) as f:
+            _check_regular(path, os.fstat(f.fileno()))
+            data = _read_at_most(f, st.st_size, MAX_FILE + 1)
     except FileNotFoundError:
         raise ModelFileError(path, "file not found") from None
     except PermissionError:
         raise ModelFileError(path, "permission denied") from None
     except OSError as err:
         raise ModelFileError(path, f"cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_FILE:
+        raise _too_large(path, len(data))
+    return data
+
+
+def _check_regular(path: str | os.PathLike, st: os.stat_result) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(path, "is a folder, not a model file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelFileError(path, "is not a regular file (a device, pipe or socket?), so not a model file")
+
+
+def _too_large(path: str | os.PathLike, size: int) -> ModelFileError:
+    return ModelFileError(path, f"is over {size / 2**30:.1f} GiB, too large to be a visnet model")
+
+
+def _read_at_most(f, expected: int, limit: int) -> bytes:
+    """Up to limit bytes of f: in one read when the file is as long as expected (no copy),
+    in chunks when it goes on."""
+    chunks = []
+    total = 0
+    want = min(expected + 1, limit)
+    while total < limit:
+        chunk = f.read(min(want, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = READ_CHUNK
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def sniff(path: str | os.PathLike, data: bytes) -> str:
@@ -122,7 +165,7 @@ class SafetensorsFile:
                 bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
                 out[n] = bits.view(np.float32).reshape(t.shape)
             elif DTYPES[t.dtype][0] is None:
-                raise self.fail(f"tensor {n!r} has dtype {t.dtype}, which visnet cannot read")
+                raise self.fail(f"tensor {shown(n)} has dtype {t.dtype}, which visnet cannot read")
             else:
                 out[n] = np.frombuffer(raw, dtype=DTYPES[t.dtype][0]).reshape(t.shape).copy()
         return out
@@ -148,25 +191,17 @@ def parse_safetensors(path: str | os.PathLike, data: bytes) -> SafetensorsFile:
     if not isinstance(header, dict):
         raise fail("corrupt safetensors header (not a JSON object)")
 
-    metadata = header.pop("__metadata__", None) or {}
+    metadata = header.pop("__metadata__", None)
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise fail("corrupt safetensors header (__metadata__ must map strings to strings)")
 
     tensors: dict[str, TensorInfo] = {}
     for name, spec in header.items():
         if not isinstance(spec, dict):
-            raise fail(f"corrupt safetensors header (entry {name!r} is not an object)")
-        dtype, shape, offsets = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
-        if dtype not in DTYPES:
-            raise fail(f"tensor {name!r} has an unknown dtype {dtype!r}")
-        if not (isinstance(shape, list) and all(type(s) is int and s >= 0 for s in shape)):
-            raise fail(f"tensor {name!r} has an invalid shape {shape!r}")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int for o in offsets)):
-            raise fail(f"tensor {name!r} has invalid data offsets {offsets!r}")
-        start, end = offsets
-        if not 0 <= start <= end or end - start != int(np.prod(shape, dtype=np.int64)) * DTYPES[dtype][1]:
-            raise fail(f"tensor {name!r}: its byte range does not match its shape {tuple(shape)} and dtype {dtype}")
-        tensors[name] = TensorInfo(dtype, tuple(shape), start, end)
+            raise fail(f"corrupt safetensors header (entry {shown(name)} is not an object)")
+        tensors[name] = _tensor_info(fail, name, spec)
 
     body = len(data) - 8 - n
     need = max((t.end for t in tensors.values()), default=0)
@@ -181,3 +216,21 @@ def parse_safetensors(path: str | os.PathLike, data: bytes) -> SafetensorsFile:
     if pos != body:
         raise fail(f"corrupt safetensors file ({body - pos} unexpected bytes after the tensor data)")
     return SafetensorsFile(path, data, tensors, dict(metadata), 8 + n)
+
+
+def _tensor_info(fail: Callable[[str], ModelFileError], name: str, spec: dict) -> TensorInfo:
+    """One header entry, checked: a known dtype, a plausible shape, and a byte range whose
+    length is the shape's size (Python integers: an int64 product can wrap to 0)."""
+    dtype, shape, offsets = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
+    if not (isinstance(dtype, str) and dtype in DTYPES):
+        raise fail(f"tensor {shown(name)} has an unknown dtype {shown(dtype)}")
+    if not (
+        isinstance(shape, list) and len(shape) <= MAX_DIMS and all(type(s) is int and 0 <= s <= MAX_FILE for s in shape)
+    ):
+        raise fail(f"tensor {shown(name)} has an invalid shape {shown(shape)}")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(type(o) is int for o in offsets)):
+        raise fail(f"tensor {shown(name)} has invalid data offsets {shown(offsets)}")
+    start, end = offsets
+    if not 0 <= start <= end or end - start != math.prod(shape) * DTYPES[dtype][1]:
+        raise fail(f"tensor {shown(name)}: its byte range does not match its shape {tuple(shape)} and dtype {dtype}")
+    return TensorInfo(dtype, tuple(shape), start, end)

@@ -19,9 +19,9 @@ import re
 import numpy as np
 
 from ..core.network import Network
-from .common import build_network, check_finite, resolve_activations
+from .common import build_network, check_finite, is_one_of, resolve_activations
 from .container import FLOAT_DTYPES, SafetensorsFile
-from .errors import ModelFileError
+from .errors import ModelFileError, listed, shown
 
 TORCH_FORMAT = "pytorch-state-dict"
 NETWORK2_FORMAT = "network2-json"
@@ -42,52 +42,53 @@ def _torch_layers(sf: SafetensorsFile) -> list[tuple[str, str | None, int, int]]
     for name in sf.tensors:
         prefix, _, kind = name.rpartition(".")
         if kind not in ("weight", "bias"):
-            raise fail(f"unsupported tensor {name!r}: visnet opens stacks of Linear layers (weight and bias only)")
+            raise fail(f"unsupported tensor {shown(name)}: visnet opens stacks of Linear layers (weight and bias only)")
         groups.setdefault(prefix, {})[kind] = name
     layers = []
     for prefix, g in groups.items():
         if "weight" not in g:
-            raise fail(f"bias {g['bias']!r} has no matching weight {prefix + '.weight'!r}")
+            raise fail(f"bias {shown(g['bias'])} has no matching weight {shown(prefix + '.weight')}")
         w = sf.tensors[g["weight"]]
         if len(w.shape) != 2:
-            raise fail(f"tensor {g['weight']!r} has shape {w.shape}: not a Linear layer (need (n_out, n_in))")
+            raise fail(f"tensor {shown(g['weight'])} has shape {w.shape}: not a Linear layer (need (n_out, n_in))")
         n_out, n_in = w.shape
         if n_out < 1 or n_in < 1:
-            raise fail(f"tensor {g['weight']!r} has an empty shape {w.shape}")
+            raise fail(f"tensor {shown(g['weight'])} has an empty shape {w.shape}")
         if "bias" in g and sf.tensors[g["bias"]].shape != (n_out,):
-            raise fail(f"tensor {g['bias']!r} has shape {sf.tensors[g['bias']].shape}, but its weight needs ({n_out},)")
+            raise fail(
+                f"tensor {shown(g['bias'])} has shape {sf.tensors[g['bias']].shape}, but its weight needs ({n_out},)"
+            )
         for name in g.values():
             if sf.tensors[name].dtype not in FLOAT_DTYPES:
-                raise fail(f"tensor {name!r} has dtype {sf.tensors[name].dtype}; model weights must be floats")
+                raise fail(f"tensor {shown(name)} has dtype {sf.tensors[name].dtype}; model weights must be floats")
         layers.append((prefix, g["weight"], g.get("bias"), n_in, n_out))
 
     def chains(order):
         return all(a[4] == b[3] for a, b in zip(order, order[1:]))
 
-    ordered = sorted(layers, key=lambda t: _natural_key(t[0]))
-    if not chains(ordered):
-        ordered = _only_chain(layers)
-        if ordered is None:
-            shapes = ", ".join(
-                f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in sorted(layers, key=lambda t: _natural_key(t[0]))
-            )
-            raise fail(f"the Linear layers do not chain into one network ({shapes})")
+    natural = sorted(layers, key=lambda t: _natural_key(t[0]))
+    ordered = natural if chains(natural) else _only_chain(layers)
+    if ordered is None:
+        shapes = listed([f"{p or '(root)'}: {i}->{o}" for p, _, _, i, o in natural])
+        raise fail(f"the Linear layers do not chain into one network ({shapes})")
     return [(w, b, i, o) for _, w, b, i, o in ordered]
 
 
 def _only_chain(layers: list) -> list | None:
     """The single ordering in which every layer's n_in is the previous layer's n_out."""
-    outs = [t[4] for t in layers]
-    starts = [t for t in layers if outs.count(t[3]) == 0]
+    by_n_in: dict[int, list] = {}
+    for t in layers:
+        by_n_in.setdefault(t[3], []).append(t)
+    outs = {t[4] for t in layers}
+    starts = [t for t in layers if t[3] not in outs]
     if len(starts) != 1:
         return None
-    order, rest = [starts[0]], [t for t in layers if t is not starts[0]]
-    while rest:
-        nxt = [t for t in rest if t[3] == order[-1][4]]
+    order = [starts[0]]
+    while len(order) < len(layers):
+        nxt = by_n_in.pop(order[-1][4], [])  # popped: a layer used once cannot come again
         if len(nxt) != 1:
             return None
         order.append(nxt[0])
-        rest = [t for t in rest if t is not nxt[0]]
     return order
 
 
@@ -155,11 +156,11 @@ def load_torch(sf: SafetensorsFile, activations=None, output=None) -> Network:
     d = describe_torch(sf, activations, output)
     layers = d.pop("_layers")
     arrays = sf.load([name for w, b, _, _ in layers for name in (w, b) if name])
-    check_finite(sf.path, arrays)
-    dtype = np.dtype(d["dtype"])
-    weights = [arrays[w].astype(dtype) for w, _, _, _ in layers]
-    biases = [arrays[b].astype(dtype) if b else np.zeros(o, dtype) for _, b, _, o in layers]
-    return build_network(sf.path, weights, biases, d["activations"], d["cost"], d["init"], dtype, d["info"])
+    params = {}
+    for w, b, _, o in layers:
+        params[w] = arrays[w]
+        params[b or w[: -len("weight")] + "bias"] = arrays[b] if b else np.zeros(o)
+    return build_network(sf.path, params, d["activations"], d["cost"], d["init"], d["dtype"], d["info"])
 
 
 # -- network2.py JSON ------------------------------------------------------------------------
@@ -188,25 +189,27 @@ def _network2_arrays(path, data: bytes):
         )
     sizes = d["sizes"]
     if not (isinstance(sizes, list) and len(sizes) >= 2 and all(type(s) is int and s >= 1 for s in sizes)):
-        raise ModelFileError(path, f"invalid sizes {str(sizes)[:60]}: need at least two positive layer sizes")
+        raise ModelFileError(path, f"invalid sizes {shown(sizes)}: need at least two positive layer sizes")
     n = len(sizes) - 1
     cost_name = d.get("cost", "CrossEntropyCost")  # network2.py's default cost
-    if cost_name not in NETWORK2_COSTS:
-        raise ModelFileError(path, f"unknown cost {str(cost_name)[:40]!r}; expected {' or '.join(NETWORK2_COSTS)}")
+    if not is_one_of(cost_name, NETWORK2_COSTS):
+        raise ModelFileError(path, f"unknown cost {shown(cost_name)}; expected {' or '.join(NETWORK2_COSTS)}")
     if not isinstance(d["weights"], list) or len(d["weights"]) != n:
-        raise ModelFileError(path, f"sizes {sizes} need {n} weight matrices")
+        raise ModelFileError(path, f"sizes {shown(sizes)} need {n} weight matrices")
     if not isinstance(d["biases"], list) or len(d["biases"]) != n:
-        raise ModelFileError(path, f"sizes {sizes} need {n} bias vectors")
+        raise ModelFileError(path, f"sizes {shown(sizes)} need {n} bias vectors")
     weights, biases = [], []
     for l in range(n):
         w = _numbers(path, d["weights"][l], f"weights[{l}]")
         b = _numbers(path, d["biases"][l], f"biases[{l}]")
         if w.shape != (sizes[l + 1], sizes[l]):
             raise ModelFileError(
-                path, f"weights[{l}] has shape {w.shape} but sizes {sizes} need {(sizes[l + 1], sizes[l])}"
+                path, f"weights[{l}] has shape {w.shape} but sizes {shown(sizes)} need {(sizes[l + 1], sizes[l])}"
             )
         if b.shape not in ((sizes[l + 1], 1), (sizes[l + 1],)):
-            raise ModelFileError(path, f"biases[{l}] has shape {b.shape} but sizes {sizes} need {(sizes[l + 1], 1)}")
+            raise ModelFileError(
+                path, f"biases[{l}] has shape {b.shape} but sizes {shown(sizes)} need {(sizes[l + 1], 1)}"
+            )
         weights.append(w)
         biases.append(b.reshape(-1))
     check_finite(
@@ -237,4 +240,7 @@ def _network2_description(path, sizes, cost, activations, output) -> dict:
 def load_network2(path, data: bytes, activations=None, output=None) -> Network:
     sizes, cost, weights, biases = _network2_arrays(path, data)
     d = _network2_description(path, sizes, cost, activations, output)
-    return build_network(path, weights, biases, d["activations"], d["cost"], d["init"], d["dtype"], d["info"])
+    params = {}
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        params[f"weights[{l}]"], params[f"biases[{l}]"] = w, b
+    return build_network(path, params, d["activations"], d["cost"], d["init"], d["dtype"], d["info"])

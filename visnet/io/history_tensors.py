@@ -13,17 +13,16 @@ not the network's) drops the history and returns a one-line warning instead.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ..core.history import ARRAYS, DTYPES, LAYER_SERIES, TrainingHistory
 from .container import SafetensorsFile
-from .errors import ModelFileError
+from .errors import ModelFileError, listed, shown
 
 PREFIX = "history."
 DESCRIPTION_KEY = "history"
 COUNTERS = ("steps", "epochs_done", "samples_seen")
+MAX_COUNTER = 2**63 - 1  # counters go into int64 arrays and snapshots
 ST_DTYPES = {np.dtype(np.float64): "F64", np.dtype(np.int64): "I64"}
 
 
@@ -67,16 +66,16 @@ def _read(sf: SafetensorsFile, names: list[str], counters, n_layers: int) -> Tra
     values = {}
     for name in COUNTERS:
         value = counters.get(name)
-        if type(value) is not int or value < 0:
-            raise _Dropped(f"counter {name} is {json.dumps(value)[:40]}, not a whole number >= 0")
+        if type(value) is not int or not 0 <= value <= MAX_COUNTER:
+            raise _Dropped(f"counter {name} is {shown(value)}, not a whole number in [0, 2**63)")
         values[name] = value
     expected = {tensor_name(s): s for s in ARRAYS}
     missing = [n for n in expected if n not in sf.tensors]
     if missing:
-        raise _Dropped(f"missing tensor(s) {', '.join(missing)}")
+        raise _Dropped(f"missing tensor(s) {listed(missing)}")
     extra = sorted(n for n in names if n not in expected)
     if extra:
-        raise _Dropped(f"unexpected tensor(s) {', '.join(extra)}")
+        raise _Dropped(f"unexpected tensor(s) {listed(extra)}")
     for name, series in expected.items():
         t = sf.tensors[name]
         want = ST_DTYPES[DTYPES[series]]

@@ -26,9 +26,9 @@ from ..core.costs import COSTS
 from ..core.history import TrainingHistory
 from ..core.network import INITS, Network
 from .atomic import atomic_write_bytes
-from .common import build_network, check_finite, json_safe, resolve_activations
+from .common import build_network, is_one_of, json_safe, resolve_activations
 from .container import SafetensorsFile
-from .errors import ModelFileError
+from .errors import ModelFileError, listed, shown
 from .history_tensors import (
     DESCRIPTION_KEY,
     history_description,
@@ -129,31 +129,31 @@ def describe(sf: SafetensorsFile) -> dict:
     if not isinstance(d, dict):
         raise fail("the visnet description is not a JSON object")
     if d.get("format") != FORMAT:
-        raise fail(f"unknown model format {d.get('format')!r}; visnet reads {FORMAT!r}")
+        raise fail(f"unknown model format {shown(d.get('format'))}; visnet reads {FORMAT!r}")
     version = d.get("version")
     if type(version) is not int or version < 1:
-        raise fail(f"invalid format version {version!r}")
+        raise fail(f"invalid format version {shown(version)}")
     if version > FORMAT_VERSION:
         raise fail(f"made by a newer visnet (format version {version}); this visnet reads version {FORMAT_VERSION}")
 
     sizes = d.get("sizes")
     if not (isinstance(sizes, list) and len(sizes) >= 2 and all(type(s) is int and s >= 1 for s in sizes)):
-        raise fail(f"invalid sizes {sizes!r}: need at least two positive layer sizes")
+        raise fail(f"invalid sizes {shown(sizes)}: need at least two positive layer sizes")
     n_layers = len(sizes) - 1
     acts = d.get("activations")
     if not (isinstance(acts, list) and all(isinstance(a, str) for a in acts)):
-        raise fail(f"invalid activations {acts!r}: need a list of names")
+        raise fail(f"invalid activations {shown(acts)}: need a list of names")
     if len(acts) != n_layers:
-        raise fail(f"{len(acts)} activations for {n_layers} layers (sizes {sizes})")
+        raise fail(f"{len(acts)} activations for {n_layers} layers (sizes {shown(sizes)})")
     for a in acts:
         if a not in ACTIVATIONS:
-            raise fail(f"unknown activation {a!r}; visnet knows {', '.join(ACTIVATIONS)}")
-    if d.get("cost") not in COSTS:
-        raise fail(f"unknown cost {d.get('cost')!r}; visnet knows {', '.join(COSTS)}")
-    if d.get("init", "he") not in INITS:
-        raise fail(f"unknown init {d.get('init')!r}; visnet knows {', '.join(INITS)}")
-    if d.get("dtype") not in DTYPE_NAMES:
-        raise fail(f"invalid dtype {d.get('dtype')!r}; visnet files hold float32 or float64")
+            raise fail(f"unknown activation {shown(a)}; visnet knows {', '.join(ACTIVATIONS)}")
+    if not is_one_of(d.get("cost"), COSTS):
+        raise fail(f"unknown cost {shown(d.get('cost'))}; visnet knows {', '.join(COSTS)}")
+    if not is_one_of(d.get("init", "he"), INITS):
+        raise fail(f"unknown init {shown(d.get('init'))}; visnet knows {', '.join(INITS)}")
+    if not is_one_of(d.get("dtype"), DTYPE_NAMES):
+        raise fail(f"invalid dtype {shown(d.get('dtype'))}; visnet files hold float32 or float64")
     info = d.get("info", {})
     if not isinstance(info, dict):
         raise fail("invalid info: not a JSON object")
@@ -164,15 +164,17 @@ def describe(sf: SafetensorsFile) -> dict:
         expected[bias_name(l)] = (sizes[l + 1],)
     missing = [n for n in expected if n not in sf.tensors]
     if missing:
-        raise fail(f"missing tensor(s) {', '.join(missing)}")
+        raise fail(f"missing tensor(s) {listed(missing)}")
     extra = [n for n in sf.tensors if n not in expected and not is_history_tensor(n)]
     if extra:
-        raise fail(f"unexpected tensor(s) {', '.join(sorted(extra))} for sizes {sizes}")
+        raise fail(f"unexpected tensor(s) {listed(sorted(extra))} for sizes {shown(sizes)}")
     st_dtype = DTYPE_NAMES[d["dtype"]]
     for name, shape in expected.items():
         t = sf.tensors[name]
         if t.shape != shape:
-            raise fail(f"tensor {name} has shape {t.shape} but sizes {sizes} need {shape} (the layers do not chain)")
+            raise fail(
+                f"tensor {name} has shape {t.shape} but sizes {shown(sizes)} need {shape} (the layers do not chain)"
+            )
         if t.dtype != st_dtype:
             raise fail(f"tensor {name} is {t.dtype} but the description says {d['dtype']}")
 
@@ -201,12 +203,10 @@ def load(
     for name in names:
         if arrays[name].dtype != np.dtype(d["dtype"]):  # belt and braces: the header said so
             raise sf.fail(f"tensor {name} is {arrays[name].dtype}, not {d['dtype']}")
-    check_finite(sf.path, arrays)
     acts = resolve_activations(sf.path, d["activations"], activations, output)
     return build_network(
         sf.path,
-        [arrays[weight_name(l)] for l in range(n_layers)],
-        [arrays[bias_name(l)] for l in range(n_layers)],
+        {name: arrays[name] for name in names},
         acts,
         d["cost"],
         d["init"],

@@ -1,0 +1,347 @@
+"""Mutated model files of every format through every reader: how many load, how many are
+refused with ModelFileError, and how many raise anything else (the target is 0), with the
+slowest read and the peak memory.
+
+Starts from one valid file per format (a visnet file with a training history and training
+settings, a PyTorch state dict, network2.py JSON) and mutates it at random (seeded):
+damaged bytes (flipped, inserted, removed, cut short), any JSON value at any place of the
+safetensors header, of the visnet description or of network2.py's JSON, and generated
+tensor entries (any dtype, shapes up to 2**64, the byte count an int64 product would
+claim). Each file goes through visnet.io.load_model, open_model and read_description; a
+file that loads must hold a network of finite parameters whose shapes match its sizes.
+Also times a device (/dev/zero) and a FIFO, which must be refused at once, and a PyTorch
+file of 100,000 layers out of order.
+
+    python benchmarks/fuzz_model_files.py [--files 12000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import copy
+import json
+import math
+import os
+import random
+import resource
+import struct
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import safetensors.numpy
+
+from visnet.core.history import TrainingHistory
+from visnet.core.network import Network
+from visnet.io import ModelFileError, load_model, open_model, read_description, save_model
+
+HUGE = [2**31, 2**32, 2**62, 2**63, 2**64 - 1, 2**64, 10**30, -1, -(2**63)]
+DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1, "F8_E5M2": 1}
+STRINGS = ["", "NaN", "Infinity", "-inf", "1e300", "F32", "BF16", "relu", "softmax", "float32", "\x1b[2J", "a\nb"]
+READERS = {"load_model": load_model, "open_model": open_model, "read_description": read_description}
+
+
+# -- the valid files -----------------------------------------------------------------------
+def valid_files(folder: Path) -> dict[str, bytes]:
+    rng = np.random.default_rng(0)
+    n = 30
+    history = TrainingHistory(
+        2,
+        batch_x=np.linspace(0.1, 2, n),
+        batch_loss=rng.random(n),
+        epoch=np.arange(1, 3),
+        train_loss=np.array([1.0, 0.5]),
+        test_loss=np.array([1.1, 0.6]),
+        test_accuracy=np.array([0.5, 0.7]),
+        stats_x=np.linspace(0.1, 2, 5),
+        grad_rms=rng.random((5, 2)),
+        update_ratio=rng.random((5, 2)) * 1e-3,
+        steps=n,
+        epochs_done=2,
+        samples_seen=10 * n,
+    )
+    training = {"eta": 0.5, "momentum": 0.0, "lmbda": 0.0, "batch_size": 10, "epochs": 2, "seed": 0}
+    training |= {"schedule": "step", "gamma": 0.5, "step_epochs": 1.0, "rule": "backprop"}
+    native = save_model(
+        Network([16, 8, 4], "relu", seed=0), folder / "valid.safetensors", history=history, training=training
+    )
+    torch = safetensors.numpy.save(
+        {
+            "net.0.weight": rng.normal(size=(8, 16)).astype(np.float32),
+            "net.0.bias": rng.normal(size=8).astype(np.float32),
+            "net.2.weight": rng.normal(size=(4, 8)).astype(np.float32),
+            "net.2.bias": rng.normal(size=4).astype(np.float32),
+        },
+        metadata={"format": "pt", "activations": '["tanh"]'},
+    )
+    network2 = {
+        "sizes": [5, 3, 2],
+        "weights": [rng.normal(size=(3, 5)).tolist(), rng.normal(size=(2, 3)).tolist()],
+        "biases": [rng.normal(size=(3, 1)).tolist(), rng.normal(size=(2, 1)).tolist()],
+        "cost": "CrossEntropyCost",
+    }
+    # written again with sorted keys: safetensors stores metadata in a random order, and the
+    # mutations are to be the same on every run
+    return {
+        "native": join(*split(native.read_bytes())),
+        "torch": join(*split(torch)),
+        "network2": json.dumps(network2).encode(),
+    }
+
+
+# -- mutations -------------------------------------------------------------------------------
+def any_json(r: random.Random, depth: int = 0):
+    kind = r.randrange(9 if depth < 2 else 6)
+    if kind == 0:
+        return r.choice([None, True, False])
+    if kind == 1:
+        return r.choice([*HUGE, 0, 1, 2, 3, 10, r.randrange(-(10**6), 10**6)])
+    if kind == 2:
+        return r.choice([0.0, -0.0, 0.5, 1.5, -1.0, 1e300, -1e300, 5e-324, math.inf, -math.inf, math.nan])
+    if kind == 3:
+        return r.choice(STRINGS)
+    if kind == 4:
+        return "".join(chr(r.randrange(1, 0x250)) for _ in range(r.randrange(12)))
+    if kind == 5:
+        return r.uniform(-10, 10)
+    if kind in (6, 7):
+        return [any_json(r, depth + 1) for _ in range(r.randrange(5))]
+    return {r.choice(STRINGS + ["dtype", "shape", "data_offsets", "x"]): any_json(r, depth + 1) for _ in range(3)}
+
+
+def places(tree, path=()):
+    yield path
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from places(value, (*path, key))
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            yield from places(value, (*path, i))
+
+
+def mutate_tree(r: random.Random, tree):
+    tree = copy.deepcopy(tree)
+    path = r.choice(list(places(tree)))
+    if not path:
+        return any_json(r)
+    parent = tree
+    for key in path[:-1]:
+        parent = parent[key]
+    if r.random() < 0.15:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = any_json(r)
+    return tree
+
+
+def split(data: bytes) -> tuple[dict, bytes]:
+    n = struct.unpack("<Q", data[:8])[0]
+    return json.loads(data[8 : 8 + n]), data[8 + n :]
+
+
+def join(header: dict, body: bytes) -> bytes:
+    text = json.dumps(header, allow_nan=True, sort_keys=True).encode()
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def damaged_bytes(r: random.Random, data: bytes, _kind: str) -> bytes:
+    out = bytearray(data)
+    head = 8 + struct.unpack("<Q", data[:8])[0] if data[8:9] == b"{" else len(data)
+    for _ in range(r.randint(1, 4)):
+        i = min(r.randrange(head + 1) if r.random() < 0.8 else r.randrange(len(out) + 1), len(out))
+        action = r.randrange(4)
+        if action == 0 and i < len(out):
+            out[i] ^= r.randrange(1, 256)
+        elif action == 1:
+            out[i:i] = r.randbytes(r.randint(1, 8))
+        elif action == 2:
+            del out[i : i + r.randint(1, 8)]
+        elif action == 3:
+            del out[i:]
+    return bytes(out)
+
+
+def json_anywhere(r: random.Random, data: bytes, kind: str) -> bytes:
+    if kind == "network2":
+        return json.dumps(mutate_tree(r, json.loads(data)), allow_nan=True).encode()
+    header, body = split(data)
+    meta = header.get("__metadata__", {})
+    documents = [k for k, v in meta.items() if v[:1] in "[{"]
+    if documents and r.random() < 0.5:
+        key = r.choice(documents)
+        meta[key] = json.dumps(mutate_tree(r, json.loads(meta[key])), allow_nan=True)
+        return join(header, body)
+    return join(mutate_tree(r, header), body)
+
+
+def generated_tensor(r: random.Random, data: bytes, kind: str) -> bytes:
+    if kind == "network2":
+        return json_anywhere(r, data, kind)
+    header, body = split(data)
+    raws = {k: body[v["data_offsets"][0] : v["data_offsets"][1]] for k, v in header.items() if k != "__metadata__"}
+    name = r.choice(sorted(raws)) if r.random() < 0.8 else r.choice(STRINGS)
+    dtype = r.choice(sorted(DTYPES)) if r.random() < 0.85 else any_json(r)
+    shape = [
+        r.choice([0, 1, 2, 3, 4, 8, 16, *HUGE]) if r.random() < 0.3 else r.randrange(1, 17)
+        for _ in range(r.randrange(4))
+    ]
+    if r.random() < 0.1:
+        shape = any_json(r)
+    if isinstance(dtype, str) and dtype in DTYPES and isinstance(shape, list) and all(type(s) is int for s in shape):
+        claimed = math.prod(shape) * DTYPES[dtype] % 2**64  # what an int64 product records
+    else:
+        claimed = r.randrange(64)
+    raw = b""
+    if claimed <= 8192:
+        raw = r.randbytes(claimed)
+        if dtype == "F64" and r.random() < 0.5:
+            values = [r.choice([1e300, -1e300, 1e39, 0.5, math.nan]) for _ in range(claimed // 8)]
+            raw = struct.pack(f"<{len(values)}d", *values)
+    header[name] = {"dtype": dtype, "shape": shape}
+    raws[name] = raw
+    out, position = [], 0
+    for key, spec in header.items():
+        if key == "__metadata__":
+            continue
+        size = claimed if key == name else len(raws[key])
+        spec["data_offsets"] = [position, position + size]
+        out.append(raws[key])
+        position += size
+    return join(header, b"".join(out))
+
+
+MUTATIONS = {"damaged bytes": damaged_bytes, "JSON anywhere": json_anywhere, "generated tensor": generated_tensor}
+
+
+# -- reading --------------------------------------------------------------------------------
+def unsound(result) -> str | None:
+    """Why a loaded result is not a sound network (None if it is)."""
+    net = getattr(result, "network", result)
+    if isinstance(result, dict):
+        sizes = result["sizes"]
+        ok = all(type(s) is int and s >= 1 for s in sizes) and result["n_params"] == sum(
+            a * b + b for a, b in zip(sizes[:-1], sizes[1:])
+        )
+        return None if ok else f"description with sizes {sizes!r}"
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        if w.shape != (net.sizes[l + 1], net.sizes[l]) or b.shape != (net.sizes[l + 1],):
+            return f"layer {l} shapes {w.shape} {b.shape} for sizes {net.sizes}"
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            return f"layer {l} holds NaN or infinite values"
+    return None
+
+
+def read_each(path: Path, tally: collections.Counter, others: dict, slowest: list, label: str) -> None:
+    for reader, read in READERS.items():
+        start = time.process_time()  # CPU time: a busy machine's scheduling delays are not the reader's
+        try:
+            result = read(path)
+        except ModelFileError as err:
+            outcome = "ModelFileError" if "\n" not in str(err) else "ModelFileError on several lines"
+        except Exception as err:  # what this benchmark counts
+            outcome = f"{type(err).__name__}"
+            others.setdefault(f"{reader}: {outcome}: {err}"[:200], path.read_bytes()[:300])
+        else:
+            problem = unsound(result)
+            outcome = "loaded" if problem is None else "loaded but unsound"
+            if problem:
+                others.setdefault(f"{reader}: unsound: {problem}", path.read_bytes()[:300])
+        elapsed = time.process_time() - start
+        if elapsed > slowest[0]:
+            slowest[:] = [elapsed, f"{reader} on a {label} file ({path.stat().st_size:,} bytes, {outcome})"]
+        tally[(reader, outcome)] += 1
+
+
+def special_files(folder: Path) -> list[str]:
+    lines = []
+    candidates = [Path("/dev/zero")] if os.path.exists("/dev/zero") else []
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "pipe")
+        candidates.append(folder / "pipe")
+    for path in candidates:
+        start = time.perf_counter()
+        try:
+            read_description(path)
+            outcome = "read (should have been refused)"
+        except ModelFileError as err:
+            outcome = f"refused: {err}"
+        lines.append(f"  {str(path):<24} {(time.perf_counter() - start) * 1000:7.2f} ms  {outcome}")
+    return lines
+
+
+def many_layers(folder: Path, n: int = 100_000) -> str:
+    """A PyTorch file of n Linear layers in no chaining order: finding the chain is linear."""
+    r = random.Random(1)
+    tensors = {}
+    for i in range(n):
+        n_in, n_out = (1, 2) if i % 2 else (2, 1)
+        tensors[f"layer{r.randrange(10**12)}_{i}.weight"] = np.zeros((n_out, n_in), np.float32)
+    path = folder / "many_layers.safetensors"
+    path.write_bytes(safetensors.numpy.save(tensors))
+    start = time.process_time()
+    try:
+        load_model(path)
+        outcome = "loaded"
+    except ModelFileError as err:
+        outcome = f"refused: {err.problem[:60]}..."
+    return f"  {n:,} layers {(time.process_time() - start) * 1000:9.0f} ms of CPU time  {outcome}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=12_000, help="mutated files to generate (default 12000)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    r = random.Random(args.seed)
+    tally: collections.Counter = collections.Counter()
+    made: collections.Counter = collections.Counter()
+    others: dict[str, bytes] = {}
+    slowest = [0.0, ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        valid = valid_files(folder)
+        rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        path = folder / "mutant"
+        start = time.perf_counter()
+        for _ in range(args.files):
+            kind = r.choice(sorted(valid))
+            mutation = r.choice(sorted(MUTATIONS))
+            data = MUTATIONS[mutation](r, valid[kind], kind)
+            path.write_bytes(data)
+            made[(kind, mutation)] += 1
+            read_each(path, tally, others, slowest, f"{kind} ({mutation})")
+        total = time.perf_counter() - start
+        rss_mutants = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        specials = special_files(folder)
+        layers = many_layers(folder)
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    print(f"{args.files:,} mutated model files (seed {args.seed}) in {total:.1f} s:")
+    for (kind, mutation), count in sorted(made.items()):
+        print(f"  {kind:<9} {mutation:<17} {count:6,}")
+    print("\nper reader:")
+    outcomes = sorted({o for _, o in tally})
+    print(f"  {'':<17}" + "".join(f"{o:>17}" for o in outcomes))
+    for reader in READERS:
+        print(f"  {reader:<17}" + "".join(f"{tally[(reader, o)]:>17,}" for o in outcomes))
+    bad = sum(n for (_, o), n in tally.items() if o not in ("loaded", "ModelFileError"))
+    print(f"\nother exceptions or unsound results: {bad} (target 0)")
+    for message, head in list(others.items())[:10]:
+        print(f"  {message}\n    file starts {head[:120]!r}")
+    print(f"slowest read: {slowest[0] * 1000:.1f} ms of CPU time, {slowest[1]}")
+    # ru_maxrss is in KiB on Linux
+    print(
+        f"peak memory: {rss_mutants / 1024:.0f} MiB after the mutated files (after setting up: "
+        f"{rss_start / 1024:.0f} MiB), {rss_peak / 1024:.0f} MiB after the 100,000-layer file"
+    )
+    print("not regular files:")
+    print("\n".join(specials))
+    print("a PyTorch file with its layers out of order:")
+    print(layers)
+
+
+if __name__ == "__main__":
+    main()

@@ -410,10 +410,29 @@ def test_geometry_and_docks_persist_between_windows(make_main_window, qtbot):
 
 def test_config_from_info_falls_back_on_bad_values():
     fallback = TrainConfig(eta=0.5)
-    assert config_from_info({"training": {"eta": 0.1, "batch_size": 32, "unknown": 1}}, fallback).eta == 0.1
-    assert config_from_info({"training": {"eta": -3}}, fallback).eta == 0.5
-    assert config_from_info({"training": "nonsense"}, fallback).batch_size == 10
-    assert config_from_info({}, fallback) is not fallback
+    config, warnings = config_from_info({"training": {"eta": 0.1, "batch_size": 32, "unknown": 1}}, fallback)
+    assert (config.eta, config.batch_size, warnings) == (0.1, 32, [])
+    config, warnings = config_from_info({"training": {"eta": -3, "step_epochs": 0}}, fallback)
+    assert config.eta == 0.5 and config.step_epochs == 1.0
+    assert [w.split()[2] for w in warnings] == ["eta", "step_epochs"]
+    config, warnings = config_from_info({"training": "nonsense"}, fallback)
+    assert config.batch_size == 10 and len(warnings) == 1
+    config, warnings = config_from_info({}, fallback)
+    assert config == fallback and config is not fallback and warnings == []
+
+
+def test_an_opened_model_with_bad_training_settings_trains_with_the_defaults_and_says_so(make_main_window, tmp_path):
+    from visnet.core.network import Network
+    from visnet.io import save_model
+
+    path = tmp_path / "bad_settings.safetensors"
+    training = {"eta": 0.2, "step_epochs": 0, "gamma": {}, "schedule": "step"}
+    save_model(Network([784, 16, 10], seed=1), path, training=training)
+    window = make_main_window()
+    assert window.open_model(path)
+    assert "training setting gamma ignored" in window.statusBar().currentMessage()
+    config = window.controller.trainer.config
+    assert (config.eta, config.step_epochs, config.gamma, config.schedule) == (0.2, 1.0, 0.5, "step")
 
 
 def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(make_main_window, qtbot):

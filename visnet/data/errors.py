@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
-
-# Control characters, line and paragraph separators: a file name or a spec may hold any of them,
-# and in a message they would break the one line or reach the terminal as escape sequences.
-_UNPRINTABLE_CATEGORIES = {"Cc", "Zl", "Zp"}
-
 
 def one_line(text: str) -> str:
-    """`text` with every control character and line break written as a Python escape (\\n, \\x1b)."""
-    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in _UNPRINTABLE_CATEGORIES else ch for ch in text)
+    """`text` with every character str.isprintable() refuses written as a Python escape (\\n, \\x1b, \\u202e).
+
+    File names and specs can hold line breaks, terminal escape sequences or bidirectional
+    overrides; in a message they would break the one line, reach the terminal, or disguise a name.
+    """
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class DataError(Exception):

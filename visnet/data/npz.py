@@ -33,18 +33,13 @@ _ENCRYPTED_FLAG = 0x1
 # np.save writes version 1.0, or 2.0 for headers over 64 KiB; 3.0 only for unicode field names,
 # which no array of pixels or labels has.
 _NPY_HEADER_READERS = {(1, 0): read_array_header_1_0, (2, 0): read_array_header_2_0}
-# What numpy's header parser and zipfile raise on malformed bytes (the parser falls back to
-# Python's tokenizer for old headers, hence SyntaxError and TokenError).
-_MALFORMED = (
-    ValueError,
-    TypeError,
-    SyntaxError,
-    tokenize.TokenError,
-    EOFError,
-    OSError,
-    zlib.error,
-    zipfile.BadZipFile,
-)
+# What numpy's header parser raises on malformed bytes: it evaluates the header as a Python
+# literal and falls back to Python's tokenizer for old headers.
+_MALFORMED_HEADER = (ValueError, TypeError, SyntaxError, tokenize.TokenError)
+# What zipfile raises on a damaged archive.
+_MALFORMED_ZIP = (ValueError, EOFError, OSError, zlib.error, zipfile.BadZipFile)
+# numpy quotes a header it cannot parse in full; a message needs only its start.
+_QUOTED_CHARS = 120
 _LISTED_MEMBERS = 10
 
 
@@ -61,7 +56,7 @@ def load_npz(path: str | os.PathLike, name: str | None = None, kind: str | None 
             with zipfile.ZipFile(file) as archive:
                 _check_members(archive, path)
                 arrays = [read_npz_member(archive, key, f"{path}[{key}]") for key in NPZ_KEYS]
-        except _MALFORMED as e:
+        except _MALFORMED_ZIP as e:
             raise DataError(f"{path}: not a readable .npz file ({e})") from e
     sources = tuple(f"{path}[{k}]" for k in NPZ_KEYS)
     return dataset_from_arrays(
@@ -104,9 +99,12 @@ def read_npz_member(archive: zipfile.ZipFile, key: str, source: str) -> np.ndarr
 
 def _read_npy_header(member: BinaryIO, source: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     """(shape, fortran_order, dtype) from the .npy header at the start of `member`."""
-    version = read_magic(member)
-    read_header = _NPY_HEADER_READERS.get(version)
-    if read_header is None:
-        raise DataError(f"{source}: unsupported .npy format version {version[0]}.{version[1]}")
-    with warnings.catch_warnings(action="ignore"):  # numpy warns about Python 2 headers it still reads
-        return read_header(member)
+    try:
+        version = read_magic(member)
+        read_header = _NPY_HEADER_READERS.get(version)
+        if read_header is None:
+            raise DataError(f"{source}: unsupported .npy format version {version[0]}.{version[1]}")
+        with warnings.catch_warnings(action="ignore"):  # numpy warns about Python 2 headers it still reads
+            return read_header(member)
+    except _MALFORMED_HEADER as e:
+        raise DataError(f"{source}: malformed .npy header ({str(e)[:_QUOTED_CHARS]})") from e

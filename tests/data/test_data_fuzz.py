@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import socket
 import struct
@@ -34,6 +35,8 @@ BOMB_PEAK_LIMIT = 3 << 20
 IDX_MUTATIONS = ("dimension", "type_code", "ndim", "truncate", "flip", "append", "replace", "label")
 # Mutations that no file can survive: the loader must refuse every one of them.
 ALWAYS_REFUSED = {"dimension", "truncate", "append", "label"}
+# Mostly ones, so that even a header of 255 dimensions can declare few values.
+IDX_DIMENSIONS = (1, 1, 1, 1, 1, 1, 2, 3, 28, 0, 2**32 - 1)
 NPY_DESCRS = ("|u1", "<f4", ">f8", "<f2", "<i8", ">u2", "|i1", "|O", "|b1", "<c8", "<U3", "|V8", "|S4", "<M8[s]")
 
 
@@ -141,6 +144,29 @@ def test_damaged_gzip_stream(data, arrays):
         loaded = assert_dataset_or_one_line_error(lambda: load_idx_folder(folder))
     if kind == "truncate":
         assert loaded is None
+
+
+@FUZZ
+@given(
+    st.sampled_from((0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E)) | st.integers(0, 255),
+    st.integers(0, 255).flatmap(lambda n: st.lists(st.sampled_from(IDX_DIMENSIONS), min_size=n, max_size=n)),
+    st.integers(-3, 3),
+    st.booleans(),
+)
+def test_any_idx_header(type_code, dims, length_error, gz):
+    """Any type code and any number of any dimensions, followed by about as many bytes as they declare."""
+    header = bytes([0, 0, type_code, len(dims) % 256]) + struct.pack(f">{len(dims)}I", *dims)
+    n_bytes = min(math.prod(dims) * 8, 1 << 16) + length_error
+    raw = header + bytes(max(n_bytes, 0))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "any"
+        path.write_bytes(gzip.compress(raw, mtime=0) if gz else raw)
+        try:
+            array = read_idx(path)
+        except DataError as e:
+            assert str(e).isprintable()
+        else:
+            assert array.shape == tuple(dims) and not array.flags.writeable
 
 
 def gzip_bomb(header_shape: tuple[int, ...], inflated_bytes: int) -> bytes:

@@ -22,6 +22,8 @@ from visnet.data.errors import DataError
 # header can make visnet allocate more than 256 MiB of uint8 pixels per file (1 GiB once the
 # Dataset holds them as float32).
 MAX_VALUES = 2**28
+# numpy 1.x arrays have at most 32 dimensions (2.x: 64); pixels and labels need 3 and 1.
+MAX_DIMENSIONS = 32
 READ_CHUNK_BYTES = 1 << 20
 # O_NONBLOCK lets open() return at once on a FIFO with no writer; fstat then refuses it. It has no
 # effect on the regular files that pass.
@@ -57,7 +59,12 @@ def open_regular_file(path: Path) -> BinaryIO:
 
 
 def check_declared_shape(shape: tuple[int, ...], source: str) -> int:
-    """The number of values a header's `shape` declares, computed exactly; DataError above MAX_VALUES."""
+    """The number of values a header's `shape` declares, computed exactly; DataError if numpy could
+    not hold them or there are more than MAX_VALUES."""
+    if len(shape) > MAX_DIMENSIONS:
+        raise DataError(
+            f"{source}: header declares {len(shape)} dimensions, more than the {MAX_DIMENSIONS} of an array"
+        )
     if any(d < 0 for d in shape):
         raise DataError(f"{source}: header declares a negative size {shape}")
     n_values = math.prod(shape)  # Python ints: a product of huge dimensions cannot wrap to a small one

@@ -36,8 +36,8 @@ _NPY_HEADER_READERS = {(1, 0): read_array_header_1_0, (2, 0): read_array_header_
 # What numpy's header parser raises on malformed bytes: it evaluates the header as a Python
 # literal and falls back to Python's tokenizer for old headers.
 _MALFORMED_HEADER = (ValueError, TypeError, SyntaxError, tokenize.TokenError)
-# What zipfile raises on a damaged archive.
-_MALFORMED_ZIP = (ValueError, EOFError, OSError, zlib.error, zipfile.BadZipFile)
+# What zipfile raises on a damaged archive (NotImplementedError: a version or feature it lacks).
+_MALFORMED_ZIP = (ValueError, EOFError, OSError, zlib.error, zipfile.BadZipFile, NotImplementedError)
 # numpy quotes a header it cannot parse in full; a message needs only its start.
 _QUOTED_CHARS = 120
 _LISTED_MEMBERS = 10

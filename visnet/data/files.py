@@ -67,13 +67,14 @@ def check_declared_shape(shape: tuple[int, ...], source: str) -> int:
         )
     if any(d < 0 for d in shape):
         raise DataError(f"{source}: header declares a negative size {shape}")
-    n_values = math.prod(shape)  # Python ints: a product of huge dimensions cannot wrap to a small one
-    if n_values > MAX_VALUES:
+    # Python ints: a product of huge dimensions cannot wrap to a small one. Zeros are left out
+    # because numpy refuses a shape whose other dimensions overflow even when one is 0.
+    if math.prod(d for d in shape if d) > MAX_VALUES:
         raise DataError(
-            f"{source}: header declares {'x'.join(map(str, shape))} = {n_values:,} values, "
-            f"more than the {MAX_VALUES:,} visnet reads from one file"
+            f"{source}: header declares a {'x'.join(map(str, shape))} array, "
+            f"more than the {MAX_VALUES:,} values visnet reads from one file"
         )
-    return n_values
+    return math.prod(shape)
 
 
 def read_values(stream: BinaryIO, dtype: np.dtype, count: int) -> tuple[np.ndarray, int]:

@@ -17,11 +17,11 @@ import numpy as np
 
 from visnet.data.errors import DataError
 
-# At most 2**28 values (268 million pixels) per array: room for EMNIST Digits (240,000 training
-# images of 28x28, 188 million pixels), the largest ten-class 28x28 set in common use, while no
-# header can make visnet allocate more than 256 MiB of uint8 pixels per file (1 GiB once the
-# Dataset holds them as float32).
+# At most 2**28 values (268 million pixels) and 1 GiB per array: room for EMNIST Digits (240,000
+# training images of 28x28, 188 million pixels), the largest ten-class 28x28 set in common use,
+# even as float32, while no header can make visnet allocate more than that for one file.
 MAX_VALUES = 2**28
+MAX_BYTES = 2**30
 # numpy 1.x arrays have at most 32 dimensions (2.x: 64); pixels and labels need 3 and 1.
 MAX_DIMENSIONS = 32
 READ_CHUNK_BYTES = 1 << 20
@@ -58,9 +58,9 @@ def open_regular_file(path: Path) -> BinaryIO:
         raise
 
 
-def check_declared_shape(shape: tuple[int, ...], source: str) -> int:
-    """The number of values a header's `shape` declares, computed exactly; DataError if numpy could
-    not hold them or there are more than MAX_VALUES."""
+def check_declared_shape(shape: tuple[int, ...], dtype: np.dtype, source: str) -> int:
+    """The number of values a header declares, computed exactly; DataError if numpy could not
+    hold them or they exceed MAX_VALUES or MAX_BYTES."""
     if len(shape) > MAX_DIMENSIONS:
         raise DataError(
             f"{source}: header declares {len(shape)} dimensions, more than the {MAX_DIMENSIONS} of an array"
@@ -69,10 +69,11 @@ def check_declared_shape(shape: tuple[int, ...], source: str) -> int:
         raise DataError(f"{source}: header declares a negative size {shape}")
     # Python ints: a product of huge dimensions cannot wrap to a small one. Zeros are left out
     # because numpy refuses a shape whose other dimensions overflow even when one is 0.
-    if math.prod(d for d in shape if d) > MAX_VALUES:
+    extent = math.prod(d for d in shape if d)
+    if extent > MAX_VALUES or extent * dtype.itemsize > MAX_BYTES:
         raise DataError(
-            f"{source}: header declares a {'x'.join(map(str, shape))} array, "
-            f"more than the {MAX_VALUES:,} values visnet reads from one file"
+            f"{source}: header declares a {'x'.join(map(str, shape))} array of {dtype}, more than visnet "
+            f"reads from one file ({MAX_VALUES:,} values, {MAX_BYTES >> 20:,} MiB)"
         )
     return math.prod(shape)
 
@@ -82,7 +83,8 @@ def read_values(stream: BinaryIO, dtype: np.dtype, count: int) -> tuple[np.ndarr
 
     Only count * itemsize bytes are allocated, filled a chunk at a time, so a stream that
     inflates (gzip, zip) costs no more memory than the caller allowed for. The array is
-    native-endian and read-only; it is complete only if the bytes read equal count * itemsize.
+    read-only, in the file's byte order (see `native`), and complete only if the bytes read
+    equal count * itemsize.
     """
     buffer = np.empty(count * dtype.itemsize, np.uint8)
     view = memoryview(buffer)
@@ -93,10 +95,18 @@ def read_values(stream: BinaryIO, dtype: np.dtype, count: int) -> tuple[np.ndarr
             break
         filled += got
     array = buffer.view(dtype)
-    if not dtype.isnative:
-        array = array.astype(dtype.newbyteorder("="))
     array.setflags(write=False)
     return array, filled
+
+
+def native(array: np.ndarray) -> np.ndarray:
+    """`array` read-only in this machine's byte order; a copy only when the file's order differs,
+    made once the data is known to be complete."""
+    if array.dtype.isnative:
+        return array
+    swapped = array.astype(array.dtype.newbyteorder("="))
+    swapped.setflags(write=False)
+    return swapped
 
 
 def is_at_end(stream: BinaryIO) -> bool:

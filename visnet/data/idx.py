@@ -20,7 +20,7 @@ import numpy as np
 
 from visnet.data.dataset import DIGIT_CLASSES, FASHION_CLASSES, Dataset, dataset_from_arrays
 from visnet.data.errors import DataError
-from visnet.data.files import check_declared_shape, is_at_end, open_regular_file, read_values
+from visnet.data.files import check_declared_shape, is_at_end, native, open_regular_file, read_values
 
 GZIP_MAGIC = b"\x1f\x8b"
 IDX_DTYPES = {
@@ -85,12 +85,12 @@ def read_idx_stream(stream: BinaryIO, source: str, file_size: int | None = None)
     dtype = IDX_DTYPES[type_code]
     if file_size is not None:
         _check_length(shape, dtype, file_size - header_size, source)
-    count = check_declared_shape(shape, source)
+    count = check_declared_shape(shape, dtype, source)
     array, n_read = read_values(stream, dtype, count)
     _check_length(shape, dtype, n_read, source)
     if not is_at_end(stream):
         raise DataError(f"{source}: more data than the {_describe_shape(shape)} the header announces")
-    return array.reshape(shape)
+    return native(array).reshape(shape)
 
 
 def _check_length(shape: tuple[int, ...], dtype: np.dtype, actual: int, source: str) -> None:

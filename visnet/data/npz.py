@@ -22,7 +22,7 @@ from numpy.lib.format import read_array_header_1_0, read_array_header_2_0, read_
 
 from visnet.data.dataset import Dataset, check_image_dtype, check_label_dtype, dataset_from_arrays
 from visnet.data.errors import DataError
-from visnet.data.files import check_declared_shape, open_regular_file, read_values
+from visnet.data.files import check_declared_shape, native, open_regular_file, read_values
 from visnet.data.idx import class_names_for, display_name_for, guess_kind
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -84,7 +84,7 @@ def read_npz_member(archive: zipfile.ZipFile, key: str, source: str) -> np.ndarr
         shape, fortran_order, dtype = _read_npy_header(member, source)
         check_dtype = check_image_dtype if key.startswith("x_") else check_label_dtype
         check_dtype(dtype, source)
-        count = check_declared_shape(shape, source)
+        count = check_declared_shape(shape, dtype, source)
         expected = member.tell() + count * dtype.itemsize
         if info.file_size != expected:
             raise DataError(
@@ -94,6 +94,7 @@ def read_npz_member(archive: zipfile.ZipFile, key: str, source: str) -> np.ndarr
         array, n_read = read_values(member, dtype, count)
     if n_read != count * dtype.itemsize:
         raise DataError(f"{source}: truncated: {n_read} of {count * dtype.itemsize} bytes of data")
+    array = native(array)
     return array.reshape(shape[::-1]).T if fortran_order else array.reshape(shape)
 
 

@@ -154,11 +154,9 @@ def check_float_pixels(images: np.ndarray, source: str) -> None:
 
 def pixels_to_float(images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) uint8 (0..255) or float (0..1) → (n, 784) float32 in [0, 1]."""
-    flat = images.reshape(images.shape[0], -1)
-    if flat.dtype.kind == "f":
-        return flat.astype(np.float32)
-    x = flat.astype(np.float32)
-    x *= np.float32(1 / 255)
+    x = images.reshape(images.shape[0], -1).astype(np.float32)
+    if images.dtype == np.uint8:
+        x *= np.float32(1 / 255)
     return x
 
 

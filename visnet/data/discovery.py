@@ -41,9 +41,9 @@ _SUBFOLDERS = {
     "mnist": ("mnist", "MNIST/raw", "MNIST", "mnist/raw"),
     "fashion-mnist": ("fashion-mnist", "FashionMNIST/raw", "FashionMNIST", "fashion_mnist", "fashion"),
 }
+_NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz")}
 # PATH_MAX on Linux: a longer spec is neither a name nor a path the system would accept.
 MAX_SPEC_LENGTH = 4096
-_NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz")}
 
 
 @dataclass(frozen=True)

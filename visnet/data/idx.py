@@ -123,11 +123,19 @@ def find_idx_files(folder: str | os.PathLike) -> list[Path] | None:
     for name in IDX_FILE_NAMES:
         dotted = name.replace("-idx", ".idx")  # as unzipped from the original site on some systems
         candidates = (name, name + ".gz", dotted, dotted + ".gz")
-        path = next((folder / c for c in candidates if (folder / c).is_file()), None)
+        path = next((folder / c for c in candidates if _is_regular_file(folder / c)), None)
         if path is None:
             return None
         found.append(path)
     return found
+
+
+def _is_regular_file(path: Path) -> bool:
+    """Path.is_file, with an unreadable place (no permission, a name too long) counting as no file."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def guess_kind(path: str | os.PathLike) -> str:

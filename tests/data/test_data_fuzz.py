@@ -431,3 +431,21 @@ def test_socket_refused(tmp_path):
         server.bind(str(path))
         with pytest.raises(DataError, match="a socket, not a folder of IDX files or a .npz file"):
             load_dataset(str(path))
+
+
+@pytest.mark.parametrize(
+    "spec, problem",
+    [
+        (5, "named by text, not by int"),
+        (None, "named by text, not by NoneType"),
+        (b"mnist", "named by text, not by bytes"),
+        (["mnist"], "named by text, not by list"),
+        ("", "the spec is empty"),
+        ("x" * 4097, "4,097 characters"),
+        ("data\0.npz", r"data\\x00\.npz: a data set spec cannot contain a NUL"),
+        ("~nobody-by-this-name/x\n\x1b[2J", r"x\\n\\x1b\[2J: no such data set"),
+    ],
+)
+def test_unusable_specs_refused(spec, problem):
+    with pytest.raises(DataError, match=problem):
+        load_dataset(spec)

@@ -29,7 +29,7 @@ from visnet.data import DataError, Dataset, load_dataset, load_idx_folder, load_
 from visnet.data.idx import IDX_FILE_NAMES
 from visnet.data.npz import NPZ_KEYS
 
-FUZZ = settings(max_examples=150, deadline=None)
+FUZZ = settings(max_examples=100, deadline=None)
 # A bomb may cost what its header declares (a few KiB here) plus the stream's read chunk (1 MiB).
 BOMB_PEAK_LIMIT = 3 << 20
 IDX_MUTATIONS = ("dimension", "type_code", "ndim", "truncate", "flip", "append", "replace", "label")
@@ -147,7 +147,7 @@ def test_damaged_gzip_stream(data, arrays):
         assert loaded is None
 
 
-@settings(max_examples=100, deadline=None)
+@FUZZ
 @given(
     st.sampled_from((0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E)) | st.integers(0, 255),
     st.integers(0, 255).flatmap(lambda n: st.lists(st.sampled_from(IDX_DIMENSIONS), min_size=n, max_size=n)),
@@ -194,7 +194,7 @@ def peak_memory(action: Callable[[], object]) -> int:
     return peak
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(1, 5), st.integers(BOMB_PEAK_LIMIT + 1, 2 * BOMB_PEAK_LIMIT))
 def test_gzip_bomb_refused_in_bounded_memory(n_images, inflated_bytes):
     with tempfile.TemporaryDirectory() as folder:

@@ -354,7 +354,8 @@ def main() -> None:
     parser.add_argument("--bomb-gib", type=float, default=1.0, help="what each big bomb inflates to (default 1)")
     args = parser.parse_args()
     run_bombs(args.bomb_gib)
-    run_fuzz(args.count, args.seed)
+    if args.count > 0:
+        run_fuzz(args.count, args.seed)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def test_bad_header(tmp_path, content, problem):
 def test_corrupt_gzip(tmp_path, idx):
     data = gzip.compress(idx.bytes(np.zeros((2, 28, 28), np.uint8)))
     path = tmp_path / "broken.gz"
-    path.write_bytes(data[:12] + b"\xff" * 8 + data[20:])
+    crc = slice(-8, -4)  # the trailer's CRC-32: checked once the data the header declares is read
+    path.write_bytes(data[: crc.start] + bytes(b ^ 0xFF for b in data[crc]) + data[crc.stop :])
     with pytest.raises(DataError, match="broken.gz: corrupt gzip data"):
         read_idx(path)
 

@@ -1,11 +1,12 @@
 """Dataset: train and test splits as read-only float32 arrays, ready for the numpy core.
 
-Every loader (embedded, IDX, Keras .npz) ends in `dataset_from_uint8`, so the checks that
+Every loader (embedded, IDX, Keras .npz) ends in `dataset_from_arrays`, so the checks that
 protect the core (shapes, label range, matching counts) live in one place.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,18 +108,33 @@ class Dataset:
         return f"{self.name}: {self.n_train:,} train / {self.n_test:,} test images of {h}x{w}, {self.n_classes} classes"
 
 
+def check_image_dtype(dtype: np.dtype, source: str) -> None:
+    """DataError unless `dtype` holds pixels: uint8 (0..255) or a float of at most 8 bytes (0..1)."""
+    if dtype != np.uint8 and not (dtype.kind == "f" and dtype.itemsize <= 8):
+        raise DataError(f"{source}: expected uint8 or float pixels, got {dtype}")
+
+
+def check_label_dtype(dtype: np.dtype, source: str) -> None:
+    """DataError unless `dtype` is an integer type of at most 8 bytes."""
+    if dtype.kind not in "iu" or dtype.itemsize > 8:
+        raise DataError(f"{source}: expected integer labels, got {dtype}")
+
+
 def check_split(
     images: np.ndarray, labels: np.ndarray, image_source: str, label_source: str, n_classes: int = 10
 ) -> None:
-    """Raise DataError unless images are (n, 28, 28) uint8 and labels (n,) integers in 0..n_classes-1."""
+    """Raise DataError unless images are (n, 28, 28) pixels (uint8, or floats in 0..1) with n > 0
+    and labels (n,) integers in 0..n_classes-1."""
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise DataError(f"{image_source}: expected images of shape (n, 28, 28), got {images.shape}")
-    if images.dtype != np.uint8:
-        raise DataError(f"{image_source}: expected uint8 pixels, got {images.dtype}")
+    check_image_dtype(images.dtype, image_source)
+    if images.shape[0] == 0:
+        raise DataError(f"{image_source}: holds no images")
+    if images.dtype.kind == "f":
+        check_float_pixels(images, image_source)
     if labels.ndim != 1:
         raise DataError(f"{label_source}: expected a 1-D array of labels, got shape {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise DataError(f"{label_source}: expected integer labels, got {labels.dtype}")
+    check_label_dtype(labels.dtype, label_source)
     if labels.shape[0] != images.shape[0]:
         raise DataError(f"{label_source}: {labels.shape[0]} labels but {image_source} has {images.shape[0]} images")
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
@@ -127,14 +143,24 @@ def check_split(
         raise DataError(f"{label_source}: label {int(labels[i])} at index {i} is outside 0..{n_classes - 1}")
 
 
+def check_float_pixels(images: np.ndarray, source: str) -> None:
+    """DataError unless every float pixel is finite and within 0..1 (min and max: no temporary arrays)."""
+    lo, hi = float(images.min()), float(images.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise DataError(f"{source}: has NaN or infinite pixels")
+    if lo < 0 or hi > 1:
+        raise DataError(f"{source}: float pixels must lie within 0..1, found {lo:g}..{hi:g}")
+
+
 def pixels_to_float(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) uint8 → (n, 784) float32 in [0, 1]."""
+    """(n, 28, 28) uint8 (0..255) or float (0..1) → (n, 784) float32 in [0, 1]."""
     x = images.reshape(images.shape[0], -1).astype(np.float32)
-    x *= np.float32(1 / 255)
+    if images.dtype == np.uint8:
+        x *= np.float32(1 / 255)
     return x
 
 
-def dataset_from_uint8(
+def dataset_from_arrays(
     name: str,
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -143,7 +169,7 @@ def dataset_from_uint8(
     class_names: tuple[str, ...],
     sources: tuple[str, str, str, str],
 ) -> Dataset:
-    """Check raw uint8 splits (sources name each array's file, for messages) and build a Dataset."""
+    """Check raw splits as read from files (sources name each array's file, for messages) and build a Dataset."""
     check_split(x_train, y_train, sources[0], sources[1], len(class_names))
     check_split(x_test, y_test, sources[2], sources[3], len(class_names))
     return Dataset(

@@ -14,12 +14,14 @@ Search order for `mnist` and `fashion-mnist`, first hit wins:
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from visnet.data.dataset import Dataset
 from visnet.data.embedded import load_embedded
 from visnet.data.errors import DataError
+from visnet.data.files import describe_file_kind
 from visnet.data.idx import display_name_for, find_idx_files, guess_kind, load_idx_folder
 from visnet.data.npz import load_npz
 from visnet.data.playground import PlaygroundSpec, is_playground
@@ -40,6 +42,8 @@ _SUBFOLDERS = {
     "fashion-mnist": ("fashion-mnist", "FashionMNIST/raw", "FashionMNIST", "fashion_mnist", "fashion"),
 }
 _NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz")}
+# PATH_MAX on Linux: a longer spec is neither a name nor a path the system would accept.
+MAX_SPEC_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,12 @@ def _under_root(root: Path, kind: str) -> list[Path]:
 
 def _holds_data(path: Path) -> bool:
     """True if `path` is a folder with the 4 IDX files or a .npz file (a cheap check: no reading)."""
-    if path.is_dir():
-        return find_idx_files(path) is not None
-    return path.suffix == ".npz" and path.is_file()
+    try:
+        if path.is_dir():
+            return find_idx_files(path) is not None
+        return path.suffix == ".npz" and path.is_file()
+    except OSError:  # an unreadable or over-long place holds nothing we can use
+        return False
 
 
 def find_dataset(
@@ -147,7 +154,12 @@ def load_dataset(
     spec: str = "embedded", data_dir: str | os.PathLike | None = None, places: SearchPlaces | None = None
 ) -> Dataset:
     """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files, a Keras-style
-    .npz or a generated 2-D set ('playground:xor?noise=0.2', see playground.py)."""
+    .npz or a generated 2-D set ('playground:xor?noise=0.2', see playground.py).
+
+    A spec may come from a model file, so anything but these is refused with a DataError: a
+    spec that is not text, a path to a FIFO, a device or a socket (never opened).
+    """
+    check_spec(spec)
     if is_playground(spec):
         return PlaygroundSpec.parse(spec).load()[1]
     if spec.lower() == "embedded":
@@ -162,17 +174,39 @@ def load_dataset(
                 f"run `visnet data fetch {kind}` or pass --data DIR with the 4 IDX files"
             )
         return _load_path(found, kind)
-    path = Path(spec).expanduser()
-    if not path.exists():
-        raise DataError(
-            f"{spec}: no such data set; expected embedded, mnist, fashion-mnist, a folder of IDX files or a .npz file"
-        )
+    try:
+        path = Path(spec).expanduser()
+    except RuntimeError:  # '~' with no home directory to expand it to: a name like any other
+        path = Path(spec)
     return _load_path(path, None)
 
 
+def check_spec(spec: object) -> None:
+    """DataError unless `spec` could name a data set: non-empty text of sane length without NUL."""
+    if not isinstance(spec, str):
+        raise DataError(f"a data set is named by text, not by {type(spec).__name__}")
+    if not spec:
+        raise DataError("no data set named (the spec is empty)")
+    if len(spec) > MAX_SPEC_LENGTH:
+        raise DataError(f"a data set spec of {len(spec):,} characters (at most {MAX_SPEC_LENGTH:,}) names nothing")
+    if "\0" in spec:
+        raise DataError(f"{spec}: a data set spec cannot contain a NUL character")
+
+
 def _load_path(path: Path, kind: str | None) -> Dataset:
-    if path.is_dir():
+    """Load a folder of IDX files or a regular .npz file; any other kind of file is refused unopened."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(
+            f"{path}: no such data set; expected embedded, mnist, fashion-mnist, a folder of IDX files or a .npz file"
+        ) from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror or e})") from e
+    if stat.S_ISDIR(mode):
         return load_idx_folder(path, kind=kind)
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: {describe_file_kind(mode)}, not a folder of IDX files or a .npz file")
     if path.suffix == ".npz":
         return load_npz(path, kind=kind)
     raise DataError(f"{path}: not a folder of IDX files or a .npz file")

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .printable import printable
 
 SUBCOMMANDS = ("train", "eval", "info", "data")
 
@@ -99,15 +100,6 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {printable(message)}\n")
-
-
-def printable(text: object) -> str:
-    """text with every character a terminal would act on instead of show (C0 and C1 controls,
-    DEL, newlines, bidirectional overrides) written as its Python escape, such as \\x1b."""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _whole_number(lowest: int, highest: int = MAX_COUNT) -> Callable[[str], int]:

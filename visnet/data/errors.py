@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-
-def one_line(text: str) -> str:
-    """`text` with every character str.isprintable() refuses written as a Python escape (\\n, \\x1b, \\u202e).
-
-    File names and specs can hold line breaks, terminal escape sequences or bidirectional
-    overrides; in a message they would break the one line, reach the terminal, or disguise a name.
-    """
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+from visnet.printable import printable
 
 
 class DataError(Exception):
@@ -19,4 +12,4 @@ class DataError(Exception):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(one_line(str(message)))
+        super().__init__(printable(message))

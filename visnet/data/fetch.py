@@ -34,6 +34,7 @@ from visnet.data.discovery import default_download_dir, normalise_kind
 from visnet.data.errors import DataError
 from visnet.data.idx import IDX_FILE_NAMES
 from visnet.io.atomic import create_locked_temporary, remove_stale_temporaries, replace_while_locked
+from visnet.printable import printable
 
 FETCH_FILE_NAMES = tuple(name + ".gz" for name in IDX_FILE_NAMES)
 MIRRORS: dict[str, tuple[str, ...]] = {
@@ -235,7 +236,7 @@ def _download(url: str, path: Path, sha256: str, size: int, stall_rule: _StallRu
 def _check_content_length(headers, size: int) -> None:
     for value in headers.get_all("Content-Length") or ():
         if not (value.isascii() and value.strip().isdigit()):
-            raise _DownloadFailed(f"its Content-Length {_one_line(value[:40])!r} is not a number")
+            raise _DownloadFailed(f"its Content-Length {printable(value[:40])!r} is not a number")
         if int(value) != size:
             raise _DownloadFailed(f"its Content-Length is {int(value):,}, but the file has {size:,} bytes")
 
@@ -269,7 +270,7 @@ def _describe(err: BaseException, watch: _StallWatch) -> str:
         return watch.rule.describe()
     if isinstance(err, urllib.error.HTTPError):
         reason = str(err.reason).split("\n", 1)[0]  # a redirect loop's reason has three lines
-        return _one_line(f"HTTP {err.code}: {reason}")
+        return printable(f"HTTP {err.code}: {reason}")
     if isinstance(err, urllib.error.URLError):
         err = err.reason if isinstance(err.reason, BaseException) else err
     if isinstance(err, http.client.IncompleteRead):
@@ -281,15 +282,10 @@ def _describe(err: BaseException, watch: _StallWatch) -> str:
     if isinstance(err, TimeoutError):
         return f"no answer in {watch.rule.seconds:g} s"
     if isinstance(err, OSError) and err.strerror:
-        return _one_line(err.strerror)
+        return printable(err.strerror)
     if isinstance(err, urllib.error.URLError):
-        return _one_line(str(err.reason))
-    return _one_line(str(err) or type(err).__name__)
-
-
-def _one_line(text: str) -> str:
-    """text with control characters (a server's words may hold any) turned into spaces."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+        return printable(str(err.reason))
+    return printable(str(err) or type(err).__name__)
 
 
 @dataclass(frozen=True)

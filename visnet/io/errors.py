@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import reprlib
 
+from ..printable import printable
+
 MAX_PROBLEM = 300  # characters of a problem shown: a message fits a status bar, whatever the file holds
 
 _SHORT = reprlib.Repr()
@@ -27,15 +29,6 @@ def listed(names: list[str], most: int = 6) -> str:
     return f"{', '.join(names[:most])} and {len(names) - most} more"
 
 
-def one_printable_line(text: str) -> str:
-    """text on one line with control and other invisible characters escaped, so a file's
-    content cannot break a message or send escape sequences to a terminal."""
-    text = " ".join(text.split())
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 class ModelFileError(Exception):
     """A model file could not be read or written.
 
@@ -46,8 +39,8 @@ class ModelFileError(Exception):
 
     def __init__(self, path: str | os.PathLike, problem: str):
         self.path = os.fspath(path)
-        problem = one_printable_line(str(problem))
+        problem = printable(problem)
         if len(problem) > MAX_PROBLEM:
             problem = problem[: MAX_PROBLEM - 3] + "..."
         self.problem = problem
-        super().__init__(f"{one_printable_line(str(self.path))}: {self.problem}")
+        super().__init__(f"{printable(self.path)}: {self.problem}")

@@ -382,14 +382,14 @@ def refused_quickly(path, within: float = 2.0) -> ModelFileError:
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_an_endless_device_is_refused_without_reading():
-    assert "not a regular file" in str(refused_quickly("/dev/zero"))
+    assert "is a character device, not a model file" in str(refused_quickly("/dev/zero"))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
     os.mkfifo(tmp_path / "pipe")
     err = refused_quickly(tmp_path / "pipe")
-    assert str(err) == f"{tmp_path / 'pipe'}: is not a regular file (a device, pipe or socket?), so not a model file"
+    assert str(err) == f"{tmp_path / 'pipe'}: is a FIFO, not a model file"
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")

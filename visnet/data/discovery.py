@@ -21,10 +21,10 @@ from pathlib import Path
 from visnet.data.dataset import Dataset
 from visnet.data.embedded import load_embedded
 from visnet.data.errors import DataError
-from visnet.data.files import describe_file_kind
 from visnet.data.idx import display_name_for, find_idx_files, guess_kind, load_idx_folder
 from visnet.data.npz import load_npz
 from visnet.data.playground import PlaygroundSpec, is_playground
+from visnet.regular_files import describe_file_kind
 
 KINDS = ("mnist", "fashion-mnist")
 DATA_ENV_VAR = "VISNET_DATA"

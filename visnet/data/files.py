@@ -7,15 +7,15 @@ allocates only what a header declared once `check_declared_shape` has bounded it
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import stat
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
 from visnet.data.errors import DataError
+from visnet.regular_files import NotARegularFile, open_regular
 
 # At most 2**28 values (268 million pixels) and 1 GiB per array: room for EMNIST Digits (240,000
 # training images of 28x28, 188 million pixels), the largest ten-class 28x28 set in common use,
@@ -25,37 +25,16 @@ MAX_BYTES = 2**30
 # numpy 1.x arrays have at most 32 dimensions (2.x: 64); pixels and labels need 3 and 1.
 MAX_DIMENSIONS = 32
 READ_CHUNK_BYTES = 1 << 20
-# O_NONBLOCK lets open() return at once on a FIFO with no writer; fstat then refuses it. It has no
-# effect on the regular files that pass.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-def describe_file_kind(mode: int) -> str:
-    """'a FIFO', 'a folder', ... for what an st_mode says a path is."""
-    return next((name for is_kind, name in _FILE_KINDS if is_kind(mode)), "not a regular file")
 
 
 def open_regular_file(path: Path) -> BinaryIO:
     """`path` opened for binary reading (symlinks followed); DataError unless it is a regular file."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        return io.BufferedReader(open_regular(path))  # type: ignore[arg-type]
+    except NotARegularFile as e:
+        raise DataError(f"{path}: {e.kind}, not a regular file") from e
     except OSError as e:
         raise DataError(f"{path}: cannot read ({e.strerror or e})") from e
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise DataError(f"{path}: {describe_file_kind(mode)}, not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def check_declared_shape(shape: tuple[int, ...], dtype: np.dtype, source: str) -> int:

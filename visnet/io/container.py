@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..regular_files import NotARegularFile, open_regular
 from .errors import ModelFileError, shown
 
 MAX_HEADER = 100_000_000  # the safetensors library's own limit
@@ -55,15 +55,13 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     could stream for ever (/dev/zero) or block until a writer comes (a FIFO). The limit
     holds whatever the file's size claims, since some files report a size of 0."""
     try:
-        st = os.stat(path)
-        _check_regular(path, st)
-        if st.st_size > MAX_FILE:
-            raise _too_large(path, st.st_size)
-        # O_NONBLOCK: if a pipe replaces the file after the check, opening it does not wait
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb", buffering=0) as f:
-            _check_regular(path, os.fstat(f.fileno()))
-            data = _read_at_most(f, st.st_size, MAX_FILE + 1)
+        with open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE:
+                raise _too_large(path, size)
+            data = _read_at_most(f, size, MAX_FILE + 1)
+    except NotARegularFile as err:
+        raise ModelFileError(path, f"is {err.kind}, not a model file") from None
     except FileNotFoundError:
         raise ModelFileError(path, "file not found") from None
     except PermissionError:
@@ -73,13 +71,6 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     if len(data) > MAX_FILE:
         raise _too_large(path, len(data))
     return data
-
-
-def _check_regular(path: str | os.PathLike, st: os.stat_result) -> None:
-    if stat.S_ISDIR(st.st_mode):
-        raise ModelFileError(path, "is a folder, not a model file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ModelFileError(path, "is not a regular file (a device, pipe or socket?), so not a model file")
 
 
 def _too_large(path: str | os.PathLike, size: int) -> ModelFileError:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from visnet.app.training.controller import TrainingController
+from visnet.app.training.process import CHECKPOINT_INTERVAL_S
 from visnet.app.training.worker import MAX_SNAPSHOT_RATE, GentleStart, gentle_start_delay
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
@@ -307,7 +308,11 @@ def test_a_training_process_that_dies_keeps_the_training_it_reported(qtbot, smal
     controller.set_trainer(make_trainer(small_mnist))
     collector = SnapshotCollector(controller)
     controller.start()
-    qtbot.waitUntil(lambda: trained(controller) > 3 * 100, timeout=10_000)  # past a checkpoint or two
+    qtbot.waitUntil(lambda: controller.training_pid is not None, timeout=10_000)
+    started = time.monotonic()
+    qtbot.waitUntil(
+        lambda: time.monotonic() - started > 2.5 * CHECKPOINT_INTERVAL_S, timeout=10_000
+    )  # checkpoints sent
     pid = controller.training_pid
     with qtbot.waitSignal(controller.process_died, timeout=5000) as died:
         os.kill(pid, signal.SIGKILL)

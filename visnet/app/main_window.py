@@ -1075,10 +1075,19 @@ class MainWindow(QMainWindow):
             return None
         try:
             net, info, _ = self._model_to_save()
-            return recovery.write_recovery(net, self._history.history(), info, self._model_path)
+            return recovery.write_recovery(net, self._final_history(), info, self._model_path)
         except (ModelFileError, OSError) as err:
             print(f"visnet: could not keep the unsaved training: {err}", file=sys.stderr)
             return None
+
+    def _final_history(self) -> TrainingHistory:
+        """The history including the snapshots no frame has drawn yet (for a window about
+        to end, whose frames will never draw them): its counters then match the trainer's."""
+        self.controller.publish_snapshot()
+        snap = self.controller.take_pending_snapshot()
+        if snap is not None:
+            self._history.add_snapshot(snap)
+        return self._history.history()
 
     def end_by_signal(self, name: str) -> None:
         """Quit at once without asking (SIGTERM, SIGHUP, Ctrl+C): unsaved training goes to

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+import visnet
 from visnet.app.training.process import CHECKPOINT_INTERVAL_S
 from visnet.io import open_model
 
@@ -48,3 +52,35 @@ def test_killing_the_training_process_keeps_the_training_and_says_so(qtbot, make
     qtbot.waitUntil(lambda: controller.latest_snapshot.step > kept.step + 50, timeout=5000)
     assert not window.banner.isVisible()
     assert window.errors == []
+
+
+ORPHANED_CHILD = """
+import os, signal
+from visnet.app.training.process import TrainingProcess
+from visnet.core.network import Network
+from visnet.core.training import TrainConfig, Trainer
+from visnet.data.embedded import load_embedded
+
+if __name__ == "__main__":
+    data = load_embedded().subset(500, 100)
+    net = Network([784, 16, 10], "sigmoid", seed=0)
+    trainer = Trainer(net, data.x_train, data.y_train, data.x_test, data.y_test, TrainConfig(epochs=10_000))
+    process = TrainingProcess()
+    process.begin(trainer, history_sent=0, max_rate=30.0)
+    while process.receive(1.0) is None:  # training has begun
+        pass
+    os.kill(process.pid, signal.SIGINT)  # Ctrl+C in a terminal reaches the child too
+    print(process.pid, flush=True)
+    os._exit(0)  # the GUI process gone at once: the child's next snapshot meets a closed pipe
+"""
+
+
+def test_a_child_whose_window_is_gone_ends_without_a_word(tmp_path):
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHANED_CHILD)
+    # The child inherits stderr, so run() returns once both have ended and closed it.
+    env = {**os.environ, "PYTHONPATH": str(Path(visnet.__file__).parents[1])}  # this checkout's visnet
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.strip().isdigit()
+    assert done.stderr == ""

@@ -46,6 +46,11 @@ class TrainingProcessError(RuntimeError):
     """The child process could not be started or ended unexpectedly."""
 
 
+class TrainingProcessUnavailable(TrainingProcessError):
+    """The child cannot be used: none can be started here (no process creation allowed, a
+    frozen app...), or training fails in it. Training then stays on the thread."""
+
+
 class RateMeter:
     """Training speed in samples/s, smoothed over successive measurements."""
 
@@ -190,11 +195,15 @@ class TrainingProcess:
         process = self._context.Process(
             target=child_main, args=(child_end, self._halt_flag, self._live_steps), name="visnet training", daemon=True
         )
+        # The child inherits a blocked SIGINT, so a Ctrl+C in the terminal (sent to the child
+        # too) while it starts up waits until child_main ignores it: the GUI process decides.
+        mask = _block_sigint()
         try:
             process.start()
         except Exception as err:  # no fork/exec allowed, a frozen app without multiprocessing support...
-            raise TrainingProcessError(f"could not start the training process: {err}") from err
+            raise TrainingProcessUnavailable(f"could not start the training process: {err}") from err
         finally:
+            _restore_signal_mask(mask)
             child_end.close()
         self._process, self._conn = process, parent_end
 
@@ -211,6 +220,18 @@ class TrainingProcess:
         how = _how_it_ended(None if process is None else process.exitcode)
         self.close()
         return TrainingProcessError(how)
+
+
+def _block_sigint():
+    """Block SIGINT in this thread; the previous mask (None where signal masks do not exist)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _restore_signal_mask(mask) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _how_it_ended(exitcode: int | None) -> str:
@@ -234,6 +255,8 @@ def child_main(conn, halt_flag=None, live_steps=None) -> None:
     terminal sends to the child as well), the child ends quietly: the GUI process decides
     what the user sees, and a traceback from here would only say that the pipe closed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent for the start-up
     try:
         _serve(conn, halt_flag, live_steps)
     except (EOFError, OSError):  # the GUI process is gone (BrokenPipeError is an OSError)

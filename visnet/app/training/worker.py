@@ -39,7 +39,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
-from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError
+from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError, TrainingProcessUnavailable
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
@@ -443,7 +443,7 @@ class TrainingWorker(QObject):
     # -- training in the process ----------------------------------------------------------
     def _run_in_process(self) -> None:
         """Let the child train at full speed, relay its snapshots, take the trainer back when
-        a command needs it here. Falls back to this thread if no process can be started."""
+        a command needs it here. Falls back to this thread if the process cannot be used."""
         tr = self._trainer
         with self._trainer_lock:
             for name, value in self._take_config_updates().items():
@@ -452,7 +452,7 @@ class TrainingWorker(QObject):
                 with self._cond:
                     self._relaying = True
                 halted = self._relay(tr)
-            except TrainingProcessError as err:
+            except TrainingProcessUnavailable as err:
                 self._process = None  # train on this thread from now on
                 self._last_state = None
                 print(f"visnet: {err}; training continues on a thread", file=sys.stderr)
@@ -466,7 +466,6 @@ class TrainingWorker(QObject):
                 tr.load_state(halted.state)
         self._meter = None
         if halted.reason == "died":
-            self._history_sent = len(tr.history)  # every epoch up to the last snapshot was in one
             self._report_process_death(halted.message)
             return
         self._history_sent = halted.history_sent
@@ -511,15 +510,20 @@ class TrainingWorker(QObject):
         """Run the child from trainer's state until it halts; Halted("died", ...) with its
         last checkpoint if it ends unexpectedly."""
         process = self._process
-        process.begin(
-            trainer,
-            history_sent=self._history_sent,
-            max_rate=self._max_rate,
-            batch_epochs=self._batch_epochs,
-            batch_losses=self._batch_losses,
-        )
-        self._batch_epochs, self._batch_losses = [], []
         self._relayed_step = trainer.steps
+        try:
+            process.begin(
+                trainer,
+                history_sent=self._history_sent,
+                max_rate=self._max_rate,
+                batch_epochs=self._batch_epochs,
+                batch_losses=self._batch_losses,
+            )
+        except TrainingProcessUnavailable:
+            raise
+        except TrainingProcessError as err:  # the child died between two runs
+            return Halted("died", str(err), None, 0, [], [])
+        self._batch_epochs, self._batch_losses = [], []
         held: Snapshot | None = None  # arrived while the GUI was still drawing the last one
         held_since = 0.0
         halt_sent = False
@@ -539,7 +543,7 @@ class TrainingWorker(QObject):
                         self._relay_snapshot(held)
                     return payload
                 if kind == "failed":
-                    raise TrainingProcessError(f"training failed in the training process:\n{payload}")
+                    raise TrainingProcessUnavailable(f"training failed in the training process:\n{payload}")
                 if kind == "checkpoint":
                     checkpoint = payload
                 else:
@@ -580,6 +584,7 @@ class TrainingWorker(QObject):
     def _relay_snapshot(self, snap: Snapshot) -> None:
         self._last_state = "running"
         self._relayed_step = snap.step
+        self._history_sent += len(snap.new_epochs)  # what the GUI knows if the child dies
         self._last_emit = time.monotonic()
         if self._share_with_gui:
             self._frame_drawn.clear()

@@ -82,6 +82,7 @@ class RunOrder:
     max_rate: float
     batch_epochs: list[float] = field(default_factory=list)  # losses the GUI has not seen yet
     batch_losses: list[float] = field(default_factory=list)
+    checkpoint_interval: float = CHECKPOINT_INTERVAL_S
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def _trainer_for(trainer: Trainer | None, data, order: RunOrder) -> Trainer:
 
 def _run(conn, trainer: Trainer, order: RunOrder, halt_flag=None, live_steps=None) -> bool:
     """Train until halted (True) or told to quit (False), sending snapshots as we go, each
-    followed by a checkpoint (the full TrainerState) once CHECKPOINT_INTERVAL_S has passed
+    followed by a checkpoint (the full TrainerState) once order.checkpoint_interval has passed
     and at once after a change of configuration, so that training up to the last snapshot
     can be redone exactly from the last checkpoint.
 
@@ -372,7 +373,7 @@ def _run(conn, trainer: Trainer, order: RunOrder, halt_flag=None, live_steps=Non
             return halted("planned")
         now = time.monotonic()
         if now - last_emit >= min_interval:
-            checkpoint_due = now - last_checkpoint >= CHECKPOINT_INTERVAL_S
+            checkpoint_due = now - last_checkpoint >= order.checkpoint_interval
             send_snapshot(checkpoint_due)
             last_emit = now
             if checkpoint_due:

@@ -81,6 +81,7 @@ def test_sigterm_keeps_unsaved_training_and_the_next_start_offers_it(
     x, _ = again.loss_panel.batch_losses()
     assert len(x) == len(kept.history.batch_x)
     assert again.has_unsaved_work() and again.model_path is None  # still to be saved somewhere
+    assert recovery.RECOVERY_INFO not in again.controller.trainer.net.info
     assert again.errors == []
 
 

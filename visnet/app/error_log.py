@@ -48,9 +48,9 @@ def log_exception(error: BaseException) -> Path | None:
 
 
 def install_excepthook(show: Callable[[str], None]) -> None:
-    """From now on an uncaught exception calls show('Something went wrong: ... — details
-    saved to ...') instead of printing a traceback. KeyboardInterrupt and SystemExit keep
-    Python's own handling."""
+    """From now on an uncaught exception calls show('ZeroDivisionError: division by zero —
+    details saved to ~/.cache/visnet/errors.log') instead of printing a traceback.
+    KeyboardInterrupt and SystemExit keep Python's own handling."""
 
     def hook(kind, error, tb):
         if issubclass(kind, (KeyboardInterrupt, SystemExit)):
@@ -60,10 +60,10 @@ def install_excepthook(show: Callable[[str], None]) -> None:
             error = error.with_traceback(tb)
         path = log_exception(error)
         where = f" — details saved to {path}" if path is not None else ""
-        line = f"Something went wrong: {one_line(error)}{where}"
+        line = f"{one_line(error)}{where}"
         try:
             show(line)
         except Exception:  # the window itself is broken: the terminal is all that is left
-            print(f"visnet: {line}", file=sys.stderr)
+            print(f"visnet: something went wrong: {line}", file=sys.stderr)
 
     sys.excepthook = hook

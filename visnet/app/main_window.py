@@ -1126,6 +1126,8 @@ class MainWindow(QMainWindow):
         self.recovery_banner.hide()
         if found is None or not self.open_model(found.path, ask=True, remember=False):
             return False
+        with self.controller.locked_trainer() as trainer:
+            trainer.net.info.pop(recovery.RECOVERY_INFO, None)  # so a save does not carry it on
         origin = found.model_path
         self._model_path = origin if origin is not None and not is_read_only_model(origin) else None
         self._clean_step = -1  # never a real step: the recovered training is unsaved
@@ -1154,8 +1156,8 @@ class MainWindow(QMainWindow):
         offer.dismiss_button.setToolTip("Delete the unsaved training for good")
 
     def show_unexpected_error(self, line: str) -> None:
-        """Say in the banner that something went wrong (the app's excepthook calls this)."""
-        self._show_banner("Something went wrong.", line.removeprefix("Something went wrong: "), kind="error")
+        """Say in the banner that something went wrong, and what (the app's excepthook calls this)."""
+        self._show_banner("Something went wrong:", line, kind="error")
 
     # -- overridable dialogs (tests replace these) ---------------------------------------
     def _ask_open_path(self) -> str | None:

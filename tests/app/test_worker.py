@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import time
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from visnet.app.training.controller import TrainingController
+from visnet.app.training.process import CHECKPOINT_INTERVAL_S
 from visnet.app.training.worker import MAX_SNAPSHOT_RATE, GentleStart, gentle_start_delay
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
@@ -299,17 +301,35 @@ def test_training_runs_in_a_child_process_and_ends_with_the_window(qtbot, small_
     assert not child.is_alive()
 
 
-def test_a_training_process_that_dies_is_replaced_by_the_thread(qtbot, small_mnist, capsys):
+def test_a_training_process_that_dies_keeps_the_training_it_reported(qtbot, small_mnist):
+    """kill -9 of the child mid-run: training stays at the last snapshot shown (not where
+    Train was pressed), the user is told, and the next run starts a new child."""
     controller = TrainingController()
     controller.set_trainer(make_trainer(small_mnist))
+    collector = SnapshotCollector(controller)
     controller.start()
-    qtbot.waitUntil(lambda: trained(controller) > 20, timeout=5000)
-    controller._process._process.kill()
-    qtbot.wait(200)
-    steps = trained(controller)
-    qtbot.waitUntil(lambda: trained(controller) > steps + 20, timeout=5000)  # training carries on
-    assert controller.state == "running"
-    assert "training continues on a thread" in capsys.readouterr().err
+    qtbot.waitUntil(lambda: controller.training_pid is not None, timeout=10_000)
+    started = time.monotonic()
+    qtbot.waitUntil(
+        lambda: time.monotonic() - started > 2.5 * CHECKPOINT_INTERVAL_S, timeout=10_000
+    )  # checkpoints sent
+    pid = controller.training_pid
+    with qtbot.waitSignal(controller.process_died, timeout=5000) as died:
+        os.kill(pid, signal.SIGKILL)
+    last_running = [s for s in collector.snapshots if s.state == "running"][-1]
+    assert "killed by signal 9" in died.args[0] and "press Space to continue" in died.args[0]
+    assert controller.state == "paused"
+    trainer = controller.trainer
+    assert trainer.steps == last_running.step > 300
+    for w, shown in zip(trainer.net.weights, last_running.weights):
+        np.testing.assert_array_equal(w, shown)  # retrained bit for bit from the last checkpoint
+    qtbot.waitUntil(lambda: collector.snapshots[-1].state == "paused", timeout=3000)
+    assert collector.snapshots[-1].step == last_running.step  # the curve goes on from there
+    assert f"epoch {trainer.epoch_progress:.1f}" in collector.snapshots[-1].message
+
+    controller.start()
+    qtbot.waitUntil(lambda: controller.training_pid not in (None, pid), timeout=5000)  # a new child
+    qtbot.waitUntil(lambda: trained(controller) > last_running.step + 50, timeout=5000)
     assert controller.shutdown(1000)
 
 

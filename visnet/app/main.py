@@ -1,10 +1,18 @@
-"""Start the desktop app: QApplication, names for QSettings, pyqtgraph options, the window."""
+"""Start the desktop app: QApplication, names for QSettings, pyqtgraph options, the window,
+and what the app does when something outside it ends it or a bug surfaces."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
+
+from .error_log import install_excepthook
+
+# Signals that end the app the polite way: unsaved training goes to the recovery file first.
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
+SIGNAL_CHECK_MS = 200  # a Python signal handler runs only when the interpreter gets control
 
 # Every pyqtgraph option the app relies on, set before any plot exists (tests set the same).
 PYQTGRAPH_OPTIONS = {
@@ -40,6 +48,28 @@ def create_application(argv: Sequence[str] | None = None):
     return app
 
 
+def handle_ending_signals(window) -> None:
+    """End the app with window.end_by_signal when one of ENDING_SIGNALS arrives.
+
+    Python runs a signal handler only between two bytecodes of the main thread, and while
+    Qt's event loop waits no Python runs at all, so a timer hands the interpreter a turn
+    every SIGNAL_CHECK_MS. The handler itself only queues the ending on the event loop: it
+    may interrupt any Python code, and saving in the middle of a slot could see half an update.
+    """
+    from PySide6.QtCore import QTimer
+
+    def on_signal(signum, _frame):
+        name = signal.Signals(signum).name
+        QTimer.singleShot(0, window, lambda: window.end_by_signal(name))
+
+    for signum in ENDING_SIGNALS:
+        signal.signal(signum, on_signal)
+    ticker = QTimer(window)
+    ticker.setObjectName("signal_check_timer")
+    ticker.timeout.connect(lambda: None)
+    ticker.start(SIGNAL_CHECK_MS)
+
+
 def run_app(
     argv: Sequence[str] | None = None,
     model_path: str | os.PathLike | None = None,
@@ -57,7 +87,10 @@ def run_app(
     from .main_window import MainWindow
 
     window = MainWindow(model_path=model_path, data_dir=data_dir, dataset_spec=dataset_spec)
+    install_excepthook(window.show_unexpected_error)
+    handle_ending_signals(window)
     window.show()
+    window.offer_recovery()
     return app.exec()
 
 

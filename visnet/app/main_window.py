@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,9 +43,10 @@ from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
 from visnet.io import ModelFileError, open_model, save_model
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
+from . import recovery, workspaces
 from . import settings as keys
-from . import workspaces
 from .banner import MessageBanner
+from .error_log import log_exception, one_line
 from .frames import FramePacer
 from .network_editor import EditResult, NetworkEditor
 from .panels import Panel
@@ -146,6 +148,8 @@ class MainWindow(QMainWindow):
         self._current_dock: QDockWidget | None = None
         self._open_note = ""  # why an opened model is shown with another data set than its own
         self._closed = False
+        self._ask_before_closing = True  # False once a signal has put unsaved work in the recovery file
+        self._recovery: recovery.Recovery | None = None  # the recovery file offered
         self._workspace = "watch"
         self._workspace_before_backprop = "watch"
         self._shown_before = False
@@ -183,6 +187,7 @@ class MainWindow(QMainWindow):
         self.surface_panel = DecisionSurfacePanel(session=s)
         self.config_panel = ConfigPanel()
         self.banner = MessageBanner()
+        self.recovery_banner = self._make_recovery_banner()
         self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
             self.sample_panel,
@@ -297,6 +302,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(network_box)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
+        column.addWidget(self.recovery_banner)
         column.addWidget(self.banner)
         column.addWidget(self.network_view, 1)
 
@@ -628,6 +634,7 @@ class MainWindow(QMainWindow):
         c.diverged.connect(self._on_diverged)
         c.paused_itself.connect(self._on_paused_itself)
         c.training_failed.connect(self._on_training_failed)
+        c.process_died.connect(self._on_training_process_died)
         self.session.network_replaced.connect(self._on_network_replaced)
         self.network_view.neuron_selected.connect(self._on_neuron_clicked)
         self.weights_panel.neuron_selected.connect(self._on_neuron_clicked)
@@ -921,6 +928,11 @@ class MainWindow(QMainWindow):
         except ModelFileError as err:
             self._show_error("Could not open the model", str(err))
             return False
+        except Exception as err:  # a file the loader should have refused with a ModelFileError
+            logged = log_exception(err)
+            details = f" (details saved to {logged})" if logged is not None else ""
+            self._show_error("Could not open the model", f"{path}: unexpected error, {one_line(err)}{details}")
+            return False
         net = opened.network
         info = net.info if isinstance(net.info, dict) else {}
         self._open_note = ""
@@ -951,6 +963,24 @@ class MainWindow(QMainWindow):
                 "Could not save the model", f"{path}: this is visnet's own example; save your network elsewhere"
             )
             return False
+        net, info, step = self._model_to_save()
+        try:
+            save_model(net, path, history=self._history.history(), **info)
+        except ModelFileError as err:
+            self._show_error("Could not save the model", str(err))
+            return False
+        self._model_path = path
+        self._clean_step = step
+        self._saved_edits = tuple(self.editor.applied())
+        keys.add_recent_file(path)
+        keys.remember_folder(path)
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    def _model_to_save(self) -> tuple[Network, dict, int]:
+        """A copy of the network with its hand edits, the info to save with it, and the
+        step it was taken at."""
         dataset, toy = self.session.dataset, self.session.playground
         with self.controller.locked_trainer() as trainer:
             net = trainer.net.copy()
@@ -971,19 +1001,7 @@ class MainWindow(QMainWindow):
             }
             if toy is not None and toy.drawn:  # the points drawn by hand, to draw them again
                 info["drawn_points"] = [list(p) for p in toy.drawn]
-        try:
-            save_model(net, path, history=self._history.history(), **info)
-        except ModelFileError as err:
-            self._show_error("Could not save the model", str(err))
-            return False
-        self._model_path = path
-        self._clean_step = step
-        self._saved_edits = tuple(self.editor.applied())
-        keys.add_recent_file(path)
-        keys.remember_folder(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path}", 8000)
-        return True
+        return net, info, step
 
     def save(self) -> bool:
         """Save to the current file, or ask for one (untitled, or the shipped example)."""
@@ -1035,6 +1053,98 @@ class MainWindow(QMainWindow):
         except (ValueError, IndexError, RuntimeError) as err:
             self.statusBar().showMessage(f"Not applied: {err}", 8000)
             return None
+
+    # -- ending by a signal, and the recovery file ------------------------------------------
+    def save_recovery(self) -> Path | None:
+        """Put unsaved work in the recovery file (recovery.py); its path, or None when there
+        is nothing unsaved or it cannot be written (said on stderr: the window is ending)."""
+        if not self.has_unsaved_work():
+            return None
+        try:
+            net, info, _ = self._model_to_save()
+            return recovery.write_recovery(net, self._final_history(), info, self._model_path)
+        except (ModelFileError, OSError) as err:
+            print(f"visnet: could not keep the unsaved training: {err}", file=sys.stderr)
+            return None
+
+    def _final_history(self) -> TrainingHistory:
+        """The history including the snapshots no frame has drawn yet (for a window about
+        to end, whose frames will never draw them): its counters then match the trainer's."""
+        self.controller.publish_snapshot()
+        snap = self.controller.take_pending_snapshot()
+        if snap is not None:
+            self._history.add_snapshot(snap)
+        return self._history.history()
+
+    def end_by_signal(self, name: str) -> None:
+        """Quit at once without asking (SIGTERM, SIGHUP, Ctrl+C): unsaved training goes to
+        the recovery file, which the next start offers."""
+        if self._closed:  # a second signal while the first one is being handled
+            return
+        kept = self.save_recovery()
+        if kept is not None:
+            print(
+                f"visnet: {name}: the unsaved training is kept in {kept} and offered at the next start", file=sys.stderr
+            )
+        self._ask_before_closing = False
+        self.close()
+        QApplication.quit()
+
+    def offer_recovery(self) -> bool:
+        """If the last visnet ended with unsaved training, offer it above the network view
+        (Open it / Discard); True if there is one. The app calls this at start, tests when they mean to."""
+        found = recovery.find_recovery()
+        self._recovery = found
+        if found is None:
+            return False
+        self.recovery_banner.show_message(
+            "visnet was closed while a model had unsaved training",
+            f"({found.describe()}). Open it?",
+            eta=1.0,
+            kind="warning",
+        )
+        self._label_recovery_buttons()
+        return True
+
+    def open_recovery(self) -> bool:
+        """Open the offered recovery file as unsaved work on the file it came from, and
+        remove the recovery file (the work is in the window now)."""
+        found, self._recovery = self._recovery, None
+        self.recovery_banner.hide()
+        if found is None or not self.open_model(found.path, ask=True, remember=False):
+            return False
+        with self.controller.locked_trainer() as trainer:
+            trainer.net.info.pop(recovery.RECOVERY_INFO, None)  # so a save does not carry it on
+        origin = found.model_path
+        self._model_path = origin if origin is not None and not is_read_only_model(origin) else None
+        self._clean_step = -1  # never a real step: the recovered training is unsaved
+        recovery.discard_recovery()
+        self._update_title()
+        self.statusBar().showMessage(f"Recovered the unsaved training ({found.describe()}); save it to keep it.", 15000)
+        return True
+
+    def discard_recovery(self) -> None:
+        self._recovery = None
+        self.recovery_banner.hide()
+        recovery.discard_recovery()
+
+    def _make_recovery_banner(self) -> MessageBanner:
+        offer = MessageBanner()
+        offer.setObjectName("recovery_banner")
+        offer.lower_button.clicked.connect(self.open_recovery)
+        offer.dismiss_button.clicked.connect(self.discard_recovery)
+        return offer
+
+    def _label_recovery_buttons(self) -> None:
+        offer = self.recovery_banner
+        offer.lower_button.setText("Open it")
+        offer.lower_button.setToolTip("Open the network as it was, with its unsaved training")
+        offer.dismiss_button.setText("Discard")
+        offer.dismiss_button.setToolTip("Delete the unsaved training for good")
+
+    def show_unexpected_error(self, line: str) -> None:
+        """Say in the banner that something went wrong, and what (the app's excepthook calls this)."""
+        self._show_banner("Something went wrong:", line, kind="error")
 
     # -- overridable dialogs (tests replace these) ---------------------------------------
     def _ask_open_path(self) -> str | None:
@@ -1311,10 +1421,15 @@ class MainWindow(QMainWindow):
         self._dismissed_health = ()
         self._on_state_changed(self.controller.state)
 
+    def _show_banner(self, headline: str, text: str, kind: str, offer_smaller_eta: bool = False) -> None:
+        """A message above the network view; its button offers η / 10 only where that helps."""
+        eta = self.config_panel.train_values()["eta"]
+        self.banner.show_message(headline, text, eta, kind=kind)
+        self.banner.lower_button.setVisible(offer_smaller_eta)
+
     @Slot(str)
     def _on_diverged(self, message: str) -> None:
-        eta = self.config_panel.train_values()["eta"]
-        self.banner.show_message("The loss blew up.", message, eta, kind="error")
+        self._show_banner("The loss blew up.", message, kind="error", offer_smaller_eta=True)
         self.network_dock.show()
         self.network_dock.raise_()
         self.statusBar().showMessage("Training diverged: try a smaller learning rate.", 30000)
@@ -1322,6 +1437,11 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_paused_itself(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
+
+    @Slot(str)
+    def _on_training_process_died(self, message: str) -> None:
+        self._show_banner("Training paused.", message, kind="error")
+        self.statusBar().showMessage(message, 30000)
 
     @Slot(str)
     def _on_training_failed(self, message: str) -> None:
@@ -1377,9 +1497,8 @@ class MainWindow(QMainWindow):
             return  # the divergence message says more
         if (health.kind, health.layers) == self._dismissed_health:
             return
-        eta = self.config_panel.train_values()["eta"]
         headline = "The neurons are saturated." if health.kind == "saturated" else "The neurons are dead."
-        self.banner.show_message(headline, f"{health.message} {health.remedy}", eta, kind="warning")
+        self._show_banner(headline, f"{health.message} {health.remedy}", kind="warning", offer_smaller_eta=True)
 
     @Slot(QWidget, QWidget)
     def _on_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
@@ -1526,7 +1645,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
-            if not self._maybe_save_changes("quit"):
+            if self._ask_before_closing and not self._maybe_save_changes("quit"):
                 event.ignore()
                 return
             self._closed = True

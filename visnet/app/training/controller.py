@@ -48,6 +48,7 @@ class TrainingController(QObject):
     diverged = Signal(str)
     paused_itself = Signal(str)
     training_failed = Signal(str)
+    process_died = Signal(str)  # the training process ended unexpectedly; training is kept, paused
 
     def __init__(self, parent: QObject | None = None, *, use_process: bool = True):
         super().__init__(parent)
@@ -113,6 +114,11 @@ class TrainingController(QObject):
         if self._worker is not None:
             return self._worker.steps_trained
         return 0 if self._trainer is None else self._trainer.steps
+
+    @property
+    def training_pid(self) -> int | None:
+        """The process id of the training child process while it runs, else None."""
+        return None if self._process is None else self._process.pid
 
     def has_pending_snapshot(self) -> bool:
         return self._pending is not None
@@ -297,6 +303,7 @@ class TrainingController(QObject):
         worker.diverged.connect(self._on_worker_diverged)
         worker.paused_itself.connect(self._on_worker_paused_itself)
         worker.failed.connect(self._on_worker_failed)
+        worker.process_died.connect(self._on_worker_process_died)
         self._thread, self._worker = thread, worker
         thread.start()
         return worker
@@ -350,6 +357,11 @@ class TrainingController(QObject):
     def _on_worker_paused_itself(self, message: str) -> None:
         self._set_state("paused")
         self.paused_itself.emit(message)
+
+    @Slot(str)
+    def _on_worker_process_died(self, message: str) -> None:
+        self._set_state("paused")
+        self.process_died.emit(message)
 
     @Slot(str)
     def _on_worker_failed(self, message: str) -> None:

@@ -12,6 +12,9 @@ start (gentle_start_delay) slows the first epochs of a run down so they can be w
 Given a TrainingProcess, the worker trains at full speed in that child process instead
 (see process.py: the GUI and training then stop competing for the interpreter)
 and only relays what the child sends; single steps, epochs and slow motion run here.
+If the child dies, the worker goes back to the child's last checkpoint, retrains up to the
+last snapshot it relayed (at most about a second of training), pauses and says so; the
+next run starts a new child.
 
 What it tells the GUI travels as immutable Snapshots (core.snapshot), emitted at most
 max_rate times a second while running, plus one after every pause, step, stop and
@@ -36,7 +39,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
-from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError
+from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError, TrainingProcessUnavailable
 
 MAX_SNAPSHOT_RATE = 30.0  # snapshots per second while running: the display's frame rate
 FRAME_WAIT_S = 0.05  # longest training waits for the GUI to draw a snapshot (see share_with_gui)
@@ -139,6 +142,7 @@ class TrainingWorker(QObject):
     diverged = Signal(str)  # the DivergenceError message; the worker has paused itself
     paused_itself = Signal(str)  # why the worker stopped training on its own (planned epochs done)
     failed = Signal(str)  # an unexpected error ended training; the traceback's last lines
+    process_died = Signal(str)  # the training process ended unexpectedly; training is kept and paused
     finished = Signal()  # run() has returned; the thread may quit
 
     def __init__(
@@ -176,6 +180,7 @@ class TrainingWorker(QObject):
         self._last_state: str | None = None
         self._meter: RateMeter | None = None
         self._relaying = False  # a run in the training process is under way
+        self._relayed_step = 0  # the step of the last snapshot relayed from the training process
         self._share_with_gui = False
         self._frame_drawn = threading.Event()
         self._frame_drawn.set()
@@ -438,7 +443,7 @@ class TrainingWorker(QObject):
     # -- training in the process ----------------------------------------------------------
     def _run_in_process(self) -> None:
         """Let the child train at full speed, relay its snapshots, take the trainer back when
-        a command needs it here. Falls back to this thread if the process fails."""
+        a command needs it here. Falls back to this thread if the process cannot be used."""
         tr = self._trainer
         with self._trainer_lock:
             for name, value in self._take_config_updates().items():
@@ -447,7 +452,7 @@ class TrainingWorker(QObject):
                 with self._cond:
                     self._relaying = True
                 halted = self._relay(tr)
-            except TrainingProcessError as err:
+            except TrainingProcessUnavailable as err:
                 self._process = None  # train on this thread from now on
                 self._last_state = None
                 print(f"visnet: {err}; training continues on a thread", file=sys.stderr)
@@ -455,53 +460,82 @@ class TrainingWorker(QObject):
             finally:
                 with self._cond:
                     self._relaying = False
-            tr.load_state(halted.state)
+            if halted.reason == "died":
+                self._redo_since_checkpoint(halted.state)
+            else:
+                tr.load_state(halted.state)
+        self._meter = None
+        if halted.reason == "died":
+            self._report_process_death(halted.message)
+            return
         self._history_sent = halted.history_sent
         self._batch_epochs.extend(halted.batch_epochs)
         self._batch_losses.extend(halted.batch_losses)
-        self._meter = None
         if halted.reason == "diverged":
             self._report_divergence(halted.message)
         elif halted.reason == "planned":
             self._report_planned_epochs_done()
 
-    def _relay(self, trainer: Trainer) -> Halted:
-        process = self._process
-        process.begin(
-            trainer,
-            history_sent=self._history_sent,
-            max_rate=self._max_rate,
-            batch_epochs=self._batch_epochs,
-            batch_losses=self._batch_losses,
+    def _redo_since_checkpoint(self, checkpoint) -> None:
+        """Bring the trainer to the last snapshot relayed from a child that died: from its
+        last checkpoint (None: the state the run began from, which the trainer still holds),
+        retrain the same mini-batches, which gives the same parameters bit for bit. Their
+        losses are not sent again: the GUI has them. Settings sent after the checkpoint that
+        the child never applied apply from now on."""
+        tr = self._trainer
+        newest = {name: getattr(tr.config, name) for name in LIVE_SETTINGS}
+        if checkpoint is not None:
+            tr.load_state(checkpoint)
+        try:
+            while tr.steps < self._relayed_step and not self._stop_requested:
+                tr.step()
+        except DivergenceError:  # the child did not diverge here; keep the restored step
+            pass
+        for name, value in newest.items():
+            setattr(tr.config, name, value)
+
+    def _report_process_death(self, how: str) -> None:
+        with self._cond:
+            self._running = False
+            self._pending_batches = 0
+            self._pending_epoch = False
+        message = (
+            f"The training process stopped unexpectedly ({how}); training is kept up to epoch "
+            f"{self._trainer.epoch_progress:.1f} — press Space to continue."
         )
+        self._emit("paused", message)
+        self.process_died.emit(message)
+
+    def _relay(self, trainer: Trainer) -> Halted:
+        """Run the child from trainer's state until it halts; Halted("died", ...) with its
+        last checkpoint if it ends unexpectedly."""
+        process = self._process
+        self._relayed_step = trainer.steps
+        try:
+            process.begin(
+                trainer,
+                history_sent=self._history_sent,
+                max_rate=self._max_rate,
+                batch_epochs=self._batch_epochs,
+                batch_losses=self._batch_losses,
+            )
+        except TrainingProcessUnavailable:
+            raise
+        except TrainingProcessError as err:  # the child died between two runs
+            return Halted("died", str(err), None, 0, [], [])
         self._batch_epochs, self._batch_losses = [], []
         held: Snapshot | None = None  # arrived while the GUI was still drawing the last one
         held_since = 0.0
         halt_sent = False
+        checkpoint = None  # the child's newest TrainerState
         while True:
-            # Commands first: a pause that came while the run was being handed over is then
-            # passed on before the child trains a batch more than it must.
-            with self._cond:
-                updates, self._config_updates = self._config_updates, {}
-                must_halt = (
-                    not self._running
-                    or self._stop_requested
-                    or self._lock_waiters > 0
-                    or self._delay > 0
-                    or self._gentle is not None
-                )
-                if must_halt and not halt_sent:
-                    process.halt()
-                    halt_sent = True
-                if updates and not halt_sent:
-                    # Sent under the lock, so before any command can raise the halt flag:
-                    # the child then reads the config before it halts.
-                    process.set_config(updates)
-                    for name, value in updates.items():  # so readers of the config see it now
-                        setattr(trainer.config, name, value)
-                elif updates:  # too late for this run: apply at the next batch
-                    self._config_updates = {**updates, **self._config_updates}
-            message = process.receive(RELAY_POLL_S)
+            try:
+                halt_sent = self._pass_on_commands(process, trainer, halt_sent)
+                message = process.receive(RELAY_POLL_S)
+            except TrainingProcessError as err:
+                if held is not None:
+                    self._relay_snapshot(held)
+                return Halted("died", str(err), checkpoint, 0, [], [])
             if message is not None:
                 kind, payload = message
                 if kind == "halted":
@@ -509,16 +543,48 @@ class TrainingWorker(QObject):
                         self._relay_snapshot(held)
                     return payload
                 if kind == "failed":
-                    raise TrainingProcessError(f"training failed in the training process:\n{payload}")
-                if held is None:
-                    held_since = time.monotonic()
-                held = payload if held is None else merge_snapshots(held, payload)
+                    raise TrainingProcessUnavailable(f"training failed in the training process:\n{payload}")
+                if kind == "checkpoint":
+                    checkpoint = payload
+                else:
+                    if held is None:
+                        held_since = time.monotonic()
+                    held = payload if held is None else merge_snapshots(held, payload)
             if held is not None and (self._frame_drawn.is_set() or time.monotonic() - held_since > FRAME_WAIT_S):
                 self._relay_snapshot(held)
                 held = None
 
+    def _pass_on_commands(self, process: TrainingProcess, trainer: Trainer, halt_sent: bool) -> bool:
+        """Send the child a halt or new settings the GUI asked for; whether a halt was sent.
+
+        Commands go first in every turn: a pause that came while the run was being handed
+        over is then passed on before the child trains a batch more than it must."""
+        with self._cond:
+            updates, self._config_updates = self._config_updates, {}
+            must_halt = (
+                not self._running
+                or self._stop_requested
+                or self._lock_waiters > 0
+                or self._delay > 0
+                or self._gentle is not None
+            )
+            if must_halt and not halt_sent:
+                process.halt()
+                halt_sent = True
+            if updates and not halt_sent:
+                # Sent under the lock, so before any command can raise the halt flag:
+                # the child then reads the config before it halts.
+                process.set_config(updates)
+                for name, value in updates.items():  # so readers of the config see it now
+                    setattr(trainer.config, name, value)
+            elif updates:  # too late for this run: apply at the next batch
+                self._config_updates = {**updates, **self._config_updates}
+        return halt_sent
+
     def _relay_snapshot(self, snap: Snapshot) -> None:
         self._last_state = "running"
+        self._relayed_step = snap.step
+        self._history_sent += len(snap.new_epochs)  # what the GUI knows if the child dies
         self._last_emit = time.monotonic()
         if self._share_with_gui:
             self._frame_drawn.clear()

@@ -298,7 +298,7 @@ class BoundedSeries:
         return (
             np.empty(capacity, self._x_dtype),
             np.empty((capacity, *self.tail), np.float64),
-            np.empty(capacity, np.float64),
+            np.ones(capacity, np.float64),  # points to come stand for one each unless told
         )
 
     @property
@@ -322,7 +322,7 @@ class BoundedSeries:
         """One point: y has shape tail. As append(), without its per-call overhead."""
         if self.n == self.max_points:
             self._fill_buckets()
-        self._x[self.n], self._y[self.n], self._weight[self.n] = x, y, 1.0
+        self._x[self.n], self._y[self.n] = x, y
         self.n += 1
 
     def append(self, x, y, weight: float = 1.0) -> None:
@@ -341,7 +341,9 @@ class BoundedSeries:
 
     def truncate_after(self, x: float) -> None:
         """Drop the points whose x is beyond `x` (x never decreases along the series)."""
-        self.n = int(np.searchsorted(self.x, x, side="right"))
+        n = int(np.searchsorted(self.x, x, side="right"))
+        self._weight[n : self.n] = 1.0  # as append_one expects of the free places
+        self.n = n
 
     def _fill_buckets(self) -> None:
         old = slice(1, self.n - self.recent)  # between the first point and the newest ones

@@ -183,10 +183,15 @@ def report(samples: list[Sample]) -> None:
     if len(late) < 2:
         print("(run longer than a minute for growth per minute)")
         return
+    batches = late[-1].steps - late[0].steps
     for label, field in (("window", "window_rss"), ("training child", "child_rss"), ("python heap", "traced")):
         if getattr(last, field):
             median, overall = growth_per_minute(samples, field)
-            print(f"{label} growth after the first minute: {median:+.2f} MB/min median, {overall:+.2f} MB/min overall")
+            per_batch = (getattr(late[-1], field) - getattr(late[0], field)) / max(batches, 1)
+            print(
+                f"{label} growth after the first minute: {median:+.2f} MB/min median, "
+                f"{overall:+.2f} MB/min overall ({per_batch:+.1f} bytes per mini-batch)"
+            )
 
 
 def main() -> None:

@@ -9,11 +9,12 @@ slope from the end of the first minute to the end), with the mini-batches traine
 second.
 
     python benchmarks/soak.py [--minutes 5] [--interval 10] [--layers 784-30-10]
-                              [--batch 10] [--trace] [--screen]
+                              [--batch 10] [--trace] [--trim] [--screen]
 
 --trace also follows the Python heap with tracemalloc (slower training) and prints the
 allocation sites (file:line) that grew most between the end of the first minute and the
-end of the run.
+end of the run. --trim hands freed heap memory back to the system before each sample
+(glibc's malloc_trim), which tells memory still held from memory merely fragmented.
 
 Target: window memory growth < 1 MB per minute of training after the first minute.
 """
@@ -21,6 +22,7 @@ Target: window memory growth < 1 MB per minute of training after the first minut
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import sys
 import time
@@ -107,7 +109,15 @@ def build_window(data, layers: str | None, batch: int | None):
     return window
 
 
-def soak(app, window, minutes: float, interval: float, trace: bool) -> list[Sample]:
+def trim_heap() -> None:
+    """Return the heap's free pages to the system (glibc only; elsewhere nothing)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def soak(app, window, minutes: float, interval: float, trace: bool, trim: bool = False) -> list[Sample]:
     """Train at full speed for `minutes`, sampling every `interval` seconds (printed as they come)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -120,6 +130,8 @@ def soak(app, window, minutes: float, interval: float, trace: bool) -> list[Samp
     start = time.perf_counter()
 
     def take_sample():
+        if trim:
+            trim_heap()
         children = child_pids()
         s = Sample(
             seconds=time.perf_counter() - start,
@@ -201,6 +213,7 @@ def main() -> None:
     parser.add_argument("--layers", help="train a fresh network, e.g. 784-30-10, instead of the example model")
     parser.add_argument("--batch", type=int, help="mini-batch size (default: the window's)")
     parser.add_argument("--trace", action="store_true", help="follow the Python heap with tracemalloc")
+    parser.add_argument("--trim", action="store_true", help="return freed heap memory before each sample")
     parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
     args = parser.parse_args()
     app = start_application(args.screen)
@@ -208,7 +221,7 @@ def main() -> None:
 
     window = build_window(load_embedded(), args.layers, args.batch)
     print(f"platform {app.platformName()}, {args.minutes:g} minutes, a sample every {args.interval:g} s", flush=True)
-    samples = soak(app, window, args.minutes, args.interval, args.trace)
+    samples = soak(app, window, args.minutes, args.interval, args.trace, args.trim)
     report(samples)
 
 

@@ -258,8 +258,9 @@ class BoundedSeries:
     long the run: the first point and the newest quarter of max_points exactly as added,
     everything between merged into buckets of `stride` consecutive points. When the
     series is full the buckets take in the points that left the newest quarter, and the
-    stride doubles until they fill at most half of what is left, so each fill costs one
-    pass over the series and memory never grows.
+    stride doubles until the buckets use at most half of the places the newest quarter
+    leaves: merging is one pass over the series after thousands of new points, and memory
+    never grows.
 
     merge "mean" (curves): a bucket is the weighted mean of its points. A mean of mini-batch
     losses is the loss over all their samples, what one larger batch would report, so the
@@ -268,8 +269,8 @@ class BoundedSeries:
     noisier than they were. merge "last" (records such as finished epochs): a bucket is its
     newest point, a real record with its whole-number x.
 
-    x and y are views of the arrays points are added to. Filling the series writes new
-    arrays, so a view taken before (e.g. by a plot) keeps its values.
+    x and y are views of the arrays points are added to. Merging writes new arrays, so a
+    view taken before (e.g. by a plot) keeps its values.
     """
 
     MIN_POINTS = 8

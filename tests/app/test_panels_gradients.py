@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from visnet.app.panels.gradients import GradientPanel
-from visnet.core.history import HistoryRecorder
+from visnet.core.history import MAX_POINTS, HistoryRecorder
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -100,3 +100,29 @@ def test_show_history_draws_the_saved_series_then_live_training_appends(panel):
     assert panel.history()[1].shape == (5, 3)
     with pytest.raises(ValueError, match="sizes"):
         panel.show_history(HistoryRecorder(2).history())
+
+
+def test_hours_of_snapshots_keep_a_bounded_series(panel):
+    """At 30 snapshots a second a day brings millions of points: the panel holds a fixed
+    number, the newest as they came and older ones merged into means."""
+    import dataclasses
+
+    from visnet.core.history import TrainingHistory
+
+    n = 3 * MAX_POINTS
+    step = np.arange(1, n + 1)
+    grad = np.repeat(1e-3 * (1 + step % 2)[:, None], 3, axis=1)  # alternating 1e-3, 2e-3: means 1.5e-3
+    ratio = np.repeat([[0.0, 1e-3, 1e-3]], n, axis=0)  # a layer that never moves: no logarithm, a gap
+    long = TrainingHistory(3, stats_x=step / 100, grad_rms=grad, update_ratio=ratio, steps=n)
+    panel.show_history(long, sizes=(784, 16, 16, 10))
+    trainer = make_trainer()
+    trainer.step()
+    snap = take_snapshot(trainer)
+    for k in range(1, 11):  # live training goes on after it
+        panel.show_snapshot(dataclasses.replace(snap, step=n + k, epoch_progress=(n + k) / 100))
+    epochs, grads, ratios = panel.history()
+    assert len(epochs) <= MAX_POINTS and epochs[-1] == (n + 10) / 100 and epochs[0] == 0.01
+    assert np.all(np.diff(epochs) > 0)
+    np.testing.assert_allclose(grads[1:1000], 1.5e-3)  # older points: means
+    np.testing.assert_array_equal(grads[-100:-10], grad[-90:])  # the newest: as they came
+    assert np.all(np.isnan(ratios[:-10, 0])) and np.all(ratios[:-10, 1:] == 1e-3)

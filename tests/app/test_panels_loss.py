@@ -1,12 +1,12 @@
-"""LossPanel: every batch counted once, epochs plotted, 150,000 points."""
+"""LossPanel: every batch counted once, epochs plotted, a million batches in bounded memory."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from visnet.app.panels.loss import GrowingSeries, LossPanel
-from visnet.core.history import HistoryRecorder, TrainingHistory
+from visnet.app.panels.loss import LossPanel
+from visnet.core.history import MAX_POINTS, HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -93,7 +93,7 @@ def test_handles_150000_points(qtbot, panel):
         big, step=150_010, batch_epochs=np.linspace(300.0, 300.1, 10), batch_losses=np.full(10, 0.01)
     )
     panel.show_snapshot(more)
-    assert panel.n_points() == 150_010
+    assert panel.n_points() <= MAX_POINTS
     panel.set_log_scale(True)
     panel.flush()
     panel.grab()
@@ -101,13 +101,27 @@ def test_handles_150000_points(qtbot, panel):
     assert len(shown_x) < 20_000  # downsampled for the screen
 
 
-def test_growing_series_keeps_everything():
-    s = GrowingSeries(columns=2, capacity=4)
-    for k in range(10):
-        s.append(np.arange(k, k + 3), np.full((3, 2), k))
-    assert s.n == 30
-    assert s.x[-1] == 11
-    assert s.y(1)[-1] == 9
+def test_a_million_batches_keep_a_bounded_faithful_curve(panel):
+    """A day at full speed brings hundreds of millions of batches: the panel holds the
+    newest as they came and merges older ones into means, in a fixed number of points."""
+    snap = run(make_trainer(), 1)
+    rng = np.random.default_rng(0)
+    chunk, chunks = 5_000, 200
+    for k in range(chunks):
+        i = np.arange(k * chunk, (k + 1) * chunk)
+        x = (i + 1) / 1000
+        loss = 2.0 / (1.0 + x / 10) + rng.random(chunk)  # a falling trend, noise of mean 0.5
+        panel.show_snapshot(dataclasses.replace(snap, step=(k + 1) * chunk, batch_epochs=x, batch_losses=loss))
+    assert panel.n_points() <= MAX_POINTS
+    x, raw = panel.batch_losses()
+    assert x[0] == 0.001 and x[-1] == 1000.0 and raw[-1] == loss[-1]  # the ends, exactly
+    assert np.all(np.diff(x) > 0)
+    np.testing.assert_array_equal(raw[-MAX_POINTS // 4 :], loss[-MAX_POINTS // 4 :])  # the newest, as they came
+    old = slice(1, 3000)  # means of hundreds of batches each
+    assert np.all(np.diff(x[old]) > 0.1)
+    np.testing.assert_allclose(raw[old], 2.0 / (1.0 + x[old] / 10) + 0.5, atol=0.1)
+    panel.flush()
+    assert len(panel._raw_curve.xData) == panel.n_points() and panel._raw_curve.xData[-1] == 1000.0
 
 
 def test_view_follows_the_last_points_of_a_burst(qtbot, panel):

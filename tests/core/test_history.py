@@ -1,11 +1,20 @@
 """TrainingHistory and HistoryRecorder: what training leaves behind, bounded and checked."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visnet.core.history import MAX_POINTS, STATS_EVERY, HistoryRecorder, TrainingHistory
+from visnet.core.history import (
+    MAX_POINTS,
+    STATS_EVERY,
+    BoundedSeries,
+    HistoryRecorder,
+    TrainingHistory,
+    merge_groups,
+)
 from visnet.core.network import Network
 from visnet.core.snapshot import merge_snapshots, take_snapshot
 from visnet.core.training import EpochRecord, TrainConfig, Trainer, TrainingProgress
@@ -87,18 +96,56 @@ def test_continuing_from_a_saved_history_numbers_on():
     assert len(h.batch_x) == 18 and np.all(np.diff(h.batch_x) > 0)
 
 
-def test_memory_is_bounded_and_the_run_stays_evenly_sampled():
-    recorder = HistoryRecorder(1, max_points=1000)
-    n = 50_001
-    for i in range(n):
-        recorder.add_batch(i / 100, float(i))
-    recorder.set_progress(TrainingProgress(n, 500, 10 * n))
+def test_a_million_batches_stay_within_the_bound_in_flat_memory():
+    recorder = HistoryRecorder(1)
+    rng = np.random.default_rng(0)
+    chunk, chunks = 500, 2000  # a million batches, as snapshots bring them
+    tracemalloc.start()
+    try:
+        for k in range(chunks):
+            i = np.arange(k * chunk, (k + 1) * chunk)
+            recorder.add_batches(i / 1000, 2.0 / (1.0 + i / 10_000) + rng.random(chunk))
+            if k == chunks // 4:
+                settled = tracemalloc.get_traced_memory()[0]
+        grown = tracemalloc.get_traced_memory()[0] - settled
+    finally:
+        tracemalloc.stop()
+    recorder.set_progress(TrainingProgress(chunk * chunks, 1000, 10 * chunk * chunks))
     h = recorder.history()
-    assert 500 <= len(h.batch_x) <= 1001
-    assert h.batch_loss[0] == 0 and h.batch_loss[-1] == n - 1  # the ends survive
-    gaps = np.diff(h.batch_loss)[:-1]  # the newest point is added whatever the stride
-    assert np.all(gaps == gaps[0]) and gaps[0] == 64  # an even sample: every 64th batch
+    assert len(h.batch_x) <= MAX_POINTS
+    assert grown < 100_000  # bytes; every point kept would be 12 MB more
+    assert h.batch_x[0] == 0 and h.batch_x[-1] == (chunk * chunks - 1) / 1000  # the ends, exactly
+    assert np.all(np.diff(h.batch_x) > 0)
+    # The trend survives: each merged point is a mean of batches around its x.
+    trend = 2.0 / (1.0 + h.batch_x / 10) + 0.5  # the noise's mean is 0.5
+    old = slice(1, 3000)  # means of hundreds of batches each
+    assert np.all(np.diff(h.batch_x[old]) > 0.1)
+    np.testing.assert_allclose(h.batch_loss[old], trend[old], atol=0.1)
     assert MAX_POINTS == 20_000
+
+
+def test_the_newest_batches_are_kept_exactly_and_older_ones_as_means():
+    recorder = HistoryRecorder(1, max_points=100)
+    loss = 3.0 - np.arange(10_000) / 10_000
+    recorder.add_batches(np.arange(10_000) / 60, loss)
+    recorder.set_progress(TrainingProgress(10_000, 166, 100_000))
+    h = recorder.history()
+    assert len(h.batch_x) <= 100
+    np.testing.assert_array_equal(h.batch_loss[-25:], loss[-25:])  # the newest quarter
+    assert h.batch_loss[0] == loss[0]
+    assert len(np.unique(np.diff(h.batch_x[:-25]))) > 1  # older points stand for many batches
+    # Merged points lie on the line at their x: each is the mean of a stretch of it.
+    np.testing.assert_allclose(h.batch_loss, 3.0 - 60 * h.batch_x / 10_000)
+
+
+def test_a_long_playground_run_keeps_whole_epoch_records_within_the_bound():
+    recorder = HistoryRecorder(2, max_points=64)
+    recorder.add_epochs(EpochRecord(k, 1.0 / k, 2.0 / k, 1 - 1.0 / (k + 1)) for k in range(1, 5001))
+    recorder.set_progress(TrainingProgress(50_000, 5000, 500_000))
+    h = recorder.history()
+    assert len(h.epoch) <= 64 and h.epoch[0] == 1 and h.epoch[-1] == 5000
+    np.testing.assert_array_equal(h.train_loss, 1.0 / h.epoch)  # real records, not blends
+    np.testing.assert_array_equal(h.test_accuracy, 1 - 1.0 / (h.epoch + 1))
 
 
 def test_x_never_goes_back_and_non_finite_points_are_skipped():
@@ -113,7 +160,7 @@ def test_x_never_goes_back_and_non_finite_points_are_skipped():
     assert len(h.epoch) == 1 and np.isnan(h.test_loss[0])  # no test split: NaN
 
 
-def test_thinned_keeps_ends_and_counters():
+def test_thinned_keeps_ends_and_counters_and_merges_the_rest_into_means():
     n = 10_001
     h = TrainingHistory(
         2,
@@ -128,6 +175,9 @@ def test_thinned_keeps_ends_and_counters():
     )
     t = h.thinned(1000)
     assert len(t.batch_x) == 1000 and t.batch_x[0] == 0 and t.batch_x[-1] == h.batch_x[-1]
+    assert np.all(np.diff(t.batch_x) > 0)
+    # Means of stretches of a straight line lie on it.
+    np.testing.assert_allclose(t.batch_loss, np.interp(t.batch_x, h.batch_x, h.batch_loss))
     assert len(t.stats_x) == 100  # short series stay whole
     assert t.progress == h.progress
 
@@ -177,27 +227,66 @@ def test_add_step_records_straight_from_a_trainer():
     assert h.epochs == tuple(trainer.history) and h.progress == trainer.progress
 
 
+def original_groups(series: BoundedSeries) -> list[slice]:
+    """The original points each point of a series (added with weight 1) stands for."""
+    ends = np.cumsum(series.weight).astype(int)
+    return [slice(end - int(w), end) for end, w in zip(ends, series.weight)]
+
+
 @given(
     sizes=st.lists(st.integers(0, 700), min_size=1, max_size=12),
-    max_points=st.integers(2, 300),
+    max_points=st.integers(BoundedSeries.MIN_POINTS, 300),
 )
 @settings(max_examples=60, deadline=None)
-def test_a_series_extended_in_runs_keeps_evenly_spaced_points_within_its_bound(sizes, max_points):
-    """extend() is append() without a call per point: the kept points are every stride-th
-    point offered, at most max_points of them (plus the newest), in order."""
-    from visnet.core.history import _Series
-
-    series = _Series([np.empty(0), np.empty(0)], max_points)
-    series.CHUNK = 64  # flushes (and thinning) happen between the runs too
-    start = 0
+def test_a_bounded_series_is_a_faithful_summary_of_every_point_added(sizes, max_points):
+    """Whatever the runs added, the series holds at most max_points points, in order; the
+    first and the newest quarter are the points themselves; every other point is the mean
+    of the consecutive points it stands for, and together they stand for all of them."""
+    series = BoundedSeries((2,), max_points)
+    total = 0
     for n in sizes:
-        x = np.arange(start, start + n, dtype=np.float64)  # x is the point's index
-        series.extend(x, -x)
-        start += n
-        kept, loss = series.flush()
-        assert len(kept) <= max_points
-        np.testing.assert_array_equal(kept % series.stride, 0)  # every stride-th point...
-        np.testing.assert_array_equal(kept, np.arange(0, start, series.stride)[: len(kept)])  # ...all of them
-        np.testing.assert_array_equal(loss, -kept)
-        if start:
-            assert series.with_last()[0][-1] == start - 1  # the newest point is always there
+        x = np.arange(total, total + n, dtype=np.float64)
+        series.append(x, np.column_stack([np.sqrt(x), -x]))
+        total += n
+        assert series.n <= max_points
+        if not total:
+            continue
+        everything = np.arange(total, dtype=np.float64)
+        assert series.weight.sum() == total
+        assert np.all(np.diff(series.x) > 0)
+        assert series.x[0] == 0 and series.x[-1] == total - 1
+        newest = min(series.recent, total)
+        np.testing.assert_array_equal(series.x[-newest:], everything[-newest:])
+        groups = original_groups(series)
+        means = np.array([[everything[g].mean(), np.sqrt(everything[g]).mean()] for g in groups])
+        np.testing.assert_allclose(series.x, means[:, 0])
+        np.testing.assert_allclose(series.y, np.column_stack([means[:, 1], -means[:, 0]]))
+
+
+def test_a_series_of_records_keeps_the_newest_record_of_each_bucket():
+    series = BoundedSeries((1,), 16, merge="last", x_dtype=np.int64)
+    for k in range(1, 1001):
+        series.append_one(k, (10.0 * k,))
+    assert series.n <= 16 and series.x.dtype == np.int64
+    assert series.x[0] == 1 and series.x[-1] == 1000
+    np.testing.assert_array_equal(series.x, [group.stop for group in original_groups(series)])
+    np.testing.assert_array_equal(series.y[:, 0], 10.0 * series.x)
+
+
+def test_merged_means_leave_out_nan_values():
+    x = np.arange(6.0)
+    y = np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan], [5.0, 2.0], [np.nan, 4.0], [7.0, np.nan]])
+    mx, my, weight = merge_groups(x, y, np.ones(6), np.array([0, 3]))
+    np.testing.assert_array_equal(mx, [1.0, 4.0])
+    np.testing.assert_array_equal(my[0], [2.0, np.nan])  # NaN only where every value is
+    np.testing.assert_array_equal(my[1], [6.0, 3.0])
+    np.testing.assert_array_equal(weight, [3.0, 3.0])
+
+
+def test_truncating_then_adding_goes_on_from_there():
+    series = BoundedSeries((), 8)
+    series.append(np.arange(30.0), np.arange(30.0))
+    series.truncate_after(27.5)
+    assert series.x[-1] <= 27.5
+    series.append([28.0, 29.0], [0.0, 0.0])
+    assert np.all(np.diff(series.x) > 0) and series.n <= 8

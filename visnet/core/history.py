@@ -11,10 +11,11 @@ later shows its learning curve and continues counting steps and epochs:
     steps, epochs_done, samples_seen       the trainer's counters (TrainingProgress)
 
 HistoryRecorder builds one as training goes, from snapshots or straight from a trainer.
-Its memory is bounded: when a series holds more than max_points (20,000) points, every
-other point is dropped and from then on only every other new point is kept (then every
-fourth, and so on). The series stays an even sample of the whole run, never more than
-max_points points however long the run, and its newest point is always included.
+Its memory is bounded: each series is a BoundedSeries of at most max_points (20,000)
+points, the newest quarter of them exactly as recorded and the older ones merged into
+means of ever more mini-batches each (epoch records: the newest of each bucket), so a
+day-long run keeps its whole curve, and every batch of the last few thousand, in a fixed
+amount of memory.
 """
 
 from __future__ import annotations
@@ -177,26 +178,38 @@ class TrainingHistory:
 
     # -- thinning -------------------------------------------------------------------------
     def thinned(self, max_points: int = SAVE_POINTS) -> TrainingHistory:
-        """A copy with at most max_points points per series, evenly spread over the run;
-        the first and last points of each series are kept. Counters are unchanged."""
-        batch = _even(len(self.batch_x), max_points)
+        """A copy with at most max_points points per series; the first and last points of
+        each series are kept as they are. The points between are merged in groups of
+        consecutive points into their means (each point counting once), as a
+        BoundedSeries merges them; epoch records are an even sample of whole records.
+        Counters are unchanged."""
+        batch_x, batch_loss = _means(self.batch_x, self.batch_loss, max_points)
+        stats_x, stats = _means(self.stats_x, np.stack([self.grad_rms, self.update_ratio], axis=1), max_points)
         epochs = _even(len(self.epoch), max_points)
-        stats = _even(len(self.stats_x), max_points)
         return TrainingHistory(
             self.n_layers,
-            self.batch_x[batch],
-            self.batch_loss[batch],
+            batch_x,
+            batch_loss,
             self.epoch[epochs],
             self.train_loss[epochs],
             self.test_loss[epochs],
             self.test_accuracy[epochs],
-            self.stats_x[stats],
-            self.grad_rms[stats],
-            self.update_ratio[stats],
+            stats_x,
+            stats[:, 0],
+            stats[:, 1],
             self.steps,
             self.epochs_done,
             self.samples_seen,
         )
+
+
+def _means(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """x, y merged into at most max_points means of consecutive points (see thinned)."""
+    starts = _even_groups(len(x), max_points)
+    if starts is None:
+        return x, y
+    merged_x, merged_y, _ = merge_groups(x, y, np.ones(len(x)), starts)
+    return merged_x, merged_y
 
 
 def _even(n: int, max_points: int) -> np.ndarray | slice:
@@ -206,73 +219,153 @@ def _even(n: int, max_points: int) -> np.ndarray | slice:
     return np.unique(np.round(np.linspace(0, n - 1, max(max_points, 2))).astype(np.int64))
 
 
-class _Series:
-    """Columns of a growing series, evenly sampled within max_points (the rule in the
-    module docstring). New points wait in Python lists (cheap to append one per step) and
-    join the arrays in chunks, where the bound is applied."""
+def _even_groups(n: int, max_points: int) -> np.ndarray | None:
+    """Starts of max_points groups of consecutive points out of n (None if n fits): the
+    first and the last point alone, the rest in groups of nearly equal length."""
+    if n <= max_points:
+        return None
+    inner = np.round(np.linspace(1, n - 1, max(max_points, 3) - 1)).astype(np.int64)
+    return np.concatenate([[0], inner])
 
-    CHUNK = 4096
 
-    def __init__(self, arrays: list[np.ndarray], max_points: int):
-        self.arrays = [np.array(a) for a in arrays]
-        self.pending: list[list] = [[] for _ in arrays]
-        self.max_points = max(int(max_points), 2)
-        self.stride = 1
-        self.offered = len(self.arrays[0])  # points offered so far; point i is kept if i % stride == 0
-        self.last: tuple | None = tuple(a[-1] for a in self.arrays) if self.offered else None
-        self.last_kept = True
+def merge_groups(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, starts: np.ndarray, merge: str = "mean"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group of consecutive points (group i runs from starts[i] to the next start) as
+    one point standing for the sum of their weights.
 
-    def append(self, *values) -> None:
-        keep = self.offered % self.stride == 0
-        self.offered += 1
-        self.last, self.last_kept = values, keep
-        if keep:
-            for column, v in zip(self.pending, values):
-                column.append(v)
-            if len(self.pending[0]) >= self.CHUNK:
-                self.flush()
+    merge "mean": x and y are weighted means; NaN values of y are left out (NaN only where
+    a whole group is NaN). merge "last": the group's newest point as it is.
+    x: (n,), y: (n, ...), weight: (n,) how many original points each point stands for.
+    """
+    ends = np.append(starts[1:], len(x)) - 1
+    total = np.add.reduceat(weight, starts)
+    if merge == "last":
+        return x[ends], y[ends], total
+    mean_x = np.add.reduceat(weight * x, starts) / total
+    mean_x = np.clip(mean_x, x[starts], x[ends])  # rounding never moves a point past its neighbours
+    w = weight.reshape((-1,) + (1,) * (y.ndim - 1))
+    finite = np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        mean_y = np.add.reduceat(np.where(finite, w * y, 0.0), starts) / np.add.reduceat(
+            np.where(finite, w, 0.0), starts
+        )
+    return mean_x, mean_y, total
 
-    def extend(self, *columns: np.ndarray) -> None:
-        """Append many points at once (one array per column, all of one length): the same
-        points append() would keep, without a Python call per point."""
-        n = len(columns[0])
-        if n == 0:
-            return
-        keep = (np.arange(self.offered, self.offered + n) % self.stride) == 0
-        self.offered += n
-        self.last, self.last_kept = tuple(c[-1].item() for c in columns), bool(keep[-1])
-        for column, values in zip(self.pending, columns):
-            column.extend(values[keep].tolist())
-        if len(self.pending[0]) >= self.CHUNK:
-            self.flush()
 
-    def flush(self) -> list[np.ndarray]:
-        if self.pending[0]:
-            self.arrays = [
-                np.concatenate([a, np.asarray(p, dtype=a.dtype).reshape((-1, *a.shape[1:]))])
-                for a, p in zip(self.arrays, self.pending)
-            ]
-            self.pending = [[] for _ in self.arrays]
-        while len(self.arrays[0]) > self.max_points:
-            self.arrays = [a[::2] for a in self.arrays]
-            self.stride *= 2
-        if self.offered:
-            self.last_kept = (self.offered - 1) % self.stride == 0  # thinning may drop the newest
-        return self.arrays
+class BoundedSeries:
+    """A growing series, x (n,) and y (n, *tail), kept within max_points points however
+    long the run: the first point and the newest quarter of max_points exactly as added,
+    everything between merged into buckets of `stride` consecutive points. When the
+    series is full the buckets take in the points that left the newest quarter, and the
+    stride doubles until the buckets use at most half of the places the newest quarter
+    leaves: merging is one pass over the series after thousands of new points, and memory
+    never grows.
 
-    def with_last(self) -> list[np.ndarray]:
-        """The kept points, and the newest point offered even if the stride skipped it."""
-        arrays = self.flush()
-        if self.last_kept or self.last is None:
-            return arrays
-        return [
-            np.concatenate([a, np.asarray([v], dtype=a.dtype).reshape((1, *a.shape[1:]))])
-            for a, v in zip(arrays, self.last)
-        ]
+    merge "mean" (curves): a bucket is the weighted mean of its points. A mean of mini-batch
+    losses is the loss over all their samples, what one larger batch would report, so the
+    trend of an old stretch is drawn as it was. Its minimum and maximum would keep the
+    spread instead, but the spread of k batches widens with k, and old stretches would look
+    noisier than they were. merge "last" (records such as finished epochs): a bucket is its
+    newest point, a real record with its whole-number x.
+
+    x and y are views of the arrays points are added to. Merging writes new arrays, so a
+    view taken before (e.g. by a plot) keeps its values.
+    """
+
+    MIN_POINTS = 8
+
+    def __init__(
+        self, tail: tuple[int, ...] = (), max_points: int = MAX_POINTS, merge: str = "mean", x_dtype=np.float64
+    ):
+        if max_points < self.MIN_POINTS:
+            raise ValueError(f"max_points must be at least {self.MIN_POINTS}, got {max_points}")
+        if merge not in ("mean", "last"):
+            raise ValueError(f"merge must be 'mean' or 'last', got {merge!r}")
+        self.tail = tuple(tail)
+        self.max_points = int(max_points)
+        self.merge = merge
+        self.recent = self.max_points // 4  # the newest points, kept exactly
+        self._x_dtype = np.dtype(x_dtype)
+        self.clear()
+
+    def clear(self) -> None:
+        self.n = 0
+        self.stride = 1.0  # original points per bucket
+        self._x, self._y, self._weight = self._allocate()
+
+    def _allocate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        capacity = self.max_points
+        return (
+            np.empty(capacity, self._x_dtype),
+            np.empty((capacity, *self.tail), np.float64),
+            np.ones(capacity, np.float64),  # points to come stand for one each unless told
+        )
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._x[: self.n]
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._y[: self.n]
+
+    @property
+    def weight(self) -> np.ndarray:
+        """How many points added each point held stands for."""
+        return self._weight[: self.n]
 
     @property
     def last_x(self) -> float:
-        return float(self.last[0]) if self.last is not None else -math.inf
+        return float(self._x[self.n - 1]) if self.n else -math.inf
+
+    def append_one(self, x, y) -> None:
+        """One point: y has shape tail. As append(), without its per-call overhead."""
+        if self.n == self.max_points:
+            self._fill_buckets()
+        self._x[self.n], self._y[self.n] = x, y
+        self.n += 1
+
+    def append(self, x, y, weight: float = 1.0) -> None:
+        """Points x (k,), y (k, *tail), each standing for `weight` original points."""
+        x = np.asarray(x, dtype=self._x_dtype).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape((len(x), *self.tail))
+        done = 0
+        while done < len(x):
+            if self.n == self.max_points:
+                self._fill_buckets()
+            k = min(len(x) - done, self.max_points - self.n)
+            end = self.n + k
+            self._x[self.n : end], self._y[self.n : end] = x[done : done + k], y[done : done + k]
+            self._weight[self.n : end] = weight
+            self.n, done = end, done + k
+
+    def truncate_after(self, x: float) -> None:
+        """Drop the points whose x is beyond `x` (x never decreases along the series)."""
+        n = int(np.searchsorted(self.x, x, side="right"))
+        self._weight[n : self.n] = 1.0  # as append_one expects of the free places
+        self.n = n
+
+    def _fill_buckets(self) -> None:
+        old = slice(1, self.n - self.recent)  # between the first point and the newest ones
+        x, y, weight = self._x[old], self._y[old], self._weight[old]
+        before = np.cumsum(weight) - weight  # original points before each, in this stretch
+        room = (self.max_points - self.recent) // 2 - 1
+        while True:
+            bucket = np.floor(before / self.stride)
+            starts = np.flatnonzero(np.append(True, bucket[1:] != bucket[:-1]))
+            if len(starts) <= room:
+                break
+            self.stride *= 2
+        merged = merge_groups(x, y, weight, starts, self.merge)
+        m = len(starts)
+        arrays = self._allocate()
+        for new, current, middle in zip(arrays, (self._x, self._y, self._weight), merged):
+            new[0] = current[0]
+            new[1 : 1 + m] = middle
+            new[1 + m : 1 + m + self.recent] = current[self.n - self.recent : self.n]
+        self._x, self._y, self._weight = arrays
+        self.n = 1 + m + self.recent
 
 
 class HistoryRecorder:
@@ -295,16 +388,20 @@ class HistoryRecorder:
     def clear(self, start: TrainingHistory | None = None) -> None:
         """Start over, from start (default: nothing)."""
         h = start or TrainingHistory(self.n_layers)
-        self._batches = _Series([h.batch_x, h.batch_loss], self.max_points)
-        self._epochs = _Series([h.epoch, h.train_loss, h.test_loss, h.test_accuracy], self.max_points)
-        self._stats = _Series([h.stats_x, h.grad_rms, h.update_ratio], self.max_points)
+        self._batches = BoundedSeries((), self.max_points)
+        # A saved point may be the mean of many mini-batches: on average, steps / points.
+        self._batches.append(h.batch_x, h.batch_loss, weight=max(1.0, h.steps / max(len(h.batch_x), 1)))
+        self._epochs = BoundedSeries((3,), self.max_points, merge="last", x_dtype=np.int64)
+        self._epochs.append(h.epoch, np.column_stack([h.train_loss, h.test_loss, h.test_accuracy]))
+        self._stats = BoundedSeries((2, self.n_layers), self.max_points)
+        self._stats.append(h.stats_x, np.stack([h.grad_rms, h.update_ratio], axis=1))
         self.steps, self.epochs_done, self.samples_seen = h.steps, h.epochs_done, h.samples_seen
 
     # -- adding ---------------------------------------------------------------------------
     def add_batch(self, x: float, loss: float) -> None:
         """One mini-batch's loss at x (fractional epochs)."""
         if math.isfinite(x) and math.isfinite(loss):
-            self._batches.append(max(float(x), self._batches.last_x, 0.0), float(loss))
+            self._batches.append_one(max(float(x), self._batches.last_x, 0.0), float(loss))
 
     def add_batches(self, x, loss) -> None:
         x = np.asarray(x, dtype=np.float64).ravel()
@@ -313,18 +410,18 @@ class HistoryRecorder:
         x, loss = x[keep], loss[keep]
         if len(x):
             x = np.maximum.accumulate(np.maximum(x, max(self._batches.last_x, 0.0)))
-            self._batches.extend(x, loss)
+            self._batches.append(x, loss)
 
     def add_epochs(self, records) -> None:
         """training.EpochRecords; a record not numbered after the last one is skipped."""
         for r in records:
-            last = None if self._epochs.last is None else int(self._epochs.last[0])
+            last = int(self._epochs.last_x) if self._epochs.n else None
             test_loss, test_acc = float(r.test_loss), float(r.test_accuracy)
             if not (math.isfinite(test_loss) and math.isfinite(test_acc)):
                 test_loss = test_acc = math.nan
             if (last is not None and r.epoch <= last) or r.epoch < 1 or not math.isfinite(r.train_loss):
                 continue
-            self._epochs.append(int(r.epoch), float(r.train_loss), test_loss, test_acc)
+            self._epochs.append_one(int(r.epoch), (float(r.train_loss), test_loss, test_acc))
             self.epochs_done = max(self.epochs_done, int(r.epoch))
 
     def add_layer_stats(self, x: float, stats: LayerStats) -> None:
@@ -334,7 +431,7 @@ class HistoryRecorder:
             raise ValueError(f"layer stats for {grad.shape} layers, the history has {self.n_layers}")
         if not (math.isfinite(x) and np.all(np.isfinite(grad)) and np.all(np.isfinite(ratio))):
             return
-        self._stats.append(max(float(x), self._stats.last_x, 0.0), grad, ratio)
+        self._stats.append_one(max(float(x), self._stats.last_x, 0.0), np.stack([grad, ratio]))
 
     def add_step(self, trainer: Trainer, result: StepResult) -> None:
         """What trainer.step() just did (for training without snapshots: the CLI, tools):
@@ -369,22 +466,20 @@ class HistoryRecorder:
     # -- reading ------------------------------------------------------------------------
     def history(self) -> TrainingHistory:
         """The history so far (a frozen copy)."""
-        batch_x, batch_loss = self._batches.with_last()
-        epoch, train_loss, test_loss, test_acc = self._epochs.with_last()
-        stats_x, grad, ratio = self._stats.with_last()
-        steps = max(self.steps, len(batch_x))
-        epochs_done = max(self.epochs_done, int(epoch[-1]) if len(epoch) else 0)
+        epochs, stats = self._epochs.y, self._stats.y
+        steps = max(self.steps, len(self._batches.x))
+        epochs_done = max(self.epochs_done, int(self._epochs.last_x) if self._epochs.n else 0)
         return TrainingHistory(
             self.n_layers,
-            batch_x,
-            batch_loss,
-            epoch,
-            train_loss,
-            test_loss,
-            test_acc,
-            stats_x,
-            grad,
-            ratio,
+            self._batches.x,
+            self._batches.y,
+            self._epochs.x,
+            epochs[:, 0],
+            epochs[:, 1],
+            epochs[:, 2],
+            self._stats.x,
+            stats[:, 0],
+            stats[:, 1],
             steps,
             epochs_done,
             self.samples_seen,

@@ -19,10 +19,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from visnet.app.colors import MUTED, layer_color, layer_name
-from visnet.app.panels.loss import GrowingSeries, RangeFollower, add_fast_curve
+from visnet.app.panels.loss import RangeFollower, add_fast_curve
 from visnet.app.stable import status_label
 from visnet.app.throttle import Throttle
-from visnet.core.history import TrainingHistory
+from visnet.core.history import BoundedSeries, TrainingHistory
 from visnet.core.snapshot import Snapshot
 from visnet.core.training import LayerStats
 
@@ -43,7 +43,9 @@ class GradientPanel(QWidget):
         super().__init__(parent)
         self._sizes: tuple[int, ...] | None = None
         self._perceptron = False  # a step output: the top plot is the perceptron rule's update direction
-        self._series: GrowingSeries | None = None  # columns: grad_rms per layer, then update_ratio per layer
+        # Columns: grad_rms per layer, then update_ratio per layer. Bounded: the newest points
+        # as they came, older ones merged into means (BoundedSeries), so days of snapshots fit.
+        self._series: BoundedSeries | None = None
         self._grad_curves: list[pg.PlotDataItem] = []
         self._ratio_curves: list[pg.PlotDataItem] = []
         self._last_step = -1
@@ -164,7 +166,7 @@ class GradientPanel(QWidget):
         if self._series is None:
             return np.empty(0), np.empty((0, 0)), np.empty((0, 0))
         L = len(self._grad_curves)
-        ys = np.column_stack([self._series.y(k) for k in range(2 * L)]) if self._series.n else np.empty((0, 2 * L))
+        ys = self._series.y.copy()
         return self._series.x.copy(), ys[:, :L], ys[:, L:]
 
     # -- drawing ----------------------------------------------------------------------------
@@ -191,7 +193,7 @@ class GradientPanel(QWidget):
             self._ratio_curves.append(add_fast_curve(self._ratio_plot, pen=pen, **dots))
         self._grad_plot.setLabel("left", "RMS (ŷ − y)·x" if self._perceptron else "RMS ∂C/∂w")
         self._legend.setColumnCount(min(L, 2))  # wide and short hides fewer points; 2 fit a narrow dock
-        self._series = GrowingSeries(columns=2 * L)
+        self._series = BoundedSeries((2 * L,))
         self._last_step = -1
         self._follower.restart()
 
@@ -208,7 +210,7 @@ class GradientPanel(QWidget):
             return
         s, L = self._series, len(self._grad_curves)
         for l in range(L):
-            for curve, y in ((self._grad_curves[l], s.y(l)), (self._ratio_curves[l], s.y(L + l))):
+            for curve, y in ((self._grad_curves[l], s.y[:, l]), (self._ratio_curves[l], s.y[:, L + l])):
                 if self._perceptron:  # dots only: drop the zeros (NaN), which scatter plots warn about
                     keep = np.isfinite(y)
                     curve.setData(s.x[keep], y[keep])
@@ -223,7 +225,7 @@ class GradientPanel(QWidget):
         if s is None or s.n == 0:
             return None
         L = len(self._grad_curves)
-        ys = np.column_stack([s.y(first + l) for l in range(L)])
+        ys = s.y[:, first : first + L]
         ys = ys[np.isfinite(ys)]
         if ys.size == 0:
             return None

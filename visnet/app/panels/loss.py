@@ -1,5 +1,6 @@
 """The learning curve: every mini-batch's loss, its smoothed trend, and per-epoch train
-loss, test loss and test accuracy, on an x axis in (fractional) epochs."""
+loss, test loss and test accuracy, on an x axis in (fractional) epochs. A long run keeps
+its newest batches as they came and merges older ones into means (BoundedSeries)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
 from visnet.app.stable import FittingLabel
 from visnet.app.throttle import Throttle
-from visnet.core.history import TrainingHistory
+from visnet.core.history import BoundedSeries, TrainingHistory
 from visnet.core.snapshot import Snapshot
 
 EMA_BETA = 0.98  # smoothing of the batch loss: an average over roughly the last 50 batches
@@ -25,53 +26,6 @@ SMOOTHED = LAYER_COLORS[0]
 MANY_EPOCHS = 200  # beyond this, epoch curves lose their markers and antialiasing (the playground's
 # small sets finish hundreds of epochs a second: 3,000 marked, antialiased points cost ~60 ms a frame)
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second: cheaper, and still live
-
-
-class GrowingSeries:
-    """x and y values (one or more y columns) in numpy buffers that double when full.
-
-    Appending is amortised O(1) and x[:n] / y[:n] are views, so a curve can be redrawn
-    from 100,000+ points without copying them into a new array every frame.
-    """
-
-    def __init__(self, columns: int = 1, capacity: int = 1024):
-        self.columns = columns
-        self.n = 0
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty((capacity, columns), dtype=np.float64)
-
-    def append(self, x: np.ndarray, y: np.ndarray) -> None:
-        """x: (k,), y: (k,) for one column or (k, columns)."""
-        x = np.asarray(x, dtype=np.float64).ravel()
-        y = np.asarray(y, dtype=np.float64).reshape(len(x), self.columns)
-        k = len(x)
-        if self.n + k > len(self._x):
-            capacity = max(2 * len(self._x), self.n + k)
-            self._x = _grown(self._x, capacity, self.n)
-            self._y = _grown(self._y, capacity, self.n)
-        self._x[self.n : self.n + k] = x
-        self._y[self.n : self.n + k] = y
-        self.n += k
-
-    def clear(self) -> None:
-        self.n = 0
-
-    def truncate_after(self, x: float) -> None:
-        """Drop the points whose x is beyond `x` (x never decreases along the series)."""
-        self.n = int(np.searchsorted(self._x[: self.n], x, side="right"))
-
-    @property
-    def x(self) -> np.ndarray:
-        return self._x[: self.n]
-
-    def y(self, column: int = 0) -> np.ndarray:
-        return self._y[: self.n, column]
-
-
-def _grown(a: np.ndarray, capacity: int, n: int) -> np.ndarray:
-    new = np.empty((capacity,) + a.shape[1:], dtype=a.dtype)
-    new[:n] = a[:n]
-    return new
 
 
 def add_fast_curve(plot: pg.PlotItem, **kwargs) -> pg.PlotDataItem:
@@ -177,8 +131,10 @@ class LossPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._batches = GrowingSeries(columns=2)  # columns: raw loss, smoothed loss
-        self._epochs = GrowingSeries(columns=3)  # columns: train loss, test loss, test accuracy (%)
+        # Bounded, so that a day of training takes no more memory than a minute.
+        self._batches = BoundedSeries((2,))  # columns: raw loss, smoothed loss
+        # The playground finishes hundreds of epochs a second: epoch records are bounded too.
+        self._epochs = BoundedSeries((3,), merge="last")  # columns: train loss, test loss, test accuracy (%)
         self._ema = 0.0
         self._ema_weight = 0.0  # 1 - beta^n: divides out the EMA's pull towards its start value
         self._last_step = -1
@@ -279,7 +235,9 @@ class LossPanel(QWidget):
         snapshot from an earlier step (a fresh trainer) starts over, as with any new run.
         """
         self.reset()
-        self._add_batches(history.batch_x, history.batch_loss)
+        # A saved point may be the mean of many mini-batches: on average, steps / points.
+        weight = max(1.0, history.steps / max(len(history.batch_x), 1))
+        self._add_batches(history.batch_x, history.batch_loss, weight)
         self._add_epochs(history.epochs)
         self._last_step = history.steps
         self._redraw()
@@ -301,7 +259,8 @@ class LossPanel(QWidget):
         self._redraw_throttle.flush()
 
     def n_points(self) -> int:
-        """How many mini-batch losses are held."""
+        """How many mini-batch losses are held: every batch until there are MAX_POINTS,
+        then the newest as they came and the older merged into means."""
         return self._batches.n
 
     def log_scale(self) -> bool:
@@ -311,20 +270,20 @@ class LossPanel(QWidget):
         self._log_box.setChecked(on)
 
     def batch_losses(self) -> tuple[np.ndarray, np.ndarray]:
-        """(epochs, raw losses) of every mini-batch held (views; do not modify)."""
-        return self._batches.x, self._batches.y(0)
+        """(epochs, raw losses) of every point held (views; do not modify)."""
+        return self._batches.x, self._batches.y[:, 0]
 
     def epoch_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(epoch numbers, train loss, test loss, test accuracy in %) of every epoch held
         (views; do not modify; test values NaN without a test split)."""
         e = self._epochs
-        return e.x, e.y(0), e.y(1), e.y(2)
+        return e.x, e.y[:, 0], e.y[:, 1], e.y[:, 2]
 
     def summary(self) -> str:
         return self._summary.text()
 
     # -- accumulation -----------------------------------------------------------------------
-    def _add_batches(self, x: np.ndarray, loss: np.ndarray) -> None:
+    def _add_batches(self, x: np.ndarray, loss: np.ndarray, weight: float = 1.0) -> None:
         x = np.asarray(x, dtype=np.float64)
         loss = np.asarray(loss, dtype=np.float64)
         keep = np.isfinite(x) & np.isfinite(loss)
@@ -339,24 +298,24 @@ class LossPanel(QWidget):
             weight = beta * weight + (1 - beta)
             smoothed[i] = ema / weight
         self._ema, self._ema_weight = ema, weight
-        self._batches.append(x, np.column_stack([loss, smoothed]))
+        self._batches.append(x, np.column_stack([loss, smoothed]), weight)
 
     def _add_epochs(self, records) -> None:
         for r in records:
-            self._epochs.append([float(r.epoch)], [[r.train_loss, r.test_loss, 100.0 * r.test_accuracy]])
+            self._epochs.append_one(float(r.epoch), (r.train_loss, r.test_loss, 100.0 * r.test_accuracy))
 
     # -- drawing ----------------------------------------------------------------------------
     def _redraw(self) -> None:
         b, e = self._batches, self._epochs
-        self._raw_curve.setData(b.x, b.y(0))
-        self._smooth_curve.setData(b.x, b.y(1))
+        self._raw_curve.setData(b.x, b.y[:, 0])
+        self._smooth_curve.setData(b.x, b.y[:, 1])
         plain = e.n > MANY_EPOCHS
         for curve, column, symbol in (
             (self._train_curve, 0, "o"),
             (self._test_curve, 1, "s"),
             (self._acc_curve, 2, "s"),
         ):
-            y = e.y(column)
+            y = e.y[:, column]
             finite = np.isfinite(y)  # no test split: test values are NaN, draw nothing
             curve.setData(e.x[finite], y[finite], symbol=None if plain else symbol, antialias=not plain)
         # Refit in the same frame as the curves: the follower's own timer repainted the
@@ -372,12 +331,13 @@ class LossPanel(QWidget):
 
     def _loss_bounds(self):
         x = self._x_range()
-        y = loss_range([self._batches.y(1), self._epochs.y(0), self._epochs.y(1)], self._batches.y(0), self.log_scale())
+        b, e = self._batches.y, self._epochs.y
+        y = loss_range([b[:, 1], e[:, 0], e[:, 1]], b[:, 0], self.log_scale())
         return None if x is None or y is None else (*x, *y)
 
     def _accuracy_bounds(self):
         x = self._x_range()
-        acc = self._epochs.y(2)
+        acc = self._epochs.y[:, 2]
         acc = acc[np.isfinite(acc)]
         if x is None or not acc.size:
             return None
@@ -404,12 +364,12 @@ class LossPanel(QWidget):
         longest that fits)."""
         long, short = [f"epoch {epoch_progress:.2f}"], [f"epoch {epoch_progress:.2f}"]
         if self._batches.n:
-            loss = self._batches.y(1)[-1]
+            loss = self._batches.y[-1, 1]
             long.append(f"loss {loss:.4f} (smoothed)")
             short.append(f"loss {loss:.3f}")
         if self._epochs.n:
-            acc = self._epochs.y(2)[-1]
-            test = self._epochs.y(1)[-1]
+            acc = self._epochs.y[-1, 2]
+            test = self._epochs.y[-1, 1]
             if math.isfinite(test):
                 long.append(f"test loss {test:.4f}")
             if math.isfinite(acc):

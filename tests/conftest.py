@@ -6,6 +6,8 @@ Tests that use Qt (they request `qtbot` or `qapp`) also get `_dangling_qthreads`
 fails a test that leaves a QThread running: a thread outliving its test crashes a later,
 unrelated test (the approach of napari's `_dangling_qthreads`), and `_temporary_settings`,
 which points QSettings at a fresh folder so no test reads or writes the user's settings.
+Every test gets `_temporary_state_and_cache`: XDG_STATE_HOME and XDG_CACHE_HOME in its own
+temporary folder, so no test touches the user's recovery file or logs.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def _pyqtgraph_config():
     from visnet.app.main import configure_pyqtgraph
 
     configure_pyqtgraph()
+
+
+@pytest.fixture(autouse=True)
+def _temporary_state_and_cache(tmp_path, monkeypatch):
+    """No test touches the user's recovery file or error and crash logs."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture

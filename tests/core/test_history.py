@@ -77,9 +77,27 @@ def test_merged_snapshots_and_a_new_run():
     recorder = HistoryRecorder(3)
     recorder.add_snapshot(merge_snapshots(run(trainer, 3), run(trainer, 4)))
     assert len(recorder.history().batch_x) == 7
-    recorder.add_snapshot(run(make_trainer(), 2))  # an earlier step: a new run, as the panels see it
+    new_run = run(make_trainer(), 2)
+    recorder.add_snapshot(new_run)  # an earlier step: a new run, as the panels see it
     h = recorder.history()
-    assert len(h.batch_x) == 2 and h.steps == 2
+    assert h.steps == 2
+    np.testing.assert_array_equal(h.batch_loss, new_run.batch_losses)
+
+
+def test_a_divergence_undone_cuts_the_history_back_to_the_restored_step_only():
+    trainer = make_trainer()  # 6 batches per epoch
+    recorder = HistoryRecorder(3)
+    first = run(trainer, 8)
+    recorder.add_snapshot(first)
+    state = trainer.state()
+    recorder.add_snapshot(run(trainer, 10))  # then training diverges and goes back to step 8
+    trainer.load_state(state)
+    again = run(trainer, 3)
+    recorder.add_snapshot(again)
+    h = recorder.history()
+    np.testing.assert_array_equal(h.batch_loss, list(first.batch_losses) + list(again.batch_losses))
+    assert h.epochs == tuple(trainer.history) and h.epochs_done == 1
+    assert h.steps == 11 and np.all(np.diff(h.batch_x) > 0)
 
 
 def test_continuing_from_a_saved_history_numbers_on():

@@ -452,9 +452,12 @@ class HistoryRecorder:
     def add_snapshot(self, snap: Snapshot) -> None:
         """Everything new in snap: its mini-batch losses, finished epochs, layer stats and
         counters. A snapshot seen before adds nothing; one from an earlier step than the
-        last (a new run) starts the history over, as the panels do."""
+        last (a divergence undone, a new run) cuts the history back to where that snapshot's
+        batches begin, as the panels cut their curves, and goes on from there."""
         if snap.step < self.steps:
-            self.clear()
+            start = float(snap.batch_epochs[0]) if len(snap.batch_epochs) else snap.epoch_progress
+            self._cut_before(start)
+            self.steps = snap.step - len(snap.batch_losses)
         if snap.step <= self.steps and self.steps:
             return
         self.add_batches(snap.batch_epochs, snap.batch_losses)
@@ -462,6 +465,15 @@ class HistoryRecorder:
         if snap.layer_stats is not None:
             self.add_layer_stats(snap.epoch_progress, snap.layer_stats)
         self.set_progress(TrainingProgress(snap.step, snap.epochs_done, snap.samples_seen))
+
+    def _cut_before(self, x: float) -> None:
+        """Drop the points at x or later: the mini-batches and statistics from x on, and the
+        epochs that had not finished by x."""
+        just_before = float(np.nextafter(x, -np.inf))
+        self._batches.truncate_after(just_before)
+        self._stats.truncate_after(just_before)
+        self._epochs.truncate_after(math.floor(x))
+        self.epochs_done = min(self.epochs_done, math.floor(x))
 
     # -- reading ------------------------------------------------------------------------
     def history(self) -> TrainingHistory:

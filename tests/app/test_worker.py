@@ -341,7 +341,10 @@ def test_the_blas_thread_count_is_settled_before_any_run(monkeypatch):
 
     calls = []
     monkeypatch.setattr(tp, "threadpool_limits", lambda n, user_api: calls.append((n, user_api)))
+    tp._limit_blas_threads_once.cache_clear()
     process = tp.TrainingProcess()
+    assert calls == [(tp.BLAS_THREADS, "blas")]
+    tp.TrainingProcess()  # a controller replacing a child it cut loose: not again
     assert calls == [(tp.BLAS_THREADS, "blas")]
     monkeypatch.setattr(process, "_context", None)  # no child may be started by this test
     with pytest.raises(AttributeError):
@@ -486,3 +489,33 @@ def test_merging_drops_the_losses_of_steps_a_divergence_undid(small_mnist):
     newer = replace(take_snapshot(trainer, state="diverged"), step=25, epoch_progress=0.25)
     merged = merge_snapshots(older, newer)
     assert merged.batch_epochs.tolist() == [0.24, 0.25] and merged.batch_losses.tolist() == [2.0, 1.9]
+
+
+def test_a_new_network_while_the_data_is_still_on_its_way_to_the_child_trains(qtbot, embedded_mnist, monkeypatch):
+    """Train, then at once another network: the first worker is still blocked sending the
+    data set to a child that is starting, so it is cut loose. Its messages must not
+    interleave with the next worker's in one pipe (the child then read a corrupt message
+    and never trained), nor its snapshots and reports reach the new run."""
+    import shiboken6
+
+    import visnet.app.training.controller as tc
+
+    monkeypatch.setattr(tc, "SHUTDOWN_TIMEOUT_MS", 1)
+    controller = TrainingController()
+    controller.set_trainer(make_trainer(embedded_mnist))  # 8,000 digits: a 25 MB first message
+    controller.start()
+    qtbot.waitUntil(lambda: controller.training_pid is not None, timeout=10_000)
+    first_pid = controller.training_pid
+    failures = []
+    controller.training_failed.connect(failures.append)
+    controller.process_died.connect(failures.append)
+    second = make_trainer(embedded_mnist, sizes=(784, 20, 10))
+    controller.set_trainer(second)
+    controller.start()
+    qtbot.waitUntil(lambda: trained(controller) > 200, timeout=30_000)
+    assert controller.training_pid not in (None, first_pid)
+    assert controller.latest_snapshot.sizes == (784, 20, 10) and not failures
+    monkeypatch.setattr(tc, "SHUTDOWN_TIMEOUT_MS", 1000)
+    assert controller.shutdown(5000)
+    for thread, _ in list(tc._unfinished_threads):  # its child was ended, so it ends too
+        qtbot.waitUntil(lambda: not shiboken6.isValid(thread) or thread.isFinished(), timeout=10_000)

@@ -319,13 +319,29 @@ class TrainingController(QObject):
         except RuntimeError:  # already finished and deleted
             ended = True
         if not ended:
-            _unfinished_threads.add((thread, worker))
+            self._cut_loose(thread, worker)
         if discard_queued:
             # Snapshots the old worker posted but the event loop has not delivered yet.
             QCoreApplication.removePostedEvents(self, QEvent.Type.MetaCall)
             self._mailbox.take_all()
             self._pending = None
         return ended
+
+    def _cut_loose(self, thread: QThread, worker: TrainingWorker) -> None:
+        """Leave a thread that did not end in time (blocked sending a large data set to a child
+        still starting, say) to end on its own, sharing nothing with the next worker: two
+        threads writing to one pipe interleave their messages and corrupt it, and stale
+        snapshots or reports would show the old network's training as the new one's.
+
+        It keeps its mailbox, its signals are disconnected, and its child is ended, which
+        breaks the pipe it may be blocked on so it ends soon; the next worker gets new ones."""
+        _unfinished_threads.add((thread, worker))
+        for signal in (worker.snapshot_ready, worker.diverged, worker.paused_itself, worker.failed, worker.process_died):
+            signal.disconnect()
+        self._mailbox = SnapshotMailbox()
+        if self._process is not None:
+            self._process.abandon()
+            self._process = TrainingProcess()
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

@@ -15,6 +15,7 @@ our own objects travel on it, never a user's file.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import signal
 import time
@@ -103,6 +104,14 @@ class Halted:
     batch_losses: list[float]
 
 
+@functools.cache
+def _limit_blas_threads_once() -> None:
+    """For good, since the child keeps a core busy. Once, on the GUI thread and before any
+    run: OpenBLAS may hang if its thread count changes while another thread (the activation
+    maximiser, a worker being cut loose) is inside a BLAS call."""
+    threadpool_limits(BLAS_THREADS, user_api="blas")
+
+
 class TrainingProcess:
     """The GUI process's end of the child: start it lazily, begin runs, relay messages.
 
@@ -111,9 +120,7 @@ class TrainingProcess:
     """
 
     def __init__(self):
-        # Here, on the GUI thread and before any run: OpenBLAS may hang if its thread count
-        # changes while another thread (the activation maximiser, say) is inside a BLAS call.
-        threadpool_limits(BLAS_THREADS, user_api="blas")  # for good: the child keeps a core busy
+        _limit_blas_threads_once()
         self._context = multiprocessing.get_context(START_METHOD)
         # Shared with the child and read by it before every mini-batch: a halt asked through
         # the pipe waits for the relay thread's next turn at the interpreter (5-10 ms, ten
@@ -187,6 +194,13 @@ class TrainingProcess:
             process.terminate()
             process.join(CLOSE_TIMEOUT_S)
         conn.close()
+
+    def abandon(self) -> None:
+        """End the child at once without touching the pipe, which a thread that is being cut
+        loose may still be using: that thread's next send or receive fails and it ends."""
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
 
     def _ensure_started(self) -> None:
         if self._process is not None and self._process.is_alive():

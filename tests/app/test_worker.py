@@ -517,5 +517,8 @@ def test_a_new_network_while_the_data_is_still_on_its_way_to_the_child_trains(qt
     assert controller.latest_snapshot.sizes == (784, 20, 10) and not failures
     monkeypatch.setattr(tc, "SHUTDOWN_TIMEOUT_MS", 1000)
     assert controller.shutdown(5000)
-    for thread, _ in list(tc._unfinished_threads):  # its child was ended, so it ends too
-        qtbot.waitUntil(lambda: not shiboken6.isValid(thread) or thread.isFinished(), timeout=10_000)
+
+    def cut_loose_threads_ended():  # their children were ended, so they end too
+        return all(not shiboken6.isValid(t) or t.isFinished() for t, _ in list(tc._unfinished_threads))
+
+    qtbot.waitUntil(cut_loose_threads_ended, timeout=10_000)

@@ -336,7 +336,13 @@ class TrainingController(QObject):
         It keeps its mailbox, its signals are disconnected, and its child is ended, which
         breaks the pipe it may be blocked on so it ends soon; the next worker gets new ones."""
         _unfinished_threads.add((thread, worker))
-        for signal in (worker.snapshot_ready, worker.diverged, worker.paused_itself, worker.failed, worker.process_died):
+        for signal in (
+            worker.snapshot_ready,
+            worker.diverged,
+            worker.paused_itself,
+            worker.failed,
+            worker.process_died,
+        ):
             signal.disconnect()
         self._mailbox = SnapshotMailbox()
         if self._process is not None:

@@ -83,8 +83,6 @@ TRAIN_DEFAULTS = dict(
 MAX_LAYER_SIZE = 100_000
 # Counts and seeds stay within an int64, the widest integer numpy and the model files hold.
 MAX_COUNT = 2**63 - 1
-# evaluate() forwards the test split this many rows at a time.
-EVALUATION_ROWS = 2000
 INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 DEBUG_VARIABLE = "VISNET_DEBUG"  # set to 1 to see an internal error's traceback instead of a crash log
@@ -594,8 +592,9 @@ def _resumed_progress(net, history):
 def _check_memory(sizes: list[int], dtype: str, batch: int, data) -> None:
     """Refuse, before allocating, a network whose training would not fit in the memory available."""
     from .core.network import training_bytes
+    from .core.training import EVALUATION_CHUNK
 
-    rows = max(min(batch, len(data.y_train)), min(EVALUATION_ROWS, len(data.y_test)))
+    rows = max(min(batch, len(data.y_train)), min(EVALUATION_CHUNK, len(data.y_test)))
     need = training_bytes(sizes, dtype, rows)
     available = available_memory()
     if available is not None and need > available:

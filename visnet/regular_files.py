@@ -8,6 +8,7 @@ their own one-line error.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import BinaryIO
@@ -39,8 +40,12 @@ def describe_file_kind(mode: int) -> str:
 
 def open_regular(path: str | os.PathLike) -> BinaryIO:
     """path opened for unbuffered binary reading (symlinks followed); NotARegularFile if it is
-    anything but a regular file, other OSErrors (FileNotFoundError, ...) as open() gives them."""
-    fd = os.open(path, _OPEN_FLAGS)
+    anything but a regular file, other OSErrors (FileNotFoundError, ...) as open() gives them,
+    and an OSError for a path no file can have."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except ValueError:  # os.open's answer to a NUL character, which no file name can hold
+        raise OSError(errno.EINVAL, "the path holds a NUL character") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -449,3 +449,10 @@ def test_socket_refused(tmp_path):
 def test_unusable_specs_refused(spec, problem):
     with pytest.raises(DataError, match=problem):
         load_dataset(spec)
+
+
+def test_a_file_path_with_a_nul_character_is_one_line():
+    from visnet.data.idx import read_idx
+
+    with pytest.raises(DataError, match="NUL character"):
+        read_idx("images\x00.idx")

@@ -405,3 +405,12 @@ def test_messages_stay_short_and_printable_whatever_the_file_holds(folder):
         load_model(written(folder, join(header, bytes(4))))
     message = str(err.value)
     assert message.isprintable() and "\x1b" not in message and len(message) < 400, message
+
+
+@settings(max_examples=50, deadline=None)
+@given(name=st.text(min_size=1, max_size=20).map(lambda t: t + "\x00"))
+def test_a_path_no_file_can_have_is_one_line(name):
+    for read in (load_model, open_model, read_description):
+        with pytest.raises(ModelFileError) as info:
+            read(name)
+        assert "NUL character" in str(info.value) and "\n" not in str(info.value)

@@ -30,6 +30,7 @@ from .optim import SCHEDULES, Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
 CHECKPOINT_EVERY = 25  # steps between verified-finite copies of the parameters
+EVALUATION_CHUNK = 2000  # rows evaluated at once: memory stays bounded for any test split
 HEALTH_INPUTS = 256  # test inputs the health check runs on: enough to tell, a forward pass costs little
 RULES = ("backprop", "perceptron")
 
@@ -260,7 +261,7 @@ def _copies(arrays) -> tuple[np.ndarray, ...]:
     return tuple(np.array(a) for a in arrays)
 
 
-def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = 2000) -> Evaluation:
+def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = EVALUATION_CHUNK) -> Evaluation:
     """Cost, accuracy and confusion matrix of net on (x, labels), in chunks to bound memory.
     Predictions are targets.predict_classes's: argmax, or the threshold for one output."""
     k = n_classes(net.sizes[-1])

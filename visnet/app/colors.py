@@ -23,6 +23,7 @@ PREDICTED = QColor(255, 210, 60)  # the class the network picks
 TRUE_LABEL = QColor(70, 210, 110)  # the class the data set says it is
 SELECTED = QColor(255, 255, 255)  # a neuron chosen by a click
 MUTED = QColor(150, 150, 150)  # secondary text, thin raw curves
+LEGEND_BACKING = QColor(0, 0, 0, 190)  # legends sit over busy curves: a dark backing keeps them legible
 
 # One colour per layer in per-layer plots (Okabe-Ito palette: tells apart for colour-blind eyes).
 LAYER_COLORS = (

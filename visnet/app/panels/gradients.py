@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from visnet.app.colors import MUTED, layer_color, layer_name
+from visnet.app.colors import LEGEND_BACKING, MUTED, layer_color, layer_name
 from visnet.app.panels.loss import RangeFollower, add_fast_curve
 from visnet.app.stable import status_label
 from visnet.app.throttle import Throttle
@@ -73,8 +73,7 @@ class GradientPanel(QWidget):
             plot.getAxis("left").setTicks([[(float(k), f"{10.0**k:g}") for k in range(-12, 4)]])
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-        self._legend = self._grad_plot.addLegend(offset=(10, 2), labelTextSize="8pt", colCount=3)
-        self._legend.setBrush(pg.mkBrush(0, 0, 0, 120))
+        self._legend = self._grad_plot.addLegend(offset=(10, 2), labelTextSize="8pt", colCount=3, brush=LEGEND_BACKING)
         # InfiniteLine has no log mode: its position is in view coordinates, log10 here.
         self._reference = pg.InfiniteLine(
             pos=math.log10(RULE_OF_THUMB),

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from visnet.app.colors import LAYER_COLORS, MUTED, PREDICTED, TRUE_LABEL
+from visnet.app.colors import LAYER_COLORS, LEGEND_BACKING, MUTED, PREDICTED, TRUE_LABEL
 from visnet.app.stable import FittingLabel
 from visnet.app.throttle import Throttle
 from visnet.core.history import BoundedSeries, TrainingHistory
@@ -164,8 +164,7 @@ class LossPanel(QWidget):
             plot.getAxis("bottom").enableAutoSIPrefix(False)  # epochs, never "epoch (x0.001)"
 
         # Two columns: half as tall, so it covers less of a short plot and shows every entry.
-        legend = self._loss_plot.addLegend(offset=(-10, 4), labelTextSize="8pt", colCount=2)
-        legend.setBrush(pg.mkBrush(0, 0, 0, 120))
+        self._loss_plot.addLegend(offset=(-10, 4), labelTextSize="8pt", colCount=2, brush=LEGEND_BACKING)
         faint = QColor(MUTED)
         faint.setAlpha(90)
         # No antialiasing on the two long curves: a 2-pixel antialiased line through ~3,000

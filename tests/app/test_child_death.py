@@ -32,7 +32,7 @@ def test_killing_the_training_process_keeps_the_training_and_says_so(qtbot, make
 
     kept = controller.latest_snapshot
     assert kept.step > 300  # not rolled back to where Train was pressed
-    assert window.banner.isVisible() and not window.banner.lower_button.isVisible()
+    assert window.banner.isVisible() and not window.banner.action_button.isVisible()
     assert "killed by signal 9" in window.banner.text()
     assert f"kept up to epoch {kept.epoch_progress:.1f}" in window.banner.text()
     assert window.train_action.text() == "Train"

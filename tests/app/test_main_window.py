@@ -332,7 +332,7 @@ def test_huge_learning_rate_shows_the_divergence_banner(make_main_window, qtbot)
     qtbot.waitUntil(lambda: window.status.state_label.text() == "Diverged", timeout=3000)
     assert "smaller learning rate" in window.statusBar().currentMessage()
     assert all(np.isfinite(w).all() for w in weights_of(window))
-    qtbot.mouseClick(window.banner.lower_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.banner.action_button, Qt.MouseButton.LeftButton)
     assert panel.learning_rate_spin.value() == pytest.approx(1e5)  # reaches the trainer at its next batch
     assert not window.banner.isVisible()
 

@@ -71,7 +71,7 @@ def test_sigterm_keeps_unsaved_training_and_the_next_start_offers_it(
     text = again.recovery_banner.text()
     assert "visnet was closed while a model had unsaved training" in text
     assert f"(784-16-16-10, epoch {kept.network.info['epochs']:.1f}, just now). Open it?" in text
-    qtbot.mouseClick(again.recovery_banner.lower_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(again.recovery_banner.action_button, Qt.MouseButton.LeftButton)
 
     assert not again.recovery_banner.isVisible() and not path.exists()
     with again.controller.locked_trainer() as trainer:

@@ -29,7 +29,7 @@ def test_an_exception_in_a_slot_shows_one_line_and_logs_the_traceback(
     log = tmp_path / "cache" / "visnet" / "errors.log"
     text = window.banner.text()
     assert "Something went wrong:" in text and f"ZeroDivisionError: division by zero — details saved to {log}" in text
-    assert "\n" not in text and not window.banner.lower_button.isVisible()
+    assert "\n" not in text and not window.banner.action_button.isVisible()
     assert "Traceback (most recent call last)" in log.read_text() and "broken_slot" in log.read_text()
     assert "Traceback" not in capfd.readouterr().err
     window.train_action.trigger()  # the window still works

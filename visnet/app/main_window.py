@@ -645,7 +645,7 @@ class MainWindow(QMainWindow):
         self.surface_panel.undo_point_requested.connect(self.points.undo)
         self.points.message.connect(self.statusBar().showMessage)
         self.speed_slider.valueChanged.connect(self._on_speed_changed)
-        self.banner.lower_button.clicked.connect(self._on_lower_learning_rate_clicked)
+        self.banner.action_button.clicked.connect(self._on_lower_learning_rate_clicked)
         self.banner.dismiss_button.clicked.connect(self._on_banner_dismissed)
         self.editor.edited.connect(self._on_network_edited)
         self.editor.history_changed.connect(self._on_edit_history_changed)
@@ -1100,10 +1100,10 @@ class MainWindow(QMainWindow):
         self.recovery_banner.show_message(
             "visnet was closed while a model had unsaved training",
             f"({found.describe()}). Open it?",
-            eta=1.0,
             kind="warning",
+            action="Open it",
+            action_tip="Open the network as it was, with its unsaved training",
         )
-        self._label_recovery_buttons()
         return True
 
     def open_recovery(self) -> bool:
@@ -1129,18 +1129,11 @@ class MainWindow(QMainWindow):
         recovery.discard_recovery()
 
     def _make_recovery_banner(self) -> MessageBanner:
-        offer = MessageBanner()
+        offer = MessageBanner(dismiss_text="Discard", dismiss_tip="Delete the unsaved training for good")
         offer.setObjectName("recovery_banner")
-        offer.lower_button.clicked.connect(self.open_recovery)
+        offer.action_button.clicked.connect(self.open_recovery)
         offer.dismiss_button.clicked.connect(self.discard_recovery)
         return offer
-
-    def _label_recovery_buttons(self) -> None:
-        offer = self.recovery_banner
-        offer.lower_button.setText("Open it")
-        offer.lower_button.setToolTip("Open the network as it was, with its unsaved training")
-        offer.dismiss_button.setText("Discard")
-        offer.dismiss_button.setToolTip("Delete the unsaved training for good")
 
     def show_unexpected_error(self, line: str) -> None:
         """Say in the banner that something went wrong, and what (the app's excepthook calls this)."""
@@ -1424,8 +1417,8 @@ class MainWindow(QMainWindow):
     def _show_banner(self, headline: str, text: str, kind: str, offer_smaller_eta: bool = False) -> None:
         """A message above the network view; its button offers η / 10 only where that helps."""
         eta = self.config_panel.train_values()["eta"]
-        self.banner.show_message(headline, text, eta, kind=kind)
-        self.banner.lower_button.setVisible(offer_smaller_eta)
+        action = f"Use η = {eta / 10:g}" if offer_smaller_eta else None
+        self.banner.show_message(headline, text, kind, action, "Set the learning rate to a tenth of its value")
 
     @Slot(str)
     def _on_diverged(self, message: str) -> None:

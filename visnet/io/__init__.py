@@ -1,6 +1,6 @@
 """Model files: read, validate and write atomically (no Qt).
 
-    net = load_model("model.safetensors")          # visnet, PyTorch or network2.py files
+    net = load_model("model.safetensors")          # visnet, PyTorch, network2.py, .keras, .skops
     save_model(net, "model.safetensors", epochs=3)  # atomic; extra keywords go to net.info
     save_model(net, path, history=recorder.history())  # with the training curves and counters
     model = open_model("model.safetensors")        # model.network, model.history, model.warnings
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core.history import TrainingHistory
 from ..core.network import Network
-from . import foreign, native
+from . import foreign, keras_format, native, skops_format
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
 from .native import FORMAT_VERSION, save_model
@@ -52,7 +52,8 @@ def load_model(
     output: str | None = None,
 ) -> Network:
     """The network stored in path, recognised by content: a visnet .safetensors file, a
-    PyTorch state dict of Linear layers saved with safetensors, or network2.py JSON.
+    PyTorch state dict of Linear layers saved with safetensors, network2.py JSON, a Keras
+    .keras Sequential of Dense layers, or a scikit-learn MLP saved with skops.
 
     activations (one name for every hidden layer, or a list per hidden layer or per
     layer) and output (the output layer's) replace what the file says or implies;
@@ -61,8 +62,13 @@ def load_model(
     history, if any, is not read: open_model returns it.
     """
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         return foreign.load_network2(path, data, activations, output)
+    if kind == "keras":
+        return keras_format.load_keras(path, data, activations, output)
+    if kind == "skops":
+        return skops_format.load_skops(path, data, activations, output)
     sf = parse_safetensors(path, data)
     if native.METADATA_KEY in sf.metadata:
         return native.load(sf, activations, output)
@@ -83,8 +89,13 @@ def open_model(
     PyTorch and network2.py files) give history None and no warnings.
     """
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         return ModelFile(foreign.load_network2(path, data, activations, output))
+    if kind == "keras":
+        return ModelFile(keras_format.load_keras(path, data, activations, output))
+    if kind == "skops":
+        return ModelFile(skops_format.load_skops(path, data, activations, output))
     sf = parse_safetensors(path, data)
     if native.METADATA_KEY not in sf.metadata:
         return ModelFile(foreign.load_torch(sf, activations, output))
@@ -100,8 +111,13 @@ def read_description(path: str | os.PathLike) -> dict:
     history (counters, points held, last_test_accuracy and a one-line summary), or
     history_warning when that history is unusable. Raises ModelFileError like load_model."""
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         d = foreign.describe_network2(path, data)
+    elif kind == "keras":
+        d = keras_format.describe_keras(path, data)
+    elif kind == "skops":
+        d = skops_format.describe_skops(path, data)
     else:
         sf = parse_safetensors(path, data)
         if native.METADATA_KEY in sf.metadata:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..regular_files import NotARegularFile, open_regular
 from .errors import ModelFileError, shown
+from .zip_archive import is_zip, member_names
 
 MAX_HEADER = 100_000_000  # the safetensors library's own limit
 MAX_FILE = 2**31  # a dense MNIST-sized network is megabytes; refuse to slurp anything huge
@@ -46,6 +47,10 @@ DTYPES: dict[str, tuple[str | None, int]] = {
     "F8_E5M2": (None, 1),
 }
 FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
+PICKLE_ADVICE = (
+    "visnet never unpickles, since that can run code: save the weights with "
+    "safetensors.torch.save_file(model.state_dict(), 'model.safetensors')"
+)
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
@@ -94,7 +99,7 @@ def _read_at_most(f, expected: int, limit: int) -> bytes:
 
 
 def sniff(path: str | os.PathLike, data: bytes) -> str:
-    """ "safetensors" or "json" by content; ModelFileError for anything else."""
+    """ "safetensors", "json", "keras" or "skops" by content; ModelFileError for anything else."""
     if not data:
         raise ModelFileError(path, "is empty (0 bytes), not a model file")
     if len(data) >= 9 and data[8:9] == b"{":
@@ -104,18 +109,21 @@ def sniff(path: str | os.PathLike, data: bytes) -> str:
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] == b"{":
         return "json"
-    if data[:4] == b"PK\x03\x04":
-        raise ModelFileError(
-            path,
-            "is a zip archive (a PyTorch .pt/.pth or numpy .npz?); visnet does not read pickled models "
-            "because opening them can run code: save the state dict with safetensors.torch.save_file",
-        )
+    if is_zip(data):
+        names = member_names(data)
+        if {"config.json", "model.weights.h5"} <= names:
+            return "keras"
+        if "schema.json" in names:
+            return "skops"
+        raise ModelFileError(path, f"is a zip archive (a PyTorch .pt/.pth or numpy .npz?); {PICKLE_ADVICE}")
     if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        raise ModelFileError(path, "is a Python pickle; visnet does not open pickles because that can run code")
+        raise ModelFileError(path, f"is a Python pickle (.pkl, .joblib, an old .pt?); {PICKLE_ADVICE}")
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         raise ModelFileError(path, "is a PNG image, not a model file")
     raise ModelFileError(
-        path, "is not a model file (expected a visnet or PyTorch .safetensors file, or a network2.py JSON file)"
+        path,
+        "is not a model file (expected a visnet or PyTorch .safetensors file, a network2.py JSON file, "
+        "a Keras .keras file or a scikit-learn .skops file)",
     )
 
 

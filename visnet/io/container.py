@@ -111,6 +111,8 @@ def sniff(path: str | os.PathLike, data: bytes) -> str:
         return "json"
     if is_zip(data):
         names = member_names(data)
+        if names is None:
+            raise ModelFileError(path, "is a damaged zip archive (its directory cannot be read)")
         if {"config.json", "model.weights.h5"} <= names:
             return "keras"
         if "schema.json" in names:

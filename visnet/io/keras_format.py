@@ -45,7 +45,7 @@ KERAS_ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "soft
 INFERENCE_IDENTITIES = ("Dropout", "GaussianDropout", "GaussianNoise", "Identity")
 LEAKY_SLOPE = 0.01
 # What h5py raises on a damaged or unexpected HDF5 file.
-_H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError)
+_H5_ERRORS = (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError, OverflowError, MemoryError)
 
 
 def _snake_case(class_name: str) -> str:
@@ -245,15 +245,9 @@ def _weights_from(path, h5py, root, plan: _Plan, with_values: bool):
     params: dict[str, np.ndarray] = {}
     for layer in plan.dense:
         kernel = _variable(path, h5py, root, layer["group"], 0, layer["name"])
+        # The group's attributes (Keras writes the layer's name there) are not read: a damaged
+        # attribute can keep HDF5 busy for ever, and the order of the groups already names the layer.
         vars_group = root["layers"][layer["group"]]["vars"]
-        stored_name = vars_group.attrs.get("name")
-        if isinstance(stored_name, bytes):
-            stored_name = stored_name.decode("utf-8", "replace")
-        if isinstance(stored_name, str) and stored_name != layer["name"]:
-            raise ModelFileError(
-                path,
-                f"{WEIGHTS}: layers/{layer['group']} holds layer {shown(stored_name)}, not {shown(layer['name'])}",
-            )
         expected_vars = {"0", "1"} if layer["use_bias"] else {"0"}
         if set(vars_group.keys()) != expected_vars:
             raise ModelFileError(

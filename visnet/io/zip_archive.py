@@ -27,14 +27,13 @@ def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
-def member_names(data: bytes) -> set[str]:
-    """The names in a zip archive's directory, or an empty set when it is unreadable
-    (telling formats apart must not fail: the reader says what is wrong)."""
+def member_names(data: bytes) -> set[str] | None:
+    """The names in a zip archive's directory, or None when the directory is unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return set(archive.namelist())
     except MALFORMED_ZIP:
-        return set()
+        return None
 
 
 def open_archive(path: str | os.PathLike, data: bytes, what: str) -> zipfile.ZipFile:

@@ -107,7 +107,7 @@ def _read_npy(path, archive, node: dict, where: str) -> np.ndarray:
     except _MALFORMED_HEADER as err:
         raise ModelFileError(path, f"{where} ({shown(name)}) has a malformed .npy header ({str(err)[:80]})") from None
     if dtype.hasobject or dtype.kind not in "fiuUb" or dtype.fields is not None or dtype.subdtype is not None:
-        raise ModelFileError(path, f"{where} ({shown(name)}) has dtype {shown(str(dtype))}, which visnet does not read")
+        raise ModelFileError(path, f"{where} ({shown(name)}) has dtype {dtype}, which visnet does not read")
     if len(shape) > MAX_DIMS or not all(isinstance(s, int) and 0 <= s <= MAX_FILE for s in shape):
         raise ModelFileError(path, f"{where} ({shown(name)}) has an invalid shape {shown(shape)}")
     expected = stream.tell() + math.prod(shape) * dtype.itemsize

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +38,7 @@ WEIGHTS = "model.weights.h5"
 METADATA = "metadata.json"
 MAX_JSON = 2**24  # a config of thousands of layers is a few megabytes
 MAX_UNITS = 2**24
+MAX_NAME = 200
 NEEDS_H5PY = "reading .keras files needs h5py: pip install visnet[keras]"
 
 # Keras's names for the activations visnet has. Keras's leaky_relu has slope 0.2 and
@@ -72,13 +74,22 @@ def _activation(path, name: object, where: str) -> str:
     return KERAS_ACTIVATIONS[name]
 
 
-class _Plan:
-    """What config.json says: the input shape (or None) and, per Dense layer, its name, the
-    HDF5 group of its variables, units, use_bias and activation."""
+@dataclass
+class _DenseLayer:
+    name: str  # as config.json names it, or #k for the k-th layer when that name is unusable
+    group: str  # the HDF5 group holding its variables: layers/<group>/vars
+    units: int
+    use_bias: bool
+    activation: str  # visnet's name; an Activation layer after it may replace identity
 
-    def __init__(self) -> None:
-        self.input_shape: list[int] | None = None
-        self.dense: list[dict] = []
+
+@dataclass
+class _Plan:
+    """What config.json says: the input shape without the batch (None if not given) and the
+    Dense layers in order."""
+
+    input_shape: list[int] | None = None
+    dense: list[_DenseLayer] = field(default_factory=list)
 
 
 def _positive_ints(value: object) -> list[int] | None:
@@ -112,7 +123,9 @@ def _plan(path, config: object) -> _Plan:
         if not isinstance(layer, dict) or not isinstance(layer.get("config"), dict):
             raise fail(f"layer {k} in config.json is not a Keras layer object")
         cls, cfg = layer.get("class_name"), layer["config"]
-        name = cfg.get("name", f"#{k}")
+        name = cfg.get("name")
+        if not (isinstance(name, str) and len(name) <= MAX_NAME):
+            name = f"#{k}"
         where = f"layer {shown(name)} ({shown(cls)})"
         if cls == "InputLayer":
             if k != 0:
@@ -146,7 +159,7 @@ def _plan(path, config: object) -> _Plan:
     return plan
 
 
-def _dense(path, cfg: dict, name: object, where: str, group: str) -> dict:
+def _dense(path, cfg: dict, name: str, where: str, group: str) -> _DenseLayer:
     units, use_bias = cfg.get("units"), cfg.get("use_bias", True)
     if not (type(units) is int and 1 <= units <= MAX_UNITS):
         raise ModelFileError(path, f"{where} has invalid units {shown(units)}")
@@ -156,7 +169,7 @@ def _dense(path, cfg: dict, name: object, where: str, group: str) -> dict:
         if cfg.get(key) is not None:
             raise ModelFileError(path, f"{where} has {key} {shown(cfg[key])}; visnet opens plain float Dense layers")
     activation = _activation(path, cfg.get("activation", "linear"), where)
-    return {"name": name, "group": group, "units": units, "use_bias": use_bias, "activation": activation}
+    return _DenseLayer(name, group, units, use_bias, activation)
 
 
 def _layer_activation(path, cls: str, cfg: dict, where: str) -> str:
@@ -181,13 +194,13 @@ def _apply_activation(path, plan: _Plan, activation: str, where: str) -> None:
     if not plan.dense:
         raise ModelFileError(path, f"{where} comes before any Dense layer")
     last = plan.dense[-1]
-    if last["activation"] != "identity":
+    if last.activation != "identity":
         raise ModelFileError(
             path,
-            f"{where} follows Dense layer {shown(last['name'])}, which already applies {last['activation']}; "
+            f"{where} follows Dense layer {shown(last.name)}, which already applies {last.activation}; "
             "visnet has one activation per layer",
         )
-    last["activation"] = activation
+    last.activation = activation
 
 
 def _keras_version(path, archive) -> str | None:
@@ -206,7 +219,7 @@ def _import_h5py(path):
     return h5py
 
 
-def _variable(path, h5py, root, group: str, index: int, layer_name: object):
+def _variable(path, h5py, root, group: str, index: int, layer_name: str):
     """The dataset layers/<group>/vars/<index>, reached through hard links only: a soft or
     external link could lead to another file."""
     node = root
@@ -244,45 +257,45 @@ def _weights_from(path, h5py, root, plan: _Plan, with_values: bool):
     dtypes = set()
     params: dict[str, np.ndarray] = {}
     for layer in plan.dense:
-        kernel = _variable(path, h5py, root, layer["group"], 0, layer["name"])
+        kernel = _variable(path, h5py, root, layer.group, 0, layer.name)
         # The group's attributes (Keras writes the layer's name there) are not read: a damaged
         # attribute can keep HDF5 busy for ever, and the order of the groups already names the layer.
-        vars_group = root["layers"][layer["group"]]["vars"]
-        expected_vars = {"0", "1"} if layer["use_bias"] else {"0"}
+        vars_group = root["layers"][layer.group]["vars"]
+        expected_vars = {"0", "1"} if layer.use_bias else {"0"}
         if set(vars_group.keys()) != expected_vars:
             raise ModelFileError(
                 path,
-                f"{WEIGHTS}: Dense layer {shown(layer['name'])} has variables {sorted(vars_group.keys())[:6]}, "
+                f"{WEIGHTS}: Dense layer {shown(layer.name)} has variables {sorted(vars_group.keys())[:6]}, "
                 f"expected {sorted(expected_vars)}",
             )
         if n_in is None:
             n_in = kernel.shape[0] if len(kernel.shape) == 2 else 0
-        need = (n_in, layer["units"])
+        need = (n_in, layer.units)
         if kernel.shape != need:
             raise ModelFileError(
                 path,
-                f"the kernel of Dense layer {shown(layer['name'])} has shape {kernel.shape}; "
+                f"the kernel of Dense layer {shown(layer.name)} has shape {kernel.shape}; "
                 f"the config needs {need} (inputs, units)",
             )
-        if not 1 <= n_in <= MAX_UNITS or n_in * layer["units"] * kernel.dtype.itemsize > MAX_FILE:
-            raise ModelFileError(path, f"the kernel of Dense layer {shown(layer['name'])} is too large {need}")
+        if not 1 <= n_in <= MAX_UNITS or n_in * layer.units * kernel.dtype.itemsize > MAX_FILE:
+            raise ModelFileError(path, f"the kernel of Dense layer {shown(layer.name)} is too large {need}")
         bias = None
-        if layer["use_bias"]:
-            bias = _variable(path, h5py, root, layer["group"], 1, layer["name"])
-            if bias.shape != (layer["units"],):
+        if layer.use_bias:
+            bias = _variable(path, h5py, root, layer.group, 1, layer.name)
+            if bias.shape != (layer.units,):
                 raise ModelFileError(
-                    path, f"the bias of Dense layer {shown(layer['name'])} has shape {bias.shape}; needs ({need[1]},)"
+                    path, f"the bias of Dense layer {shown(layer.name)} has shape {bias.shape}; needs ({need[1]},)"
                 )
             dtypes.add(bias.dtype.itemsize)
         dtypes.add(kernel.dtype.itemsize)
         sizes.append(n_in)
         if with_values:
-            label = f"{layer['name']}.kernel"
+            label = f"{layer.name}.kernel"
             params[label] = np.asarray(kernel[()]).T
-            params[f"{layer['name']}.bias"] = (
-                np.asarray(bias[()]) if bias is not None else np.zeros(layer["units"], kernel.dtype)
+            params[f"{layer.name}.bias"] = (
+                np.asarray(bias[()]) if bias is not None else np.zeros(layer.units, kernel.dtype)
             )
-        n_in = layer["units"]
+        n_in = layer.units
     sizes.append(n_in)
     return sizes, ("float64" if dtypes == {8} else "float32"), params
 
@@ -299,8 +312,8 @@ def _read(path, data: bytes, activations, output, with_values: bool):
         version = _keras_version(path, archive)
         weights = read_member(path, archive, WEIGHTS, MAX_FILE)
     sizes, dtype, params = _read_weights(path, weights, plan, with_values)
-    acts = resolve_activations(path, [layer["activation"] for layer in plan.dense], activations, output)
-    info: dict = {"imported_from": "Keras .keras file", "layer_names": [str(d["name"]) for d in plan.dense]}
+    acts = resolve_activations(path, [layer.activation for layer in plan.dense], activations, output)
+    info: dict = {"imported_from": "Keras .keras file", "layer_names": [d.name for d in plan.dense]}
     if version:
         info["keras_version"] = version
     if plan.input_shape and math.prod(plan.input_shape) == sizes[0]:

@@ -261,3 +261,14 @@ def test_generated_byte_mutations(tmp_path, edits):
     path = tmp_path / "mutated.skops"
     path.write_bytes(bytes(data))
     _loads_or_one_line(path)
+
+
+def test_a_deflate_bomb_is_refused_from_its_header(tmp_path):
+    """A member whose header declares a small array but whose zip entry inflates to 16 MiB is
+    refused after reading only the header."""
+    schema = schema_of()
+    w0 = array_file(schema, "coefs_", 0)
+    bomb = npy(np.zeros((6, 12))) + bytes(2**24)
+    path = write_skops(tmp_path, schema, **{w0: bomb})
+    assert path.stat().st_size < 2**20
+    one_line_error(path, "declares (6, 12) float64 but holds 16777792 bytes")

@@ -31,7 +31,7 @@ from ..core.network import Network
 from .common import build_network, resolve_activations
 from .container import MAX_DIMS, MAX_FILE
 from .errors import ModelFileError, shown
-from .zip_archive import open_archive, read_member
+from .zip_archive import MALFORMED_ZIP, member_info, open_archive, read_member
 
 SKOPS_FORMAT = "skops"
 SCHEMA = "schema.json"
@@ -40,6 +40,7 @@ ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 SKLEARN_ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 OUT_ACTIVATIONS = {"softmax": "softmax", "logistic": "sigmoid", "identity": "identity"}
 MAX_CLASS_NAME = 200
+MAX_NPY_HEADER = 2**20  # numpy writes headers of a few hundred bytes; version 2.0 allows 4 GiB
 _NPY_HEADER_READERS = {(1, 0): read_array_header_1_0, (2, 0): read_array_header_2_0}
 # What numpy's header parser raises on malformed bytes.
 _MALFORMED_HEADER = (ValueError, TypeError, SyntaxError, tokenize.TokenError, EOFError, OverflowError)
@@ -91,35 +92,51 @@ def _array_node(path, node: object, where: str) -> dict:
 
 
 def _read_npy(path, archive, node: dict, where: str) -> np.ndarray:
-    """The array of a .npy member, its header checked against the member's size first."""
+    """The array of a .npy member. Its header is read first and checked against the member's
+    declared size, so that a member whose header lies is refused before its data is inflated."""
     name = node["file"]
     if name not in archive.namelist():
         raise ModelFileError(path, f"schema.json: {where} points to {shown(name)}, which is not in the archive")
-    raw = read_member(path, archive, name, MAX_FILE)
-    stream = io.BytesIO(raw)
+    info = member_info(path, archive, name, MAX_FILE)
+    what = f"{where} ({shown(name)})"
+    try:
+        with archive.open(info) as member:
+            start = member.read(min(info.file_size, MAX_NPY_HEADER))
+            header = io.BytesIO(start)
+            shape, dtype = _npy_header(path, header, what)
+            data_size = math.prod(shape) * dtype.itemsize
+            if header.tell() + data_size != info.file_size:
+                raise ModelFileError(
+                    path, f"{what} declares {shape} {dtype} but holds {info.file_size - header.tell()} bytes of data"
+                )
+            raw = start + member.read(info.file_size - len(start) + 1)
+    except MALFORMED_ZIP as err:
+        raise ModelFileError(path, f"member {shown(name)} is damaged ({str(err)[:80]})") from None
+    if len(raw) != info.file_size:
+        raise ModelFileError(path, f"{what} holds {len(raw)} bytes, not the {info.file_size} declared")
+    try:
+        return np.load(io.BytesIO(raw), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ModelFileError(path, f"{what} is unreadable ({str(err)[:80]})") from None
+
+
+def _npy_header(path, stream: io.BytesIO, what: str) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) of the .npy header at the start of stream, checked: plain numbers or
+    strings (no objects, so nothing to unpickle) and a shape of exact, bounded integers."""
     try:
         version = read_magic(stream)
         read_header = _NPY_HEADER_READERS.get(version)
         if read_header is None:
-            raise ModelFileError(path, f"{where} ({shown(name)}) has .npy format version {version}")
+            raise ModelFileError(path, f"{what} has .npy format version {version}")
         with warnings.catch_warnings(action="ignore"):
             shape, _, dtype = read_header(stream)
     except _MALFORMED_HEADER as err:
-        raise ModelFileError(path, f"{where} ({shown(name)}) has a malformed .npy header ({str(err)[:80]})") from None
+        raise ModelFileError(path, f"{what} has a malformed .npy header ({str(err)[:80]})") from None
     if dtype.hasobject or dtype.kind not in "fiuUb" or dtype.fields is not None or dtype.subdtype is not None:
-        raise ModelFileError(path, f"{where} ({shown(name)}) has dtype {dtype}, which visnet does not read")
+        raise ModelFileError(path, f"{what} has dtype {dtype}, which visnet does not read")
     if len(shape) > MAX_DIMS or not all(isinstance(s, int) and 0 <= s <= MAX_FILE for s in shape):
-        raise ModelFileError(path, f"{where} ({shown(name)}) has an invalid shape {shown(shape)}")
-    expected = stream.tell() + math.prod(shape) * dtype.itemsize
-    if expected != len(raw):
-        raise ModelFileError(
-            path, f"{where} ({shown(name)}) declares {shape} {dtype} but holds {len(raw) - stream.tell()} bytes of data"
-        )
-    stream.seek(0)
-    try:
-        return np.load(stream, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise ModelFileError(path, f"{where} ({shown(name)}) is unreadable ({str(err)[:80]})") from None
+        raise ModelFileError(path, f"{what} has an invalid shape {shown(shape)}")
+    return shape, dtype
 
 
 def _class_names(path, archive, fields: dict) -> list[str] | None:

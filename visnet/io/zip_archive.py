@@ -47,8 +47,9 @@ def open_archive(path: str | os.PathLike, data: bytes, what: str) -> zipfile.Zip
     return archive
 
 
-def read_member(path: str | os.PathLike, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    """The bytes of member `name`, at most limit of them, after checking how it is stored."""
+def member_info(path: str | os.PathLike, archive: zipfile.ZipFile, name: str, limit: int) -> zipfile.ZipInfo:
+    """The directory entry of member `name`, once it is stored in a way visnet reads and
+    declares at most limit bytes."""
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -61,6 +62,12 @@ def read_member(path: str | os.PathLike, archive: zipfile.ZipFile, name: str, li
         raise ModelFileError(path, f"member {shown(name)} is encrypted")
     if info.file_size > limit:
         raise ModelFileError(path, f"member {shown(name)} declares {info.file_size} bytes, over the limit of {limit}")
+    return info
+
+
+def read_member(path: str | os.PathLike, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """The bytes of member `name`, at most limit of them, after checking how it is stored."""
+    info = member_info(path, archive, name, limit)
     try:
         with archive.open(info) as member:
             raw = member.read(limit + 1)

@@ -27,6 +27,9 @@ FASHION_CLASSES: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
+# Kuzushiji-MNIST: one cursive hiragana for each row of the syllabary, お き す つ な は ま や れ を,
+# named in romaji as the data set's authors and torchvision name them.
+KMNIST_CLASSES: tuple[str, ...] = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
 IMAGE_SHAPE = (28, 28)
 # The largest side of an image set: room for 64x64 image folders and 32x32 sets with margin,
 # while a header cannot make a 10,000-pixel-wide input layer.

@@ -23,7 +23,6 @@ Without train/ and test/ subfolders, each class is split into test and train by 
 from __future__ import annotations
 
 import os
-import re
 import stat
 import warnings
 from collections import Counter
@@ -39,6 +38,7 @@ from visnet.data.dataset import Dataset
 from visnet.data.errors import DataError
 from visnet.data.files import MAX_VALUES, open_regular_file
 from visnet.data.specs import MAX_AUTO_SIDE, FolderSpec
+from visnet.data.splitting import natural_key, split_by_class
 from visnet.regular_files import describe_file_kind
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif"})
@@ -61,11 +61,6 @@ class _ClassFiles:
     name: str
     folder: Path
     files: tuple[Path, ...]
-
-
-def natural_key(name: str) -> tuple:
-    """Sort key putting 'img2' before 'img10' and '9' before '10'."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", name))
 
 
 def is_image_folder(path: Path) -> bool:
@@ -137,7 +132,9 @@ def load_image_folder(spec: FolderSpec | str, progress: Progress | None = None) 
         if not test.size:
             raise DataError(f"{split_roots['test']}: holds no readable images")
     else:
-        train, test = _split_by_class(labels, ok, spec.test_fraction, spec.seed, root)
+        readable = np.flatnonzero(ok)
+        train, test = split_by_class(labels[readable], len(class_names), spec.test_fraction, spec.seed, root)
+        train, test = readable[train], readable[test]
     return Dataset(
         name=root.name or str(root),
         x_train=x_all[train],
@@ -295,23 +292,3 @@ def _check_every_class_has_images(classes: Sequence[_ClassFiles], ok: np.ndarray
         if not ok[start : start + len(c.files)].any():
             raise DataError(f"{c.folder}: class folder holds no readable images")
         start += len(c.files)
-
-
-def _split_by_class(
-    labels: np.ndarray, ok: np.ndarray, test_fraction: float, seed: int, root: Path
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train and test indices: each class's readable images shuffled by seed, round(n x
-    test_fraction) of them held out (but at least one kept for training), each split shuffled."""
-    rng = np.random.default_rng(seed)
-    train_parts, test_parts = [], []
-    for c in range(int(labels.max()) + 1):
-        members = np.flatnonzero(ok & (labels == c))
-        order = members[rng.permutation(members.size)]
-        n_test = min(int(np.floor(members.size * test_fraction + 0.5)), members.size - 1)
-        test_parts.append(order[:n_test])
-        train_parts.append(order[n_test:])
-    train = rng.permutation(np.concatenate(train_parts))
-    test = rng.permutation(np.concatenate(test_parts))
-    if not test.size:
-        raise DataError(f"{root}: too few images to hold {test_fraction:g} of them out for testing")
-    return train, test

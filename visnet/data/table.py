@@ -114,7 +114,7 @@ def _parse_csv(text: io.TextIOWrapper, path: Path, label: str | None) -> tuple[n
     n_features = len(header) - 1
     rows = np.empty((1024, n_features), np.float64)  # doubled as it fills
     labels: list[str] = []
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     max_rows = MAX_CELLS // len(header)
     while True:
         try:

@@ -46,7 +46,9 @@ IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif"})
 # a warning only, and a 64x64 result needs no more.
 MAX_IMAGE_PIXELS = 6000 * 4000
 SPLIT_FOLDERS = ("train", "test")
-_THREADS = min(8, os.cpu_count() or 1)  # Pillow decodes and resizes without the GIL
+# Pillow decodes and resizes without the GIL, which pays for large images and JPEGs; for
+# small PNGs the per-file Python work dominates and more threads than cores only add switching.
+_THREADS = min(4, os.cpu_count() or 1)
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
 
 Progress = Callable[[int, int], None]  # (images done, images in all)

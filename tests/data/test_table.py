@@ -225,3 +225,39 @@ def test_cli_refuses_a_bad_table_in_one_line(tmp_path, capsys):
     assert main(["train", "--data", f"table:{path}", "--layers", "1,2", "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "line 3, column 'a': 'foo' is not a finite number" in err
+
+
+def test_a_csv_of_points_opens_in_the_playground(tmp_path):
+    from visnet.data.playground import PlaygroundSpec
+
+    rng = np.random.default_rng(0)
+    lines = ["x1,x2,label"] + [f"{rng.normal(10 * (i % 2), 1):.3f},{rng.normal():.3f},{'ab'[i % 2]}" for i in range(40)]
+    path = write(tmp_path / "points.csv", "\n".join(lines))
+    spec = PlaygroundSpec.parse(f"playground:{path}?train=0.75&features=x1_x2")
+    assert str(spec) == f"playground:{path}?seed=0&train=0.75&features=x1_x2"
+    assert PlaygroundSpec.parse(str(spec)) == spec
+    toy, data = spec.load()
+    assert (toy.n_train, toy.n_test) == (30, 10)
+    assert data.class_names == ("a", "b") and data.n_inputs == 3
+    x_min, x_max, y_min, y_max = toy.extent
+    points = np.concatenate([toy.x_train, toy.x_test])
+    assert x_min < points[:, 0].min() and points[:, 0].max() < x_max
+    assert y_min < points[:, 1].min() and points[:, 1].max() < y_max
+    assert load_dataset(str(spec)).n_train == 30
+    assert spec.title == "points.csv + x₁x₂"
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("a,b,c,label\n1,2,3,x\n4,5,6,y\n", "3 feature columns (a, b, c); the playground plots 2"),
+        ("a,b,label\n1,2,x\n4,5,y\n4,5,z\n", "3 classes; the playground shows 2"),
+    ],
+)
+def test_a_csv_the_playground_cannot_show(tmp_path, text, problem):
+    path = write(tmp_path / "p.csv", text)
+    with pytest.raises(DataError) as err:
+        load_dataset(f"playground:{path}")
+    assert problem in one_line(err)
+    with pytest.raises(DataError, match="noise and points are settings of generated sets"):
+        load_dataset(f"playground:{path}?noise=0.1")

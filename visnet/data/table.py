@@ -33,12 +33,15 @@ from visnet.data.files import MAX_VALUES, open_regular_file
 from visnet.data.npz import read_npz_member
 from visnet.data.specs import TableSpec
 from visnet.data.splitting import natural_key, split_by_class
+from visnet.data.toy2d import Toy2D
 
 # More classes than any table visnet can show a confusion matrix for; a label column of
 # free text (one class per row) is refused instead of making a 10,000-way output layer.
 MAX_CLASSES = 1000
 MAX_FEATURES = 4096
 _QUOTED = 40  # characters of a bad cell quoted in a message
+# Room around a CSV's points in the playground's plane, as a fraction of their larger span.
+PLANE_MARGIN = 0.1
 # Cells of a CSV held at once, as float64: 512 MiB.
 MAX_CELLS = MAX_VALUES // 4
 MAX_HEADER_CHARS = 1 << 20
@@ -262,3 +265,35 @@ def _classes(labels: list[str], path: Path) -> tuple[tuple[str, ...], np.ndarray
 def _is_integer(text: str) -> bool:
     body = text[1:] if text[:1] in "+-" else text
     return body.isascii() and body.isdigit()
+
+
+def load_points_csv(path: Path, train_fraction: float, seed: int) -> Toy2D:
+    """The points of a CSV of two feature columns and a label column of two classes (x1,x2,label
+    or any names; the label is the last column) as a Toy2D for the playground. Its plane is the
+    points' bounding box with PLANE_MARGIN around it, so every point is drawn."""
+    x, labels, feature_names = read_csv(path, None)
+    if x.shape[1] != 2:
+        raise DataError(
+            f"{path}: {x.shape[1]} feature columns ({', '.join(feature_names)}); the playground plots 2 "
+            "(x1, x2, then the label); train on it as table:PATH instead"
+        )
+    class_names, y = _classes(labels, path)
+    if len(class_names) != 2:
+        raise DataError(f"{path}: {len(class_names)} classes; the playground shows 2 (train on it as table:PATH)")
+    train, test = split_by_class(y, 2, 1 - train_fraction, seed, path)
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = PLANE_MARGIN * max(float((hi - lo).max()), 1.0)
+    extent = (lo[0] - pad, hi[0] + pad, lo[1] - pad, hi[1] + pad)
+    return Toy2D(
+        name=path.name,
+        x_train=x[train],
+        y_train=y[train],
+        x_test=x[test],
+        y_test=y[test],
+        seed=seed,
+        noise=0.0,
+        train_fraction=train_fraction,
+        n_points=len(y),
+        extent=extent,
+        class_names=class_names,
+    )

@@ -209,14 +209,13 @@ def load_dataset(
 
 
 def canonical_spec(spec: str) -> str:
-    """`spec` with every setting spelled out for the kinds that have settings (folder:, table:,
-    playground:), as a model file keeps it; other specs unchanged. DataError if it does not parse."""
+    """`spec` with every setting spelled out for your own data (folder:, table:), as a model file
+    keeps it, so a later change of a default cannot change the split it names; other specs
+    unchanged (a playground spec is kept as typed). DataError if it does not parse."""
     if is_folder_spec(spec):
         return str(FolderSpec.parse(spec))
     if is_table_spec(spec):
         return str(TableSpec.parse(spec))
-    if is_playground(spec):
-        return str(PlaygroundSpec.parse(spec))
     return spec
 
 

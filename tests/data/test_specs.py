@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,3 +73,39 @@ def test_any_text_after_the_prefix_parses_or_is_one_data_error(tail):
             parse(prefix + tail)
         except DataError as err:
             assert "\n" not in str(err)
+
+
+def test_kmnist_is_a_known_set_with_pinned_downloads(tmp_path, idx):
+    from visnet.data import KMNIST_CLASSES, SearchPlaces, find_dataset, load_dataset
+    from visnet.data.fetch import FETCH_FILE_NAMES, MIRRORS, SHA256, SIZES
+
+    assert set(SHA256["kmnist"]) == set(SIZES["kmnist"]) == set(FETCH_FILE_NAMES)
+    assert all(len(h) == 64 and int(h, 16) >= 0 for h in SHA256["kmnist"].values())
+    assert MIRRORS["kmnist"][0].startswith("https://codh.rois.ac.jp/")
+    folder = tmp_path / "data" / "KMNIST" / "raw"  # torchvision's layout
+    folder.mkdir(parents=True)
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    arrays = [*idx.split(20, 0), *idx.split(10, 1)]
+    for name, array in zip(names, arrays):
+        idx.write(folder / name, array)
+    places = SearchPlaces(home=tmp_path, cwd=tmp_path / "elsewhere", debian_dir=tmp_path / "none")
+    assert find_dataset("kmnist", places=places) == folder
+    data = load_dataset("kmnist", places=places)
+    assert data.class_names == KMNIST_CLASSES and data.name == "Kuzushiji-MNIST"
+
+
+@pytest.mark.parametrize("side", [8, 16, 32])
+def test_idx_folders_of_any_square_size(tmp_path, idx, side):
+    from visnet.data import load_dataset
+
+    rng = np.random.default_rng(side)
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    for name, n in zip(names, (20, 20, 10, 10)):
+        array = (
+            rng.integers(0, 256, (n, side, side), dtype=np.uint8)
+            if "images" in name
+            else np.arange(n, dtype=np.uint8) % 10
+        )
+        idx.write(tmp_path / name, array)
+    data = load_dataset(str(tmp_path))
+    assert data.input_shape == (side, side) and data.n_inputs == side * side

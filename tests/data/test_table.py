@@ -261,3 +261,12 @@ def test_a_csv_the_playground_cannot_show(tmp_path, text, problem):
     assert problem in one_line(err)
     with pytest.raises(DataError, match="noise and points are settings of generated sets"):
         load_dataset(f"playground:{path}?noise=0.1")
+
+
+def test_a_standardization_survives_a_model_file_round_trip():
+    s = Standardization.of(np.array([[1.0, 2.0], [3.0, 8.0]]))
+    again = Standardization.from_dict(s.as_dict())
+    assert np.array_equal(again.mean, s.mean) and np.array_equal(again.std, s.std)
+    for bad in ({"mean": [1.0]}, {"mean": [1.0], "std": [0.0]}, {"mean": ["a"], "std": [1]}, [1, 2]):
+        with pytest.raises(ValueError):
+            Standardization.from_dict(bad)

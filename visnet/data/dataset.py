@@ -82,6 +82,19 @@ class Standardization:
         """JSON-able, for a model file's metadata."""
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
+    @classmethod
+    def from_dict(cls, stored: object) -> Standardization:
+        """The inverse of as_dict, for what a model file holds; ValueError if it is not a
+        {"mean": [...], "std": [...]} of equal lengths, finite, with std > 0."""
+        if not isinstance(stored, dict) or set(stored) != {"mean", "std"}:
+            raise ValueError("a standardization is {'mean': [...], 'std': [...]}")
+        try:
+            mean = np.array(stored["mean"], dtype=np.float64)
+            std = np.array(stored["std"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("a standardization's mean and std must be lists of numbers") from None
+        return cls(mean, std)
+
 
 @dataclass(frozen=True)
 class Dataset:

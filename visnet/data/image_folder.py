@@ -113,21 +113,16 @@ def load_image_folder(spec: FolderSpec | str, progress: Progress | None = None) 
             raise DataError(
                 f"{root}: {total:,} images of {size[1]}x{size[0]} are more than visnet holds ({MAX_VALUES:,} pixels)"
             )
-        pixels, failures = _decode_all(everything, size, progress)
+        x_all, ok, failures = _decode_all(everything, size, progress)
     if failures:
         first_path, first_reason = failures[0]
         notes.append(f"{_count(len(failures), 'unreadable image')} skipped (first: {first_path}: {first_reason})")
-    ok = np.array([p is not None for p in pixels], dtype=bool)
-    x_all = np.zeros((total, size[0] * size[1]), np.float32)
-    for i, p in enumerate(pixels):
-        if p is not None:
-            x_all[i] = p.reshape(-1)
     index = {name: i for i, name in enumerate(class_names)}
     labels = np.array([index[c.name] for c in train_classes + test_classes for _ in c.files], dtype=np.int64)
     origin = np.array(
         [split for split, cs in (("train", train_classes), ("test", test_classes)) for c in cs for _ in c.files]
     )
-    _check_every_class_has_images(train_classes + test_classes, ok, presplit)
+    _check_every_class_has_images(train_classes + test_classes, ok)
     if presplit:
         train = np.flatnonzero(ok & (origin == "train"))
         test = np.flatnonzero(ok & (origin == "test"))
@@ -265,30 +260,32 @@ def _decode(path: Path, size: tuple[int, int]) -> np.ndarray:
 
 def _decode_all(
     files: Sequence[Path], size: tuple[int, int], progress: Progress | None
-) -> tuple[list[np.ndarray | None], list[tuple[Path, str]]]:
-    """Each file's pixels (None where unreadable), and the (path, reason) of each unreadable one."""
+) -> tuple[np.ndarray, np.ndarray, list[tuple[Path, str]]]:
+    """(x, ok, failures): x (n_files, height * width) float32 pixels, each row written as its
+    image is decoded (zeros where unreadable); ok (n_files,) bool, True where readable; and
+    the (path, reason) of each unreadable file, in file order."""
+    x = np.zeros((len(files), size[0] * size[1]), np.float32)
+    ok = np.zeros(len(files), bool)
+    failures = []
 
-    def one(path: Path) -> np.ndarray | str:
+    def one(i: int) -> str | None:
         try:
-            return _decode(path, size)
+            x[i] = _decode(files[i], size).reshape(-1)
         except _Unreadable as e:
             return str(e)
+        ok[i] = True
+        return None
 
-    pixels: list[np.ndarray | None] = []
-    failures = []
     with ThreadPoolExecutor(_THREADS) as pool:
-        for done, (path, result) in enumerate(zip(files, pool.map(one, files)), start=1):
-            if isinstance(result, str):
-                failures.append((path, result))
-                pixels.append(None)
-            else:
-                pixels.append(result)
+        for done, (path, problem) in enumerate(zip(files, pool.map(one, range(len(files)))), start=1):
+            if problem is not None:
+                failures.append((path, problem))
             if progress is not None and (done % 256 == 0 or done == len(files)):
                 progress(done, len(files))
-    return pixels, failures
+    return x, ok, failures
 
 
-def _check_every_class_has_images(classes: Sequence[_ClassFiles], ok: np.ndarray, presplit: bool) -> None:
+def _check_every_class_has_images(classes: Sequence[_ClassFiles], ok: np.ndarray) -> None:
     start = 0
     for c in classes:
         if not ok[start : start + len(c.files)].any():

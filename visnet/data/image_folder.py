@@ -196,7 +196,7 @@ def _class_files(root: Path) -> tuple[list[_ClassFiles], int]:
     return classes, skipped
 
 
-def _open(stream, path: Path) -> Image.Image:
+def _open(stream) -> Image.Image:
     """The image in stream with only its header read; _Unreadable if Pillow cannot use it."""
     try:
         image = Image.open(stream, formats=("PNG", "JPEG", "BMP", "GIF"))
@@ -215,7 +215,7 @@ def _most_common_size(files: Sequence[Path], root: Path) -> tuple[int, int]:
 
     def size_of(path: Path) -> tuple[int, int] | None:
         try:
-            with open_regular_file(path) as stream, _open(stream, path) as image:
+            with open_regular_file(path) as stream, _open(stream) as image:
                 return image.height, image.width
         except (_Unreadable, DataError):
             return None
@@ -232,7 +232,7 @@ def _most_common_size(files: Sequence[Path], root: Path) -> tuple[int, int]:
 def _decode(path: Path, size: tuple[int, int]) -> np.ndarray:
     """(height, width) float32 pixels in [0, 1] of the image at path; _Unreadable if it cannot be used."""
     try:
-        with open_regular_file(path) as stream, _open(stream, path) as image:
+        with open_regular_file(path) as stream, _open(stream) as image:
             h, w = size
             if image.format == "JPEG":
                 image.draft("L", (w, h))  # JPEG decodes straight to gray at a fraction of the size

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
+from visnet.data.dataset import MAX_IMAGE_SIDE
 from visnet.data.errors import DataError
 
 FOLDER_PREFIX = "folder:"
@@ -25,7 +26,6 @@ AUTO_SIZE = "auto"
 # An image folder is resized to at most this size unless a size is asked for: an input layer
 # of 4,096 pixels still trains at a few hundred images a second on a laptop.
 MAX_AUTO_SIDE = 64
-MAX_SIDE = 256  # visnet.data.dataset.MAX_IMAGE_SIDE
 
 
 def is_folder_spec(spec: object) -> bool:
@@ -78,8 +78,8 @@ def parse_size(text: str) -> tuple[int, int] | None:
     if len(parts) not in (1, 2) or not all(p.isdigit() for p in parts):
         raise ValueError(f"size must be N, HxW or {AUTO_SIZE}, got {text!r}")
     w, h = int(parts[0]), int(parts[-1])
-    if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-        raise ValueError(f"size sides must be from 1 to {MAX_SIDE}, got {text}")
+    if not (1 <= h <= MAX_IMAGE_SIDE and 1 <= w <= MAX_IMAGE_SIDE):
+        raise ValueError(f"size sides must be from 1 to {MAX_IMAGE_SIDE}, got {text}")
     return h, w
 
 

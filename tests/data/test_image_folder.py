@@ -241,3 +241,42 @@ def test_cli_refuses_a_bad_folder_in_one_line(tmp_path, capsys):
     assert main(["train", "--data", f"folder:{tmp_path}", "--layers", "120,3", "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "empty: class folder holds no images" in err
+
+
+MODES = ("L", "RGB", "RGBA", "LA", "P", "1", "I;16")
+
+
+def uniform_image(mode: str, h: int, w: int, level: int) -> Image.Image:
+    """An opaque h x w image of gray `level` (0..255) in `mode`."""
+    if mode == "I;16":
+        return Image.fromarray(np.full((h, w), level * 257, np.uint16))  # the same level in 16 bits
+    if mode == "1":
+        return Image.new("1", (w, h), int(level >= 128))
+    return Image.new("L", (w, h), level).convert(mode)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=4, max_size=4),
+    modes=st.lists(st.sampled_from(MODES), min_size=4, max_size=4),
+    level=st.integers(0, 255),
+    ext=st.sampled_from([".png", ".bmp", ".gif"]),
+)
+def test_uniform_images_of_any_size_and_mode_keep_their_gray_level(tmp_path_factory, sizes, modes, level, ext):
+    """Whatever its size, mode and format, an opaque uniform image comes out uniform at its
+    gray level (within one level of rounding). Modes a format cannot hold are saved as PNG."""
+    root = tmp_path_factory.mktemp("modes")
+    (root / "a").mkdir()
+    (root / "b").mkdir()
+    expected = []
+    for i, ((h, w), mode) in enumerate(zip(sizes, modes)):
+        suffix = ext if mode in ("L", "P", "1") else ".png"
+        uniform_image(mode, h, w, level).save(root / "ab"[i % 2] / f"{i}{suffix}")
+        expected.append((255 if level >= 128 else 0) if mode == "1" else level)
+    data = load_image_folder(f"folder:{root}?size=7x5&test=0.5")
+    assert data.input_shape == (5, 7) and data.notes == ()
+    x = np.concatenate([data.x_train, data.x_test])
+    assert x.shape == (4, 35) and 0 <= x.min() and x.max() <= 1
+    assert np.ptp(x, axis=1).max() < 1.5 / 255  # uniform in, uniform out
+    levels = sorted(float(row[0]) * 255 for row in x)
+    assert np.allclose(levels, sorted(expected), atol=1.01)

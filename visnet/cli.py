@@ -730,6 +730,7 @@ def cmd_eval(args) -> int:
             raise
         raise CliError(f"cannot use the data set {spec!r} ({reason}): {err}; choose one with --data") from None
     print(printable(f"data: {data.name} ({spec}, {reason})"))
+    _warn_if_scaled_differently(net.info.get("standardization"), data)
     if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
         raise CliError(
             f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
@@ -741,6 +742,31 @@ def cmd_eval(args) -> int:
     print()
     print(format_confusion(ev.confusion, [printable(c) for c in data.class_names]))
     return 0
+
+
+def _warn_if_scaled_differently(stored, data) -> None:
+    """A warning when a table's training rows now have other statistics than the model was
+    trained with (the file changed since): its inputs are then scaled differently."""
+    from .data import Standardization
+
+    if stored is None or data.standardization is None:
+        return
+    try:
+        kept = Standardization.from_dict(stored)
+    except ValueError:
+        print("visnet: warning: the model file's standardization is unreadable; ignored", file=sys.stderr)
+        return
+    now = data.standardization
+    if kept.mean.shape != now.mean.shape or not (
+        np.allclose(kept.mean, now.mean, rtol=1e-6, atol=1e-9) and np.allclose(kept.std, now.std, rtol=1e-6)
+    ):
+        print(
+            printable(
+                f"visnet: warning: {data.name}'s training rows are not those the model was trained on "
+                "(their mean and std differ from the file's), so its inputs are scaled differently"
+            ),
+            file=sys.stderr,
+        )
 
 
 def _data_spec_of(net) -> tuple[str, str]:

@@ -270,3 +270,16 @@ def test_a_standardization_survives_a_model_file_round_trip():
     for bad in ({"mean": [1.0]}, {"mean": [1.0], "std": [0.0]}, {"mean": ["a"], "std": [1]}, [1, 2]):
         with pytest.raises(ValueError):
             Standardization.from_dict(bad)
+
+
+def test_eval_warns_when_the_table_changed_since_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    iris_like(tmp_path / "iris.csv", n=60)
+    args = ["train", "--data", "table:iris.csv?label=species", "--layers", "2,3", "--epochs", "1", "--save", "m.st"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(["eval", "m.st"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    iris_like(tmp_path / "iris.csv", n=60, seed=1)
+    assert main(["eval", "m.st"]) == 0
+    assert "are not those the model was trained on" in capsys.readouterr().err

@@ -280,3 +280,11 @@ def test_uniform_images_of_any_size_and_mode_keep_their_gray_level(tmp_path_fact
     assert np.ptp(x, axis=1).max() < 1.5 / 255  # uniform in, uniform out
     levels = sorted(float(row[0]) * 255 for row in x)
     assert np.allclose(levels, sorted(expected), atol=1.01)
+
+
+def test_a_plain_folder_is_taken_for_an_image_folder_only_when_a_class_folder_holds_images(tmp_path):
+    """A data root holding other data sets (MNIST/raw/...) keeps the IDX folder message."""
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)
+    (tmp_path / "MNIST" / "raw" / "notes.txt").write_text("idx files elsewhere")
+    with pytest.raises(DataError, match="not a folder of IDX files"):
+        load_dataset(str(tmp_path))

@@ -66,10 +66,27 @@ class _ClassFiles:
 
 
 def is_image_folder(path: Path) -> bool:
-    """True if `path` is a folder with at least one subfolder (not hidden): a cheap check, no reading."""
+    """True if a class subfolder of `path` (or of its train/ folder) holds an image file: a
+    look at folder listings only, so a data root holding other data sets (MNIST/raw) is not
+    taken for an image folder."""
+    classes = _subfolders(path)
+    if SPLIT_FOLDERS[0] in {c.name for c in classes}:
+        classes = _subfolders(path / SPLIT_FOLDERS[0])
+    return any(_holds_an_image(c) for c in classes)
+
+
+def _subfolders(path: Path) -> list[Path]:
     try:
         with os.scandir(path) as entries:
-            return any(e.is_dir() and not e.name.startswith(".") for e in entries)
+            return [Path(e.path) for e in entries if not e.name.startswith(".") and e.is_dir()]
+    except OSError:
+        return []
+
+
+def _holds_an_image(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(os.path.splitext(e.name)[1].lower() in IMAGE_EXTENSIONS and e.is_file() for e in entries)
     except OSError:
         return False
 

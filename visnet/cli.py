@@ -784,9 +784,10 @@ def _data_spec_of(net) -> tuple[str, str]:
 
 def format_confusion(confusion: np.ndarray, class_names) -> str:
     """Rows: true class; columns: predicted class; with per-class accuracy on the right."""
-    names = [str(c) for c in class_names]
+    names = [printable(c) for c in class_names]
     short = [n if len(n) <= 6 else n[:5] + "." for n in names]
-    width = max(6, max(len(str(int(confusion.max()))) + 1, 1))
+    # one space at least between columns, whatever the longest name or count
+    width = max(max(len(s) for s in short), len(str(int(confusion.max())))) + 1
     label_w = max(len(n) for n in short) + 1
     lines = ["true \\ predicted".ljust(label_w + 2)]
     lines[0] = " " * (label_w + 1) + "".join(s.rjust(width) for s in short) + "  accuracy"

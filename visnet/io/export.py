@@ -61,7 +61,13 @@ def save_state_dict(net: Network, path: str | os.PathLike) -> Path:
 
 def torch_sequential_code(net: Network, file_name: str = "model.safetensors") -> str:
     """Python that builds net as an nn.Sequential and loads its state dict from file_name."""
-    lines = ["import torch", "from safetensors.torch import load_file", "from torch import nn", "", "model = nn.Sequential("]
+    lines = [
+        "import torch",
+        "from safetensors.torch import load_file",
+        "from torch import nn",
+        "",
+        "model = nn.Sequential(",
+    ]
     for n_in, n_out, act in zip(net.sizes[:-1], net.sizes[1:], net.activations):
         lines.append(f"    nn.Linear({n_in}, {n_out}),")
         lines.append(f"    {TORCH_MODULES[act]},")

@@ -148,6 +148,11 @@ class Chain:
     notes: list[str]
 
 
+def _text(value) -> str:
+    """A string field of the file as str: protobuf gives bytes for text that is not UTF-8."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def _describe_node(k: int, node) -> str:
     return f"node {k} ({shown(node.op_type)} {shown(node.name)})"
 
@@ -275,6 +280,12 @@ def read_chain(path: str | os.PathLike, model) -> Chain:
                     f"{text}: weight {shown(layer.weight)} of shape {_dims(tensors[layer.weight])} takes "
                     f"{layer.n_in} inputs, but {source} {expected} (transposed or misplaced weights?)"
                 )
+            if layer.bias is not None:  # after the chain check, which explains transposed weights better
+                b = initializer(text, layer.bias, "bias")
+                if _dims(b) not in ((layer.n_out,), (1, layer.n_out)):
+                    raise fail(
+                        f"{text}: bias {shown(layer.bias)} has shape {_dims(b)}, but its layer needs ({layer.n_out},)"
+                    )
             if last is None and dims is not None and len(dims) != 2 and not flattened:
                 raise fail(f"input {shown(x.name)} has shape {_shown_dims(dims)}; {text} needs (batch, features)")
             layers.append(layer)
@@ -372,10 +383,6 @@ def _gemm(fail, text: str, node, attrs: dict, initializer) -> Layer:
     transposed = attrs.get("transB", 0) == 0
     n_in, n_out = d if transposed else d[::-1]
     bias = ins[2] if len(ins) > 2 and ins[2] else None
-    if bias is not None:
-        b = initializer(text, bias, "bias")
-        if _dims(b) not in ((n_out,), (1, n_out)):
-            raise fail(f"{text}: bias {shown(bias)} has shape {_dims(b)}, but its layer needs ({n_out},)")
     return Layer(node.name, ins[1], bias, transposed, n_in, n_out, alpha, beta)
 
 
@@ -441,21 +448,25 @@ def describe(path: str | os.PathLike, data: bytes, activations=None, output=None
     except RecursionError:
         raise ModelFileError(path, "the graph is nested too deeply") from None
     layers = chain.layers
+    for layer in layers:  # the stored values match their shapes (cheap: raw data is not copied)
+        for name in (layer.weight, layer.bias):
+            if name:
+                _values(lambda problem: ModelFileError(path, problem), chain.tensors[name], name, FLOAT_TYPES)
     acts = resolve_activations(path, [layer.activation for layer in layers], activations, output)
     ours = _visnet_metadata(path, model)
     dtypes = {chain.tensors[n].data_type for layer in layers for n in (layer.weight, layer.bias) if n}
     cost = ours.get("cost") or _cost_for(acts[-1])
     info = dict(ours.get("info", {}))
-    producer = " ".join(p for p in (model.producer_name, model.producer_version) if p)
+    producer = " ".join(_text(p) for p in (model.producer_name, model.producer_version) if p)
     info["imported_from"] = f"ONNX ({producer})" if producer else "ONNX"
-    info["layer_names"] = [layer.node for layer in layers]
+    info["layer_names"] = [_text(layer.node) for layer in layers]
     if chain.input_shape and len(chain.input_shape) > 1 and all(chain.input_shape):
         shape = list(chain.input_shape)
         while len(shape) > 2 and shape[0] == 1:  # a single channel
             shape.pop(0)
         info.setdefault("input_shape", shape)
     if chain.ignored_outputs:
-        info["onnx_outputs_not_shown"] = chain.ignored_outputs
+        info["onnx_outputs_not_shown"] = [_text(o) for o in chain.ignored_outputs]
     if chain.notes:
         info["onnx_notes"] = chain.notes
     return {

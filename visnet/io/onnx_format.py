@@ -157,19 +157,21 @@ def _describe_node(k: int, node) -> str:
     return f"node {k} ({shown(node.op_type)} {shown(node.name)})"
 
 
-def _attributes(node) -> dict:
+NUMBER_ATTRIBUTES = ("alpha", "beta", "transA", "transB", "axis", "to")
+
+
+def _attributes(fail, text: str, node) -> dict:
+    """The node's numeric attributes visnet looks at; one with another type is refused."""
     out = {}
     for a in node.attribute:
+        if a.name not in NUMBER_ATTRIBUTES:
+            continue
         if a.type == 1:  # FLOAT
             out[a.name] = a.f
         elif a.type == 2:  # INT
             out[a.name] = a.i
-        elif a.type == 3:  # STRING
-            out[a.name] = a.s
-        elif a.type == 7:  # INTS
-            out[a.name] = list(a.ints)
         else:
-            out[a.name] = a
+            raise fail(f"{text}: attribute {a.name!r} is not a number")
     return out
 
 
@@ -243,7 +245,7 @@ def read_chain(path: str | os.PathLike, model) -> Chain:
         if node.domain not in STANDARD_DOMAINS or t not in ins or len(node.output) != 1:
             tail_from = pos
             break
-        attrs = _attributes(node)
+        attrs = _attributes(fail, text, node)
         last = layers[-1] if layers else None
         if pending_matmul is not None and op == "Add" and len(ins) == 2:
             other = ins[1] if ins[0] == t else ins[0]
@@ -291,7 +293,7 @@ def read_chain(path: str | os.PathLike, model) -> Chain:
             layers.append(layer)
             pending_matmul = layer if op == "MatMul" else None
         elif op in ACTIVATION_OPS and last is not None and last.activation is None:
-            if op == "LeakyRelu" and abs(attrs.get("alpha", LEAKY_SLOPE) - LEAKY_SLOPE) > 1e-6:
+            if op == "LeakyRelu" and not abs(attrs.get("alpha", LEAKY_SLOPE) - LEAKY_SLOPE) <= 1e-6:
                 raise fail(
                     f"{text} has slope {attrs['alpha']:g}; visnet's leaky ReLU has slope {LEAKY_SLOPE} (the default)"
                 )
@@ -499,9 +501,11 @@ def load(path: str | os.PathLike, data: bytes, activations=None, output=None) ->
         w = _values(fail, chain.tensors[layer.weight], layer.weight, FLOAT_TYPES)
         w = w.T if layer.transposed else w
         if layer.alpha != 1.0:
-            w = w * layer.alpha
+            with np.errstate(over="ignore"):  # too large: infinite, which build_network refuses
+                w = w * layer.alpha
         if layer.bias is not None:
-            b = _values(fail, chain.tensors[layer.bias], layer.bias, FLOAT_TYPES).reshape(-1) * layer.beta
+            with np.errstate(over="ignore"):
+                b = _values(fail, chain.tensors[layer.bias], layer.bias, FLOAT_TYPES).reshape(-1) * layer.beta
         else:
             b = np.zeros(layer.n_out, dtype=w.dtype)
         params[layer.weight] = w

@@ -62,7 +62,6 @@ def save_state_dict(net: Network, path: str | os.PathLike) -> Path:
 def torch_sequential_code(net: Network, file_name: str = "model.safetensors") -> str:
     """Python that builds net as an nn.Sequential and loads its state dict from file_name."""
     lines = [
-        "import torch",
         "from safetensors.torch import load_file",
         "from torch import nn",
         "",

@@ -175,13 +175,13 @@ def initializer(model, name):
 def test_a_node_that_is_not_a_perceptron_is_named(tmp_path):
     model = exported(tmp_path)
     model.graph.node.insert(2, helper.make_node("Conv", ["layers.0.a", "layers.0.weight"], ["c"], name="conv1"))
-    expect_error(write(tmp_path, model), "node 2 ('Conv' 'conv1') is not part of a multilayer perceptron")
+    expect_error(write(tmp_path, model), "node 2 (Conv 'conv1') is not part of a multilayer perceptron")
 
 
 def test_an_activation_visnet_lacks_is_named(tmp_path):
     model = exported(tmp_path)
     model.graph.node[1].op_type = "Elu"
-    expect_error(write(tmp_path, model), "node 1 ('Elu'", "activation visnet does not have")
+    expect_error(write(tmp_path, model), "node 1 (Elu 'layers.0.relu')", "activation visnet does not have")
 
 
 def test_leaky_relu_with_another_slope(tmp_path):
@@ -298,7 +298,7 @@ def test_any_foreign_node_is_refused_by_name(tmp_path, position, op, on_chain):
         following.input[0] = f"{name}_out"
     model.graph.node.insert(position, inserted)
     message = expect_error(write(tmp_path, model, "inserted.onnx"))
-    assert f"'{op}' '{name}') is not part of a multilayer perceptron" in message or "output" in message
+    assert f"({op} '{name}') is not part of a multilayer perceptron" in message or "output" in message
 
 
 @FAST
@@ -324,3 +324,61 @@ def test_a_784_512_512_10_file_opens_quickly(tmp_path):
     start = time.perf_counter()
     net = load_model(path)
     assert net.sizes == (784, 512, 512, 10) and time.perf_counter() - start < 0.5
+
+
+# -- graphs written by hand: the other shapes a chain takes ------------------------------------------
+def hand_made(tmp_path, nodes, inits, input_dims=("N", 4)):
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_dims))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+        [
+            numpy_helper.from_array(np.asarray(a, np.float32 if a.dtype.kind == "f" else a.dtype), n)
+            for n, a in inits.items()
+        ],
+    )
+    return write(tmp_path, helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), "hand.onnx")
+
+
+def test_matmul_without_bias_gemm_with_alpha_beta_and_log_softmax(tmp_path):
+    rng = np.random.default_rng(0)
+    w1, w2, b2 = rng.normal(size=(4, 5)), rng.normal(size=(3, 5)), rng.normal(size=3)
+    nodes = [
+        helper.make_node("MatMul", ["x", "w1"], ["h"]),
+        helper.make_node("Sigmoid", ["h"], ["a"]),
+        helper.make_node("Gemm", ["a", "w2", "b2"], ["z"], alpha=2.0, beta=0.5, transB=1),
+        helper.make_node("LogSoftmax", ["z"], ["y"], axis=-1),
+    ]
+    net = load_model(hand_made(tmp_path, nodes, {"w1": w1, "w2": w2, "b2": b2}))
+    assert net.activations == ["sigmoid", "softmax"] and not net.biases[0].any()
+    x = rng.normal(size=(6, 4)).astype(np.float32)
+    a = 1 / (1 + np.exp(-(x @ w1)))
+    np.testing.assert_allclose(net.forward(x), softmax(2 * a @ w2.T + 0.5 * b2), atol=1e-5)
+
+
+def test_reshape_from_a_constant_node_at_the_input(tmp_path):
+    rng = np.random.default_rng(1)
+    w, b = rng.normal(size=(3, 4)), rng.normal(size=3)
+    shape = helper.make_tensor("shape_value", TensorProto.INT64, [2], [-1, 4])
+    nodes = [
+        helper.make_node("Constant", [], ["shape"], value=shape),
+        helper.make_node("Reshape", ["x", "shape"], ["flat"]),
+        helper.make_node("Gemm", ["flat", "w", "b"], ["z"], transB=1),
+        helper.make_node("Identity", ["z"], ["y"]),  # explicit: identity, not logits
+    ]
+    path = hand_made(tmp_path, nodes, {"w": w, "b": b}, input_dims=("N", 2, 2))
+    net = load_model(path)
+    assert net.sizes == (4, 3) and net.activations == ["identity"] and net.cost == "quadratic"
+    assert read_description(path)["info"]["input_shape"] == [2, 2]
+    three_dims = helper.make_tensor("shape_value", TensorProto.INT64, [3], [-1, 2, 2])
+    nodes[0] = helper.make_node("Constant", [], ["shape"], value=three_dims)
+    expect_error(hand_made(tmp_path, nodes, {"w": w, "b": b}), "reshapes the input to [-1, 2, 2]")
+
+
+def test_an_input_that_does_not_match_the_first_layer(tmp_path):
+    w = np.zeros((3, 4))
+    nodes = [helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)]
+    expect_error(hand_made(tmp_path, nodes, {"w": w}, input_dims=("N", 5)), "input 'x' has 5")
+    nodes = [helper.make_node("Gemm", ["x", "w"], ["y"], transB=1, transA=1)]
+    expect_error(hand_made(tmp_path, nodes, {"w": w}), "transA=1")

@@ -154,7 +154,8 @@ def _text(value) -> str:
 
 
 def _describe_node(k: int, node) -> str:
-    return f"node {k} ({shown(node.op_type)} {shown(node.name)})"
+    op = _text(node.op_type)
+    return f"node {k} ({op if op.isidentifier() and len(op) <= 40 else shown(op)} {shown(node.name)})"
 
 
 NUMBER_ATTRIBUTES = ("alpha", "beta", "transA", "transB", "axis", "to")
@@ -305,7 +306,7 @@ def read_chain(path: str | os.PathLike, model) -> Chain:
             pending_matmul = None
         elif op in OTHER_ACTIVATIONS:
             raise fail(
-                f"{text} is an activation visnet does not have; it has {', '.join(sorted(set(ACTIVATION_OPS.values())))}"
+                f"{text} is an activation visnet does not have; it has {', '.join(sorted({*ACTIVATION_OPS.values(), 'identity'}))}"
             )
         else:
             tail_from = pos

@@ -62,3 +62,17 @@ def test_export_problems_are_shown_in_one_line(make_main_window, monkeypatch, tm
     monkeypatch.setattr(window, "_ask_export_path", lambda *args: None)  # cancelled: nothing happens
     window.export_onnx_action.trigger()
     assert len(errors) == 2
+
+
+def test_an_exported_onnx_file_opens_in_the_window(make_main_window, monkeypatch, tmp_path):
+    pytest.importorskip("onnx")
+    window = make_main_window()
+    monkeypatch.setattr(window, "_ask_export_path", lambda *args: str(tmp_path / "net.onnx"))
+    window.export_onnx_action.trigger()
+    with window.controller.locked_trainer() as trainer:
+        before = trainer.net.copy()
+    monkeypatch.setattr(window, "_ask_open_path", lambda: str(tmp_path / "net.onnx"))
+    window.open_action.trigger()
+    assert window.model_path == tmp_path / "net.onnx"
+    with window.controller.locked_trainer() as trainer:
+        assert same_network(trainer.net, before)

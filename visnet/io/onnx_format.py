@@ -443,9 +443,10 @@ def _visnet_metadata(path, model) -> dict:
     return d
 
 
-def describe(path: str | os.PathLike, data: bytes, activations=None, output=None, *, _parsed=None) -> dict:
-    """The description of an ONNX MLP (read_description's format), without the weights."""
-    model = _parsed if _parsed is not None else parse(path, data)
+def describe(path: str | os.PathLike, data: bytes, activations=None, output=None) -> dict:
+    """The description of an ONNX MLP (read_description's format) with its "_chain"; the
+    weights are checked against their shapes but not converted."""
+    model = parse(path, data)
     try:
         chain = read_chain(path, model)
     except RecursionError:

@@ -311,7 +311,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
+        epilog="Headless commands: visnet train | eval | info | data | export (see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)

@@ -68,7 +68,7 @@ def test_fixtures_open_with_their_architecture_and_outputs(file, key, sizes, act
 
 def test_logits_are_read_as_softmax_unless_told_otherwise():
     path = FIXTURES / "torch_legacy_64-16-10.onnx"
-    assert "logits" in " ".join(read_description(path)["info"]["onnx_notes"])
+    assert "logits" in " ".join(read_description(path)["info"]["import_notes"])
     net = load_model(path, output="identity")
     x, y = REFERENCE["x_torch_legacy"], REFERENCE["y_torch_legacy"]
     np.testing.assert_allclose(net.forward(x), y, atol=1e-5)
@@ -78,7 +78,7 @@ def test_logits_are_read_as_softmax_unless_told_otherwise():
 def test_dynamo_export_keeps_the_picture_shape_and_sklearn_its_label_outputs():
     assert read_description(FIXTURES / "torch_dynamo_64-16-12-10.onnx")["info"]["input_shape"] == [8, 8]
     info = read_description(FIXTURES / "sklearn_mlp_64-16-10.onnx")["info"]
-    assert info["onnx_outputs_not_shown"] == ["output_label", "output_probability"]
+    assert info["other_outputs"] == ["output_label", "output_probability"]
 
 
 def test_recognised_by_content_whatever_the_name(tmp_path):

@@ -470,9 +470,9 @@ def describe(path: str | os.PathLike, data: bytes, activations=None, output=None
             shape.pop(0)
         info.setdefault("input_shape", shape)
     if chain.ignored_outputs:
-        info["onnx_outputs_not_shown"] = [_text(o) for o in chain.ignored_outputs]
+        info["other_outputs"] = [_text(o) for o in chain.ignored_outputs]
     if chain.notes:
-        info["onnx_notes"] = chain.notes
+        info["import_notes"] = chain.notes
     return {
         "format": ONNX_FORMAT,
         "sizes": [layers[0].n_in] + [layer.n_out for layer in layers],

@@ -92,7 +92,7 @@ def looks_like_onnx(path: str | os.PathLike, data: bytes) -> bool:
     file begins 0x08, a small version, then the tag of another ModelProto field. Other
     binary formats visnet meets (safetensors, zip, pickle, PNG) begin otherwise, and a
     stray match is only parsed, never run, then refused with one line."""
-    if os.fspath(path).lower().endswith(".onnx"):
+    if os.fsdecode(path).lower().endswith(".onnx"):
         return True
     return len(data) >= 3 and data[0] == 0x08 and 1 <= data[1] <= MAX_IR_VERSION and data[2] in MODEL_FIELD_TAGS
 

@@ -1,4 +1,4 @@
-"""The `visnet` command: no subcommand opens the window; train / eval / info / data work headless.
+"""The `visnet` command: no subcommand opens the window; train / eval / info / data / export work headless.
 
 Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error,
 70 an internal error (one line; the traceback goes to a crash log), 130 interrupted.
@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from .printable import printable
 
-SUBCOMMANDS = ("train", "eval", "info", "data")
+SUBCOMMANDS = ("train", "eval", "info", "data", "export")
 
 PRESETS = {
     "3b1b": dict(
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(
         prog="visnet",
         usage="visnet [MODEL] [--data DIR] [--playground [SET]]   open the window\n"
-        "       visnet train|eval|info|data [options]            work headless\n"
+        "       visnet train|eval|info|data|export [options]     work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "
         "opens the window, with MODEL loaded if one is given.",
@@ -256,6 +256,20 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", type=file_path, metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
 
+    export = sub.add_parser(
+        "export",
+        help="write a model as ONNX or as a PyTorch state dict",
+        description="Write a model (any file visnet opens) for other tools: as ONNX, Gemm and activation "
+        "nodes with input 'input' (N, n_in) and output 'output', opset 17, for onnxruntime and Netron (needs the "
+        "onnx package: pip install visnet[onnx]); or as a PyTorch state dict (0.weight, 0.bias, 2.weight, ...) "
+        "saved with safetensors, printing the nn.Sequential that loads it.",
+    )
+    export.add_argument("model", type=file_path, metavar="MODEL")
+    export.add_argument("--onnx", type=save_path, metavar="PATH", help="write the network as ONNX here")
+    export.add_argument(
+        "--state-dict", type=save_path, metavar="PATH", help="write the PyTorch state dict here (.safetensors)"
+    )
+
     data = sub.add_parser(
         "data",
         help="find or download MNIST, Fashion-MNIST and Kuzushiji-MNIST",
@@ -301,7 +315,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
+        epilog="Headless commands: visnet train | eval | info | data | export (see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
@@ -351,7 +365,7 @@ def _run(argv: list[str]) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _open_window(argv)
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data}
+    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data, "export": cmd_export}
     from .data import DataError
     from .io import ModelFileError
 
@@ -833,6 +847,27 @@ def _info_text(value) -> str:
 
 def _shortened(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- export -------------------------------------------------------------------------------------
+def cmd_export(args) -> int:
+    from .io import load_model, save_onnx, save_state_dict, torch_sequential_code
+    from .io.onnx_format import OPSET
+
+    if not (args.onnx or args.state_dict):
+        print("visnet export: error: say what to write: --onnx PATH, --state-dict PATH or both", file=sys.stderr)
+        return 2
+    net = load_model(args.model)
+    if args.onnx:
+        path = save_onnx(net, args.onnx)
+        print(printable(f"wrote {path}: ONNX opset {OPSET}, input 'input' (N, {net.sizes[0]}), output 'output'"))
+    if args.state_dict:
+        path = save_state_dict(net, args.state_dict)
+        print(printable(f"wrote {path}: a PyTorch state dict; load it with"))
+        print()
+        for line in torch_sequential_code(net, os.fspath(args.state_dict)).splitlines():
+            print(printable(line))
+    return 0
 
 
 # -- data ---------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Model files: read, validate and write atomically (no Qt).
 
-    net = load_model("model.safetensors")          # visnet, PyTorch or network2.py files
+    net = load_model("model.safetensors")          # visnet, PyTorch, network2.py or ONNX files
     save_model(net, "model.safetensors", epochs=3)  # atomic; extra keywords go to net.info
     save_model(net, path, history=recorder.history())  # with the training curves and counters
     model = open_model("model.safetensors")        # model.network, model.history, model.warnings
     read_description("model.safetensors")          # architecture and info, no weights
+    save_onnx(net, "model.onnx")                   # Gemm + activation nodes (needs onnx)
+    save_state_dict(net, "torch.safetensors")      # PyTorch nn.Sequential layout
 
 Every problem with a file, reading or writing, raises ModelFileError whose message is
 one line naming the file and the problem.
@@ -19,16 +21,21 @@ from pathlib import Path
 
 from ..core.history import TrainingHistory
 from ..core.network import Network
-from . import foreign, native
+from . import foreign, native, onnx_format
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
+from .export import save_state_dict, torch_sequential_code
 from .native import FORMAT_VERSION, save_model
+from .onnx_format import save_onnx
 
 __all__ = [
     "load_model",
     "open_model",
     "ModelFile",
     "save_model",
+    "save_onnx",
+    "save_state_dict",
+    "torch_sequential_code",
     "read_description",
     "ModelFileError",
     "FORMAT_VERSION",
@@ -52,7 +59,8 @@ def load_model(
     output: str | None = None,
 ) -> Network:
     """The network stored in path, recognised by content: a visnet .safetensors file, a
-    PyTorch state dict of Linear layers saved with safetensors, or network2.py JSON.
+    PyTorch state dict of Linear layers saved with safetensors, network2.py JSON, or an
+    ONNX multilayer perceptron (with the onnx package).
 
     activations (one name for every hidden layer, or a list per hidden layer or per
     layer) and output (the output layer's) replace what the file says or implies;
@@ -61,8 +69,11 @@ def load_model(
     history, if any, is not read: open_model returns it.
     """
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         return foreign.load_network2(path, data, activations, output)
+    if kind == "onnx":
+        return onnx_format.load(path, data, activations, output)
     sf = parse_safetensors(path, data)
     if native.METADATA_KEY in sf.metadata:
         return native.load(sf, activations, output)
@@ -83,8 +94,11 @@ def open_model(
     PyTorch and network2.py files) give history None and no warnings.
     """
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         return ModelFile(foreign.load_network2(path, data, activations, output))
+    if kind == "onnx":
+        return ModelFile(onnx_format.load(path, data, activations, output))
     sf = parse_safetensors(path, data)
     if native.METADATA_KEY not in sf.metadata:
         return ModelFile(foreign.load_torch(sf, activations, output))
@@ -100,8 +114,12 @@ def read_description(path: str | os.PathLike) -> dict:
     history (counters, points held, last_test_accuracy and a one-line summary), or
     history_warning when that history is unusable. Raises ModelFileError like load_model."""
     data = read_bytes(path)
-    if sniff(path, data) == "json":
+    kind = sniff(path, data)
+    if kind == "json":
         d = foreign.describe_network2(path, data)
+    elif kind == "onnx":
+        d = onnx_format.describe(path, data)
+        d.pop("_chain")
     else:
         sf = parse_safetensors(path, data)
         if native.METADATA_KEY in sf.metadata:

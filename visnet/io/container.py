@@ -19,6 +19,7 @@ import numpy as np
 
 from ..regular_files import NotARegularFile, open_regular
 from .errors import ModelFileError, shown
+from .onnx_format import looks_like_onnx
 
 MAX_HEADER = 100_000_000  # the safetensors library's own limit
 MAX_FILE = 2**31  # a dense MNIST-sized network is megabytes; refuse to slurp anything huge
@@ -94,7 +95,7 @@ def _read_at_most(f, expected: int, limit: int) -> bytes:
 
 
 def sniff(path: str | os.PathLike, data: bytes) -> str:
-    """ "safetensors" or "json" by content; ModelFileError for anything else."""
+    """ "safetensors", "json" or "onnx" by content; ModelFileError for anything else."""
     if not data:
         raise ModelFileError(path, "is empty (0 bytes), not a model file")
     if len(data) >= 9 and data[8:9] == b"{":
@@ -114,8 +115,10 @@ def sniff(path: str | os.PathLike, data: bytes) -> str:
         raise ModelFileError(path, "is a Python pickle; visnet does not open pickles because that can run code")
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         raise ModelFileError(path, "is a PNG image, not a model file")
+    if looks_like_onnx(path, data):  # after the formats with a signature of their own
+        return "onnx"
     raise ModelFileError(
-        path, "is not a model file (expected a visnet or PyTorch .safetensors file, or a network2.py JSON file)"
+        path, "is not a model file (expected a visnet or PyTorch .safetensors file, a network2.py JSON file or ONNX)"
     )
 
 

@@ -419,3 +419,16 @@ def test_a_reader_that_leaves_ends_the_command_quietly():
     finally:
         os.close(write_end)
     assert r.returncode == 1 and r.stderr == b""
+
+
+def test_the_confusion_matrix_keeps_a_space_between_columns_for_long_class_names():
+    from visnet.cli import format_confusion
+
+    text = format_confusion(np.array([[10, 2, 0], [1, 9, 3], [0, 0, 12]]), ["setosa", "versicolor", "virginica"])
+    header = text.splitlines()[1]
+    assert header.split() == ["setosa", "versi.", "virgi.", "accuracy"]
+    assert [line.split()[1:4] for line in text.splitlines()[2:]] == [
+        ["10", "2", "0"],
+        ["1", "9", "3"],
+        ["0", "0", "12"],
+    ]

@@ -1,4 +1,4 @@
-"""The `visnet` command: no subcommand opens the window; train / eval / info / data work headless.
+"""The `visnet` command: no subcommand opens the window; train / eval / info / data / export work headless.
 
 Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error,
 70 an internal error (one line; the traceback goes to a crash log), 130 interrupted.
@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from .printable import printable
 
-SUBCOMMANDS = ("train", "eval", "info", "data")
+SUBCOMMANDS = ("train", "eval", "info", "data", "export")
 
 PRESETS = {
     "3b1b": dict(
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(
         prog="visnet",
         usage="visnet [MODEL] [--data DIR] [--playground [SET]]   open the window\n"
-        "       visnet train|eval|info|data [options]            work headless\n"
+        "       visnet train|eval|info|data|export [options]     work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "
         "opens the window, with MODEL loaded if one is given.",
@@ -256,8 +256,24 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("model", type=file_path, metavar="MODEL")
     info.add_argument("--json", action="store_true", help="print the full description as JSON")
 
+    export = sub.add_parser(
+        "export",
+        help="write a model as ONNX or as a PyTorch state dict",
+        description="Write a model (any file visnet opens) for other tools: as ONNX, Gemm and activation "
+        "nodes with input 'input' (N, n_in) and output 'output', opset 17, for onnxruntime and Netron (needs the "
+        "onnx package: pip install visnet[onnx]); or as a PyTorch state dict (0.weight, 0.bias, 2.weight, ...) "
+        "saved with safetensors, printing the nn.Sequential that loads it.",
+    )
+    export.add_argument("model", type=file_path, metavar="MODEL")
+    export.add_argument("--onnx", type=save_path, metavar="PATH", help="write the network as ONNX here")
+    export.add_argument(
+        "--state-dict", type=save_path, metavar="PATH", help="write the PyTorch state dict here (.safetensors)"
+    )
+
     data = sub.add_parser(
-        "data", help="find or download MNIST and Fashion-MNIST", description="Manage the full data sets."
+        "data",
+        help="find or download MNIST, Fashion-MNIST and Kuzushiji-MNIST",
+        description="Manage the full data sets.",
     )
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     fetch = data_sub.add_parser(
@@ -265,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="download the official IDX files (SHA-256 checked)",
         description="Download a data set's four IDX files, verify them and write atomically.",
     )
-    fetch.add_argument("kind", choices=("mnist", "fashion-mnist"))
+    fetch.add_argument("kind", choices=("mnist", "fashion-mnist", "kmnist"))
     fetch.add_argument(
         "--dir", metavar="DIR", help="download folder (default: $VISNET_DATA/KIND or ~/.local/share/visnet/data/KIND)"
     )
@@ -285,10 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:
     p.add_argument(
         "--data",
-        metavar="DIR|NAME",
+        metavar="SPEC",
         default=default,
-        help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, a folder of IDX files, "
-        "or a playground set such as playground:xor?noise=0.2"
+        help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, kmnist, a folder of IDX files, "
+        "a playground set such as playground:xor?noise=0.2, an image folder with one subfolder per class "
+        "(folder:PATH?size=28&test=0.2&seed=0, or just PATH), or a table (table:PATH.csv?label=COLUMN, "
+        "or an .npz with x and y)"
         + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
     )
 
@@ -297,7 +315,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data (see visnet --help).",
+        epilog="Headless commands: visnet train | eval | info | data | export (see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
@@ -347,7 +365,7 @@ def _run(argv: list[str]) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _open_window(argv)
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data}
+    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data, "export": cmd_export}
     from .data import DataError
     from .io import ModelFileError
 
@@ -435,12 +453,57 @@ def _train_options(args) -> dict:
 def _load_data(spec: str | None, args):
     from .data import load_dataset
 
-    data = load_dataset(spec or "embedded")
+    with _ImageProgressBar() as bar:
+        data = load_dataset(spec or "embedded", progress=bar.update)
+    for note in data.notes:
+        print(printable(f"visnet: warning: {data.name}: {note}"), file=sys.stderr)
     n_train = getattr(args, "train_size", None)
     n_test = getattr(args, "test_size", None)
     if n_train or n_test:
         data = data.subset(n_train or len(data.y_train), n_test or len(data.y_test))
     return data
+
+
+class _ImageProgressBar:
+    """A tqdm bar on stderr for the images of an image folder, shown on a terminal only and
+    only once there are images to count."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="image", desc="reading images", leave=False)
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> _ImageProgressBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _dataset_info(spec: str | None, data) -> dict:
+    """What a model file keeps about its data set: the canonical spec (so `visnet eval` loads
+    the same set), and for a table its input names and standardisation."""
+    from .data.discovery import canonical_spec
+
+    info = {
+        "dataset": data.name,
+        "dataset_spec": canonical_spec(spec or "embedded"),
+        "input_shape": list(data.input_shape),
+        "class_names": list(data.class_names),
+    }
+    if data.feature_names:
+        info["input_names"] = list(data.feature_names)
+    if data.standardization is not None:
+        info["standardization"] = data.standardization.as_dict()
+    return info
 
 
 def cmd_train(args) -> int:
@@ -533,10 +596,7 @@ def cmd_train(args) -> int:
             epochs=trainer.epoch_progress,
             samples_seen=trainer.samples_seen,
             metrics={"test_loss": ev.loss, "test_accuracy": ev.accuracy} if ev else {},
-            dataset=data.name,
-            dataset_spec=args.data or "embedded",
-            input_shape=list(data.input_shape),
-            class_names=list(data.class_names),
+            **_dataset_info(args.data, data),
         )
         print(f"saved {path}")
     return status
@@ -684,6 +744,7 @@ def cmd_eval(args) -> int:
             raise
         raise CliError(f"cannot use the data set {spec!r} ({reason}): {err}; choose one with --data") from None
     print(printable(f"data: {data.name} ({spec}, {reason})"))
+    _warn_if_scaled_differently(net.info.get("standardization"), data)
     if net.sizes[0] != data.n_inputs or n_classes(net.sizes[-1]) != data.n_classes:
         raise CliError(
             f"{args.model}: the model has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
@@ -695,6 +756,31 @@ def cmd_eval(args) -> int:
     print()
     print(format_confusion(ev.confusion, [printable(c) for c in data.class_names]))
     return 0
+
+
+def _warn_if_scaled_differently(stored, data) -> None:
+    """A warning when a table's training rows now have other statistics than the model was
+    trained with (the file changed since): its inputs are then scaled differently."""
+    from .data import Standardization
+
+    if stored is None or data.standardization is None:
+        return
+    try:
+        kept = Standardization.from_dict(stored)
+    except ValueError:
+        print("visnet: warning: the model file's standardization is unreadable; ignored", file=sys.stderr)
+        return
+    now = data.standardization
+    if kept.mean.shape != now.mean.shape or not (
+        np.allclose(kept.mean, now.mean, rtol=1e-6, atol=1e-9) and np.allclose(kept.std, now.std, rtol=1e-6)
+    ):
+        print(
+            printable(
+                f"visnet: warning: {data.name}'s training rows are not those the model was trained on "
+                "(their mean and std differ from the file's), so its inputs are scaled differently"
+            ),
+            file=sys.stderr,
+        )
 
 
 def _data_spec_of(net) -> tuple[str, str]:
@@ -712,9 +798,10 @@ def _data_spec_of(net) -> tuple[str, str]:
 
 def format_confusion(confusion: np.ndarray, class_names) -> str:
     """Rows: true class; columns: predicted class; with per-class accuracy on the right."""
-    names = [str(c) for c in class_names]
+    names = [printable(c) for c in class_names]
     short = [n if len(n) <= 6 else n[:5] + "." for n in names]
-    width = max(6, max(len(str(int(confusion.max()))) + 1, 1))
+    # one space at least between columns, whatever the longest name or count
+    width = max(max(len(s) for s in short), len(str(int(confusion.max())))) + 1
     label_w = max(len(n) for n in short) + 1
     lines = ["true \\ predicted".ljust(label_w + 2)]
     lines[0] = " " * (label_w + 1) + "".join(s.rjust(width) for s in short) + "  accuracy"
@@ -760,6 +847,27 @@ def _info_text(value) -> str:
 
 def _shortened(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- export -------------------------------------------------------------------------------------
+def cmd_export(args) -> int:
+    from .io import load_model, save_onnx, save_state_dict, torch_sequential_code
+    from .io.onnx_format import OPSET
+
+    if not (args.onnx or args.state_dict):
+        print("visnet export: error: say what to write: --onnx PATH, --state-dict PATH or both", file=sys.stderr)
+        return 2
+    net = load_model(args.model)
+    if args.onnx:
+        path = save_onnx(net, args.onnx)
+        print(printable(f"wrote {path}: ONNX opset {OPSET}, input 'input' (N, {net.sizes[0]}), output 'output'"))
+    if args.state_dict:
+        path = save_state_dict(net, args.state_dict)
+        print(printable(f"wrote {path}: a PyTorch state dict; load it with"))
+        print()
+        for line in torch_sequential_code(net, os.fspath(args.state_dict)).splitlines():
+            print(printable(line))
+    return 0
 
 
 # -- data ---------------------------------------------------------------------------------------

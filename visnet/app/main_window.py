@@ -40,7 +40,7 @@ from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
-from visnet.io import ModelFileError, open_model, save_model
+from visnet.io import ModelFileError, open_model, save_model, save_onnx, save_state_dict, torch_sequential_code
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import recovery, workspaces
@@ -478,6 +478,18 @@ class MainWindow(QMainWindow):
             (),
             "Save a picture of the panel you last clicked",
         )
+        self.export_onnx_action = self._action(
+            "&ONNX…",
+            self._on_export_onnx_triggered,
+            (),
+            "Write the network as ONNX, for onnxruntime, Netron and other tools (needs the onnx package)",
+        )
+        self.export_state_dict_action = self._action(
+            "&PyTorch state dict…",
+            self._on_export_state_dict_triggered,
+            (),
+            "Write the weights as a PyTorch nn.Sequential state dict (safetensors), with the code that loads it",
+        )
         self.quit_action = self._action("&Quit", self.close, [QKeySequence("Ctrl+Q")], "Close visnet")
         self.restore_layout_action = self._action(
             "Restore workspace layout",
@@ -527,6 +539,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        self.export_model_menu = file_menu.addMenu("Expor&t")
+        self.export_model_menu.addAction(self.export_onnx_action)
+        self.export_model_menu.addAction(self.export_state_dict_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -1152,6 +1167,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export the panel as PNG", suggested, "PNG image (*.png)")
         return path or None
 
+    def _ask_export_path(self, title: str, suggested: str, file_filter: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
+        return path or None
+
+    def _show_code(self, title: str, text: str, code: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText(code)  # selectable, to copy into a script
+        with self._paused_for_prompt():
+            box.exec()
+
     def _ask_save_changes(self, doing: str) -> str:
         """'save', 'discard' or 'cancel': what to do with unsaved work before `doing`."""
         what = self.unsaved_changes() or "changed"
@@ -1548,6 +1573,44 @@ class MainWindow(QMainWindow):
             if not Path(path).suffix:
                 path = f"{path}.png"
             self.export_panel_png(path, dock)
+
+    @Slot()
+    def _on_export_onnx_triggered(self) -> None:
+        suggested = Path(keys.last_folder()) / Path(self._suggested_name()).with_suffix(".onnx").name
+        with self._paused_for_prompt():
+            path = self._ask_export_path("Export the network as ONNX", str(suggested), "ONNX model (*.onnx)")
+        if not path:
+            return
+        path = path if Path(path).suffix else f"{path}.onnx"
+        try:
+            save_onnx(self._model_to_save()[0], path)
+        except ModelFileError as err:
+            self._show_error("Could not export the network", str(err))
+            return
+        self.statusBar().showMessage(f"Exported the network as ONNX to {path}", 8000)
+
+    @Slot()
+    def _on_export_state_dict_triggered(self) -> None:
+        suggested = Path(keys.last_folder()) / f"torch_{self._suggested_name().removeprefix('visnet_')}"
+        with self._paused_for_prompt():
+            path = self._ask_export_path(
+                "Export a PyTorch state dict", str(suggested), "PyTorch state dict (*.safetensors)"
+            )
+        if not path:
+            return
+        path = path if Path(path).suffix else f"{path}.safetensors"
+        net = self._model_to_save()[0]
+        try:
+            save_state_dict(net, path)
+        except ModelFileError as err:
+            self._show_error("Could not export the network", str(err))
+            return
+        self.statusBar().showMessage(f"Exported a PyTorch state dict to {path}", 8000)
+        self._show_code(
+            "PyTorch state dict",
+            f"Saved {path}. This nn.Sequential loads it (Show Details to copy it).",
+            torch_sequential_code(net, Path(path).name),
+        )
 
     @Slot()
     def _on_recent_menu_about_to_show(self) -> None:

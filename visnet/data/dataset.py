@@ -1,13 +1,14 @@
 """Dataset: train and test splits as read-only float32 arrays, ready for the numpy core.
 
-Every loader (embedded, IDX, Keras .npz) ends in `dataset_from_arrays`, so the checks that
-protect the core (shapes, label range, matching counts) live in one place.
+Every image loader (embedded, IDX, Keras .npz) ends in `dataset_from_arrays`, so the checks
+that protect the core (shapes, label range, matching counts) live in one place. Tables
+(table.py) carry the names of their inputs and the standardisation their rows went through.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +27,13 @@ FASHION_CLASSES: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
+# Kuzushiji-MNIST: one cursive hiragana for each row of the syllabary, お き す つ な は ま や れ を,
+# named in romaji as the data set's authors and torchvision name them.
+KMNIST_CLASSES: tuple[str, ...] = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
 IMAGE_SHAPE = (28, 28)
+# The largest side of an image set: room for 64x64 image folders and 32x32 sets with margin,
+# while a header cannot make a 10,000-pixel-wide input layer.
+MAX_IMAGE_SIDE = 256
 
 
 def read_only(array: np.ndarray, dtype: type) -> np.ndarray:
@@ -37,12 +44,70 @@ def read_only(array: np.ndarray, dtype: type) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """A labelled image data set.
+class Standardization:
+    """The scaling a table's rows went through: x' = (x - mean) / std, per feature.
 
-    x_train: (n_train, n_inputs) float32 in [0, 1], one flattened image per row
+    mean, std: (n_features,) float64 from the training split (a constant feature has std 1,
+    so it becomes 0 instead of a division by zero). A model keeps them so that new rows are
+    scaled exactly as its training rows were.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    def __post_init__(self) -> None:
+        mean, std = read_only(self.mean, np.float64), read_only(self.std, np.float64)
+        if mean.ndim != 1 or std.shape != mean.shape:
+            raise ValueError(f"mean and std must be (n_features,) arrays, got {mean.shape} and {std.shape}")
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
+            raise ValueError("mean must be finite and std finite and positive")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
+
+    @classmethod
+    def of(cls, x_train: np.ndarray) -> Standardization:
+        """The mean and std of each column of x_train: (n, n_features), n >= 1."""
+        x = np.asarray(x_train, dtype=np.float64)
+        std = x.std(axis=0)
+        return cls(x.mean(axis=0), np.where(std > 0, std, 1.0))
+
+    def apply(self, rows: np.ndarray) -> np.ndarray:
+        """rows: (n, n_features) raw values → (n, n_features) float32 standardised values."""
+        rows = np.asarray(rows, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] != self.mean.size:
+            raise ValueError(f"rows must be (n, {self.mean.size}), got {rows.shape}")
+        return ((rows - self.mean) / self.std).astype(np.float32)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """JSON-able, for a model file's metadata."""
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_dict(cls, stored: object) -> Standardization:
+        """The inverse of as_dict, for what a model file holds; ValueError if it is not a
+        {"mean": [...], "std": [...]} of equal lengths, finite, with std > 0."""
+        if not isinstance(stored, dict) or set(stored) != {"mean", "std"}:
+            raise ValueError("a standardization is {'mean': [...], 'std': [...]}")
+        try:
+            mean = np.array(stored["mean"], dtype=np.float64)
+            std = np.array(stored["std"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("a standardization's mean and std must be lists of numbers") from None
+        return cls(mean, std)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A labelled data set: images, 2-D points or table rows.
+
+    x_train: (n_train, n_inputs) float32, one flattened image (pixels in [0, 1]) or one row
+        of inputs (a table's standardised features) per row
     y_train: (n_train,) int64 class indices into class_names
     x_test, y_test: the same for the held-out split
+    input_shape: (height, width) of an image; (1, n_inputs) for points and table rows
+    feature_names: the name of each input of a table, in column order; () for images
+    standardization: how a table's rows were scaled (None: the inputs are used as they are)
+    notes: what the loader left out or changed, one line each (e.g. files that are not images)
     """
 
     name: str
@@ -52,6 +117,9 @@ class Dataset:
     y_test: np.ndarray
     class_names: tuple[str, ...]
     input_shape: tuple[int, int] = IMAGE_SHAPE
+    feature_names: tuple[str, ...] = ()
+    standardization: Standardization | None = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Freeze the arrays and catch programming errors early (file errors are DataError, upstream)."""
@@ -67,6 +135,12 @@ class Dataset:
             object.__setattr__(self, f"y_{split}", y)
         object.__setattr__(self, "class_names", tuple(self.class_names))
         object.__setattr__(self, "input_shape", tuple(self.input_shape))
+        object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        object.__setattr__(self, "notes", tuple(self.notes))
+        if self.feature_names and len(self.feature_names) != n_inputs:
+            raise ValueError(f"{len(self.feature_names)} feature names for {n_inputs} inputs")
+        if self.standardization is not None and self.standardization.mean.size != n_inputs:
+            raise ValueError(f"a standardization of {self.standardization.mean.size} features for {n_inputs} inputs")
 
     @property
     def n_classes(self) -> int:
@@ -87,14 +161,12 @@ class Dataset:
     def subset(self, n_train: int, n_test: int | None = None) -> Dataset:
         """The first n_train / n_test examples of each split (views, no copy): for tests and quick runs."""
         n_test = self.n_test if n_test is None else n_test
-        return Dataset(
-            name=self.name,
+        return replace(
+            self,
             x_train=self.x_train[:n_train],
             y_train=self.y_train[:n_train],
             x_test=self.x_test[:n_test],
             y_test=self.y_test[:n_test],
-            class_names=self.class_names,
-            input_shape=self.input_shape,
         )
 
     def image(self, index: int, split: str = "train") -> np.ndarray:
@@ -105,7 +177,12 @@ class Dataset:
     def describe(self) -> str:
         """One line for status bars and `visnet info`."""
         h, w = self.input_shape
-        return f"{self.name}: {self.n_train:,} train / {self.n_test:,} test images of {h}x{w}, {self.n_classes} classes"
+        if self.feature_names:
+            what = f"rows of {w} features"
+        else:
+            what = f"images of {h}x{w}"
+        notes = "".join(f"; {note}" for note in self.notes)
+        return f"{self.name}: {self.n_train:,} train / {self.n_test:,} test {what}, {self.n_classes} classes{notes}"
 
 
 def check_image_dtype(dtype: np.dtype, source: str) -> None:
@@ -123,10 +200,13 @@ def check_label_dtype(dtype: np.dtype, source: str) -> None:
 def check_split(
     images: np.ndarray, labels: np.ndarray, image_source: str, label_source: str, n_classes: int = 10
 ) -> None:
-    """Raise DataError unless images are (n, 28, 28) pixels (uint8, or floats in 0..1) with n > 0
-    and labels (n,) integers in 0..n_classes-1."""
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise DataError(f"{image_source}: expected images of shape (n, 28, 28), got {images.shape}")
+    """Raise DataError unless images are (n, height, width) pixels (uint8, or floats in 0..1) with
+    n > 0 and sides of 1..MAX_IMAGE_SIDE, and labels (n,) integers in 0..n_classes-1."""
+    if images.ndim != 3 or not all(1 <= side <= MAX_IMAGE_SIDE for side in images.shape[1:]):
+        raise DataError(
+            f"{image_source}: expected images of shape (n, height, width) with sides of 1 to {MAX_IMAGE_SIDE}, "
+            f"got {images.shape}"
+        )
     check_image_dtype(images.dtype, image_source)
     if images.shape[0] == 0:
         raise DataError(f"{image_source}: holds no images")
@@ -153,7 +233,7 @@ def check_float_pixels(images: np.ndarray, source: str) -> None:
 
 
 def pixels_to_float(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) uint8 (0..255) or float (0..1) → (n, 784) float32 in [0, 1]."""
+    """(n, h, w) uint8 (0..255) or float (0..1) → (n, h*w) float32 in [0, 1]."""
     x = images.reshape(images.shape[0], -1).astype(np.float32)
     if images.dtype == np.uint8:
         x *= np.float32(1 / 255)
@@ -172,6 +252,11 @@ def dataset_from_arrays(
     """Check raw splits as read from files (sources name each array's file, for messages) and build a Dataset."""
     check_split(x_train, y_train, sources[0], sources[1], len(class_names))
     check_split(x_test, y_test, sources[2], sources[3], len(class_names))
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise DataError(
+            f"{sources[2]}: expected images of shape (n, {x_train.shape[1]}, {x_train.shape[2]}) "
+            f"like {sources[0]}, got {x_test.shape}"
+        )
     return Dataset(
         name=name,
         x_train=pixels_to_float(x_train),
@@ -179,4 +264,5 @@ def dataset_from_arrays(
         x_test=pixels_to_float(x_test),
         y_test=y_test.astype(np.int64),
         class_names=class_names,
+        input_shape=x_train.shape[1:],
     )

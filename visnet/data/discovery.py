@@ -1,12 +1,15 @@
-"""Find MNIST / Fashion-MNIST already on this machine (never copying them) and load any data set by name.
+"""Find MNIST / Fashion-MNIST / Kuzushiji-MNIST already on this machine (never copying them) and
+load any data set by name.
 
-Search order for `mnist` and `fashion-mnist`, first hit wins:
+Search order for `mnist`, `fashion-mnist` and `kmnist`, first hit wins:
   1. the --data DIR folder, then $VISNET_DATA: each may hold the IDX files itself (counted as
-     Fashion-MNIST when its path mentions "fashion", else MNIST) or be a parent of mnist/,
-     MNIST/raw, fashion-mnist/, FashionMNIST/raw, ... (or mnist.npz);
+     Fashion-MNIST when its path mentions "fashion", Kuzushiji-MNIST when it mentions "kmnist"
+     or "kuzushiji", else MNIST) or be a parent of mnist/, MNIST/raw, fashion-mnist/,
+     FashionMNIST/raw, kmnist/, KMNIST/raw, ... (or mnist.npz);
   2. visnet's own download folder (where `visnet data fetch` puts files);
   3. Keras: ~/.keras/datasets/mnist.npz and ~/.keras/datasets/fashion-mnist/;
-  4. torchvision-style roots ~/data, ./data, ~/.cache/torchvision (MNIST/raw, FashionMNIST/raw);
+  4. torchvision-style roots ~/data, ./data, ~/.cache/torchvision (MNIST/raw, FashionMNIST/raw,
+     KMNIST/raw);
   5. Debian's dataset-fashion-mnist package: /usr/share/datasets/fashion-mnist/.
 `home`, `cwd` and `debian_dir` are parameters so tests can point them at temporary folders.
 """
@@ -15,18 +18,23 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from visnet.data.dataset import Dataset
 from visnet.data.embedded import load_embedded
 from visnet.data.errors import DataError
+from visnet.data.files import open_regular_file
 from visnet.data.idx import display_name_for, find_idx_files, guess_kind, load_idx_folder
+from visnet.data.image_folder import Progress, is_image_folder, load_image_folder
 from visnet.data.npz import load_npz
 from visnet.data.playground import PlaygroundSpec, is_playground
+from visnet.data.specs import FolderSpec, TableSpec, is_folder_spec, is_table_spec
+from visnet.data.table import load_table
 from visnet.regular_files import describe_file_kind
 
-KINDS = ("mnist", "fashion-mnist")
+KINDS = ("mnist", "fashion-mnist", "kmnist")
 DATA_ENV_VAR = "VISNET_DATA"
 DEBIAN_DATASETS_DIR = Path("/usr/share/datasets")
 _KIND_ALIASES = {
@@ -35,13 +43,22 @@ _KIND_ALIASES = {
     "fashion": "fashion-mnist",
     "fashion_mnist": "fashion-mnist",
     "fashionmnist": "fashion-mnist",
+    "kmnist": "kmnist",
+    "kuzushiji-mnist": "kmnist",
 }
 # Sub-folders of a data root that may hold each kind's IDX files (torchvision, Keras, by hand).
 _SUBFOLDERS = {
     "mnist": ("mnist", "MNIST/raw", "MNIST", "mnist/raw"),
     "fashion-mnist": ("fashion-mnist", "FashionMNIST/raw", "FashionMNIST", "fashion_mnist", "fashion"),
+    "kmnist": ("kmnist", "KMNIST/raw", "KMNIST"),
 }
-_NPZ_NAMES = {"mnist": ("mnist.npz",), "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz")}
+_NPZ_NAMES = {
+    "mnist": ("mnist.npz",),
+    "fashion-mnist": ("fashion-mnist.npz", "fashion_mnist.npz"),
+    "kmnist": ("kmnist.npz",),
+}
+# Where Keras keeps each kind, if it does (Keras has no Kuzushiji-MNIST).
+_KERAS_NAMES = {"mnist": "mnist.npz", "fashion-mnist": "fashion-mnist"}
 # PATH_MAX on Linux: a longer spec is neither a name nor a path the system would accept.
 MAX_SPEC_LENGTH = 4096
 
@@ -65,7 +82,7 @@ class SearchPlaces:
 
 
 def normalise_kind(kind: str) -> str:
-    """'mnist' or 'fashion-mnist' from any accepted spelling; ValueError otherwise."""
+    """'mnist', 'fashion-mnist' or 'kmnist' from any accepted spelling; ValueError otherwise."""
     try:
         return _KIND_ALIASES[kind.lower()]
     except KeyError:
@@ -92,8 +109,8 @@ def candidate_locations(kind: str, places: SearchPlaces | None = None) -> list[P
             candidates.append(root)  # the folder (or .npz) itself: Fashion-MNIST if its path says so
         candidates += _under_root(root, kind)
     candidates.append(default_download_dir(kind, p.home))
-    keras = p.home / ".keras" / "datasets"
-    candidates.append(keras / ("mnist.npz" if kind == "mnist" else "fashion-mnist"))
+    if kind in _KERAS_NAMES:
+        candidates.append(p.home / ".keras" / "datasets" / _KERAS_NAMES[kind])
     for root in (p.home / "data", p.cwd / "data", p.home / ".cache" / "torchvision"):
         candidates += _under_root(root, kind)
     if kind == "fashion-mnist":
@@ -114,7 +131,7 @@ def describe_search(kind: str, places: SearchPlaces | None = None) -> str:
         f"--data {p.data_dir}" if p.data_dir else None,
         f"${DATA_ENV_VAR}={env}" if env else None,
         short(default_download_dir(kind, p.home)),
-        short(p.home / ".keras" / "datasets" / ("mnist.npz" if kind == "mnist" else "fashion-mnist")),
+        short(p.home / ".keras" / "datasets" / _KERAS_NAMES[kind]) if kind in _KERAS_NAMES else None,
         f"{_SUBFOLDERS[kind][0]}/ or {_SUBFOLDERS[kind][1]} under ~/data, ./data, ~/.cache/torchvision",
         str(p.debian_dir / "fashion-mnist") if kind == "fashion-mnist" else None,
     ]
@@ -151,17 +168,27 @@ def _with_data_dir(places: SearchPlaces | None, data_dir: str | os.PathLike | No
 
 
 def load_dataset(
-    spec: str = "embedded", data_dir: str | os.PathLike | None = None, places: SearchPlaces | None = None
+    spec: str = "embedded",
+    data_dir: str | os.PathLike | None = None,
+    places: SearchPlaces | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
-    """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', a folder of IDX files, a Keras-style
-    .npz or a generated 2-D set ('playground:xor?noise=0.2', see playground.py).
+    """Load `spec`: 'embedded', 'mnist', 'fashion-mnist', 'kmnist', a folder of IDX files, a
+    Keras-style .npz, a generated 2-D set ('playground:xor?noise=0.2', see playground.py), an
+    image folder ('folder:PATH?size=28', or a plain folder of class subfolders) or a table
+    ('table:PATH?label=species', or a plain .csv path, or an .npz holding x and y).
 
+    progress(done, total) follows the images of an image folder as they are decoded.
     A spec may come from a model file, so anything but these is refused with a DataError: a
     spec that is not text, a path to a FIFO, a device or a socket (never opened).
     """
     check_spec(spec)
     if is_playground(spec):
         return PlaygroundSpec.parse(spec).load()[1]
+    if is_folder_spec(spec):
+        return load_image_folder(FolderSpec.parse(spec), progress)
+    if is_table_spec(spec):
+        return load_table(TableSpec.parse(spec))
     if spec.lower() == "embedded":
         return load_embedded()
     if spec.lower() in _KIND_ALIASES:
@@ -178,7 +205,18 @@ def load_dataset(
         path = Path(spec).expanduser()
     except RuntimeError:  # '~' with no home directory to expand it to: a name like any other
         path = Path(spec)
-    return _load_path(path, None)
+    return _load_path(path, None, progress)
+
+
+def canonical_spec(spec: str) -> str:
+    """`spec` with every setting spelled out for your own data (folder:, table:), as a model file
+    keeps it, so a later change of a default cannot change the split it names; other specs
+    unchanged (a playground spec is kept as typed). DataError if it does not parse."""
+    if is_folder_spec(spec):
+        return str(FolderSpec.parse(spec))
+    if is_table_spec(spec):
+        return str(TableSpec.parse(spec))
+    return spec
 
 
 def check_spec(spec: object) -> None:
@@ -193,23 +231,41 @@ def check_spec(spec: object) -> None:
         raise DataError(f"{spec}: a data set spec cannot contain a NUL character")
 
 
-def _load_path(path: Path, kind: str | None) -> Dataset:
-    """Load a folder of IDX files or a regular .npz file; any other kind of file is refused unopened."""
+def _load_path(path: Path, kind: str | None, progress: Progress | None = None) -> Dataset:
+    """Load a folder of IDX files, a folder of class subfolders of images, a regular .npz or
+    .csv file; any other kind of file is refused unopened."""
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
         raise DataError(
-            f"{path}: no such data set; expected embedded, mnist, fashion-mnist, a folder of IDX files or a .npz file"
+            f"{path}: no such data set; expected embedded, mnist, fashion-mnist, kmnist, a folder of IDX files "
+            "or of class subfolders of images, a .npz or a .csv file"
         ) from None
     except OSError as e:
         raise DataError(f"{path}: cannot read ({e.strerror or e})") from e
     if stat.S_ISDIR(mode):
+        if kind is None and find_idx_files(path) is None and is_image_folder(path):
+            return load_image_folder(FolderSpec(str(path)), progress)
         return load_idx_folder(path, kind=kind)
     if not stat.S_ISREG(mode):
         raise DataError(f"{path}: {describe_file_kind(mode)}, not a folder of IDX files or a .npz file")
-    if path.suffix == ".npz":
+    if path.suffix.lower() == ".npz":
+        if kind is None and _is_npz_table(path):
+            return load_table(TableSpec(str(path)))
         return load_npz(path, kind=kind)
-    raise DataError(f"{path}: not a folder of IDX files or a .npz file")
+    if path.suffix.lower() == ".csv":
+        return load_table(TableSpec(str(path)))
+    raise DataError(f"{path}: not a folder of IDX files or of images, a .npz or a .csv file")
+
+
+def _is_npz_table(path: Path) -> bool:
+    """True if the .npz at path holds x and y arrays rather than Keras's x_train, y_train, ..."""
+    try:
+        with open_regular_file(path) as file, zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+    except (DataError, OSError, ValueError, zipfile.BadZipFile):
+        return False  # load_npz says what is wrong with it
+    return {"x.npy", "y.npy"} <= names and "x_train.npy" not in names
 
 
 def available_datasets(

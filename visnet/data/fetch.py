@@ -1,4 +1,5 @@
-"""Download the official MNIST / Fashion-MNIST IDX files, verified by size and SHA-256, written atomically.
+"""Download the official MNIST / Fashion-MNIST / Kuzushiji-MNIST IDX files, verified by size and
+SHA-256, written atomically.
 
 Files already present with the right checksum are not downloaded again. Each download goes
 to a locked temporary file in the destination folder and is moved into place with os.replace
@@ -43,12 +44,14 @@ MIRRORS: dict[str, tuple[str, ...]] = {
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     ),
     "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    "kmnist": ("https://codh.rois.ac.jp/kmnist/dataset/kmnist/",),
 }
 # A folder URL that replaces the official mirrors, for a local mirror or a network that
 # cannot reach them; --mirror on the command line takes precedence.
 MIRROR_ENVIRONMENT_VARIABLE = "VISNET_MIRROR"
 # SHA-256 of the official .gz files, as pinned by tensorflow-datasets and others; they match
-# the MD5 sums the MNIST and Fashion-MNIST authors publish.
+# the MD5 sums the MNIST and Fashion-MNIST authors publish. Kuzushiji-MNIST's are those of
+# tensorflow-datasets' url_checksums/kmnist.txt, which torchvision-ruby pins too.
 SHA256: dict[str, dict[str, str]] = {
     "mnist": {
         "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
@@ -62,8 +65,15 @@ SHA256: dict[str, dict[str, str]] = {
         "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
         "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
     },
+    "kmnist": {
+        "train-images-idx3-ubyte.gz": "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
+        "train-labels-idx1-ubyte.gz": "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
+        "t10k-images-idx3-ubyte.gz": "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
+        "t10k-labels-idx1-ubyte.gz": "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
+    },
 }
-# Sizes in bytes of the same files, as the MNIST page lists them and the mirrors serve them.
+# Sizes in bytes of the same files, as the MNIST page lists them and the mirrors serve them
+# (Kuzushiji-MNIST's: tensorflow-datasets' url_checksums/kmnist.txt).
 SIZES: dict[str, dict[str, int]] = {
     "mnist": {
         "train-images-idx3-ubyte.gz": 9_912_422,
@@ -76,6 +86,12 @@ SIZES: dict[str, dict[str, int]] = {
         "train-labels-idx1-ubyte.gz": 29_515,
         "t10k-images-idx3-ubyte.gz": 4_422_102,
         "t10k-labels-idx1-ubyte.gz": 5_148,
+    },
+    "kmnist": {
+        "train-images-idx3-ubyte.gz": 18_165_135,
+        "train-labels-idx1-ubyte.gz": 29_497,
+        "t10k-images-idx3-ubyte.gz": 3_041_136,
+        "t10k-labels-idx1-ubyte.gz": 5_120,
     },
 }
 # A download is abandoned when a window of STALL_SECONDS (the first one starts before

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from visnet.data.dataset import DIGIT_CLASSES, FASHION_CLASSES, Dataset, dataset_from_arrays
+from visnet.data.dataset import DIGIT_CLASSES, FASHION_CLASSES, KMNIST_CLASSES, Dataset, dataset_from_arrays
 from visnet.data.errors import DataError
 from visnet.data.files import check_declared_shape, is_at_end, native, open_regular_file, read_values
 
@@ -139,16 +139,22 @@ def _is_regular_file(path: Path) -> bool:
 
 
 def guess_kind(path: str | os.PathLike) -> str:
-    """'fashion-mnist' if the path mentions fashion (any case), else 'mnist'."""
-    return "fashion-mnist" if "fashion" in str(path).lower() else "mnist"
+    """'fashion-mnist' if the path mentions fashion (any case), 'kmnist' if it mentions kmnist or
+    kuzushiji, else 'mnist'."""
+    text = str(path).lower()
+    if "fashion" in text:
+        return "fashion-mnist"
+    if "kmnist" in text or "kuzushiji" in text:
+        return "kmnist"
+    return "mnist"
 
 
 def class_names_for(kind: str) -> tuple[str, ...]:
-    return FASHION_CLASSES if kind == "fashion-mnist" else DIGIT_CLASSES
+    return {"fashion-mnist": FASHION_CLASSES, "kmnist": KMNIST_CLASSES}.get(kind, DIGIT_CLASSES)
 
 
 def display_name_for(kind: str) -> str:
-    return "Fashion-MNIST" if kind == "fashion-mnist" else "MNIST"
+    return {"fashion-mnist": "Fashion-MNIST", "kmnist": "Kuzushiji-MNIST"}.get(kind, "MNIST")
 
 
 def load_idx_folder(folder: str | os.PathLike, name: str | None = None, kind: str | None = None) -> Dataset:

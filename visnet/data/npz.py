@@ -14,6 +14,7 @@ import tokenize
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,8 +74,13 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
         raise DataError(f"{path}: missing arrays {', '.join(missing)} (has {', '.join(has) or 'none'})")
 
 
-def read_npz_member(archive: zipfile.ZipFile, key: str, source: str) -> np.ndarray:
-    """The array `key` of an .npz archive, read only after its header and size have passed every check."""
+def read_npz_member(
+    archive: zipfile.ZipFile, key: str, source: str, check_dtype: Callable[[np.dtype, str], None] | None = None
+) -> np.ndarray:
+    """The array `key` of an .npz archive, read only after its header and size have passed every check.
+
+    check_dtype(dtype, source) raises DataError for a dtype the caller cannot use (default:
+    pixels for x_ keys, integer labels otherwise)."""
     info = archive.getinfo(f"{key}.npy")
     if info.compress_type not in _READABLE_COMPRESSION:
         raise DataError(f"{source}: compression method {info.compress_type} (numpy writes only stored or deflated)")
@@ -82,7 +88,8 @@ def read_npz_member(archive: zipfile.ZipFile, key: str, source: str) -> np.ndarr
         raise DataError(f"{source}: encrypted")
     with archive.open(info) as member:
         shape, fortran_order, dtype = _read_npy_header(member, source)
-        check_dtype = check_image_dtype if key.startswith("x_") else check_label_dtype
+        if check_dtype is None:
+            check_dtype = check_image_dtype if key.startswith("x_") else check_label_dtype
         check_dtype(dtype, source)
         count = check_declared_shape(shape, dtype, source)
         expected = member.tell() + count * dtype.itemsize

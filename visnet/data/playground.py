@@ -8,17 +8,24 @@ settings that make its points again:
 
 PlaygroundSpec.parse() reads it (DataError on anything wrong), str() writes it, and
 load() gives the points (a Toy2D) and the Dataset the network trains on.
+
+A CSV file of points takes the place of a generator's name (columns x1, x2 and a label of two
+classes, any names, the label last), with the split settings only:
+
+    playground:points.csv?seed=0&train=0.5&features=x1_x2
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from visnet.core.features import FEATURE_LABELS, check_features
 from visnet.data.dataset import Dataset
 from visnet.data.errors import DataError
+from visnet.data.table import load_points_csv
 from visnet.data.toy2d import DEFAULT_POINTS, TOY2D_GENERATORS, DrawnPoint, Toy2D, add_points, make_toy2d
 
 PREFIX = "playground:"
@@ -59,6 +66,8 @@ class PlaygroundSpec:
             fields = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)))
         except ValueError as err:
             raise DataError(f"{spec!r}: cannot read the settings after '?': {err}") from None
+        if name.lower().endswith(".csv") and {"noise", "points"} & set(fields):
+            raise DataError(f"{spec!r}: noise and points are settings of generated sets, not of a CSV file")
         unknown = set(fields) - {"noise", "seed", "points", "train", "features"}
         if unknown:
             raise DataError(
@@ -78,9 +87,20 @@ class PlaygroundSpec:
             raise DataError(f"{spec!r}: {err}") from None
         return parsed
 
+    @property
+    def is_file(self) -> bool:
+        """True if the points come from a CSV file (name is its path), not a generator."""
+        return self.name.lower().endswith(".csv")
+
     def check(self) -> None:
         """ValueError for settings make_toy2d or the features refuse."""
         check_features(self.features)
+        if self.is_file:
+            if not 0 < self.train_fraction < 1:
+                raise ValueError(f"train must be strictly between 0 and 1, got {self.train_fraction:g}")
+            if self.seed < 0:
+                raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
+            return
         if not 4 <= self.n_points <= MAX_POINTS:
             raise ValueError(f"points must be from 4 to {MAX_POINTS:,}, got {self.n_points}")
         make_toy2d(self.name, min(self.n_points, 8), self.noise, 0.5, self.seed)  # cheap: validates the rest
@@ -88,6 +108,9 @@ class PlaygroundSpec:
             raise ValueError(f"train must be strictly between 0 and 1, got {self.train_fraction:g}")
 
     def __str__(self) -> str:
+        if self.is_file:
+            text = f"{PREFIX}{self.name}?seed={self.seed}&train={self.train_fraction!r}"
+            return text + (f"&features={','.join(self.features)}" if self.features else "")
         text = (
             f"{PREFIX}{self.name}?noise={self.noise:g}&seed={self.seed}&points={self.n_points}"
             f"&train={self.train_fraction:g}"
@@ -98,13 +121,18 @@ class PlaygroundSpec:
     def title(self) -> str:
         """'XOR, noise 0.2 + x₁x₂' for captions and window titles."""
         extra = "".join(f" + {FEATURE_LABELS[f]}" for f in self.features)
+        if self.is_file:
+            return Path(self.name).name + extra
         return f"{TITLES.get(self.name, self.name)}, noise {self.noise:g}{extra}"
 
     def with_changes(self, **changes) -> PlaygroundSpec:
         return replace(self, **changes)
 
     def make(self) -> Toy2D:
-        """The points these settings generate, bit for bit the same every time."""
+        """The points these settings generate, bit for bit the same every time (or read from
+        the CSV file, split by seed)."""
+        if self.is_file:
+            return load_points_csv(Path(self.name).expanduser(), self.train_fraction, self.seed)
         try:
             return make_toy2d(self.name, self.n_points, self.noise, self.train_fraction, self.seed)
         except ValueError as err:

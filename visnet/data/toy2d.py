@@ -77,6 +77,7 @@ class Toy2D:
         (make_toy2d(name, n_points, noise, train_fraction, seed) makes them again).
     drawn: points added by hand since, in order; they are the last rows of their split.
     extent: (x_min, x_max, y_min, y_max) of the plane.
+    class_names: the names of classes 0 and 1 ("0" and "1" for generated sets).
     """
 
     name: str
@@ -90,6 +91,7 @@ class Toy2D:
     n_points: int
     drawn: tuple[DrawnPoint, ...] = ()
     extent: tuple[float, float, float, float] = PLANE_EXTENT
+    class_names: tuple[str, str] = CLASS_NAMES
 
     def __post_init__(self) -> None:
         """Freeze the arrays and catch programming errors early."""
@@ -106,6 +108,9 @@ class Toy2D:
             object.__setattr__(self, f"y_{split}", y)
         object.__setattr__(self, "drawn", tuple(DrawnPoint(*p) for p in self.drawn))
         object.__setattr__(self, "extent", tuple(float(v) for v in self.extent))
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+        if len(self.class_names) != 2:
+            raise ValueError(f"a 2-D set has two classes, got names {self.class_names}")
 
     @property
     def n_train(self) -> int:
@@ -139,7 +144,7 @@ class Toy2D:
             y_train=self.y_train,
             x_test=with_features(self.x_test, features),
             y_test=self.y_test,
-            class_names=CLASS_NAMES,
+            class_names=self.class_names,
             input_shape=(1, x_train.shape[1]),
         )
 
@@ -335,6 +340,7 @@ def add_points(data: Toy2D, points: Iterable[DrawnPoint | tuple]) -> Toy2D:
         n_points=data.n_points,
         drawn=data.drawn + new,
         extent=data.extent,
+        class_names=data.class_names,
         **arrays,
     )
 

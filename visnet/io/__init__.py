@@ -1,10 +1,12 @@
 """Model files: read, validate and write atomically (no Qt).
 
-    net = load_model("model.safetensors")          # visnet, PyTorch, network2.py, .keras, .skops
+    net = load_model("model.safetensors")          # visnet, PyTorch, network2.py, ONNX, .keras, .skops
     save_model(net, "model.safetensors", epochs=3)  # atomic; extra keywords go to net.info
     save_model(net, path, history=recorder.history())  # with the training curves and counters
     model = open_model("model.safetensors")        # model.network, model.history, model.warnings
     read_description("model.safetensors")          # architecture and info, no weights
+    save_onnx(net, "model.onnx")                   # Gemm + activation nodes (needs onnx)
+    save_state_dict(net, "torch.safetensors")      # PyTorch nn.Sequential layout
 
 Every problem with a file, reading or writing, raises ModelFileError whose message is
 one line naming the file and the problem.
@@ -19,16 +21,21 @@ from pathlib import Path
 
 from ..core.history import TrainingHistory
 from ..core.network import Network
-from . import foreign, keras_format, native, skops_format
+from . import foreign, keras_format, native, onnx_format, skops_format
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
+from .export import save_state_dict, torch_sequential_code
 from .native import FORMAT_VERSION, save_model
+from .onnx_format import save_onnx
 
 __all__ = [
     "load_model",
     "open_model",
     "ModelFile",
     "save_model",
+    "save_onnx",
+    "save_state_dict",
+    "torch_sequential_code",
     "read_description",
     "ModelFileError",
     "FORMAT_VERSION",
@@ -52,8 +59,9 @@ def load_model(
     output: str | None = None,
 ) -> Network:
     """The network stored in path, recognised by content: a visnet .safetensors file, a
-    PyTorch state dict of Linear layers saved with safetensors, network2.py JSON, a Keras
-    .keras Sequential of Dense layers, or a scikit-learn MLP saved with skops.
+    PyTorch state dict of Linear layers saved with safetensors, network2.py JSON, an ONNX
+    multilayer perceptron (with the onnx package), a Keras .keras Sequential of Dense
+    layers (with h5py), or a scikit-learn MLP saved with skops.
 
     activations (one name for every hidden layer, or a list per hidden layer or per
     layer) and output (the output layer's) replace what the file says or implies;
@@ -65,6 +73,8 @@ def load_model(
     kind = sniff(path, data)
     if kind == "json":
         return foreign.load_network2(path, data, activations, output)
+    if kind == "onnx":
+        return onnx_format.load(path, data, activations, output)
     if kind == "keras":
         return keras_format.load_keras(path, data, activations, output)
     if kind == "skops":
@@ -92,6 +102,8 @@ def open_model(
     kind = sniff(path, data)
     if kind == "json":
         return ModelFile(foreign.load_network2(path, data, activations, output))
+    if kind == "onnx":
+        return ModelFile(onnx_format.load(path, data, activations, output))
     if kind == "keras":
         return ModelFile(keras_format.load_keras(path, data, activations, output))
     if kind == "skops":
@@ -114,6 +126,9 @@ def read_description(path: str | os.PathLike) -> dict:
     kind = sniff(path, data)
     if kind == "json":
         d = foreign.describe_network2(path, data)
+    elif kind == "onnx":
+        d = onnx_format.describe(path, data)
+        d.pop("_chain")
     elif kind == "keras":
         d = keras_format.describe_keras(path, data)
     elif kind == "skops":

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..regular_files import NotARegularFile, open_regular
 from .errors import ModelFileError, shown
+from .onnx_format import looks_like_onnx
 from .zip_archive import is_zip, member_names
 
 MAX_HEADER = 100_000_000  # the safetensors library's own limit
@@ -99,7 +100,7 @@ def _read_at_most(f, expected: int, limit: int) -> bytes:
 
 
 def sniff(path: str | os.PathLike, data: bytes) -> str:
-    """ "safetensors", "json", "keras" or "skops" by content; ModelFileError for anything else."""
+    """ "safetensors", "json", "keras", "skops" or "onnx" by content; ModelFileError for anything else."""
     if not data:
         raise ModelFileError(path, "is empty (0 bytes), not a model file")
     if len(data) >= 9 and data[8:9] == b"{":
@@ -122,10 +123,12 @@ def sniff(path: str | os.PathLike, data: bytes) -> str:
         raise ModelFileError(path, f"is a Python pickle (.pkl, .joblib, an old .pt?); {PICKLE_ADVICE}")
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         raise ModelFileError(path, "is a PNG image, not a model file")
+    if looks_like_onnx(path, data):  # after the formats with a signature of their own
+        return "onnx"
     raise ModelFileError(
         path,
         "is not a model file (expected a visnet or PyTorch .safetensors file, a network2.py JSON file, "
-        "a Keras .keras file or a scikit-learn .skops file)",
+        "ONNX, a Keras .keras file or a scikit-learn .skops file)",
     )
 
 

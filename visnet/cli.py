@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"visnet {__version__}")
     window = parser.add_argument_group(
-        "opening the window (no COMMAND)", "MODEL: a model file to open (.safetensors or network2.py JSON)."
+        "opening the window (no COMMAND)",
+        "MODEL: a model file to open (visnet or PyTorch .safetensors, network2.py JSON, .onnx, .keras, .skops).",
     )
     _add_window_options(window)
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", prog="visnet")

@@ -72,8 +72,8 @@ from .training.controller import TrainingController
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
 SLOWEST_DELAY = 1.0  # seconds per mini-batch at the slider's left end
 MODEL_FILTER = (
-    "Models (*.safetensors *.json);;visnet or PyTorch safetensors (*.safetensors);;"
-    "network2.py JSON (*.json);;All files (*)"
+    "Models (*.safetensors *.json *.onnx *.keras *.skops);;visnet or PyTorch safetensors (*.safetensors);;"
+    "network2.py JSON (*.json);;ONNX (*.onnx);;Keras 3 (*.keras);;scikit-learn skops (*.skops);;All files (*)"
 )
 # Data set names written into model files (Dataset.name) and the specs that load them again.
 KNOWN_DATASET_NAMES = {"embedded MNIST": "embedded", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist"}

@@ -946,7 +946,8 @@ class NeuronInspector(QWidget):
             order = np.argsort(-w, kind="stable")
             k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
             labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
-            self.incoming_bars.set(w[order], [str(i) for i in order], labelled=np.unique(labelled))
+            names = [self._input_name(snap, int(i)) for i in order] if first else [str(i) for i in order]
+            self.incoming_bars.set(w[order], names, labelled=np.unique(labelled))
             _set_title(self.incoming_plot, f"its {len(w)} incoming weights, sorted", f"{len(w)} incoming weights")
             if layer > 0:
                 self.incoming_plot.setLabel("bottom", f"neurons of layer {layer} (labelled), strongest first")

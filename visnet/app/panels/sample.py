@@ -642,6 +642,10 @@ class SamplePanel(QWidget):
             if shown < x.size:
                 text += f"\n… and {x.size - shown} more"
             self._point_text.setText(text)
+            font = self._point_text.textItem.font()
+            # a table's long column names in a smaller size, so the list fits beside the bars
+            font.setPointSizeF(12 if max(map(len, text.splitlines())) <= 12 else 9)
+            self._point_text.setFont(font)
             self._point_text.setPos(0.5, 0.5)
             self._point_text.show()
             self._image_view.setRange(QRectF(0, 0, 1, 1), padding=0.02)

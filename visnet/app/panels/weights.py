@@ -41,6 +41,7 @@ LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing th
 BIG_MOSAIC = 100
 BIG_MOSAIC_INTERVAL_S = 0.1
 MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
+TWO_LINE_AXIS = 42  # pixels of the bottom axis when column names take two lines
 MAX_COLUMN_TICKS = 16  # a wider matrix names every k-th column only, so the names do not collide
 PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
@@ -349,9 +350,13 @@ class WeightMosaicPanel(QWidget):
         self._mosaic = self._buffer
         self._view.setRange(QRectF(0, 0, n_in + 2, n), padding=0.04)
         every_column = math.ceil(n_in / MAX_COLUMN_TICKS)  # many columns: name every k-th, hover reads all
-        columns = [(c + 0.5, name) for c, name in enumerate(self._labels[:-1]) if c % every_column == 0]
+        # a two-word name ("sepal length") takes two lines, so neighbouring names do not collide
+        columns = [
+            (c + 0.5, name.replace(" ", "\n", 1)) for c, name in enumerate(self._labels[:-1]) if c % every_column == 0
+        ]
         columns.append((n_in + 1.5, "bias"))
         self._plot.getAxis("bottom").setTicks([columns, []])
+        self._plot.getAxis("bottom").setHeight(TWO_LINE_AXIS if any("\n" in name for _, name in columns) else None)
         every = 1 if n <= 16 else 4
         self._plot.getAxis("left").setTicks([[(r + 0.5, str(r)) for r in range(0, n, every)], []])
         self._plot.getAxis("left").setLabel("output neuron" if output_layer else "neuron")

@@ -93,7 +93,7 @@ class Session(QObject):
         d = self._dataset
         if d is None:
             return None
-        if self._toy is not None:
+        if self._toy is not None or self._features is not None:  # the playground's points
             return input_labels(d.n_inputs, self._features)
         # Only table data sets carry feature_names; pictures and the playground's points do not.
         names = tuple(getattr(d, "feature_names", None) or ())

@@ -188,6 +188,10 @@ class ImageGallery(QWidget):
         if self._last is not None:
             self.set_images(*self._last)
 
+    def picture_side(self) -> int | None:
+        """The side of the pictures drawn (8 for 8x8 inputs), or None when points are listed."""
+        return None if self.showing_points() else self._side
+
     def showing_points(self) -> bool:
         """Whether the gallery lists points in its table (rather than drawing pictures)."""
         return self._stack.currentWidget() is self._table

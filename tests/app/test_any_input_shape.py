@@ -192,3 +192,19 @@ def test_a_model_with_another_class_count_says_so_in_one_line(make_main_window, 
     assert not window.open_model(path)
     ((title, text),) = window.errors
     assert "\n" not in text and "2 outputs" in text and "3 classes" in text and "4 named inputs" in text
+
+
+@pytest.mark.parametrize("kind", ["8x8", "table"])
+def test_every_digit_workspace_fits_a_laptop_with_an_8x8_set_and_a_table(make_main_window, qtbot, digits8, kind):
+    dataset = digits8.subset(200, 40) if kind == "8x8" else flower_table()
+    window = trained_window(make_main_window, qtbot, dataset, batches=1)
+    size = (1366, 706)  # a 1366x768 screen less its task bar and title bar
+    for name in ("watch", "inside", "backprop"):
+        window.show_workspace(name)
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+        window.restore_layout_action.trigger()
+        qtbot.wait(50)
+        assert window.size().toTuple() == size, name  # nothing forced the window larger
+        assert window.layout_problems() == [], name
+        assert not window.surface_dock.isVisible()  # the decision surface suits 2-D points only

@@ -81,6 +81,7 @@ TILE_FILL = 0.84  # tile side / spacing: the rest is the gap, where the activati
 INPUT_LABEL_ROOM = 1.3  # view units left of the input tiles for their names (x₁, x₁² ...)
 MAX_NAMED_CIRCLES = 24  # named inputs beyond this many share a block of cells, named on hover
 MAX_NAME_CHARS = 12  # a longer input name is cut short beside its circle
+NAME_ROOM_PER_CHAR = 0.42  # view units per character of the longest input name, left of the inputs
 # Playground's colours (decision surface panel): blue = low / class 0, orange = high / class 1,
 # a light grey in the middle, saturated enough to read on tiles a few dozen pixels wide.
 TILE_COLORMAP = pg.ColorMap(
@@ -528,8 +529,11 @@ class NetworkView(QWidget):
         # 4 playground values and a table's named columns are no picture
         side = None if self._tiles or names is not None else picture_side(sizes[0])
         first = IMAGE_SIZE if side is not None else layout(sizes[0])[2] * layout(sizes[0])[0]
+        # Long names ("petal length") need more room than x₁, x₂ left of the input column.
+        longest = max(len(shortened(name)) for name in names) if named else 0
+        room = max(INPUT_LABEL_ROOM, NAME_ROOM_PER_CHAR * longest)
         if self._tiles or named:
-            first += INPUT_LABEL_ROOM
+            first += room
         spare = TARGET_WIDTH - first - sum(widths) - 2.6
         gap = float(np.clip(spare / max(len(widths), 1), *COLUMN_GAP))
 
@@ -549,7 +553,7 @@ class NetworkView(QWidget):
             column = _Column(0, sizes[0], "image", positions, s, rect, stride=side, title=f"input\n{side}×{side}")
             x_next = rect.right() + gap
         else:
-            column = self._neuron_column(0, sizes[0], INPUT_LABEL_ROOM if named else 0.0, "unit")
+            column = self._neuron_column(0, sizes[0], room if named else 0.0, "unit")
             column.title = f"input\n{sizes[0]} values"
             if named:
                 self._name_inputs(column, names)
@@ -789,7 +793,7 @@ class NetworkView(QWidget):
         font = QFont()
         font.setPointSizeF(8 if column.n > 12 else 10)
         for j, name in enumerate(names):
-            short = name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…"
+            short = shortened(name)
             text = self._add(pg.TextItem(short, color=(220, 220, 220), anchor=(1.0, 0.5)), z=15)
             text.setFont(font)
             x, y = column.positions[j]
@@ -1192,6 +1196,11 @@ def _input_candidates(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
         keep = np.argpartition(np.abs(values), values.size - TOP_INPUT_CONNECTIONS)[-TOP_INPUT_CONNECTIONS:]
         rows, cols, values = rows[keep], cols[keep], values[keep]
     return rows, lit[cols], values
+
+
+def shortened(name: str) -> str:
+    """An input's name cut to MAX_NAME_CHARS, to sit beside its circle."""
+    return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…"
 
 
 def _block_layout(

@@ -43,7 +43,7 @@ def test_a_playground_network_gets_a_message_not_a_canvas(panel, qtbot, kind):
     panel.set_class_names(data.class_names)
     panel.show_snapshot(snap)
     assert not panel.applies()
-    assert "Drawing digits needs a network that reads 28×28 pictures" in panel.message()
+    assert "Drawing digits needs a network that reads square pictures" in panel.message()
     assert "Draw points" in panel.message()
     assert panel._stack.currentWidget() is panel._message and panel._message.isVisible()
     with qtbot.assertNotEmitted(panel.digit_changed), qtbot.assertNotEmitted(panel.use_requested):

@@ -145,9 +145,30 @@ def picture_side(n_inputs: int) -> int | None:
     return None if n_inputs <= MAX_POINT_INPUTS else image_side(n_inputs)
 
 
-def input_labels(n_inputs: int, features: Sequence[str] | None = None) -> tuple[str, ...]:
-    """Display names of a point's inputs: x₁, x₂, then its features (x₁², sin x₂, ...) when
-    `features` (the window's playground features) account for them, else "input 3", ...."""
+MAX_NAMED_INPUTS = 64  # a table's columns: matrices and tables of values stay legible up to this many
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def index_names(n_inputs: int) -> tuple[str, ...]:
+    """x₁ … xₙ: the names of inputs that are neither a picture's pixels nor named columns."""
+    return tuple(f"x{str(j + 1).translate(SUBSCRIPT_DIGITS)}" for j in range(n_inputs))
+
+
+def inputs_are_values(n_inputs: int, names: Sequence[str] | None = None) -> bool:
+    """Whether an input of n_inputs values is shown as named numbers (a matrix, a table,
+    bars) rather than a picture: when the data set names them (session.input_names), or
+    when they are as few as a playground point's."""
+    return (names is not None and len(names) == n_inputs) or 0 < n_inputs <= MAX_POINT_INPUTS
+
+
+def input_labels(
+    n_inputs: int, features: Sequence[str] | None = None, names: Sequence[str] | None = None
+) -> tuple[str, ...]:
+    """Display names of a point's inputs: `names` (session.input_names) when they account
+    for them; else x₁, x₂, then its features (x₁², sin x₂, ...) when `features` (the
+    window's playground features) account for them, else "input 3", ...."""
+    if names is not None and len(names) == n_inputs:
+        return tuple(names)
     if features is not None and len(RAW_INPUTS) + len(features) == n_inputs:
         return tuple(FEATURE_LABELS[f] for f in (*RAW_INPUTS, *features))
     raw = tuple(FEATURE_LABELS[f] for f in RAW_INPUTS)

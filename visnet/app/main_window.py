@@ -1250,7 +1250,7 @@ class MainWindow(QMainWindow):
                     f"not available here; it is shown with {dataset.name}."
                 )
         if not _fits(net, dataset):
-            inputs = "inputs per point" if toy is not None else "pixels per image"
+            inputs = _inputs_phrase(dataset, toy)
             self._show_error(
                 "The model does not fit the data set",
                 f"{path.name}: the network has {net.sizes[0]} inputs and {net.sizes[-1]} outputs, "
@@ -1718,6 +1718,17 @@ class MainWindow(QMainWindow):
 def _fits(net: Network, dataset: Dataset) -> bool:
     """Whether net reads this data set's inputs and tells its classes apart."""
     return net.sizes[0] == dataset.n_inputs and n_classes(net.sizes[-1]) == dataset.n_classes
+
+
+def _inputs_phrase(dataset: Dataset, toy: Toy2D | None) -> str:
+    """What a data set's inputs are, after their count: "inputs per point", "named inputs",
+    "pixels per 8x8 image"."""
+    if toy is not None:
+        return "inputs per point"
+    if getattr(dataset, "feature_names", None):  # only table data sets name their columns
+        return "named inputs"
+    h, w = dataset.input_shape
+    return f"pixels per {h}x{w} image" if h > 1 and w > 1 else "inputs per row"
 
 
 @contextmanager

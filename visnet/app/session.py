@@ -26,6 +26,7 @@ from visnet.core.snapshot import Snapshot
 from visnet.data import Dataset
 from visnet.data.toy2d import Toy2D
 
+from .colors import index_names, input_labels, picture_side
 from .plane import Plane
 from .training.controller import TrainingController
 
@@ -82,6 +83,26 @@ class Session(QObject):
     def features(self) -> tuple[str, ...] | None:
         """The playground's extra inputs after x1, x2 (core.features names); None for images."""
         return self._features
+
+    @property
+    def input_names(self) -> tuple[str, ...] | None:
+        """Display names of the inputs when they are values rather than a picture's pixels:
+        the playground's x₁, x₂ and features, a table's columns (the data set's
+        feature_names), or x₁ … xₙ for inputs that are neither; None for a square picture.
+        Every panel that names inputs reads this, so they all name them alike."""
+        d = self._dataset
+        if d is None:
+            return None
+        if self._toy is not None or self._features is not None:  # the playground's points
+            return input_labels(d.n_inputs, self._features)
+        # Only table data sets carry feature_names; pictures and the playground's points do not.
+        names = tuple(getattr(d, "feature_names", None) or ())
+        if len(names) == d.n_inputs:
+            return names
+        h, w = d.input_shape if len(d.input_shape) == 2 else (0, 0)
+        if h == w and picture_side(d.n_inputs) == h:
+            return None
+        return index_names(d.n_inputs)
 
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Turn a digit drawn with the mouse into a 28x28 MNIST-style input, the way MNIST was made.
+"""Turn a digit drawn with the mouse into an MNIST-style input (28x28, or the h x w a network
+reads), the way MNIST was made.
 
 LeCun, Cortes and Burges describe it: NIST's black-and-white digits were "size normalized
 to fit in a 20x20 pixel box while preserving their aspect ratio", which left grey levels
@@ -23,6 +24,10 @@ would push it out of the field (then it is shifted only as far as the field allo
 MNIST used whole-pixel shifts too: the spread of its centres of mass around (14, 14) has
 standard deviation 0.289 per axis, that of a uniform error in ±0.5 (1/√12).
 
+Another field size h x w keeps MNIST's proportions: the box is 20/28 of the shorter side
+(6 pixels of an 8x8 field, 11 of 16x16, 23 of 32x32) and the centre of mass goes to
+(h/2, w/2), so a drawing looks to an 8x8 network as a shrunk MNIST digit does.
+
 stroke_to_canvas() renders polylines with a round anti-aliased pen, for tests and for
 any view that keeps its drawing as a list of points. Points are (x, y) in canvas pixels,
 x to the right and y down, as in Qt's mouse events; canvas pixel (r, c) covers the
@@ -46,11 +51,11 @@ DEFAULT_THRESHOLD = 0.05  # canvas pixels at most this bright do not count as in
 class Preprocessed:
     """Every stage of preprocess_drawing(), for a view that explains the steps.
 
-    image: (28, 28) float32 in [0, 1], the network's input (reshape to (1, 784)).
+    image: (h, w) float32 in [0, 1] (28x28 by default), the network's input (reshape to (1, h*w)).
     bbox: (top, bottom, left, right) of the ink on the canvas, bottom/right exclusive,
         or None for an empty canvas.
-    scaled: the cropped stroke after area averaging, (h, w) with max(h, w) == 20.
-    offset: (row, column) of scaled's top-left corner in the 28x28 field.
+    scaled: the cropped stroke after area averaging, with its longer side the field's box (20 of 28).
+    offset: (row, column) of scaled's top-left corner in the field.
     center_of_mass: (row, column) of image's centre of mass (nan for an empty canvas).
     """
 
@@ -113,7 +118,19 @@ def ink_bbox(canvas: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> tuple[
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def preprocess_drawing_steps(canvas: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> Preprocessed:
+def field_layout(shape: tuple[int, int]) -> tuple[int, tuple[float, float]]:
+    """(box, centre) of an h x w field in MNIST's proportions: the longer side of the digit
+    after size normalisation, and the (row, column) its centre of mass goes to."""
+    h, w = shape
+    if h < 1 or w < 1:
+        raise ValueError(f"the field must be at least 1x1, got {h}x{w}")
+    box = max(1, round(min(h, w) * BOX / SIZE))
+    return box, (h * CENTER[0] / SIZE, w * CENTER[1] / SIZE)
+
+
+def preprocess_drawing_steps(
+    canvas: np.ndarray, threshold: float = DEFAULT_THRESHOLD, shape: tuple[int, int] = (SIZE, SIZE)
+) -> Preprocessed:
     """preprocess_drawing() with every intermediate result (see Preprocessed)."""
     canvas = np.asarray(canvas, dtype=np.float64)
     if canvas.ndim != 2 or canvas.size == 0:
@@ -122,30 +139,33 @@ def preprocess_drawing_steps(canvas: np.ndarray, threshold: float = DEFAULT_THRE
     bbox = ink_bbox(canvas, threshold)
     if bbox is None:
         nan = float("nan")
-        empty = np.zeros((SIZE, SIZE), np.float32)
+        empty = np.zeros(shape, np.float32)
         return Preprocessed(empty, None, np.zeros((0, 0), np.float32), (0, 0), (nan, nan))
     top, bottom, left, right = bbox
     crop = canvas[top:bottom, left:right]
-    scaled = resample_area(crop, BOX / max(crop.shape))
+    box, centre = field_layout(shape)
+    scaled = resample_area(crop, box / max(crop.shape))
     scaled = np.clip(scaled, 0.0, 1.0)  # area averages of [0, 1] stay there up to rounding
     h, w = scaled.shape
     com_r, com_c = center_of_mass(scaled)
-    # Whole-pixel shift putting the centre of mass on CENTER; clamped so nothing leaves the field.
-    row = int(np.clip(np.round(CENTER[0] - com_r), 0, SIZE - h))
-    col = int(np.clip(np.round(CENTER[1] - com_c), 0, SIZE - w))
-    image = np.zeros((SIZE, SIZE), np.float32)
+    # Whole-pixel shift putting the centre of mass on the centre; clamped so nothing leaves the field.
+    row = int(np.clip(np.round(centre[0] - com_r), 0, shape[0] - h))
+    col = int(np.clip(np.round(centre[1] - com_c), 0, shape[1] - w))
+    image = np.zeros(shape, np.float32)
     image[row : row + h, col : col + w] = scaled
     return Preprocessed(image, bbox, scaled.astype(np.float32), (row, col), center_of_mass(image))
 
 
-def preprocess_drawing(canvas: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
-    """MNIST-style (28, 28) float32 in [0, 1] from a drawing.
+def preprocess_drawing(
+    canvas: np.ndarray, threshold: float = DEFAULT_THRESHOLD, shape: tuple[int, int] = (SIZE, SIZE)
+) -> np.ndarray:
+    """MNIST-style `shape` (default (28, 28)) float32 in [0, 1] from a drawing.
 
     canvas: (H, W) floats, 0 background and 1 ink, any size (e.g. 280x280); values outside
     [0, 1] are clipped. Ink is what is brighter than threshold. An empty canvas gives zeros.
-    Feed the result to a network as image.reshape(1, 784).
+    Feed the result to a network as image.reshape(1, h * w).
     """
-    return preprocess_drawing_steps(canvas, threshold).image
+    return preprocess_drawing_steps(canvas, threshold, shape).image
 
 
 def stroke_to_canvas(

@@ -1,15 +1,16 @@
 """Draw a digit with the mouse and watch the network read it as you draw.
 
 The canvas keeps the drawing as a 280x280 numpy array (ink 0..1, drawn with the core's
-anti-aliased round pen), and every stroke is turned into an MNIST-style 28x28 input the way
-MNIST was made (core.drawing.preprocess_drawing: fit in 20x20, centre of mass to the
-centre). The panel shows that 28x28 next to the canvas, runs the forward pass and shows the
+anti-aliased round pen), and every stroke is turned into an MNIST-style input of the
+network's picture size (28x28, or 8x8, 16x16, ...) the way MNIST was made
+(core.drawing.preprocess_drawing: fit in 20x20 of 28x28, centre of mass to the centre).
+The panel shows that picture next to the canvas, runs the forward pass and shows the
 output bars and a caption. Given the window's Session, every change of the drawing goes to
 session.set_drawing and "Use as current sample" makes it the session's sample, which every
 panel then shows; without one, the digit_changed and use_requested signals carry it.
 
-A network that does not read 28x28 pictures (a playground network's input is a point
-x1, x2 and its features) cannot read a drawing: the panel then says so, and where to draw
+A network that does not read square pictures (a playground network's input is a point
+x1, x2 and its features, a table's its named columns) cannot read a drawing: the panel then says so, and where to draw
 points instead, rather than classifying a picture the network cannot see.
 """
 
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app.colors import (
+    MAX_POINT_INPUTS,
     MUTED,
     PREDICTED,
     class_label,
@@ -47,18 +49,27 @@ from visnet.app.colors import (
 from visnet.app.panels.sample import ClassLabelAxis
 from visnet.app.session import Session
 from visnet.app.stable import FittingLabel
-from visnet.core.drawing import preprocess_drawing, stroke_to_canvas
+from visnet.core.drawing import SIZE, field_layout, preprocess_drawing, stroke_to_canvas
 from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, predict_classes
 
 CANVAS_SIZE = 280  # the drawing's resolution: ten canvas pixels per MNIST pixel
 DEFAULT_BRUSH = 22  # pen diameter in canvas pixels (about 2 MNIST pixels after scaling)
 BAR_COLOR = QColor(110, 130, 160)
-N_PIXELS = 28 * 28  # the input a drawing becomes
 PLAYGROUND_MESSAGE = (
-    "Drawing digits needs a network that reads 28×28 pictures; this network reads a point of the "
+    "Drawing digits needs a network that reads square pictures; this network reads a point of the "
     "plane ({inputs}). In the playground, draw points on the decision surface instead (Draw points)."
 )
+
+
+def field_note(shape: tuple[int, int]) -> str:
+    """What the preview shows, for a field of `shape`."""
+    h, w = shape
+    box, _ = field_layout(shape)
+    return (
+        f"The {h}×{w} on the right is what the network sees: your stroke fitted into {box}×{box} "
+        "and centred by its centre of mass, as MNIST was made."
+    )
 
 
 class DrawingCanvas(QWidget):
@@ -163,17 +174,20 @@ class DrawingCanvas(QWidget):
 
 
 class DrawDigitPanel(QWidget):
-    """A canvas, the 28x28 the network sees, its output bars and a caption in words."""
+    """A canvas, the picture the network sees (28x28 for MNIST, 8x8 for an 8x8 data set), its
+    output bars and a caption in words."""
 
-    digit_changed = Signal(object)  # x (784,) float32: the drawing changed (live preview)
-    use_requested = Signal(object)  # x (784,): make the drawn digit the current sample everywhere
+    digit_changed = Signal(object)  # x (h*w,) float32: the drawing changed (live preview)
+    use_requested = Signal(object)  # x (h*w,): make the drawn digit the current sample everywhere
 
     def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
         super().__init__(parent)
         self._session = session
         self._snap: Snapshot | None = None
         self._class_names: tuple[str, ...] = tuple(str(k) for k in range(10))
-        self._x = np.zeros(28 * 28, np.float32)
+        self._shape = (SIZE, SIZE)  # the picture the network reads; MNIST's until a network says otherwise
+        self._input_names: tuple[str, ...] | None = None  # session.input_names: named values read no drawing
+        self._x = np.zeros(SIZE * SIZE, np.float32)
         self._output: np.ndarray | None = None
         self._n_bars = 0
         self.update_ms = 0.0  # time of the last preprocess + forward pass + redraw (benchmark)
@@ -208,8 +222,8 @@ class DrawDigitPanel(QWidget):
         self._preview = pg.ImageItem(axisOrder="row-major")
         self._preview.setColorMap(gray_colormap())
         self._preview_view.addItem(self._preview)
-        self._preview.setImage(np.zeros((28, 28), np.float32), autoLevels=False, levels=(0.0, 1.0))
-        self._preview_view.setRange(QRectF(0, 0, 28, 28), padding=0.02)
+        self._preview.setImage(np.zeros(self._shape, np.float32), autoLevels=False, levels=(0.0, 1.0))
+        self._preview_view.setRange(QRectF(0, 0, SIZE, SIZE), padding=0.02)
         self._class_axis = ClassLabelAxis("left")
         self._bar_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0, axisItems={"left": self._class_axis})
         self._bar_plot.setMouseEnabled(False, False)
@@ -223,10 +237,7 @@ class DrawDigitPanel(QWidget):
         self._graphics.ci.layout.setRowStretchFactor(0, 1)
         self._graphics.ci.layout.setRowStretchFactor(1, 1)
 
-        note = QLabel(
-            "The 28×28 on the right is what the network sees: your stroke fitted into 20×20 "
-            "and centred by its centre of mass, as MNIST was made."
-        )
+        self._note = note = QLabel(field_note(self._shape))
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {MUTED.name()}")
         controls = QHBoxLayout()
@@ -276,7 +287,9 @@ class DrawDigitPanel(QWidget):
                 self._on_session_dataset_changed()
 
     def _on_session_dataset_changed(self) -> None:
+        self._input_names = self._session.input_names
         self.set_class_names(self._session.class_names)
+        self._show_applicability()
 
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -289,6 +302,9 @@ class DrawDigitPanel(QWidget):
         )
         self._snap = snap
         self._show_applicability()
+        side = picture_side(snap.sizes[0])
+        if self.applies() and side is not None and (side, side) != self._shape:
+            self._set_shape((side, side))
         if changed:
             self._build_bars()
             self._predict()
@@ -303,8 +319,14 @@ class DrawDigitPanel(QWidget):
         self._predict()
 
     def applies(self) -> bool:
-        """Whether the network can read a drawing: it takes 28×28 pictures (or is not known yet)."""
-        return self._snap is None or self._snap.sizes[0] == N_PIXELS
+        """Whether the network can read a drawing: it takes square pictures (or is not known yet)."""
+        if self._snap is None:
+            return True
+        return self._input_names is None and picture_side(self._snap.sizes[0]) is not None
+
+    def field_shape(self) -> tuple[int, int]:
+        """(h, w) of the picture a drawing becomes: the network's input picture."""
+        return self._shape
 
     def message(self) -> str:
         """The text shown instead of the canvas when drawing does not apply ("" when it does)."""
@@ -321,11 +343,11 @@ class DrawDigitPanel(QWidget):
         self.update_prediction()
 
     def image(self) -> np.ndarray:
-        """The preprocessed drawing, (28, 28) float32 in [0, 1]."""
-        return self._x.reshape(28, 28).copy()
+        """The preprocessed drawing, field_shape() float32 in [0, 1]."""
+        return self._x.reshape(self._shape).copy()
 
     def sample(self) -> np.ndarray:
-        """The network's input for the drawing, (784,) float32."""
+        """The network's input for the drawing, (h*w,) float32."""
         return self._x.copy()
 
     def output(self) -> np.ndarray | None:
@@ -349,8 +371,8 @@ class DrawDigitPanel(QWidget):
         """Preprocess the drawing, run the network, redraw, and tell the window (live)."""
         self._pending.stop()
         t0 = time.perf_counter()
-        self._x = preprocess_drawing(self.canvas.array()).ravel()
-        self._preview.setImage(self._x.reshape(28, 28), autoLevels=False, levels=(0.0, 1.0))
+        self._x = preprocess_drawing(self.canvas.array(), shape=self._shape).ravel()
+        self._preview.setImage(self._x.reshape(self._shape), autoLevels=False, levels=(0.0, 1.0))
         self._predict()
         if self._session is not None:
             self._session.set_drawing(None if self.canvas.is_empty() else self._x)
@@ -376,18 +398,31 @@ class DrawDigitPanel(QWidget):
             if self._session is not None:
                 self._session.use_drawing()
 
+    def _set_shape(self, shape: tuple[int, int]) -> None:
+        """Make drawings h x w pictures from now on, and redo the one on the canvas."""
+        self._shape = shape
+        self._x = np.zeros(shape[0] * shape[1], np.float32)
+        self._preview_view.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.02)
+        self._note.setText(field_note(shape))
+        self.update_prediction()
+
     def _show_applicability(self) -> None:
         """The drawing, or the message that this network cannot read one."""
         if self.applies():
             self._stack.setCurrentIndex(0)
             return
         n_in = self._snap.sizes[0]
-        if picture_side(n_in) is None:
+        if self._input_names is not None and self._session is not None and self._session.playground is None:
+            text = (
+                f"Drawing digits needs a network that reads square pictures; this network reads "
+                f"{n_in} named values ({', '.join(self._input_names[:3])}{', …' if n_in > 3 else ''})."
+            )
+        elif n_in <= MAX_POINT_INPUTS:
             k = n_in - 2
             inputs = "x₁, x₂" + (f" and {k} feature{'s' if k > 1 else ''} of them" if k > 0 else "")
             text = PLAYGROUND_MESSAGE.format(inputs=inputs)
         else:
-            text = f"Drawing digits needs a network that reads 28×28 pictures; this network takes {n_in} inputs."
+            text = f"Drawing digits needs a network that reads square pictures; this network takes {n_in} inputs."
         self._message.setText(text)
         self._stack.setCurrentIndex(1)
 

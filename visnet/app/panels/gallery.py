@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visnet.app.colors import MAX_POINT_INPUTS, MUTED, gray_colormap, image_side, input_labels, picture_side
+from visnet.app.colors import MUTED, gray_colormap, image_side, input_labels, inputs_are_values
 
 GAP = 2  # background pixels between pictures
 CAPTION = 9  # picture rows reserved above each picture for its caption, at least
@@ -142,7 +142,7 @@ class ImageGallery(QWidget):
         self._indices = np.asarray(indices, dtype=np.intp).ravel()
         self._captions = list(captions) if captions is not None else []
         k = len(self._indices)
-        if k and images.ndim == 2 and 0 < images.shape[1] <= MAX_POINT_INPUTS and picture_side(images.shape[1]) is None:
+        if k and images.ndim == 2 and inputs_are_values(images.shape[1], self._input_labels):
             self._fill_table(images, caption_colors)
             return
         self._stack.setCurrentWidget(self._graphics)
@@ -182,10 +182,15 @@ class ImageGallery(QWidget):
         self._empty.setPos(w / 2, h / 2)
 
     def set_input_labels(self, labels: Sequence[str] | None) -> None:
-        """Column titles for points' values (x₁, x₂, x₁², ...); None: x₁, x₂, input 3, ..."""
+        """Column titles for points' values (x₁, x₂, x₁², a table's columns, ...): rows of
+        that many values are listed in a table, not drawn; None: x₁, x₂, input 3, ..."""
         self._input_labels = None if labels is None else tuple(labels)
-        if self._last is not None and self.showing_points():
+        if self._last is not None:
             self.set_images(*self._last)
+
+    def picture_side(self) -> int | None:
+        """The side of the pictures drawn (8 for 8x8 inputs), or None when points are listed."""
+        return None if self.showing_points() else self._side
 
     def showing_points(self) -> bool:
         """Whether the gallery lists points in its table (rather than drawing pictures)."""

@@ -31,13 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app.colors import (
-    MAX_POINT_INPUTS,
     POSITIVE,
     TRUE_LABEL,
     class_label,
     image_side,
     input_labels,
-    picture_side,
+    inputs_are_values,
 )
 from visnet.app.panels.gallery import picture_view
 from visnet.app.throttle import on_screen
@@ -70,6 +69,7 @@ class MiniBatchPanel(QWidget):
         self._y: np.ndarray | None = None  # (n_train,) int64
         self._class_names: tuple[str, ...] = ()
         self._features: tuple[str, ...] | None = None
+        self._input_names: tuple[str, ...] | None = None
         self._indices = np.empty(0, np.intp)
         self._answers = np.empty(0, np.intp)
         self._captions: list[str] = []
@@ -142,6 +142,11 @@ class MiniBatchPanel(QWidget):
         table's columns; None: x₁, x₂, input 3, ..."""
         self._features = None if features is None else tuple(features)
 
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels: the batch is then a table with these columns. None: a picture."""
+        self._input_names = None if names is None else tuple(names)
+
     def show_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         if snap.state == "running" and snap.delay == 0 and not snap.gentle:
@@ -179,7 +184,7 @@ class MiniBatchPanel(QWidget):
         ]
         colors = [RIGHT if r else WRONG for r in right]
         n_in = x.shape[1]
-        if n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None:
+        if inputs_are_values(n_in, self._input_names):
             self._fill_table(batch, labels, answers, colors)
         else:
             side = image_side(n_in)
@@ -249,6 +254,7 @@ class MiniBatchPanel(QWidget):
         if dataset is None:
             return
         self.set_features(session.features)
+        self.set_input_names(session.input_names)
         self.set_training_data(dataset.x_train, dataset.y_train, dataset.class_names)
 
     def _best_columns(self, k: int, side: int) -> int:
@@ -298,7 +304,7 @@ class MiniBatchPanel(QWidget):
     def _fill_table(self, points: np.ndarray, labels: np.ndarray, answers: np.ndarray, colors: list[QColor]) -> None:
         """One row per point: its training index, its values by name, label and answer."""
         n_in = points.shape[1]
-        heads = ["training point", *input_labels(n_in, self._features), "label → answer"]
+        heads = ["training point", *input_labels(n_in, self._features, self._input_names), "label → answer"]
         t = self._table
         if t.columnCount() != len(heads):
             t.setColumnCount(len(heads))

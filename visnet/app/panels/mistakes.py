@@ -24,14 +24,13 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
-    MAX_POINT_INPUTS,
     MUTED,
     PREDICTED,
     TRUE_LABEL,
     class_label,
     input_labels,
+    inputs_are_values,
     percent,
-    picture_side,
 )
 from visnet.app.panels.gallery import ImageGallery
 from visnet.app.session import Session
@@ -86,6 +85,7 @@ class MistakesPanel(QWidget):
         self._cell: tuple[int, int] | None = None  # selected (true, predicted), None = all mistakes
         self._what = "images"  # or "points", for playground data
         self._features: tuple[str, ...] | None = None  # set_features: the playground's extra inputs
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
         self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
 
         self._graphics = pg.GraphicsLayoutWidget()
@@ -195,12 +195,17 @@ class MistakesPanel(QWidget):
         points' table; call before set_dataset. None: not a playground."""
         self._features = None if features is None else tuple(features)
 
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels, to name the mistaken rows' columns; call before set_dataset. None: a picture."""
+        self._input_names = None if names is None else tuple(names)
+
     def set_dataset(self, x_test, y_test, class_names) -> None:
         self.split.set_dataset(x_test, y_test, class_names)
         self._cell = None
         n_in = np.shape(x_test)[1] if np.ndim(x_test) == 2 else 0
-        points = 0 < n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None
-        self.gallery.set_input_labels(input_labels(n_in, self._features) if points else None)
+        points = inputs_are_values(n_in, self._input_names)
+        self.gallery.set_input_labels(input_labels(n_in, self._features, self._input_names) if points else None)
         self._what = "points" if points else "images"
         self.hint_label.setText(
             f"Click a cell for its {self._what}; click "
@@ -444,5 +449,6 @@ class MistakesPanel(QWidget):
     def _on_session_dataset_changed(self) -> None:
         dataset = self.session.dataset
         self.set_features(self.session.features)
+        self.set_input_names(self.session.input_names)
         if dataset is not None:
             self.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)

@@ -79,6 +79,9 @@ TILE_MIN_CELL = 0.6
 TILE_MAX_WIDTH = 4.0
 TILE_FILL = 0.84  # tile side / spacing: the rest is the gap, where the activation frame shows
 INPUT_LABEL_ROOM = 1.3  # view units left of the input tiles for their names (x₁, x₁² ...)
+MAX_NAMED_CIRCLES = 24  # named inputs beyond this many share a block of cells, named on hover
+MAX_NAME_CHARS = 12  # a longer input name is cut short beside its circle
+NAME_ROOM_PER_CHAR = 0.42  # view units per character of the longest input name, left of the inputs
 # Playground's colours (decision surface panel): blue = low / class 0, orange = high / class 1,
 # a light grey in the middle, saturated enough to read on tiles a few dozen pixels wide.
 TILE_COLORMAP = pg.ColorMap(
@@ -193,6 +196,7 @@ class NetworkView(QWidget):
         self._tile_brushes = shade_brushes(TILE_COLORMAP)
         self._blank_brush = pg.mkBrush(70, 70, 78)
         self._plane: Plane | None = None
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
         self._tiles = False  # the current architecture is drawn as heatmap tiles
         self._drawn_surface: Surface | None = None  # the Surface the tiles hold
         self._input_scale: np.ndarray | None = None  # (n_in,) max |feature| over the plane
@@ -263,6 +267,7 @@ class NetworkView(QWidget):
     # -- the session ------------------------------------------------------------------------
     def _on_session_dataset_changed(self) -> None:
         self._set_class_names(self._session.class_names)
+        self.set_input_names(self._session.input_names)
         self.set_plane(self._session.plane)
 
     def _on_session_sample_changed(self) -> None:
@@ -312,6 +317,22 @@ class NetworkView(QWidget):
 
     def plane(self) -> Plane | None:
         return self._plane
+
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels: the input column is then a column of neurons named on their left. None: a
+        square input draws as a picture."""
+        names = None if names is None else tuple(names)
+        if names == self._input_names:
+            return
+        self._input_names = names
+        self._arch = None  # rebuilt with the names for the next snapshot
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    def input_names(self) -> tuple[str, ...] | None:
+        """The names drawn beside the input column (None: a picture, or none given)."""
+        return self._input_names
 
     def draws_tiles(self) -> bool:
         """Whether the network is drawn as heatmap tiles over the plane."""
@@ -503,10 +524,16 @@ class NetworkView(QWidget):
 
         layout = _tile_layout if self._tiles else _block_layout
         widths = [layout(n)[2] * layout(n)[0] for n in sizes[1:]]
-        side = None if self._tiles else picture_side(sizes[0])  # 4 playground values are no picture
+        names = self._input_names if self._input_names is not None and len(self._input_names) == sizes[0] else None
+        named = names is not None and sizes[0] <= MAX_NAMED_CIRCLES  # one column of circles, each named
+        # 4 playground values and a table's named columns are no picture
+        side = None if self._tiles or names is not None else picture_side(sizes[0])
         first = IMAGE_SIZE if side is not None else layout(sizes[0])[2] * layout(sizes[0])[0]
-        if self._tiles:
-            first += INPUT_LABEL_ROOM
+        # Long names ("petal length") need more room than x₁, x₂ left of the input column.
+        longest = max(len(shortened(name)) for name in names) if named else 0
+        room = max(INPUT_LABEL_ROOM, NAME_ROOM_PER_CHAR * longest)
+        if self._tiles or named:
+            first += room
         spare = TARGET_WIDTH - first - sum(widths) - 2.6
         gap = float(np.clip(spare / max(len(widths), 1), *COLUMN_GAP))
 
@@ -526,8 +553,10 @@ class NetworkView(QWidget):
             column = _Column(0, sizes[0], "image", positions, s, rect, stride=side, title=f"input\n{side}×{side}")
             x_next = rect.right() + gap
         else:
-            column = self._neuron_column(0, sizes[0], 0.0, "unit")
+            column = self._neuron_column(0, sizes[0], room if named else 0.0, "unit")
             column.title = f"input\n{sizes[0]} values"
+            if named:
+                self._name_inputs(column, names)
             x_next = column.rect.right() + gap
         self._columns = [column]
 
@@ -757,6 +786,18 @@ class NetworkView(QWidget):
             text.setFont(font)
             x, y = column.positions[j]
             text.setPos(column.rect.left() - 0.12, y)
+
+    def _name_inputs(self, column: _Column, names: Sequence[str]) -> None:
+        """A table's column names (or x₁ … xₙ) on the left of the input circles, cut short
+        so they stay within the room left for them (hovering a circle reads the whole name)."""
+        font = QFont()
+        font.setPointSizeF(8 if column.n > 12 else 10)
+        for j, name in enumerate(names):
+            short = shortened(name)
+            text = self._add(pg.TextItem(short, color=(220, 220, 220), anchor=(1.0, 0.5)), z=15)
+            text.setFont(font)
+            x, y = column.positions[j]
+            text.setPos(column.rect.left() - 0.05, y)
 
     def _update_tiles(self, snap: Snapshot) -> None:
         """Refill every layer's mosaic from the plane's Surface (once per snapshot)."""
@@ -1072,6 +1113,8 @@ class NetworkView(QWidget):
                 if point is not None and self._input_scale is not None:
                     here = f" = {self.tile_image(-1, j)[point[2], point[3]] * self._input_scale[j]:.3f}"
                 return f"input {name}{value}{where_on_plane}{here}"
+            if self._input_names is not None and j < len(self._input_names):
+                return f"input {self._input_names[j]}{value}"
             return f"input {j}{value}"
         l = k - 1
         is_output = k == len(self._columns) - 1
@@ -1153,6 +1196,11 @@ def _input_candidates(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
         keep = np.argpartition(np.abs(values), values.size - TOP_INPUT_CONNECTIONS)[-TOP_INPUT_CONNECTIONS:]
         rows, cols, values = rows[keep], cols[keep], values[keep]
     return rows, lit[cols], values
+
+
+def shortened(name: str) -> str:
+    """An input's name cut to MAX_NAME_CHARS, to sit beside its circle."""
+    return name if len(name) <= MAX_NAME_CHARS else name[: MAX_NAME_CHARS - 1] + "…"
 
 
 def _block_layout(

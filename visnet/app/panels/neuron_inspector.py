@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import math
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,6 +53,7 @@ from visnet.app.colors import (
     diverging_colormap,
     gray_colormap,
     image_side,
+    inputs_are_values,
     percent,
     picture_side,
     symmetric_limit,
@@ -335,6 +337,7 @@ class NeuronInspector(QWidget):
         self.maximizer = ActivationMaximizer(self)
         self._snap: Snapshot | None = None  # drawn
         self._plane: Plane | None = None
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
         self._surface_shown = False
         self._incoming: Snapshot | None = None  # newest received, not drawn yet
         self._neuron: tuple[int, int] = (0, 0)
@@ -757,14 +760,33 @@ class NeuronInspector(QWidget):
         self._plane = plane
         self._maximized_for = None
         self.maximizer.cancel()
-        names = None if plane is None else [FEATURE_LABELS[n] for n in input_names(plane.features)]
-        for gallery in (self.top_gallery, self.bottom_gallery):
-            gallery.set_input_labels(names)
+        self._label_galleries()
         if self._snap is not None or self._incoming is not None:
             self.refresh_now()
 
     def plane(self) -> Plane | None:
         return self._plane
+
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels: the weights are then bars by name, the top and bottom inputs rows of a
+        table. None: a square input is a picture."""
+        names = None if names is None else tuple(names)
+        if names == self._input_names:
+            return
+        self._input_names = names
+        self._maximized_for = None
+        self._label_galleries()
+        if self._snap is not None or self._incoming is not None:
+            self.refresh_now()
+
+    def _label_galleries(self) -> None:
+        plane = self._plane
+        names = self._input_names
+        if plane is not None:
+            names = tuple(FEATURE_LABELS[n] for n in input_names(plane.features))
+        for gallery in (self.top_gallery, self.bottom_gallery):
+            gallery.set_input_labels(names)
 
     def _plane_for(self, snap: Snapshot) -> Plane | None:
         """The plane if this snapshot's network is drawn on it, else None."""
@@ -772,7 +794,9 @@ class NeuronInspector(QWidget):
 
     def _side(self, snap: Snapshot) -> int | None:
         """The side of the input picture, or None (a playground point is no picture)."""
-        return None if self._plane_for(snap) is not None else picture_side(snap.sizes[0])
+        if self._plane_for(snap) is not None or inputs_are_values(snap.sizes[0], self._input_names):
+            return None
+        return picture_side(snap.sizes[0])
 
     def _input_name(self, snap: Snapshot, i: int) -> str:
         """Input i's name: a pixel (r, c), a playground input (x₁, x₁² ...), or "input i"."""
@@ -780,7 +804,10 @@ class NeuronInspector(QWidget):
         if plane is not None:
             return FEATURE_LABELS[input_names(plane.features)[i]]
         side = self._side(snap)
-        return f"pixel ({i // side}, {i % side})" if side else f"input {i}"
+        if side:
+            return f"pixel ({i // side}, {i % side})"
+        names = self._input_names
+        return names[i] if names is not None and i < len(names) else f"input {i}"
 
     def surface_array(self) -> np.ndarray | None:
         """The activation surface shown on the "Looks for" page, (res, res) with row 0 at the
@@ -919,7 +946,8 @@ class NeuronInspector(QWidget):
             order = np.argsort(-w, kind="stable")
             k = min(N_BAR_LABELS, len(w) // 2) if len(w) > 1 else len(w)
             labelled = np.concatenate([np.arange(k), np.arange(len(w) - k, len(w))]) if k else np.arange(len(w))
-            self.incoming_bars.set(w[order], [str(i) for i in order], labelled=np.unique(labelled))
+            names = [self._input_name(snap, int(i)) for i in order] if first else [str(i) for i in order]
+            self.incoming_bars.set(w[order], names, labelled=np.unique(labelled))
             _set_title(self.incoming_plot, f"its {len(w)} incoming weights, sorted", f"{len(w)} incoming weights")
             if layer > 0:
                 self.incoming_plot.setLabel("bottom", f"neurons of layer {layer} (labelled), strongest first")
@@ -1202,7 +1230,7 @@ class NeuronInspector(QWidget):
                 "On the plane the picture above already shows what makes it fire: it is high where it is orange."
             )
             return
-        if image_side(snap.sizes[0]) is None:
+        if self._side(snap) is None:
             self.maximum_label.setText("")
             return
         key = (snap, layer, j)
@@ -1366,6 +1394,7 @@ class NeuronInspector(QWidget):
     @Slot()
     def _on_session_dataset_changed(self) -> None:
         dataset = self.session.dataset
+        self.set_input_names(self.session.input_names)
         self.set_plane(self.session.plane)
         if dataset is not None:
             self.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names)

@@ -35,9 +35,9 @@ from visnet.app.colors import (
     gray_colormap,
     image_side,
     input_labels,
+    inputs_are_values,
     one_output_rule,
     percent,
-    picture_side,
     with_article,
 )
 from visnet.app.session import Session
@@ -50,6 +50,7 @@ MISCLASSIFIED_INTERVAL = 0.5  # seconds between re-evaluations of the whole test
 BAR_COLOR = QColor(110, 130, 160)
 LABEL_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)  # label every k-th class
 VALUE_INK = QColor(20, 20, 20)  # a value written inside the end of its (yellow) bar
+MAX_LISTED_VALUES = 16  # a row of more named values lists these first, so the list fits the panel
 
 
 class ClassLabelAxis(pg.AxisItem):
@@ -133,6 +134,7 @@ class SamplePanel(QWidget):
         self._n_bars: tuple | None = None  # (n_out, output activation) the bars were built for
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... for playground points; () for pictures
         self._features: tuple[str, ...] | None = None  # set_features: the playground's extra inputs
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
 
         # Picture and bars.
         self._graphics = pg.GraphicsLayoutWidget()
@@ -230,6 +232,7 @@ class SamplePanel(QWidget):
     def _on_session_dataset_changed(self) -> None:
         session = self._session
         self.set_features(session.features)
+        self.set_input_names(session.input_names)
         d = session.dataset
         if d is not None:
             self.set_dataset(d.x_test, d.y_test, d.class_names)
@@ -248,6 +251,11 @@ class SamplePanel(QWidget):
         name their values x₁, x₂, x₁², ...; call before set_dataset. None: not a playground."""
         self._features = None if features is None else tuple(features)
 
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels, to list them by name; call before set_dataset. None: a picture."""
+        self._input_names = None if names is None else tuple(names)
+
     def set_dataset(self, x_test: np.ndarray, y_test: np.ndarray, class_names: Sequence[str]) -> None:
         """Show the test split of a (new) data set, starting at its first image. With a
         session, the session chooses the sample (and this emits nothing)."""
@@ -255,7 +263,9 @@ class SamplePanel(QWidget):
         self._y = np.asarray(y_test)
         self._class_names = tuple(str(c) for c in class_names)
         n_in = self._x.shape[1] if self._x.ndim == 2 else 0
-        self._input_labels = input_labels(n_in, self._features) if n_in and picture_side(n_in) is None else ()
+        self._input_labels = (
+            input_labels(n_in, self._features, self._input_names) if inputs_are_values(n_in, self._input_names) else ()
+        )
         self._wrong = None
         self._wrong_step = None
         self._index = 0
@@ -627,7 +637,15 @@ class SamplePanel(QWidget):
         is a coordinate, not a gray level."""
         if self._input_labels and len(self._input_labels) == x.size:
             self._image.clear()
-            self._point_text.setText(format_point(x, self._input_labels, sep="\n"))
+            shown = min(x.size, MAX_LISTED_VALUES)
+            text = format_point(x[:shown], self._input_labels[:shown], sep="\n")
+            if shown < x.size:
+                text += f"\n… and {x.size - shown} more"
+            self._point_text.setText(text)
+            font = self._point_text.textItem.font()
+            # a table's long column names in a smaller size, so the list fits beside the bars
+            font.setPointSizeF(12 if max(map(len, text.splitlines())) <= 12 else 9)
+            self._point_text.setFont(font)
             self._point_text.setPos(0.5, 0.5)
             self._point_text.show()
             self._image_view.setRange(QRectF(0, 0, 1, 1), padding=0.02)

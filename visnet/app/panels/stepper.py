@@ -73,7 +73,6 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app.colors import (
-    MAX_POINT_INPUTS,
     MUTED,
     NEGATIVE,
     POSITIVE,
@@ -84,7 +83,7 @@ from visnet.app.colors import (
     gray_colormap,
     image_side,
     input_labels,
-    picture_side,
+    inputs_are_values,
 )
 from visnet.core.features import check_features
 from visnet.core.network import Network
@@ -140,11 +139,6 @@ _KIND_SYMBOL = {"z": "z", "a": "a", "delta": "δ"}
 
 def _sup(k: int) -> str:
     return str(k).translate(_SUPERSCRIPT)
-
-
-def is_point(n_inputs: int) -> bool:
-    """Whether an input of n_inputs values is a playground point (x1, x2, features), not a picture."""
-    return n_inputs <= MAX_POINT_INPUTS and picture_side(n_inputs) is None
 
 
 def output_neuron_name(class_names: Sequence[str], j: int, n_out: int, output: str, n_layers: int) -> str:
@@ -441,7 +435,7 @@ class VectorStripsView(QWidget):
         peak = peak if peak > 0 else 1.0
         if s.kind == "a":
             act = "identity" if s.k == 0 else trace.activation_names[s.k - 1]
-            if s.k == 0 and is_point(s.n):  # coordinates in −6..6, not gray levels
+            if s.k == 0 and inputs_are_values(s.n, self._input_labels):  # coordinates in −6..6, not gray levels
                 return -peak, peak, diverging_colormap(), f"±{fmt(peak)}"
             if s.k == 0 or act in ("sigmoid", "softmax"):
                 return 0.0, 1.0, gray_colormap(), "0 … 1"
@@ -534,7 +528,7 @@ class VectorStripsView(QWidget):
     def _describe(self, s: _Strip, j: int) -> str:
         L = len(self._arch[0]) - 1 if self._arch else 0
         if s.k == 0:
-            side = picture_side(s.n)
+            side = None if inputs_are_values(s.n, self._input_labels) else image_side(s.n)
             if side:
                 where = f"pixel ({j // side}, {j % side})"
             else:
@@ -852,7 +846,7 @@ class NeuronEquationPanel(QWidget):
         x = trace.x[0]
         w = trace.weights[0][j1]
         g = trace.grad_w[0][j1]
-        point = is_point(x.size)
+        point = inputs_are_values(x.size, input_labels)
         self.pictures.set_bars(input_labels if point and len(input_labels) == x.size else None)
         self.pictures.show(0, x, signed=point)
         w_name, d_name = quantity("w", 1, j1, "i"), quantity("δ", 1, j1)
@@ -985,7 +979,7 @@ class WishesPanel(QWidget):
                 ]
             ]
         )
-        point = layer == 0 and is_point(n_prev)
+        point = layer == 0 and inputs_are_values(n_prev, input_labels)
         bottom = self.sum_plot.getAxis("bottom")
         if point and len(input_labels) == n_prev:  # the wishes for a point's named inputs
             names = tuple(input_labels)
@@ -1123,7 +1117,7 @@ class UpdatePanel(QWidget):
         before, after = trace.weights[0][j1], trace.new_weights[0][j1]
         diff = after.astype(np.float64) - before
         lim = float(np.max(np.abs(before))) or 1.0
-        point = is_point(before.size)
+        point = inputs_are_values(before.size, input_labels)
         self.pictures.set_bars(input_labels if point and len(input_labels) == before.size else None)
         self.pictures.show(
             0, before, signed=True, lim=lim, caption=f"{quantity('w', 1, j1, 'i')} (layer-1 neuron {j1}) before"
@@ -1198,6 +1192,7 @@ class BackpropStepper(QWidget):
         self._minibatch_dirty = False  # the table waits until its tab is shown
         self._class_names: tuple[str, ...] = ()
         self._features: tuple[str, ...] | None = None  # set_features; None: x₁, x₂, input 3, ...
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
         self._input_labels: tuple[str, ...] = ()  # x₁, x₂, ... of a playground point; () for pictures
         self._perceptron_shown = False  # the perceptron's explanation replaces the trace
         self._play_timer = QTimer(self)
@@ -1216,6 +1211,7 @@ class BackpropStepper(QWidget):
             session.dataset_changed.connect(self._on_dataset_changed)
             session.drawing_changed.connect(self.refresh_choices)
             self.set_features(session.features)
+            self.set_input_names(session.input_names)
 
     # -- construction -------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -1469,6 +1465,11 @@ class BackpropStepper(QWidget):
         to name a point's inputs x₁, x₂, x₁², ...; None: x₁, x₂, input 3, ..."""
         self._features = None if features is None else check_features(features)
 
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels, to name them in the strips, sums and bars; None: a picture."""
+        self._input_names = None if names is None else tuple(names)
+
     def input_labels(self) -> tuple[str, ...]:
         """Names of the traced point's inputs (x₁, x₂, ...); () for pictures."""
         return self._input_labels
@@ -1692,7 +1693,8 @@ class BackpropStepper(QWidget):
         target = self.target()
         self._batch = self._mini_batch(target)
         n_in = state.net.sizes[0]
-        self._input_labels = input_labels(n_in, self._features) if is_point(n_in) else ()
+        names = self._input_names
+        self._input_labels = input_labels(n_in, self._features, names) if inputs_are_values(n_in, names) else ()
         if state.net.activations[-1] == "step":
             self._show_perceptron(state, example, target)
             return
@@ -2071,6 +2073,7 @@ class BackpropStepper(QWidget):
     @Slot()
     def _on_dataset_changed(self) -> None:
         self.set_features(self._session.features)
+        self.set_input_names(self._session.input_names)
         self.refresh_choices()
 
     @Slot()

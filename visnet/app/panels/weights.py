@@ -1,8 +1,9 @@
-"""What each first-layer neuron looks for: its 784 incoming weights drawn as a 28x28
-picture, all neurons tiled into one mosaic that changes as the network learns.
+"""What each first-layer neuron looks for: its incoming weights drawn as a picture of the
+input (28x28 for MNIST, 8x8 for scikit-learn's digits), all neurons tiled into one mosaic
+that changes as the network learns.
 
-A playground network's inputs are a point's few values (x1, x2 and features), which make
-no picture: the panel then draws the first layer's weight matrix itself, one row per
+A playground network's inputs (a point's x1, x2 and features) and a table's named columns
+make no picture: the panel then draws the first layer's weight matrix itself, one row per
 neuron and one column per named input, plus its bias, with the numbers in the cells."""
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
-    MAX_POINT_INPUTS,
     PREDICTED,
     diverging_colormap,
     image_side,
     input_labels,
-    picture_side,
+    inputs_are_values,
     symmetric_limit,
 )
 from visnet.app.session import Session
@@ -41,6 +41,8 @@ LIMIT_TOLERANCE = 0.03  # relative change of the colour limit worth redrawing th
 BIG_MOSAIC = 100
 BIG_MOSAIC_INTERVAL_S = 0.1
 MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
+TWO_LINE_AXIS = 42  # pixels of the bottom axis when column names take two lines
+MAX_COLUMN_TICKS = 16  # a wider matrix names every k-th column only, so the names do not collide
 PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
 
@@ -82,6 +84,7 @@ class WeightMosaicPanel(QWidget):
         self._matrix = False  # a playground network: the weight matrix, not pictures
         self._n_in = 0
         self._features: tuple[str, ...] | None = None  # set_features; None: x₁, x₂, input 3, ...
+        self._input_names: tuple[str, ...] | None = None  # set_input_names: a table's columns, ...
         self._labels: tuple[str, ...] = ()
         self._biases: np.ndarray | None = None
         self._cell_texts: list[pg.TextItem] = []
@@ -160,6 +163,7 @@ class WeightMosaicPanel(QWidget):
     # -- the session ------------------------------------------------------------------------
     def _on_session_dataset_changed(self) -> None:
         self.set_features(self._session.features)
+        self.set_input_names(self._session.input_names)
 
     def _on_session_neuron_changed(self) -> None:
         neuron = self._session.neuron
@@ -170,6 +174,12 @@ class WeightMosaicPanel(QWidget):
         """The extra inputs (core.features names) playground networks take after x1, x2,
         to name the matrix's columns x₁, x₂, x₁², ...; None: unknown."""
         self._features = None if features is None else check_features(features)
+        self._n = 0  # rebuild with the new names at the next snapshot
+
+    def set_input_names(self, names: Sequence[str] | None) -> None:
+        """The inputs' names (session.input_names) when they are values, not a picture's
+        pixels: the first layer then shows as a matrix with these column names."""
+        self._input_names = None if names is None else tuple(names)
         self._n = 0  # rebuild with the new names at the next snapshot
 
     def input_labels(self) -> tuple[str, ...]:
@@ -184,14 +194,14 @@ class WeightMosaicPanel(QWidget):
             if now - self._drawn_at < BIG_MOSAIC_INTERVAL_S:
                 return
             self._drawn_at = now
-        if n_in <= MAX_POINT_INPUTS and picture_side(n_in) is None:
+        if inputs_are_values(n_in, self._input_names):
             self._show_matrix(w, snap.biases[0], snap.state != "running", len(snap.sizes) == 2)
             return
         self._set_matrix_mode(False)
         side = image_side(n_in)
         if side is None:
             self._show_message(
-                f"Weight images need 28×28 image inputs; this network has {n_in} inputs, "
+                f"Weight images need square picture inputs; this network has {n_in} inputs, "
                 "which do not form a square picture."
             )
             return
@@ -315,6 +325,9 @@ class WeightMosaicPanel(QWidget):
         if on == self._matrix:
             return
         self._matrix = on
+        # A matrix's cells stretch to fill the panel, so a few columns of named inputs
+        # leave room for their names and values; a picture's pixels stay square.
+        self._view.setAspectLocked(not on)
         for axis in ("left", "bottom"):
             self._plot.showAxis(axis) if on else self._plot.hideAxis(axis)
         if not on:
@@ -332,12 +345,18 @@ class WeightMosaicPanel(QWidget):
     def _build_matrix(self, n: int, n_in: int, output_layer: bool) -> None:
         """Rows: neurons; columns: the inputs by name, a gap, the bias (made on a new shape only)."""
         self._n, self._n_in, self._side = n, n_in, 1
-        self._labels = input_labels(n_in, self._features) + ("bias",)
+        self._labels = input_labels(n_in, self._features, self._input_names) + ("bias",)
         self._buffer = np.full((n, n_in + 2), np.nan, dtype=np.float32)
         self._mosaic = self._buffer
         self._view.setRange(QRectF(0, 0, n_in + 2, n), padding=0.04)
-        columns = [(c + 0.5, name) for c, name in enumerate(self._labels[:-1])] + [(n_in + 1.5, "bias")]
+        every_column = math.ceil(n_in / MAX_COLUMN_TICKS)  # many columns: name every k-th, hover reads all
+        # a two-word name ("sepal length") takes two lines, so neighbouring names do not collide
+        columns = [
+            (c + 0.5, name.replace(" ", "\n", 1)) for c, name in enumerate(self._labels[:-1]) if c % every_column == 0
+        ]
+        columns.append((n_in + 1.5, "bias"))
         self._plot.getAxis("bottom").setTicks([columns, []])
+        self._plot.getAxis("bottom").setHeight(TWO_LINE_AXIS if any("\n" in name for _, name in columns) else None)
         every = 1 if n <= 16 else 4
         self._plot.getAxis("left").setTicks([[(r + 0.5, str(r)) for r in range(0, n, every)], []])
         self._plot.getAxis("left").setLabel("output neuron" if output_layer else "neuron")
@@ -360,8 +379,9 @@ class WeightMosaicPanel(QWidget):
                 self._plot.addItem(text, ignoreBounds=True)
                 self._cell_texts.append(text)
         who = "the output neuron's weights and bias" if output_layer else "first-layer weights and biases"
+        what = "named values" if self._input_names is not None else "a point's values"
         self._title.setText(
-            f"Inputs are a point's values, not a picture: {who}, one row per neuron. "
+            f"Inputs are {what}, not a picture: {who}, one row per neuron. "
             "Red: that input raises the neuron's z, blue: lowers it."
         )
         self._info.setText(MATRIX_HINT)

@@ -1096,6 +1096,7 @@ class MainWindow(QMainWindow):
         the recovery file, which the next start offers."""
         if self._closed:  # a second signal while the first one is being handled
             return
+        self.controller.shutdown()  # training stops first, so the network and its history agree
         kept = self.save_recovery()
         if kept is not None:
             print(

@@ -208,3 +208,20 @@ def test_every_digit_workspace_fits_a_laptop_with_an_8x8_set_and_a_table(make_ma
         assert window.size().toTuple() == size, name  # nothing forced the window larger
         assert window.layout_problems() == [], name
         assert not window.surface_dock.isVisible()  # the decision surface suits 2-D points only
+
+
+def test_a_model_trained_on_a_table_opens_on_that_table_again(make_main_window, tmp_path):
+    """The window follows a model file's table: spec, as visnet eval does."""
+    from visnet.cli import main
+    from visnet.data import load_dataset
+
+    rows = ["length,species,width"] + [f"{3 * (i % 3) + 0.1 * i:.2f},{'abc'[i % 3]},{10 + i % 3}" for i in range(30)]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    spec = f"table:{tmp_path / 't.csv'}?label=species"
+    model = tmp_path / "m.safetensors"
+    assert main(["train", "--data", spec, "--layers", "2,4,3", "--epochs", "1", "--quiet", "--save", str(model)]) == 0
+    window = make_main_window(dataset_loader=load_dataset)
+    assert window.open_model(model), window.errors
+    assert window.session.dataset_spec.startswith(spec)  # as saved: the spec with its defaults spelled out
+    assert window.session.dataset.feature_names == ("length", "width")
+    assert window.session.input_names == ("length", "width")

@@ -39,6 +39,7 @@ from visnet.core.training import TrainConfig, Trainer, config_from_stored
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
 from visnet.data.playground import PLAYGROUND_SETS, PlaygroundSpec, is_playground
 from visnet.data.playground import TITLES as PLAYGROUND_TITLES
+from visnet.data.specs import is_folder_spec, is_table_spec
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
 from visnet.io import ModelFileError, open_model, save_model, save_onnx, save_state_dict, torch_sequential_code
 from visnet.resources import EXAMPLE_MODEL, resource_path
@@ -1236,7 +1237,13 @@ class MainWindow(QMainWindow):
             saved_spec = KNOWN_DATASET_NAMES.get(info.get("dataset"))  # files from `visnet train`
         if isinstance(saved_spec, str) and (saved_spec != spec or is_playground(spec)):
             known = {s for s, _ in available_datasets(self._data_dir)}
-            if saved_spec in known or is_playground(saved_spec) or Path(saved_spec).is_dir():
+            if (
+                saved_spec in known
+                or is_playground(saved_spec)
+                or is_folder_spec(saved_spec)
+                or is_table_spec(saved_spec)
+                or Path(saved_spec).exists()  # load_dataset follows folders and regular files only
+            ):
                 try:
                     with _busy():
                         other, other_toy = self._load_data(saved_spec, info.get("drawn_points"))
@@ -1726,7 +1733,7 @@ def _inputs_phrase(dataset: Dataset, toy: Toy2D | None) -> str:
     "pixels per 8x8 image"."""
     if toy is not None:
         return "inputs per point"
-    if getattr(dataset, "feature_names", None):  # only table data sets name their columns
+    if dataset.feature_names:  # only table data sets name their columns
         return "named inputs"
     h, w = dataset.input_shape
     return f"pixels per {h}x{w} image" if h > 1 and w > 1 else "inputs per row"

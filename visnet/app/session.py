@@ -96,7 +96,7 @@ class Session(QObject):
         if self._toy is not None or self._features is not None:  # the playground's points
             return input_labels(d.n_inputs, self._features)
         # Only table data sets carry feature_names; pictures and the playground's points do not.
-        names = tuple(getattr(d, "feature_names", None) or ())
+        names = d.feature_names
         if len(names) == d.n_inputs:
             return names
         h, w = d.input_shape if len(d.input_shape) == 2 else (0, 0)

@@ -138,7 +138,19 @@ def test_window_options_are_valid_or_one_line(data, playground, model):
         if args is None:
             assert_one_line(err, "visnet")
             continue
-        assert args.data is None or cli.Path(args.data).is_dir()
+        # a data set named, or a file or folder that is there (whether it loads is the window's to say)
+        assert (
+            args.data is None
+            or cli.Path(args.data).exists()
+            or ":" in args.data
+            or args.data.lower()
+            in (
+                "embedded",
+                "mnist",
+                "fashion-mnist",
+                "kmnist",
+            )
+        )
         assert args.playground in (None, *TOY2D_GENERATORS)
         assert args.model is None or "\0" not in args.model
 
@@ -250,3 +262,20 @@ def test_training_bytes_is_a_fair_estimate_of_what_training_takes(sizes, rows):
     data = x[:20].nbytes * 2  # the trainer's copy and its shuffled copy: not the network's
     estimate = training_bytes(sizes, "float32", rows)
     assert 0.5 * (peak - data) <= estimate <= 2 * (peak - data)
+
+
+def test_the_windows_data_option_starts_on_a_data_set_or_names_a_place_to_look(tmp_path):
+    """A spec or a folder holding a data set is opened; a data root only searched."""
+    (tmp_path / "root" / "MNIST").mkdir(parents=True)
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,label\n1,2,x\n3,4,y\n")
+    assert cli.window_data(None) == ("embedded", None)
+    assert cli.window_data(f"table:{table}?label=label") == (f"table:{table}?label=label", None)
+    assert cli.window_data(str(table)) == (str(table), None)
+    assert cli.window_data(str(tmp_path / "root")) == ("embedded", str(tmp_path / "root"))
+    images = tmp_path / "digits"
+    (images / "0").mkdir(parents=True)
+    (images / "0" / "a.png").write_bytes(b"")
+    assert cli.window_data(str(images)) == (str(images), str(images))
+    args, err = parse(GUI_PARSER, ["--data", str(tmp_path / "nowhere.csv")])
+    assert args is None and "no such data set or file" in err

@@ -153,10 +153,18 @@ def layer_sizes(text: str) -> list[int]:
         ) from None
 
 
-def existing_folder(text: str) -> str:
-    """An argparse type: a folder that exists."""
-    if not Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
+def data_spec(text: str) -> str:
+    """An argparse type: a data set spec whose file or folder, if it names one, exists (the
+    window says in a message if it then cannot be loaded)."""
+    from .data.discovery import KINDS
+    from .data.playground import is_playground
+    from .data.specs import is_folder_spec, is_table_spec
+
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a data set cannot hold a NUL character, got {text!r}")
+    named = text.lower() in ("embedded", *KINDS) or is_playground(text) or is_folder_spec(text) or is_table_spec(text)
+    if not (named or Path(text).expanduser().exists()):
+        raise argparse.ArgumentTypeError(f"no such data set or file: {text!r}")
     return text
 
 
@@ -329,9 +337,11 @@ def _add_window_options(p) -> None:
 
     p.add_argument(
         "--data",
-        type=existing_folder,
-        metavar="DIR",
-        help="folder holding MNIST / Fashion-MNIST IDX files, for the window to find them",
+        type=data_spec,
+        metavar="SPEC",
+        help="the data set to open on: a folder of IDX files or of class subfolders of images, a .npz or "
+        ".csv file, folder:PATH?size=28, table:PATH?label=COLUMN, mnist, fashion-mnist, kmnist; a folder "
+        "holding MNIST / Fashion-MNIST in subfolders is where the window looks for them",
     )
     p.add_argument(
         "--playground",
@@ -391,8 +401,28 @@ def _open_window(argv: list[str]) -> int:
     from .app.main import run_app
     from .data.playground import PlaygroundSpec
 
-    spec = str(PlaygroundSpec(args.playground)) if args.playground else "embedded"
-    return run_app(sys.argv[:1], model_path=args.model, data_dir=args.data, dataset_spec=spec)
+    spec, data_dir = window_data(args.data)
+    if args.playground:
+        spec = str(PlaygroundSpec(args.playground))
+    return run_app(sys.argv[:1], model_path=args.model, data_dir=data_dir, dataset_spec=spec)
+
+
+def window_data(data: str | None) -> tuple[str, str | None]:
+    """The window's --data as (the data set to start on, a folder to look for MNIST in).
+
+    A data set spec or file starts the window on it; a folder does too when it holds a data
+    set itself (IDX files, class subfolders of images), and is otherwise only a place to look
+    for MNIST and Fashion-MNIST, as a data root holding them in subfolders is."""
+    from .data.idx import find_idx_files
+    from .data.image_folder import is_image_folder
+
+    if data is None:
+        return "embedded", None
+    path = Path(data).expanduser()
+    if not path.is_dir():
+        return data, None
+    holds_a_data_set = find_idx_files(path) is not None or is_image_folder(path)
+    return (data if holds_a_data_set else "embedded"), data
 
 
 def _discard_stdout() -> None:

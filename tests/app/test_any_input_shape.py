@@ -225,3 +225,10 @@ def test_a_model_trained_on_a_table_opens_on_that_table_again(make_main_window, 
     assert window.session.dataset_spec.startswith(spec)  # as saved: the spec with its defaults spelled out
     assert window.session.dataset.feature_names == ("length", "width")
     assert window.session.input_names == ("length", "width")
+
+
+def test_a_window_started_on_a_table_builds_a_network_for_it_instead_of_the_digit_example(make_main_window):
+    window = make_main_window(dataset=flower_table(), dataset_spec="table", load_example=True)
+    assert window.errors == []
+    sizes = window.controller.latest_snapshot.sizes
+    assert (sizes[0], sizes[-1]) == (4, 3)

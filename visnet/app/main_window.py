@@ -875,7 +875,7 @@ class MainWindow(QMainWindow):
         self._arrange_workspace(self._workspace)
         self._sync_workspace_controls()
         path = Path(model_path) if model_path else None
-        if path is None and load_example and toy is None:  # the example model reads digits
+        if path is None and load_example and _reads_digits(dataset):  # the example model reads 28x28 digits
             try:
                 path = resource_path(EXAMPLE_MODEL)
             except FileNotFoundError:
@@ -1721,6 +1721,11 @@ class MainWindow(QMainWindow):
                 self.stepper.stop()
             self._save_settings()
         event.accept()
+
+
+def _reads_digits(dataset: Dataset) -> bool:
+    """Whether the shipped example (784-16-16-10) reads this data set: 28x28 pictures, 10 classes."""
+    return tuple(dataset.input_shape) == (28, 28) and dataset.n_classes == 10 and not dataset.feature_names
 
 
 def _fits(net: Network, dataset: Dataset) -> bool:

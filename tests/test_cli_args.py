@@ -131,7 +131,7 @@ def test_choice_options_are_a_choice_or_one_line(option, text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.one_of(st.text(), st.just("/"), st.just(".")), playground=st.text(), model=st.text())
+@given(data=st.one_of(st.text(), st.sampled_from(["/", ".", "~"])), playground=st.text(), model=st.text())
 def test_window_options_are_valid_or_one_line(data, playground, model):
     for argv in (["--data", data], [f"--playground={playground}"], [f"--data={data}", "--", model]):
         args, err = parse(GUI_PARSER, argv)
@@ -141,7 +141,7 @@ def test_window_options_are_valid_or_one_line(data, playground, model):
         # a data set named, or a file or folder that is there (whether it loads is the window's to say)
         assert (
             args.data is None
-            or cli.Path(args.data).exists()
+            or cli.Path(args.data).expanduser().exists()
             or ":" in args.data
             or args.data.lower()
             in (

@@ -131,7 +131,7 @@ def test_choice_options_are_a_choice_or_one_line(option, text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.one_of(st.text(), st.sampled_from(["/", ".", "~"])), playground=st.text(), model=st.text())
+@given(data=st.one_of(st.text(), st.sampled_from(["/", ".", "~", "~0"])), playground=st.text(), model=st.text())
 def test_window_options_are_valid_or_one_line(data, playground, model):
     for argv in (["--data", data], [f"--playground={playground}"], [f"--data={data}", "--", model]):
         args, err = parse(GUI_PARSER, argv)
@@ -141,7 +141,7 @@ def test_window_options_are_valid_or_one_line(data, playground, model):
         # a data set named, or a file or folder that is there (whether it loads is the window's to say)
         assert (
             args.data is None
-            or cli.Path(args.data).expanduser().exists()
+            or cli.user_path(args.data).exists()
             or ":" in args.data
             or args.data.lower()
             in (
@@ -279,3 +279,10 @@ def test_the_windows_data_option_starts_on_a_data_set_or_names_a_place_to_look(t
     assert cli.window_data(str(images)) == (str(images), str(images))
     args, err = parse(GUI_PARSER, ["--data", str(tmp_path / "nowhere.csv")])
     assert args is None and "no such data set or file" in err
+
+
+def test_a_double_dash_given_as_an_option_value_is_refused_in_one_line():
+    for option in sorted(INT_OPTIONS):
+        args, err = parse(PARSER, ["train", f"{option}=--"])
+        assert args is None
+        assert_one_line(err, "visnet train")

@@ -99,6 +99,13 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {printable(message)}\n")
 
+    def _get_values(self, action, arg_strings):
+        # argparse drops a "--" given as an option's value (--batch=--) and would pass [] on
+        # without calling the option's type, so nothing would check it.
+        if arg_strings == ["--"] and action.option_strings and action.nargs is None:
+            self.error(f"argument {'/'.join(action.option_strings)}: expected a value, got '--'")
+        return super()._get_values(action, arg_strings)
+
 
 def _whole_number(lowest: int, highest: int = MAX_COUNT) -> Callable[[str], int]:
     """An argparse type: a whole number from lowest to highest, in decimal digits."""
@@ -153,6 +160,14 @@ def layer_sizes(text: str) -> list[int]:
         ) from None
 
 
+def user_path(text: str) -> Path:
+    """text as a path with a leading ~ expanded; as written when ~name names no user."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
+
+
 def data_spec(text: str) -> str:
     """An argparse type: a data set spec whose file or folder, if it names one, exists (the
     window says in a message if it then cannot be loaded)."""
@@ -163,7 +178,7 @@ def data_spec(text: str) -> str:
     if "\0" in text:
         raise argparse.ArgumentTypeError(f"a data set cannot hold a NUL character, got {text!r}")
     named = text.lower() in ("embedded", *KINDS) or is_playground(text) or is_folder_spec(text) or is_table_spec(text)
-    if not (named or Path(text).expanduser().exists()):
+    if not (named or user_path(text).exists()):
         raise argparse.ArgumentTypeError(f"no such data set or file: {text!r}")
     return text
 
@@ -418,7 +433,7 @@ def window_data(data: str | None) -> tuple[str, str | None]:
 
     if data is None:
         return "embedded", None
-    path = Path(data).expanduser()
+    path = user_path(data)
     if not path.is_dir():
         return data, None
     holds_a_data_set = find_idx_files(path) is not None or is_image_folder(path)

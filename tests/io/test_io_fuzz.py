@@ -15,6 +15,7 @@ import pytest
 import safetensors.numpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_trees import all_paths
 
 import visnet
 from visnet.core.history import TrainingHistory
@@ -169,17 +170,6 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=8,
 )
-
-
-def all_paths(tree, prefix=()):
-    """Every place in a JSON tree: tuples of keys and indices."""
-    yield prefix
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            yield from all_paths(value, (*prefix, key))
-    elif isinstance(tree, list):
-        for i, value in enumerate(tree):
-            yield from all_paths(value, (*prefix, i))
 
 
 @st.composite

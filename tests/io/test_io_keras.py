@@ -1,7 +1,6 @@
 """Keras 3 .keras files: the fixtures made by Keras open with Keras's outputs, and every
 malformed variant is one ModelFileError line."""
 
-import copy
 import io
 import json
 import sys
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_trees import JSON_VALUES, all_paths, replaced
 
 from visnet.cli import main as cli_main
 from visnet.io import ModelFileError, load_model, open_model, read_description
@@ -289,35 +289,8 @@ def test_pickles_and_other_zips_get_the_safetensors_advice(tmp_path):
 
 
 # -- generated malformed variants ---------------------------------------------------------------
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def _paths(value, prefix=()):
-    """Every path to a node of a JSON tree."""
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-
-
 BASE_CONFIG = config_of()
-CONFIG_PATHS = [p for p in _paths(BASE_CONFIG) if p]
-
-
-def _replaced(tree, path, value):
-    tree = copy.deepcopy(tree)
-    node = tree
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return tree
+CONFIG_PATHS = [p for p in all_paths(BASE_CONFIG) if p]
 
 
 def _loads_or_one_line(path: Path) -> None:
@@ -332,7 +305,7 @@ def _loads_or_one_line(path: Path) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.sampled_from(CONFIG_PATHS), value=JSON_VALUES)
 def test_generated_config_mutations(tmp_path, where, value):
-    _loads_or_one_line(write_keras(tmp_path, _replaced(BASE_CONFIG, where, value)))
+    _loads_or_one_line(write_keras(tmp_path, replaced(BASE_CONFIG, where, value)))
 
 
 SMALL_BYTES = SMALL.read_bytes()

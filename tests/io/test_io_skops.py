@@ -1,7 +1,6 @@
 """scikit-learn MLPs saved with skops: the fixtures open with scikit-learn's outputs (read
 with numpy only), and every malformed variant is one ModelFileError line."""
 
-import copy
 import io
 import json
 import zipfile
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from json_trees import JSON_VALUES, all_paths, replaced
 
 from visnet.cli import main as cli_main
 from visnet.io import ModelFileError, load_model, read_description
@@ -152,8 +152,8 @@ def test_array_problems_are_one_line(tmp_path):
         ({w0: b"not an npy file at all"}, ["malformed .npy header"]),
         ({w0: npy(coef0)[:-8]}, ["declares (6, 12) float64", "holds 568 bytes"]),
     ]
-    for replaced, needles in cases:
-        one_line_error(write_skops(tmp_path, schema, **replaced), *needles)
+    for members_replaced, needles in cases:
+        one_line_error(write_skops(tmp_path, schema, **members_replaced), *needles)
 
 
 def test_object_arrays_and_huge_declared_shapes_are_refused_before_reading(tmp_path):
@@ -183,40 +183,14 @@ def test_a_skops_file_without_a_member_it_names(tmp_path):
 
 
 # -- generated malformed variants ---------------------------------------------------------------
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-
-
 BASE_SCHEMA = schema_of()
 # The nodes that matter: the top object and the attributes visnet reads.
 READ = ("coefs_", "intercepts_", "activation", "out_activation_", "n_features_in_", "classes_", "_sklearn_version")
 SCHEMA_PATHS = [
     p
-    for p in _paths(BASE_SCHEMA)
+    for p in all_paths(BASE_SCHEMA)
     if p and (len(p) < 3 or (len(p) >= 3 and p[:2] == ("content", "content") and p[2] in READ))
 ]
-
-
-def _replaced(tree, path, value):
-    tree = copy.deepcopy(tree)
-    node = tree
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    return tree
 
 
 def _loads_or_one_line(path: Path) -> None:
@@ -230,7 +204,7 @@ def _loads_or_one_line(path: Path) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(where=st.sampled_from(SCHEMA_PATHS), value=JSON_VALUES)
 def test_generated_schema_mutations(tmp_path, where, value):
-    _loads_or_one_line(write_skops(tmp_path, _replaced(BASE_SCHEMA, where, value)))
+    _loads_or_one_line(write_skops(tmp_path, replaced(BASE_SCHEMA, where, value)))
 
 
 COEF_NAME = array_file(BASE_SCHEMA, "coefs_", 0)

@@ -212,7 +212,16 @@ def test_huge_declared_gzip_refused_before_inflating(shape):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "labels.gz"
         path.write_bytes(gzip_bomb(tuple(shape), 1 << 16))
-        assert peak_memory(lambda: assert_dataset_or_one_line_error(lambda: read_idx(path))) < BOMB_PEAK_LIMIT + 2**28
+
+        def read_or_refuse():  # a shape the bytes fill exactly (65536) is a valid labels file
+            try:
+                array = read_idx(path)
+            except DataError as e:
+                assert str(e) and str(e).isprintable()
+            else:
+                assert array.shape == tuple(shape)
+
+        assert peak_memory(read_or_refuse) < BOMB_PEAK_LIMIT + 2**28
 
 
 def test_overflowing_dimensions_refused(tmp_path):

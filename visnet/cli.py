@@ -178,7 +178,7 @@ def data_spec(text: str) -> str:
     if "\0" in text:
         raise argparse.ArgumentTypeError(f"a data set cannot hold a NUL character, got {text!r}")
     named = text.lower() in ("embedded", *KINDS) or is_playground(text) or is_folder_spec(text) or is_table_spec(text)
-    if not (named or user_path(text).exists()):
+    if not (named or os.path.exists(user_path(text))):  # os.path: False, not OSError, on a name too long
         raise argparse.ArgumentTypeError(f"no such data set or file: {text!r}")
     return text
 
@@ -196,9 +196,9 @@ def save_path(text: str) -> str:
     training run cannot end unable to save."""
     path = Path(file_path(text))
     folder = path.parent
-    if path.exists() and not path.is_file():
+    if os.path.exists(path) and not os.path.isfile(path):
         raise argparse.ArgumentTypeError(f"{text!r} is not a regular file; give a file name such as model.safetensors")
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"no folder {str(folder)!r} to save {path.name!r} in")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"cannot write in the folder {str(folder)!r}")
@@ -409,8 +409,8 @@ def _run(argv: list[str]) -> int:
 
 def _open_window(argv: list[str]) -> int:
     args = build_gui_parser().parse_args(argv)
-    if args.model and not Path(args.model).is_file():
-        problem = "not a regular file" if Path(args.model).exists() else "no such model file"
+    if args.model and not os.path.isfile(args.model):
+        problem = "not a regular file" if os.path.exists(args.model) else "no such model file"
         print(f"visnet: error: {problem}: {printable(args.model)}", file=sys.stderr)
         return 1
     from .app.main import run_app
@@ -434,7 +434,7 @@ def window_data(data: str | None) -> tuple[str, str | None]:
     if data is None:
         return "embedded", None
     path = user_path(data)
-    if not path.is_dir():
+    if not os.path.isdir(path):
         return data, None
     holds_a_data_set = find_idx_files(path) is not None or is_image_folder(path)
     return (data if holds_a_data_set else "embedded"), data

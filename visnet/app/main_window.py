@@ -1242,7 +1242,7 @@ class MainWindow(QMainWindow):
                 or is_playground(saved_spec)
                 or is_folder_spec(saved_spec)
                 or is_table_spec(saved_spec)
-                or Path(saved_spec).exists()  # load_dataset follows folders and regular files only
+                or os.path.exists(saved_spec)  # load_dataset follows folders and regular files only
             ):
                 try:
                     with _busy():

@@ -36,7 +36,7 @@ def recent_files(settings: QSettings | None = None) -> list[str]:
     """The recently used model files, newest first; files that no longer exist are dropped."""
     settings = settings or QSettings()
     stored = _as_list(settings.value(RECENT_FILES))
-    existing = [p for p in stored if Path(p).is_file()]
+    existing = [p for p in stored if os.path.isfile(p)]
     if existing != stored:
         settings.setValue(RECENT_FILES, existing)
     return existing
@@ -56,7 +56,7 @@ def last_folder(settings: QSettings | None = None) -> str:
     """The folder of the last opened or saved file, for file dialogs to start in."""
     settings = settings or QSettings()
     folder = settings.value(LAST_FOLDER)
-    if folder and Path(str(folder)).is_dir():
+    if folder and os.path.isdir(str(folder)):
         return str(folder)
     return str(Path.home())
 

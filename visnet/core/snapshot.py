@@ -50,6 +50,8 @@ class Snapshot:
     check (at the last evaluation or pause), None when nothing is wrong.
     delay: seconds per mini-batch the training waits now (0: full speed); gentle: the
     delay is the gentle start's, which speeds up by itself.
+    moments: the timeline's moments recorded since the previous snapshot (core.timeline),
+    oldest first, each a Snapshot without per-batch data or moments of its own.
     """
 
     sizes: tuple[int, ...]
@@ -76,6 +78,7 @@ class Snapshot:
     health: Diagnosis | None = None
     delay: float = 0.0
     gentle: bool = False
+    moments: tuple[Snapshot, ...] = ()
 
     def __setstate__(self, state: dict) -> None:
         """Unpickled (sent from the training process): arrays arrive writeable; freeze them."""
@@ -103,6 +106,7 @@ def take_snapshot(
     message: str = "",
     delay: float = 0.0,
     gentle: bool = False,
+    moments: tuple[Snapshot, ...] = (),
 ) -> Snapshot:
     """Copy what the GUI needs out of a trainer (call it on the training thread)."""
     net = trainer.net
@@ -137,12 +141,13 @@ def take_snapshot(
         health=trainer.health,
         delay=delay,
         gentle=gentle,
+        moments=tuple(moments),
     )
 
 
 def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
     """newer, also carrying the per-batch losses and finished epochs that older carried."""
-    if not len(older.batch_losses) and not older.new_epochs:
+    if not len(older.batch_losses) and not older.new_epochs and not older.moments:
         return newer
 
     def joined(a, b):
@@ -160,4 +165,5 @@ def merge_snapshots(older: Snapshot, newer: Snapshot) -> Snapshot:
         batch_epochs=joined(older.batch_epochs[:kept], newer.batch_epochs),
         batch_losses=joined(older.batch_losses[:kept], newer.batch_losses),
         new_epochs=older.new_epochs + newer.new_epochs,
+        moments=tuple(m for m in older.moments if m.step <= newer.step) + newer.moments,
     )

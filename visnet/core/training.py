@@ -686,6 +686,26 @@ class Trainer:
             f"were good, and restored them. Try a smaller learning rate than {self.config.eta:g}."
         )
 
+    def go_back(self, weights, biases, progress: TrainingProgress) -> None:
+        """Continue from earlier parameters and counters (a moment of the run's timeline: a
+        branch). The optimiser's velocities are zeroed, epoch records after progress go, and
+        the epoch in progress goes on with a fresh shuffle (the order it had is not recorded)."""
+        shapes = [w.shape for w in self.net.weights], [b.shape for b in self.net.biases]
+        if ([np.shape(w) for w in weights], [np.shape(b) for b in biases]) != shapes:
+            raise ValueError("the parameters belong to a different network")
+        for l in range(self.net.n_layers):
+            self.net.weights[l][...] = weights[l]
+            self.net.biases[l][...] = biases[l]
+        self.steps, self.samples_seen, self.epochs_done = progress.steps, progress.samples_seen, progress.epochs_done
+        self.position = min(round(progress.epoch_fraction * self.n_train), self.n_train - 1)
+        del self.history[progress.epochs_done :]
+        self.last_evaluation = None  # the next epoch's end evaluates again
+        self._last_grads = self._last_updates = None
+        self._epoch_loss_sum, self._epoch_loss_count = 0.0, 0
+        self.last_batch_indices = np.empty(0, np.intp)
+        self._shuffle()
+        self.reset_optimizer()
+
     def reset_optimizer(self) -> None:
         """Forget momentum, e.g. after the user edited the parameters by hand."""
         for v in self._velocity_w + self._velocity_b:

@@ -26,7 +26,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from visnet.core.network import Network
-from visnet.core.snapshot import take_snapshot
+from visnet.core.snapshot import Snapshot, take_snapshot
+from visnet.core.timeline import MomentRecorder
 from visnet.core.training import DivergenceError, TrainConfig, Trainer, TrainerState
 
 START_METHOD = "spawn"  # a fresh interpreter: forking a process that runs Qt threads is unsafe
@@ -102,6 +103,7 @@ class Halted:
     history_sent: int
     batch_epochs: list[float]  # the losses trained since the last snapshot sent
     batch_losses: list[float]
+    moments: tuple[Snapshot, ...] = ()  # the timeline's moments recorded since the last snapshot sent
 
 
 @functools.cache
@@ -332,16 +334,23 @@ def _run(conn, trainer: Trainer, order: RunOrder, halt_flag=None, live_steps=Non
     epochs, losses = list(order.batch_epochs), list(order.batch_losses)
     history_sent = order.history_sent
     last_emit = last_checkpoint = time.monotonic()
+    recorder = MomentRecorder()  # recording happens where training happens (core.timeline)
 
     def halted(reason: str, message: str = "") -> bool:
-        conn.send(("halted", Halted(reason, message, trainer.state(), history_sent, epochs, losses)))
+        moments = recorder.take()
+        conn.send(("halted", Halted(reason, message, trainer.state(), history_sent, epochs, losses, moments)))
         return True
 
     def send_snapshot(with_checkpoint: bool) -> None:
         nonlocal history_sent, epochs, losses
         with np.errstate(over="ignore", invalid="ignore"):  # statistics just before a divergence
             snap = take_snapshot(
-                trainer, epochs, losses, trainer.history[history_sent:], meter.update(trainer.samples_seen)
+                trainer,
+                epochs,
+                losses,
+                trainer.history[history_sent:],
+                meter.update(trainer.samples_seen),
+                moments=recorder.take(),
             )
         conn.send(("snapshot", snap))
         history_sent = len(trainer.history)
@@ -381,6 +390,7 @@ def _run(conn, trainer: Trainer, order: RunOrder, halt_flag=None, live_steps=Non
             return halted("diverged", str(err))
         if live_steps is not None:
             live_steps.value = trainer.steps
+        recorder.after_step(trainer)
         epochs.append(trainer.epoch_progress)
         losses.append(result.loss)
         if result.epoch_finished and trainer.epochs_done == trainer.config.epochs:

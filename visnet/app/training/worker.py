@@ -37,6 +37,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
+from visnet.core.timeline import MomentRecorder
 from visnet.core.training import DivergenceError, TrainConfig, Trainer
 
 from .process import Halted, RateMeter, TrainingProcess, TrainingProcessError, TrainingProcessUnavailable
@@ -175,6 +176,7 @@ class TrainingWorker(QObject):
         self._max_rate = max_rate
         self._batch_epochs: list[float] = []
         self._batch_losses: list[float] = []
+        self._recorder = MomentRecorder()  # the timeline's moments, sent with the next snapshot
         self._history_sent = len(trainer.history)
         self._last_emit = 0.0
         self._last_state: str | None = None
@@ -396,6 +398,7 @@ class TrainingWorker(QObject):
                 for name, value in updates.items():
                     setattr(tr.config, name, value)
                 result = tr.step()
+                self._recorder.after_step(tr)
         except DivergenceError as err:
             self._report_divergence(str(err))
             return None
@@ -471,6 +474,7 @@ class TrainingWorker(QObject):
         self._history_sent = halted.history_sent
         self._batch_epochs.extend(halted.batch_epochs)
         self._batch_losses.extend(halted.batch_losses)
+        self._recorder.extend(halted.moments)
         if halted.reason == "diverged":
             self._report_divergence(halted.message)
         elif halted.reason == "planned":
@@ -628,6 +632,7 @@ class TrainingWorker(QObject):
                 message=message,
                 delay=delay,
                 gentle=gentle,
+                moments=self._recorder.take(),
             )
             self._history_sent = len(history)
         self._batch_epochs, self._batch_losses = [], []

@@ -14,6 +14,12 @@ captions of the current sample never disagree on screen. At full speed, where th
 change thirty times a second, each is drawn in a turn of its own: painted together they made
 one 11 ms stretch that kept input and timers waiting (a 10 ms timer's median lateness rose
 from 2 to 13 ms).
+
+While the user looks back at a moment of the timeline, live snapshots go on arriving: panels
+that keep every snapshot's data take them (follow_live, for the curves and the inspector's
+neuron history) and nothing else is drawn. A panel of curves over the whole run shows the
+moment looked at as a cursor (show_cursor) instead of drawing it; every other panel draws
+the moment as it draws a live snapshot.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ class FramePacer(QObject):
         controller.share_with_gui(True)
         controller.snapshot_arrived.connect(self.draw_pending)  # draw as soon as training waits
         session.network_replaced.connect(self._on_network_replaced)
+        session.moment_changed.connect(self._on_moment_changed)
 
     def start(self) -> None:
         self._timer.start()
@@ -82,7 +89,13 @@ class FramePacer(QObject):
         snap = self._controller.take_pending_snapshot()
         if snap is None:
             return
-        self._session.show_snapshot(snap)
+        if not self._session.show_snapshot(snap):  # the user looks back: live goes on behind
+            for turn in self._turns():
+                for panel in turn:
+                    if hasattr(panel, "follow_live"):
+                        panel.follow_live(snap)
+            self._controller.frame_drawn()
+            return
         self.frame_started.emit()
         if snap.state != "running":  # a pause, step or edit: everything at once
             self.redraw(snap)
@@ -102,7 +115,7 @@ class FramePacer(QObject):
             return
         for turn in self._turns():
             for panel in turn:
-                panel.show_snapshot(snap)
+                self._draw(panel, snap)
 
     def window_painted(self) -> None:
         """The window painted a frame: release training if it waits for one."""
@@ -117,7 +130,7 @@ class FramePacer(QObject):
         turn = self._queue.pop(0)
         if turn is not None:
             for panel in turn:
-                panel.show_snapshot(self._session.snapshot)
+                self._draw(panel, self._session.snapshot)
             self._next_panel.start()
         else:
             self.draw_pending()
@@ -128,6 +141,32 @@ class FramePacer(QObject):
         for turn in self._turns():
             for panel in turn:
                 panel.reset()
+
+    @Slot()
+    def _on_moment_changed(self) -> None:
+        """The user went to another moment (or back to live): draw it on every panel in view
+        at once; the others catch up when they come into view."""
+        self._queue = []
+        looking_back = self._session.looking_back
+        for turn in self._turns():
+            for panel in turn:
+                if hasattr(panel, "show_cursor"):
+                    panel.show_cursor(self._session.snapshot if looking_back else None)
+        self.frame_started.emit()
+        snap = self._session.snapshot
+        if snap is not None:
+            for turn in self._turns():
+                for panel in turn:
+                    if in_view(panel) and not (looking_back and hasattr(panel, "show_cursor")):
+                        panel.show_snapshot(snap)
+
+    def _draw(self, panel: Panel, snap: Snapshot) -> None:
+        """Draw snap on panel; while looking back, a panel of whole-run curves keeps its
+        cursor on the moment instead (drawing an earlier step would cut its curves there)."""
+        if self._session.looking_back and hasattr(panel, "show_cursor"):
+            panel.show_cursor(self._session.snapshot)
+        else:
+            panel.show_snapshot(snap)
 
     def _turns(self) -> list[tuple[Panel, ...]]:
         return [item if isinstance(item, tuple) else (item,) for item in self._panels()]
@@ -146,7 +185,7 @@ class FramePacer(QObject):
     def catch_up(self, panel: Panel) -> None:
         """Draw the moment shown on `panel`, which has just come into view."""
         if self._session.snapshot is not None:
-            panel.show_snapshot(self._session.snapshot)
+            self._draw(panel, self._session.snapshot)
 
 
 def in_view(panel) -> bool:

@@ -7,7 +7,10 @@ another panel, and the window relays nothing between panels.
 What it holds:
 - the data set (with its spec, and for a playground set its points and plane);
 - the training controller (the network and trainer);
-- the snapshot being shown: the moment of training every panel draws;
+- the snapshot being shown: the moment of training every panel draws: the newest live
+  snapshot, or a moment of the run's timeline the user went back to (look_at);
+- the run's timeline (core.timeline), fed with the moments every live snapshot carries, and
+  the timelines of earlier branches;
 - the current sample (a core.sample_pass.Sample) and its forward pass through the network
   being shown, computed once and shared, so two captions never disagree;
 - the selected neuron (layer into weights, index), or None;
@@ -23,6 +26,8 @@ from PySide6.QtCore import QObject, Signal
 
 from visnet.core.sample_pass import Sample, SamplePass
 from visnet.core.snapshot import Snapshot
+from visnet.core.timeline import DEFAULT_BUDGET, Timeline
+from visnet.core.training import TrainingProgress
 from visnet.data import Dataset
 from visnet.data.toy2d import Toy2D
 
@@ -42,6 +47,8 @@ class Session(QObject):
     drawing_changed = Signal()  # the digit being drawn changed (not yet the current sample)
     neuron_changed = Signal()  # the selected neuron changed (or was cleared)
     state_changed = Signal(str)  # the run state
+    timeline_changed = Signal()  # moments were added, or the moment looked at changed
+    moment_changed = Signal()  # the user went to another moment, or back to live: redraw everything
 
     def __init__(self, controller: TrainingController, parent: QObject | None = None):
         super().__init__(parent)
@@ -56,6 +63,10 @@ class Session(QObject):
         self._neuron: tuple[int, int] | None = None
         self._pass: SamplePass | None = None
         self._drawing: np.ndarray | None = None
+        self.timeline = Timeline(DEFAULT_BUDGET)
+        self.earlier_timelines: list[Timeline] = []  # the runs branched from, newest last
+        self._live: Snapshot | None = None  # the newest snapshot from training
+        self._looking_at: Snapshot | None = None  # the moment looked back at; None: live
         self.sample_passes = 0  # forward passes computed for the current sample (for tests)
         controller.state_changed.connect(self.state_changed)
         controller.trainer_replaced.connect(self._on_trainer_replaced)
@@ -141,17 +152,134 @@ class Session(QObject):
     def state(self) -> str:
         return self.controller.state
 
-    def show_snapshot(self, snap: Snapshot) -> None:
-        """Make `snap` the moment shown; the sample's forward pass follows it."""
+    def show_snapshot(self, snap: Snapshot) -> bool:
+        """A snapshot from training: its moments go into the timeline, and it becomes the
+        moment shown unless the user is looking back (then False: live goes on behind).
+        A snapshot of training standing still (a pause, a step, an edit, a new network) is
+        a moment the user lived through, which the timeline always keeps."""
+        self.timeline.add_all(snap.moments)
+        if snap.state != "running" or not len(self.timeline):
+            self.timeline.add(snap, kept=True)
+        self._live = snap
+        if self._looking_at is not None:
+            self.timeline_changed.emit()
+            return False
         self._snapshot = snap
         self._pass = None
         self.snapshot_changed.emit()
+        self.timeline_changed.emit()
+        return True
+
+    # -- the timeline ---------------------------------------------------------------------
+    @property
+    def live_snapshot(self) -> Snapshot | None:
+        """The newest snapshot from training (what live shows)."""
+        return self._live
+
+    @property
+    def looking_back(self) -> bool:
+        return self._looking_at is not None
+
+    @property
+    def moment_index(self) -> int | None:
+        """The index in the timeline of the moment looked at (None: live, or a moment the
+        budget has since dropped)."""
+        m = self._looking_at
+        return None if m is None else self.timeline.index_of(m.step)
+
+    def look_at(self, index: int) -> None:
+        """Show moment `index` of the timeline in every panel; the moment shown becomes one
+        the user lived through, so it is kept."""
+        index = max(0, min(int(index), len(self.timeline) - 1))
+        moment = self.timeline[index]
+        self.timeline.keep(index)
+        if moment is self._looking_at:
+            return
+        self._looking_at = self._snapshot = moment
+        self._pass = None
+        self.snapshot_changed.emit()
+        self.moment_changed.emit()
+        self.timeline_changed.emit()
+
+    def look_at_step(self, step: float) -> None:
+        """Show the recorded moment nearest to `step`."""
+        i = self.timeline.nearest(step)
+        if i is not None:
+            self.look_at(i)
+
+    def step_through(self, delta: int) -> None:
+        """Go `delta` recorded moments later (negative: earlier); past the newest is live."""
+        if not len(self.timeline):
+            return
+        current = self.moment_index
+        if current is None:  # live, or a moment since dropped: from the nearest recorded one
+            at = self._snapshot.step if self._snapshot is not None else 0
+            current = self.timeline.nearest(at) if self._looking_at is not None or delta < 0 else None
+            if current is None:
+                return
+            if self._looking_at is None and self.timeline[current].step >= at:
+                current += 1  # live stands at (or past) the newest moment
+        target = current + delta
+        if target >= len(self.timeline) or (self._looking_at is None and delta > 0):
+            self.go_live()
+        else:
+            self.look_at(max(target, 0))
+
+    def go_live(self) -> None:
+        """Show the newest snapshot from training again."""
+        if self._looking_at is None:
+            return
+        self._looking_at = None
+        self._snapshot = self._live
+        self._pass = None
+        self.snapshot_changed.emit()
+        self.moment_changed.emit()
+        self.timeline_changed.emit()
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Take the timeline of a run opened from a file (after its network is in place)."""
+        timeline.budget = self.timeline.budget
+        self.timeline = timeline
+        self.timeline_changed.emit()
+
+    def set_timeline_budget(self, nbytes: int) -> None:
+        self.timeline.set_budget(nbytes)
+        self.timeline_changed.emit()
+
+    def branch(self) -> bool:
+        """Continue training from the moment looked at: the run so far stays in
+        earlier_timelines, the timeline goes on from that moment, and the trainer takes its
+        parameters and counters (momentum starts afresh). False when live."""
+        moment, index = self._looking_at, self.moment_index
+        if moment is None or index is None:
+            return False
+        self.earlier_timelines.append(self.timeline)
+        self.timeline = self.timeline.branch(index)
+        progress = TrainingProgress(
+            moment.step,
+            moment.epochs_done,
+            moment.samples_seen,
+            min(max(moment.epoch_progress - moment.epochs_done, 0.0), 0.999999),
+        )
+        with self.controller.locked_trainer() as trainer:
+            trainer.go_back(moment.weights, moment.biases, progress)
+        self._looking_at = None
+        self._live = self._snapshot = moment
+        self._pass = None
+        self.controller.publish_snapshot()
+        self.moment_changed.emit()
+        self.timeline_changed.emit()
+        return True
 
     def _on_trainer_replaced(self) -> None:
         self._snapshot = None
         self._pass = None
         self._neuron = None
+        self._live = self._looking_at = None
+        self.timeline = Timeline(self.timeline.budget)
+        self.earlier_timelines = []
         self.network_replaced.emit()
+        self.timeline_changed.emit()
         # A new network starts with its first neuron selected, so the inspector and the
         # rings in the network view and the weight pictures show the same one.
         self.select_neuron(0, 0)

@@ -171,6 +171,13 @@ class Timeline:
         for m in moments:
             self.add(m)
 
+    def set_budget(self, nbytes: int) -> None:
+        """Hold at most nbytes from now on (dropping what no longer fits)."""
+        if nbytes <= 0:
+            raise ValueError(f"a timeline's budget must be positive, got {nbytes}")
+        self.budget = int(nbytes)
+        self._fit_budget()
+
     def keep(self, i: int) -> None:
         """Never drop moment i (the user lived through it)."""
         self._kept[i] = True

@@ -17,3 +17,9 @@ class Panel(Protocol):
 
     def reset(self) -> None:
         """A different network follows: forget what was drawn for the old one."""
+
+    # Two optional methods, for panels that keep something of every snapshot (frames.py):
+    #   follow_live(snap): a live snapshot arrived while the user looks back at a moment:
+    #       keep its data, draw nothing of it.
+    #   show_cursor(moment: Snapshot | None): the panel draws the whole run's curves and
+    #       marks the moment looked at (None: live) instead of drawing that moment.

@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from visnet.app.colors import LEGEND_BACKING, MUTED, layer_color, layer_name
-from visnet.app.panels.loss import RangeFollower, add_fast_curve
+from visnet.app.panels.loss import RangeFollower, add_fast_curve, cursor_line
 from visnet.app.stable import status_label
 from visnet.app.throttle import Throttle
 from visnet.core.history import BoundedSeries, TrainingHistory
@@ -86,6 +86,7 @@ class GradientPanel(QWidget):
         self._reference.label.setZValue(21)
         self._ratio_plot.addItem(self._reference, ignoreBounds=True)
         self._follower = RangeFollower((self._grad_plot, self._grad_bounds), (self._ratio_plot, self._ratio_bounds))
+        self._cursors = [cursor_line(plot) for plot in (self._grad_plot, self._ratio_plot)]  # the moment looked back at
         self._redraw_throttle = Throttle(self._redraw, CURVE_INTERVAL_S, self)
 
         layout = QVBoxLayout(self)
@@ -145,8 +146,28 @@ class GradientPanel(QWidget):
         else:
             self._summary.setText("No training yet.")
 
+    follow_live = show_snapshot  # while the user looks back, the curves still take every snapshot
+
+    def show_cursor(self, moment: Snapshot | None) -> None:
+        """Mark the moment looked back at (None: live) and give its layer statistics."""
+        for line in self._cursors:
+            line.setVisible(moment is not None)
+            if moment is not None:
+                line.setValue(float(moment.epoch_progress))
+        stats = None if moment is None else moment.layer_stats
+        if stats is not None:
+            self._summary.setText(f"at epoch {moment.epoch_progress:.2f}: " + self._summary_text(stats))
+
+    @property
+    def cursor_x(self) -> float | None:
+        """Where the moment looked back at is marked (epochs), or None while live."""
+        line = self._cursors[0]
+        return float(line.value()) if line.isVisible() else None
+
     def reset(self) -> None:
         """Forget the history (new network, data set or model)."""
+        for line in self._cursors:
+            line.hide()
         self._clear()
 
     def flush(self) -> None:

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
@@ -26,6 +26,15 @@ SMOOTHED = LAYER_COLORS[0]
 MANY_EPOCHS = 200  # beyond this, epoch curves lose their markers and antialiasing (the playground's
 # small sets finish hundreds of epochs a second: 3,000 marked, antialiased points cost ~60 ms a frame)
 CURVE_INTERVAL_S = 0.25  # curves redraw at most 4 times a second: cheaper, and still live
+
+
+def cursor_line(plot: pg.PlotItem) -> pg.InfiniteLine:
+    """A vertical line marking the moment looked back at; hidden while live."""
+    line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(MUTED, width=1.5, style=Qt.PenStyle.DashLine))
+    line.setZValue(20)
+    line.hide()
+    plot.addItem(line, ignoreBounds=True)
+    return line
 
 
 def add_fast_curve(plot: pg.PlotItem, **kwargs) -> pg.PlotDataItem:
@@ -203,6 +212,8 @@ class LossPanel(QWidget):
             symbolPen=None,
         )
         self._follower = RangeFollower((self._loss_plot, self._loss_bounds), (self._acc_plot, self._accuracy_bounds))
+        # The moment the user looks back at (the timeline's cursor), on both plots.
+        self._cursors = [cursor_line(plot) for plot in (self._loss_plot, self._acc_plot)]
         self._redraw_throttle = Throttle(self._redraw, CURVE_INTERVAL_S, self)
 
         layout = QVBoxLayout(self)
@@ -225,6 +236,25 @@ class LossPanel(QWidget):
             self._add_epochs(snap.new_epochs)
             self._redraw_throttle.request()
         self._summary.set_text_variants(self._summary_texts(snap.epoch_progress))
+
+    follow_live = show_snapshot  # while the user looks back, the curves still take every batch
+
+    def show_cursor(self, moment: Snapshot | None) -> None:
+        """Mark the moment looked back at on the curves and sum it up (None: live, no mark)."""
+        for line in self._cursors:
+            line.setVisible(moment is not None)
+            if moment is not None:
+                line.setValue(float(moment.epoch_progress))
+        if moment is not None:
+            self._summary.set_text_variants(self._summary_texts(moment.epoch_progress, at=moment.epoch_progress))
+        elif self._batches.n:
+            self._summary.set_text_variants(self._summary_texts(self._batches.last_x))
+
+    @property
+    def cursor_x(self) -> float | None:
+        """Where the moment looked back at is marked (epochs), or None while live."""
+        line = self._cursors[0]
+        return float(line.value()) if line.isVisible() else None
 
     def show_history(self, history: TrainingHistory) -> None:
         """Draw a saved run's curves at once (a model just opened), in place of what was shown.
@@ -249,6 +279,8 @@ class LossPanel(QWidget):
         self._acc_plot.setYRange(0, 100, padding=0)
         self._ema = self._ema_weight = 0.0
         self._last_step = -1
+        for line in self._cursors:
+            line.hide()
         self._redraw()
         self._follower.restart()
         self._summary.setText("No training yet.")
@@ -358,17 +390,20 @@ class LossPanel(QWidget):
                 else ""
             )
 
-    def _summary_texts(self, epoch_progress: float) -> tuple[str, ...]:
+    def _summary_texts(self, epoch_progress: float, at: float | None = None) -> tuple[str, ...]:
         """The summary line from the longest wording to the shortest (a narrow dock shows the
-        longest that fits)."""
-        long, short = [f"epoch {epoch_progress:.2f}"], [f"epoch {epoch_progress:.2f}"]
-        if self._batches.n:
-            loss = self._batches.y[-1, 1]
+        longest that fits); `at`: the values as they stood at that x (a moment looked back at)."""
+        head = f"epoch {epoch_progress:.2f}" if at is None else f"at epoch {epoch_progress:.2f}"
+        long, short = [head], [head]
+        batches = self._batches.n if at is None else int(np.searchsorted(self._batches.x, at + 1e-9, side="right"))
+        epochs = self._epochs.n if at is None else int(np.searchsorted(self._epochs.x, at + 1e-9, side="right"))
+        if batches:
+            loss = self._batches.y[batches - 1, 1]
             long.append(f"loss {loss:.4f} (smoothed)")
             short.append(f"loss {loss:.3f}")
-        if self._epochs.n:
-            acc = self._epochs.y[-1, 2]
-            test = self._epochs.y[-1, 1]
+        if epochs:
+            acc = self._epochs.y[epochs - 1, 2]
+            test = self._epochs.y[epochs - 1, 1]
             if math.isfinite(test):
                 long.append(f"test loss {test:.4f}")
             if math.isfinite(acc):

@@ -690,14 +690,20 @@ class NeuronInspector(QWidget):
 
     # -- public API -------------------------------------------------------------------------
     def show_snapshot(self, snap: Snapshot) -> None:
-        """Record the neurons' history; redraw soon (throttled while training, and only when visible)."""
-        if snap.state != "running" or time.monotonic() - self._recorded_at >= HISTORY_INTERVAL_S:
-            self.history.record(snap)  # ~2.5 ms for 784-512-512-10: not for every frame
-            self._recorded_at = time.monotonic()
+        """Record the neurons' history (not of a moment looked back at: the history already
+        holds it); redraw soon (throttled while training, and only when visible)."""
+        if self.session is None or not self.session.looking_back:
+            self.follow_live(snap)
         if self._incoming is not None and snap.sizes != self._incoming.sizes:
             self._neuron = (0, 0)
         self._incoming = snap
         self._schedule_refresh()
+
+    def follow_live(self, snap: Snapshot) -> None:
+        """Record the neurons' history from a live snapshot (also while the user looks back)."""
+        if snap.state != "running" or time.monotonic() - self._recorded_at >= HISTORY_INTERVAL_S:
+            self.history.record(snap)  # ~2.5 ms for 784-512-512-10: not for every frame
+            self._recorded_at = time.monotonic()
 
     @Slot()
     def _schedule_refresh(self) -> None:  # also when background test-split activations arrive

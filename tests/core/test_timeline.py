@@ -57,6 +57,21 @@ def test_moments_hold_the_trainers_parameters_bit_for_bit(dtype):
     assert recorder.take() == ()
 
 
+def test_a_saved_model_trained_on_is_recorded_densely_from_where_it_began():
+    trainer = make_trainer()
+    net = trainer.net
+    trainer = Trainer(
+        net, trainer.x_train, trainer.y_train, config=trainer.config, progress=TrainingProgress(steps=8000)
+    )
+    recorder = MomentRecorder()
+    for _ in range(120):
+        trainer.step()
+        recorder.after_step(trainer)
+    steps = [m.step for m in recorder.take()]
+    assert steps[:DENSE_STEPS] == list(range(8001, 8001 + DENSE_STEPS))
+    assert steps == [8000 + s for s in range(1, 121) if is_recorded_step(s)]
+
+
 def test_a_recorder_after_a_divergence_forgets_the_steps_undone():
     trainer = make_trainer()
     recorder = MomentRecorder()

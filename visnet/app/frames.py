@@ -157,7 +157,9 @@ class FramePacer(QObject):
         if snap is not None:
             for turn in self._turns():
                 for panel in turn:
-                    if in_view(panel) and not (looking_back and hasattr(panel, "show_cursor")):
+                    if looking_back and hasattr(panel, "show_cursor"):
+                        continue
+                    if in_view(panel) or getattr(panel, "draws_hidden", False):
                         panel.show_snapshot(snap)
 
     def _draw(self, panel: Panel, snap: Snapshot) -> None:

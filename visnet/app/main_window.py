@@ -68,6 +68,7 @@ from .playground_points import PlaygroundPoints
 from .session import Session
 from .split_activations import SplitActivations
 from .status import TrainingStatus
+from .timeline_bar import TimelineBar
 from .training.controller import TrainingController
 
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
@@ -439,6 +440,27 @@ class MainWindow(QMainWindow):
             "Stop training and end the training thread; Train continues from here",
             P.SP_MediaStop,
         )
+        self.previous_moment_action = self._action(
+            "Previous moment",
+            lambda: self.session.step_through(-1),
+            [K.Key_Comma],
+            "Go back to the previous recorded moment: every panel shows the network as it was then",
+        )
+        self.next_moment_action = self._action(
+            "Next moment", lambda: self.session.step_through(1), [K.Key_Period], "Go to the next recorded moment"
+        )
+        self.first_moment_action = self._action(
+            "First moment", lambda: self.session.look_at(0), [K.Key_Home], "Go back to the start of the run"
+        )
+        self.live_action = self._action(
+            "Live", self.session.go_live, [K.Key_End], "Back to the present: every panel follows training again"
+        )
+        self.branch_action = self._action(
+            "Continue training from this moment",
+            self._on_branch_triggered,
+            (),
+            "Train on from the moment shown (a branch); the run so far stays in the timeline",
+        )
         self.full_speed_action = self._action(
             "Full speed",
             self._on_full_speed_triggered,
@@ -563,6 +585,17 @@ class MainWindow(QMainWindow):
         ):
             training_menu.addAction(action)
 
+        timeline_menu = bar.addMenu("Time&line")
+        for action in (
+            self.previous_moment_action,
+            self.next_moment_action,
+            self.first_moment_action,
+            self.live_action,
+        ):
+            timeline_menu.addAction(action)
+        timeline_menu.addSeparator()
+        timeline_menu.addAction(self.branch_action)
+
         view_menu = bar.addMenu("&View")
         for action in self.workspace_actions.actions():
             view_menu.addAction(action)
@@ -640,6 +673,15 @@ class MainWindow(QMainWindow):
         switcher.addWidget(self.workspace_tabs)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, switcher)
         self.workspace_toolbar = switcher
+
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        timeline = QToolBar("Timeline")
+        timeline.setObjectName("timeline_toolbar")
+        timeline.setMovable(False)
+        self.timeline_bar = TimelineBar(self.session)
+        timeline.addWidget(self.timeline_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, timeline)
+        self.timeline_toolbar = timeline
 
     def _build_status_bar(self) -> None:
         self.status = TrainingStatus(self.statusBar(), self.session)
@@ -1063,12 +1105,34 @@ class MainWindow(QMainWindow):
 
     def edit_network(self, op: str, *args):
         """Run an edit (NetworkEditor method name: ablate, scale_weights, shift_bias,
-        set_weight, set_bias, undo, redo) and report problems in the status bar."""
+        set_weight, set_bias, undo, redo) and report problems in the status bar. While
+        looking back, the edit applies to the moment shown once the user agrees to continue
+        training from there (a branch)."""
+        if self.session.looking_back and not self._branch_for("edit the network"):
+            return None
         try:
             return getattr(self.editor, op)(*args)
         except (ValueError, IndexError, RuntimeError) as err:
             self.statusBar().showMessage(f"Not applied: {err}", 8000)
             return None
+
+    def _branch_for(self, doing: str) -> bool:
+        """Ask, then branch from the moment looked at; whether training now goes on from it."""
+        if not self._ask_branch(doing):
+            return False
+        self.session.branch()
+        self.statusBar().showMessage(
+            f"Training continues from step {self.controller.trainer.steps:,}; the earlier run stays in the timeline's "
+            "history",
+            8000,
+        )
+        return True
+
+    def _on_branch_triggered(self) -> None:
+        if self.session.looking_back:
+            self._branch_for("train on from it")
+        else:
+            self.statusBar().showMessage("Go back along the timeline first (drag it, or press ,)", 5000)
 
     # -- ending by a signal, and the recovery file ------------------------------------------
     def save_recovery(self) -> Path | None:
@@ -1192,6 +1256,24 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(buttons.Save)
         answer = box.exec()
         return {buttons.Save: "save", buttons.Discard: "discard"}.get(buttons(answer), "cancel")
+
+    def _ask_branch(self, doing: str) -> bool:
+        """Whether to continue training from the moment looked at, in order to `doing`."""
+        snap = self.session.snapshot
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Continue from this moment?")
+        box.setText(f"You are looking back at step {snap.step:,} (epoch {snap.epoch_progress:.2f}).")
+        box.setInformativeText(
+            f"To {doing}, training continues from this moment (a branch). The run so far stays in the "
+            "timeline's history; the curves go on from here."
+        )
+        go = box.addButton("Continue from here", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(go)
+        with self._paused_for_prompt():
+            box.exec()
+        return box.clickedButton() is go
 
     def _show_error(self, title: str, text: str) -> None:
         with self._paused_for_prompt():

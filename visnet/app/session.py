@@ -209,18 +209,16 @@ class Session(QObject):
 
     def step_through(self, delta: int) -> None:
         """Go `delta` recorded moments later (negative: earlier); past the newest is live."""
-        if not len(self.timeline):
+        if not len(self.timeline) or (self._looking_at is None and delta > 0):
             return
         current = self.moment_index
-        if current is None:  # live, or a moment since dropped: from the nearest recorded one
+        if current is None:  # live, or a moment since dropped: count from where it stands
             at = self._snapshot.step if self._snapshot is not None else 0
-            current = self.timeline.nearest(at) if self._looking_at is not None or delta < 0 else None
-            if current is None:
-                return
-            if self._looking_at is None and self.timeline[current].step >= at:
-                current += 1  # live stands at (or past) the newest moment
+            current = self.timeline.nearest(at)
+            if self._looking_at is None and self.timeline[current].step < at:
+                current += 1  # live is beyond the newest moment: one step back is that moment
         target = current + delta
-        if target >= len(self.timeline) or (self._looking_at is None and delta > 0):
+        if target >= len(self.timeline):
             self.go_live()
         else:
             self.look_at(max(target, 0))

@@ -8,7 +8,9 @@ gives exactly what the trainer would have computed then.
 
 Which moments are recorded (is_recorded_step, by MomentRecorder where training runs): every
 mini-batch of the first DENSE_STEPS, then one each time the step count grows by another
-SPACING (2 %), so the number of moments grows with the logarithm of the steps.
+SPACING (2 %), so the number of moments grows with the logarithm of the steps. Steps count
+from where the trainer's run began (Trainer.start_step), so a saved model trained on is
+recorded as densely at first as a fresh network.
 
 Which are kept (Timeline): all of them while they fit in the memory budget (default 256 MB);
 beyond it the timeline drops, one at a time, the moment whose neighbours are closest on a
@@ -60,7 +62,7 @@ class MomentRecorder:
         step = trainer.steps
         if self._pending and step <= self._pending[-1].step:  # training went back (a divergence undone)
             self._pending = [m for m in self._pending if m.step < step]
-        if not is_recorded_step(step):
+        if not is_recorded_step(step - trainer.start_step):
             return False
         self._pending.append(as_moment(take_snapshot(trainer, state="running")))
         return True

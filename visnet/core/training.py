@@ -219,6 +219,7 @@ class TrainerState:
     checkpoint_step: int
     schedule_origin: int = 0
     checkpoint_progress: tuple | None = None  # Trainer._counters() when the checkpoint was taken
+    start_step: int = 0  # the step this run of training began at (Trainer.start_step)
     last_batch: np.ndarray | None = None  # training-set indices of the newest mini-batch trained
     health: Diagnosis | None = None
 
@@ -369,6 +370,9 @@ class Trainer:
         self._set_arrays(x_train, y_train, x_test, y_test)
         progress = progress or TrainingProgress()
         self.steps = progress.steps
+        # Where this run began (a saved model continues counting): the timeline records densely
+        # from here, as it does from step 0 of a fresh network.
+        self.start_step = progress.steps
         self.samples_seen = progress.samples_seen
         self.epochs_done = progress.epochs_done
         self.schedule_origin = progress.epochs_done  # epochs finished before this trainer's run
@@ -599,6 +603,7 @@ class Trainer:
             checkpoint_step=self._checkpoint_step,
             schedule_origin=self.schedule_origin,
             checkpoint_progress=self._checkpoint_progress,
+            start_step=self.start_step,
             last_batch=self.last_batch_indices.copy(),
             health=self.health,
         )
@@ -635,6 +640,7 @@ class Trainer:
         self._checkpoint_step = state.checkpoint_step
         self.schedule_origin = state.schedule_origin
         self._checkpoint_progress = state.checkpoint_progress or self._counters()
+        self.start_step = state.start_step
         self.last_batch_indices = np.empty(0, np.intp) if state.last_batch is None else state.last_batch
         self.health = state.health
 
@@ -697,6 +703,7 @@ class Trainer:
             self.net.weights[l][...] = weights[l]
             self.net.biases[l][...] = biases[l]
         self.steps, self.samples_seen, self.epochs_done = progress.steps, progress.samples_seen, progress.epochs_done
+        self.start_step = progress.steps
         self.position = min(round(progress.epoch_fraction * self.n_train), self.n_train - 1)
         del self.history[progress.epochs_done :]
         self.last_evaluation = None  # the next epoch's end evaluates again

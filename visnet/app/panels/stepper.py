@@ -111,6 +111,7 @@ MAX_BATCH = 16  # columns of the mini-batch table; a larger training batch shows
 DEFAULT_BATCH = 10  # TrainConfig's default batch size, for a stepper with no trainer to ask
 TABLE_WEIGHTS = 5  # rows of the mini-batch table: the strongest incoming weights, then the bias
 FORMULA_POINTS = (20.0, 16.0)  # the step's formula; the smaller in a short dock, to leave the strips room
+STEPPER_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End)  # its own while it has the focus
 SHORT_STEPPER = 600  # pixels: a stepper this short is short
 TABS_SHARE = (0.58, 0.42)  # the stepper's width: the formula and strips, then the tabs
 EQUATION_TERMS = 5  # terms listed in an equation, the largest first
@@ -1365,14 +1366,12 @@ class BackpropStepper(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def _build_shortcuts(self) -> None:
-        """Page keys, Home, End and P only while the focus is in the stepper, so they never
-        clash with the window's training keys; ← and → are taken over in event()."""
+        """Page keys and P only while the focus is in the stepper, so they never clash with
+        the window's training keys; ←, →, Home and End are taken over in event()."""
         K = Qt.Key
         for keys, slot in (
             ((K.Key_PageDown,), self.next_step),
             ((K.Key_PageUp,), self.previous_step),
-            ((K.Key_Home,), self.first_step),
-            ((K.Key_End,), self.last_step),
             ((K.Key_P,), self.toggle_play),
         ):
             for key in keys:
@@ -1381,22 +1380,27 @@ class BackpropStepper(QWidget):
                 shortcut.activated.connect(slot)
 
     def event(self, event) -> bool:
-        """← and → step while the stepper itself has the focus (the window's → trains one
-        mini-batch everywhere else). Spin boxes and combo boxes keep their arrows."""
+        """←, →, Home and End step while the focus is in the stepper (elsewhere the window's
+        → trains one mini-batch, Home and End move along the timeline). Spin boxes and combo
+        boxes keep their keys."""
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and event.modifiers() == Qt.KeyboardModifier.NoModifier
-            and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+            and event.key() in STEPPER_KEYS
         ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if event.modifiers() == Qt.KeyboardModifier.NoModifier and event.key() == Qt.Key.Key_Right:
-            self.next_step()
-        elif event.modifiers() == Qt.KeyboardModifier.NoModifier and event.key() == Qt.Key.Key_Left:
-            self.previous_step()
+        plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
+        if plain and event.key() in STEPPER_KEYS:
+            {
+                Qt.Key.Key_Right: self.next_step,
+                Qt.Key.Key_Left: self.previous_step,
+                Qt.Key.Key_Home: self.first_step,
+                Qt.Key.Key_End: self.last_step,
+            }[event.key()]()
         else:
             super().keyPressEvent(event)
 

@@ -263,6 +263,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="MODEL", help="continue training this model instead of a new network")
     train.add_argument("--save", type=save_path, metavar="PATH", help="save the trained model here (also after Ctrl+C)")
     train.add_argument("--quiet", action="store_true", help="no progress bars, only the per-epoch lines")
+    train.add_argument(
+        "--record",
+        action="store_true",
+        help="record the run's timeline and save it with --save (a run file the window replays)",
+    )
+    train.add_argument(
+        "--record-budget",
+        type=_whole_number(1, 2**20),
+        default=256,
+        metavar="MB",
+        help="memory the timeline may hold, in MB (default 256): a wide network keeps fewer moments",
+    )
 
     ev = sub.add_parser(
         "eval",
@@ -556,17 +568,24 @@ def cmd_train(args) -> int:
     from .core.history import HistoryRecorder
     from .core.network import Network
     from .core.targets import n_classes
+    from .core.timeline import Timeline
     from .core.training import DivergenceError, TrainConfig, Trainer
     from .io import open_model, save_model
 
     opts = _train_options(args)
+    if args.record and not args.save:
+        raise _usage("--record needs --save PATH to keep the timeline in")
     data = _load_data(args.data, args)
     history = None
+    timeline = Timeline(args.record_budget * 2**20) if args.record else None
     if args.resume:
         model = open_model(args.resume)
         for warning in model.warnings:
             print(f"visnet: warning: {warning}", file=sys.stderr)
         net, history = model.network, model.history
+        if timeline is not None and model.timeline is not None and net.dtype == np.dtype(args.dtype):
+            timeline = model.timeline  # the run goes on: so does its timeline
+            timeline.set_budget(args.record_budget * 2**20)
         if net.dtype != np.dtype(args.dtype):
             with np.errstate(over="ignore"):  # too large for float32: refused below
                 net = Network.from_params(net.weights, net.biases, net.activations, net.cost, net.init, args.dtype)
@@ -624,7 +643,7 @@ def cmd_train(args) -> int:
     )
     status = 0
     try:
-        _train_epochs(trainer, config.epochs, quiet=args.quiet, recorder=recorder)
+        _train_epochs(trainer, config.epochs, quiet=args.quiet, recorder=recorder, timeline=timeline)
     except KeyboardInterrupt:
         print(f"\ninterrupted at epoch {trainer.epoch_progress:.2f}", file=sys.stderr)
         status = 130
@@ -638,6 +657,7 @@ def cmd_train(args) -> int:
             net,
             args.save,
             history=recorder.history(),
+            timeline=timeline,
             training=config.as_dict(),
             epochs=trainer.epoch_progress,
             samples_seen=trainer.samples_seen,
@@ -735,11 +755,27 @@ def _usage(message: str) -> SystemExit:
     return SystemExit(2)
 
 
-def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
+def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None, timeline=None) -> None:
     """Train `epochs` epochs, numbered on from the trainer's epochs done, telling recorder
-    (a HistoryRecorder) about every step."""
+    (a HistoryRecorder) about every step and recording the moments of timeline (a
+    core.timeline.Timeline) as the window does; the first and last moments are kept."""
     from tqdm import tqdm
 
+    from .core.snapshot import take_snapshot
+    from .core.timeline import MomentRecorder
+
+    moments = MomentRecorder()
+    if timeline is not None:
+        timeline.add(take_snapshot(trainer, state="idle"), kept=True)
+    try:
+        _train_epochs_recording(trainer, epochs, quiet, recorder, timeline, moments, tqdm)
+    finally:
+        if timeline is not None:
+            timeline.add_all(moments.take())
+            timeline.add(take_snapshot(trainer, state="stopped"), kept=True)
+
+
+def _train_epochs_recording(trainer, epochs, quiet, recorder, timeline, moments, tqdm) -> None:
     per_epoch = trainer.batches_per_epoch
     first = trainer.epochs_done + 1
     last = trainer.epochs_done + epochs
@@ -759,6 +795,8 @@ def _train_epochs(trainer, epochs: int, quiet: bool, recorder=None) -> None:
             done += 1
             if recorder is not None:
                 recorder.add_step(trainer, result)
+            if timeline is not None and moments.after_step(trainer):
+                timeline.add_all(moments.take())
             if done % 50 == 0:
                 bar.update(50)
                 bar.set_postfix(loss=f"{result.loss:.4f}", refresh=False)
@@ -878,12 +916,22 @@ def cmd_info(args) -> int:
     lines += [(key, d[key]) for key in ("init", "dtype") if d.get(key)]
     if d.get("history"):
         lines.append(("history", d["history"]["summary"]))
+    if d.get("timeline"):
+        t = d["timeline"]
+        lines.append(
+            (
+                "timeline",
+                f"{t['moments']:,} moments from step {t['first_step']:,} to {t['last_step']:,} "
+                f"({t['bytes'] / 2**20:.1f} MiB; a run file: the window replays it)",
+            )
+        )
     info = d.get("info") or {}
     lines += [(key, _shortened(printable(_info_text(info[key])))) for key in sorted(info)]
     for label, value in lines:
         print(f"{printable(label):<13} {printable(value)}")
-    if d.get("history_warning"):
-        print(f"visnet: warning: {printable(d['history_warning'])}", file=sys.stderr)
+    for key in ("history_warning", "timeline_warning"):
+        if d.get(key):
+            print(f"visnet: warning: {printable(d[key])}", file=sys.stderr)
     return 0
 
 

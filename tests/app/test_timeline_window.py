@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from window_checks import assert_panels_agree, drawn
 
 from visnet.app.panels.mistakes import confusion_matrix
+from visnet.io import open_model
 
 
 @pytest.fixture
@@ -143,3 +144,27 @@ def test_an_edit_while_looking_back_branches_and_keeps_the_run(window, qtbot, mo
     step_batches(window, qtbot, 2)
     assert session.timeline.steps.tolist() == [0, 1, 2, 3, 4, 5]
     assert session.earlier_timelines[-1].steps.tolist() == original
+
+
+def test_a_saved_run_opens_with_its_timeline_and_replays(window, qtbot, tmp_path):
+    step_batches(window, qtbot, 5)
+    session = window.session
+    steps = session.timeline.steps.tolist()
+    path = tmp_path / "run.safetensors"
+    assert window.save_model_to(path, with_timeline=True)
+    recorded = [session.timeline[i] for i in range(len(session.timeline))]
+    assert window.open_model(path, ask=False)
+    drawn(window)
+    assert session.timeline.steps.tolist() == steps
+    session.look_at(session.timeline.index_of(2))
+    drawn(window)
+    for a, b in zip(session.snapshot.weights, recorded[2].weights):
+        np.testing.assert_array_equal(a, b)
+    assert_panels_agree(window)
+    session.go_live()
+    window.controller.step_batch()  # training goes on from the last moment
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step == 6, timeout=3000)
+    drawn(window)
+    assert session.timeline.steps.tolist() == [*steps, 6]
+    assert window.save_model_to(path)  # a run file in use is saved as a run again
+    assert open_model(path).timeline.steps.tolist() == [*steps, 6]

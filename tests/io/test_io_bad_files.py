@@ -147,7 +147,7 @@ def test_non_finite(good):
 
 def test_future_version(good):
     err = expect_error(rewrite(good, "future.safetensors", version=7), "newer visnet")
-    assert err.problem == "made by a newer visnet (format version 7); this visnet reads version 2"
+    assert err.problem == "made by a newer visnet (format version 7); this visnet reads version 3"
 
 
 @pytest.mark.parametrize(

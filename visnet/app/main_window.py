@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from visnet.core.history import HistoryRecorder, TrainingHistory
 from visnet.core.network import Network
+from visnet.core.snapshot import take_snapshot
 from visnet.core.targets import n_classes
 from visnet.core.training import TrainConfig, Trainer, config_from_stored
 from visnet.data import DataError, Dataset, available_datasets, load_dataset
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self._data_dir = data_dir
         self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
         self._model_path: Path | None = None
+        self._saves_run = False  # the file in use is a run file: saving it keeps its timeline
         self._clean_step = 0  # the trainer's step count when the network was last saved or loaded
         self._saved_edits: tuple = ()  # the hand edits in force when it was last saved or loaded
         self._history = HistoryRecorder(1)  # the run's curves and counters, saved with the model
@@ -495,6 +497,12 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action(
             "Save &As…", self.save_as, [QKeySequence("Ctrl+Shift+S")], "Save the network to a new file"
         )
+        self.save_run_action = self._action(
+            "Save R&un…",
+            self.save_run_as,
+            [QKeySequence("Ctrl+Alt+S")],
+            "Save the network with its timeline (a run file): opened again, the whole run can be gone through",
+        )
         self.export_action = self._action(
             "&Export current panel as PNG…",
             self._on_export_triggered,
@@ -562,6 +570,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.save_run_action)
         self.export_model_menu = file_menu.addMenu("Expor&t")
         self.export_model_menu.addAction(self.export_onnx_action)
         self.export_model_menu.addAction(self.export_state_dict_action)
@@ -1002,6 +1011,9 @@ class MainWindow(QMainWindow):
         self._open_note = " ".join([self._open_note, *(f"{path.name}: {w}." for w in warnings)]).strip()
         if not self.install_network(net, dataset, spec, config, toy, history=opened.history):
             return False
+        if opened.timeline is not None:
+            self.session.set_timeline(opened.timeline)
+        self._saves_run = opened.timeline is not None  # Save keeps writing the timeline
         self._model_path = path
         self._saved_edits = tuple(self.editor.applied())
         if remember and not is_read_only_model(path):
@@ -1012,9 +1024,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(" ".join(notes) or f"Opened {path.name}: {net!r}", 15000)
         return True
 
-    def save_model_to(self, path: str | os.PathLike) -> bool:
-        """Write the network and its training state to path (atomically). The shipped
-        example's folder is refused."""
+    def save_model_to(self, path: str | os.PathLike, with_timeline: bool | None = None) -> bool:
+        """Write the network and its training state to path (atomically), with the run's
+        timeline when with_timeline (default: when the file in use is a run file). The
+        shipped example's folder is refused."""
+        if with_timeline is None:
+            with_timeline = self._saves_run
         path = Path(path)
         if is_read_only_model(path):
             self._show_error(
@@ -1022,11 +1037,14 @@ class MainWindow(QMainWindow):
             )
             return False
         net, info, step = self._model_to_save()
+        timeline = self.session.timeline if with_timeline else None
         try:
-            save_model(net, path, history=self._history.history(), **info)
+            with _busy():
+                save_model(net, path, history=self._history.history(), timeline=timeline, **info)
         except ModelFileError as err:
             self._show_error("Could not save the model", str(err))
             return False
+        self._saves_run = with_timeline
         self._model_path = path
         self._clean_step = step
         self._saved_edits = tuple(self.editor.applied())
@@ -1059,6 +1077,9 @@ class MainWindow(QMainWindow):
             }
             if toy is not None and toy.drawn:  # the points drawn by hand, to draw them again
                 info["drawn_points"] = [list(p) for p in toy.drawn]
+            if self.session.timeline.last is None or self.session.timeline.last.step <= step:
+                # the network saved is the run's newest moment, whatever frame was drawn last
+                self.session.timeline.add(take_snapshot(trainer, state="paused"), kept=True)
         return net, info, step
 
     def save(self) -> bool:
@@ -1066,6 +1087,18 @@ class MainWindow(QMainWindow):
         if self._model_path is None or self.model_is_example():
             return self.save_as()
         return self.save_model_to(self._model_path)
+
+    def save_run_as(self) -> bool:
+        """Save the network with its timeline to a file the user chooses."""
+        stem = self._model_path.stem if self._model_path is not None and not self.model_is_example() else "network"
+        suggested = stem if stem.endswith("-run") else f"{stem}-run"
+        with self._paused_for_prompt():
+            path = self._ask_save_path(str(Path(keys.last_folder()) / f"{suggested}.safetensors"))
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path = f"{path}.safetensors"
+        return self.save_model_to(path, with_timeline=True)
 
     def save_as(self) -> bool:
         if self._model_path is not None and not self.model_is_example():
@@ -1380,6 +1413,7 @@ class MainWindow(QMainWindow):
         if not self.install_network(net, dataset, spec.dataset, config, toy):
             return False
         self._model_path = None
+        self._saves_run = False
         self._update_title()
         return True
 
@@ -1635,6 +1669,7 @@ class MainWindow(QMainWindow):
         self._clean_step = 0
         self._saved_edits = ()
         self._model_path = None
+        self._saves_run = False
         self._update_title()
         net = self.controller.trainer.net
         self.config_panel.show_network(net, self.session.dataset_spec, seed=seed)

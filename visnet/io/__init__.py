@@ -14,6 +14,7 @@ one line naming the file and the problem.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,12 +22,15 @@ from pathlib import Path
 
 from ..core.history import TrainingHistory
 from ..core.network import Network
+from ..core.timeline import Timeline
 from . import foreign, keras_format, native, onnx_format, skops_format
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
 from .export import save_state_dict, torch_sequential_code
 from .native import FORMAT_VERSION, save_model
 from .onnx_format import save_onnx
+from .timeline_tensors import DESCRIPTION_KEY as TIMELINE_KEY
+from .timeline_tensors import is_timeline_tensor
 
 __all__ = [
     "load_model",
@@ -50,6 +54,7 @@ class ModelFile:
     network: Network
     history: TrainingHistory | None = None
     warnings: tuple[str, ...] = ()
+    timeline: Timeline | None = None  # a run file's moments (core.timeline)
 
 
 def load_model(
@@ -113,7 +118,9 @@ def open_model(
         return ModelFile(foreign.load_torch(sf, activations, output))
     net = native.load(sf, activations, output)
     history, warning = native.load_history(sf, net.n_layers)
-    return ModelFile(net, history, (warning,) if warning else ())
+    timeline, timeline_warning = native.load_timeline(sf, net)
+    warnings = tuple(w for w in (warning, timeline_warning) if w)
+    return ModelFile(net, history, warnings, timeline)
 
 
 def read_description(path: str | os.PathLike) -> dict:
@@ -142,6 +149,14 @@ def read_description(path: str | os.PathLike) -> dict:
                 d["history"] = _history_summary(history)
             if warning:
                 d["history_warning"] = warning
+            entry = json.loads(sf.metadata[native.METADATA_KEY]).get(TIMELINE_KEY)
+            if entry is not None or any(is_timeline_tensor(n) for n in sf.tensors):
+                net = native.load(sf)
+                timeline, warning = native.load_timeline(sf, net)
+                if timeline is not None:
+                    d["timeline"] = _timeline_summary(timeline)
+                if warning:
+                    d["timeline_warning"] = warning
         else:
             d = foreign.describe_torch(sf)
             d.pop("_layers")
@@ -150,6 +165,18 @@ def read_description(path: str | os.PathLike) -> dict:
     d["file"] = str(Path(path))
     d["file_size"] = len(data)
     return d
+
+
+def _timeline_summary(t: Timeline) -> dict:
+    steps = t.steps
+    return {
+        "moments": len(t),
+        "first_step": int(steps[0]),
+        "last_step": int(steps[-1]),
+        "kept": sum(t.is_kept(i) for i in range(len(t))),
+        "bytes": t.nbytes,
+        "budget": t.budget,
+    }
 
 
 def _history_summary(h: TrainingHistory) -> dict:

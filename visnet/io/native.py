@@ -10,6 +10,9 @@ Version 2 adds the training history (history_tensors.py): history.* tensors and 
 description's "history" counters. A file is written with the oldest version that
 describes it, so files without a history stay version 1 and older visnets open them;
 an older visnet refuses a file with a history as "made by a newer visnet".
+
+Version 3 adds the run's timeline (timeline_tensors.py): timeline.* tensors and the
+description's "timeline" entry. A file with one is a "run file"; it opens as a plain model too.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..core.activations import ACTIVATIONS
 from ..core.costs import COSTS
 from ..core.history import TrainingHistory
 from ..core.network import INITS, Network
+from ..core.timeline import Timeline
 from .atomic import atomic_write_bytes
 from .common import build_network, is_one_of, json_safe, resolve_activations
 from .container import SafetensorsFile
@@ -36,10 +40,13 @@ from .history_tensors import (
     is_history_tensor,
     read_history,
 )
+from .timeline_tensors import DESCRIPTION_KEY as TIMELINE_KEY
+from .timeline_tensors import is_timeline_tensor, read_timeline, timeline_description, timeline_tensors
 
 FORMAT = "visnet-mlp"
-FORMAT_VERSION = 2  # the newest version this visnet reads and writes
+FORMAT_VERSION = 3  # the newest version this visnet reads and writes
 HISTORY_VERSION = 2  # the first version with a training history
+TIMELINE_VERSION = 3  # the first version with a timeline
 METADATA_KEY = "visnet"
 DTYPE_NAMES = {"float32": "F32", "float64": "F64"}
 
@@ -53,11 +60,19 @@ def bias_name(l: int) -> str:
 
 
 # -- writing ---------------------------------------------------------------------------------
-def save_model(net: Network, path: str | os.PathLike, *, history: TrainingHistory | None = None, **info) -> Path:
+def save_model(
+    net: Network,
+    path: str | os.PathLike,
+    *,
+    history: TrainingHistory | None = None,
+    timeline: Timeline | None = None,
+    **info,
+) -> Path:
     """Write net to path (exactly that path) atomically; returns the Path written.
 
     history: the training curves and counters to keep with the model (for net's layer
-    count), thinned to history.SAVE_POINTS points per series. info: metadata merged into
+    count), thinned to history.SAVE_POINTS points per series. timeline: the run's moments
+    (core.timeline), which make the file a run file. info: metadata merged into
     a copy of net.info for the file, e.g. epochs=3, metrics={"test_accuracy": 0.95}; it
     must be JSON-able (numpy scalars and arrays are converted). net itself is not modified.
     """
@@ -93,6 +108,13 @@ def save_model(net: Network, path: str | os.PathLike, *, history: TrainingHistor
             )
         history = history.thinned()
         tensors.update(history_tensors(history))
+    if timeline is not None and len(timeline):
+        shapes = [w.shape for w in timeline[0].weights]
+        if shapes != [np.shape(w) for w in net.weights]:
+            raise ModelFileError(path, "cannot save: the timeline's moments belong to a different network")
+        tensors.update(timeline_tensors(timeline, sizes, dtype))
+    else:
+        timeline = None
 
     merged = dict(net.info or {})
     merged.update(info)
@@ -102,7 +124,7 @@ def save_model(net: Network, path: str | os.PathLike, *, history: TrainingHistor
         raise ModelFileError(path, f"cannot save: {err}") from None
     description = {
         "format": FORMAT,
-        "version": 1 if history is None else HISTORY_VERSION,
+        "version": TIMELINE_VERSION if timeline is not None else 1 if history is None else HISTORY_VERSION,
         "visnet_version": __version__,
         "sizes": sizes,
         "activations": list(net.activations),
@@ -113,6 +135,8 @@ def save_model(net: Network, path: str | os.PathLike, *, history: TrainingHistor
     }
     if history is not None:
         description[DESCRIPTION_KEY] = history_description(history)
+    if timeline is not None:
+        description[TIMELINE_KEY] = timeline_description(timeline)
     metadata = {METADATA_KEY: json.dumps(description, allow_nan=False, ensure_ascii=False)}
     data = safetensors.numpy.save(tensors, metadata=metadata)
     return atomic_write_bytes(path, data)
@@ -165,7 +189,7 @@ def describe(sf: SafetensorsFile) -> dict:
     missing = [n for n in expected if n not in sf.tensors]
     if missing:
         raise fail(f"missing tensor(s) {listed(missing)}")
-    extra = [n for n in sf.tensors if n not in expected and not is_history_tensor(n)]
+    extra = [n for n in sf.tensors if n not in expected and not is_history_tensor(n) and not is_timeline_tensor(n)]
     if extra:
         raise fail(f"unexpected tensor(s) {listed(sorted(extra))} for sizes {shown(sizes)}")
     st_dtype = DTYPE_NAMES[d["dtype"]]
@@ -220,3 +244,10 @@ def load_history(sf: SafetensorsFile, n_layers: int) -> tuple[TrainingHistory | 
     (history, None), (None, None) without one, (None, one-line warning) for a bad one.
     Call after describe(sf), which has checked the description."""
     return read_history(sf, json.loads(sf.metadata[METADATA_KEY]), n_layers)
+
+
+def load_timeline(sf: SafetensorsFile, net: Network) -> tuple[Timeline | None, str | None]:
+    """The file's timeline for net (read from it), or None; never raises for it
+    (timeline_tensors.py): (None, one-line warning) for a bad one."""
+    description = json.loads(sf.metadata[METADATA_KEY])
+    return read_timeline(sf, description, net.sizes, net.activations, net.cost, net.dtype.name)

@@ -559,12 +559,14 @@ class Trainer:
             return self._layer_stats(grad_w, self._last_updates)
 
     def _layer_stats(self, grad_w: list[np.ndarray], updates: list[np.ndarray]) -> LayerStats:
-        rms = np.array([np.sqrt(np.mean(np.square(g, dtype=np.float64))) for g in grad_w])
+        # One pass per layer: each neuron's sum of squares, in float64 (a float32 copy first:
+        # einsum casting as it goes runs at a third of the speed); the layer's RMS from their total.
+        squares = [np.einsum("ij,ij->i", g64, g64) for g64 in (g.astype(np.float64, copy=False) for g in grad_w)]
+        rms = np.array([np.sqrt(sq.sum() / max(g.size, 1)) for sq, g in zip(squares, grad_w)])
         ratio = np.array(
             [np.linalg.norm(u) / max(float(np.linalg.norm(w)), 1e-12) for u, w in zip(updates, self.net.weights)]
         )
-        per_neuron = tuple(np.sqrt(np.einsum("ij,ij->i", g, g, dtype=np.float64)) for g in grad_w)
-        return LayerStats(rms, ratio, per_neuron)
+        return LayerStats(rms, ratio, tuple(np.sqrt(sq) for sq in squares))
 
     @property
     def velocities(self) -> tuple[list[np.ndarray], list[np.ndarray]]:

@@ -168,3 +168,32 @@ def test_a_saved_run_opens_with_its_timeline_and_replays(window, qtbot, tmp_path
     assert session.timeline.steps.tolist() == [*steps, 6]
     assert window.save_model_to(path)  # a run file in use is saved as a run again
     assert open_model(path).timeline.steps.tolist() == [*steps, 6]
+
+
+def test_the_inspector_shows_then_now_and_the_change_on_one_scale(window, qtbot):
+    step_batches(window, qtbot, 3)
+    window.controller.start()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 200, timeout=10_000)
+    window.controller.pause()
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
+    drawn(window)
+    window.show_workspace("inspect")
+    inspector, session = window.inspector, window.session
+    assert inspector.then_now.isHidden()  # live: nothing to compare
+    session.look_at(session.timeline.index_of(2))
+    session.select_neuron(0, 3)
+    then = session.snapshot.weights[0][3]
+    now = session.live_snapshot.weights[0][3]
+    assert not inspector.then_now.isHidden()
+    images = {}
+    for mode in ("then", "now", "change"):
+        inspector.then_now.set_mode(mode)
+        inspector.refresh_now()
+        images[mode] = (inspector.weights_image.image.copy(), tuple(inspector.weights_image.levels))
+    np.testing.assert_array_equal(images["then"][0], then.reshape(28, 28))
+    np.testing.assert_array_equal(images["now"][0], now.reshape(28, 28))
+    np.testing.assert_allclose(images["change"][0], (now.astype(np.float64) - then).reshape(28, 28))
+    assert images["then"][1] == images["now"][1] == images["change"][1]  # one colour scale
+    assert np.abs(images["change"][0]).max() > 0
+    session.go_live()
+    assert inspector.then_now.isHidden() and inspector.then_now.mode == "then"

@@ -68,6 +68,7 @@ from visnet.app.plane import Plane
 from visnet.app.session import Session
 from visnet.app.split_activations import SplitActivations
 from visnet.app.stable import fitting_title
+from visnet.app.then_and_now import CHANGE, NOW, THEN, ThenNowChoice, compared
 from visnet.app.throttle import VisibleRefresh
 from visnet.core.edits import Edit, is_ablated
 from visnet.core.features import FEATURE_LABELS, input_names
@@ -430,6 +431,8 @@ class NeuronInspector(QWidget):
         )
         self.maximum_graphics, self.maximum_plot, self.maximum_image = _picture("most exciting input", gray_colormap())
         _set_title(self.maximum_plot, "most exciting input", "most exciting")
+        self.then_now = ThenNowChoice(self.session)  # while looking back: that moment, now, or the change
+        self.then_now.changed.connect(lambda _: self.refresh_now())
         self.pictures = PictureStrip()
         self.pictures.add(self.weights_graphics, beside=COLORBAR_PX)
         self.pictures.add(self.pattern_graphics)
@@ -466,6 +469,7 @@ class NeuronInspector(QWidget):
         v.setContentsMargins(0, 4, 0, 0)
         v.setSpacing(4)
         v.addWidget(surface, 5)  # the plane first: a few bars need little height
+        v.addWidget(self.then_now)
         v.addWidget(bars, 2)
         v.addWidget(self.pictures, 3)
         v.addWidget(self.looks_note)
@@ -704,6 +708,8 @@ class NeuronInspector(QWidget):
         if snap.state != "running" or time.monotonic() - self._recorded_at >= HISTORY_INTERVAL_S:
             self.history.record(snap)  # ~2.5 ms for 784-512-512-10: not for every frame
             self._recorded_at = time.monotonic()
+        if self.then_now.present() is not None and self.then_now.mode != THEN:
+            self._schedule_refresh()  # "now" moved on
 
     @Slot()
     def _schedule_refresh(self) -> None:  # also when background test-split activations arrive
@@ -918,7 +924,9 @@ class NeuronInspector(QWidget):
         self.fill_ms = 1000 * (time.perf_counter() - t0)
 
     def _fill_looks(self, snap: Snapshot, layer: int, j: int) -> None:
-        w = snap.weights[layer][j]
+        present = self.then_now.present()
+        now = present.weights[layer][j] if present is not None and present.sizes == snap.sizes else None
+        w, lim = compared(snap.weights[layer][j], now, self.then_now.mode)
         side = self._side(snap)
         first = layer == 0
         plane = self._plane_for(snap)
@@ -941,10 +949,16 @@ class NeuronInspector(QWidget):
             self.incoming_plot.setLabel("bottom", "inputs")
         elif first and side is not None:
             self.incoming_plot.setLabel("bottom", "previous-layer neurons, strongest first")
-            lim = symmetric_limit(w, 100.0)
             self.weights_image.setImage(w.reshape(side, side), autoLevels=False, levels=(-lim, lim))
             self.weights_colorbar.setLevels((-lim, lim))
-            _set_title(self.weights_plot, "its incoming weights as a picture", "its incoming weights", "its weights")
+            if now is not None and self.then_now.mode == CHANGE:
+                _set_title(self.weights_plot, f"what its weights learned since step {snap.step:,}", "change since then")
+            elif now is not None and self.then_now.mode == NOW:
+                _set_title(self.weights_plot, "its incoming weights now", "its weights now", "now")
+            else:
+                _set_title(
+                    self.weights_plot, "its incoming weights as a picture", "its incoming weights", "its weights"
+                )
         else:
             self.incoming_plot.setLabel(
                 "bottom", "inputs, strongest first" if first else "previous-layer neurons, strongest first"

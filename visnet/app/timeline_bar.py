@@ -147,7 +147,7 @@ class TimelineBar(QWidget):
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setStyleSheet(f"color: {MUTED.name()};")
         self.caption.setMinimumWidth(
-            self.fontMetrics().horizontalAdvance("step 888,888 · epoch 888.88 · ◀ live +88.8") + 8
+            self.fontMetrics().horizontalAdvance("step 888,888 · epoch 888.88 · live +88,888 steps") + 8
         )
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Back to the present: every panel follows training again (End)")
@@ -182,7 +182,11 @@ class TimelineBar(QWidget):
             self.caption.setText("no moments yet")
         elif s.looking_back:
             live = s.live_snapshot
-            ahead = f" · live +{live.epoch_progress - shown.epoch_progress:.1f} epochs" if live is not None else ""
+            ahead = ""
+            if live is not None and live.epoch_progress - shown.epoch_progress >= 1:
+                ahead = f" · live +{live.epoch_progress - shown.epoch_progress:.1f} epochs"
+            elif live is not None:
+                ahead = f" · live +{live.step - shown.step:,} steps"
             self.caption.setText(f"step {shown.step:,} · epoch {shown.epoch_progress:.2f}{ahead}")
         else:
             self.caption.setText(f"live · step {shown.step:,} · {len(s.timeline):,} moments")

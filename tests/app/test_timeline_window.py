@@ -197,3 +197,16 @@ def test_the_inspector_shows_then_now_and_the_change_on_one_scale(window, qtbot)
     assert np.abs(images["change"][0]).max() > 0
     session.go_live()
     assert inspector.then_now.isHidden() and inspector.then_now.mode == "then"
+
+
+def test_the_timeline_budget_is_asked_applied_and_remembered(window, qtbot, monkeypatch, make_main_window):
+    step_batches(window, qtbot, 3)
+    monkeypatch.setattr(window, "_ask_timeline_budget", lambda current: None)  # cancelled
+    window.timeline_budget_action.trigger()
+    assert window.session.timeline.budget == 256 * 2**20
+    monkeypatch.setattr(window, "_ask_timeline_budget", lambda current: 32)
+    window.timeline_budget_action.trigger()
+    assert window.session.timeline.budget == 32 * 2**20
+    assert len(window.session.timeline) == 4  # small moments: all still fit
+    again = make_main_window()
+    assert again.session.timeline.budget == 32 * 2**20

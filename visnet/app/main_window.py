@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -73,6 +74,7 @@ from .timeline_bar import TimelineBar
 from .training.controller import TrainingController
 
 SPEED_STEPS = 20  # the speed slider's positions; the last one is full speed
+MIN_TIMELINE_MB, MAX_TIMELINE_MB = 16, 65_536  # the memory a timeline may be given
 SLOWEST_DELAY = 1.0  # seconds per mini-batch at the slider's left end
 MODEL_FILTER = (
     "Models (*.safetensors *.json *.onnx *.keras *.skops);;visnet or PyTorch safetensors (*.safetensors);;"
@@ -457,6 +459,12 @@ class MainWindow(QMainWindow):
         self.live_action = self._action(
             "Live", self.session.go_live, [K.Key_End], "Back to the present: every panel follows training again"
         )
+        self.timeline_budget_action = self._action(
+            "Memory for the timeline…",
+            self._on_timeline_budget_triggered,
+            (),
+            "How much memory the run's recorded moments may take: a wide network keeps fewer moments, never more",
+        )
         self.branch_action = self._action(
             "Continue training from this moment",
             self._on_branch_triggered,
@@ -604,6 +612,7 @@ class MainWindow(QMainWindow):
             timeline_menu.addAction(action)
         timeline_menu.addSeparator()
         timeline_menu.addAction(self.branch_action)
+        timeline_menu.addAction(self.timeline_budget_action)
 
         view_menu = bar.addMenu("&View")
         for action in self.workspace_actions.actions():
@@ -897,6 +906,13 @@ class MainWindow(QMainWindow):
             speed = SPEED_STEPS
         self.speed_slider.setValue(min(max(speed, 0), SPEED_STEPS))
         self._on_speed_changed(self.speed_slider.value())
+        budget = s.value(keys.TIMELINE_BUDGET_MB)
+        try:
+            budget = int(budget) if budget is not None else None
+        except (TypeError, ValueError):
+            budget = None
+        if budget is not None and MIN_TIMELINE_MB <= budget <= MAX_TIMELINE_MB:
+            self.session.set_timeline_budget(budget * 2**20)
         # A fresh network starts at a pace a person can follow, unless slow motion was chosen.
         self.controller.set_gentle_start(self.controller.delay == 0)
 
@@ -1160,6 +1176,32 @@ class MainWindow(QMainWindow):
             8000,
         )
         return True
+
+    def _ask_timeline_budget(self, current_mb: int) -> int | None:
+        value, ok = QInputDialog.getInt(
+            self,
+            "Memory for the timeline",
+            "Megabytes the recorded moments may take (older ones are thinned out beyond it):",
+            current_mb,
+            MIN_TIMELINE_MB,
+            MAX_TIMELINE_MB,
+            64,
+        )
+        return value if ok else None
+
+    def _on_timeline_budget_triggered(self) -> None:
+        timeline = self.session.timeline
+        with self._paused_for_prompt():
+            mb = self._ask_timeline_budget(timeline.budget // 2**20)
+        if mb is None:
+            return
+        self.session.set_timeline_budget(mb * 2**20)
+        QSettings().setValue(keys.TIMELINE_BUDGET_MB, mb)
+        self.statusBar().showMessage(
+            f"The timeline may take {mb:,} MB: it holds {len(timeline):,} moments in "
+            f"{timeline.nbytes / 2**20:.1f} MB now",
+            8000,
+        )
 
     def _on_branch_triggered(self) -> None:
         if self.session.looking_back:

@@ -19,6 +19,7 @@ GEOMETRY = "window/geometry"
 RECENT_FILES = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
+TIMELINE_BUDGET_MB = "timeline/budget_mb"
 
 MAX_RECENT_FILES = 8
 

@@ -210,3 +210,35 @@ def test_the_timeline_budget_is_asked_applied_and_remembered(window, qtbot, monk
     assert len(window.session.timeline) == 4  # small moments: all still fit
     again = make_main_window()
     assert again.session.timeline.budget == 32 * 2**20
+
+
+def test_the_playground_surface_and_the_stepper_follow_the_moment(make_main_window, qtbot):
+    from visnet.core.surface import evaluate_surface
+
+    window = make_main_window(dataset=None, dataset_spec="playground:xor?noise=0.2&seed=0&points=400&train=0.5")
+    qtbot.waitUntil(lambda: window.session.snapshot is not None, timeout=3000)
+    step_batches(window, qtbot, 4)
+    window.controller.start()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 300, timeout=10_000)
+    window.controller.pause()
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
+    drawn(window)
+    session = window.session
+    session.look_at(session.timeline.index_of(3))
+    drawn(window)
+    moment = session.snapshot
+    qtbot.waitUntil(
+        lambda: np.array_equal(window.surface_panel.image_array(), evaluate_surface(moment.network).output),
+        timeout=3000,
+    )
+    assert not np.array_equal(
+        evaluate_surface(moment.network).output, evaluate_surface(window.controller.trainer.net).output
+    )
+    window.show_workspace("backprop")
+    qtbot.waitUntil(lambda: window.stepper.state is not None, timeout=3000)
+    for a, b in zip(window.stepper.state.net.weights, moment.weights):
+        np.testing.assert_array_equal(a, b)  # the stepper traces the moment looked at
+    session.look_at(session.timeline.index_of(2))  # moving on retraces
+    for a, b in zip(window.stepper.state.net.weights, session.snapshot.weights):
+        np.testing.assert_array_equal(a, b)
+    assert window.controller.state == "paused" and session.looking_back

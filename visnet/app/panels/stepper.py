@@ -1211,6 +1211,9 @@ class BackpropStepper(QWidget):
             session.neuron_changed.connect(self._on_session_neuron_changed)
             session.dataset_changed.connect(self._on_dataset_changed)
             session.drawing_changed.connect(self.refresh_choices)
+            session.moment_changed.connect(self._on_moment_changed)
+            if session.looking_back:  # built while the user looks back: trace that moment
+                self._on_moment_changed()
             self.set_features(session.features)
             self.set_input_names(session.input_names)
 
@@ -2069,6 +2072,23 @@ class BackpropStepper(QWidget):
         self.refresh_choices()
         if self.network_combo.currentData() == "file":
             return  # a model file's network is not the session's
+        if self.isVisible():
+            self.trace_again()
+        else:
+            self._stale_network = True
+
+    @Slot()
+    def _on_moment_changed(self) -> None:
+        """Going back along the timeline traces that moment's network (the live one would
+        pause training and show the present)."""
+        if self.network_combo.currentData() == "file":
+            return  # a model file's network is not the session's
+        if self._session.looking_back and self.network_combo.currentData() != "snapshot":
+            self.network_combo.blockSignals(True)
+            self.network_combo.setCurrentIndex(self.network_combo.findData("snapshot"))
+            self.network_combo.blockSignals(False)
+        if self._state is None:
+            return
         if self.isVisible():
             self.trace_again()
         else:

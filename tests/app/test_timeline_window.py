@@ -59,6 +59,7 @@ def test_going_back_shows_that_moments_network_in_every_panel(window, qtbot):
     predicted = np.argmax(moment.network.forward(d.x_test.astype(np.float32)), axis=1)
     np.testing.assert_array_equal(mistakes.confusion(), confusion_matrix(d.y_test, predicted, 10))
     assert "step 2" in window.timeline_bar.caption.text()
+    assert "looking back" in window.status.state_label.text()
     session.go_live()
     drawn(window)
     assert not session.looking_back and session.snapshot.step == 4

@@ -35,7 +35,7 @@ class TrainingStatus:
         self.accuracy_label.setToolTip("Accuracy on the test split, measured at the end of each epoch")
         metrics = bar.fontMetrics()
         for label, widest in (
-            (self.state_label, "Diverged"),
+            (self.state_label, "Training · looking back"),
             (self.epoch_label, "Epoch 8888"),
             (self.batch_label, "batch 88,888 / 88,888"),
             (self.rate_label, "888,888 samples/s"),
@@ -55,10 +55,12 @@ class TrainingStatus:
     def show(self) -> None:
         """Show the run state and the moment shown (the session's snapshot)."""
         state = self._session.state
-        if self.state_label.property("state") != state:  # a style sheet change re-polishes: not per frame
+        shown = (state, self._session.looking_back)
+        if self.state_label.property("shown") != shown:  # a style sheet change re-polishes: not per frame
             color = STATE_COLOR.get(state)
-            self.state_label.setProperty("state", state)
-            self.state_label.setText(STATE_TEXT.get(state, state))
+            self.state_label.setProperty("shown", shown)
+            text = STATE_TEXT.get(state, state)
+            self.state_label.setText(f"{text} · looking back" if self._session.looking_back else text)
             self.state_label.setStyleSheet(f"color: {color}; font-weight: bold;" if color else "font-weight: bold;")
         snap = self._session.snapshot
         if snap is None:

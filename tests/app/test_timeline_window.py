@@ -39,7 +39,7 @@ def test_going_back_shows_that_moments_network_in_every_panel(window, qtbot):
     params = step_batches(window, qtbot, 4)
     session = window.session
     assert session.timeline.steps.tolist() == [0, 1, 2, 3, 4]
-    window.show_workspace("inspect")  # the mistakes panel in view too
+    window.show_workspace("inside")  # the mistakes panel in view too
     session.choose_test_sample(7)
     drawn(window)
     session.look_at(session.timeline.index_of(2))
@@ -178,7 +178,7 @@ def test_the_inspector_shows_then_now_and_the_change_on_one_scale(window, qtbot)
     window.controller.pause()
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
     drawn(window)
-    window.show_workspace("inspect")
+    window.show_workspace("inside")
     inspector, session = window.inspector, window.session
     assert inspector.then_now.isHidden()  # live: nothing to compare
     session.look_at(session.timeline.index_of(2))

@@ -42,6 +42,7 @@ from visnet.data.playground import TITLES as PLAYGROUND_TITLES
 from visnet.data.specs import is_folder_spec, is_table_spec
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
 from visnet.io import ModelFileError, open_model, save_model, save_onnx, save_state_dict, torch_sequential_code
+from visnet.printable import printable
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import recovery, workspaces
@@ -1285,7 +1286,7 @@ class MainWindow(QMainWindow):
                 with _busy():
                     dataset, toy = self._load_data(spec.dataset)
             except DataError as err:
-                self._show_error("Could not load the data set", str(err))
+                self._show_banner("Could not load the data set:", printable(err), kind="error")
                 return False
         n_outputs = 1 if toy is not None else dataset.n_classes  # the playground's single output, as Playground's
         try:
@@ -1349,6 +1350,7 @@ class MainWindow(QMainWindow):
         self.session.set_dataset(dataset, spec, toy, plane, features)
 
     def _refresh_dataset_choices(self) -> None:
+        keys.add_recent_dataset(self.session.dataset_spec)  # only the user's own files and folders
         try:
             choices = available_datasets(self._data_dir)
         except (OSError, DataError):

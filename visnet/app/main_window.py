@@ -48,6 +48,7 @@ from visnet.resources import EXAMPLE_MODEL, resource_path
 from . import recovery, workspaces
 from . import settings as keys
 from .banner import MessageBanner
+from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
 from .frames import FramePacer
 from .network_editor import EditResult, NetworkEditor
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("visnet_main_window")
         self._data_dir = data_dir
-        self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
+        self._load_dataset = dataset_loader or (lambda spec: load_in_window(spec, data_dir, self))
         self._model_path: Path | None = None
         self._clean_step = 0  # the trainer's step count when the network was last saved or loaded
         self._saved_edits: tuple = ()  # the hand edits in force when it was last saved or loaded
@@ -1285,6 +1286,9 @@ class MainWindow(QMainWindow):
             try:
                 with _busy():
                     dataset, toy = self._load_data(spec.dataset)
+            except LoadCancelled:
+                self.statusBar().showMessage("Loading the data set was cancelled; nothing changed.", 8000)
+                return False
             except DataError as err:
                 self._show_banner("Could not load the data set:", printable(err), kind="error")
                 return False

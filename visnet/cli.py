@@ -779,9 +779,12 @@ def cmd_eval(args) -> int:
     from .core.targets import n_classes
     from .core.training import evaluate
     from .data import DataError
-    from .io import load_model
+    from .io import open_model
 
-    net = load_model(args.model)
+    model = open_model(args.model)
+    for warning in model.warnings:
+        print(f"visnet: warning: {printable(warning)}", file=sys.stderr)
+    net = model.network
     spec, reason = (args.data, "given with --data") if args.data else _data_spec_of(net)
     try:
         data = _load_data(spec, args)
@@ -882,8 +885,8 @@ def cmd_info(args) -> int:
     lines += [(key, _shortened(printable(_info_text(info[key])))) for key in sorted(info)]
     for label, value in lines:
         print(f"{printable(label):<13} {printable(value)}")
-    if d.get("history_warning"):
-        print(f"visnet: warning: {printable(d['history_warning'])}", file=sys.stderr)
+    for warning in [*d.get("info_warnings", []), *([d["history_warning"]] if d.get("history_warning") else [])]:
+        print(f"visnet: warning: {printable(warning)}", file=sys.stderr)
     return 0
 
 

@@ -231,12 +231,63 @@ def zipped(members: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
     return out.getvalue()
 
 
+# Where in a zip format's JSON the reader looks; most of the rest is state visnet never reads
+# (a .skops schema holds the whole estimator, a Keras config its compile settings), so that
+# mutations there, which all load, do not swamp the figures.
+READ_PLACES = {
+    "skops": [("content", "content", k) for k in ("coefs_", "intercepts_", "activation", "out_activation_")],
+    "keras": [("config", "layers"), ("config",), ("class_name",)],
+}
+
+
+def subtree(tree, path):
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+def mutate_json(r: random.Random, tree, kind: str):
+    """tree with one place changed: in the part the reader looks at, more often than not."""
+    targets = [p for p in READ_PLACES.get(kind, []) if subtree(tree, p) is not None]
+    if not targets or r.random() < 0.3:
+        return mutate_tree(r, tree)
+    path = r.choice(targets)
+    tree = copy.deepcopy(tree)
+    parent = subtree(tree, path[:-1])
+    parent[path[-1]] = mutate_tree(r, parent[path[-1]])
+    return tree
+
+
+def read_members(kind: str, members) -> set[str]:
+    """The zip members a .skops reader reads: the .npy files of coefs_ and intercepts_."""
+    if kind != "skops":
+        return set()
+    schema = json.loads(next(body for info, body in members if info.filename == "schema.json"))
+    found: set[str] = set()
+
+    def files(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                found.add(node["file"])
+            for value in node.values():
+                files(value)
+        elif isinstance(node, list):
+            for value in node:
+                files(value)
+
+    for key in ("coefs_", "intercepts_"):
+        files(subtree(schema, ("content", "content", key)))
+    return found
+
+
 def json_anywhere(r: random.Random, data: bytes, kind: str) -> bytes:
     if is_zip(kind):
         members = unzipped(data)
         i = r.choice([i for i, (info, _) in enumerate(members) if info.filename.endswith(".json")])
         info, body = members[i]
-        members[i] = (info, json.dumps(mutate_tree(r, json.loads(body)), allow_nan=True).encode())
+        members[i] = (info, json.dumps(mutate_json(r, json.loads(body), kind), allow_nan=True).encode())
         return zipped(members)
     if is_onnx(kind):
         model = onnx.ModelProto.FromString(data)
@@ -303,7 +354,11 @@ def generated_npy(r: random.Random, data: bytes) -> bytes:
     """A .skops file with one .npy member replaced: any dtype, shape and fortran_order in its
     header, the bytes that shape claims when few, else a few."""
     members = unzipped(data)
-    i = r.choice([i for i, (info, _) in enumerate(members) if info.filename.endswith(".npy")])
+    read = read_members("skops", members)
+    choices = [i for i, (info, _) in enumerate(members) if info.filename in read]
+    if not choices or r.random() < 0.3:
+        choices = [i for i, (info, _) in enumerate(members) if info.filename.endswith(".npy")]
+    i = r.choice(choices)
     dtype = r.choice(NPY_DTYPES)
     shape = tuple(
         r.choice([0, 1, 2, 3, 16, 64, *HUGE]) if r.random() < 0.3 else r.randrange(1, 65) for _ in range(r.randrange(4))
@@ -331,12 +386,15 @@ def generated_hdf5_dataset(r: random.Random, data: bytes) -> bytes:
         names = []
         f.visititems(lambda name, item: names.append(name) if isinstance(item, h5py.Dataset) else None)
         name = r.choice(sorted(names))
+        shape = f[name].shape
         del f[name]
         dtype = r.choice(["f4", "f8", "f2", "i8", "u1", "bool", "S3", "c8"])
-        shape = tuple(r.choice([0, 1, 2, 16, 64, 65]) for _ in range(r.randrange(4)))
+        if r.random() < 0.5:  # another shape; else the same one with other values or another type
+            shape = tuple(r.choice([0, 1, 2, 16, 64, 65]) for _ in range(r.randrange(4)))
         values = np.frombuffer(r.randbytes(math.prod(shape) * np.dtype(dtype).itemsize), dtype=dtype).reshape(shape)
-        if r.random() < 0.3 and values.dtype.kind == "f":
-            values = np.full(shape, r.choice([np.nan, np.inf, 1e38, -0.0]), dtype=dtype)
+        if r.random() < 0.5 and values.dtype.kind == "f":
+            with np.errstate(over="ignore"):  # 1e38 is infinite as float16: a value to try too
+                values = np.full(shape, r.choice([np.nan, np.inf, 1e38, -0.0, 0.5]), dtype=dtype)
         f.create_dataset(name, data=values)
     members[i] = (members[i][0], buffer.getvalue())
     return zipped(members)
@@ -348,7 +406,9 @@ def damaged_member(r: random.Random, data: bytes, kind: str) -> bytes:
     if is_onnx(kind):
         return onnx_field(r, data, kind)
     members = unzipped(data)
-    i = r.randrange(len(members))
+    read = read_members(kind, members)
+    choices = [i for i, (info, _) in enumerate(members) if info.filename in read or not info.filename.endswith(".npy")]
+    i = r.choice(choices if r.random() < 0.7 else range(len(members)))
     info, body = members[i]
     out = bytearray(body)
     # .npy and .json members are short: anywhere; an HDF5 file's structure is in its first kilobytes

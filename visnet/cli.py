@@ -330,7 +330,7 @@ def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded
         help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, kmnist, a folder of IDX files, "
         "a playground set such as playground:xor?noise=0.2, an image folder with one subfolder per class "
         "(folder:PATH?size=28&test=0.2&seed=0, or just PATH), or a table (table:PATH.csv?label=COLUMN, "
-        "or an .npz with x and y)"
+        "a .tsv, or an .npz with x and y)"
         + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
     )
 
@@ -354,8 +354,8 @@ def _add_window_options(p) -> None:
         "--data",
         type=data_spec,
         metavar="SPEC",
-        help="the data set to open on: a folder of IDX files or of class subfolders of images, a .npz or "
-        ".csv file, folder:PATH?size=28, table:PATH?label=COLUMN, mnist, fashion-mnist, kmnist; a folder "
+        help="the data set to open on: a folder of IDX files or of class subfolders of images, a .npz, "
+        ".csv or .tsv file, folder:PATH?size=28, table:PATH?label=COLUMN, mnist, fashion-mnist, kmnist; a folder "
         "holding MNIST / Fashion-MNIST in subfolders is where the window looks for them",
     )
     p.add_argument(

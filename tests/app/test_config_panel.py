@@ -304,6 +304,16 @@ def test_recent_data_sets_are_listed_and_missing_ones_dropped(panel, tmp_path):
     assert panel.current_dataset() == f"table:{kept}?label=species&test=0.2&seed=0"
 
 
+def test_a_data_set_in_use_by_a_relative_path_is_listed_once(panel, tmp_path, monkeypatch):
+    write_iris(tmp_path / "iris.csv")
+    monkeypatch.chdir(tmp_path)
+    keys.add_recent_dataset("table:iris.csv?label=species")  # recorded with its absolute path
+    panel.set_datasets([("embedded", "Embedded MNIST")], "table:iris.csv?label=species")
+    labels = [panel.dataset_combo.itemText(i) for i in range(panel.dataset_combo.count())]
+    assert labels.count("Table: iris.csv (label species)") == 1
+    assert panel.current_dataset() == "table:iris.csv?label=species"
+
+
 def test_scientific_spin_box_steps_through_1_2_5(qtbot):
     box = ScientificSpinBox(1e-6, 1e7)
     qtbot.addWidget(box)

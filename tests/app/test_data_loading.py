@@ -20,16 +20,26 @@ from visnet.data import load_dataset
 N_PER_CLASS = 768  # 1,536 images: six progress reports of 256
 
 
-@pytest.fixture(scope="module")
-def png_folder(tmp_path_factory):
-    """Two classes of random 8x8 PNGs, written once for the module (about 0.5 s)."""
-    root = tmp_path_factory.mktemp("pngs") / "shapes"
+def write_pngs(root, n_per_class: int):
     rng = np.random.default_rng(0)
     for name in ("round", "square"):
         (root / name).mkdir(parents=True)
-        for i in range(N_PER_CLASS):
+        for i in range(n_per_class):
             Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(root / name / f"{i}.png")
     return root
+
+
+@pytest.fixture(scope="module")
+def png_folder(tmp_path_factory):
+    """Two classes of random 8x8 PNGs, enough for six progress reports, written once for the
+    module (about 0.5 s)."""
+    return write_pngs(tmp_path_factory.mktemp("pngs") / "shapes", N_PER_CLASS)
+
+
+@pytest.fixture(scope="module")
+def small_png_folder(tmp_path_factory):
+    """The same, 40 images in all: the window tests that need no time to cancel in."""
+    return write_pngs(tmp_path_factory.mktemp("pngs") / "shapes", 20)
 
 
 def slowed(load_progress, reports, delay=0.05):
@@ -105,7 +115,8 @@ def test_cancel_stops_reading_the_images(qtbot, png_folder, monkeypatch):
     assert progress_dialog() is None
 
 
-def test_the_window_opens_an_image_folder_and_remembers_it(make_main_window, qtbot, png_folder, monkeypatch):
+def test_the_window_opens_an_image_folder_and_remembers_it(make_main_window, qtbot, small_png_folder, monkeypatch):
+    png_folder = small_png_folder
     window = make_main_window(dataset_loader=None)
     monkeypatch.setattr(window.config_panel, "_ask_data_folder", lambda: str(png_folder))
     panel = window.config_panel
@@ -119,6 +130,14 @@ def test_the_window_opens_an_image_folder_and_remembers_it(make_main_window, qtb
     spec = f"folder:{png_folder}?size=auto&test=0.2&seed=0"
     assert keys.recent_datasets() == [spec]
     assert panel.dataset_combo.currentText() == "Images: shapes"
+
+
+def test_a_window_started_on_an_image_folder_reads_it(make_main_window, small_png_folder):
+    spec = f"folder:{small_png_folder}?size=8"
+    window = make_main_window(dataset=None, dataset_spec=spec, dataset_loader=None)
+    assert window.errors == []
+    assert window.dataset.input_shape == (8, 8) and window.controller.latest_snapshot.sizes[0] == 64
+    assert window.config_panel.dataset_combo.currentText() == "Images: shapes"
 
 
 def test_cancelling_in_the_window_keeps_the_data(make_main_window, qtbot, png_folder, monkeypatch, small_mnist):

@@ -45,7 +45,7 @@ from visnet.core.network import INITS, Network
 from visnet.core.optim import SCHEDULES
 from visnet.core.targets import decision_threshold
 from visnet.core.training import TrainConfig
-from visnet.data.chosen import ChosenData, choose_path, spec_path
+from visnet.data.chosen import ChosenData, choose_path, spec_path, with_absolute_path
 from visnet.data.errors import DataError
 from visnet.data.playground import MAX_POINTS, PLAYGROUND_SETS, PREFIX, TITLES, PlaygroundSpec, is_playground
 from visnet.data.specs import FolderSpec, TableSpec, is_folder_spec, is_table_spec
@@ -641,11 +641,14 @@ class ConfigPanel(QWidget):
             for spec, label in datasets:
                 self.dataset_combo.addItem(label, spec)
                 self.dataset_combo.setItemData(self.dataset_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
-            # The user's own data: the one in use, then those opened recently.
+            # The user's own data: the one in use, then those opened recently (kept with
+            # absolute paths: the one in use, given as a relative path, is not listed twice).
+            in_use = with_absolute_path(current)
             for spec in (current, *keys.recent_datasets()):
                 item = _combo_data(spec)
-                if item is not None and self.dataset_combo.findData(item) < 0:
-                    self._add_dataset_item(self.dataset_combo.count(), spec)
+                if item is None or self.dataset_combo.findData(item) >= 0 or (spec != current and spec == in_use):
+                    continue
+                self._add_dataset_item(self.dataset_combo.count(), spec)
             self.dataset_combo.addItem("Open data folder…", OPEN_FOLDER_ITEM)
             self.dataset_combo.setItemData(
                 self.dataset_combo.count() - 1,

@@ -206,7 +206,7 @@ def test_data_sets_and_an_idx_folder(panel, monkeypatch, tmp_path):
     panel.dataset_combo.activated.emit(open_item)
     assert panel.current_dataset() == str(tmp_path)
     assert panel.dataset_combo.findData(str(tmp_path)) == open_item  # listed just before "Open data folder…"
-    assert panel.dataset_combo.currentText() == f"IDX folder: {tmp_path.name}"
+    assert panel.dataset_combo.currentText() == f"Folder: {tmp_path.name}"
     assert panel.network_spec().dataset == str(tmp_path)
     assert panel.has_unapplied_changes()
 

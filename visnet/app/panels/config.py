@@ -1011,7 +1011,8 @@ def _combo_data(spec: str) -> str | None:
 
 
 def _dataset_label(spec: str) -> str:
-    """'Images: digits', 'Table: iris (label species)', 'Points: xy.csv', 'IDX folder: mnist'."""
+    """'Images: digits', 'Table: iris (label species)', 'Points: xy.csv', 'Folder: mnist' (a
+    plain path to a folder: of IDX files, or of images when given so on the command line)."""
     try:
         if is_folder_spec(spec):
             return f"Images: {_short(FolderSpec.parse(spec).path)}"
@@ -1025,7 +1026,7 @@ def _dataset_label(spec: str) -> str:
         return spec
     if Path(spec).suffix.lower() in (".npz", ".csv", ".tsv"):
         return f"File: {_short(spec)}"
-    return f"IDX folder: {_short(spec)}"
+    return f"Folder: {_short(spec)}"
 
 
 def _short(path: str) -> str:

@@ -16,6 +16,10 @@ Writes (each 22 to 25 kB):
   compare visnet's outputs without Keras or scikit-learn installed.
 
 --big OUT.keras writes an untrained 784-512-512-10 Sequential instead, for timing.
+
+--named-features [OUT_DIR] writes only skops_named_features.skops, an MLPClassifier fitted
+on a pandas DataFrame, so it keeps the column names in feature_names_in_ (needs pandas;
+not Keras). Made with scikit-learn 1.9.1, skops 0.16.0, pandas 3.1.1 and numpy 2.4.6.
 """
 
 from __future__ import annotations
@@ -26,18 +30,23 @@ import warnings
 import zipfile
 from pathlib import Path
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+import numpy as np
+import skops.io
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import skops.io  # noqa: E402
-from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
+os.environ.setdefault("KERAS_BACKEND", "torch")
+# Keras is imported only where it is used, so --named-features runs without it.
 
 SEED = 0
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "io" / "fixtures"
 
 
-def keras_models() -> dict[str, keras.Model]:
+FEATURE_NAMES = ["sepal length", "petal width", "x₃", "ratio a/b"]
+
+
+def keras_models() -> dict:
+    import keras
+
     keras.utils.set_random_seed(SEED)
     small = keras.Sequential(
         [
@@ -100,7 +109,23 @@ def main(out: Path) -> None:
         print(f"{path.name}: {path.stat().st_size} bytes")
 
 
+def named_features(out: Path) -> None:
+    """An MLPClassifier fitted on a DataFrame: scikit-learn keeps its column names."""
+    import pandas as pd
+
+    rng = np.random.default_rng(SEED)
+    x = pd.DataFrame(rng.normal(size=(60, len(FEATURE_NAMES))), columns=FEATURE_NAMES)
+    y = (x["sepal length"] > x["x₃"]).astype(np.int64)
+    with warnings.catch_warnings(action="ignore"):  # ConvergenceWarning: a fixture needs no convergence
+        model = MLPClassifier(hidden_layer_sizes=(3,), max_iter=30, random_state=SEED).fit(x, y)
+    path = out / "skops_named_features.skops"
+    skops.io.dump(model, path, compression=zipfile.ZIP_DEFLATED)
+    print(f"{path.name}: {path.stat().st_size} bytes, feature_names_in_ {list(model.feature_names_in_)}")
+
+
 def big(path: Path) -> None:
+    import keras
+
     keras.utils.set_random_seed(SEED)
     model = keras.Sequential(
         [keras.Input((784,)), keras.layers.Dense(512, activation="relu"), keras.layers.Dense(512, activation="relu")]
@@ -112,5 +137,7 @@ def big(path: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--big":
         big(Path(sys.argv[2]))
+    elif len(sys.argv) >= 2 and sys.argv[1] == "--named-features":
+        named_features(Path(sys.argv[2]) if len(sys.argv) > 2 else FIXTURES)
     else:
         main(Path(sys.argv[1]) if len(sys.argv) > 1 else FIXTURES)

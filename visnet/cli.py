@@ -342,7 +342,7 @@ def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded
         help="embedded (10,000 digits shipped with visnet), mnist, fashion-mnist, kmnist, a folder of IDX files, "
         "a playground set such as playground:xor?noise=0.2, an image folder with one subfolder per class "
         "(folder:PATH?size=28&test=0.2&seed=0, or just PATH), or a table (table:PATH.csv?label=COLUMN, "
-        "or an .npz with x and y)"
+        "a .tsv, or an .npz with x and y)"
         + (" (default embedded)" if default else " (default: the data set named in the model, else embedded)"),
     )
 
@@ -366,8 +366,8 @@ def _add_window_options(p) -> None:
         "--data",
         type=data_spec,
         metavar="SPEC",
-        help="the data set to open on: a folder of IDX files or of class subfolders of images, a .npz or "
-        ".csv file, folder:PATH?size=28, table:PATH?label=COLUMN, mnist, fashion-mnist, kmnist; a folder "
+        help="the data set to open on: a folder of IDX files or of class subfolders of images, a .npz, "
+        ".csv or .tsv file, folder:PATH?size=28, table:PATH?label=COLUMN, mnist, fashion-mnist, kmnist; a folder "
         "holding MNIST / Fashion-MNIST in subfolders is where the window looks for them",
     )
     p.add_argument(
@@ -817,9 +817,12 @@ def cmd_eval(args) -> int:
     from .core.targets import n_classes
     from .core.training import evaluate
     from .data import DataError
-    from .io import load_model
+    from .io import open_model
 
-    net = load_model(args.model)
+    model = open_model(args.model)
+    for warning in model.warnings:
+        print(f"visnet: warning: {printable(warning)}", file=sys.stderr)
+    net = model.network
     spec, reason = (args.data, "given with --data") if args.data else _data_spec_of(net)
     try:
         data = _load_data(spec, args)
@@ -929,9 +932,14 @@ def cmd_info(args) -> int:
     lines += [(key, _shortened(printable(_info_text(info[key])))) for key in sorted(info)]
     for label, value in lines:
         print(f"{printable(label):<13} {printable(value)}")
+<<<<<<< HEAD
     for key in ("history_warning", "timeline_warning"):
         if d.get(key):
             print(f"visnet: warning: {printable(d[key])}", file=sys.stderr)
+=======
+    for warning in [*d.get("info_warnings", []), *([d["history_warning"]] if d.get("history_warning") else [])]:
+        print(f"visnet: warning: {printable(warning)}", file=sys.stderr)
+>>>>>>> data13
     return 0
 
 

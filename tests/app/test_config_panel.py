@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QInputDialog
 
+from visnet.app import settings as keys
 from visnet.app.panels.config import (
+    OPEN_FILE_ITEM,
     OPEN_FOLDER_ITEM,
     PLAYGROUND_PRESET,
     PRESETS,
@@ -195,12 +199,14 @@ def test_data_sets_and_an_idx_folder(panel, monkeypatch, tmp_path):
     panel.set_datasets([("embedded", "Embedded MNIST"), ("mnist", "MNIST (found)")], "embedded")
     specs = [panel.dataset_combo.itemData(i) for i in range(panel.dataset_combo.count())]
     open_item = panel.dataset_combo.findData(OPEN_FOLDER_ITEM)
-    assert specs[:2] == ["embedded", "mnist"] and panel.dataset_combo.itemText(open_item) == "Open IDX folder…"
+    assert specs[:2] == ["embedded", "mnist"] and panel.dataset_combo.itemText(open_item) == "Open data folder…"
+    assert panel.dataset_combo.itemText(open_item + 1) == "Open data file…"
     monkeypatch.setattr(panel, "_ask_data_folder", lambda: str(tmp_path))
     panel.dataset_combo.setCurrentIndex(open_item)
     panel.dataset_combo.activated.emit(open_item)
     assert panel.current_dataset() == str(tmp_path)
-    assert panel.dataset_combo.findData(str(tmp_path)) == open_item  # listed just before "Open IDX folder…"
+    assert panel.dataset_combo.findData(str(tmp_path)) == open_item  # listed just before "Open data folder…"
+    assert panel.dataset_combo.currentText() == f"Folder: {tmp_path.name}"
     assert panel.network_spec().dataset == str(tmp_path)
     assert panel.has_unapplied_changes()
 
@@ -212,6 +218,100 @@ def test_cancelled_folder_choice_keeps_the_data_set(panel, monkeypatch):
     panel.dataset_combo.activated.emit(open_item)
     assert panel.current_dataset() == "embedded"
     assert not panel.has_unapplied_changes()
+
+
+def choose_item(panel, item: str) -> None:
+    index = panel.dataset_combo.findData(item)
+    panel.dataset_combo.setCurrentIndex(index)
+    panel.dataset_combo.activated.emit(index)
+
+
+def test_an_image_folder_is_offered_as_a_folder_spec(panel, monkeypatch, tmp_path):
+    for name in ("cat", "dog"):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "pets" / name / "a.png")
+    monkeypatch.setattr(panel, "_ask_data_folder", lambda: str(tmp_path / "pets"))
+    choose_item(panel, OPEN_FOLDER_ITEM)
+    assert panel.current_dataset() == f"folder:{tmp_path / 'pets'}?size=auto&test=0.2&seed=0"
+    assert panel.dataset_combo.currentText() == "Images: pets"
+    assert panel.has_unapplied_changes() and panel.apply_button.isEnabled()
+
+
+def write_iris(path):
+    rows = "".join(f"{i},{['setosa', 'virginica'][i % 2]},{i / 3:.2f}\n" for i in range(10))
+    path.write_text("length,species,width\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_a_table_asks_for_its_label_column_offering_the_last(panel, monkeypatch, tmp_path):
+    path = write_iris(tmp_path / "iris.csv")
+    asked = []
+
+    def ask(chosen):
+        asked.append((chosen.columns, chosen.suggested_label))
+        return "species"
+
+    monkeypatch.setattr(panel, "_ask_data_file", lambda: str(path))
+    monkeypatch.setattr(panel, "_ask_label_column", ask)
+    choose_item(panel, OPEN_FILE_ITEM)
+    assert asked == [(("length", "species", "width"), "width")]
+    assert panel.current_dataset() == f"table:{path}?label=species&test=0.2&seed=0"
+    assert panel.dataset_combo.currentText() == "Table: iris.csv (label species)"
+    # Cancelling the question keeps the data set chosen before
+    monkeypatch.setattr(panel, "_ask_label_column", lambda chosen: None)
+    choose_item(panel, OPEN_FILE_ITEM)
+    assert panel.current_dataset() == "embedded"
+
+
+def test_the_label_question_is_a_combo_of_the_columns(panel, monkeypatch, tmp_path):
+    offered = {}
+
+    def get_item(parent, title, text, items, current, editable):
+        offered.update(items=items, current=current, editable=editable)
+        return items[0], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    monkeypatch.setattr(panel, "_ask_data_file", lambda: str(write_iris(tmp_path / "iris.csv")))
+    choose_item(panel, OPEN_FILE_ITEM)
+    assert offered == {"items": ["length", "species", "width"], "current": 2, "editable": False}
+    assert "label=length" in panel.current_dataset()
+
+
+def test_a_csv_of_points_opens_as_a_playground_set(panel, monkeypatch, tmp_path):
+    path = tmp_path / "xy.csv"
+    path.write_text("x1,x2,c\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)), encoding="utf-8")
+    monkeypatch.setattr(panel, "_ask_data_file", lambda: str(path))
+    choose_item(panel, OPEN_FILE_ITEM)
+    assert panel.playground_chosen() and panel.playground_box.isVisibleTo(panel)
+    assert panel.current_dataset() == f"playground:{path}?seed=0&train=0.5"
+    assert not panel.noise_spin.isEnabled() and not panel.points_spin.isEnabled()  # a file's points are its own
+    assert panel.input_label.text() == "Input: 2 (x₁, x₂)"
+
+
+def test_recent_data_sets_are_listed_and_missing_ones_dropped(panel, tmp_path):
+    kept = write_iris(tmp_path / "iris.csv")
+    gone = write_iris(tmp_path / "gone.csv")
+    keys.add_recent_dataset(f"table:{gone}?label=species")
+    keys.add_recent_dataset(f"table:{kept}?label=species")
+    keys.add_recent_dataset("mnist")  # visnet's own names are not recorded
+    gone.unlink()
+    panel.set_datasets([("embedded", "Embedded MNIST")], "embedded")
+    labels = [panel.dataset_combo.itemText(i) for i in range(panel.dataset_combo.count())]
+    assert labels[:4] == ["Embedded MNIST", "Table: iris.csv (label species)", "Open data folder…", "Open data file…"]
+    assert keys.recent_datasets() == [f"table:{kept}?label=species&test=0.2&seed=0"]
+    panel.dataset_combo.setCurrentIndex(1)
+    panel.dataset_combo.activated.emit(1)
+    assert panel.current_dataset() == f"table:{kept}?label=species&test=0.2&seed=0"
+
+
+def test_a_data_set_in_use_by_a_relative_path_is_listed_once(panel, tmp_path, monkeypatch):
+    write_iris(tmp_path / "iris.csv")
+    monkeypatch.chdir(tmp_path)
+    keys.add_recent_dataset("table:iris.csv?label=species")  # recorded with its absolute path
+    panel.set_datasets([("embedded", "Embedded MNIST")], "table:iris.csv?label=species")
+    labels = [panel.dataset_combo.itemText(i) for i in range(panel.dataset_combo.count())]
+    assert labels.count("Table: iris.csv (label species)") == 1
+    assert panel.current_dataset() == "table:iris.csv?label=species"
 
 
 def test_scientific_spin_box_steps_through_1_2_5(qtbot):

@@ -160,3 +160,25 @@ def test_reset_forgets_the_networks_bars(panel):
     panel.reset()
     assert panel.output() is None
     assert panel.class_axis().names() == ("zero", "one")
+
+
+def snapshot_reading(side: int):
+    """A snapshot of an untrained network reading side x side pictures."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, side * side), dtype=np.float32), np.arange(20) % 10
+    trainer = Trainer(Network([side * side, 10], output="softmax", seed=0), x, y, x, y, TrainConfig(seed=0))
+    return take_snapshot(trainer, state="idle")
+
+
+@pytest.mark.parametrize("side", [8, 16, 28])
+def test_the_pen_draws_a_stroke_about_two_pixels_wide_at_every_picture_size(qtbot, side):
+    panel = DrawDigitPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot_reading(side))
+    assert panel.field_shape() == (side, side)
+    panel.canvas.draw_stroke([(140, 40), (140, 240)])  # a "1", 200 canvas pixels tall
+    panel.update_prediction()
+    ink_per_row = panel.image().sum(axis=1)
+    inked = ink_per_row[ink_per_row > 0.05]
+    middle = inked[1:-1] if inked.size > 2 else inked  # the pen's round ends are thinner
+    assert 1.5 <= middle.mean() <= 3.0, (side, middle)

@@ -435,6 +435,18 @@ def test_an_opened_model_with_bad_training_settings_trains_with_the_defaults_and
     assert (config.eta, config.step_epochs, config.gamma, config.schedule) == (0.2, 1.0, 0.5, "step")
 
 
+def test_an_opened_model_with_unusable_input_names_opens_without_them_and_says_so(make_main_window, tmp_path):
+    path = save_model(
+        Network([784, 16, 10], seed=1),
+        tmp_path / "bad_names.safetensors",
+        input_names=[f"x{i}" for i in range(785)],  # one more name than the network has inputs
+    )
+    window = make_main_window()
+    assert window.open_model(path)
+    assert "input_names ignored: 785 names for 784 inputs" in window.statusBar().currentMessage()
+    assert window.errors == [] and "input_names" not in window.controller.trainer.net.info
+
+
 def test_while_training_a_frame_is_drawn_one_panel_per_turn_of_the_event_loop(make_main_window, qtbot):
     """So the user's input and the GUI's timers get a turn between the panels' repaints."""
     from dataclasses import replace

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from visnet.cli import main
-from visnet.data import DataError, FolderSpec, load_dataset, load_image_folder
+from visnet.data import DataError, FolderSpec, image_folder, load_dataset, load_image_folder
 from visnet.data.image_folder import MAX_IMAGE_PIXELS
 
 
@@ -197,6 +197,29 @@ def test_progress_reaches_the_total(tmp_path):
     calls = []
     load_dataset(f"folder:{tmp_path}", progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (6, 6)
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("size", ["auto", "8"])
+def test_a_progress_callback_that_raises_stops_the_reading(tmp_path, monkeypatch, size):
+    make_folder(tmp_path, n=600, size=(8, 8))
+    opened = []
+    real_open = image_folder.open_regular_file
+    monkeypatch.setattr(image_folder, "open_regular_file", lambda path: opened.append(path) or real_open(path))
+    calls = []
+
+    def progress(done, total):
+        calls.append((done, total))
+        raise Stop
+
+    with pytest.raises(Stop):
+        load_dataset(f"folder:{tmp_path}?size={size}", progress=progress)
+    assert calls == [(0, 1200)] if size == "auto" else calls == [(256, 1200)]
+    # the pool's threads finish what they began, but the files after those are never opened
+    assert len(opened) < 600
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from visnet.io import ModelFileError, load_model, read_description
+from visnet.core.network import Network
+from visnet.io import ModelFileError, load_model, read_description, save_state_dict
 
 RNG = np.random.default_rng(0)
 
@@ -95,6 +96,48 @@ def test_activations_from_metadata(tmp_path, meta):
     np.testing.assert_allclose(
         net.forward(x), manual(tensors, ["fc1", "fc2"], np.tanh, sigmoid, x), rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "meta, cost",
+    [
+        ({}, "cross-entropy"),  # a softmax output, as nn.CrossEntropyLoss trains
+        ({"cost": "quadratic"}, "quadratic"),
+        ({"cost": "MSELoss"}, "quadratic"),
+        ({"cost": "nn.MSELoss"}, "quadratic"),
+        ({"cost": "CrossEntropyLoss"}, "cross-entropy"),
+        ({"output": "sigmoid", "cost": "BCEWithLogitsLoss"}, "cross-entropy"),
+        ({"output": "identity", "cost": "mse"}, "quadratic"),
+    ],
+)
+def test_cost_from_metadata(tmp_path, meta, cost):
+    save_file(torch_mlp([5, 4, 3]), str(tmp_path / "m.safetensors"), metadata=meta)
+    net = load_model(tmp_path / "m.safetensors")
+    assert net.cost == cost
+    assert "cost" not in net.info.get("metadata", {})  # used, not kept as extra metadata
+
+
+@pytest.mark.parametrize(
+    "meta, problem",
+    [
+        ({"cost": "HingeLoss"}, "unknown cost 'HingeLoss' in the file's 'cost' metadata; visnet knows quadratic,"),
+        ({"cost": ""}, "unknown cost ''"),
+        ({"cost": "\x1b[2J"}, "unknown cost '\\x1b[2J'"),
+        ({"output": "tanh", "cost": "cross-entropy"}, "not a usable network"),
+    ],
+)
+def test_a_cost_metadata_visnet_cannot_use_is_one_line(tmp_path, meta, problem):
+    save_file(torch_mlp([5, 4, 3]), str(tmp_path / "m.safetensors"), metadata=meta)
+    with pytest.raises(ModelFileError) as err:
+        load_model(tmp_path / "m.safetensors")
+    assert "\n" not in str(err.value) and problem in str(err.value)
+
+
+def test_an_exported_state_dict_keeps_its_cost(tmp_path):
+    net = Network([5, 4, 3], "tanh", output="sigmoid", cost="quadratic", seed=0)
+    save_state_dict(net, tmp_path / "torch.safetensors")
+    again = load_model(tmp_path / "torch.safetensors")
+    assert (again.activations, again.cost) == (net.activations, "quadratic")
 
 
 def test_arguments_override_metadata(tmp_path):

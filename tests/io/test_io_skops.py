@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from json_trees import JSON_VALUES, all_paths, replaced
 
 from visnet.cli import main as cli_main
-from visnet.io import ModelFileError, load_model, read_description
+from visnet.io import ModelFileError, load_model, open_model, read_description
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLASSIFIER = FIXTURES / "skops_classifier.skops"
@@ -175,6 +175,37 @@ def test_unusual_class_labels_are_left_out_not_refused(tmp_path):
     classes = array_file(schema, "classes_")
     path = write_skops(tmp_path, schema, **{classes: npy(np.array([[1, 2], [3, 4]]))})
     assert "class_names" not in load_model(path).info
+
+
+NAMED = FIXTURES / "skops_named_features.skops"
+
+
+def test_the_columns_of_the_dataframe_it_was_fitted_on_become_input_names(capsys):
+    model = open_model(NAMED)
+    assert model.network.info["input_names"] == ["sepal length", "petal width", "x₃", "ratio a/b"]
+    assert model.warnings == () and model.network.sizes[0] == 4
+    assert "input_names" not in load_model(CLASSIFIER).info  # fitted on a plain array: no names
+    assert cli_main(["info", str(NAMED)]) == 0
+    assert '["sepal length", "petal width", "x\\u2083", "ratio a/b"]' in capsys.readouterr().out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=JSON_VALUES, where=st.sampled_from(list(all_paths(fields(schema_of(NAMED))["feature_names_in_"]))))
+def test_generated_feature_names_are_used_or_left_out(tmp_path, value, where):
+    schema = schema_of(NAMED)
+    node = replaced(fields(schema)["feature_names_in_"], where, value) if where else value
+    fields(schema)["feature_names_in_"] = node
+    path = write_skops(tmp_path, schema, source=NAMED)
+    try:
+        model = open_model(path)
+    except ModelFileError as err:  # a node that points into the archive can fail as any array
+        assert "\n" not in str(err) and "feature_names_in_" in str(err)
+        return
+    names = model.network.info.get("input_names")
+    assert names is None or (
+        len(names) <= 4 and all(isinstance(n, str) and n.isprintable() and len(n) <= 200 for n in names)
+    )
+    assert all(w.startswith(f"{path}: input_names ignored: ") for w in model.warnings)
 
 
 def test_a_skops_file_without_a_member_it_names(tmp_path):

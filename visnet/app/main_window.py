@@ -44,11 +44,13 @@ from visnet.data.playground import TITLES as PLAYGROUND_TITLES
 from visnet.data.specs import is_folder_spec, is_table_spec
 from visnet.data.toy2d import TOY2D_GENERATORS, Toy2D
 from visnet.io import ModelFileError, open_model, save_model, save_onnx, save_state_dict, torch_sequential_code
+from visnet.printable import printable
 from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import recovery, workspaces
 from . import settings as keys
 from .banner import MessageBanner
+from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
 from .frames import FramePacer
 from .network_editor import EditResult, NetworkEditor
@@ -144,7 +146,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("visnet_main_window")
         self._data_dir = data_dir
-        self._load_dataset = dataset_loader or (lambda spec: load_dataset(spec, data_dir))
+        self._load_dataset = dataset_loader or (lambda spec: load_in_window(spec, data_dir, self))
         self._model_path: Path | None = None
         self._saves_run = False  # the file in use is a run file: saving it keeps its timeline
         self._clean_step = 0  # the trainer's step count when the network was last saved or loaded
@@ -1441,8 +1443,11 @@ class MainWindow(QMainWindow):
             try:
                 with _busy():
                     dataset, toy = self._load_data(spec.dataset)
+            except LoadCancelled:
+                self.statusBar().showMessage("Loading the data set was cancelled; nothing changed.", 8000)
+                return False
             except DataError as err:
-                self._show_error("Could not load the data set", str(err))
+                self._show_banner("Could not load the data set:", printable(err), kind="error")
                 return False
         n_outputs = 1 if toy is not None else dataset.n_classes  # the playground's single output, as Playground's
         try:
@@ -1507,6 +1512,7 @@ class MainWindow(QMainWindow):
         self.session.set_dataset(dataset, spec, toy, plane, features)
 
     def _refresh_dataset_choices(self) -> None:
+        keys.add_recent_dataset(self.session.dataset_spec)  # only the user's own files and folders
         try:
             choices = available_datasets(self._data_dir)
         except (OSError, DataError):

@@ -12,16 +12,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from visnet.data.chosen import spec_path, with_absolute_path
+
 ORGANIZATION = "visnet"
 APPLICATION = "visnet"
 
 GEOMETRY = "window/geometry"
 RECENT_FILES = "files/recent"
+RECENT_DATASETS = "data/recent"  # specs of the user's own data sets, newest first
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
 TIMELINE_BUDGET_MB = "timeline/budget_mb"
 
 MAX_RECENT_FILES = 8
+MAX_RECENT_DATASETS = 8
 
 
 def _as_list(value) -> list[str]:
@@ -51,6 +55,31 @@ def add_recent_file(path: str | os.PathLike, settings: QSettings | None = None) 
     files = files[:MAX_RECENT_FILES]
     settings.setValue(RECENT_FILES, files)
     return files
+
+
+def recent_datasets(settings: QSettings | None = None) -> list[str]:
+    """The specs of the user's own data sets used recently, newest first; those whose file or
+    folder no longer exists are dropped."""
+    settings = settings or QSettings()
+    stored = _as_list(settings.value(RECENT_DATASETS))
+    existing = [s for s in stored if (path := spec_path(s)) is not None and os.path.exists(path)]
+    if existing != stored:
+        settings.setValue(RECENT_DATASETS, existing)
+    return existing
+
+
+def add_recent_dataset(spec: str, settings: QSettings | None = None) -> list[str]:
+    """Put `spec` first in the recent data sets (at most MAX_RECENT_DATASETS), with its path
+    made absolute so it names the same data from any folder; a data set visnet names itself
+    (embedded, mnist, a generated playground set) is not recorded. Returns the new list."""
+    settings = settings or QSettings()
+    absolute = with_absolute_path(spec)
+    if absolute is None:
+        return recent_datasets(settings)
+    specs = [absolute] + [s for s in recent_datasets(settings) if s != absolute]
+    specs = specs[:MAX_RECENT_DATASETS]
+    settings.setValue(RECENT_DATASETS, specs)
+    return specs
 
 
 def last_folder(settings: QSettings | None = None) -> str:

@@ -31,7 +31,7 @@ from visnet.data.image_folder import Progress, is_image_folder, load_image_folde
 from visnet.data.npz import load_npz
 from visnet.data.playground import PlaygroundSpec, is_playground
 from visnet.data.specs import FolderSpec, TableSpec, is_folder_spec, is_table_spec
-from visnet.data.table import load_table
+from visnet.data.table import TABLE_SUFFIXES, load_table
 from visnet.regular_files import describe_file_kind
 
 KINDS = ("mnist", "fashion-mnist", "kmnist")
@@ -253,9 +253,9 @@ def _load_path(path: Path, kind: str | None, progress: Progress | None = None) -
         if kind is None and _is_npz_table(path):
             return load_table(TableSpec(str(path)))
         return load_npz(path, kind=kind)
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() in TABLE_SUFFIXES:
         return load_table(TableSpec(str(path)))
-    raise DataError(f"{path}: not a folder of IDX files or of images, a .npz or a .csv file")
+    raise DataError(f"{path}: not a folder of IDX files or of images, a .npz, .csv or .tsv file")
 
 
 def _is_npz_table(path: Path) -> bool:

@@ -26,8 +26,9 @@ import os
 import stat
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +95,11 @@ def _holds_an_image(folder: Path) -> bool:
 def load_image_folder(spec: FolderSpec | str, progress: Progress | None = None) -> Dataset:
     """The Dataset an image folder spec names ('folder:PATH?size=28', or a FolderSpec).
 
-    progress(done, total) is called as images are decoded (from this thread). DataError,
-    naming the folder or file, if the folder cannot be used.
+    progress(done, total) is called from this thread every 256 images as they are decoded
+    (done is 0 while a first pass reads the headers to find the most common size). An exception
+    it raises stops the loading: no further image is decoded and the exception propagates, so a
+    progress bar's Cancel can stop a long load. DataError, naming the folder or file, if the
+    folder cannot be used.
     """
     spec = FolderSpec.parse(spec) if isinstance(spec, str) else spec
     root = Path(spec.path).expanduser()
@@ -125,7 +129,7 @@ def load_image_folder(spec: FolderSpec | str, progress: Progress | None = None) 
     # only add a warning for them. The filter is process-wide, so it is set here, not per thread.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        size = spec.size or _most_common_size(everything, root)
+        size = spec.size or _most_common_size(everything, root, progress)
         if total * size[0] * size[1] > MAX_VALUES:
             raise DataError(
                 f"{root}: {total:,} images of {size[1]}x{size[0]} are more than visnet holds ({MAX_VALUES:,} pixels)"
@@ -227,8 +231,9 @@ def _open(stream) -> Image.Image:
     return image
 
 
-def _most_common_size(files: Sequence[Path], root: Path) -> tuple[int, int]:
-    """(height, width) shared by most images (ties: the larger), scaled to fit MAX_AUTO_SIDE."""
+def _most_common_size(files: Sequence[Path], root: Path, progress: Progress | None = None) -> tuple[int, int]:
+    """(height, width) shared by most images (ties: the larger), scaled to fit MAX_AUTO_SIDE.
+    progress(0, len(files)) every 256 headers: no image is decoded yet, but it may stop the pass."""
 
     def size_of(path: Path) -> tuple[int, int] | None:
         try:
@@ -237,8 +242,13 @@ def _most_common_size(files: Sequence[Path], root: Path) -> tuple[int, int]:
         except (_Unreadable, DataError):
             return None
 
-    with ThreadPoolExecutor(_THREADS) as pool:
-        sizes = Counter(s for s in pool.map(size_of, files) if s is not None)
+    sizes: Counter[tuple[int, int]] = Counter()
+    with _pool() as pool:
+        for read, s in enumerate(pool.map(size_of, files), start=1):
+            if s is not None:
+                sizes[s] += 1
+            if progress is not None and read % 256 == 0:
+                progress(0, len(files))
     if not sizes:
         raise DataError(f"{root}: holds no readable images")
     (h, w), _ = max(sizes.items(), key=lambda item: (item[1], item[0]))
@@ -293,13 +303,28 @@ def _decode_all(
         ok[i] = True
         return None
 
-    with ThreadPoolExecutor(_THREADS) as pool:
+    with _pool() as pool:
         for done, (path, problem) in enumerate(zip(files, pool.map(one, range(len(files)))), start=1):
             if problem is not None:
                 failures.append((path, problem))
             if progress is not None and (done % 256 == 0 or done == len(files)):
                 progress(done, len(files))
     return x, ok, failures
+
+
+@contextmanager
+def _pool() -> Iterator[ThreadPoolExecutor]:
+    """A thread pool that, when its block is left by an exception (a progress callback's
+    Cancel), drops the files not yet started instead of decoding them all before it returns.
+    (pool.map's iterator cancels them too, but only once it is garbage-collected; this does
+    not rely on when that happens.)"""
+    pool = ThreadPoolExecutor(_THREADS)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _check_every_class_has_images(classes: Sequence[_ClassFiles], ok: np.ndarray) -> None:

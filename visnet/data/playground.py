@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 from visnet.core.features import FEATURE_LABELS, check_features
 from visnet.data.dataset import Dataset
 from visnet.data.errors import DataError
-from visnet.data.table import load_points_csv
+from visnet.data.table import TABLE_SUFFIXES, load_points_csv
 from visnet.data.toy2d import DEFAULT_POINTS, TOY2D_GENERATORS, DrawnPoint, Toy2D, add_points, make_toy2d
 
 PREFIX = "playground:"
@@ -66,7 +66,7 @@ class PlaygroundSpec:
             fields = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)))
         except ValueError as err:
             raise DataError(f"{spec!r}: cannot read the settings after '?': {err}") from None
-        if name.lower().endswith(".csv") and {"noise", "points"} & set(fields):
+        if name.lower().endswith(TABLE_SUFFIXES) and {"noise", "points"} & set(fields):
             raise DataError(f"{spec!r}: noise and points are settings of generated sets, not of a CSV file")
         unknown = set(fields) - {"noise", "seed", "points", "train", "features"}
         if unknown:
@@ -89,8 +89,8 @@ class PlaygroundSpec:
 
     @property
     def is_file(self) -> bool:
-        """True if the points come from a CSV file (name is its path), not a generator."""
-        return self.name.lower().endswith(".csv")
+        """True if the points come from a CSV or TSV file (name is its path), not a generator."""
+        return self.name.lower().endswith(TABLE_SUFFIXES)
 
     def check(self) -> None:
         """ValueError for settings make_toy2d or the features refuse."""

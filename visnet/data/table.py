@@ -3,8 +3,8 @@
     table:iris.csv?label=species     CSV with a header row; the label column named (default: the last)
     table:points.npz                 x (n, n_features) numbers, y (n,) labels, optional feature_names
 
-A CSV has a header row naming its columns, cells separated by commas or semicolons
-(whichever the header uses more), optionally a UTF-8 byte-order mark and quoted fields.
+A CSV has a header row naming its columns, cells separated by commas, semicolons or tabs
+(whichever the header uses most, so a .tsv file reads too), optionally a UTF-8 byte-order mark and quoted fields.
 Every feature cell must be a finite number and every label cell non-empty: a file with a
 missing or non-numeric cell is refused, naming its line and column, because silently leaving
 rows out would change the data set without anyone noticing. Blank lines are ignored.
@@ -45,6 +45,8 @@ PLANE_MARGIN = 0.1
 # Cells of a CSV held at once, as float64: 512 MiB.
 MAX_CELLS = MAX_VALUES // 4
 MAX_HEADER_CHARS = 1 << 20
+DELIMITERS = (",", ";", "\t")
+TABLE_SUFFIXES = (".csv", ".tsv")
 
 
 def load_table(spec: TableSpec | str) -> Dataset:
@@ -100,7 +102,7 @@ def _parse_csv(text: io.TextIOWrapper, path: Path, label: str | None) -> tuple[n
         raise DataError(f"{path}: the header row is longer than {MAX_HEADER_CHARS:,} characters")
     if not first.strip():
         raise DataError(f"{path}: empty; a CSV table needs a header row naming its columns")
-    delimiter = ";" if _fields(first, ";") > _fields(first, ",") else ","
+    delimiter = header_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     header = [h.strip() for h in header]
     if all(_is_number(h) for h in header):
@@ -157,6 +159,25 @@ def _parse_csv(text: io.TextIOWrapper, path: Path, label: str | None) -> tuple[n
     if not labels:
         raise DataError(f"{path}: a header row and no data rows")
     return rows[: len(labels)], labels, feature_names
+
+
+def header_delimiter(first_line: str) -> str:
+    """The cell separator of a table whose header row is first_line: the one that splits it
+    into most cells (commas on a tie, then semicolons)."""
+    return max(DELIMITERS, key=lambda d: _fields(first_line, d))
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """The column names of a CSV or TSV file's header row; DataError if there is none to read."""
+    with open_regular_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        try:
+            first = text.readline(MAX_HEADER_CHARS)
+        except UnicodeDecodeError as e:
+            raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start} of a block)") from None
+    if not first.strip() or len(first) == MAX_HEADER_CHARS:
+        raise DataError(f"{path}: no header row to read")
+    return tuple(h.strip() for h in next(csv.reader([first], delimiter=header_delimiter(first))))
 
 
 def _fields(line: str, delimiter: str) -> int:

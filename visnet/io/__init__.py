@@ -24,6 +24,7 @@ from ..core.history import TrainingHistory
 from ..core.network import Network
 from ..core.timeline import Timeline
 from . import foreign, keras_format, native, onnx_format, skops_format
+from .common import checked_info
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
 from .export import save_state_dict, torch_sequential_code
@@ -72,8 +73,13 @@ def load_model(
     layer) and output (the output layer's) replace what the file says or implies;
     useful for PyTorch files, which do not record their activations.
     Raises ModelFileError for anything missing, unreadable or invalid. The training
-    history, if any, is not read: open_model returns it.
+    history, if any, is not read: open_model returns it. net.info holds no unusable
+    input_names or standardization (open_model says why one was left out).
     """
+    return _with_checked_info(path, _load(path, activations, output))[0]
+
+
+def _load(path, activations, output) -> Network:
     data = read_bytes(path)
     kind = sniff(path, data)
     if kind == "json":
@@ -101,26 +107,37 @@ def open_model(
     A problem with the network raises ModelFileError as load_model does; a problem with
     the history never does: the history is left out (None) and ModelFile.warnings says
     why in one line naming the file. Files without a history (older visnet files,
-    PyTorch and network2.py files) give history None and no warnings.
+    PyTorch and network2.py files) give history None and no warnings. So do the info's
+    input_names and standardization: one that is unusable is left out with a warning.
     """
     data = read_bytes(path)
     kind = sniff(path, data)
+    history, timeline, warnings = None, None, []
     if kind == "json":
-        return ModelFile(foreign.load_network2(path, data, activations, output))
-    if kind == "onnx":
-        return ModelFile(onnx_format.load(path, data, activations, output))
-    if kind == "keras":
-        return ModelFile(keras_format.load_keras(path, data, activations, output))
-    if kind == "skops":
-        return ModelFile(skops_format.load_skops(path, data, activations, output))
-    sf = parse_safetensors(path, data)
-    if native.METADATA_KEY not in sf.metadata:
-        return ModelFile(foreign.load_torch(sf, activations, output))
-    net = native.load(sf, activations, output)
-    history, warning = native.load_history(sf, net.n_layers)
-    timeline, timeline_warning = native.load_timeline(sf, net)
-    warnings = tuple(w for w in (warning, timeline_warning) if w)
-    return ModelFile(net, history, warnings, timeline)
+        net = foreign.load_network2(path, data, activations, output)
+    elif kind == "onnx":
+        net = onnx_format.load(path, data, activations, output)
+    elif kind == "keras":
+        net = keras_format.load_keras(path, data, activations, output)
+    elif kind == "skops":
+        net = skops_format.load_skops(path, data, activations, output)
+    else:
+        sf = parse_safetensors(path, data)
+        if native.METADATA_KEY not in sf.metadata:
+            net = foreign.load_torch(sf, activations, output)
+        else:
+            net = native.load(sf, activations, output)
+            history, warning = native.load_history(sf, net.n_layers)
+            timeline, timeline_warning = native.load_timeline(sf, net)
+            warnings += [w for w in (warning, timeline_warning) if w]
+    net, info_warnings = _with_checked_info(path, net)
+    return ModelFile(net, history, tuple(info_warnings + warnings), timeline)
+
+
+def _with_checked_info(path: str | os.PathLike, net: Network) -> tuple[Network, list[str]]:
+    """net with its info's unusable input_names and standardization left out, and a warning each."""
+    net.info, warnings = checked_info(path, net.info if isinstance(net.info, dict) else {}, net.sizes[0])
+    return net, warnings
 
 
 def read_description(path: str | os.PathLike) -> dict:
@@ -128,7 +145,9 @@ def read_description(path: str | os.PathLike) -> dict:
     format, version (visnet files), sizes, activations, cost, init, dtype, info, plus
     n_params, file and file_size; for a visnet file with a training history also
     history (counters, points held, last_test_accuracy and a one-line summary), or
-    history_warning when that history is unusable. Raises ModelFileError like load_model."""
+    history_warning when that history is unusable, and info_warnings (a list) when the info's
+    input_names or standardization are unusable, which are then left out of info. Raises
+    ModelFileError like load_model."""
     data = read_bytes(path)
     kind = sniff(path, data)
     if kind == "json":
@@ -161,6 +180,9 @@ def read_description(path: str | os.PathLike) -> dict:
             d = foreign.describe_torch(sf)
             d.pop("_layers")
     sizes = d["sizes"]
+    d["info"], info_warnings = checked_info(path, d.get("info") or {}, sizes[0])
+    if info_warnings:
+        d["info_warnings"] = info_warnings
     d["n_params"] = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     d["file"] = str(Path(path))
     d["file_size"] = len(data)

@@ -141,3 +141,67 @@ def json_safe(value: object, where: str = "info") -> object:
     if isinstance(value, (list, tuple)):
         return [json_safe(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise TypeError(f"{where} is a {type(value).__name__}, which cannot be stored as JSON")
+
+
+# The longest input name kept: a column header, not a paragraph; the panels write names
+# beside neurons and in tables.
+MAX_INPUT_NAME = 200
+
+
+def checked_info(path: str | os.PathLike, info: dict, n_inputs: int) -> tuple[dict, list[str]]:
+    """info without the entries the window and `visnet eval` would misuse, and one warning
+    (a line naming the file) per entry left out: input_names must be a list of at most
+    n_inputs printable strings (of at most MAX_INPUT_NAME characters), standardization a
+    {"mean": [...], "std": [...]} of n_inputs finite numbers each, with std > 0 (what a table's
+    Standardization.as_dict writes). The network itself is fine without them, so a bad one
+    costs a warning, not the file, as a bad training setting does (config_from_stored)."""
+    kept, warnings = dict(info), []
+    for key, problem in (
+        ("input_names", _input_names_problem(info.get("input_names"), n_inputs)),
+        ("standardization", _standardization_problem(info.get("standardization"), n_inputs)),
+    ):
+        if key in info and problem is not None:
+            del kept[key]
+            warnings.append(str(ModelFileError(path, f"{key} ignored: {problem}")))
+    return kept, warnings
+
+
+def _input_names_problem(names: object, n_inputs: int) -> str | None:
+    if not isinstance(names, list):
+        return f"{shown(names)} is not a list of names"
+    if len(names) > n_inputs:
+        return f"{len(names)} names for {n_inputs} inputs"
+    for name in names:
+        if not isinstance(name, str):
+            return f"{shown(name)} is not a name"
+        if not name.isprintable() or len(name) > MAX_INPUT_NAME:
+            return f"{shown(name)} is not a printable name of at most {MAX_INPUT_NAME} characters"
+    return None
+
+
+def _standardization_problem(stored: object, n_inputs: int) -> str | None:
+    if not isinstance(stored, dict) or set(stored) != {"mean", "std"}:
+        return f"{shown(stored)} is not {{'mean': [...], 'std': [...]}}"
+    for key in ("mean", "std"):
+        values = stored[key]
+        # bool is an int to Python, but no file visnet writes holds one here
+        if not isinstance(values, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+        ):
+            return f"its {key} is not a list of numbers"
+        if len(values) != n_inputs:
+            return f"its {key} holds {len(values)} numbers for {n_inputs} inputs"
+        array = np.array([_as_float(v) for v in values], dtype=np.float64)
+        if not np.all(np.isfinite(array)):
+            return f"its {key} holds a value that is not a finite number"
+        if key == "std" and not np.all(array > 0):
+            return "its std holds a value that is not above 0"
+    return None
+
+
+def _as_float(value: int | float) -> float:
+    """float(value), an integer too large for a float64 (JSON allows any) becoming infinite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf

@@ -47,13 +47,14 @@ def state_dict_tensors(net: Network, path: str | os.PathLike = "<network>") -> d
 
 def save_state_dict(net: Network, path: str | os.PathLike) -> Path:
     """Write net's PyTorch state dict to path with safetensors, atomically; returns the Path.
-    The metadata's "activations" and "output" let visnet read the activations back."""
+    The metadata's "activations", "output" and "cost" let visnet read the network back as it was."""
     import safetensors.numpy
 
     tensors = state_dict_tensors(net, path)
     metadata = {
         "activations": json.dumps(list(net.activations[:-1])),
         "output": net.activations[-1],
+        "cost": net.cost,
         "pytorch_module": torch_sequential_code(net, Path(path).name),
     }
     return atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))

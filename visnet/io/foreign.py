@@ -5,7 +5,10 @@ PyTorch: a state dict of nn.Linear layers ("0.weight", "0.bias", "2.weight", ...
 "net.0.weight", "fc1.weight", ...). Layers are ordered by the numbers in their names
 (natural order); if that order does not chain, by the one chain the shapes allow.
 Activations come from the metadata key "activations" (JSON list or comma list; one per
-hidden layer or per layer) and "output", else ReLU hidden layers and a softmax output.
+hidden layer or per layer) and "output", else ReLU hidden layers and a softmax output. The
+cost comes from the metadata key "cost" (visnet's name or PyTorch's loss class, such as
+MSELoss or CrossEntropyLoss), else cross-entropy for a softmax or sigmoid output and the
+quadratic cost otherwise.
 
 network2.py: {"sizes", "weights", "biases", "cost"} with weights[l] (n_out, n_in) and
 biases[l] (n_out, 1), sigmoid everywhere, cost "CrossEntropyCost" or "QuadraticCost".
@@ -26,6 +29,19 @@ from .errors import ModelFileError, listed, shown
 TORCH_FORMAT = "pytorch-state-dict"
 NETWORK2_FORMAT = "network2-json"
 NETWORK2_COSTS = {"CrossEntropyCost": "cross-entropy", "QuadraticCost": "quadratic"}
+# A "cost" metadata entry: visnet's names, and the PyTorch losses that train those costs
+# (compared lower-case, without _, - and "nn."). CrossEntropyLoss takes logits and applies
+# a softmax itself: with a softmax output layer, that is visnet's cross-entropy.
+TORCH_COSTS = {
+    "quadratic": "quadratic",
+    "mse": "quadratic",
+    "mseloss": "quadratic",
+    "crossentropy": "cross-entropy",
+    "crossentropyloss": "cross-entropy",
+    "nllloss": "cross-entropy",
+    "bceloss": "cross-entropy",
+    "bcewithlogitsloss": "cross-entropy",
+}
 
 
 # -- PyTorch state dicts -------------------------------------------------------------------
@@ -132,19 +148,32 @@ def describe_torch(sf: SafetensorsFile, activations=None, output=None) -> dict:
         "imported_from": "PyTorch state dict (safetensors)",
         "layer_names": [w[: -len(".weight")] for w, _, _, _ in layers],
     }
-    extra = {k: v for k, v in sf.metadata.items() if k not in ("activations", "output", "format")}
+    extra = {k: v for k, v in sf.metadata.items() if k not in ("activations", "output", "cost", "format")}
     if extra:
         info["metadata"] = extra
     return {
         "format": TORCH_FORMAT,
         "sizes": sizes,
         "activations": acts,
-        "cost": _cost_for(acts[-1]),
+        "cost": _metadata_cost(sf) or _cost_for(acts[-1]),
         "init": "he",
         "dtype": dtype,
         "info": info,
         "_layers": layers,
     }
+
+
+def _metadata_cost(sf: SafetensorsFile) -> str | None:
+    """visnet's name for the metadata's "cost" entry, or None without one. A cost the output
+    layer cannot have (cross-entropy after tanh) is refused later, by build_network."""
+    raw = sf.metadata.get("cost")
+    if raw is None:
+        return None
+    cost = TORCH_COSTS.get(raw.strip().lower().replace("_", "").replace("-", "").removeprefix("nn."))
+    if cost is None:
+        known = "quadratic, cross-entropy, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss"
+        raise sf.fail(f"unknown cost {shown(raw)} in the file's 'cost' metadata; visnet knows {known}")
+    return cost
 
 
 def _cost_for(output: str) -> str:

@@ -5,7 +5,8 @@ A .skops file is a zip archive: schema.json describes the object tree (each node
 class and loader; JSON values are stored as JSON text in "content", numpy arrays as a
 member "file" of the archive, written by np.save), and the arrays are .npy members. Only
 the nodes visnet needs are read: coefs_ and intercepts_ (lists of arrays), activation,
-out_activation_, n_features_in_ and classes_. Each array's .npy header is checked (version,
+out_activation_, n_features_in_, classes_ and feature_names_in_ (the column names of a
+DataFrame it was fitted on, which become the network's input names). Each array's .npy header is checked (version,
 dtype, shape and size against the member's size) before its values are read with
 np.load(allow_pickle=False); nothing is ever unpickled.
 
@@ -151,6 +152,36 @@ def _class_names(path, archive, fields: dict) -> list[str] | None:
     return names if all(len(n) <= MAX_CLASS_NAME for n in names) else None
 
 
+def _feature_names(path, archive, fields: dict) -> list[str] | None:
+    """feature_names_in_ as a list of strings, or None. scikit-learn sets it when fitted on a
+    DataFrame whose columns are all strings, an object array that skops stores as JSON
+    (type "json": one JsonNode per name); a unicode .npy array is read too. Anything else
+    is ignored: the names only label the inputs (io.checked_info checks them as any info)."""
+    node = fields.get("feature_names_in_")
+    if not (isinstance(node, dict) and node.get("__loader__") == "NdArrayNode"):
+        return None
+    if node.get("type") == "numpy":
+        names = _read_npy(path, archive, _array_node(path, node, "feature_names_in_"), "feature_names_in_")
+        return [str(n) for n in names.tolist()] if names.ndim == 1 and names.dtype.kind == "U" else None
+    items = node.get("content")
+    if node.get("type") != "json" or not isinstance(items, list):
+        return None
+    names = []
+    for item in items:
+        if not (
+            isinstance(item, dict) and item.get("__loader__") == "JsonNode" and isinstance(item.get("content"), str)
+        ):
+            return None
+        try:
+            name = json.loads(item["content"])
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(name, str):
+            return None
+        names.append(name)
+    return names
+
+
 def _read(path, data: bytes, activations, output):
     archive = open_archive(path, data, "a skops .skops file")
     with archive:
@@ -177,6 +208,7 @@ def _read(path, data: bytes, activations, output):
         coefs = [_read_npy(path, archive, node, f"coefs_[{l}]") for l, node in enumerate(coef_nodes)]
         intercepts = [_read_npy(path, archive, node, f"intercepts_[{l}]") for l, node in enumerate(intercept_nodes)]
         class_names = _class_names(path, archive, fields) if estimator == "MLPClassifier" else None
+        feature_names = _feature_names(path, archive, fields)
         version = _json_value(path, fields, "_sklearn_version", required=False)
 
     sizes = _check_shapes(path, coefs, intercepts, n_features)
@@ -191,6 +223,8 @@ def _read(path, data: bytes, activations, output):
         info["sklearn_version"] = version
     if class_names is not None and len(class_names) == (2 if sizes[-1] == 1 else sizes[-1]):
         info["class_names"] = class_names
+    if feature_names is not None:
+        info["input_names"] = feature_names  # the DataFrame's columns, as a table's are
     description = {
         "format": SKOPS_FORMAT,
         "sizes": sizes,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -44,12 +45,22 @@ from visnet.core.network import INITS, Network
 from visnet.core.optim import SCHEDULES
 from visnet.core.targets import decision_threshold
 from visnet.core.training import TrainConfig
+from visnet.data.chosen import ChosenData, choose_path, spec_path, with_absolute_path
+from visnet.data.errors import DataError
 from visnet.data.playground import MAX_POINTS, PLAYGROUND_SETS, PREFIX, TITLES, PlaygroundSpec, is_playground
+from visnet.data.specs import FolderSpec, TableSpec, is_folder_spec, is_table_spec
 from visnet.data.toy2d import MAX_NOISE, TOY2D_GENERATORS
+
+from .. import settings as keys
 
 MAX_HIDDEN_LAYERS = 12  # Playground stops at 6
 MAX_LAYER_SIZE = 1024
-OPEN_FOLDER_ITEM = "__open_folder__"  # the data set combo's "Open IDX folder…" entry
+# The data set combo's "Open data folder…" and "Open data file…" entries. Two, because a Qt
+# file dialog picks either files or folders, and an image or IDX folder is opened as a folder.
+OPEN_FOLDER_ITEM = "__open_folder__"
+OPEN_FILE_ITEM = "__open_file__"
+OPEN_ITEMS = (OPEN_FOLDER_ITEM, OPEN_FILE_ITEM)
+DATA_FILE_FILTER = "Data sets (*.csv *.tsv *.npz);;All files (*)"
 PERCEPTRON_OUTPUT = "step"  # offered as an output; it learns by the perceptron rule
 OUTPUT_CHOICES = (*OUTPUT_ACTIVATIONS, PERCEPTRON_OUTPUT)
 
@@ -589,7 +600,7 @@ class ConfigPanel(QWidget):
         spec = self.dataset_combo.currentData()
         if is_playground(spec):
             return str(self.playground_spec())
-        return spec if spec and spec != OPEN_FOLDER_ITEM else "embedded"
+        return spec if spec and spec not in OPEN_ITEMS else "embedded"
 
     def playground_chosen(self) -> bool:
         return is_playground(self.dataset_combo.currentData())
@@ -630,12 +641,26 @@ class ConfigPanel(QWidget):
             for spec, label in datasets:
                 self.dataset_combo.addItem(label, spec)
                 self.dataset_combo.setItemData(self.dataset_combo.count() - 1, label, Qt.ItemDataRole.ToolTipRole)
-            if not is_playground(current) and self.dataset_combo.findData(current) < 0:
-                self.dataset_combo.addItem(_folder_label(current), current)
-            self.dataset_combo.addItem("Open IDX folder…", OPEN_FOLDER_ITEM)
+            # The user's own data: the one in use, then those opened recently (kept with
+            # absolute paths: the one in use, given as a relative path, is not listed twice).
+            in_use = with_absolute_path(current)
+            for spec in (current, *keys.recent_datasets()):
+                item = _combo_data(spec)
+                if item is None or self.dataset_combo.findData(item) >= 0 or (spec != current and spec == in_use):
+                    continue
+                self._add_dataset_item(self.dataset_combo.count(), spec)
+            self.dataset_combo.addItem("Open data folder…", OPEN_FOLDER_ITEM)
             self.dataset_combo.setItemData(
                 self.dataset_combo.count() - 1,
-                "A folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-… (optionally .gz)",
+                "A folder with one subfolder of images per class (cats/, dogs/ or 0/ … 9/), or one holding "
+                "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-… (optionally .gz)",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+            self.dataset_combo.addItem("Open data file…", OPEN_FILE_ITEM)
+            self.dataset_combo.setItemData(
+                self.dataset_combo.count() - 1,
+                "A table (.csv or .tsv with a header row: feature columns and a label column; x1, x2 and "
+                "two classes open in the playground) or an .npz (x and y, or Keras-style x_train …)",
                 Qt.ItemDataRole.ToolTipRole,
             )
             self.dataset_combo.insertSeparator(self.dataset_combo.count())
@@ -734,10 +759,29 @@ class ConfigPanel(QWidget):
             self.epochs_spin.setValue(config.epochs)
         self._refresh_network_state()
 
-    # -- overridable (tests bypass the dialog) ------------------------------------------------
+    # -- overridable (tests bypass the dialogs) -----------------------------------------------
     def _ask_data_folder(self) -> str | None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of IDX files")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a folder of class subfolders of images, or of IDX files", keys.last_folder()
+        )
         return folder or None
+
+    def _ask_data_file(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a table or an .npz", keys.last_folder(), DATA_FILE_FILTER)
+        return path or None
+
+    def _ask_label_column(self, chosen: ChosenData) -> str | None:
+        """The label column of a table whose last column is not plainly its labels; None if cancelled."""
+        columns = list(chosen.columns)
+        label, ok = QInputDialog.getItem(
+            self,
+            "Which column holds the labels?",
+            f"{Path(chosen.path).name}: the column with each row's class (every other column is an input)",
+            columns,
+            columns.index(chosen.suggested_label) if chosen.suggested_label in columns else len(columns) - 1,
+            False,
+        )
+        return label if ok else None
 
     # -- reacting ---------------------------------------------------------------------------
     @contextmanager
@@ -772,6 +816,9 @@ class ConfigPanel(QWidget):
         playground = self.playground_chosen()
         self._item_before = self.dataset_combo.currentData()
         self.playground_box.setVisible(playground)
+        from_file = playground and self.playground_spec().is_file  # a CSV's points: no noise, no count
+        self.noise_spin.setEnabled(not from_file)
+        self.points_spin.setEnabled(not from_file)
         n_inputs, n_outputs = self._pending_shape()
         spec = self.network_spec()
         if playground:
@@ -820,10 +867,11 @@ class ConfigPanel(QWidget):
 
     @Slot(int)
     def _on_dataset_chosen(self, index: int) -> None:
-        if self.dataset_combo.itemData(index) == OPEN_FOLDER_ITEM:
-            folder = self._ask_data_folder()
-            if folder:
-                self.add_dataset_folder(folder)
+        item = self.dataset_combo.itemData(index)
+        if item in OPEN_ITEMS:
+            spec = self._ask_data_spec(item)
+            if spec:
+                self.add_dataset(spec)
             else:
                 previous = self._applied.dataset if self._applied else "embedded"
                 self._select_dataset(previous)
@@ -832,15 +880,36 @@ class ConfigPanel(QWidget):
             self.apply_preset(PLAYGROUND_PRESET if self.playground_chosen() else DEFAULT_PRESET, keep_dataset=True)
         self._refresh_network_state()
 
-    def add_dataset_folder(self, folder: str) -> None:
-        """Offer (and select) a folder of IDX files as the data set; Apply loads it."""
-        index = self.dataset_combo.findData(folder)
+    def _ask_data_spec(self, item: str) -> str | None:
+        """The spec of the data set the user picks with a file or folder dialog (asking for a
+        table's label column when its last column is not plainly the labels); None if cancelled."""
+        path = self._ask_data_folder() if item == OPEN_FOLDER_ITEM else self._ask_data_file()
+        if not path:
+            return None
+        keys.remember_folder(path)
+        chosen = choose_path(path)
+        if not chosen.ask_label:
+            return chosen.spec
+        label = self._ask_label_column(chosen)
+        return chosen.with_label(label) if label else None
+
+    def add_dataset(self, spec: str) -> None:
+        """Offer (and select) one of the user's own data sets, named by its spec (an IDX or
+        image folder, a table, a CSV of points); Apply loads it."""
+        item = _combo_data(spec) or spec
+        index = self.dataset_combo.findData(item)
         if index < 0:
-            index = self.dataset_combo.findData(OPEN_FOLDER_ITEM)  # just before it
-            self.dataset_combo.insertItem(index, _folder_label(folder), folder)
-            self.dataset_combo.setItemData(index, folder, Qt.ItemDataRole.ToolTipRole)
-        self.dataset_combo.setCurrentIndex(index)
+            index = self.dataset_combo.findData(OPEN_FOLDER_ITEM)  # just before the Open entries
+            self._add_dataset_item(index, spec)
+        if is_playground(spec):
+            self._select_dataset(spec)  # shows its split settings too
+        else:
+            self.dataset_combo.setCurrentIndex(index)
         self._refresh_network_state()
+
+    def _add_dataset_item(self, index: int, spec: str) -> None:
+        self.dataset_combo.insertItem(index, _dataset_label(spec), _combo_data(spec) or spec)
+        self.dataset_combo.setItemData(index, spec, Qt.ItemDataRole.ToolTipRole)
 
     @Slot()
     def _on_add_layer_clicked(self) -> None:
@@ -931,5 +1000,34 @@ def _with_dataset(spec: NetworkSpec, dataset: str) -> NetworkSpec:
     return replace(spec, dataset=dataset)
 
 
-def _folder_label(folder: str) -> str:
-    return f"IDX folder: {Path(folder).name or folder}"
+def _combo_data(spec: str) -> str | None:
+    """The data set combo's item data for one of the user's own data sets: the spec itself, but
+    for a CSV of points 'playground:PATH' (its split settings are the playground box's); None
+    for a data set visnet names (embedded, mnist, a generated playground set)."""
+    path = spec_path(spec) if spec not in OPEN_ITEMS else None
+    if path is None:
+        return None
+    return PREFIX + path if is_playground(spec) else spec
+
+
+def _dataset_label(spec: str) -> str:
+    """'Images: digits', 'Table: iris (label species)', 'Points: xy.csv', 'Folder: mnist' (a
+    plain path to a folder: of IDX files, or of images when given so on the command line)."""
+    try:
+        if is_folder_spec(spec):
+            return f"Images: {_short(FolderSpec.parse(spec).path)}"
+        if is_table_spec(spec):
+            table = TableSpec.parse(spec)
+            label = f" (label {table.label})" if table.label is not None else ""
+            return f"Table: {_short(table.path)}{label}"
+        if is_playground(spec):
+            return f"Points: {_short(PlaygroundSpec.parse(spec).name)}"
+    except DataError:
+        return spec
+    if Path(spec).suffix.lower() in (".npz", ".csv", ".tsv"):
+        return f"File: {_short(spec)}"
+    return f"Folder: {_short(spec)}"
+
+
+def _short(path: str) -> str:
+    return Path(path).name or path

@@ -54,12 +54,25 @@ from visnet.core.snapshot import Snapshot
 from visnet.core.targets import decision_threshold, predict_classes
 
 CANVAS_SIZE = 280  # the drawing's resolution: ten canvas pixels per MNIST pixel
-DEFAULT_BRUSH = 22  # pen diameter in canvas pixels (about 2 MNIST pixels after scaling)
+DEFAULT_BRUSH = 22  # pen diameter in canvas pixels for a 28x28 picture (about 2 MNIST pixels after scaling)
+MAX_PEN = CANVAS_SIZE * 0.4  # an 8x8 picture's pen stays narrow enough to draw a digit with
+
+
 BAR_COLOR = QColor(110, 130, 160)
 PLAYGROUND_MESSAGE = (
     "Drawing digits needs a network that reads square pictures; this network reads a point of the "
     "plane ({inputs}). In the playground, draw points on the decision surface instead (Draw points)."
 )
+
+
+def pen_diameter(brush: float, shape: tuple[int, int]) -> float:
+    """The pen on the canvas for a picture of `shape`, given `brush`, the pen for 28x28.
+
+    A drawing is shrunk to fit MNIST's 20/28 of the picture's shorter side, so the same pen
+    makes a stroke of the same share of the picture: 2 pixels of a 28x28 one, but only 0.6 of
+    an 8x8 one, a faint smear where an 8x8 digit has strokes 1-2 pixels wide. Scaling the pen
+    by 28 / side keeps the stroke about as many of the picture's pixels wide at every size."""
+    return min(brush * SIZE / min(shape), MAX_PEN)
 
 
 def field_note(shape: tuple[int, int]) -> str:
@@ -197,7 +210,10 @@ class DrawDigitPanel(QWidget):
         self.brush_spin.setRange(6, 48)
         self.brush_spin.setValue(DEFAULT_BRUSH)
         self.brush_spin.setSuffix(" px")
-        self.brush_spin.setToolTip("Pen width on the 280×280 canvas (10 canvas pixels = 1 MNIST pixel)")
+        self.brush_spin.setToolTip(
+            "Pen width on the 280×280 canvas for a 28×28 picture (10 canvas pixels = 1 MNIST pixel); "
+            "wider for smaller pictures, so the stroke is as many of their pixels wide"
+        )
         self.brush_spin.valueChanged.connect(self._on_brush_changed)
         self.clear_button = QPushButton("Clear")
         self.clear_button.clicked.connect(self.clear)
@@ -388,7 +404,7 @@ class DrawDigitPanel(QWidget):
 
     @Slot(int)
     def _on_brush_changed(self, value: int) -> None:
-        self.canvas.brush = float(value)
+        self.canvas.brush = pen_diameter(value, self._shape)
 
     @Slot()
     def _on_use_clicked(self) -> None:
@@ -401,6 +417,7 @@ class DrawDigitPanel(QWidget):
     def _set_shape(self, shape: tuple[int, int]) -> None:
         """Make drawings h x w pictures from now on, and redo the one on the canvas."""
         self._shape = shape
+        self.canvas.brush = pen_diameter(self.brush_spin.value(), shape)  # for the strokes from now on
         self._x = np.zeros(shape[0] * shape[1], np.float32)
         self._preview_view.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.02)
         self._note.setText(field_note(shape))

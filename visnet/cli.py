@@ -932,14 +932,10 @@ def cmd_info(args) -> int:
     lines += [(key, _shortened(printable(_info_text(info[key])))) for key in sorted(info)]
     for label, value in lines:
         print(f"{printable(label):<13} {printable(value)}")
-<<<<<<< HEAD
-    for key in ("history_warning", "timeline_warning"):
-        if d.get(key):
-            print(f"visnet: warning: {printable(d[key])}", file=sys.stderr)
-=======
-    for warning in [*d.get("info_warnings", []), *([d["history_warning"]] if d.get("history_warning") else [])]:
+    warnings = [*d.get("info_warnings", [])]
+    warnings += [d[key] for key in ("history_warning", "timeline_warning") if d.get(key)]
+    for warning in warnings:
         print(f"visnet: warning: {printable(warning)}", file=sys.stderr)
->>>>>>> data13
     return 0
 
 

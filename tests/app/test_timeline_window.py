@@ -84,6 +84,7 @@ def test_training_goes_on_behind_while_looking_back(window, qtbot):
     window.loss_panel.flush()
     assert window.loss_panel.n_points() > loss_points + 50  # the curves took every batch trained behind
     assert "live +" in window.timeline_bar.caption.text()
+    assert window.loss_panel.summary().startswith(f"at epoch {session.snapshot.epoch_progress:.2f}")
     qtbot.keyClick(window, Qt.Key.Key_End)
     drawn(window)
     assert not session.looking_back and session.snapshot.step == session.live_snapshot.step > 60

@@ -112,7 +112,8 @@ class GradientPanel(QWidget):
             values[~(values > 0)] = np.nan  # zero (e.g. a dead layer) has no logarithm: a gap
             self._series.append([snap.epoch_progress], values[None, :])
             self._redraw_throttle.request()
-            self._summary.setText(self._summary_text(stats))
+            if self.cursor_x is None:  # looking back, the summary stays with the moment
+                self._summary.setText(self._summary_text(stats))
         elif self._perceptron and stats is None:
             self._summary.setText(PERCEPTRON_NOTE)
 

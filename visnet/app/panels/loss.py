@@ -235,7 +235,10 @@ class LossPanel(QWidget):
             self._add_batches(snap.batch_epochs, snap.batch_losses)
             self._add_epochs(snap.new_epochs)
             self._redraw_throttle.request()
-        self._summary.set_text_variants(self._summary_texts(snap.epoch_progress))
+        at = self.cursor_x  # looking back: the summary stays with the moment
+        self._summary.set_text_variants(
+            self._summary_texts(snap.epoch_progress) if at is None else self._summary_texts(at, at=at)
+        )
 
     follow_live = show_snapshot  # while the user looks back, the curves still take every batch
 

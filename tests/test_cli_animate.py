@@ -104,3 +104,15 @@ def test_a_missing_file_and_mp4_without_the_extra_are_one_line(run_files, tmp_pa
         pytest.skip("imageio-ffmpeg is installed: MP4 can be written")
     assert cli.main(["animate", str(run), "--out", str(tmp_path / "a.mp4")]) == 1
     assert "pip install visnet[video]" in one_error_line(capsys)
+
+
+def test_animate_writes_an_mp4_with_the_video_extra(run_files, tmp_path, qapp):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    run, _ = run_files
+    out = tmp_path / "training.mp4"
+    assert cli.main(["animate", str(run), "--out", str(out), "--frames", "10", "--size", "321x240"]) == 0
+    frames = imageio_ffmpeg.read_frames(str(out))
+    meta = next(frames)  # the first item is the stream's metadata
+    count = sum(1 for _ in frames)
+    assert meta["size"] == (322, 240) and count == 10  # widths and heights are padded to even numbers
+    assert [p.name for p in tmp_path.iterdir()] == ["training.mp4"]

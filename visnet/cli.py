@@ -1062,9 +1062,9 @@ def cmd_animate(args) -> int:
     )
 
     def progress(done: int, total: int) -> bool:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.update(done - bar.n)
         return True
 
     start = time.perf_counter()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from window_checks import drawn
 
+from visnet import cli
 from visnet.app.animation import AnimationSettings, frame_moments
 from visnet.app.animation_dialog import WHOLE_WINDOW, AnimationDialog
 
@@ -46,6 +47,22 @@ def test_the_weight_images_over_the_run_and_back_to_live(window, tmp_path):
     assert np.abs(frames[-1] - frames[0]).mean() > 0.5
     assert not window.session.looking_back  # live again, as before
     assert window.errors == []
+
+
+def test_a_run_file_exports_without_keeping_the_moments_of_its_frames(make_main_window, qtbot, tmp_path):
+    run = tmp_path / "run.safetensors"
+    train = ["train", "--layers", "784,16,16,10", "--train-size", "200", "--test-size", "100", "--epochs", "1"]
+    assert cli.main([*train, "--quiet", "--record", "--save", str(run)]) == 0
+    window = make_main_window()
+    assert window.open_model(run, ask=False)
+    drawn(window)
+    timeline = window.session.timeline
+    kept = [timeline.is_kept(i) for i in range(len(timeline))]
+    assert len(kept) == 21 and not any(kept[1:-1])  # visnet train keeps the first and last only
+    out = tmp_path / "run.gif"
+    assert window.export_animation(AnimationSettings(out, frames=7), "weights_dock", lambda d, t: True)
+    assert len(gif_frames(out)) == 7
+    assert [timeline.is_kept(i) for i in range(len(timeline))] == kept  # frames are not moments lived through
 
 
 def test_the_whole_window_and_back_to_the_moment_looked_at(window, tmp_path):

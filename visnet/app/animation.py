@@ -140,7 +140,7 @@ def render_animation(
         w.set_hint_visible(False)
 
     def frame(index: int) -> Image.Image:
-        session.look_at(index)
+        session.look_at(index, keep=False)  # a frame is not a moment the user went back to
         for panel in flushed:
             panel.flush()
         # Layouts settle in posted events (a label's new text); only those: painting the

@@ -116,3 +116,16 @@ def test_animate_writes_an_mp4_with_the_video_extra(run_files, tmp_path, qapp):
     count = sum(1 for _ in frames)
     assert meta["size"] == (322, 240) and count == 10  # widths and heights are padded to even numbers
     assert [p.name for p in tmp_path.iterdir()] == ["training.mp4"]
+
+
+def test_animate_draws_a_playground_runs_decision_surface(tmp_path, qapp):
+    run, out = tmp_path / "xor.safetensors", tmp_path / "surface.gif"
+    train = ["train", "--data", "playground:xor", "--layers", "2,8,2", "--activation", "tanh", "--epochs", "20"]
+    assert cli.main([*train, "--lr", "0.3", "--quiet", "--record", "--save", str(run)]) == 0
+    assert (
+        cli.main(["animate", str(run), "--panel", "surface", "--out", str(out), "--frames", "4", "--size", "300x300"])
+        == 0
+    )
+    frames = frames_of(out)
+    assert len(frames) == 4 and frames[0].shape == (300, 300, 3)
+    assert np.abs(frames[-1] - frames[0]).mean() > 2  # the boundary moved as it learned XOR

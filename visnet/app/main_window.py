@@ -1149,6 +1149,7 @@ class MainWindow(QMainWindow):
         dock = self._docks_by_name.get(panel)
         target = dock.widget() if dock is not None else self
         title = dock.windowTitle() if dock is not None else "the window"
+        self.statusBar().clearMessage()  # not in the frames of the whole window
         try:
             with self._paused_for_prompt():
                 if progress is not None:

@@ -1,4 +1,5 @@
-"""The `visnet` command: no subcommand opens the window; train / eval / info / data / export work headless.
+"""The `visnet` command: no subcommand opens the window; train / eval / info / data / export /
+animate work headless.
 
 Exit codes: 0 success, 1 a bad model or data file (one line on stderr), 2 a usage error,
 70 an internal error (one line; the traceback goes to a crash log), 130 interrupted.
@@ -21,7 +22,7 @@ import numpy as np
 from . import __version__
 from .printable import printable
 
-SUBCOMMANDS = ("train", "eval", "info", "data", "export")
+SUBCOMMANDS = ("train", "eval", "info", "data", "export", "animate")
 
 PRESETS = {
     "3b1b": dict(
@@ -83,6 +84,12 @@ TRAIN_DEFAULTS = dict(
 MAX_LAYER_SIZE = 100_000
 # Counts and seeds stay within an int64, the widest integer numpy and the model files hold.
 MAX_COUNT = 2**63 - 1
+# visnet animate: the panels it renders (app/offscreen_animation.py's PANEL_DOCKS) and its limits
+ANIMATE_PANELS = ("weights", "network", "loss", "gradients", "surface")
+ANIMATION_FORMATS = (".gif", ".mp4")
+MAX_ANIMATION_FPS = 50  # a GIF's frame delay is whole centiseconds; viewers slow down anything faster
+MAX_ANIMATION_FRAMES = 10_000
+MAX_FRAME_SIDE = 8192
 INTERNAL_ERROR = 70  # EX_SOFTWARE in sysexits.h
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 DEBUG_VARIABLE = "VISNET_DEBUG"  # set to 1 to see an internal error's traceback instead of a crash log
@@ -145,6 +152,18 @@ momentum_value = _real_number(lambda v: 0 <= v < 1, "from 0 up to but not includ
 l2_value = _real_number(lambda v: v >= 0, "of 0 or more")
 
 
+def frame_size(text: str) -> tuple[int, int]:
+    """An argparse type: WIDTHxHEIGHT in pixels, such as 800x600."""
+    width, x, height = text.strip().lower().partition("x")
+    side = _whole_number(16, MAX_FRAME_SIDE)
+    try:
+        return side(width), side(height)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a size WIDTHxHEIGHT in pixels from 16 to {MAX_FRAME_SIDE:,}, like 800x600, got {text!r}"
+        ) from None
+
+
 def layer_sizes(text: str) -> list[int]:
     """An argparse type: two or more layer sizes separated by commas, input first."""
     items = text.split(",")
@@ -205,6 +224,13 @@ def save_path(text: str) -> str:
     return text
 
 
+def animation_path(text: str) -> str:
+    """An argparse type: a .gif or .mp4 file that save_path accepts."""
+    if Path(text).suffix.lower() not in ANIMATION_FORMATS:
+        raise argparse.ArgumentTypeError(f"give a file ending in .gif or .mp4, got {text!r}")
+    return save_path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
     from .core.costs import COSTS
@@ -213,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = OneLineArgumentParser(
         prog="visnet",
-        usage="visnet [MODEL] [--data DIR] [--playground [SET]]   open the window\n"
-        "       visnet train|eval|info|data|export [options]     work headless\n"
+        usage="visnet [MODEL] [--data DIR] [--playground [SET]]       open the window\n"
+        "       visnet train|eval|info|data|export|animate [options]   work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "
         "opens the window, with MODEL loaded if one is given.",
@@ -306,6 +332,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-dict", type=save_path, metavar="PATH", help="write the PyTorch state dict here (.safetensors)"
     )
 
+    animate = sub.add_parser(
+        "animate",
+        help="a run's timeline as an animated GIF (or MP4) of a panel, rendered offscreen",
+        description="Render a panel as the network was at evenly spaced moments of a run file's timeline "
+        "(visnet train --record --save RUN, or File > Save Run), offscreen, without a display, and write "
+        "them as an animated GIF, or as MP4 with the optional extra (pip install visnet[video]).",
+    )
+    animate.add_argument("run", type=file_path, metavar="RUN", help="a run file: a model saved with its timeline")
+    animate.add_argument(
+        "--panel",
+        choices=ANIMATE_PANELS,
+        default="weights",
+        help="the panel to animate: weight images, network view, loss and accuracy, gradients, or the "
+        "decision surface of a playground run (default weights)",
+    )
+    animate.add_argument("--out", type=animation_path, required=True, metavar="PATH", help="the .gif or .mp4 to write")
+    animate.add_argument(
+        "--fps", type=_whole_number(1, MAX_ANIMATION_FPS), default=20, help="frames a second (default 20)"
+    )
+    animate.add_argument(
+        "--size", type=frame_size, default=(800, 600), metavar="WxH", help="frame size in pixels (default 800x600)"
+    )
+    animate.add_argument(
+        "--frames",
+        type=_whole_number(1, MAX_ANIMATION_FRAMES),
+        metavar="N",
+        help="number of frames, evenly spaced over the timeline's moments (default: every moment, up to 200)",
+    )
+
     data = sub.add_parser(
         "data",
         help="find or download MNIST, Fashion-MNIST and Kuzushiji-MNIST",
@@ -351,7 +406,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data | export (see visnet --help).",
+        epilog="Headless commands: visnet train | eval | info | data | export | animate (see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
@@ -403,7 +458,14 @@ def _run(argv: list[str]) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _open_window(argv)
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "eval": cmd_eval, "info": cmd_info, "data": cmd_data, "export": cmd_export}
+    commands = {
+        "train": cmd_train,
+        "eval": cmd_eval,
+        "info": cmd_info,
+        "data": cmd_data,
+        "export": cmd_export,
+        "animate": cmd_animate,
+    }
     from .data import DataError
     from .io import ModelFileError
 
@@ -965,6 +1027,64 @@ def cmd_export(args) -> int:
         print()
         for line in torch_sequential_code(net, os.fspath(args.state_dict)).splitlines():
             print(printable(line))
+    return 0
+
+
+# -- animate -------------------------------------------------------------------------------------
+def cmd_animate(args) -> int:
+    import importlib.util
+
+    from .io import open_model
+
+    out = Path(args.out)
+    if out.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise CliError("writing MP4 needs imageio-ffmpeg: pip install visnet[video] (or write a .gif)")
+    opened = open_model(args.run)
+    if opened.timeline is None or not len(opened.timeline):
+        why = next((w for w in opened.warnings if "timeline" in w), None)
+        raise CliError(
+            f"{args.run}: {why}"
+            if why
+            else f"{args.run}: has no timeline; record one with visnet train --record or File ▸ Save Run"
+        )
+    del opened
+    if "PySide6" not in sys.modules:  # (in a test the offscreen Qt is already there)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed, and none used if there is one
+    from tqdm import tqdm
+
+    from .app.animation import AnimationError, AnimationSettings
+    from .app.offscreen_animation import animate_run
+
+    settings = AnimationSettings(out, fps=args.fps, frames=args.frames, size=args.size)
+    bar = tqdm(
+        desc="rendering",
+        unit="frame",
+        leave=False,
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+    def progress(done: int, total: int) -> bool:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.update(done - bar.n)
+        return True
+
+    start = time.perf_counter()
+    try:
+        path = animate_run(args.run, args.panel, settings, progress)
+    except AnimationError as err:
+        raise CliError(str(err)) from None
+    finally:
+        bar.close()
+    frames = bar.total
+    print(
+        printable(
+            f"wrote {path}: {frames} frames of the {args.panel} panel, {args.size[0]}x{args.size[1]}, "
+            f"{args.fps} fps ({frames / args.fps:.1f} s), in {time.perf_counter() - start:.1f} s"
+        )
+    )
     return 0
 
 

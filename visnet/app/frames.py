@@ -192,8 +192,11 @@ class FramePacer(QObject):
 
 def in_view(panel) -> bool:
     """Whether a panel can be seen: its dock is shown and not a tab behind another. (A panel
-    its own plot fills edge to edge has no visible region of its own: the plot covers it.)"""
+    its own plot fills edge to edge has no visible region of its own: the plot covers it. A
+    floating dock such a panel fills has none either, so a floating dock counts when shown.)"""
     widget = panel
     while widget is not None and not isinstance(widget, QDockWidget):
         widget = widget.parentWidget()
+    if widget is not None and widget.isFloating():
+        return widget.isVisible()
     return on_screen(widget if widget is not None else panel)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -49,6 +50,8 @@ from visnet.resources import EXAMPLE_MODEL, resource_path
 
 from . import recovery, workspaces
 from . import settings as keys
+from .animation import AnimationError, AnimationSettings, render_animation
+from .animation_dialog import WHOLE_WINDOW, AnimationDialog, progress_dialog
 from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
@@ -519,6 +522,12 @@ class MainWindow(QMainWindow):
             (),
             "Save a picture of the panel you last clicked",
         )
+        self.export_animation_action = self._action(
+            "Export &animation…",
+            self._on_export_animation_triggered,
+            (),
+            "Turn a span of the run's timeline into an animated GIF (or MP4) of a panel or the whole window",
+        )
         self.export_onnx_action = self._action(
             "&ONNX…",
             self._on_export_onnx_triggered,
@@ -586,6 +595,7 @@ class MainWindow(QMainWindow):
         self.export_model_menu.addAction(self.export_state_dict_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_animation_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -1150,6 +1160,30 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved a picture of '{dock.windowTitle()}' to {path}", 8000)
         return True
 
+    def export_animation(self, settings: AnimationSettings, panel: str = WHOLE_WINDOW, progress=None) -> bool:
+        """Write an animation of a panel (a dock's name; WHOLE_WINDOW: the window) over a span of
+        the timeline (animation.py), with a progress dialog unless `progress` is given
+        (done, total -> go on?). Training waits meanwhile; cancelled, nothing is written."""
+        dock = self._docks_by_name.get(panel)
+        target = dock.widget() if dock is not None else self
+        title = dock.windowTitle() if dock is not None else "the window"
+        self.statusBar().clearMessage()  # not in the frames of the whole window
+        try:
+            with self._paused_for_prompt():
+                if progress is not None:
+                    path = render_animation(self.session, target, settings, self.display_panels, progress)
+                else:
+                    with progress_dialog(self, f"Exporting an animation of '{title}'…") as shown:
+                        path = render_animation(self.session, target, settings, self.display_panels, shown)
+        except (AnimationError, OSError) as err:
+            self._show_error("Could not export the animation", str(err))
+            return False
+        if path is None:
+            self.statusBar().showMessage("Export cancelled; no file was written", 8000)
+            return False
+        self.statusBar().showMessage(f"Saved an animation of '{title}' to {path}", 8000)
+        return True
+
     def current_dock(self) -> QDockWidget:
         """The panel clicked or focused last (the network view before any click)."""
         return self._current_dock or self.network_dock
@@ -1313,6 +1347,18 @@ class MainWindow(QMainWindow):
     def _ask_export_path(self, title: str, suggested: str, file_filter: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
         return path or None
+
+    def _ask_animation(self) -> tuple[str, AnimationSettings] | None:
+        """The panel (dock name, or WHOLE_WINDOW) and what to export, or None."""
+        shown = [d for d in self.docks if d.isVisible() and not d.visibleRegion().isEmpty()]
+        targets = [(d.objectName(), d.windowTitle(), (d.widget().width(), d.widget().height())) for d in shown]
+        targets.append((WHOLE_WINDOW, "The whole window", (self.width(), self.height())))
+        chosen = self.current_dock().objectName()
+        suggested = str(Path(keys.last_folder()) / f"visnet_{chosen.removesuffix('_dock') or 'window'}.gif")
+        dialog = AnimationDialog(self.session.timeline, targets, chosen, suggested, self)
+        with self._paused_for_prompt():
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        return (dialog.panel(), dialog.settings()) if accepted else None
 
     def _show_code(self, title: str, text: str, code: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
@@ -1746,6 +1792,15 @@ class MainWindow(QMainWindow):
             if not Path(path).suffix:
                 path = f"{path}.png"
             self.export_panel_png(path, dock)
+
+    @Slot()
+    def _on_export_animation_triggered(self) -> None:
+        if not len(self.session.timeline):
+            self._show_error("Nothing to animate yet", "The timeline holds no moments yet: train, or open a run file.")
+            return
+        chosen = self._ask_animation()
+        if chosen is not None:
+            self.export_animation(chosen[1], chosen[0])
 
     @Slot()
     def _on_export_onnx_triggered(self) -> None:

@@ -187,12 +187,13 @@ class Session(QObject):
         m = self._looking_at
         return None if m is None else self.timeline.index_of(m.step)
 
-    def look_at(self, index: int) -> None:
+    def look_at(self, index: int, keep: bool = True) -> None:
         """Show moment `index` of the timeline in every panel; the moment shown becomes one
-        the user lived through, so it is kept."""
+        the user lived through, so it is kept (unless not `keep`: an animation's frames)."""
         index = max(0, min(int(index), len(self.timeline) - 1))
         moment = self.timeline[index]
-        self.timeline.keep(index)
+        if keep:
+            self.timeline.keep(index)
         if moment is self._looking_at:
             return
         self._looking_at = self._snapshot = moment

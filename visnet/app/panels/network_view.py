@@ -184,6 +184,7 @@ class NetworkView(QWidget):
         self._output_labels: list[pg.TextItem] = []
         self._items: list = []  # every per-architecture item, removed on rebuild
         self._x: np.ndarray | None = None
+        self._drawn_x: np.ndarray | None = None  # the sample the input picture shows
         self._label: int | None = None
         self._class_names: tuple[str, ...] = ()
         self._pass: SamplePass | None = None  # the sample through the network shown
@@ -462,6 +463,12 @@ class NetworkView(QWidget):
             return None
         return np.flatnonzero(self._pass.silent[layer + 1])
 
+    def input_picture(self) -> np.ndarray | None:
+        """The input picture drawn, (side, side), or None when the input is not a picture."""
+        if not self._columns or self._columns[0].kind != "image" or self._input_image.image is None:
+            return None
+        return np.array(self._input_image.image)
+
     def hover_text(self) -> str:
         """What the line under the network says now (the hint, or the neuron pointed at)."""
         return self._info.text
@@ -495,6 +502,7 @@ class NetworkView(QWidget):
         self._items = []
         self._columns, self._connections, self._output_labels = [], [], []
         self._input_image.clear()
+        self._drawn_x = None
         self._sample_marks = None
         self._off_marks = None
         self._off_drawn = None
@@ -549,6 +557,7 @@ class NetworkView(QWidget):
             rows, cols = np.divmod(np.arange(sizes[0]), side)
             positions = np.column_stack([rect.left() + (cols + 0.5) * s, rect.top() + (rows + 0.5) * s])
             self._input_image.setImage(np.zeros((side, side), np.float32), autoLevels=False, levels=(0.0, 1.0))
+            self._drawn_x = None
             self._input_image.setRect(rect)  # after setImage: the rect scales the image's current size
             column = _Column(0, sizes[0], "image", positions, s, rect, stride=side, title=f"input\n{side}×{side}")
             x_next = rect.right() + gap
@@ -854,8 +863,11 @@ class NetworkView(QWidget):
     def _update(self) -> None:
         snap, x = self._snapshot, self._x
         if x is not None and self._columns and self._columns[0].kind == "image" and x.size == self._columns[0].n:
-            side = self._columns[0].stride
-            self._input_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+            # Only a new picture: setting one repaints the lines over it.
+            if self._drawn_x is None or not np.array_equal(x, self._drawn_x):
+                side = self._columns[0].stride
+                self._input_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+                self._drawn_x = x.copy()
         if snap is None:
             self._pass = None
             self._predicted = None

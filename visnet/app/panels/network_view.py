@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectIte
 
 from visnet.app.colors import (
     MUTED,
+    N_SHADES,
     NEGATIVE,
     POSITIVE,
     PREDICTED,
@@ -145,6 +146,10 @@ class _Column:
     res: int = 0  # pixels per tile side
     pad: int = 0  # pixels between tiles
     levels: tuple[float, float] = (0.0, 1.0)
+    # kinds "circles" and "grid": the shade indices drawn (a frame that changes none is not
+    # repainted), and the grid image's colour table (index 0 transparent, then the shades)
+    shades: np.ndarray | None = None
+    lut: np.ndarray | None = None
 
 
 @dataclass
@@ -731,11 +736,12 @@ class NetworkView(QWidget):
             item = self._add(pg.ScatterPlotItem(pxMode=False, symbol="o"), z=10)
             item.setData(pos=positions, size=cell, pen=pg.mkPen(90, 90, 100, width=1), brush=self._gray[0])
             return _Column(k, n, "circles", positions, cell, rect, mode, stride=rows, item=item)
-        item = self._add(pg.ImageItem(axisOrder="col-major"), z=10)  # image[c, r]: columns of neurons
-        item.setImage(np.full((cols, rows), np.nan, np.float32), autoLevels=False, levels=(0.0, 1.0))
+        # image[c, r]: columns of neurons, as shade indices + 1 (0: the empty end of the last column)
+        item = self._add(pg.ImageItem(axisOrder="col-major"), z=10)
+        lut = shade_table(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
+        item.setImage(np.zeros((cols, rows), np.uint8), lut=lut, levels=None, autoLevels=False)
         item.setRect(rect)  # after setImage: the rect scales the image's current size
-        item.setColorMap(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
-        return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item)
+        return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item, lut=lut)
 
     def _tile_column(self, k: int, n: int, x_left: float, activation: str | None, res: int) -> _Column:
         """A block of heatmap tiles: one mosaic ImageItem (NaN between the tiles shows the
@@ -935,17 +941,23 @@ class NetworkView(QWidget):
             column.item.setBrush([self._tile_brushes[i] for i in shade_index(t)])
             return
         t, scale = shade(a, column.mode)
-        if column.kind == "circles":
-            brushes = self._gray if column.mode in ("unit", "magnitude") else self._diverging
-            column.item.setBrush([brushes[i] for i in shade_index(t)])
-        else:
-            rows = column.stride
-            grid = np.full(math.ceil(column.n / rows) * rows, np.nan, dtype=np.float32)
-            grid[: column.n] = t
-            column.item.setImage(grid.reshape(-1, rows), autoLevels=False, levels=(0.0, 1.0))
         if column.mode in ("magnitude", "signed-magnitude"):
             what = "a / max a" if column.mode == "magnitude" else "a / max |a|"
-            column.heading.setText(f"{column.title}\nshade {what}\nmax = {scale:.3g}")
+            text = f"{column.title}\nshade {what}\nmax = {scale:.3g}"
+            if column.heading.toPlainText() != text:
+                column.heading.setText(text)
+        shades = shade_index(t)
+        if column.shades is not None and np.array_equal(shades, column.shades):
+            return  # nothing to repaint
+        column.shades = shades
+        if column.kind == "circles":
+            brushes = self._gray if column.mode in ("unit", "magnitude") else self._diverging
+            column.item.setBrush([brushes[i] for i in shades])
+        else:
+            rows = column.stride
+            grid = np.zeros(math.ceil(column.n / rows) * rows, dtype=np.uint8)
+            grid[: column.n] = shades + 1
+            column.item.setImage(grid.reshape(-1, rows), lut=column.lut, levels=None, autoLevels=False)
 
     def _shade_blank(self) -> None:
         if self._tiles:  # no sample: the tiles and the weights still say everything
@@ -1173,6 +1185,16 @@ class NetworkView(QWidget):
         self.neuron_selected.emit(hit[0] - 1, hit[1])
         if self._session is not None:
             self._session.select_neuron(hit[0] - 1, hit[1])
+
+
+def shade_table(colormap: pg.ColorMap) -> np.ndarray:
+    """A colour table for uint8 images of shade indices + 1: entry 0 transparent, entry
+    i + 1 the colour of shade_brushes(colormap)[i]. It has 256 entries (the rest unused):
+    pyqtgraph looks a uint8 image up directly only in a table of that length, and scales
+    it into shorter ones."""
+    table = np.zeros((256, 4), np.ubyte)
+    table[1 : N_SHADES + 1] = colormap.getLookupTable(0.0, 1.0, N_SHADES, alpha=True)
+    return table
 
 
 def _set_lines(curve: pg.PlotCurveItem, xs: np.ndarray, ys: np.ndarray) -> None:

@@ -64,6 +64,20 @@ def test_the_input_picture_is_the_sample_shown(view):
         np.testing.assert_array_equal(view.input_picture(), x[i].reshape(28, 28))
 
 
+def test_the_lines_are_the_strongest_weights(view):
+    snap, x, y = trained_snapshot((784, 16, 16, 10))
+    view.show_snapshot(snap)
+    view.set_sample(x[0], int(y[0]), CLASSES)
+    for layer in (1, 2):
+        w = snap.weights[layer]
+        top = min(100, 3 * sum(w.shape))  # TOP_CONNECTIONS, fewer for small pairs
+        j, i = view.connections(layer)
+        strongest = np.argsort(np.abs(w).ravel())[-top:]
+        assert sorted(zip(j.tolist(), i.tolist())) == sorted(zip(*np.unravel_index(strongest, w.shape)))
+    j, i = view.connections(0)  # input pixels: lit ones only
+    assert 0 < len(j) <= 48 and (x[0][i] > 0).all()
+
+
 @pytest.mark.parametrize("layer, index", [(0, 0), (0, 7), (1, 15), (2, 9)])
 def test_click_on_a_neuron_selects_it(qtbot, view, layer, index):
     snap, x, y = trained_snapshot((784, 16, 16, 10))

@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
@@ -152,11 +152,59 @@ class _Column:
     lut: np.ndarray | None = None
 
 
-@dataclass
-class _Connections:
-    """The line items of one layer pair: one curve per (sign, strength bin)."""
+class _ConnectionLines(QGraphicsItem):
+    """Every line between the layers, as ONE item painted from one cached picture: the
+    neurons under the lines change every frame, the lines only a few times a second, and
+    one picture costs a frame one copy of the parts repainted where 18 line items (pairs x
+    signs x strengths) cost up to 18 overlapping ones. Lines are drawn without
+    antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it."""
 
-    curves: dict = field(default_factory=dict)  # (sign, bin) -> PlotCurveItem
+    def __init__(self, rect: QRectF):
+        super().__init__()
+        self._rect = QRectF(rect)  # view coordinates, every neuron inside
+        self._pens = {}  # (sign, bin) -> cosmetic QPen
+        for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
+            for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
+                c = QColor(color)
+                c.setAlpha(alpha)
+                self._pens[(sign, b)] = pg.mkPen(c, width=width)
+        self._ends: dict[tuple[int, int, int], np.ndarray] = {}  # (pair, sign, bin) -> (m, 4) x0 y0 x1 y1
+        self._pairs: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}  # same keys -> (j, i)
+        self._lines: dict[tuple[int, int, int], list[QLineF]] = {}
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_lines(self, key: tuple[int, int, int], ends: np.ndarray, j: np.ndarray, i: np.ndarray) -> None:
+        """The lines of one (pair, sign, strength bin): ends (m, 4) x0 y0 x1 y1 in view
+        coordinates, from neuron i of the pair's left column to neuron j of its right one.
+        The same lines as before keep the cached picture."""
+        old = self._ends.get(key)
+        if old is not None and np.array_equal(old, ends) or old is None and not len(ends):
+            return
+        self._ends[key] = ends
+        self._pairs[key] = (j, i)
+        self._lines[key] = [QLineF(*map(float, e)) for e in ends]
+        self.update()
+
+    def clear(self) -> None:
+        if self._ends:
+            self._ends, self._pairs, self._lines = {}, {}, {}
+            self.update()
+
+    def connections(self, pair: int) -> tuple[np.ndarray, np.ndarray]:
+        """(j, i) of every line drawn between column pair and pair + 1."""
+        keys = [key for key in self._pairs if key[0] == pair]
+        if not keys:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return tuple(np.concatenate([self._pairs[key][n] for key in keys]) for n in (0, 1))
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        return self._rect
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for key in sorted(self._lines, key=lambda k: (k[2], k[0], -k[1])):  # strongest on top
+            painter.setPen(self._pens[key[1:]])
+            painter.drawLines(self._lines[key])
 
 
 class NetworkView(QWidget):
@@ -185,7 +233,7 @@ class NetworkView(QWidget):
         self._snapshot: Snapshot | None = None
         self._arch: tuple | None = None
         self._columns: list[_Column] = []
-        self._connections: list[_Connections] = []
+        self._lines: _ConnectionLines | None = None
         self._output_labels: list[pg.TextItem] = []
         self._items: list = []  # every per-architecture item, removed on rebuild
         self._x: np.ndarray | None = None
@@ -474,6 +522,13 @@ class NetworkView(QWidget):
             return None
         return np.array(self._input_image.image)
 
+    def connections(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """(j, i) of every line drawn into weights layer `layer`: from neuron (or input
+        pixel) i of the column before to neuron j."""
+        if self._lines is None:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return self._lines.connections(layer)
+
     def hover_text(self) -> str:
         """What the line under the network says now (the hint, or the neuron pointed at)."""
         return self._info.text
@@ -505,7 +560,7 @@ class NetworkView(QWidget):
         for item in self._items:
             self._view.removeItem(item)
         self._items = []
-        self._columns, self._connections, self._output_labels = [], [], []
+        self._columns, self._lines, self._output_labels = [], None, []
         self._input_image.clear()
         self._drawn_x = None
         self._sample_marks = None
@@ -599,20 +654,11 @@ class NetworkView(QWidget):
         off = pg.ScatterPlotItem(pxMode=True, symbol="x", size=11, pen=pg.mkPen(20, 20, 24, width=1), brush=OFF_MARK)
         self._off_marks = self._add(off, z=13)
 
-        for _k in range(1, len(self._columns)):
-            pair = _Connections()
-            for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
-                for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
-                    c = QColor(color)
-                    c.setAlpha(alpha)
-                    pen = pg.mkPen(c, width=width)
-                    # No antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it.
-                    curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
-                    # Drawn from a cached picture while unchanged: the neurons under the lines
-                    # change every frame, the lines only a few times a second.
-                    curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                    pair.curves[(sign, b)] = self._add(curve, z=2 + b * 0.1)
-            self._connections.append(pair)
+        if len(self._columns) > 1:
+            reach = QRectF()
+            for column in self._columns:
+                reach = reach.united(column.rect)
+            self._lines = self._add(_ConnectionLines(reach.adjusted(-0.5, -0.5, 0.5, 0.5)), z=2)
 
         out = self._columns[-1]
         label_font = QFont()
@@ -967,9 +1013,8 @@ class NetworkView(QWidget):
             return
         for column in self._columns[1:]:
             self._shade_column(column, np.zeros(column.n))
-        for pair in self._connections:
-            for curve in pair.curves.values():
-                curve.setData([], [])
+        if self._lines is not None:
+            self._lines.clear()
 
     def _update_connections(self, snap: Snapshot, x: np.ndarray | None) -> None:
         """Input -> first layer: each neuron's strongest contributions w·x for this sample
@@ -978,7 +1023,7 @@ class NetworkView(QWidget):
         pair, and lines that flicker 30 times a second cannot be followed anyway).
         Tiles (a plane): every pair shows its strongest |w|, the same for every sample, as
         TensorFlow Playground draws them."""
-        if not self._connections:
+        if self._lines is None:
             return
         if self._tiles:
             x = None
@@ -1001,29 +1046,24 @@ class NetworkView(QWidget):
 
     def _draw_pair(self, pair_index: int, j: np.ndarray, i: np.ndarray, value: np.ndarray) -> None:
         """Lines from neuron i of column k-1 to neuron j of column k, styled by value's sign
-        and by |value| relative to the largest drawn. A curve whose lines are the same as
-        before is left alone: new data would throw away its cached picture, and repainting a
-        few dozen wide translucent lines costs ~2 ms, while the strongest connections of a
-        large layer stay the same for many frames."""
+        and by |value| relative to the largest drawn. Lines that are the same as before keep
+        the cached picture: repainting every line costs a few ms, while the strongest
+        connections of a large layer stay the same for many frames."""
         src, dst = self._columns[pair_index], self._columns[pair_index + 1]
-        curves = self._connections[pair_index].curves
         magnitude = np.abs(value)
         if magnitude.size == 0 or not magnitude.max() > 0:
-            for curve in curves.values():
-                _set_lines(curve, np.empty(0), np.empty(0))
-            return
+            j = i = np.empty(0, np.intp)
+            value = magnitude = np.empty(0)
         order = np.lexsort((i, j))  # the same lines in the same order, whatever order they were found in
         j, i, value, magnitude = j[order], i[order], value[order], magnitude[order]
-        strength = magnitude / magnitude.max()
+        strength = magnitude / magnitude.max() if magnitude.size else magnitude
         sign = np.sign(value)
         bins = np.searchsorted([lo for lo, _, _ in STRENGTH_BINS[1:]], strength, side="right")
-        for (s, b), curve in curves.items():
-            m = (sign == s) & (bins == b)
-            xs = np.empty(2 * int(m.sum()))
-            ys = np.empty_like(xs)
-            xs[0::2], ys[0::2] = src.positions[i[m]].T
-            xs[1::2], ys[1::2] = dst.positions[j[m]].T
-            _set_lines(curve, xs, ys)
+        for s in (1, -1):
+            for b in range(len(STRENGTH_BINS)):
+                m = (sign == s) & (bins == b)
+                ends = np.column_stack([src.positions[i[m]], dst.positions[j[m]]])
+                self._lines.set_lines((pair_index, s, b), ends, j[m], i[m])
 
     def _update_caption(self, out: np.ndarray) -> None:
         """The answer in words; a narrow dock drops words, never the value at the end."""
@@ -1195,15 +1235,6 @@ def shade_table(colormap: pg.ColorMap) -> np.ndarray:
     table = np.zeros((256, 4), np.ubyte)
     table[1 : N_SHADES + 1] = colormap.getLookupTable(0.0, 1.0, N_SHADES, alpha=True)
     return table
-
-
-def _set_lines(curve: pg.PlotCurveItem, xs: np.ndarray, ys: np.ndarray) -> None:
-    """Give the curve these line segments (x, y of both ends, one after the other), unless
-    it draws exactly these already."""
-    old_x, old_y = curve.getData()
-    if old_x is not None and np.array_equal(old_x, xs) and np.array_equal(old_y, ys):
-        return
-    curve.setData(xs, ys, connect="pairs")
 
 
 def _strongest(w: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -153,36 +153,37 @@ class _Column:
 
 
 class _ConnectionLines(QGraphicsItem):
-    """Every line between the layers, as ONE item painted from one cached picture: the
-    neurons under the lines change every frame, the lines only a few times a second, and
-    one picture costs a frame one copy of the parts repainted where 18 line items (pairs x
-    signs x strengths) cost up to 18 overlapping ones. Lines are drawn without
-    antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it."""
+    """The lines between two neighbouring columns, as ONE item painted from one cached
+    picture: the neurons under the lines change every frame, the lines only a few times a
+    second. One item per pair rather than one per (sign, strength) style: a frame's
+    repainted parts then copy one picture where six overlapping ones were copied, and a
+    pair whose lines change (the output layer's, often) repaints only its own. Lines are
+    drawn without antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it."""
 
     def __init__(self, rect: QRectF):
         super().__init__()
-        self._rect = QRectF(rect)  # view coordinates, every neuron inside
+        self._rect = QRectF(rect)  # view coordinates, both columns inside
         self._pens = {}  # (sign, bin) -> cosmetic QPen
         for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
             for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
                 c = QColor(color)
                 c.setAlpha(alpha)
                 self._pens[(sign, b)] = pg.mkPen(c, width=width)
-        self._ends: dict[tuple[int, int, int], np.ndarray] = {}  # (pair, sign, bin) -> (m, 4) x0 y0 x1 y1
-        self._pairs: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}  # same keys -> (j, i)
-        self._lines: dict[tuple[int, int, int], list[QLineF]] = {}
+        self._ends: dict[tuple[int, int], np.ndarray] = {}  # (sign, bin) -> (m, 4) x0 y0 x1 y1
+        self._pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # same keys -> (j, i)
+        self._lines: dict[tuple[int, int], list[QLineF]] = {}
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-    def set_lines(self, key: tuple[int, int, int], ends: np.ndarray, j: np.ndarray, i: np.ndarray) -> None:
-        """The lines of one (pair, sign, strength bin): ends (m, 4) x0 y0 x1 y1 in view
-        coordinates, from neuron i of the pair's left column to neuron j of its right one.
-        The same lines as before keep the cached picture."""
-        old = self._ends.get(key)
-        if old is not None and np.array_equal(old, ends) or old is None and not len(ends):
+    def set_lines(self, style: tuple[int, int], ends: np.ndarray, j: np.ndarray, i: np.ndarray) -> None:
+        """The lines of one (sign, strength bin): ends (m, 4) x0 y0 x1 y1 in view
+        coordinates, from neuron i of the left column to neuron j of the right one. The
+        same lines as before keep the cached picture."""
+        old = self._ends.get(style)
+        if (old is not None and np.array_equal(old, ends)) or (old is None and not len(ends)):
             return
-        self._ends[key] = ends
-        self._pairs[key] = (j, i)
-        self._lines[key] = [QLineF(*map(float, e)) for e in ends]
+        self._ends[style] = ends
+        self._pairs[style] = (j, i)
+        self._lines[style] = [QLineF(*map(float, e)) for e in ends]
         self.update()
 
     def clear(self) -> None:
@@ -190,21 +191,20 @@ class _ConnectionLines(QGraphicsItem):
             self._ends, self._pairs, self._lines = {}, {}, {}
             self.update()
 
-    def connections(self, pair: int) -> tuple[np.ndarray, np.ndarray]:
-        """(j, i) of every line drawn between column pair and pair + 1."""
-        keys = [key for key in self._pairs if key[0] == pair]
-        if not keys:
+    def connections(self) -> tuple[np.ndarray, np.ndarray]:
+        """(j, i) of every line drawn."""
+        if not self._pairs:
             return np.empty(0, np.intp), np.empty(0, np.intp)
-        return tuple(np.concatenate([self._pairs[key][n] for key in keys]) for n in (0, 1))
+        return tuple(np.concatenate([pair[n] for pair in self._pairs.values()]) for n in (0, 1))
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
         return self._rect
 
     def paint(self, painter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for key in sorted(self._lines, key=lambda k: (k[2], k[0], -k[1])):  # strongest on top
-            painter.setPen(self._pens[key[1:]])
-            painter.drawLines(self._lines[key])
+        for style in sorted(self._lines, key=lambda style: (style[1], -style[0])):  # strongest on top
+            painter.setPen(self._pens[style])
+            painter.drawLines(self._lines[style])
 
 
 class NetworkView(QWidget):
@@ -233,7 +233,7 @@ class NetworkView(QWidget):
         self._snapshot: Snapshot | None = None
         self._arch: tuple | None = None
         self._columns: list[_Column] = []
-        self._lines: _ConnectionLines | None = None
+        self._lines: list[_ConnectionLines] = []  # one per pair of neighbouring columns
         self._output_labels: list[pg.TextItem] = []
         self._items: list = []  # every per-architecture item, removed on rebuild
         self._x: np.ndarray | None = None
@@ -525,9 +525,9 @@ class NetworkView(QWidget):
     def connections(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """(j, i) of every line drawn into weights layer `layer`: from neuron (or input
         pixel) i of the column before to neuron j."""
-        if self._lines is None:
+        if not 0 <= layer < len(self._lines):
             return np.empty(0, np.intp), np.empty(0, np.intp)
-        return self._lines.connections(layer)
+        return self._lines[layer].connections()
 
     def hover_text(self) -> str:
         """What the line under the network says now (the hint, or the neuron pointed at)."""
@@ -560,7 +560,7 @@ class NetworkView(QWidget):
         for item in self._items:
             self._view.removeItem(item)
         self._items = []
-        self._columns, self._lines, self._output_labels = [], None, []
+        self._columns, self._lines, self._output_labels = [], [], []
         self._input_image.clear()
         self._drawn_x = None
         self._sample_marks = None
@@ -654,11 +654,9 @@ class NetworkView(QWidget):
         off = pg.ScatterPlotItem(pxMode=True, symbol="x", size=11, pen=pg.mkPen(20, 20, 24, width=1), brush=OFF_MARK)
         self._off_marks = self._add(off, z=13)
 
-        if len(self._columns) > 1:
-            reach = QRectF()
-            for column in self._columns:
-                reach = reach.united(column.rect)
-            self._lines = self._add(_ConnectionLines(reach.adjusted(-0.5, -0.5, 0.5, 0.5)), z=2)
+        for left, right in zip(self._columns, self._columns[1:]):
+            reach = left.rect.united(right.rect).adjusted(-0.5, -0.5, 0.5, 0.5)
+            self._lines.append(self._add(_ConnectionLines(reach), z=2))
 
         out = self._columns[-1]
         label_font = QFont()
@@ -1013,8 +1011,8 @@ class NetworkView(QWidget):
             return
         for column in self._columns[1:]:
             self._shade_column(column, np.zeros(column.n))
-        if self._lines is not None:
-            self._lines.clear()
+        for lines in self._lines:
+            lines.clear()
 
     def _update_connections(self, snap: Snapshot, x: np.ndarray | None) -> None:
         """Input -> first layer: each neuron's strongest contributions w·x for this sample
@@ -1023,7 +1021,7 @@ class NetworkView(QWidget):
         pair, and lines that flicker 30 times a second cannot be followed anyway).
         Tiles (a plane): every pair shows its strongest |w|, the same for every sample, as
         TensorFlow Playground draws them."""
-        if self._lines is None:
+        if not self._lines:
             return
         if self._tiles:
             x = None
@@ -1063,7 +1061,7 @@ class NetworkView(QWidget):
             for b in range(len(STRENGTH_BINS)):
                 m = (sign == s) & (bins == b)
                 ends = np.column_stack([src.positions[i[m]], dst.positions[j[m]]])
-                self._lines.set_lines((pair_index, s, b), ends, j[m], i[m])
+                self._lines[pair_index].set_lines((s, b), ends, j[m], i[m])
 
     def _update_caption(self, out: np.ndarray) -> None:
         """The answer in words; a narrow dock drops words, never the value at the end."""

@@ -5,7 +5,7 @@ at full speed on the embedded digits and prints, per network: samples/s headless
 the window (measured in the same run, one after the other), frames drawn per second, and
 the p50/p99 lateness of a 10 ms GUI timer (how long the event loop keeps the user waiting).
 
-    python benchmarks/gui_speed.py [--seconds 8] [--screen] [--paint-times]
+    python benchmarks/gui_speed.py [--seconds 8] [--screen] [--paint-times] [--only NETWORK] [--repeat N]
 
 With --paint-times it also prints, per panel of the window, the GUI thread's CPU time per
 frame in show_snapshot and in painting its plots (thread CPU time, so other programs on a
@@ -242,6 +242,7 @@ def main() -> None:
     parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
     parser.add_argument("--paint-times", action="store_true", help="also print each panel's GUI time per frame")
     parser.add_argument("--only", help="only this network, e.g. 784-512-512-10")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each network this many times, then the medians")
     args = parser.parse_args()
     app = start_application(args.screen)
     from visnet.data import load_embedded
@@ -253,16 +254,27 @@ def main() -> None:
         f"{'frames/s':>9} {'timer p50':>10} {'timer p99':>10}"
     )
     for sizes, batch in CASES:
-        if args.only and args.only != "-".join(map(str, sizes)):
+        name = "-".join(map(str, sizes))
+        if args.only and args.only != name:
             continue
-        alone = headless_speed(sizes, batch, data, args.seconds)
-        with_window, fps, late = window_speed(app, sizes, batch, data, args.seconds, args.warmup, args.paint_times)
-        print(
-            f"{'-'.join(map(str, sizes)):<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} "
-            f"{with_window / alone:>5.0%} {fps:>9.1f} {np.percentile(late, 50):>8.1f}ms "
-            f"{np.percentile(late, 99):>8.1f}ms",
-            flush=True,
-        )
+        rows = []
+        for _ in range(args.repeat):
+            alone = headless_speed(sizes, batch, data, args.seconds)
+            with_window, fps, late = window_speed(app, sizes, batch, data, args.seconds, args.warmup, args.paint_times)
+            rows.append(
+                (alone, with_window, with_window / alone, fps, np.percentile(late, 50), np.percentile(late, 99))
+            )
+            print_row(name, batch, *rows[-1])
+        if args.repeat > 1:
+            print_row("  median", batch, *np.median(np.array(rows), axis=0))
+
+
+def print_row(name: str, batch: int, alone, with_window, ratio, fps, p50, p99) -> None:
+    print(
+        f"{name:<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} {ratio:>5.0%} {fps:>9.1f} "
+        f"{p50:>8.1f}ms {p99:>8.1f}ms",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

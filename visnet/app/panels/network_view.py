@@ -147,7 +147,7 @@ class _Column:
     pad: int = 0  # pixels between tiles
     levels: tuple[float, float] = (0.0, 1.0)
     # kinds "circles" and "grid": the shade indices drawn (a frame that changes none is not
-    # repainted), and the grid image's colour table (index 0 transparent, then the shades)
+    # repainted), and the grid image's colours (shade_table)
     shades: np.ndarray | None = None
     lut: np.ndarray | None = None
 
@@ -783,7 +783,7 @@ class NetworkView(QWidget):
         # image[c, r]: columns of neurons, as shade indices + 1 (0: the empty end of the last column)
         item = self._add(pg.ImageItem(axisOrder="col-major"), z=10)
         lut = shade_table(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
-        item.setImage(np.zeros((cols, rows), np.uint8), lut=lut, levels=None, autoLevels=False)
+        item.setImage(np.zeros((cols, rows, 4), np.uint8), levels=None, autoLevels=False)
         item.setRect(rect)  # after setImage: the rect scales the image's current size
         return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item, lut=lut)
 
@@ -1001,7 +1001,7 @@ class NetworkView(QWidget):
             rows = column.stride
             grid = np.zeros(math.ceil(column.n / rows) * rows, dtype=np.uint8)
             grid[: column.n] = shades + 1
-            column.item.setImage(grid.reshape(-1, rows), lut=column.lut, levels=None, autoLevels=False)
+            column.item.setImage(column.lut[grid].reshape(-1, rows, 4), levels=None, autoLevels=False)
 
     def _shade_blank(self) -> None:
         if self._tiles:  # no sample: the tiles and the weights still say everything
@@ -1226,12 +1226,12 @@ class NetworkView(QWidget):
 
 
 def shade_table(colormap: pg.ColorMap) -> np.ndarray:
-    """A colour table for uint8 images of shade indices + 1: entry 0 transparent, entry
-    i + 1 the colour of shade_brushes(colormap)[i]. It has 256 entries (the rest unused):
-    pyqtgraph looks a uint8 image up directly only in a table of that length, and scales
-    it into shorter ones."""
-    table = np.zeros((256, 4), np.ubyte)
-    table[1 : N_SHADES + 1] = colormap.getLookupTable(0.0, 1.0, N_SHADES, alpha=True)
+    """RGBA colours (N_SHADES + 1, 4) uint8 of shade indices + 1: entry 0 transparent, entry
+    i + 1 the colour of shade_brushes(colormap)[i]. A block's picture is given to pyqtgraph
+    already coloured: with a colour table it would rebuild Qt's table entry by entry in
+    Python for every picture."""
+    table = np.zeros((N_SHADES + 1, 4), np.ubyte)
+    table[1:] = colormap.getLookupTable(0.0, 1.0, N_SHADES, alpha=True)
     return table
 
 

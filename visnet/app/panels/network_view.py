@@ -1045,8 +1045,8 @@ class NetworkView(QWidget):
     def _draw_pair(self, pair_index: int, j: np.ndarray, i: np.ndarray, value: np.ndarray) -> None:
         """Lines from neuron i of column k-1 to neuron j of column k, styled by value's sign
         and by |value| relative to the largest drawn. Lines that are the same as before keep
-        the cached picture: repainting every line costs a few ms, while the strongest
-        connections of a large layer stay the same for many frames."""
+        the pair's cached picture (a pair's lines cost ~1 ms to repaint), though early in
+        training most re-choices change some line of a 512-wide pair."""
         src, dst = self._columns[pair_index], self._columns[pair_index + 1]
         magnitude = np.abs(value)
         if magnitude.size == 0 or not magnitude.max() > 0:

@@ -45,6 +45,23 @@ TWO_LINE_AXIS = 42  # pixels of the bottom axis when column names take two lines
 MAX_COLUMN_TICKS = 16  # a wider matrix names every k-th column only, so the names do not collide
 PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
+# The pictures are drawn as colour indices (uint8): index k in 1..N_COLORS is the colour map
+# at (k - 1) / (N_COLORS - 1), -lim to +lim; 0 is transparent (the gaps). pyqtgraph then
+# looks colours up directly instead of masking NaN gaps and rescaling floats: a 512-neuron
+# mosaic is 450,000 pixels.
+N_COLORS = 255
+PICTURE_LUT = np.vstack([[0, 0, 0, 0], diverging_colormap().getLookupTable(0.0, 1.0, N_COLORS, alpha=True)]).astype(
+    np.ubyte
+)
+
+
+def color_indices(w: np.ndarray, lim: float) -> np.ndarray:
+    """Colour indices (uint8, 1..N_COLORS) of weights w for levels (-lim, lim): -lim and
+    below is 1, +lim and above N_COLORS, 0 the middle index."""
+    half = (N_COLORS - 1) / 2
+    with np.errstate(invalid="ignore"):  # NaN weights of a diverging run: some index, no warning
+        t = np.asarray(w, np.float32) * np.float32(half / lim) + np.float32(half + 1.5)
+        return np.clip(t, 1, N_COLORS + 0.5, out=t).astype(np.uint8)
 
 
 def mosaic_shape(n: int) -> tuple[int, int]:
@@ -73,7 +90,9 @@ class WeightMosaicPanel(QWidget):
         self._side: int | None = None  # picture side (28) or None when inputs are not square
         self._n = 0  # neurons in the first layer
         self._rows = self._cols = 0
-        self._buffer: np.ndarray | None = None  # (rows*(side+GAP), cols*(side+GAP)) float32, NaN gaps
+        # Pictures: (rows*(side+GAP), cols*(side+GAP)) uint8 colour indices, 0 in the gaps;
+        # the matrix: (n, n_in + 2) float32 values, NaN in the gap before the bias.
+        self._buffer: np.ndarray | None = None
         self._mosaic: np.ndarray | None = None  # the displayed view of _buffer (trailing gap cut)
         self._weights: np.ndarray | None = None
         self._switched_off = np.zeros(0, dtype=np.intp)
@@ -109,8 +128,10 @@ class WeightMosaicPanel(QWidget):
         self._view: pg.ViewBox = self._plot.getViewBox()
         self._view.setAspectLocked(True)
         self._view.invertY(True)
-        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image = pg.ImageItem(axisOrder="row-major")  # the matrix, coloured by the colour bar
         self._plot.addItem(self._image)
+        self._pictures = pg.ImageItem(axisOrder="row-major")  # colour indices, see PICTURE_LUT
+        self._plot.addItem(self._pictures)
         # The gaps are also traced with 1-screen-pixel lines: once a 512-neuron mosaic is
         # shrunk below its pixel size, scaling would keep some 1-pixel gaps and drop others.
         grid_pen = pg.mkPen(pg.getConfigOption("background"), width=1, cosmetic=True)
@@ -207,7 +228,6 @@ class WeightMosaicPanel(QWidget):
             return
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
-        self._fill(w)
         self._mark_switched_off(snap)
         now = time.monotonic()
         # The percentile costs ~1 ms for 512 neurons and drifts slowly: while training it is
@@ -220,7 +240,8 @@ class WeightMosaicPanel(QWidget):
         if abs(lim - self._lim) > LIMIT_TOLERANCE * self._lim:
             self._lim = lim
             self._colorbar.setLevels((-lim, lim))
-        self._image.setImage(self._mosaic, autoLevels=False, levels=(-self._lim, self._lim))
+        self._fill(w)
+        self._pictures.setImage(self._mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
         self._stack.setCurrentWidget(self._graphics)
 
     def reset(self) -> None:
@@ -232,6 +253,7 @@ class WeightMosaicPanel(QWidget):
         self._selected = None
         self._highlight.hide()
         self._image.clear()
+        self._pictures.clear()
         self._grid.setData([], [])
         self._off_marks.clear()
         self._switched_off = np.zeros(0, dtype=np.intp)
@@ -257,8 +279,26 @@ class WeightMosaicPanel(QWidget):
         return self._hint_visible
 
     def mosaic_image(self) -> np.ndarray | None:
-        """A copy of the displayed float32 mosaic (NaN in the gaps), or None before a snapshot."""
-        return None if self._mosaic is None else self._mosaic.copy()
+        """The weights drawn, as a float32 mosaic (NaN in the gaps), or None before a snapshot."""
+        if self._mosaic is None or self._weights is None:
+            return None
+        if self._matrix:
+            return self._mosaic.copy()
+        n, side, rows, cols = self._n, self._side, self._rows, self._cols
+        step = side + GAP
+        mosaic = np.full((rows, step, cols, step), np.nan, dtype=np.float32)
+        pictures = np.full((rows * cols, side * side), np.nan, dtype=np.float32)
+        pictures[:n] = self._weights
+        mosaic[:, :side, :, :side] = pictures.reshape(rows, cols, side, side).transpose(0, 2, 1, 3)
+        return mosaic.reshape(rows * step, cols * step)[: rows * step - GAP, : cols * step - GAP]
+
+    def mosaic_colors(self) -> np.ndarray | None:
+        """The colour indices drawn (color_indices; 0 in the gaps), or None without pictures."""
+        return None if self._matrix or self._mosaic is None else self._mosaic.copy()
+
+    def color_limit(self) -> float:
+        """lim of the colour levels (-lim, lim) the weights are drawn at."""
+        return self._lim
 
     def tile_rect(self, j: int) -> QRectF:
         """Tile j's rectangle in view (pixel) coordinates (row j of the matrix for points)."""
@@ -281,7 +321,7 @@ class WeightMosaicPanel(QWidget):
         self._n, self._side = n, side
         self._rows, self._cols = mosaic_shape(n)
         step = side + GAP
-        self._buffer = np.full((self._rows * step, self._cols * step), np.nan, dtype=np.float32)
+        self._buffer = np.zeros((self._rows * step, self._cols * step), dtype=np.uint8)
         self._mosaic = self._buffer[: self._rows * step - GAP, : self._cols * step - GAP]
         h, w = self._mosaic.shape
         self._view.setRange(QRectF(0, 0, w, h), padding=0.02)
@@ -311,12 +351,13 @@ class WeightMosaicPanel(QWidget):
         return self._switched_off.copy()
 
     def _fill(self, w: np.ndarray) -> None:
-        """Write every neuron's picture into its tile with one reshape/transpose."""
+        """Write every neuron's picture, as colour indices at the current limit, into its
+        tile with one reshape/transpose."""
         n, side, rows, cols = self._n, self._side, self._rows, self._cols
         step = side + GAP
         tiles = self._buffer.reshape(rows, step, cols, step)  # a view: writes land in _buffer
-        pictures = np.full((rows * cols, side * side), np.nan, dtype=np.float32)
-        pictures[:n] = w
+        pictures = np.zeros((rows * cols, side * side), dtype=np.uint8)
+        pictures[:n] = color_indices(w, self._lim)
         tiles[:, :side, :, :side] = pictures.reshape(rows, cols, side, side).transpose(0, 2, 1, 3)
         self._weights = w
 
@@ -330,7 +371,10 @@ class WeightMosaicPanel(QWidget):
         self._view.setAspectLocked(not on)
         for axis in ("left", "bottom"):
             self._plot.showAxis(axis) if on else self._plot.hideAxis(axis)
-        if not on:
+        if on:
+            self._pictures.clear()
+        else:
+            self._image.clear()
             self._clear_cell_texts()
             self._title.setText(PICTURE_TITLE)
             self._info.setText(self.HINT)
@@ -420,6 +464,7 @@ class WeightMosaicPanel(QWidget):
         self._buffer = self._mosaic = self._weights = None
         self._highlight.hide()
         self._image.clear()
+        self._pictures.clear()
         self._grid.setData([], [])
         self._message.setText(text)
         self._stack.setCurrentWidget(self._message)

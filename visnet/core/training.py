@@ -580,9 +580,7 @@ class Trainer:
         # overflowed (a run about to diverge); the layer's RMS from their total.
         squares = [_row_squares(g) for g in grad_w]
         rms = np.sqrt(np.array([sq.sum() / max(g.size, 1) for sq, g in zip(squares, grad_w)]))
-        ratio = np.array(
-            [np.sqrt(_squares(u) / max(_squares(w), 1e-24)) for u, w in zip(updates, self.net.weights)]
-        )
+        ratio = np.array([np.sqrt(_squares(u) / max(_squares(w), 1e-24)) for u, w in zip(updates, self.net.weights)])
         return LayerStats(rms, ratio, tuple(np.sqrt(sq) for sq in squares))
 
     @property

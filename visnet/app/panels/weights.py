@@ -27,6 +27,7 @@ from visnet.app.colors import (
     symmetric_limit,
 )
 from visnet.app.session import Session
+from visnet.app.then_and_now import THEN, ThenNowChoice, compared
 from visnet.core.features import check_features
 from visnet.core.sample_pass import silent_neurons
 from visnet.core.snapshot import Snapshot
@@ -168,6 +169,10 @@ class WeightMosaicPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._title)
+        # Looking back: the pictures then, now, or what changed (the matrix shows the moment).
+        self.then_now = ThenNowChoice(session)
+        self.then_now.changed.connect(self._redraw_moment)
+        layout.addWidget(self.then_now)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._info)
 
@@ -210,7 +215,8 @@ class WeightMosaicPanel(QWidget):
     def show_snapshot(self, snap: Snapshot) -> None:
         w = snap.weights[0]
         n, n_in = w.shape
-        if n >= BIG_MOSAIC and snap.state == "running" and snap.delay == 0 and not snap.gentle:
+        looking_back = self._session is not None and self._session.looking_back
+        if n >= BIG_MOSAIC and snap.state == "running" and snap.delay == 0 and not snap.gentle and not looking_back:
             now = time.monotonic()
             if now - self._drawn_at < BIG_MOSAIC_INTERVAL_S:
                 return
@@ -229,6 +235,15 @@ class WeightMosaicPanel(QWidget):
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
         self._mark_switched_off(snap)
+        present = self.then_now.present()
+        if present is not None and self.then_now.mode != THEN and present.sizes == snap.sizes:
+            w, self._lim = compared(w, present.weights[0], self.then_now.mode, 99.0)
+            self._lim_at = 0.0  # measured afresh when the pictures show one moment again
+            self._colorbar.setLevels((-self._lim, self._lim))
+            self._fill(w)
+            self._pictures.setImage(self._mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
+            self._stack.setCurrentWidget(self._graphics)
+            return
         now = time.monotonic()
         # The percentile costs ~1 ms for 512 neurons and drifts slowly: while training it is
         # taken a few times a second. New levels redraw the colour bar's axis from scratch
@@ -243,6 +258,16 @@ class WeightMosaicPanel(QWidget):
         self._fill(w)
         self._pictures.setImage(self._mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
         self._stack.setCurrentWidget(self._graphics)
+
+    def follow_live(self, snap: Snapshot) -> None:
+        """While looking back, "now" and "change" follow live training (a few times a second)."""
+        if self.then_now.mode != THEN and time.monotonic() - self._drawn_at >= BIG_MOSAIC_INTERVAL_S:
+            self._drawn_at = time.monotonic()
+            self._redraw_moment()
+
+    def _redraw_moment(self, *_) -> None:
+        if self._session is not None and self._session.snapshot is not None:
+            self.show_snapshot(self._session.snapshot)
 
     def reset(self) -> None:
         """Forget the network: blank mosaic, no selection."""

@@ -143,7 +143,7 @@ class LessonState:
     accuracy: float | None = None  # test accuracy (0…1) of the newest evaluation since the step opened
     batches_since: int = 0  # mini-batches trained since the step opened
     diverged: bool = False  # training blew up (NaN or ∞) since the step opened
-    neuron: tuple[int, int] | None = None  # the selected neuron (layer, index)
+    neuron: tuple[int, int] | None = None  # the neuron (layer, index) selected since the step opened
     workspace: str = "watch"
     drawing_used: bool = False  # a drawn digit became the current sample since the step opened
     sample_chosen: bool = False  # another sample was chosen since the step opened

@@ -7,7 +7,7 @@ invitation offers lesson 1 once; dismissing it or starting a lesson is remembere
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Qt, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QInputDialog
 
@@ -18,7 +18,7 @@ from .banner import MessageBanner
 from .lesson_director import LessonDirector
 from .panels.lesson import LessonPanel
 
-DOCK_WIDTH = 330
+DOCK_WIDTH = 280
 
 
 class Lessons(QObject):
@@ -67,7 +67,14 @@ class Lessons(QObject):
             window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock, Qt.Orientation.Horizontal)
         dock.show()
         dock.raise_()
-        window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self._fit_width()
+        # A workspace laid out as the window first shows shares out the width after this; the
+        # lesson then takes its width back.
+        QTimer.singleShot(0, self, self._fit_width)
+
+    def _fit_width(self) -> None:
+        if self.dock.isVisible() and not self.dock.isFloating():
+            self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
     def invite(self) -> bool:
         """Offer lesson 1 in a banner, unless it was dismissed or a lesson started before."""

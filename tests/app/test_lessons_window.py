@@ -20,6 +20,10 @@ def window(make_main_window):
     return make_main_window()
 
 
+def click(qtbot, viewport, pos) -> None:
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=pos)
+
+
 class Walk:
     """Drives the Lesson panel as a learner would."""
 
@@ -73,9 +77,13 @@ def test_lesson_1_a_neuron_holds_a_number(window, qtbot):
     assert window.session.sample.index == 0
     walk.next()
     walk.at(1)
-    window.session.select_neuron(0, 3)  # the first hidden layer is not what it asks
+    view = window.network_view
+    drawn(window)
+    click(qtbot, view.graphics_view().viewport(), view.neuron_widget_pos(0, 3))  # the first hidden layer
+    assert window.session.neuron == (0, 3)
     walk.locked()
-    window.session.select_neuron(1, 3)
+    click(qtbot, view.graphics_view().viewport(), view.neuron_widget_pos(1, 3))
+    assert window.session.neuron == (1, 3)
     walk.next()
     walk.at(2)
     walk.locked()
@@ -101,8 +109,10 @@ def test_lesson_2_weights_as_pictures(window, qtbot):
     assert window.controller.latest_snapshot.epoch_progress >= 3
     walk.next()
     walk.locked()
-    window.weights_panel.neuron_selected.emit(0, 5)  # a click on tile 5
-    window.session.select_neuron(0, 5)
+    panel = window.weights_panel
+    drawn(window)
+    click(qtbot, panel.graphics_view().viewport(), panel.tile_widget_pos(5))
+    assert window.session.neuron == (0, 5)
     walk.next()
     assert window.workspace == "inside"
     walk.finish()
@@ -138,6 +148,7 @@ def test_lesson_4_backpropagation(window, qtbot):
     walk.locked()
     qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     assert window.workspace == "backprop"
+    assert window.lessons.dock.isVisible()  # the lesson goes on in every workspace
     walk.next()
     stepper = window.stepper
     qtbot.waitUntil(lambda: stepper.trace is not None, timeout=3000)
@@ -293,3 +304,50 @@ def test_help_lessons_lists_them_and_the_invitation_is_remembered(window, qtbot,
     qtbot.mouseClick(banner.action_button, Qt.MouseButton.LeftButton)
     assert window.lessons.panel.lesson == find_lesson("a-neuron-holds-a-number", load_lessons())
     assert not window.lessons.invite()
+
+
+def test_the_other_actions_do_what_they_say(window, qtbot):
+    director = window.lessons.director
+    controller = window.controller
+    assert director.perform(Action("speed", {"batches_per_second": 1})) is None
+    assert controller.delay == pytest.approx(1.0)
+    assert director.perform(Action("full_speed", {})) is None
+    assert controller.delay == 0.0
+    assert director.perform(Action("step_batch", {})) is None
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step == 1, timeout=3000)
+    assert director.perform(Action("train", {})) is None
+    qtbot.waitUntil(lambda: controller.state == "running", timeout=3000)
+    assert director.perform(Action("pause", {})) is None
+    qtbot.waitUntil(lambda: controller.latest_snapshot.state == "paused", timeout=3000)
+    drawn(window)
+    assert director.perform(Action("look_back", {"moment": 0})) is None
+    assert window.session.looking_back and director.state().looking_back
+    assert director.perform(Action("go_live", {})) is None
+    assert not window.session.looking_back
+    assert director.perform(Action("select_neuron", {"layer": 1, "index": 2})) is None
+    assert window.session.neuron == (1, 2)
+    assert "no neuron 99" in director.perform(Action("select_neuron", {"layer": 0, "index": 99}))
+    assert "no test sample" in director.perform(Action("choose_sample", {"index": 10**6}))
+    assert director.perform(Action("load_data", {"spec": "embedded"})) is None
+    assert controller.latest_snapshot.step == 0  # a fresh network of the same kind
+    # A softmax over the playground's one output cannot be built: the step says so.
+    assert "could not be built" in director.perform(Action("load_data", {"spec": "playground:circle"}))
+    assert window.errors and window.session.playground is None
+    assert director.perform(Action("load_preset", {"preset": "3b1b"})) is None
+    assert window.session.snapshot.sizes == (784, 16, 16, 10)
+
+
+@pytest.mark.parametrize("workspace", ["watch", "inside", "backprop"])
+def test_the_lesson_dock_fits_a_laptop_screen_beside_every_workspace(window, qtbot, workspace):
+    window.show_workspace(workspace)
+    window.resize(1366, 706)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1366, 706), timeout=2000)
+    window.lessons.start("a-neuron-holds-a-number")
+    dock = window.lessons.dock
+    qtbot.waitUntil(lambda: dock.geometry().right() < window.width(), timeout=2000)
+    assert dock.isVisible() and not dock.isFloating()
+    assert window.size().toTuple() == (1366, 706)
+    assert window.layout_problems() == []
+    buttons = window.lessons.panel
+    for button in (buttons.back_button, buttons.next_button, buttons.close_button):
+        assert not button.visibleRegion().isEmpty()

@@ -351,3 +351,16 @@ def test_the_lesson_dock_fits_a_laptop_screen_beside_every_workspace(window, qtb
     buttons = window.lessons.panel
     for button in (buttons.back_button, buttons.next_button, buttons.close_button):
         assert not button.visibleRegion().isEmpty()
+
+
+def test_a_workspace_remembered_from_before_the_lesson_keeps_the_lesson_in_sight(window, qtbot):
+    window.lessons.start("a-neuron-holds-a-number")
+    window.lessons.panel.close_lesson()
+    window.show_workspace("inside")  # "watch" is remembered with the lesson dock hidden
+    window.lessons.start("weights-as-pictures")
+    window.show_workspace("watch")
+    assert window.lessons.dock.isVisible()
+    window.lessons.panel.close_lesson()
+    assert not window.lessons.dock.isVisible()
+    window.show_workspace("inside")  # remembered with the dock shown, but the lesson is over
+    qtbot.waitUntil(lambda: not window.lessons.dock.isVisible(), timeout=2000)

@@ -31,7 +31,12 @@ class Lessons(QObject):
         self.dock.setObjectName("lesson_dock")
         self.dock.setToolTip("A guided lesson: read, do what it asks, press Next")
         self.dock.setWidget(self.panel)
+        # The panel's Close ends the lesson; a close button on the dock would only hide it.
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.dock.hide()
+        self.dock.visibilityChanged.connect(self._on_visibility_changed)
         self.panel.lesson_closed.connect(self.dock.hide)
         self.open_action = QAction("&Lessons…", window)
         self.open_action.setToolTip("Guided lessons that walk through the book and the videos with the real network")
@@ -75,6 +80,23 @@ class Lessons(QObject):
     def _fit_width(self) -> None:
         if self.dock.isVisible() and not self.dock.isFloating():
             self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    def workspace_shown(self) -> None:
+        """A workspace was laid out or restored: a lesson under way stays in sight (a
+        remembered arrangement from before the lesson has the dock hidden)."""
+        if self.panel.lesson is not None and not self.dock.isVisible():
+            self._place_dock()
+
+    @Slot(bool)
+    def _on_visibility_changed(self, visible: bool) -> None:
+        # A remembered arrangement saved during a lesson shows the dock again at the next
+        # start, with no lesson in it.
+        if visible and self.panel.lesson is None:
+            QTimer.singleShot(0, self.dock, self._hide_if_idle)
+
+    def _hide_if_idle(self) -> None:
+        if self.panel.lesson is None:
+            self.dock.hide()
 
     def invite(self) -> bool:
         """Offer lesson 1 in a banner, unless it was dismissed or a lesson started before."""

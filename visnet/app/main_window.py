@@ -777,6 +777,7 @@ class MainWindow(QMainWindow):
         if ws.name == "backprop":
             self.stepper.trace_again()
             self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.lessons.workspace_shown()
 
     def _sync_workspace_controls(self) -> None:
         names = [w.name for w in workspaces.WORKSPACES]

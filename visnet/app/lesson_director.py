@@ -122,7 +122,7 @@ class LessonDirector(QObject):
             recent_loss=sum(losses) / len(losses) if losses else None,
             accuracy=self._accuracy,
             batches_since=max(0, snap.step - self._step_at_open) if snap is not None else 0,
-            diverged=self._diverged or w.controller.state == "diverged",
+            diverged=self._diverged,
             neuron=w.session.neuron if self._neuron_chosen else None,
             workspace=w.workspace,
             drawing_used=self._drawing_used,

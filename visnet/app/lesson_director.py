@@ -208,7 +208,7 @@ class LessonDirector(QObject):
         return None
 
     def _do_speed(self, batches_per_second: float) -> str | None:
-        from .main_window import SPEED_STEPS, delay_for_speed
+        from .main_window import SPEED_STEPS, delay_for_speed  # here: main_window imports this module
 
         want = 1.0 / batches_per_second if batches_per_second > 0 else 0.0
         positions = range(SPEED_STEPS + 1)

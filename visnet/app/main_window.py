@@ -56,6 +56,7 @@ from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
 from .frames import FramePacer
+from .lesson_dock import Lessons
 from .network_editor import EditResult, NetworkEditor
 from .panels import Panel
 from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
@@ -199,6 +200,7 @@ class MainWindow(QMainWindow):
         self.config_panel = ConfigPanel()
         self.banner = MessageBanner()
         self.recovery_banner = self._make_recovery_banner()
+        self.lessons = Lessons(self)
         self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
             self.sample_panel,
@@ -314,6 +316,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.recovery_banner)
+        column.addWidget(self.lessons.banner)
         column.addWidget(self.banner)
         column.addWidget(self.network_view, 1)
 
@@ -651,6 +654,7 @@ class MainWindow(QMainWindow):
         self.backprop_menu = backprop_menu
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.lessons.open_action)
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -773,6 +777,7 @@ class MainWindow(QMainWindow):
         if ws.name == "backprop":
             self.stepper.trace_again()
             self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.lessons.workspace_shown()
 
     def _sync_workspace_controls(self) -> None:
         names = [w.name for w in workspaces.WORKSPACES]
@@ -1479,6 +1484,10 @@ class MainWindow(QMainWindow):
             return self._load_dataset(spec), None
         toy, dataset = PlaygroundSpec.parse(spec).load(drawn or ())
         return dataset, toy
+
+    def build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
+        """A new, untrained network of `spec` trained with `config` (asking to save first if `ask`)."""
+        return self._build_network(spec, config, ask)
 
     def _build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
         """A new, untrained network from the configuration panel's spec."""

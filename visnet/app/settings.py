@@ -23,6 +23,7 @@ RECENT_DATASETS = "data/recent"  # specs of the user's own data sets, newest fir
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
 TIMELINE_BUDGET_MB = "timeline/budget_mb"
+LESSONS_INVITED = "lessons/invited"  # true once the first-launch offer of lesson 1 was dismissed or taken
 
 MAX_RECENT_FILES = 8
 MAX_RECENT_DATASETS = 8

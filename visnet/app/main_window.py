@@ -52,6 +52,7 @@ from . import recovery, workspaces
 from . import settings as keys
 from .animation import AnimationError, AnimationSettings, render_animation
 from .animation_dialog import WHOLE_WINDOW, AnimationDialog, progress_dialog
+from .appearance import Appearance
 from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
@@ -73,6 +74,7 @@ from .panels.weights import WeightMosaicPanel
 from .plane import Plane
 from .playground_points import PlaygroundPoints
 from .session import Session
+from .shortcuts import ShortcutsDialog
 from .split_activations import SplitActivations
 from .status import TrainingStatus
 from .timeline_bar import TimelineBar
@@ -178,6 +180,9 @@ class MainWindow(QMainWindow):
         self.frames.frame_started.connect(self._on_frame_started)
         for dock in self.docks:
             dock.visibilityChanged.connect(lambda visible, dock=dock: visible and self._on_dock_shown(dock))
+        self.appearance = Appearance(self, redraw=self._draw_panels_again)
+        self.view_menu.addSeparator()
+        self.view_menu.addActions(self.appearance.actions())
 
         self._restore_settings()
         self._start(dataset, dataset_spec, model_path, load_example)
@@ -563,7 +568,13 @@ class MainWindow(QMainWindow):
             "Pause training and walk through one backpropagation step with the real numbers; again to go back",
         )
         self.backprop_action.setCheckable(True)
-        self.about_action = self._action("&About visnet", self._on_about_triggered)
+        self.about_action = self._action("&About visnet", self._on_about_triggered, (), "Version, and the main keys")
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts",
+            self._on_shortcuts_triggered,
+            [QKeySequence("Ctrl+/")],
+            "Every key the window knows, by menu, with a search field",
+        )
         self.workspace_actions = QActionGroup(self)
         for i, ws in enumerate(workspaces.WORKSPACES, start=1):
             action = self._action(ws.title, self._on_workspace_action_triggered, [QKeySequence(f"Ctrl+{i}")], ws.tip)
@@ -626,7 +637,7 @@ class MainWindow(QMainWindow):
         timeline_menu.addAction(self.branch_action)
         timeline_menu.addAction(self.timeline_budget_action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         for action in self.workspace_actions.actions():
             view_menu.addAction(action)
         view_menu.addAction(self.restore_layout_action)
@@ -651,6 +662,7 @@ class MainWindow(QMainWindow):
         self.backprop_menu = backprop_menu
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -1905,6 +1917,19 @@ class MainWindow(QMainWindow):
                 "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
                 "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>",
             )
+
+    @Slot()
+    def _on_shortcuts_triggered(self) -> None:
+        with self._paused_for_prompt():
+            self._show_dialog(ShortcutsDialog(self))
+
+    def _show_dialog(self, dialog: QDialog) -> None:
+        dialog.exec()
+
+    def _draw_panels_again(self) -> None:
+        """Every panel built so far draws the moment shown again (after a change of colours)."""
+        for panel in self.display_panels:
+            self.frames.catch_up(panel)
 
     # -- showing and closing -----------------------------------------------------------------
     def showEvent(self, event) -> None:

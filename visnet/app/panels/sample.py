@@ -575,7 +575,7 @@ class SamplePanel(QWidget):
         self._value_at = (0.0, end, end, float(predicted), value + right, value)
         self._place_value_text()
         if has_label and label != predicted:
-            self._true_text.setText("true")
+            self._true_text.setText("true", color=TRUE_LABEL)  # the palette may have changed
             self._true_text.setPos(max(a[label], 0.0) + 0.02 * span, label)
             self._true_text.show()
         else:

@@ -635,20 +635,43 @@ class NeuronInspector(QWidget):
         self.scale_spin.setDecimals(2)
         self.scale_spin.setSingleStep(0.1)
         self.scale_spin.setValue(0.5)
+        self.scale_spin.setToolTip(
+            "The factor for Scale incoming weights: below 1 the neuron reacts less to its input, "
+            "above 1 more (a sigmoid saturates sooner), negative flips what it looks for"
+        )
         self.scale_button = QPushButton("Scale incoming weights")
+        self.scale_button.setToolTip(
+            "Multiply every incoming weight of this neuron by the factor on the left, and watch how the "
+            "answer and the accuracy change (Undo takes it back)"
+        )
         self.scale_button.clicked.connect(self._on_scale_clicked)
         self.bias_spin = QDoubleSpinBox()
         self.bias_spin.setRange(-100, 100)
         self.bias_spin.setDecimals(2)
         self.bias_spin.setValue(1.0)
+        self.bias_spin.setToolTip(
+            "How much Shift bias by adds to the bias b: a larger b makes the neuron fire more easily, "
+            "a smaller (negative) one makes it harder"
+        )
         self.bias_button = QPushButton("Shift bias by")
+        self.bias_button.setToolTip(
+            "Add the amount on the left to this neuron's bias: moves its threshold without changing "
+            "what it looks for (Undo takes it back)"
+        )
         self.bias_button.clicked.connect(self._on_shift_bias_clicked)
         self.weight_index_spin = QSpinBox()
         self.weight_index_spin.setToolTip("Input index i (a pixel r·28 + c for the first layer)")
         self.weight_value_spin = QDoubleSpinBox()
         self.weight_value_spin.setRange(-100, 100)
         self.weight_value_spin.setDecimals(3)
+        self.weight_value_spin.setToolTip(
+            "The value Set weight gives the weight from input i: see what one connection changes"
+        )
         self.weight_button = QPushButton("Set weight")
+        self.weight_button.setToolTip(
+            "Give the weight from input i the value on the left (Undo takes it back); the weight "
+            "picture and the answer change at once"
+        )
         self.weight_button.clicked.connect(self._on_set_weight_clicked)
         self.weight_index_spin.valueChanged.connect(self._on_weight_index_changed)
         self.undo_button = QToolButton()

@@ -73,6 +73,7 @@ from .panels.surface import DecisionSurfacePanel
 from .panels.weights import WeightMosaicPanel
 from .plane import Plane
 from .playground_points import PlaygroundPoints
+from .qt_tooltips import QtButtonTips
 from .session import Session
 from .shortcuts import ShortcutsDialog
 from .split_activations import SplitActivations
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         for dock in self.docks:
             dock.visibilityChanged.connect(lambda visible, dock=dock: visible and self._on_dock_shown(dock))
         self.appearance = Appearance(self, redraw=self._draw_panels_again)
+        self._qt_button_tips = QtButtonTips(self)
         self.view_menu.addSeparator()
         self.view_menu.addActions(self.appearance.actions())
 

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from visnet.app import appearance, colors
 from visnet.app import settings as keys
@@ -99,6 +99,10 @@ def test_colour_blind_palette_recolours_the_panels(make_main_window):
     assert len(after) == len(before) and set(after).isdisjoint(before)
     assert colors.POSITIVE.getRgb() != positive_before
     assert QSettings().value(keys.COLOUR_BLIND_SAFE) in (True, "true")
+    # Captions name the colours the screen shows.
+    texts = " ".join(label.text() for label in window.findChildren(QLabel))
+    assert "orange pixels excite" in texts and "red pixels" not in texts
+    assert "(blue right, orange wrong)" in texts
 
 
 def test_a_window_starts_with_the_remembered_palette(make_main_window):

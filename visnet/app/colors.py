@@ -72,6 +72,7 @@ PALETTES: dict[str, dict] = {
         "NEGATIVE": (70, 130, 255),
         "PREDICTED": (255, 210, 60),
         "TRUE_LABEL": (70, 210, 110),
+        "names": {"positive": "red", "negative": "blue", "right": "green", "wrong": "red"},
     },
     COLOUR_BLIND_SAFE: {
         "diverging": "PuOr",
@@ -79,6 +80,7 @@ PALETTES: dict[str, dict] = {
         "NEGATIVE": (170, 140, 235),  # PuOr's purple end, brightened likewise
         "PREDICTED": (240, 228, 66),  # Okabe-Ito yellow
         "TRUE_LABEL": (86, 180, 233),  # Okabe-Ito sky blue
+        "names": {"positive": "orange", "negative": "purple", "right": "blue", "wrong": "orange"},
     },
 }
 DIVERGING_NAMES = ("CET-D1", "PuOr")  # the maps a diverging picture may have: what set_palette replaces
@@ -109,9 +111,23 @@ def set_palette(name: str) -> None:
     _current = name
     shared = globals()
     for key, rgb in PALETTES[name].items():
-        if key != "diverging":
+        if key not in ("diverging", "names"):
             shared[key].setRgb(*rgb)
     palette.changed.emit(name)
+
+
+def colour_name(meaning: str) -> str:
+    """What a caption calls the colour of "positive", "negative", "right" or "wrong" in the
+    current palette: "red", "purple", ..."""
+    return PALETTES[_current]["names"][meaning]
+
+
+def sign_colours_text(template: str) -> str:
+    """template with {positive} and {negative} (capitalised: {Positive}, {Negative}) replaced
+    by the current palette's colour names, so a caption says what the screen shows."""
+    names = PALETTES[_current]["names"]
+    words = {**names, **{k.capitalize(): v.capitalize() for k, v in names.items()}}
+    return template.format(**words)
 
 
 def diverging_colormap() -> pg.ColorMap:

@@ -56,6 +56,7 @@ from visnet.app.colors import (
     inputs_are_values,
     percent,
     picture_side,
+    sign_colours_text,
     symmetric_limit,
     with_article,
 )
@@ -210,7 +211,7 @@ def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.Plot
 
 
 class SignedBars:
-    """A bar chart of signed values (red positive, blue negative) with a few labelled bars,
+    """A bar chart of signed values (POSITIVE and NEGATIVE colours) with a few labelled bars,
     whose labels are a fixed pool of TextItems. Labels and tick names that would run into
     each other at the plot's width are left out (re-chosen when it is resized)."""
 
@@ -1003,7 +1004,10 @@ class NeuronInspector(QWidget):
                 "Effective input pattern: the previous neurons' patterns weighted by its weights "
                 "(W·W…) — a linear view that ignores the activation functions."
                 if layer
-                else "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter."
+                else sign_colours_text(
+                    "{Positive} pixels push z up when they are bright, {negative} pixels push it down, "
+                    "white ones do not matter."
+                )
             )
 
     def _fill_surface(self, snap: Snapshot, plane: Plane, layer: int, j: int) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from visnet.app import appearance, colors
 from visnet.app import settings as keys
-from visnet.app.shortcuts import ShortcutsDialog, action_keys, window_shortcuts
+from visnet.app.shortcuts import ShortcutsDialog, action_keys, shown_keys_text, window_shortcuts
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +59,8 @@ def test_the_dialog_shows_every_shortcut_and_filters(make_main_window, qtbot):
     window = make_main_window()
     dialog = ShortcutsDialog(window)
     qtbot.addWidget(dialog)
-    assert dialog.shown_keys() == [(row.command, row.keys) for row in window_shortcuts(window)]
+    assert dialog.shown_keys() == [(row.command, shown_keys_text(row.keys)) for row in window_shortcuts(window)]
+    assert ("Previous moment", ", (comma)") in dialog.shown_keys()
     qtbot.keyClicks(dialog.filter_edit, "epoch")
     assert dialog.shown_keys() == [("Step epoch", action_keys(window.step_epoch_action))]
     dialog.filter_edit.setText("timeline")  # a menu's name shows all of it

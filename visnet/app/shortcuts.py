@@ -31,6 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 ELSEWHERE = "Toolbar and elsewhere"
+SPELLED_OUT = {",": ", (comma)", ".": ". (full stop)"}  # keys too small to see alone in a list
+
+
+def shown_keys_text(keys: str) -> str:
+    """keys as the dialog shows them: ", (comma) or Ctrl+B" rather than a lone ","."""
+    return " or ".join(SPELLED_OUT.get(k, k) for k in keys.split(" or "))
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ class ShortcutsDialog(QDialog):
                 group.setFont(0, font)
                 group.setFirstColumnSpanned(True)
                 group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            QTreeWidgetItem(group, [row.command, row.keys])
+            QTreeWidgetItem(group, [row.command, shown_keys_text(row.keys)])
         self.tree.expandAll()
         self.filter_edit.setFocus()
 

@@ -136,6 +136,11 @@ class Appearance(QObject):
         self.larger_text_action.setToolTip(tip)
         self.larger_text_action.setStatusTip(tip)
         self._plots_scaled = False  # some plot text of this window has been scaled
+        # One sweep after the docks a workspace switch shows (and the panels it builds).
+        self._new_panels_timer = QTimer(self)
+        self._new_panels_timer.setSingleShot(True)
+        self._new_panels_timer.setInterval(0)
+        self._new_panels_timer.timeout.connect(self._apply_to_new_panels)
         settings = QSettings()
         self.colour_blind_action.setChecked(_as_bool(settings.value(keys.COLOUR_BLIND_SAFE, False)))
         self.larger_text_action.setChecked(_as_bool(settings.value(keys.LARGER_TEXT, False)))
@@ -177,7 +182,7 @@ class Appearance(QObject):
         """A lazily built panel gets the options when it first shows (after the window has
         built it, hence the timer)."""
         if visible:
-            QTimer.singleShot(0, self, self._apply_to_new_panels)
+            self._new_panels_timer.start()
 
     @Slot()
     def _apply_to_new_panels(self) -> None:

@@ -1917,7 +1917,8 @@ class MainWindow(QMainWindow):
                 f"<h3>visnet {__version__}</h3>"
                 "<p>See inside a neural network while it learns handwritten digits.</p>"
                 "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
-                "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>",
+                "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>"
+                "<p>Every key: <b>Help ▸ Keyboard shortcuts</b> (Ctrl+/).</p>",
             )
 
     @Slot()

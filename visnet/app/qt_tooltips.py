@@ -43,6 +43,10 @@ class QtButtonTips(QObject):
     def __init__(self, window: QMainWindow):
         super().__init__(window)
         self._window = window
+        self._timer = QTimer(self)  # one look after the docks a workspace switch shows
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(lambda: explain_qt_buttons(window))
         for dock in window.findChildren(QDockWidget):
             dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         explain_qt_buttons(window)
@@ -50,4 +54,4 @@ class QtButtonTips(QObject):
     @Slot(bool)
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         if visible:  # after Qt has made the dock's tab bar, and the window a lazy panel
-            QTimer.singleShot(0, self, lambda: explain_qt_buttons(self._window))
+            self._timer.start()

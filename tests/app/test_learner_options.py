@@ -140,7 +140,7 @@ def test_larger_text_scales_the_fonts(make_main_window):
     window.appearance.larger_text_action.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(points * appearance.TEXT_SCALE)
     assert _tick_points(window.loss_panel)
-    assert min(_tick_points(window.loss_panel)) >= points * appearance.TEXT_SCALE - 0.01
+    assert min(_tick_points(window.loss_panel)) >= points * appearance.plot_scale(appearance.TEXT_SCALE) - 0.01
     assert QSettings().value(keys.LARGER_TEXT) in (True, "true")
     window.appearance.larger_text_action.trigger()
     assert QApplication.font().pointSizeF() == pytest.approx(points)
@@ -153,4 +153,4 @@ def test_larger_text_survives_a_restart(make_main_window):
     window = make_main_window()
     assert window.appearance.larger_text_action.isChecked()
     assert QApplication.font().pointSizeF() == pytest.approx(points * appearance.TEXT_SCALE)
-    assert min(_tick_points(window.loss_panel)) >= points * appearance.TEXT_SCALE - 0.01
+    assert min(_tick_points(window.loss_panel)) >= points * appearance.plot_scale(appearance.TEXT_SCALE) - 0.01

@@ -9,8 +9,8 @@ more (the network view's brushes) connects to colors.palette.changed itself. The
 panel draws the moment shown again.
 
 Text: the application font grows by TEXT_SCALE (every Qt control, menu and tooltip follows
-it), and so do the pyqtgraph texts whose size is set in points: the axes' tick labels and the
-captions (LabelItem). Axis titles keep their size: at 1366x768 the titles of two plots
+it), and the pyqtgraph texts whose size is set in points, the axes' tick labels and the
+captions (LabelItem), by half as much (plot_scale). Axis titles keep their size: at 1366x768 the titles of two plots
 stacked in one panel ("loss C", "accuracy %") would run into each other. Each item's own size is remembered on it the first time, so switching
 back and forth never compounds. Panels built later (the lazy docks) are swept when shown.
 """
@@ -25,7 +25,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 from . import colors
 from . import settings as keys
 
-TEXT_SCALE = 1.25  # Larger text: every font this much bigger
+TEXT_SCALE = 1.25  # Larger text: the application's font this much bigger
+# ... and the plots' tick labels and captions half as much more: plots are sized in pixels, and
+# a 10-class confusion matrix's rows or a short accuracy axis overlap at 1.25 on a laptop screen.
+PLOT_TEXT_SHARE = 0.5
 _BASE_SIZE = "_visnet_base_point_size"  # attribute holding an item's own point size
 
 
@@ -67,10 +70,16 @@ def _point_size(size) -> float | None:
         return None
 
 
+def plot_scale(scale: float) -> float:
+    """The factor for plot text when the application's text is `scale` times its size."""
+    return 1.0 + (scale - 1.0) * PLOT_TEXT_SHARE
+
+
 def scale_plot_text(root: QWidget, scale: float) -> None:
-    """Set the axis fonts and point-sized captions of every plot under `root` to `scale`
-    times their own size (1 = as the panel made them)."""
+    """Set the axis fonts and point-sized captions of every plot under `root` to
+    plot_scale(scale) times their own size (1 = as the panel made them)."""
     app_points = QApplication.font().pointSizeF() / current_scale()
+    scale = plot_scale(scale)
     for view in graphics_views(root):
         for item in view.scene().items():
             if isinstance(item, pg.AxisItem):

@@ -154,3 +154,11 @@ def test_larger_text_survives_a_restart(make_main_window):
     assert window.appearance.larger_text_action.isChecked()
     assert QApplication.font().pointSizeF() == pytest.approx(points * appearance.TEXT_SCALE)
     assert min(_tick_points(window.loss_panel)) >= points * appearance.plot_scale(appearance.TEXT_SCALE) - 0.01
+
+
+def test_the_stepper_takes_the_palette_at_once(make_main_window, qtbot):
+    window = make_main_window()
+    window.enter_backprop_mode()
+    qtbot.waitUntil(lambda: window.stepper.trace is not None and bool(_luts(window.stepper)))
+    window.appearance.colour_blind_action.trigger()
+    assert set(_luts(window.stepper)) == {_lut(colors.diverging_colormap())}

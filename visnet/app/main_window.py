@@ -1933,6 +1933,8 @@ class MainWindow(QMainWindow):
         """Every panel built so far draws the moment shown again (after a change of colours)."""
         for panel in self.display_panels:
             self.frames.catch_up(panel)
+        if "stepper" in self._lazy_panels and self.stepper.trace is not None:
+            self.stepper.go_to(self.stepper.current_index())  # its bars' brushes are made per step
 
     # -- showing and closing -----------------------------------------------------------------
     def showEvent(self, event) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from visnet.app import workspaces
+from visnet.app.shortcuts import plain_text
 
 CONTROLS = (QAbstractButton, QAbstractSpinBox, QComboBox, QSlider, QLineEdit)
 
@@ -75,3 +76,23 @@ def test_every_control_has_a_tooltip(make_main_window, qtbot):
         qtbot.wait(1)
         _visit_every_tab(window, missing)
     assert not missing, "\n".join(sorted(missing))
+
+
+def test_every_menu_command_says_what_it_does(make_main_window):
+    """A menu command's tooltip (shown as its status tip too) is more than its own name."""
+    window = make_main_window()
+
+    def commands(menu):
+        for action in menu.actions():
+            if action.menu() is not None:
+                yield from commands(action.menu())
+            elif not action.isSeparator():
+                yield action
+
+    bare = [
+        action.text()
+        for entry in window.menuBar().actions()
+        for action in commands(entry.menu())
+        if action.toolTip().strip() in ("", plain_text(action.text()))
+    ]
+    assert not bare

@@ -596,7 +596,8 @@ class MainWindow(QMainWindow):
             action.setData(name)
             action.triggered.connect(self._on_playground_triggered)
         self.playground_menu.addSeparator()
-        self.playground_menu.addAction("Back to the &digits", self._on_digits_triggered)
+        digits = self.playground_menu.addAction("Back to the &digits", self._on_digits_triggered)
+        digits.setToolTip("A fresh 784-16-16-10 network on the handwritten digits (asks to save first)")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
@@ -646,21 +647,31 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
         for d in sorted(self.docks, key=lambda d: d.windowTitle()):
-            panels_menu.addAction(d.toggleViewAction())
+            toggle = d.toggleViewAction()
+            toggle.setToolTip(f"Show or hide this panel: {d.toolTip()[:1].lower()}{d.toolTip()[1:]}")
+            toggle.setStatusTip(toggle.toolTip())
+            panels_menu.addAction(toggle)
 
         backprop_menu = bar.addMenu("&Backprop")
         backprop_menu.addAction(self.backprop_action)
         backprop_menu.addSeparator()
         # The stepper's own keys work only while it has the focus, so they never clash with
         # the training keys; the menu shows them (text after a tab) and works from anywhere.
-        for text, slot in (
-            ("Next step\t→ / PgDown", lambda: self.stepper.next_step()),
-            ("Previous step\t← / PgUp", lambda: self.stepper.previous_step()),
-            ("Play / pause\tP", lambda: self.stepper.toggle_play()),
-            ("Back to the first step\tHome", lambda: self.stepper.first_step()),
-            ("Trace again (pauses training)", lambda: self.stepper.trace_again()),
+        for text, slot, tip in (
+            ("Next step\t→ / PgDown", lambda: self.stepper.next_step(), "The next quantity of the step"),
+            ("Previous step\t← / PgUp", lambda: self.stepper.previous_step(), "The quantity before"),
+            ("Play / pause\tP", lambda: self.stepper.toggle_play(), "Walk through the steps by themselves"),
+            ("Back to the first step\tHome", lambda: self.stepper.first_step(), "Start the walk again"),
+            (
+                "Trace again (pauses training)",
+                lambda: self.stepper.trace_again(),
+                "Read the network and the example again: the step training would take now",
+            ),
         ):
-            backprop_menu.addAction(text).triggered.connect(slot)
+            action = backprop_menu.addAction(text)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
         self.backprop_menu = backprop_menu
 
         help_menu = bar.addMenu("&Help")

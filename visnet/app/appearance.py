@@ -10,9 +10,10 @@ panel draws the moment shown again.
 
 Text: the application font grows by TEXT_SCALE (every Qt control, menu and tooltip follows
 it), and the pyqtgraph texts whose size is set in points, the axes' tick labels and the
-captions (LabelItem), by half as much (plot_scale). Axis titles keep their size: at 1366x768 the titles of two plots
-stacked in one panel ("loss C", "accuracy %") would run into each other. Each item's own size is remembered on it the first time, so switching
-back and forth never compounds. Panels built later (the lazy docks) are swept when shown.
+captions (LabelItem), by half as much (plot_scale). Axis titles keep their size: at 1366x768
+the titles of two plots stacked in one panel ("loss C", "accuracy %") would run into each
+other. Each item's own size is remembered on it the first time, so switching back and forth
+never compounds. Panels built later (the lazy docks) are swept when shown.
 """
 
 from __future__ import annotations
@@ -141,7 +142,10 @@ class Appearance(QObject):
         self.colour_blind_action.setStatusTip(tip)
         self.larger_text_action = QAction("&Larger text", window)
         self.larger_text_action.setCheckable(True)
-        tip = f"Every text a quarter bigger ({TEXT_SCALE:g}×): controls, menus, plot axes and captions"
+        tip = (
+            f"Controls, menus and tooltips {TEXT_SCALE:g}× larger, the plots' numbers and captions "
+            f"{plot_scale(TEXT_SCALE):g}×: easier to read from a distance or on a projector"
+        )
         self.larger_text_action.setToolTip(tip)
         self.larger_text_action.setStatusTip(tip)
         self._plots_scaled = False  # some plot text of this window has been scaled
@@ -169,8 +173,9 @@ class Appearance(QObject):
         colors.set_palette(name)
         recolor_diverging_maps(self._window)
         scale = TEXT_SCALE if self.larger_text_action.isChecked() else 1.0
-        if scale != current_scale() or self._plots_scaled:
+        if scale != current_scale():
             set_text_scale(scale)
+        if scale != 1.0 or self._plots_scaled:
             scale_plot_text(self._window, scale)
             self._plots_scaled = scale != 1.0
         if palette_changed and self._redraw is not None:

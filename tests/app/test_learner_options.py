@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel
 
-from visnet.app import appearance, colors
+from visnet.app import appearance, colors, workspaces
 from visnet.app import settings as keys
 from visnet.app.shortcuts import ShortcutsDialog, action_keys, shown_keys_text, window_shortcuts
 
@@ -162,3 +162,22 @@ def test_the_stepper_takes_the_palette_at_once(make_main_window, qtbot):
     qtbot.waitUntil(lambda: window.stepper.trace is not None and bool(_luts(window.stepper)))
     window.appearance.colour_blind_action.trigger()
     assert set(_luts(window.stepper)) == {_lut(colors.diverging_colormap())}
+
+
+def test_with_larger_text_every_workspace_still_fits_a_laptop(make_main_window, qtbot):
+    """The window's client area on a 1366x768 screen, as in test_workspaces."""
+    QSettings().setValue(keys.LARGER_TEXT, True)
+    window = make_main_window()
+    size = (1366, 706)
+    problems = {}
+    for ws in workspaces.WORKSPACES:
+        if ws.name == "playground":
+            assert window.open_playground("xor", ask=False)
+        else:
+            window.show_workspace(ws.name)
+        window.resize(*size)
+        qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+        window.restore_layout_action.trigger()
+        qtbot.wait(50)
+        problems[ws.name] = window.layout_problems()
+    assert problems == {ws.name: [] for ws in workspaces.WORKSPACES}

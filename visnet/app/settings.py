@@ -24,6 +24,8 @@ LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
 TIMELINE_BUDGET_MB = "timeline/budget_mb"
 LESSONS_INVITED = "lessons/invited"  # true once the first-launch offer of lesson 1 was dismissed or taken
+COLOUR_BLIND_SAFE = "view/colour_blind_safe"  # View ▸ Colour-blind-safe colours
+LARGER_TEXT = "view/larger_text"  # View ▸ Larger text
 
 MAX_RECENT_FILES = 8
 MAX_RECENT_DATASETS = 8

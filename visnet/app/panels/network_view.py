@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
@@ -35,6 +35,7 @@ from visnet.app.colors import (
     class_label,
     diverging_colormap,
     gray_colormap,
+    palette,
     percent,
     picture_side,
     shade,
@@ -247,6 +248,7 @@ class NetworkView(QWidget):
         self._pair_time = 0.0
         self._gray = shade_brushes(gray_colormap())
         self._diverging = shade_brushes(diverging_colormap())
+        palette.changed.connect(self._on_palette_changed)
         self._tile_brushes = shade_brushes(TILE_COLORMAP)
         self._blank_brush = pg.mkBrush(70, 70, 78)
         self._plane: Plane | None = None
@@ -371,6 +373,18 @@ class NetworkView(QWidget):
 
     def plane(self) -> Plane | None:
         return self._plane
+
+    @Slot(str)
+    def _on_palette_changed(self, _name: str) -> None:
+        """The line pens and neuron brushes hold the old colours: rebuild them."""
+        self._diverging = shade_brushes(diverging_colormap())
+        for ring, color in ((self._predicted_ring, PREDICTED), (self._true_ring, TRUE_LABEL)):
+            pen = ring.pen()
+            pen.setColor(color)
+            ring.setPen(pen)
+        self._arch = None  # the connection lines are rebuilt for the next snapshot
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
 
     def set_input_names(self, names: Sequence[str] | None) -> None:
         """The inputs' names (session.input_names) when they are values, not a picture's

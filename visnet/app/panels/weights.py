@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -24,6 +24,8 @@ from visnet.app.colors import (
     image_side,
     input_labels,
     inputs_are_values,
+    palette,
+    sign_colours_text,
     symmetric_limit,
 )
 from visnet.app.session import Session
@@ -44,7 +46,7 @@ BIG_MOSAIC_INTERVAL_S = 0.1
 MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
 TWO_LINE_AXIS = 42  # pixels of the bottom axis when column names take two lines
 MAX_COLUMN_TICKS = 16  # a wider matrix names every k-th column only, so the names do not collide
-PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
+PICTURE_TITLE = "First-layer weights: {positive} pixels excite a neuron, {negative} inhibit it"  # sign_colours_text
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
 # The pictures are drawn as colour indices (uint8): index k in 1..N_COLORS is the colour map
 # at (k - 1) / (N_COLORS - 1), -lim to +lim; 0 is transparent (the gaps). pyqtgraph then
@@ -109,18 +111,15 @@ class WeightMosaicPanel(QWidget):
         self._biases: np.ndarray | None = None
         self._cell_texts: list[pg.TextItem] = []
 
-        self._title = QLabel(PICTURE_TITLE)
+        self._title = QLabel(sign_colours_text(PICTURE_TITLE))
         self._title.setWordWrap(True)
         self._info = QLabel(self.HINT)
         self._info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._info.setWordWrap(True)  # a long hint must not force the dock wide
 
         self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setToolTip(
-            "Each tile shows one first-hidden-layer neuron's incoming weights as a picture "
-            "of the input.\nRed: a bright pixel there raises the neuron's input z; blue: it "
-            "lowers it; white: the neuron ignores that pixel."
-        )
+        self._set_colour_texts()
+        palette.changed.connect(self._set_colour_texts)
         self._plot: pg.PlotItem = self._graphics.addPlot()
         self._plot.hideAxis("left")
         self._plot.hideAxis("bottom")
@@ -211,6 +210,19 @@ class WeightMosaicPanel(QWidget):
     def input_labels(self) -> tuple[str, ...]:
         """The matrix's column names (inputs, then "bias"); () for pictures."""
         return self._labels if self._matrix else ()
+
+    @Slot()
+    def _set_colour_texts(self) -> None:
+        """The texts that name the weights' colours, in the current palette's words."""
+        self._graphics.setToolTip(
+            sign_colours_text(
+                "Each tile shows one first-hidden-layer neuron's incoming weights as a picture "
+                "of the input.\n{Positive}: a bright pixel there raises the neuron's input z; {negative}: it "
+                "lowers it; white: the neuron ignores that pixel."
+            )
+        )
+        if not self._matrix and hasattr(self, "_title"):
+            self._title.setText(sign_colours_text(PICTURE_TITLE))
 
     def show_snapshot(self, snap: Snapshot) -> None:
         w = snap.weights[0]
@@ -401,7 +413,7 @@ class WeightMosaicPanel(QWidget):
         else:
             self._image.clear()
             self._clear_cell_texts()
-            self._title.setText(PICTURE_TITLE)
+            self._title.setText(sign_colours_text(PICTURE_TITLE))
             self._info.setText(self.HINT)
         self._n, self._side = 0, None
         self._buffer = self._mosaic = None
@@ -451,7 +463,7 @@ class WeightMosaicPanel(QWidget):
         what = "named values" if self._input_names is not None else "a point's values"
         self._title.setText(
             f"Inputs are {what}, not a picture: {who}, one row per neuron. "
-            "Red: that input raises the neuron's z, blue: lowers it."
+            + sign_colours_text("{Positive}: that input raises the neuron's z, {negative}: lowers it.")
         )
         self._info.setText(MATRIX_HINT)
         if self._selected is not None and self._selected >= n:

@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 from contextlib import suppress
-from functools import partial
 from weakref import WeakKeyDictionary
 
 
@@ -158,25 +157,14 @@ def pytest_runtest_setup(item):
 def make_main_window(qtbot, small_mnist, monkeypatch):
     """A factory of shown, active MainWindows on the small data set, starting from a fresh
     784-16-16-10. Message boxes are bypassed: unsaved work is discarded, and errors are
-    collected in window.errors as (title, text) instead of being shown.
-
-    The window trains on its worker thread unless the test asks for the training process
-    (training_process=True), as the window does for users: starting a child interpreter
-    costs about a second, and what most window tests check (keys, panels, files) is the
-    same either way. The controller's own tests (test_worker.py) run every command both
-    ways, and the window's process tests (child death, SIGTERM, closing, Space) keep it."""
-    import visnet.app.main_window as main_window
+    collected in window.errors as (title, text) instead of being shown."""
     from visnet.app.main_window import MainWindow
-    from visnet.app.training.controller import TrainingController
 
-    def make(gentle: bool = False, training_process: bool = False, **kwargs):
+    def make(gentle: bool = False, **kwargs):
         kwargs.setdefault("dataset", small_mnist)
         kwargs.setdefault("dataset_loader", lambda spec: small_mnist)
         kwargs.setdefault("load_example", False)
-        with monkeypatch.context() as patch:
-            if not training_process:
-                patch.setattr(main_window, "TrainingController", partial(TrainingController, use_process=False))
-            window = MainWindow(**kwargs)
+        window = MainWindow(**kwargs)
         window.errors = []
         monkeypatch.setattr(window, "_ask_save_changes", lambda doing: "discard")
         monkeypatch.setattr(window, "_show_error", lambda title, text: window.errors.append((title, text)))

@@ -18,7 +18,7 @@ from visnet.io import open_model
 
 
 def test_killing_the_training_process_keeps_the_training_and_says_so(qtbot, make_main_window, tmp_path):
-    window = make_main_window(training_process=True)
+    window = make_main_window()
     controller = window.controller
     window.train_action.trigger()
     started = time.monotonic()

@@ -67,11 +67,10 @@ def test_opens_the_example_model_when_it_is_shipped(make_main_window, qtbot):
 
 
 def test_space_trains_and_the_pictures_change(make_main_window, qtbot):
-    window = make_main_window(training_process=True)
+    window = make_main_window()
     qtbot.waitUntil(lambda: window.weights_panel.mosaic_image() is not None, timeout=3000)
     before = window.weights_panel.mosaic_image()
     start_and_wait(qtbot, window)
-    assert window.controller.training_pid is not None  # as users train: in the child process
     assert window.train_action.text() == "Pause"
     qtbot.waitUntil(lambda: window.loss_panel.n_points() > 100, timeout=5000)
 
@@ -88,7 +87,7 @@ def test_space_trains_and_the_pictures_change(make_main_window, qtbot):
 
 
 def test_pause_stops_snapshots(make_main_window, qtbot):
-    window = make_main_window(training_process=True)
+    window = make_main_window()
     start_and_wait(qtbot, window)
     pause_and_wait(qtbot, window)
     assert window.controller.state == "paused"
@@ -380,9 +379,9 @@ def test_recent_files_drop_missing_ones(make_main_window, tmp_path):
 
 
 def test_closing_mid_training_joins_the_thread_within_a_second(make_main_window, qtbot, qtlog):
-    window = make_main_window(training_process=True)
+    window = make_main_window()
     start_and_wait(qtbot, window)
-    assert window.controller.is_thread_running() and window.controller.training_pid is not None
+    assert window.controller.is_thread_running()
     t0 = time.monotonic()
     assert window.close()
     assert time.monotonic() - t0 < 1.0

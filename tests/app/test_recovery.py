@@ -34,8 +34,8 @@ def ending_handlers():
         signal.signal(s, handler)
 
 
-def trained_window(qtbot, make_main_window, steps: int = 150, training_process: bool = False):
-    window = make_main_window(training_process=training_process)
+def trained_window(qtbot, make_main_window, steps: int = 150):
+    window = make_main_window()
     window.train_action.trigger()
     qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > steps, timeout=10_000)
     return window
@@ -44,7 +44,7 @@ def trained_window(qtbot, make_main_window, steps: int = 150, training_process: 
 def test_sigterm_keeps_unsaved_training_and_the_next_start_offers_it(
     qtbot, make_main_window, state_home, ending_handlers, monkeypatch, capfd
 ):
-    window = trained_window(qtbot, make_main_window, training_process=True)  # the child's training comes back
+    window = trained_window(qtbot, make_main_window)
     asked, quits = [], []
     monkeypatch.setattr(window, "_ask_save_changes", lambda doing: asked.append(doing) or "cancel")
     monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))

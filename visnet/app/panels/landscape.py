@@ -474,6 +474,7 @@ class LandscapePanel(QWidget):
             f"{n}×{n} grid on {len(self._x):,} examples in {worker.seconds:.1f} s (step {worker.snap.step:,})"
         )
         self.grid_computed.emit()
+        self._maybe_recompute()  # the moment shown may have moved on while this grid was computed
 
     def _take_plane(self, worker: _GridWorker, partial: bool) -> None:
         self._theta, self._d1, self._d2 = worker.theta, worker.d1, worker.d2

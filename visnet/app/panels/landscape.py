@@ -53,7 +53,7 @@ from visnet.core.landscape import cost_grid as compute_cost_grid
 from visnet.core.snapshot import Snapshot
 from visnet.core.training import net_cost
 
-DIRECTIONS = {"random": "Random directions", "path": "Path of training"}
+DIRECTIONS = {"path": "Path of training", "random": "Random directions"}  # the first is the default
 VIEWS = ("plane", "weight")
 AUTO_S = 4.0  # while training, a new grid at most this long after the last one ended
 PROGRESS_S = 0.25  # the worker reports a partial grid at most this often
@@ -223,6 +223,7 @@ class LandscapePanel(QWidget):
         self._plot.addItem(self._image)
         self._colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap, interactive=False, width=12)
         self._colorbar.setImageItem(self._image)
+        self._colorbar.axis.enableAutoSIPrefix(False)  # "cost C (x0.001)" reads worse than 0.26
         self._graphics.addItem(self._colorbar, row=1, col=1)
         self._contours = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 110, width=1), connect="pairs")
         self._contours.setZValue(2)
@@ -263,6 +264,7 @@ class LandscapePanel(QWidget):
         self._weight_plot.hideButtons()
         self._weight_plot.setLabel("left", "cost C")
         self._weight_plot.getAxis("left").setWidth(50)
+        self._weight_plot.getAxis("left").enableAutoSIPrefix(False)
         self._weight_plot.getViewBox().setMouseEnabled(False, False)
         self._curve = pg.PlotCurveItem(pen=pg.mkPen(60, 150, 230, width=2.5), antialias=True)
         self._tangent = pg.PlotCurveItem(pen=pg.mkPen(240, 170, 40, width=2, style=Qt.PenStyle.DashLine))
@@ -656,8 +658,11 @@ class LandscapePanel(QWidget):
             )
         where = f"layer {layer + 1}" if layer else "the first hidden layer"
         self._weight_plot.setLabel("bottom", f"w = weight {i} into neuron {j} of {where}")
+        unseen = abs(s.step) < 0.01 * (s.ws[-1] - s.ws[0])
         self._weight_caption.set_text_variants(
             [
+                f"w = {s.w:+.3f} · slope ∂C/∂w = {s.slope:+.3g} · step −η·∂C/∂w = {s.step:+.3g} (η = {s.eta:g})"
+                + (", too small to see here" if unseen else ""),
                 f"w = {s.w:+.3f} · slope ∂C/∂w = {s.slope:+.3g} · step −η·∂C/∂w = {s.step:+.3g} (η = {s.eta:g})",
                 f"w = {s.w:+.3f} · ∂C/∂w = {s.slope:+.3g} · step = {s.step:+.3g}",
                 f"∂C/∂w = {s.slope:+.2g} · step = {s.step:+.2g}",

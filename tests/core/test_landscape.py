@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from visnet.core.landscape import (
+    choose_grid_size,
     combine,
     cost_grid,
     dot,
@@ -168,3 +169,10 @@ def test_one_weight_slope_is_backprops_gradient_and_the_numerical_derivative(bat
         assert s.costs[k] == pytest.approx(probe.cost_of(x, labels), rel=1e-12)
     assert s.cost == pytest.approx(net.cost_of(x, labels), rel=1e-12)
     assert s.ws[0] < s.w < s.ws[-1]
+
+
+def test_grid_size_is_41_for_small_networks_and_smaller_for_wide_ones():
+    assert choose_grid_size((784, 16, 16, 10)) == 41
+    assert choose_grid_size((784, 30, 10)) == 41
+    wide = choose_grid_size((784, 512, 512, 10))
+    assert 11 <= wide < 41 and wide % 2 == 1

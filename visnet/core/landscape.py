@@ -40,6 +40,7 @@ EVALUATION_SIZE = 1000  # examples in the fixed evaluation batch
 RANDOM_SPAN = 1.0  # the grid runs over [-1, 1]² of filter-normalised directions (Li et al.)
 PATH_MARGIN = 0.25  # the grid reaches this fraction of the path's extent beyond it
 PATH_MOMENTS = 64  # at most this many moments of the path go into its principal directions
+GRID_BUDGET = 1e11  # multiply-adds a grid may take above the first layer: ~5 s on two cores
 CHUNK_ELEMENTS = 262_144  # activations per chunk of grid points: 1 MB in float32 stays in cache, 2x faster than 32 MB
 
 Params = tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]  # (weights, biases)
@@ -220,6 +221,17 @@ def path_extent(coords: np.ndarray, minimum: float) -> tuple[float, float, float
     margin = PATH_MARGIN * np.maximum(high - low, minimum)
     low, high = np.minimum(low - margin, -minimum), np.maximum(high + margin, minimum)
     return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+
+
+def choose_grid_size(sizes: Sequence[int], batch: int = EVALUATION_SIZE, budget: float = GRID_BUDGET) -> int:
+    """Points per side (odd, so that θ is a grid point; at most GRID_SIZE, at least 11) for
+    which the layers above the first, which run once per grid point, take at most `budget`
+    multiply-adds: 41 for 784-30-10 or 784-16-16-10, 19 for 784-512-512-10."""
+    sizes = [int(s) for s in sizes]
+    per_point = batch * sum(n_in * n_out for n_in, n_out in zip(sizes[1:-1], sizes[2:])) + batch * sum(sizes[1:])
+    n = int(np.sqrt(budget / max(per_point, 1)))
+    n = min(GRID_SIZE, max(11, n))
+    return n if n % 2 else n - 1
 
 
 def cost_grid(

@@ -36,11 +36,11 @@ from visnet.app.stable import add_caption, status_label
 from visnet.app.threads import worker_thread
 from visnet.app.throttle import VisibleRefresh, on_screen
 from visnet.core.landscape import (
-    GRID_SIZE,
     RANDOM_SPAN,
     CostGrid,
     Params,
     WeightSlice,
+    choose_grid_size,
     evaluation_batch,
     path_directions,
     path_extent,
@@ -144,6 +144,9 @@ class _GridWorker(QObject):
 class LandscapePanel(QWidget):
     """The cost over a plane through the parameters of the moment shown, and along one weight.
 
+    grid_size: points per side of the grid (default: core.landscape.choose_grid_size, 41 for
+    small networks, fewer for wide ones).
+
     Public: show_snapshot / reset (the Panel protocol), set_view("plane" | "weight"),
     set_directions("random" | "path"), set_log_cost, recompute, and for tests and benchmarks
     grid(), now_position(), path_positions(), weight_view(), is_computing(), shutdown().
@@ -152,7 +155,7 @@ class LandscapePanel(QWidget):
     grid_computed = Signal()  # a whole grid has arrived
     weight_view_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None, grid_size: int = GRID_SIZE):
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None, grid_size: int | None = None):
         super().__init__(parent)
         self._session = session
         self._grid_size = grid_size
@@ -351,9 +354,8 @@ class LandscapePanel(QWidget):
         self.cancel()
         self._run_id += 1
         snap = self._snap
-        worker = _GridWorker(
-            self._run_id, snap, self._path_params(snap), self.directions(), self._x, self._labels, self._grid_size
-        )
+        n = self._grid_size or choose_grid_size(snap.sizes, len(self._x))
+        worker = _GridWorker(self._run_id, snap, self._path_params(snap), self.directions(), self._x, self._labels, n)
         thread = worker_thread(worker, "visnet cost landscape")
         worker.progressed.connect(self._on_progressed)
         worker.done.connect(self._on_done)

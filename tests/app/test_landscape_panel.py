@@ -81,10 +81,14 @@ def test_the_marker_follows_new_moments_by_projection(qtbot, panel, session, tra
     computed(qtbot, panel, first)
     theta, d1, d2 = panel.plane()
     later = moment(session, trainer, 4, state="running")  # no new grid within AUTO_S
-    panel.show_snapshot(later)
-    assert panel.plane()[0] is theta
     expected = project((later.weights, later.biases), theta, d1, d2)[:2]
-    assert panel.now_position() == pytest.approx(expected, rel=1e-9)
+
+    def moved():
+        panel.show_snapshot(later)  # while training, the marker moves at most every PROJECT_S
+        assert panel.now_position() == pytest.approx(expected, rel=1e-9)
+
+    qtbot.waitUntil(moved, timeout=1000)
+    assert panel.plane()[0] is theta
     path = panel.path_positions()
     assert path[-1] == pytest.approx(expected)
     assert path[0] == pytest.approx(project((first.weights, first.biases), theta, d1, d2)[:2], abs=1e-9)

@@ -58,6 +58,7 @@ VIEWS = ("plane", "weight")
 AUTO_S = 4.0  # while training, a new grid at most this long after the last one ended
 PROGRESS_S = 0.25  # the worker reports a partial grid at most this often
 PATH_DRAWN = 400  # the newest moments drawn as the path
+PROJECT_S = 0.1  # while training, "now" is projected at most this often
 CONTOURS = 10  # contour lines, at evenly spaced quantiles of the cost
 WEIGHT_REFRESH_MS = 400  # the one-weight view while training
 COLORMAP = "viridis"
@@ -74,9 +75,10 @@ class _GridWorker(QObject):
     done = Signal(int)
     finished = Signal()
 
-    def __init__(self, run_id: int, snap: Snapshot, path: list[Params], mode: str, x, labels, n: int):
+    def __init__(self, run_id: int, snap: Snapshot, moments: list[Snapshot], mode: str, x, labels, n: int):
         super().__init__()
-        self.run_id, self.snap, self.path, self.mode = run_id, snap, path, mode
+        self.run_id, self.snap, self.moments, self.mode = run_id, snap, moments, mode
+        self.path: list[Params] = [(m.weights, m.biases) for m in moments]
         self.x, self.labels, self.n = x, labels, n
         self.stop_event = threading.Event()
         self.theta: Params = (snap.weights, snap.biases)
@@ -175,6 +177,8 @@ class LandscapePanel(QWidget):
         self._note = ""
         self._projected: dict[int, tuple[int, float, float]] = {}  # step -> (id(moment), α, β)
         self._now: tuple[float, float, float] | None = None
+        self._projected_now: Snapshot | None = None  # the snapshot "now" was projected for
+        self._projected_at = float("-inf")
         self._path = np.empty((0, 2))
         self._slice: WeightSlice | None = None
         # The worker threads (ActivationMaximizer's scheme: a run id, a dict of live threads).
@@ -355,7 +359,7 @@ class LandscapePanel(QWidget):
         self._run_id += 1
         snap = self._snap
         n = self._grid_size or choose_grid_size(snap.sizes, len(self._x))
-        worker = _GridWorker(self._run_id, snap, self._path_params(snap), self.directions(), self._x, self._labels, n)
+        worker = _GridWorker(self._run_id, snap, self._path_moments(snap), self.directions(), self._x, self._labels, n)
         thread = worker_thread(worker, "visnet cost landscape")
         worker.progressed.connect(self._on_progressed)
         worker.done.connect(self._on_done)
@@ -426,12 +430,12 @@ class LandscapePanel(QWidget):
         self._weight_refresh.request(running=False)
 
     # -- the grid -----------------------------------------------------------------------------
-    def _path_params(self, snap: Snapshot) -> list[Params]:
-        """The moments of the run up to snap (the newest PATH_DRAWN), as parameters."""
+    def _path_moments(self, snap: Snapshot) -> list[Snapshot]:
+        """The moments of the run up to snap (the newest PATH_DRAWN)."""
         if self._session is None:
             return []
         moments = [m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes]
-        return [(m.weights, m.biases) for m in moments[-PATH_DRAWN:]]
+        return moments[-PATH_DRAWN:]
 
     def _maybe_recompute(self) -> None:
         snap = self._snap
@@ -486,8 +490,9 @@ class LandscapePanel(QWidget):
         self._grid_mode, self._grid_step = worker.mode, worker.snap.step
         self._plane_sizes, self._origin_cost = worker.snap.sizes, worker.origin_cost
         self._explained, self._note = worker.explained, worker.note
-        self._projected = {}
-        self._partial = partial
+        # The worker projected the path already: for 784-512-512-10 that is ~10 ms a moment.
+        self._projected = {m.step: (id(m), a, b) for m, (a, b) in zip(worker.moments, worker.path_coords)}
+        self._projected_now, self._projected_at = None, float("-inf")
         self._plot.setLabel("bottom", self._axis_label(0))
         self._plot.setLabel("left", self._axis_label(1))
         self._redraw_grid()
@@ -544,10 +549,15 @@ class LandscapePanel(QWidget):
             self._now = None
             self._now_item.setData([], [])
             return
+        if snap is self._projected_now:
+            return
+        now = time.monotonic()
+        if snap.state == "running" and now - self._projected_at < PROJECT_S:
+            return  # while training, the marker moves PROJECT_S apart (a wide network's projection takes ms)
+        self._projected_now, self._projected_at = snap, now
         points = []
         if self._session is not None:
-            moments = [m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes]
-            for m in moments[-PATH_DRAWN:]:
+            for m in self._path_moments(snap):
                 known = self._projected.get(m.step)
                 if known is None or known[0] != id(m):
                     a, b, _ = project((m.weights, m.biases), self._theta, self._d1, self._d2)
@@ -564,6 +574,7 @@ class LandscapePanel(QWidget):
         self.cancel()
         self._grid = self._theta = self._d1 = self._d2 = None
         self._projected = {}
+        self._projected_now = None
         self._now = None
         self._image.clear()
         self._contours.setData([], [])

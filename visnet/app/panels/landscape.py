@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visnet.app.landscape_process import GridRequest, shared_grid_process
 from visnet.app.panels.surface import boundary_segments
 from visnet.app.session import Session
 from visnet.app.stable import add_caption, status_label
@@ -56,7 +57,6 @@ from visnet.core.training import net_cost
 DIRECTIONS = {"path": "Path of training", "random": "Random directions"}  # the first is the default
 VIEWS = ("plane", "weight")
 AUTO_S = 4.0  # while training, a new grid at most this long after the last one ended
-PROGRESS_S = 0.25  # the worker reports a partial grid at most this often
 PATH_DRAWN = 400  # the newest moments drawn as the path
 PROJECT_S = 0.1  # while training, "now" is projected at most this often
 CONTOURS = 10  # contour lines, at evenly spaced quantiles of the cost
@@ -113,31 +113,41 @@ class _GridWorker(QObject):
                 extent = path_extent(coords, minimum)
             else:
                 extent = (-minimum, minimum, -minimum, minimum)
-            last = [0.0]
-
-            def progress(grid: CostGrid, done: int) -> None:
-                self.grid, self.done_points = grid, done
-                now = time.perf_counter()
-                if now - last[0] >= PROGRESS_S:
-                    last[0] = now
-                    self.progressed.emit(self.run_id)
-
             net = self.snap.network
             with np.errstate(all="ignore"):
                 self.origin_cost = net_cost(net, net.forward(self.x), self.labels)
-                self.grid = compute_cost_grid(
-                    net,
-                    self.x,
-                    self.labels,
-                    self.d1,
-                    self.d2,
-                    extent,
-                    self.n,
-                    progress=progress,
-                    should_stop=self.stop_event.is_set,
-                )
+            alphas = np.linspace(extent[0], extent[1], self.n)
+            betas = np.linspace(extent[2], extent[3], self.n)
+
+            def take(done: int, costs: np.ndarray) -> None:
+                self.grid, self.done_points = CostGrid(alphas, betas, costs), done
+                self.progressed.emit(self.run_id)
+
+            dtype = net.dtype
+            request = GridRequest(
+                self.snap.weights,
+                self.snap.biases,
+                self.snap.activations,
+                self.snap.cost,
+                *(tuple(tuple(np.asarray(a, dtype) for a in part) for part in d) for d in (self.d1, self.d2)),
+                self.x,
+                self.labels,
+                extent,
+                self.n,
+            )
+            try:
+                result = shared_grid_process().compute(request, self.stop_event.is_set, take)
+                if result is not None:
+                    self.done_points, costs = result
+                    self.grid = CostGrid(alphas, betas, costs)
+            except OSError:  # no process: compute here (the window then draws more slowly)
+                with np.errstate(all="ignore"):
+                    self.grid = compute_cost_grid(
+                        net, self.x, self.labels, self.d1, self.d2, extent, self.n,
+                        should_stop=self.stop_event.is_set,
+                    )  # fmt: skip
             self.seconds = time.perf_counter() - start
-            if not self.stop_event.is_set():
+            if not self.stop_event.is_set() and self.grid is not None:
                 self.done.emit(self.run_id)
         finally:
             self.finished.emit()
@@ -178,6 +188,7 @@ class LandscapePanel(QWidget):
         self._projected: dict[int, tuple[int, float, float]] = {}  # step -> (id(moment), α, β)
         self._now: tuple[float, float, float] | None = None
         self._projected_now: Snapshot | None = None  # the snapshot "now" was projected for
+        self._shown_rect: tuple[float, float, float, float] | None = None
         self._projected_at = float("-inf")
         self._path = np.empty((0, 2))
         self._slice: WeightSlice | None = None
@@ -493,8 +504,10 @@ class LandscapePanel(QWidget):
         # The worker projected the path already: for 784-512-512-10 that is ~10 ms a moment.
         self._projected = {m.step: (id(m), a, b) for m, (a, b) in zip(worker.moments, worker.path_coords)}
         self._projected_now, self._projected_at = None, float("-inf")
-        self._plot.setLabel("bottom", self._axis_label(0))
-        self._plot.setLabel("left", self._axis_label(1))
+        for side, k in (("bottom", 0), ("left", 1)):
+            label = self._axis_label(k)
+            if self._plot.getAxis(side).labelText != label:  # a new label lays the plot out again
+                self._plot.setLabel(side, label)
         self._redraw_grid()
         self._reproject()
         self._update_caption()
@@ -525,8 +538,11 @@ class LandscapePanel(QWidget):
         display = np.where(np.isfinite(shown), shown, high)
         self._image.setImage(display.astype(np.float32), autoLevels=False, levels=(low, high))
         self._colorbar.setLevels((low, high))
-        self._colorbar.axis.setLabel("log₁₀ C" if self._log.isChecked() else "cost C")
-        self._image.setRect(QRectF(*grid.rect))
+        label = "log₁₀ C" if self._log.isChecked() else "cost C"
+        if self._colorbar.axis.labelText != label:
+            self._colorbar.axis.setLabel(label)
+        rect = grid.rect
+        self._image.setRect(QRectF(*rect))
         levels = np.quantile(finite, np.linspace(0.04, 0.9, CONTOURS))
         xs, ys = [], []
         for level in np.unique(levels):
@@ -534,8 +550,9 @@ class LandscapePanel(QWidget):
             xs.append(x)
             ys.append(y)
         self._contours.setData(np.concatenate(xs), np.concatenate(ys))
-        x0, y0, w, h = grid.rect
-        self._view.setRange(QRectF(x0, y0, w, h), padding=0)
+        if rect != self._shown_rect:
+            self._shown_rect = rect
+            self._view.setRange(QRectF(*rect), padding=0)
 
     def _reproject(self) -> None:
         """Project the path up to the moment shown, and the moment itself, onto the plane."""

@@ -455,7 +455,8 @@ class LandscapePanel(QWidget):
         if self._grid is None or self._grid_mode != self.directions():
             self.recompute()
             return
-        if self._now is not None and not self._grid.contains(self._now[0], self._now[1]):
+        now = self._now
+        if now is not None and np.isfinite(now[:2]).all() and not self._grid.contains(now[0], now[1]):
             self.recompute()
             return
         if snap.step == self._grid_step:

@@ -163,15 +163,37 @@ def path_directions(path: Sequence[Params], theta: Params, seed: int = 0) -> Pat
 
 
 # -- projection -----------------------------------------------------------------------------
+class Projector:
+    """Least-squares coordinates on the plane θ + α·d₁ + β·d₂, with what depends on the plane
+    alone (θ in float64, the inverse Gram matrix of d₁, d₂) computed once: projecting the
+    moments of 784-512-512-10 one by one took ~19 ms each, now a few."""
+
+    def __init__(self, theta: Params, d1: Params, d2: Params):
+        self.d1, self.d2 = d1, d2
+        self._theta = tuple(tuple(np.asarray(a, np.float64).ravel() for a in part) for part in theta)
+        self._d = [tuple(tuple(np.asarray(a, np.float64).ravel() for a in part) for part in d) for d in (d1, d2)]
+        gram = np.array([[dot(d1, d1), dot(d1, d2)], [dot(d1, d2), dot(d2, d2)]])
+        self._inverse = np.linalg.inv(gram)
+
+    def __call__(self, params: Params) -> tuple[float, float, float]:
+        """(α, β, off): the coordinates of params − θ on d₁, d₂ and the distance from params
+        to its projection θ + α·d₁ + β·d₂ (0 for a point of the plane)."""
+        r1 = r2 = squared = 0.0
+        for kind in (0, 1):
+            for p, t, a, b in zip(params[kind], self._theta[kind], self._d[0][kind], self._d[1][kind]):
+                delta = np.asarray(p, np.float64).ravel() - t
+                r1 += float(np.dot(delta, a))
+                r2 += float(np.dot(delta, b))
+                squared += float(np.dot(delta, delta))
+        alpha, beta = self._inverse @ np.array([r1, r2])
+        off2 = squared - (alpha * r1 + beta * r2)
+        return float(alpha), float(beta), float(np.sqrt(max(off2, 0.0)))
+
+
 def project(params: Params, theta: Params, d1: Params, d2: Params) -> tuple[float, float, float]:
-    """(α, β, off): the least-squares coordinates of params − θ on d₁, d₂, and the distance
-    from params to its projection θ + α·d₁ + β·d₂ (0 for a point of the plane)."""
-    delta = difference(params, theta)
-    g11, g12, g22 = dot(d1, d1), dot(d1, d2), dot(d2, d2)
-    r1, r2 = dot(delta, d1), dot(delta, d2)
-    alpha, beta = np.linalg.solve(np.array([[g11, g12], [g12, g22]]), np.array([r1, r2]))
-    off2 = dot(delta, delta) - (alpha * r1 + beta * r2)
-    return float(alpha), float(beta), float(np.sqrt(max(off2, 0.0)))
+    """(α, β, off) of params on the plane through θ spanned by d₁, d₂ (see Projector; make
+    one Projector to project many)."""
+    return Projector(theta, d1, d2)(params)
 
 
 # -- the grid -------------------------------------------------------------------------------

@@ -40,12 +40,12 @@ from visnet.core.landscape import (
     RANDOM_SPAN,
     CostGrid,
     Params,
+    Projector,
     WeightSlice,
     choose_grid_size,
     evaluation_batch,
     path_directions,
     path_extent,
-    project,
     random_directions,
     strongest_weight,
     weight_slice,
@@ -91,6 +91,7 @@ class _GridWorker(QObject):
         self.done_points = 0
         self.seconds = 0.0
         self.origin_cost = float("nan")
+        self.projector: Projector | None = None
 
     @Slot()
     def run(self) -> None:
@@ -106,7 +107,8 @@ class _GridWorker(QObject):
                     self.note = "no path yet: random directions"
             if self.d1 is None:
                 self.d1, self.d2 = random_directions(theta, seed=0)
-            coords = np.array([project(p, theta, self.d1, self.d2)[:2] for p in self.path]).reshape(-1, 2)
+            self.projector = Projector(theta, self.d1, self.d2)
+            coords = np.array([self.projector(p)[:2] for p in self.path]).reshape(-1, 2)
             self.path_coords = coords
             if self.explained is not None:
                 minimum = 0.05 * max(float(np.abs(coords).max(initial=0.0)), 1e-3)
@@ -498,6 +500,7 @@ class LandscapePanel(QWidget):
 
     def _take_plane(self, worker: _GridWorker, partial: bool) -> None:
         self._theta, self._d1, self._d2 = worker.theta, worker.d1, worker.d2
+        self._projector = worker.projector
         self._grid = CostGrid(worker.grid.alphas, worker.grid.betas, worker.grid.costs.copy())
         self._grid_mode, self._grid_step = worker.mode, worker.snap.step
         self._plane_sizes, self._origin_cost = worker.snap.sizes, worker.origin_cost
@@ -578,10 +581,10 @@ class LandscapePanel(QWidget):
             for m in self._path_moments(snap):
                 known = self._projected.get(m.step)
                 if known is None or known[0] != id(m):
-                    a, b, _ = project((m.weights, m.biases), self._theta, self._d1, self._d2)
+                    a, b, _ = self._projector((m.weights, m.biases))
                     known = self._projected[m.step] = (id(m), a, b)
                 points.append(known[1:])
-        self._now = project((snap.weights, snap.biases), self._theta, self._d1, self._d2)
+        self._now = self._projector((snap.weights, snap.biases))
         if not points or points[-1] != self._now[:2]:
             points.append(self._now[:2])
         self._path = np.array(points, dtype=np.float64).reshape(-1, 2)

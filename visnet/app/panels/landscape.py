@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
@@ -167,6 +168,7 @@ class LandscapePanel(QWidget):
     """
 
     grid_computed = Signal()  # a whole grid has arrived
+    _weight_slice_computed = Signal()  # (from the one-weight thread) a result is in _weight_result
     weight_view_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, session: Session | None = None, grid_size: int | None = None):
@@ -314,6 +316,11 @@ class LandscapePanel(QWidget):
         self.setMinimumSize(300, 280)
 
         self._weight_refresh = VisibleRefresh(weight, self._refresh_weight_view, WEIGHT_REFRESH_MS)
+        self._weight_lock = threading.Lock()  # guards the wish and the result of the one-weight thread
+        self._weight_wanted = None  # (snapshot, layer, j, x, labels) to compute next
+        self._weight_result: tuple[WeightSlice | None, str] | None = None
+        self._weight_busy = False
+        self._weight_slice_computed.connect(self._on_weight_slice_computed)
         self._update_caption()
         if session is not None:
             session.dataset_changed.connect(self._on_session_dataset_changed)
@@ -663,15 +670,29 @@ class LandscapePanel(QWidget):
         layer, j = (self._session.neuron if self._session is not None else None) or (0, 0)
         if layer >= len(snap.weights) or j >= snap.sizes[layer + 1]:
             layer, j = 0, 0
-        net = snap.network
-        i = strongest_weight(net, layer, j)
-        try:
-            with np.errstate(all="ignore"):
-                s = weight_slice(net, self._x, self._labels, layer, j, i, eta=snap.eta)
-        except ValueError as e:  # a step output has no slope
-            self._clear_weight_view()
-            self._weight_caption.setText(str(e))
+        with self._weight_lock:
+            self._weight_wanted = (snap, layer, j, self._x, self._labels)
+            if self._weight_busy:
+                return  # the running thread picks up the newest wish when it is done
+            self._weight_busy = True
+        # Off the GUI thread: 81 forward passes of 1,000 examples above the weight's layer take
+        # ~1 s for 784-512-512-10. The thread holds only a weak reference (split_activations.py).
+        threading.Thread(
+            target=_compute_weight_slices, args=(weakref.ref(self),), name="visnet one weight", daemon=True
+        ).start()
+
+    @Slot()
+    def _on_weight_slice_computed(self) -> None:
+        with self._weight_lock:
+            result, self._weight_result = self._weight_result, None
+        if result is None:
             return
+        s, error = result
+        if s is None or self._snap is None:
+            self._clear_weight_view()
+            self._weight_caption.setText(error)
+            return
+        layer, j, i = s.layer, s.j, s.i
         self._slice = s
         self._curve.setData(s.ws, s.costs)
         self._point.setData([s.w], [s.cost])
@@ -691,7 +712,9 @@ class LandscapePanel(QWidget):
                 xRange=(s.ws[0], s.ws[-1]), yRange=(low - pad, high + pad), padding=0
             )
         where = f"layer {layer + 1}" if layer else "the first hidden layer"
-        self._weight_plot.setLabel("bottom", f"w = weight {i} into neuron {j} of {where}")
+        label = f"w = weight {i} into neuron {j} of {where}"
+        if self._weight_plot.getAxis("bottom").labelText != label:  # a new label lays the plot out again
+            self._weight_plot.setLabel("bottom", label)
         unseen = abs(s.step) < 0.01 * (s.ws[-1] - s.ws[0])
         self._weight_caption.set_text_variants(
             [
@@ -703,6 +726,9 @@ class LandscapePanel(QWidget):
             ]
         )
         self.weight_view_changed.emit()
+
+    def is_weight_view_computing(self) -> bool:
+        return self._weight_busy
 
     def _clear_weight_view(self) -> None:
         self._slice = None
@@ -746,3 +772,34 @@ def _filled(costs: np.ndarray) -> np.ndarray:
     coarse = costs[::best, ::best]
     up = np.repeat(np.repeat(coarse, best, axis=0), best, axis=1)[:n, :n]
     return np.where(known, costs, up)
+
+
+def _compute_weight_slices(panel_ref) -> None:
+    """Body of the one-weight thread: compute the newest wish until none is left."""
+    while True:
+        panel = panel_ref()
+        if panel is None:
+            return
+        with panel._weight_lock:
+            wanted, panel._weight_wanted = panel._weight_wanted, None
+            if wanted is None:
+                panel._weight_busy = False
+                return
+        del panel  # no strong reference while computing
+        snap, layer, j, x, labels = wanted
+        net = snap.network
+        try:
+            with np.errstate(all="ignore"):
+                result = weight_slice(net, x, labels, layer, j, strongest_weight(net, layer, j), eta=snap.eta), ""
+        except ValueError as e:  # a step output has no slope
+            result = None, str(e)
+        panel = panel_ref()
+        if panel is None:
+            return
+        with panel._weight_lock:
+            panel._weight_result = result
+        try:
+            panel._weight_slice_computed.emit()
+        except RuntimeError:  # the panel was deleted meanwhile
+            return
+        del panel

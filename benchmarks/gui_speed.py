@@ -5,7 +5,11 @@ at full speed on the embedded digits and prints, per network: samples/s headless
 the window (measured in the same run, one after the other), frames drawn per second, and
 the p50/p99 lateness of a 10 ms GUI timer (how long the event loop keeps the user waiting).
 
-    python benchmarks/gui_speed.py [--seconds 8] [--screen]
+    python benchmarks/gui_speed.py [--seconds 8] [--screen] [--paint-times] [--only NETWORK] [--repeat N]
+
+With --paint-times it also prints, per panel of the window, the GUI thread's CPU time per
+frame in show_snapshot and in painting its plots (thread CPU time, so other programs on a
+shared machine inflate it less than they inflate frames per second).
 
 Targets: >= 25 frames/s; timer p99 lateness < 50 ms; with the window >= 70 % of
 headless throughput for 784-30-10.
@@ -37,7 +41,9 @@ def headless_speed(sizes, batch, data, seconds: float) -> float:
     return (trainer.samples_seen - seen) / (time.perf_counter() - start)
 
 
-def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tuple[float, float, np.ndarray]:
+def window_speed(
+    app, sizes, batch, data, seconds: float, warmup: float, paint_times: bool = False
+) -> tuple[float, float, np.ndarray]:
     from visnet.app.main_window import MainWindow
     from visnet.core.network import Network
     from visnet.core.training import TrainConfig
@@ -59,11 +65,88 @@ def window_speed(app, sizes, batch, data, seconds: float, warmup: float) -> tupl
         frames = 0
 
     window.network_view.show_snapshot = counting_show_snapshot
-    rate, wall, lateness = train_in_window(app, window, seconds, warmup, reset_count)
+    timings = PanelTimings(window.display_panels) if paint_times else None
+    rate, wall, lateness = train_in_window(app, window, seconds, warmup, reset_count, timings)
+    if timings is not None:
+        timings.report(frames)
     return rate, frames / wall, lateness
 
 
-def train_in_window(app, window, seconds: float, warmup: float, measuring) -> tuple[float, float, np.ndarray]:
+class PanelTimings:
+    """GUI-thread CPU time spent in each panel's show_snapshot and in painting its plots
+    (pyqtgraph GraphicsViews), counted from start() on."""
+
+    def __init__(self, panels):
+        import pyqtgraph as pg
+
+        self._names: dict[int, str] = {}  # id(view or panel) -> panel name
+        self._show: dict[str, float] = {}
+        self._paint: dict[str, float] = {}
+        self._paints: dict[str, int] = {}
+        self._on = False
+        for panel in panels:
+            name = type(panel).__name__
+            self._show[name] = self._paint[name] = 0.0
+            self._paints[name] = 0
+            for view in panel.findChildren(pg.GraphicsView):
+                self._names[id(view)] = name
+            self._wrap_show(panel, name)
+        timings = self
+        original = pg.GraphicsView.paintEvent
+
+        def timed_paint(view, ev):
+            name = timings._names.get(id(view))
+            if not timings._on or name is None:
+                return original(view, ev)
+            start = time.thread_time()
+            try:
+                return original(view, ev)
+            finally:
+                timings._paint[name] += time.thread_time() - start
+                timings._paints[name] += 1
+
+        self._original = original
+        pg.GraphicsView.paintEvent = timed_paint
+
+    def _wrap_show(self, panel, name: str) -> None:
+        original = panel.show_snapshot
+
+        def timed_show(snap):
+            if not self._on:
+                return original(snap)
+            start = time.thread_time()
+            try:
+                return original(snap)
+            finally:
+                self._show[name] += time.thread_time() - start
+
+        panel.show_snapshot = timed_show
+
+    def start(self) -> None:
+        self._on = True
+        self._cpu = time.thread_time()
+
+    def stop(self) -> None:
+        import pyqtgraph as pg
+
+        self._on = False
+        self._cpu = time.thread_time() - self._cpu
+        pg.GraphicsView.paintEvent = self._original
+
+    def report(self, frames: int) -> None:
+        frames = max(frames, 1)
+        print(f"  GUI thread CPU per frame: {1000 * self._cpu / frames:.1f} ms over {frames} frames")
+        print(f"  {'panel':<24} {'show ms/frame':>13} {'paint ms/frame':>14} {'paints/frame':>12}")
+        for name in sorted(self._show, key=lambda n: -(self._show[n] + self._paint[n])):
+            print(
+                f"  {name:<24} {1000 * self._show[name] / frames:>13.2f} "
+                f"{1000 * self._paint[name] / frames:>14.2f} {self._paints[name] / frames:>12.2f}"
+            )
+
+
+def train_in_window(
+    app, window, seconds: float, warmup: float, measuring, timings=None
+) -> tuple[float, float, np.ndarray]:
     """Show window at 1600x1000 and train at full speed: `warmup` seconds for the dock layout
     to settle and the first draws, then measuring() (reset your counters) and `seconds` of
     measurement. Returns (samples/s, wall seconds, lateness of a 10 ms timer in ms) and
@@ -94,12 +177,16 @@ def train_in_window(app, window, seconds: float, warmup: float, measuring) -> tu
     with window.controller.locked_trainer() as trainer:
         seen0 = trainer.samples_seen
     measuring()
+    if timings is not None:
+        timings.start()
     start = time.perf_counter()
     clock.start()
     probe.start()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
     probe.stop()
+    if timings is not None:
+        timings.stop()
     wall = time.perf_counter() - start
     with window.controller.locked_trainer() as trainer:
         seen1 = trainer.samples_seen
@@ -153,6 +240,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring time per figure")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds of training before measuring")
     parser.add_argument("--screen", action="store_true", help="draw on $DISPLAY instead of offscreen")
+    parser.add_argument("--paint-times", action="store_true", help="also print each panel's GUI time per frame")
+    parser.add_argument("--only", help="only this network, e.g. 784-512-512-10")
+    parser.add_argument("--repeat", type=int, default=1, help="measure each network this many times, then the medians")
     args = parser.parse_args()
     app = start_application(args.screen)
     from visnet.data import load_embedded
@@ -164,14 +254,27 @@ def main() -> None:
         f"{'frames/s':>9} {'timer p50':>10} {'timer p99':>10}"
     )
     for sizes, batch in CASES:
-        alone = headless_speed(sizes, batch, data, args.seconds)
-        with_window, fps, late = window_speed(app, sizes, batch, data, args.seconds, args.warmup)
-        print(
-            f"{'-'.join(map(str, sizes)):<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} "
-            f"{with_window / alone:>5.0%} {fps:>9.1f} {np.percentile(late, 50):>8.1f}ms "
-            f"{np.percentile(late, 99):>8.1f}ms",
-            flush=True,
-        )
+        name = "-".join(map(str, sizes))
+        if args.only and args.only != name:
+            continue
+        rows = []
+        for _ in range(args.repeat):
+            alone = headless_speed(sizes, batch, data, args.seconds)
+            with_window, fps, late = window_speed(app, sizes, batch, data, args.seconds, args.warmup, args.paint_times)
+            rows.append(
+                (alone, with_window, with_window / alone, fps, np.percentile(late, 50), np.percentile(late, 99))
+            )
+            print_row(name, batch, *rows[-1])
+        if args.repeat > 1:
+            print_row("  median", batch, *np.median(np.array(rows), axis=0))
+
+
+def print_row(name: str, batch: int, alone, with_window, ratio, fps, p50, p99) -> None:
+    print(
+        f"{name:<16} {batch:>5} {alone:>12,.0f} {with_window:>11,.0f} {ratio:>5.0%} {fps:>9.1f} "
+        f"{p50:>8.1f}ms {p99:>8.1f}ms",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

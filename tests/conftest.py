@@ -13,6 +13,7 @@ temporary folder, so no test touches the user's recovery file or logs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import suppress
 from weakref import WeakKeyDictionary
@@ -48,6 +49,15 @@ if "QT_QPA_PLATFORM" not in os.environ:
     os.environ["QT_QPA_PLATFORM"] = _offscreen_platform()
 
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    """Child processes the tests start can be stopped with Ctrl+C, as users' are, even when
+    pytest itself was started in the background: a shell starts background jobs with SIGINT
+    ignored, children inherit an ignored signal, and Python then installs no
+    KeyboardInterrupt handler (the Ctrl+C tests waited out their timeouts and failed)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _calling_place(depth: int = 2) -> str:

@@ -56,7 +56,7 @@ def assert_one_line(stderr: str, prog: str) -> None:
     assert all(c.isprintable() for c in stderr[:-1])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(option=st.sampled_from(sorted(INT_OPTIONS)), text=NUMBERISH)
 def test_whole_number_options_are_valid_or_one_line(option, text):
     args, err = parse(PARSER, ["train", f"{option}={text}"])
@@ -69,7 +69,7 @@ def test_whole_number_options_are_valid_or_one_line(option, text):
     assert text.strip().isascii() and int(text) == value  # plain digits, read as written
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(option=st.sampled_from(sorted(FLOAT_OPTIONS)), text=NUMBERISH)
 def test_real_number_options_are_valid_or_one_line(option, text):
     args, err = parse(PARSER, ["train", f"{option}={text}"])
@@ -82,7 +82,7 @@ def test_real_number_options_are_valid_or_one_line(option, text):
     assert float(text) == value
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(text=NUMBERISH)
 def test_layers_are_two_or_more_sizes_separated_by_commas_or_one_line(text):
     args, err = parse(PARSER, ["train", f"--layers={text}"])

@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .printable import printable
 
-SUBCOMMANDS = ("train", "eval", "info", "data", "export", "animate")
+SUBCOMMANDS = ("train", "eval", "info", "data", "export", "animate", "lessons")
 
 PRESETS = {
     "3b1b": dict(
@@ -239,8 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = OneLineArgumentParser(
         prog="visnet",
-        usage="visnet [MODEL] [--data DIR] [--playground [SET]]       open the window\n"
-        "       visnet train|eval|info|data|export|animate [options]   work headless\n"
+        usage="visnet [MODEL] [--data DIR] [--playground [SET]] [--lesson NAME]   open the window\n"
+        "       visnet train|eval|info|data|export|animate|lessons [options]         work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "
         "opens the window, with MODEL loaded if one is given.",
@@ -386,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="show which data sets are found and where",
         description="List the data sets visnet can use on this machine.",
     )
+    sub.add_parser(
+        "lessons",
+        help="list the lessons, one per line with its name first",
+        description="List the lessons shipped with visnet: NAME, then the title. "
+        "'visnet --lesson NAME' opens the window at one.",
+    )
     return parser
 
 
@@ -406,7 +412,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data | export | animate (see visnet --help).",
+        epilog="Headless commands: visnet train | eval | info | data | export | animate | lessons (see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
@@ -433,6 +439,11 @@ def _add_window_options(p) -> None:
         metavar="SET",
         help="open the playground on a 2-D data set instead of the digits: "
         f"{', '.join(TOY2D_GENERATORS)} (default xor)",
+    )
+    p.add_argument(
+        "--lesson",
+        metavar="NAME",
+        help="open the window at a lesson (visnet lessons lists their names)",
     )
 
 
@@ -465,6 +476,7 @@ def _run(argv: list[str]) -> int:
         "data": cmd_data,
         "export": cmd_export,
         "animate": cmd_animate,
+        "lessons": cmd_lessons,
     }
     from .data import DataError
     from .io import ModelFileError
@@ -490,10 +502,18 @@ def _open_window(argv: list[str]) -> int:
     from .app.main import run_app
     from .data.playground import PlaygroundSpec
 
+    if args.lesson is not None:
+        from .lessons import LessonError, find_lesson, load_lessons
+
+        try:
+            find_lesson(args.lesson, load_lessons())
+        except LessonError as err:
+            print(f"visnet: error: {printable(err)}", file=sys.stderr)
+            return 1
     spec, data_dir = window_data(args.data)
     if args.playground:
         spec = str(PlaygroundSpec(args.playground))
-    return run_app(sys.argv[:1], model_path=args.model, data_dir=data_dir, dataset_spec=spec)
+    return run_app(sys.argv[:1], model_path=args.model, data_dir=data_dir, dataset_spec=spec, lesson=args.lesson)
 
 
 def window_data(data: str | None) -> tuple[str, str | None]:
@@ -1102,4 +1122,18 @@ def cmd_data(args) -> int:
         return 0
     for spec, label in available_datasets():  # each label says where the data set was found
         print(f"{spec:<14} {label}")
+    return 0
+
+
+# -- lessons ------------------------------------------------------------------------------------
+def cmd_lessons(args) -> int:
+    from .lessons import LessonError, load_lessons
+
+    try:
+        lessons = load_lessons()
+    except LessonError as err:
+        raise CliError(str(err)) from None
+    width = max((len(lesson.name) for lesson in lessons), default=0)
+    for lesson in lessons:
+        print(f"{lesson.name:<{width}}  {lesson.title}")
     return 0

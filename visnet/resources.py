@@ -1,4 +1,4 @@
-"""Where the files shipped with visnet live (embedded MNIST, example model).
+"""Where the files shipped with visnet live (embedded MNIST, example model, lessons).
 
 In a checkout they are in the top-level resources/ folder; an installed wheel carries them
 as the package data visnet/_resources (see pyproject.toml).
@@ -23,3 +23,14 @@ def resource_path(name: str) -> Path:
             return path
     looked = ", ".join(str(c) for c in _CANDIDATES)
     raise FileNotFoundError(f"visnet resource {name!r} is missing (looked in {looked}); reinstall visnet")
+
+
+def resource_folder(name: str) -> Path:
+    """Absolute path of a shipped folder of resources (such as the lessons); FileNotFoundError
+    names where it looked."""
+    for folder in _CANDIDATES:
+        path = folder / name
+        if path.is_dir():
+            return path
+    looked = ", ".join(str(c) for c in _CANDIDATES)
+    raise FileNotFoundError(f"visnet resource folder {name!r} is missing (looked in {looked}); reinstall visnet")

@@ -55,6 +55,29 @@ def test_new_sample_recomputes_the_forward_pass(view):
         assert view.predicted_class() == int(snap.network.predict(x[i : i + 1])[0])
 
 
+def test_the_input_picture_is_the_sample_shown(view):
+    snap, x, y = trained_snapshot((784, 16, 16, 10))
+    view.show_snapshot(snap)
+    for i in (0, 1, 1, 0):
+        view.set_sample(x[i].copy(), int(y[i]), CLASSES)  # a new array each time, the same values twice
+        view.show_snapshot(snap)
+        np.testing.assert_array_equal(view.input_picture(), x[i].reshape(28, 28))
+
+
+def test_the_lines_are_the_strongest_weights(view):
+    snap, x, y = trained_snapshot((784, 16, 16, 10))
+    view.show_snapshot(snap)
+    view.set_sample(x[0], int(y[0]), CLASSES)
+    for layer in (1, 2):
+        w = snap.weights[layer]
+        top = min(100, 3 * sum(w.shape))  # TOP_CONNECTIONS, fewer for small pairs
+        j, i = view.connections(layer)
+        strongest = np.argsort(np.abs(w).ravel())[-top:]
+        assert sorted(zip(j.tolist(), i.tolist())) == sorted(zip(*np.unravel_index(strongest, w.shape)))
+    j, i = view.connections(0)  # input pixels: lit ones only
+    assert 0 < len(j) <= 48 and (x[0][i] > 0).all()
+
+
 @pytest.mark.parametrize("layer, index", [(0, 0), (0, 7), (1, 15), (2, 9)])
 def test_click_on_a_neuron_selects_it(qtbot, view, layer, index):
     snap, x, y = trained_snapshot((784, 16, 16, 10))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from visnet.app.panels.weights import GAP, WeightMosaicPanel, mosaic_shape
+from visnet.app.panels.weights import GAP, N_COLORS, WeightMosaicPanel, color_indices, mosaic_shape
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -50,6 +50,19 @@ def test_every_tile_is_its_neurons_weights(panel, n):
     assert np.isnan(mosaic[28, :]).all()  # the gap below the first row of tiles
     empty_tiles = rows * cols - n
     assert np.isnan(mosaic).sum() >= empty_tiles * 28 * 28
+
+
+def test_the_colors_drawn_are_the_weights_at_the_color_limit(panel):
+    trainer = make_trainer((784, 18, 10))  # 4 rows of 5 tiles: the last two are empty
+    snap = take_snapshot(trainer)
+    panel.show_snapshot(snap)
+    colors, lim = panel.mosaic_colors(), panel.color_limit()
+    assert colors.shape == panel.mosaic_image().shape
+    for j in (0, 7, 17):
+        np.testing.assert_array_equal(tile(colors, j, 18), color_indices(snap.weights[0][j], lim).reshape(28, 28))
+    assert (colors[28, :] == 0).all()  # the gaps are transparent
+    assert tile(colors, 19, 18).size == 28 * 28 and (tile(colors, 19, 18) == 0).all()  # so is an empty tile
+    assert color_indices(np.array([-2 * lim, -lim, 0.0, lim, 2 * lim]), lim).tolist() == [1, 1, 128, N_COLORS, N_COLORS]
 
 
 def test_mosaic_changes_with_training(panel):

@@ -244,3 +244,32 @@ def test_the_playground_surface_and_the_stepper_follow_the_moment(make_main_wind
     for a, b in zip(window.stepper.state.net.weights, session.snapshot.weights):
         np.testing.assert_array_equal(a, b)
     assert window.controller.state == "paused" and session.looking_back
+
+
+def test_the_weight_images_show_then_now_and_the_change(window, qtbot):
+    step_batches(window, qtbot, 3)
+    window.controller.start()
+    qtbot.waitUntil(lambda: window.controller.latest_snapshot.step > 200, timeout=10_000)
+    window.controller.pause()
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=3000)
+    drawn(window)
+    panel, session = window.weights_panel, window.session
+    assert panel.then_now.isHidden()
+    session.look_at(session.timeline.index_of(2))
+    then, now = session.snapshot.weights[0], session.live_snapshot.weights[0]
+
+    def tile(j):
+        return panel.mosaic_image()[:28, 29 * j : 29 * j + 28]  # 28x28 tiles, 1 pixel apart
+
+    np.testing.assert_array_equal(tile(1), then[1].reshape(28, 28))
+    limits = [panel.color_limit()]
+    panel.then_now.set_mode("now")
+    np.testing.assert_array_equal(tile(1), now[1].reshape(28, 28))
+    limits.append(panel.color_limit())
+    panel.then_now.set_mode("change")
+    np.testing.assert_allclose(tile(1), (now[1].astype(np.float64) - then[1]).reshape(28, 28), rtol=1e-6, atol=1e-7)
+    limits.append(panel.color_limit())
+    assert limits[1] == limits[2]  # now and the change on one colour scale
+    session.go_live()
+    drawn(window)
+    np.testing.assert_array_equal(tile(1), now[1].reshape(28, 28))

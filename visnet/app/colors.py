@@ -1,6 +1,21 @@
 """Colours, colormaps and level helpers shared by the panels, so every panel speaks the
 same visual language: red = positive weight, blue = negative (the two ends of the CET-D1
-map the weight pictures use), yellow = the network's answer, green = the true label."""
+map the weight pictures use), yellow = the network's answer, green = the true label.
+
+Two palettes give these meanings their colours: STANDARD, and COLOUR_BLIND_SAFE (View ▸
+Colour-blind-safe colours), where weights go from purple to orange (ColorBrewer's PuOr,
+readable with every common colour vision deficiency) and the true label, and a right
+answer, is sky blue rather than green, which red-green colour-blind eyes cannot tell from
+the yellow answer or the red of a wrong one (Okabe and Ito's colours).
+
+How a change of palette reaches the panels, kept simple on purpose:
+- POSITIVE, NEGATIVE, TRUE_LABEL, ... are shared QColor objects that set_palette() changes
+  in place, so code that builds its pens and brushes when it draws picks up the new
+  colours on its next frame without knowing about palettes;
+- diverging_colormap() returns the current palette's map, so a picture built later uses it;
+- `palette.changed` (a signal of this module) tells what keeps colours between frames (an
+  ImageItem's colour map, a cached list of brushes) to refresh them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from visnet.core.features import FEATURE_LABELS, FEATURES, RAW_INPUTS
@@ -44,8 +60,82 @@ def layer_color(l: int) -> QColor:
     return LAYER_COLORS[l % len(LAYER_COLORS)]
 
 
+STANDARD = "standard"
+COLOUR_BLIND_SAFE = "colour-blind safe"
+# ColorBrewer's 5-class PuOr: purple (< 0) - near white - orange (> 0), colour-blind safe.
+PUOR_COLORS = ((94, 60, 153), (178, 171, 210), (247, 247, 247), (253, 184, 99), (230, 97, 1))
+# The colours each palette gives the shared QColors above (RGB), and its diverging map.
+PALETTES: dict[str, dict] = {
+    STANDARD: {
+        "diverging": DIVERGING_MAP,
+        "POSITIVE": (240, 80, 60),
+        "NEGATIVE": (70, 130, 255),
+        "PREDICTED": (255, 210, 60),
+        "TRUE_LABEL": (70, 210, 110),
+        "names": {"positive": "red", "negative": "blue", "right": "green", "wrong": "red"},
+    },
+    COLOUR_BLIND_SAFE: {
+        "diverging": "PuOr",
+        "POSITIVE": (245, 140, 40),  # PuOr's orange end, brightened for thin lines on dark grey
+        "NEGATIVE": (170, 140, 235),  # PuOr's purple end, brightened likewise
+        "PREDICTED": (240, 228, 66),  # Okabe-Ito yellow
+        "TRUE_LABEL": (86, 180, 233),  # Okabe-Ito sky blue
+        "names": {"positive": "orange", "negative": "purple", "right": "blue", "wrong": "orange"},
+    },
+}
+DIVERGING_NAMES = ("CET-D1", "PuOr")  # the maps a diverging picture may have: what set_palette replaces
+
+
+class _PaletteSignals(QObject):
+    """changed(name): emitted by set_palette() after the shared colours have changed."""
+
+    changed = Signal(str)
+
+
+palette = _PaletteSignals()
+_current = STANDARD
+
+
+def current_palette() -> str:
+    return _current
+
+
+def set_palette(name: str) -> None:
+    """Make `name` (a key of PALETTES) the palette of every panel: change the shared colours
+    in place, then emit palette.changed so panels refresh what they keep between frames."""
+    global _current
+    if name not in PALETTES:
+        raise ValueError(f"unknown palette {name!r}; known: {', '.join(PALETTES)}")
+    if name == _current:
+        return
+    _current = name
+    shared = globals()
+    for key, rgb in PALETTES[name].items():
+        if key not in ("diverging", "names"):
+            shared[key].setRgb(*rgb)
+    palette.changed.emit(name)
+
+
+def colour_name(meaning: str) -> str:
+    """What a caption calls the colour of "positive", "negative", "right" or "wrong" in the
+    current palette: "red", "purple", ..."""
+    return PALETTES[_current]["names"][meaning]
+
+
+def sign_colours_text(template: str) -> str:
+    """template with {positive} and {negative} (capitalised: {Positive}, {Negative}) replaced
+    by the current palette's colour names, so a caption says what the screen shows."""
+    names = PALETTES[_current]["names"]
+    words = {**names, **{k.capitalize(): v.capitalize() for k, v in names.items()}}
+    return template.format(**words)
+
+
 def diverging_colormap() -> pg.ColorMap:
-    return pg.colormap.get(DIVERGING_MAP)
+    """The current palette's map for signed values (weights, gradients): a fresh copy."""
+    name = PALETTES[_current]["diverging"]
+    if name == "PuOr":
+        return pg.ColorMap(pos=np.linspace(0.0, 1.0, len(PUOR_COLORS)), color=PUOR_COLORS, name="PuOr")
+    return pg.colormap.get(name)
 
 
 def gray_colormap() -> pg.ColorMap:

@@ -75,12 +75,15 @@ def run_app(
     model_path: str | os.PathLike | None = None,
     data_dir: str | os.PathLike | None = None,
     dataset_spec: str = "embedded",
+    lesson: str | None = None,
 ) -> int:
     """Open the main window and run the event loop; returns the exit code.
 
     model_path: a model file to open at start (else the example model, if shipped).
     data_dir: an extra folder to look for MNIST / Fashion-MNIST in (the CLI's --data).
     dataset_spec: the data set to start on, e.g. a playground set (the CLI's --playground).
+    lesson: the name of a lesson to open at start (the CLI's --lesson); else lesson 1 is
+    offered on the first launch.
     """
     app = create_application(argv)
 
@@ -91,6 +94,10 @@ def run_app(
     handle_ending_signals(window)
     window.show()
     window.offer_recovery()
+    if lesson is not None:
+        window.lessons.start(lesson)
+    else:
+        window.lessons.invite()
     return app.exec()
 
 

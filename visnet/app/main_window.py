@@ -52,10 +52,12 @@ from . import recovery, workspaces
 from . import settings as keys
 from .animation import AnimationError, AnimationSettings, render_animation
 from .animation_dialog import WHOLE_WINDOW, AnimationDialog, progress_dialog
+from .appearance import Appearance
 from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
 from .frames import FramePacer
+from .lesson_dock import Lessons
 from .network_editor import EditResult, NetworkEditor
 from .panels import Panel
 from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
@@ -73,7 +75,9 @@ from .panels.surface import DecisionSurfacePanel
 from .panels.weights import WeightMosaicPanel
 from .plane import Plane
 from .playground_points import PlaygroundPoints
+from .qt_tooltips import QtButtonTips
 from .session import Session
+from .shortcuts import ShortcutsDialog
 from .split_activations import SplitActivations
 from .status import TrainingStatus
 from .timeline_bar import TimelineBar
@@ -179,6 +183,10 @@ class MainWindow(QMainWindow):
         self.frames.frame_started.connect(self._on_frame_started)
         for dock in self.docks:
             dock.visibilityChanged.connect(lambda visible, dock=dock: visible and self._on_dock_shown(dock))
+        self.appearance = Appearance(self, redraw=self._draw_panels_again)
+        self._qt_button_tips = QtButtonTips(self)
+        self.view_menu.addSeparator()
+        self.view_menu.addActions(self.appearance.actions())
 
         self._restore_settings()
         self._start(dataset, dataset_spec, model_path, load_example)
@@ -200,6 +208,7 @@ class MainWindow(QMainWindow):
         self.config_panel = ConfigPanel()
         self.banner = MessageBanner()
         self.recovery_banner = self._make_recovery_banner()
+        self.lessons = Lessons(self)
         self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
             self.sample_panel,
@@ -322,6 +331,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(4)
         column.addWidget(self.recovery_banner)
+        column.addWidget(self.lessons.banner)
         column.addWidget(self.banner)
         column.addWidget(self.network_view, 1)
 
@@ -579,7 +589,13 @@ class MainWindow(QMainWindow):
             "Pause training and walk through one backpropagation step with the real numbers; again to go back",
         )
         self.backprop_action.setCheckable(True)
-        self.about_action = self._action("&About visnet", self._on_about_triggered)
+        self.about_action = self._action("&About visnet", self._on_about_triggered, (), "Version, and the main keys")
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts",
+            self._on_shortcuts_triggered,
+            [QKeySequence("Ctrl+/")],
+            "Every key the window knows, by menu, with a search field",
+        )
         self.workspace_actions = QActionGroup(self)
         for i, ws in enumerate(workspaces.WORKSPACES, start=1):
             action = self._action(ws.title, self._on_workspace_action_triggered, [QKeySequence(f"Ctrl+{i}")], ws.tip)
@@ -599,7 +615,8 @@ class MainWindow(QMainWindow):
             action.setData(name)
             action.triggered.connect(self._on_playground_triggered)
         self.playground_menu.addSeparator()
-        self.playground_menu.addAction("Back to the &digits", self._on_digits_triggered)
+        digits = self.playground_menu.addAction("Back to the &digits", self._on_digits_triggered)
+        digits.setToolTip("A fresh 784-16-16-10 network on the handwritten digits (asks to save first)")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
@@ -642,31 +659,43 @@ class MainWindow(QMainWindow):
         timeline_menu.addAction(self.branch_action)
         timeline_menu.addAction(self.timeline_budget_action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         for action in self.workspace_actions.actions():
             view_menu.addAction(action)
         view_menu.addAction(self.restore_layout_action)
         view_menu.addSeparator()
         panels_menu = view_menu.addMenu("&Panels")
         for d in sorted(self.docks, key=lambda d: d.windowTitle()):
-            panels_menu.addAction(d.toggleViewAction())
+            toggle = d.toggleViewAction()
+            toggle.setToolTip(f"Show or hide this panel: {d.toolTip()[:1].lower()}{d.toolTip()[1:]}")
+            toggle.setStatusTip(toggle.toolTip())
+            panels_menu.addAction(toggle)
 
         backprop_menu = bar.addMenu("&Backprop")
         backprop_menu.addAction(self.backprop_action)
         backprop_menu.addSeparator()
         # The stepper's own keys work only while it has the focus, so they never clash with
         # the training keys; the menu shows them (text after a tab) and works from anywhere.
-        for text, slot in (
-            ("Next step\t→ / PgDown", lambda: self.stepper.next_step()),
-            ("Previous step\t← / PgUp", lambda: self.stepper.previous_step()),
-            ("Play / pause\tP", lambda: self.stepper.toggle_play()),
-            ("Back to the first step\tHome", lambda: self.stepper.first_step()),
-            ("Trace again (pauses training)", lambda: self.stepper.trace_again()),
+        for text, slot, tip in (
+            ("Next step\t→ / PgDown", lambda: self.stepper.next_step(), "The next quantity of the step"),
+            ("Previous step\t← / PgUp", lambda: self.stepper.previous_step(), "The quantity before"),
+            ("Play / pause\tP", lambda: self.stepper.toggle_play(), "Walk through the steps by themselves"),
+            ("Back to the first step\tHome", lambda: self.stepper.first_step(), "Start the walk again"),
+            (
+                "Trace again (pauses training)",
+                lambda: self.stepper.trace_again(),
+                "Read the network and the example again: the step training would take now",
+            ),
         ):
-            backprop_menu.addAction(text).triggered.connect(slot)
+            action = backprop_menu.addAction(text)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(slot)
         self.backprop_menu = backprop_menu
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.lessons.open_action)
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
     def _build_toolbar(self) -> None:
@@ -789,6 +818,7 @@ class MainWindow(QMainWindow):
         if ws.name == "backprop":
             self.stepper.trace_again()
             self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.lessons.workspace_shown()
 
     def _sync_workspace_controls(self) -> None:
         names = [w.name for w in workspaces.WORKSPACES]
@@ -1496,6 +1526,10 @@ class MainWindow(QMainWindow):
         toy, dataset = PlaygroundSpec.parse(spec).load(drawn or ())
         return dataset, toy
 
+    def build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
+        """A new, untrained network of `spec` trained with `config` (asking to save first if `ask`)."""
+        return self._build_network(spec, config, ask)
+
     def _build_network(self, spec: NetworkSpec, config: TrainConfig, ask: bool = True) -> bool:
         """A new, untrained network from the configuration panel's spec."""
         if ask and not self._maybe_save_changes("build a new network"):
@@ -1919,8 +1953,24 @@ class MainWindow(QMainWindow):
                 f"<h3>visnet {__version__}</h3>"
                 "<p>See inside a neural network while it learns handwritten digits.</p>"
                 "<p><b>Space</b> train / pause &nbsp; <b>→</b> or <b>S</b> one mini-batch &nbsp; "
-                "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>",
+                "<b>E</b> or <b>Shift+→</b> one epoch &nbsp; <b>Ctrl+1…4</b> workspaces</p>"
+                "<p>Every key: <b>Help ▸ Keyboard shortcuts</b> (Ctrl+/).</p>",
             )
+
+    @Slot()
+    def _on_shortcuts_triggered(self) -> None:
+        with self._paused_for_prompt():
+            self._show_dialog(ShortcutsDialog(self))
+
+    def _show_dialog(self, dialog: QDialog) -> None:
+        dialog.exec()
+
+    def _draw_panels_again(self) -> None:
+        """Every panel built so far draws the moment shown again (after a change of colours)."""
+        for panel in self.display_panels:
+            self.frames.catch_up(panel)
+        if "stepper" in self._lazy_panels and self.stepper.trace is not None:
+            self.stepper.go_to(self.stepper.current_index())  # its bars' brushes are made per step
 
     # -- showing and closing -----------------------------------------------------------------
     def showEvent(self, event) -> None:

@@ -23,6 +23,9 @@ RECENT_DATASETS = "data/recent"  # specs of the user's own data sets, newest fir
 LAST_FOLDER = "files/last_folder"
 TRAINING_SPEED = "training/speed"
 TIMELINE_BUDGET_MB = "timeline/budget_mb"
+LESSONS_INVITED = "lessons/invited"  # true once the first-launch offer of lesson 1 was dismissed or taken
+COLOUR_BLIND_SAFE = "view/colour_blind_safe"  # View ▸ Colour-blind-safe colours
+LARGER_TEXT = "view/larger_text"  # View ▸ Larger text
 
 MAX_RECENT_FILES = 8
 MAX_RECENT_DATASETS = 8

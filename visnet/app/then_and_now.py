@@ -18,7 +18,10 @@ THEN, NOW, CHANGE = "then", "now", "change"
 LABELS = {
     THEN: ("Then", "The weights at the moment you went back to"),
     NOW: ("Now", "The weights now (live training)"),
-    CHANGE: ("Change", "What changed since then: now − then, on the same colour scale (red grew, blue shrank)"),
+    CHANGE: (
+        "Change",
+        "What changed since then: now − then, on the weights' colour scale (a weight that grew has a positive weight's colour)",
+    ),
 }
 
 

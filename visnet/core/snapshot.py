@@ -24,6 +24,10 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+_NO_FLOATS = np.empty(0)
+_NO_FLOATS.setflags(write=False)
+
+
 def _freeze_in_place(value) -> None:
     """Mark every array in value (nested tuples and dataclasses included) read-only."""
     if isinstance(value, np.ndarray):
@@ -108,13 +112,13 @@ def take_snapshot(
     gentle: bool = False,
     moments: tuple[Snapshot, ...] = (),
 ) -> Snapshot:
-    """Copy what the GUI needs out of a trainer (call it on the training thread)."""
+    """Copy what the GUI needs out of a trainer (call it on the training thread). Every
+    recorded moment of the timeline is one, so it copies only what the trainer goes on to
+    change (the parameters): the statistics are computed afresh, and are frozen as they are."""
     net = trainer.net
     stats = trainer.layer_stats()
     if stats is not None:
-        stats = LayerStats(
-            _frozen(stats.grad_rms), _frozen(stats.update_ratio), tuple(_frozen(g) for g in stats.neuron_grad_norms)
-        )
+        _freeze_in_place(stats)
     batch_size = trainer.config.batch_size
     return Snapshot(
         sizes=tuple(net.sizes),
@@ -129,8 +133,8 @@ def take_snapshot(
         batches_per_epoch=trainer.batches_per_epoch,
         samples_seen=trainer.samples_seen,
         eta=trainer.eta,
-        batch_epochs=_frozen(np.asarray(batch_epochs, dtype=np.float64)),
-        batch_losses=_frozen(np.asarray(batch_losses, dtype=np.float64)),
+        batch_epochs=_frozen(np.asarray(batch_epochs, dtype=np.float64)) if len(batch_epochs) else _NO_FLOATS,
+        batch_losses=_frozen(np.asarray(batch_losses, dtype=np.float64)) if len(batch_losses) else _NO_FLOATS,
         new_epochs=tuple(new_epochs),
         layer_stats=stats,
         evaluation=trainer.last_evaluation,

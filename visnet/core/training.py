@@ -258,6 +258,21 @@ class StepResult:
     epoch_finished: bool
 
 
+def _row_squares(a: np.ndarray) -> np.ndarray:
+    """Each row's sum of squares, as float64 (see Trainer._layer_stats)."""
+    sq = np.einsum("ij,ij->i", a, a).astype(np.float64)
+    if not np.all(np.isfinite(sq)):
+        a64 = a.astype(np.float64)
+        sq = np.einsum("ij,ij->i", a64, a64)
+    return sq
+
+
+def _squares(a: np.ndarray) -> float:
+    """The sum of squares of a's elements, as a float (float64 when float32 overflows)."""
+    total = float(np.vdot(a, a))
+    return total if math.isfinite(total) else float(np.vdot(a.astype(np.float64), a.astype(np.float64)))
+
+
 def _copies(arrays) -> tuple[np.ndarray, ...]:
     return tuple(np.array(a) for a in arrays)
 
@@ -559,13 +574,13 @@ class Trainer:
             return self._layer_stats(grad_w, self._last_updates)
 
     def _layer_stats(self, grad_w: list[np.ndarray], updates: list[np.ndarray]) -> LayerStats:
-        # One pass per layer: each neuron's sum of squares, in float64 (a float32 copy first:
-        # einsum casting as it goes runs at a third of the speed); the layer's RMS from their total.
-        squares = [np.einsum("ij,ij->i", g64, g64) for g64 in (g.astype(np.float64, copy=False) for g in grad_w)]
-        rms = np.array([np.sqrt(sq.sum() / max(g.size, 1)) for sq, g in zip(squares, grad_w)])
-        ratio = np.array(
-            [np.linalg.norm(u) / max(float(np.linalg.norm(w)), 1e-12) for u, w in zip(updates, self.net.weights)]
-        )
+        # Every recorded moment takes these, so they are kept to one pass per array: each
+        # neuron's sum of squares in the gradient's own dtype (float32 sums of a few hundred
+        # terms are good to ~1e-7, plenty for a statistic), again in float64 only when float32
+        # overflowed (a run about to diverge); the layer's RMS from their total.
+        squares = [_row_squares(g) for g in grad_w]
+        rms = np.sqrt(np.array([sq.sum() / max(g.size, 1) for sq, g in zip(squares, grad_w)]))
+        ratio = np.array([np.sqrt(_squares(u) / max(_squares(w), 1e-24)) for u, w in zip(updates, self.net.weights)])
         return LayerStats(rms, ratio, tuple(np.sqrt(sq) for sq in squares))
 
     @property

@@ -275,13 +275,19 @@ class HiddenLayerRow(QWidget):
         self.size_spin.setRange(1, MAX_LAYER_SIZE)
         self.size_spin.setValue(size)
         self.size_spin.setKeyboardTracking(False)
-        self.size_spin.setToolTip("Number of neurons in this hidden layer (each gets a weight picture)")
+        self.size_spin.setToolTip(
+            "Number of neurons in this hidden layer (each gets a weight picture): more can learn more "
+            "patterns, fewer are easier to look at one by one"
+        )
         self.activation_combo = QComboBox()
         self.activation_combo.addItems(HIDDEN_ACTIVATIONS)
         for i, name in enumerate(HIDDEN_ACTIVATIONS):
             self.activation_combo.setItemData(i, ACTIVATION_TIPS.get(name, name), Qt.ItemDataRole.ToolTipRole)
         self.activation_combo.setCurrentText(activation)
-        self.activation_combo.setToolTip("This layer's activation function σ")
+        self.activation_combo.setToolTip(
+            "This layer's activation function σ: sigmoid as in the book and the videos; ReLU or tanh "
+            "usually learn faster, above all in deeper networks"
+        )
         self.remove_button = QToolButton()
         self.remove_button.setText("✕")
         self.remove_button.setAutoRaise(True)
@@ -385,7 +391,10 @@ class ConfigPanel(QWidget):
         self._rows_layout = QVBoxLayout()
         self._rows_layout.setSpacing(2)
         self.add_layer_button = QPushButton("Add hidden layer")
-        self.add_layer_button.setToolTip(f"Append a hidden layer (at most {MAX_HIDDEN_LAYERS})")
+        self.add_layer_button.setToolTip(
+            f"Append a hidden layer (at most {MAX_HIDDEN_LAYERS}): deeper networks can compose simpler "
+            "features, but deep sigmoid networks learn slowly (vanishing gradients)"
+        )
         self.add_layer_button.clicked.connect(self._on_add_layer_clicked)
         self._layers_layout.addWidget(self.input_label)
         self._layers_layout.addWidget(self.layers_caption)
@@ -413,7 +422,10 @@ class ConfigPanel(QWidget):
         self.init_combo.addItems(INITS)
         for i, name in enumerate(INITS):
             self.init_combo.setItemData(i, INIT_TIPS.get(name, name), Qt.ItemDataRole.ToolTipRole)
-        self.init_combo.setToolTip("How the initial weights and biases are drawn")
+        self.init_combo.setToolTip(
+            "How the initial weights and biases are drawn: scaled by 1/√n_in (the book's choice) "
+            "keeps neurons out of saturation at the start, so learning starts quickly"
+        )
         form.addRow("Initial weights", self.init_combo)
 
         self.seed_spin = QSpinBox()
@@ -537,7 +549,10 @@ class ConfigPanel(QWidget):
         self.batch_size_spin = QSpinBox()
         self.batch_size_spin.setRange(1, 60000)
         self.batch_size_spin.setKeyboardTracking(False)
-        self.batch_size_spin.setToolTip("Mini-batch size: examples averaged into each gradient step")
+        self.batch_size_spin.setToolTip(
+            "Mini-batch size: examples averaged into each gradient step. Smaller: noisier steps but "
+            "more of them per epoch; larger: smoother, fewer steps"
+        )
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(1, 10000)
         self.epochs_spin.setKeyboardTracking(False)

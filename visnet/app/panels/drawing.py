@@ -216,6 +216,7 @@ class DrawDigitPanel(QWidget):
         )
         self.brush_spin.valueChanged.connect(self._on_brush_changed)
         self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Wipe the canvas to draw another digit")
         self.clear_button.clicked.connect(self.clear)
         self.use_button = QPushButton("Use as current sample")
         self.use_button.setToolTip("Show the drawn digit in every panel: network, inspector, stepper")

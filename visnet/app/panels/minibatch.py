@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,8 @@ from visnet.app.colors import (
     image_side,
     input_labels,
     inputs_are_values,
+    palette,
+    sign_colours_text,
 )
 from visnet.app.panels.gallery import picture_view
 from visnet.app.throttle import on_screen
@@ -48,7 +50,7 @@ FULL_SPEED_INTERVAL_S = 0.5  # at full speed, a new mini-batch picture at most t
 MAX_SHOWN = 64  # pictures drawn of a larger batch (its first ones): more would be too small to read
 RIGHT = TRUE_LABEL  # green: the network's answer is the label
 WRONG = POSITIVE  # red: it is not
-TITLE = "The newest mini-batch: label → the network's answer (green right, red wrong)"
+TITLE = "The newest mini-batch: label → the network's answer ({right} right, {wrong} wrong)"  # sign_colours_text
 NO_BATCH = "No mini-batch trained yet: press Space to train, or → for one step."
 NEXT_BATCH = "The mini-batch appears here after the next step."
 NO_DATA = "The mini-batch's examples appear here once a data set is loaded."
@@ -80,8 +82,9 @@ class MiniBatchPanel(QWidget):
         self._buffer: np.ndarray | None = None  # (rows*step_y, cols*step_x) float32, NaN background
         self._mosaic: np.ndarray | None = None  # the displayed view of _buffer (trailing gaps cut)
 
-        self._title = QLabel(TITLE)
+        self._title = QLabel(sign_colours_text(TITLE))
         self._title.setWordWrap(True)
+        palette.changed.connect(self._on_palette_changed)
         self._summary = QLabel("")
         self._summary.setWordWrap(True)
 
@@ -146,6 +149,10 @@ class MiniBatchPanel(QWidget):
         """The inputs' names (session.input_names) when they are values, not a picture's
         pixels: the batch is then a table with these columns. None: a picture."""
         self._input_names = None if names is None else tuple(names)
+
+    @Slot(str)
+    def _on_palette_changed(self, _name: str) -> None:
+        self._title.setText(sign_colours_text(TITLE))
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._last = snap

@@ -16,16 +16,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from visnet.app.colors import (
     MUTED,
+    N_SHADES,
     NEGATIVE,
     POSITIVE,
     PREDICTED,
@@ -34,6 +35,7 @@ from visnet.app.colors import (
     class_label,
     diverging_colormap,
     gray_colormap,
+    palette,
     percent,
     picture_side,
     shade,
@@ -145,13 +147,65 @@ class _Column:
     res: int = 0  # pixels per tile side
     pad: int = 0  # pixels between tiles
     levels: tuple[float, float] = (0.0, 1.0)
+    # kinds "circles" and "grid": the shade indices drawn (a frame that changes none is not
+    # repainted), and the grid image's colours (shade_table)
+    shades: np.ndarray | None = None
+    lut: np.ndarray | None = None
 
 
-@dataclass
-class _Connections:
-    """The line items of one layer pair: one curve per (sign, strength bin)."""
+class _ConnectionLines(QGraphicsItem):
+    """The lines between two neighbouring columns, as ONE item painted from one cached
+    picture: the neurons under the lines change every frame, the lines only a few times a
+    second. One item per pair rather than one per (sign, strength) style: a frame's
+    repainted parts then copy one picture where six overlapping ones were copied, and a
+    pair whose lines change (the output layer's, often) repaints only its own. Lines are
+    drawn without antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it."""
 
-    curves: dict = field(default_factory=dict)  # (sign, bin) -> PlotCurveItem
+    def __init__(self, rect: QRectF):
+        super().__init__()
+        self._rect = QRectF(rect)  # view coordinates, both columns inside
+        self._pens = {}  # (sign, bin) -> cosmetic QPen
+        for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
+            for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
+                c = QColor(color)
+                c.setAlpha(alpha)
+                self._pens[(sign, b)] = pg.mkPen(c, width=width)
+        self._ends: dict[tuple[int, int], np.ndarray] = {}  # (sign, bin) -> (m, 4) x0 y0 x1 y1
+        self._pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # same keys -> (j, i)
+        self._lines: dict[tuple[int, int], list[QLineF]] = {}
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_lines(self, style: tuple[int, int], ends: np.ndarray, j: np.ndarray, i: np.ndarray) -> None:
+        """The lines of one (sign, strength bin): ends (m, 4) x0 y0 x1 y1 in view
+        coordinates, from neuron i of the left column to neuron j of the right one. The
+        same lines as before keep the cached picture."""
+        old = self._ends.get(style)
+        if (old is not None and np.array_equal(old, ends)) or (old is None and not len(ends)):
+            return
+        self._ends[style] = ends
+        self._pairs[style] = (j, i)
+        self._lines[style] = [QLineF(*map(float, e)) for e in ends]
+        self.update()
+
+    def clear(self) -> None:
+        if self._ends:
+            self._ends, self._pairs, self._lines = {}, {}, {}
+            self.update()
+
+    def connections(self) -> tuple[np.ndarray, np.ndarray]:
+        """(j, i) of every line drawn."""
+        if not self._pairs:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return tuple(np.concatenate([pair[n] for pair in self._pairs.values()]) for n in (0, 1))
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
+        return self._rect
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for style in sorted(self._lines, key=lambda style: (style[1], -style[0])):  # strongest on top
+            painter.setPen(self._pens[style])
+            painter.drawLines(self._lines[style])
 
 
 class NetworkView(QWidget):
@@ -180,10 +234,11 @@ class NetworkView(QWidget):
         self._snapshot: Snapshot | None = None
         self._arch: tuple | None = None
         self._columns: list[_Column] = []
-        self._connections: list[_Connections] = []
+        self._lines: list[_ConnectionLines] = []  # one per pair of neighbouring columns
         self._output_labels: list[pg.TextItem] = []
         self._items: list = []  # every per-architecture item, removed on rebuild
         self._x: np.ndarray | None = None
+        self._drawn_x: np.ndarray | None = None  # the sample the input picture shows
         self._label: int | None = None
         self._class_names: tuple[str, ...] = ()
         self._pass: SamplePass | None = None  # the sample through the network shown
@@ -193,6 +248,7 @@ class NetworkView(QWidget):
         self._pair_time = 0.0
         self._gray = shade_brushes(gray_colormap())
         self._diverging = shade_brushes(diverging_colormap())
+        palette.changed.connect(self._on_palette_changed)
         self._tile_brushes = shade_brushes(TILE_COLORMAP)
         self._blank_brush = pg.mkBrush(70, 70, 78)
         self._plane: Plane | None = None
@@ -317,6 +373,18 @@ class NetworkView(QWidget):
 
     def plane(self) -> Plane | None:
         return self._plane
+
+    @Slot(str)
+    def _on_palette_changed(self, _name: str) -> None:
+        """The line pens and neuron brushes hold the old colours: rebuild them."""
+        self._diverging = shade_brushes(diverging_colormap())
+        for ring, color in ((self._predicted_ring, PREDICTED), (self._true_ring, TRUE_LABEL)):
+            pen = ring.pen()
+            pen.setColor(color)
+            ring.setPen(pen)
+        self._arch = None  # the connection lines are rebuilt for the next snapshot
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
 
     def set_input_names(self, names: Sequence[str] | None) -> None:
         """The inputs' names (session.input_names) when they are values, not a picture's
@@ -462,6 +530,19 @@ class NetworkView(QWidget):
             return None
         return np.flatnonzero(self._pass.silent[layer + 1])
 
+    def input_picture(self) -> np.ndarray | None:
+        """The input picture drawn, (side, side), or None when the input is not a picture."""
+        if not self._columns or self._columns[0].kind != "image" or self._input_image.image is None:
+            return None
+        return np.array(self._input_image.image)
+
+    def connections(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """(j, i) of every line drawn into weights layer `layer`: from neuron (or input
+        pixel) i of the column before to neuron j."""
+        if not 0 <= layer < len(self._lines):
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return self._lines[layer].connections()
+
     def hover_text(self) -> str:
         """What the line under the network says now (the hint, or the neuron pointed at)."""
         return self._info.text
@@ -493,8 +574,9 @@ class NetworkView(QWidget):
         for item in self._items:
             self._view.removeItem(item)
         self._items = []
-        self._columns, self._connections, self._output_labels = [], [], []
+        self._columns, self._lines, self._output_labels = [], [], []
         self._input_image.clear()
+        self._drawn_x = None
         self._sample_marks = None
         self._off_marks = None
         self._off_drawn = None
@@ -549,6 +631,7 @@ class NetworkView(QWidget):
             rows, cols = np.divmod(np.arange(sizes[0]), side)
             positions = np.column_stack([rect.left() + (cols + 0.5) * s, rect.top() + (rows + 0.5) * s])
             self._input_image.setImage(np.zeros((side, side), np.float32), autoLevels=False, levels=(0.0, 1.0))
+            self._drawn_x = None
             self._input_image.setRect(rect)  # after setImage: the rect scales the image's current size
             column = _Column(0, sizes[0], "image", positions, s, rect, stride=side, title=f"input\n{side}×{side}")
             x_next = rect.right() + gap
@@ -585,20 +668,9 @@ class NetworkView(QWidget):
         off = pg.ScatterPlotItem(pxMode=True, symbol="x", size=11, pen=pg.mkPen(20, 20, 24, width=1), brush=OFF_MARK)
         self._off_marks = self._add(off, z=13)
 
-        for _k in range(1, len(self._columns)):
-            pair = _Connections()
-            for sign, color in ((1, POSITIVE), (-1, NEGATIVE)):
-                for b, (_, width, alpha) in enumerate(STRENGTH_BINS):
-                    c = QColor(color)
-                    c.setAlpha(alpha)
-                    pen = pg.mkPen(c, width=width)
-                    # No antialiasing: hundreds of translucent wide lines cost Qt ~25 ms with it.
-                    curve = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
-                    # Drawn from a cached picture while unchanged: the neurons under the lines
-                    # change every frame, the lines only a few times a second.
-                    curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                    pair.curves[(sign, b)] = self._add(curve, z=2 + b * 0.1)
-            self._connections.append(pair)
+        for left, right in zip(self._columns, self._columns[1:]):
+            reach = left.rect.united(right.rect).adjusted(-0.5, -0.5, 0.5, 0.5)
+            self._lines.append(self._add(_ConnectionLines(reach), z=2))
 
         out = self._columns[-1]
         label_font = QFont()
@@ -722,11 +794,12 @@ class NetworkView(QWidget):
             item = self._add(pg.ScatterPlotItem(pxMode=False, symbol="o"), z=10)
             item.setData(pos=positions, size=cell, pen=pg.mkPen(90, 90, 100, width=1), brush=self._gray[0])
             return _Column(k, n, "circles", positions, cell, rect, mode, stride=rows, item=item)
-        item = self._add(pg.ImageItem(axisOrder="col-major"), z=10)  # image[c, r]: columns of neurons
-        item.setImage(np.full((cols, rows), np.nan, np.float32), autoLevels=False, levels=(0.0, 1.0))
+        # image[c, r]: columns of neurons, as shade indices + 1 (0: the empty end of the last column)
+        item = self._add(pg.ImageItem(axisOrder="col-major"), z=10)
+        lut = shade_table(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
+        item.setImage(np.zeros((cols, rows, 4), np.uint8), levels=None, autoLevels=False)
         item.setRect(rect)  # after setImage: the rect scales the image's current size
-        item.setColorMap(gray_colormap() if mode in ("unit", "magnitude") else diverging_colormap())
-        return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item)
+        return _Column(k, n, "grid", positions, s, rect, mode, stride=rows, item=item, lut=lut)
 
     def _tile_column(self, k: int, n: int, x_left: float, activation: str | None, res: int) -> _Column:
         """A block of heatmap tiles: one mosaic ImageItem (NaN between the tiles shows the
@@ -854,8 +927,11 @@ class NetworkView(QWidget):
     def _update(self) -> None:
         snap, x = self._snapshot, self._x
         if x is not None and self._columns and self._columns[0].kind == "image" and x.size == self._columns[0].n:
-            side = self._columns[0].stride
-            self._input_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+            # Only a new picture: setting one repaints the lines over it.
+            if self._drawn_x is None or not np.array_equal(x, self._drawn_x):
+                side = self._columns[0].stride
+                self._input_image.setImage(x.reshape(side, side), autoLevels=False, levels=(0.0, 1.0))
+                self._drawn_x = x.copy()
         if snap is None:
             self._pass = None
             self._predicted = None
@@ -923,17 +999,23 @@ class NetworkView(QWidget):
             column.item.setBrush([self._tile_brushes[i] for i in shade_index(t)])
             return
         t, scale = shade(a, column.mode)
-        if column.kind == "circles":
-            brushes = self._gray if column.mode in ("unit", "magnitude") else self._diverging
-            column.item.setBrush([brushes[i] for i in shade_index(t)])
-        else:
-            rows = column.stride
-            grid = np.full(math.ceil(column.n / rows) * rows, np.nan, dtype=np.float32)
-            grid[: column.n] = t
-            column.item.setImage(grid.reshape(-1, rows), autoLevels=False, levels=(0.0, 1.0))
         if column.mode in ("magnitude", "signed-magnitude"):
             what = "a / max a" if column.mode == "magnitude" else "a / max |a|"
-            column.heading.setText(f"{column.title}\nshade {what}\nmax = {scale:.3g}")
+            text = f"{column.title}\nshade {what}\nmax = {scale:.3g}"
+            if column.heading.toPlainText() != text:
+                column.heading.setText(text)
+        shades = shade_index(t)
+        if column.shades is not None and np.array_equal(shades, column.shades):
+            return  # nothing to repaint
+        column.shades = shades
+        if column.kind == "circles":
+            brushes = self._gray if column.mode in ("unit", "magnitude") else self._diverging
+            column.item.setBrush([brushes[i] for i in shades])
+        else:
+            rows = column.stride
+            grid = np.zeros(math.ceil(column.n / rows) * rows, dtype=np.uint8)
+            grid[: column.n] = shades + 1
+            column.item.setImage(column.lut[grid].reshape(-1, rows, 4), levels=None, autoLevels=False)
 
     def _shade_blank(self) -> None:
         if self._tiles:  # no sample: the tiles and the weights still say everything
@@ -943,9 +1025,8 @@ class NetworkView(QWidget):
             return
         for column in self._columns[1:]:
             self._shade_column(column, np.zeros(column.n))
-        for pair in self._connections:
-            for curve in pair.curves.values():
-                curve.setData([], [])
+        for lines in self._lines:
+            lines.clear()
 
     def _update_connections(self, snap: Snapshot, x: np.ndarray | None) -> None:
         """Input -> first layer: each neuron's strongest contributions w·x for this sample
@@ -954,7 +1035,7 @@ class NetworkView(QWidget):
         pair, and lines that flicker 30 times a second cannot be followed anyway).
         Tiles (a plane): every pair shows its strongest |w|, the same for every sample, as
         TensorFlow Playground draws them."""
-        if not self._connections:
+        if not self._lines:
             return
         if self._tiles:
             x = None
@@ -977,27 +1058,24 @@ class NetworkView(QWidget):
 
     def _draw_pair(self, pair_index: int, j: np.ndarray, i: np.ndarray, value: np.ndarray) -> None:
         """Lines from neuron i of column k-1 to neuron j of column k, styled by value's sign
-        and by |value| relative to the largest drawn."""
+        and by |value| relative to the largest drawn. Lines that are the same as before keep
+        the pair's cached picture (a pair's lines cost ~1 ms to repaint), though early in
+        training most re-choices change some line of a 512-wide pair."""
         src, dst = self._columns[pair_index], self._columns[pair_index + 1]
-        curves = self._connections[pair_index].curves
         magnitude = np.abs(value)
         if magnitude.size == 0 or not magnitude.max() > 0:
-            for curve in curves.values():
-                curve.setData([], [])
-            return
-        strength = magnitude / magnitude.max()
+            j = i = np.empty(0, np.intp)
+            value = magnitude = np.empty(0)
+        order = np.lexsort((i, j))  # the same lines in the same order, whatever order they were found in
+        j, i, value, magnitude = j[order], i[order], value[order], magnitude[order]
+        strength = magnitude / magnitude.max() if magnitude.size else magnitude
         sign = np.sign(value)
         bins = np.searchsorted([lo for lo, _, _ in STRENGTH_BINS[1:]], strength, side="right")
-        for (s, b), curve in curves.items():
-            m = (sign == s) & (bins == b)
-            if not m.any():
-                curve.setData([], [])
-                continue
-            xs = np.empty(2 * int(m.sum()))
-            ys = np.empty_like(xs)
-            xs[0::2], ys[0::2] = src.positions[i[m]].T
-            xs[1::2], ys[1::2] = dst.positions[j[m]].T
-            curve.setData(xs, ys, connect="pairs")
+        for s in (1, -1):
+            for b in range(len(STRENGTH_BINS)):
+                m = (sign == s) & (bins == b)
+                ends = np.column_stack([src.positions[i[m]], dst.positions[j[m]]])
+                self._lines[pair_index].set_lines((s, b), ends, j[m], i[m])
 
     def _update_caption(self, out: np.ndarray) -> None:
         """The answer in words; a narrow dock drops words, never the value at the end."""
@@ -1159,6 +1237,16 @@ class NetworkView(QWidget):
         self.neuron_selected.emit(hit[0] - 1, hit[1])
         if self._session is not None:
             self._session.select_neuron(hit[0] - 1, hit[1])
+
+
+def shade_table(colormap: pg.ColorMap) -> np.ndarray:
+    """RGBA colours (N_SHADES + 1, 4) uint8 of shade indices + 1: entry 0 transparent, entry
+    i + 1 the colour of shade_brushes(colormap)[i]. A block's picture is given to pyqtgraph
+    already coloured: with a colour table it would rebuild Qt's table entry by entry in
+    Python for every picture."""
+    table = np.zeros((N_SHADES + 1, 4), np.ubyte)
+    table[1:] = colormap.getLookupTable(0.0, 1.0, N_SHADES, alpha=True)
+    return table
 
 
 def _strongest(w: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

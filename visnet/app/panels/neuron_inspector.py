@@ -56,6 +56,7 @@ from visnet.app.colors import (
     inputs_are_values,
     percent,
     picture_side,
+    sign_colours_text,
     symmetric_limit,
     with_article,
 )
@@ -210,7 +211,7 @@ def _image_plot(graphics, row, col, title, colormap, colspan=1) -> tuple[pg.Plot
 
 
 class SignedBars:
-    """A bar chart of signed values (red positive, blue negative) with a few labelled bars,
+    """A bar chart of signed values (POSITIVE and NEGATIVE colours) with a few labelled bars,
     whose labels are a fixed pool of TextItems. Labels and tick names that would run into
     each other at the plot's width are left out (re-chosen when it is resized)."""
 
@@ -635,20 +636,43 @@ class NeuronInspector(QWidget):
         self.scale_spin.setDecimals(2)
         self.scale_spin.setSingleStep(0.1)
         self.scale_spin.setValue(0.5)
+        self.scale_spin.setToolTip(
+            "The factor for Scale incoming weights: below 1 the neuron reacts less to its input, "
+            "above 1 more (a sigmoid saturates sooner), negative flips what it looks for"
+        )
         self.scale_button = QPushButton("Scale incoming weights")
+        self.scale_button.setToolTip(
+            "Multiply every incoming weight of this neuron by the factor on the left, and watch how the "
+            "answer and the accuracy change (Undo takes it back)"
+        )
         self.scale_button.clicked.connect(self._on_scale_clicked)
         self.bias_spin = QDoubleSpinBox()
         self.bias_spin.setRange(-100, 100)
         self.bias_spin.setDecimals(2)
         self.bias_spin.setValue(1.0)
+        self.bias_spin.setToolTip(
+            "How much Shift bias by adds to the bias b: a larger b makes the neuron fire more easily, "
+            "a smaller (negative) one makes it harder"
+        )
         self.bias_button = QPushButton("Shift bias by")
+        self.bias_button.setToolTip(
+            "Add the amount on the left to this neuron's bias: moves its threshold without changing "
+            "what it looks for (Undo takes it back)"
+        )
         self.bias_button.clicked.connect(self._on_shift_bias_clicked)
         self.weight_index_spin = QSpinBox()
         self.weight_index_spin.setToolTip("Input index i (a pixel r·28 + c for the first layer)")
         self.weight_value_spin = QDoubleSpinBox()
         self.weight_value_spin.setRange(-100, 100)
         self.weight_value_spin.setDecimals(3)
+        self.weight_value_spin.setToolTip(
+            "The value Set weight gives the weight from input i: see what one connection changes"
+        )
         self.weight_button = QPushButton("Set weight")
+        self.weight_button.setToolTip(
+            "Give the weight from input i the value on the left (Undo takes it back); the weight "
+            "picture and the answer change at once"
+        )
         self.weight_button.clicked.connect(self._on_set_weight_clicked)
         self.weight_index_spin.valueChanged.connect(self._on_weight_index_changed)
         self.undo_button = QToolButton()
@@ -980,7 +1004,10 @@ class NeuronInspector(QWidget):
                 "Effective input pattern: the previous neurons' patterns weighted by its weights "
                 "(W·W…) — a linear view that ignores the activation functions."
                 if layer
-                else "Red pixels push z up when they are bright, blue pixels push it down, white ones do not matter."
+                else sign_colours_text(
+                    "{Positive} pixels push z up when they are bright, {negative} pixels push it down, "
+                    "white ones do not matter."
+                )
             )
 
     def _fill_surface(self, snap: Snapshot, plane: Plane, layer: int, j: int) -> None:

@@ -190,12 +190,12 @@ class SamplePanel(QWidget):
         # Navigation.
         self._previous_button = QToolButton()
         self._previous_button.setText("◀")
-        self._previous_button.setToolTip("Previous test image")
+        self._previous_button.setToolTip("Previous test image: every panel shows the network's answer to it")
         self._previous_button.setAutoRepeat(True)
         self._previous_button.clicked.connect(self.previous_sample)
         self._next_button = QToolButton()
         self._next_button.setText("▶")
-        self._next_button.setToolTip("Next test image")
+        self._next_button.setToolTip("Next test image: every panel shows the network's answer to it")
         self._next_button.setAutoRepeat(True)
         self._next_button.clicked.connect(self.next_sample)
         self._index_box = _IndexSpinBox(self)
@@ -575,7 +575,7 @@ class SamplePanel(QWidget):
         self._value_at = (0.0, end, end, float(predicted), value + right, value)
         self._place_value_text()
         if has_label and label != predicted:
-            self._true_text.setText("true")
+            self._true_text.setText("true", color=TRUE_LABEL)  # the palette may have changed
             self._true_text.setPos(max(a[label], 0.0) + 0.02 * span, label)
             self._true_text.show()
         else:

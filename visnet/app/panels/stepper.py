@@ -84,6 +84,7 @@ from visnet.app.colors import (
     image_side,
     input_labels,
     inputs_are_values,
+    sign_colours_text,
 )
 from visnet.core.features import check_features
 from visnet.core.network import Network
@@ -858,7 +859,10 @@ class NeuronEquationPanel(QWidget):
         self.pictures.setToolTip(
             f"∂C/∂{w_name} of layer-1 neuron {j1} is its error {d_name} times the input a⁰ᵢ: "
             + ("an input of 0 gets no gradient.\n" if point else "only lit pixels get a gradient.\n")
-            + "Red: gradient descent will lower that weight; blue: raise it. Click a layer-1 neuron to see another."
+            + sign_colours_text(
+                "{Positive}: gradient descent will lower that weight; {negative}: raise it. "
+                "Click a layer-1 neuron to see another."
+            )
         )
 
     def show_check(self, check) -> None:
@@ -992,7 +996,9 @@ class WishesPanel(QWidget):
         self.titles[0].setText(
             f"neuron {name(j)} ({d_j} = {fmt(one.delta)}) wishes {quantity('a', layer, 'i')} to change by −{w_j}·{d_j}"
         )
-        self.titles[1].setText(f"all {n_out} neurons' wishes, one row each (red up, blue down)")
+        self.titles[1].setText(
+            f"all {n_out} neurons' wishes, one row each " + sign_colours_text("({positive} up, {negative} down)")
+        )
         self.titles[2].setText(f"added up: what {prev} should do, −∂C/∂a{_sup(layer)} = −(W{_sup(k)})ᵀδ{_sup(k)}")
         self.graphics.fit_captions()
         top = one.order[:3]

@@ -267,8 +267,10 @@ class DecisionSurfacePanel(QWidget):
             shortcut = QShortcut(QKeySequence(str(label)), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda label=label: self._on_class_key(label))
+            shortcut.setWhatsThis(f"Draw points of class {label}")  # Help ▸ Keyboard shortcuts lists it
         undo = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self)
         undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.setWhatsThis("Take back the last point drawn")
         undo.activated.connect(self.undo_point_button.click)
 
         scene = self._graphics.scene()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -24,9 +24,12 @@ from visnet.app.colors import (
     image_side,
     input_labels,
     inputs_are_values,
+    palette,
+    sign_colours_text,
     symmetric_limit,
 )
 from visnet.app.session import Session
+from visnet.app.then_and_now import THEN, ThenNowChoice, compared
 from visnet.core.features import check_features
 from visnet.core.sample_pass import silent_neurons
 from visnet.core.snapshot import Snapshot
@@ -43,8 +46,25 @@ BIG_MOSAIC_INTERVAL_S = 0.1
 MAX_CELL_TEXTS = 160  # matrix cells that get their value written in them
 TWO_LINE_AXIS = 42  # pixels of the bottom axis when column names take two lines
 MAX_COLUMN_TICKS = 16  # a wider matrix names every k-th column only, so the names do not collide
-PICTURE_TITLE = "First-layer weights: red pixels excite a neuron, blue inhibit it"
+PICTURE_TITLE = "First-layer weights: {positive} pixels excite a neuron, {negative} inhibit it"  # sign_colours_text
 MATRIX_HINT = "Hover a cell to read a weight; click a row to select its neuron."
+# The pictures are drawn as colour indices (uint8): index k in 1..N_COLORS is the colour map
+# at (k - 1) / (N_COLORS - 1), -lim to +lim; 0 is transparent (the gaps). pyqtgraph then
+# looks colours up directly instead of masking NaN gaps and rescaling floats: a 512-neuron
+# mosaic is 450,000 pixels.
+N_COLORS = 255
+PICTURE_LUT = np.vstack([[0, 0, 0, 0], diverging_colormap().getLookupTable(0.0, 1.0, N_COLORS, alpha=True)]).astype(
+    np.ubyte
+)
+
+
+def color_indices(w: np.ndarray, lim: float) -> np.ndarray:
+    """Colour indices (uint8, 1..N_COLORS) of weights w for levels (-lim, lim): -lim and
+    below is 1, +lim and above N_COLORS, 0 the middle index."""
+    half = (N_COLORS - 1) / 2
+    with np.errstate(invalid="ignore"):  # NaN weights of a diverging run: some index, no warning
+        t = np.asarray(w, np.float32) * np.float32(half / lim) + np.float32(half + 1.5)
+        return np.clip(t, 1, N_COLORS + 0.5, out=t).astype(np.uint8)
 
 
 def mosaic_shape(n: int) -> tuple[int, int]:
@@ -73,7 +93,9 @@ class WeightMosaicPanel(QWidget):
         self._side: int | None = None  # picture side (28) or None when inputs are not square
         self._n = 0  # neurons in the first layer
         self._rows = self._cols = 0
-        self._buffer: np.ndarray | None = None  # (rows*(side+GAP), cols*(side+GAP)) float32, NaN gaps
+        # Pictures: (rows*(side+GAP), cols*(side+GAP)) uint8 colour indices, 0 in the gaps;
+        # the matrix: (n, n_in + 2) float32 values, NaN in the gap before the bias.
+        self._buffer: np.ndarray | None = None
         self._mosaic: np.ndarray | None = None  # the displayed view of _buffer (trailing gap cut)
         self._weights: np.ndarray | None = None
         self._switched_off = np.zeros(0, dtype=np.intp)
@@ -89,18 +111,15 @@ class WeightMosaicPanel(QWidget):
         self._biases: np.ndarray | None = None
         self._cell_texts: list[pg.TextItem] = []
 
-        self._title = QLabel(PICTURE_TITLE)
+        self._title = QLabel(sign_colours_text(PICTURE_TITLE))
         self._title.setWordWrap(True)
         self._info = QLabel(self.HINT)
         self._info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._info.setWordWrap(True)  # a long hint must not force the dock wide
 
         self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setToolTip(
-            "Each tile shows one first-hidden-layer neuron's incoming weights as a picture "
-            "of the input.\nRed: a bright pixel there raises the neuron's input z; blue: it "
-            "lowers it; white: the neuron ignores that pixel."
-        )
+        self._set_colour_texts()
+        palette.changed.connect(self._set_colour_texts)
         self._plot: pg.PlotItem = self._graphics.addPlot()
         self._plot.hideAxis("left")
         self._plot.hideAxis("bottom")
@@ -109,8 +128,10 @@ class WeightMosaicPanel(QWidget):
         self._view: pg.ViewBox = self._plot.getViewBox()
         self._view.setAspectLocked(True)
         self._view.invertY(True)
-        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image = pg.ImageItem(axisOrder="row-major")  # the matrix, coloured by the colour bar
         self._plot.addItem(self._image)
+        self._pictures = pg.ImageItem(axisOrder="row-major")  # colour indices, see PICTURE_LUT
+        self._plot.addItem(self._pictures)
         # The gaps are also traced with 1-screen-pixel lines: once a 512-neuron mosaic is
         # shrunk below its pixel size, scaling would keep some 1-pixel gaps and drop others.
         grid_pen = pg.mkPen(pg.getConfigOption("background"), width=1, cosmetic=True)
@@ -147,6 +168,10 @@ class WeightMosaicPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._title)
+        # Looking back: the pictures then, now, or what changed (the matrix shows the moment).
+        self.then_now = ThenNowChoice(session)
+        self.then_now.changed.connect(self._redraw_moment)
+        layout.addWidget(self.then_now)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._info)
 
@@ -186,10 +211,24 @@ class WeightMosaicPanel(QWidget):
         """The matrix's column names (inputs, then "bias"); () for pictures."""
         return self._labels if self._matrix else ()
 
+    @Slot()
+    def _set_colour_texts(self) -> None:
+        """The texts that name the weights' colours, in the current palette's words."""
+        self._graphics.setToolTip(
+            sign_colours_text(
+                "Each tile shows one first-hidden-layer neuron's incoming weights as a picture "
+                "of the input.\n{Positive}: a bright pixel there raises the neuron's input z; {negative}: it "
+                "lowers it; white: the neuron ignores that pixel."
+            )
+        )
+        if not self._matrix and hasattr(self, "_title"):
+            self._title.setText(sign_colours_text(PICTURE_TITLE))
+
     def show_snapshot(self, snap: Snapshot) -> None:
         w = snap.weights[0]
         n, n_in = w.shape
-        if n >= BIG_MOSAIC and snap.state == "running" and snap.delay == 0 and not snap.gentle:
+        looking_back = self._session is not None and self._session.looking_back
+        if n >= BIG_MOSAIC and snap.state == "running" and snap.delay == 0 and not snap.gentle and not looking_back:
             now = time.monotonic()
             if now - self._drawn_at < BIG_MOSAIC_INTERVAL_S:
                 return
@@ -207,8 +246,16 @@ class WeightMosaicPanel(QWidget):
             return
         if (n, side) != (self._n, self._side) or self._buffer is None:
             self._build(n, side)
-        self._fill(w)
         self._mark_switched_off(snap)
+        present = self.then_now.present()
+        if present is not None and self.then_now.mode != THEN and present.sizes == snap.sizes:
+            w, self._lim = compared(w, present.weights[0], self.then_now.mode, 99.0)
+            self._lim_at = 0.0  # measured afresh when the pictures show one moment again
+            self._colorbar.setLevels((-self._lim, self._lim))
+            self._fill(w)
+            self._pictures.setImage(self._mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
+            self._stack.setCurrentWidget(self._graphics)
+            return
         now = time.monotonic()
         # The percentile costs ~1 ms for 512 neurons and drifts slowly: while training it is
         # taken a few times a second. New levels redraw the colour bar's axis from scratch
@@ -220,8 +267,19 @@ class WeightMosaicPanel(QWidget):
         if abs(lim - self._lim) > LIMIT_TOLERANCE * self._lim:
             self._lim = lim
             self._colorbar.setLevels((-lim, lim))
-        self._image.setImage(self._mosaic, autoLevels=False, levels=(-self._lim, self._lim))
+        self._fill(w)
+        self._pictures.setImage(self._mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
         self._stack.setCurrentWidget(self._graphics)
+
+    def follow_live(self, snap: Snapshot) -> None:
+        """While looking back, "now" and "change" follow live training (a few times a second)."""
+        if self.then_now.mode != THEN and time.monotonic() - self._drawn_at >= BIG_MOSAIC_INTERVAL_S:
+            self._drawn_at = time.monotonic()
+            self._redraw_moment()
+
+    def _redraw_moment(self, *_) -> None:
+        if self._session is not None and self._session.snapshot is not None:
+            self.show_snapshot(self._session.snapshot)
 
     def reset(self) -> None:
         """Forget the network: blank mosaic, no selection."""
@@ -232,6 +290,7 @@ class WeightMosaicPanel(QWidget):
         self._selected = None
         self._highlight.hide()
         self._image.clear()
+        self._pictures.clear()
         self._grid.setData([], [])
         self._off_marks.clear()
         self._switched_off = np.zeros(0, dtype=np.intp)
@@ -257,8 +316,26 @@ class WeightMosaicPanel(QWidget):
         return self._hint_visible
 
     def mosaic_image(self) -> np.ndarray | None:
-        """A copy of the displayed float32 mosaic (NaN in the gaps), or None before a snapshot."""
-        return None if self._mosaic is None else self._mosaic.copy()
+        """The weights drawn, as a float32 mosaic (NaN in the gaps), or None before a snapshot."""
+        if self._mosaic is None or self._weights is None:
+            return None
+        if self._matrix:
+            return self._mosaic.copy()
+        n, side, rows, cols = self._n, self._side, self._rows, self._cols
+        step = side + GAP
+        mosaic = np.full((rows, step, cols, step), np.nan, dtype=np.float32)
+        pictures = np.full((rows * cols, side * side), np.nan, dtype=np.float32)
+        pictures[:n] = self._weights
+        mosaic[:, :side, :, :side] = pictures.reshape(rows, cols, side, side).transpose(0, 2, 1, 3)
+        return mosaic.reshape(rows * step, cols * step)[: rows * step - GAP, : cols * step - GAP]
+
+    def mosaic_colors(self) -> np.ndarray | None:
+        """The colour indices drawn (color_indices; 0 in the gaps), or None without pictures."""
+        return None if self._matrix or self._mosaic is None else self._mosaic.copy()
+
+    def color_limit(self) -> float:
+        """lim of the colour levels (-lim, lim) the weights are drawn at."""
+        return self._lim
 
     def tile_rect(self, j: int) -> QRectF:
         """Tile j's rectangle in view (pixel) coordinates (row j of the matrix for points)."""
@@ -281,7 +358,7 @@ class WeightMosaicPanel(QWidget):
         self._n, self._side = n, side
         self._rows, self._cols = mosaic_shape(n)
         step = side + GAP
-        self._buffer = np.full((self._rows * step, self._cols * step), np.nan, dtype=np.float32)
+        self._buffer = np.zeros((self._rows * step, self._cols * step), dtype=np.uint8)
         self._mosaic = self._buffer[: self._rows * step - GAP, : self._cols * step - GAP]
         h, w = self._mosaic.shape
         self._view.setRange(QRectF(0, 0, w, h), padding=0.02)
@@ -311,12 +388,13 @@ class WeightMosaicPanel(QWidget):
         return self._switched_off.copy()
 
     def _fill(self, w: np.ndarray) -> None:
-        """Write every neuron's picture into its tile with one reshape/transpose."""
+        """Write every neuron's picture, as colour indices at the current limit, into its
+        tile with one reshape/transpose."""
         n, side, rows, cols = self._n, self._side, self._rows, self._cols
         step = side + GAP
         tiles = self._buffer.reshape(rows, step, cols, step)  # a view: writes land in _buffer
-        pictures = np.full((rows * cols, side * side), np.nan, dtype=np.float32)
-        pictures[:n] = w
+        pictures = np.zeros((rows * cols, side * side), dtype=np.uint8)
+        pictures[:n] = color_indices(w, self._lim)
         tiles[:, :side, :, :side] = pictures.reshape(rows, cols, side, side).transpose(0, 2, 1, 3)
         self._weights = w
 
@@ -330,9 +408,12 @@ class WeightMosaicPanel(QWidget):
         self._view.setAspectLocked(not on)
         for axis in ("left", "bottom"):
             self._plot.showAxis(axis) if on else self._plot.hideAxis(axis)
-        if not on:
+        if on:
+            self._pictures.clear()
+        else:
+            self._image.clear()
             self._clear_cell_texts()
-            self._title.setText(PICTURE_TITLE)
+            self._title.setText(sign_colours_text(PICTURE_TITLE))
             self._info.setText(self.HINT)
         self._n, self._side = 0, None
         self._buffer = self._mosaic = None
@@ -382,7 +463,7 @@ class WeightMosaicPanel(QWidget):
         what = "named values" if self._input_names is not None else "a point's values"
         self._title.setText(
             f"Inputs are {what}, not a picture: {who}, one row per neuron. "
-            "Red: that input raises the neuron's z, blue: lowers it."
+            + sign_colours_text("{Positive}: that input raises the neuron's z, {negative}: lowers it.")
         )
         self._info.setText(MATRIX_HINT)
         if self._selected is not None and self._selected >= n:
@@ -420,6 +501,7 @@ class WeightMosaicPanel(QWidget):
         self._buffer = self._mosaic = self._weights = None
         self._highlight.hide()
         self._image.clear()
+        self._pictures.clear()
         self._grid.setData([], [])
         self._message.setText(text)
         self._stack.setCurrentWidget(self._message)

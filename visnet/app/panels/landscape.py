@@ -105,7 +105,7 @@ class _GridWorker(QObject):
                     dirs = path_directions(self.path, theta)
                     self.d1, self.d2, self.explained = dirs.d1, dirs.d2, dirs.explained
                 except ValueError:
-                    self.note = "no path yet: random directions"
+                    self.note = "no path yet"
             if self.d1 is None:
                 self.d1, self.d2 = random_directions(theta, seed=0)
             self.projector = Projector(theta, self.d1, self.d2)
@@ -629,6 +629,7 @@ class LandscapePanel(QWidget):
         self._caption.set_text_variants(
             [
                 f"Cost on {n:,} test examples over θ + α·d₁ + β·d₂, {kind}{note}{now}",
+                f"Cost over θ + α·d₁ + β·d₂, {kind}{note}{now}",
                 f"Cost over θ + α·d₁ + β·d₂, {kind}{now}",
                 f"Cost, {kind}{now}",
             ]

@@ -63,6 +63,7 @@ from .panels import Panel
 from .panels.config import DEFAULT_PRESET, PLAYGROUND_PRESET, ConfigPanel, NetworkSpec
 from .panels.drawing import DrawDigitPanel
 from .panels.gradients import GradientPanel
+from .panels.landscape import LandscapePanel
 from .panels.loss import LossPanel
 from .panels.minibatch import MiniBatchPanel
 from .panels.mistakes import MistakesPanel
@@ -224,6 +225,7 @@ class MainWindow(QMainWindow):
             "draw_panel": lambda: DrawDigitPanel(session=self.session),
             "mistakes_panel": lambda: MistakesPanel(self.split_activations, session=self.session),
             "stepper": self._make_stepper,
+            "landscape_panel": lambda: LandscapePanel(session=self.session),
         }
         self._lazy_panels: dict[str, QWidget] = {}
 
@@ -287,10 +289,16 @@ class MainWindow(QMainWindow):
         return self._lazy("stepper")
 
     @property
+    def landscape_panel(self) -> LandscapePanel:
+        return self._lazy("landscape_panel")
+
+    @property
     def display_panels(self) -> tuple[Panel, ...]:
         """The panels the frame pacer draws: every panel built so far."""
         built = tuple(
-            self._lazy_panels[n] for n in ("inspector", "draw_panel", "mistakes_panel") if n in self._lazy_panels
+            self._lazy_panels[n]
+            for n in ("inspector", "draw_panel", "mistakes_panel", "landscape_panel")
+            if n in self._lazy_panels
         )
         return self._eager_panels + built
 
@@ -394,6 +402,12 @@ class MainWindow(QMainWindow):
             QWidget(),
             "One SGD step of the current sample, quantity by quantity, with the real numbers",
         )
+        self.landscape_dock = dock(
+            "Cost landscape",
+            "landscape_dock",
+            QWidget(),
+            "The cost over a plane through the parameters, the path training took on it, and the cost along one weight",
+        )
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -407,6 +421,7 @@ class MainWindow(QMainWindow):
             self.draw_dock,
             self.mistakes_dock,
             self.stepper_dock,
+            self.landscape_dock,
         )
         self._docks_by_name = {d.objectName(): d for d in self.docks}
         self._lazy_docks = {
@@ -414,6 +429,7 @@ class MainWindow(QMainWindow):
             "draw_panel": self.draw_dock,
             "mistakes_panel": self.mistakes_dock,
             "stepper": self.stepper_dock,
+            "landscape_panel": self.landscape_dock,
         }
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
@@ -1989,6 +2005,8 @@ class MainWindow(QMainWindow):
                 self.inspector.shutdown()  # joins the activation-maximisation thread
             if "stepper" in self._lazy_panels:
                 self.stepper.stop()
+            if "landscape_panel" in self._lazy_panels:
+                self.landscape_panel.shutdown()  # joins the landscape's grid thread
             self._save_settings()
         event.accept()
 

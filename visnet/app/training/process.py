@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from visnet.core.network import Network
-from visnet.core.snapshot import Snapshot, merge_snapshots, take_snapshot
+from visnet.core.snapshot import Snapshot, take_snapshot
 from visnet.core.timeline import MomentRecorder
 from visnet.core.training import DivergenceError, TrainConfig, Trainer, TrainerState
 
@@ -287,9 +287,10 @@ class _Outbox:
     training never waits for the GUI to read one. A 784-512-512-10 snapshot is 2.7 MB and
     the pipe holds 64 kB: sent from the training loop, each send waited ~10 ms for the GUI
     process's relay thread (which shares its interpreter with painting), a third of the
-    child's time at 30 snapshots a second. Snapshots still waiting merge into one, as the
-    worker's mailbox merges them. A send that fails (the GUI process is gone) is raised by
-    the next put or flush, which ends the child quietly."""
+    child's time at 30 snapshots a second. The training loop takes the next snapshot only
+    when none waits (ready()): one on its way and one ready behind it keep the GUI supplied,
+    and a slow reader makes snapshots fewer, never longer queues. A send that fails (the GUI process is gone) is raised by the next put or flush,
+    which ends the child quietly."""
 
     def __init__(self, conn):
         self._conn = conn
@@ -303,12 +304,15 @@ class _Outbox:
         with self._cond:
             if self._error is not None:
                 raise self._error
-            last = self._queue[-1] if self._queue else None
-            if message[0] == "snapshot" and last is not None and last[0] == "snapshot":
-                self._queue[-1] = ("snapshot", merge_snapshots(last[1], message[1]))
-            else:
-                self._queue.append(message)
+            self._queue.append(message)
             self._cond.notify_all()
+
+    def ready(self) -> bool:
+        """Whether nothing waits to be sent (one message may be on its way): the training
+        loop then takes the next snapshot, which is sent as soon as the pipe is free;
+        meanwhile it gathers the data for it."""
+        with self._cond:
+            return not self._queue
 
     def flush(self) -> None:
         """Wait until every message put has been sent."""
@@ -457,7 +461,9 @@ def _run(conn, outbox: _Outbox, trainer: Trainer, order: RunOrder, halt_flag=Non
         if result.epoch_finished and trainer.epochs_done == trainer.config.epochs:
             return halted("planned")
         now = time.monotonic()
-        if now - last_emit >= min_interval:
+        if now - last_emit >= min_interval and outbox.ready():
+            # While the GUI process is still reading the last message, training goes on and
+            # its losses gather here, to go with the next snapshot.
             checkpoint_due = now - last_checkpoint >= order.checkpoint_interval
             send_snapshot(checkpoint_due)
             last_emit = now

@@ -12,6 +12,7 @@ crosses threads.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -95,6 +96,13 @@ class _LoadJob(QObject):
         # The window may show a wait cursor for the whole operation; the dialog's Cancel
         # button must look clickable, so an arrow goes on top of it while the dialog is up.
         QGuiApplication.setOverrideCursor(Qt.CursorShape.ArrowCursor)
+        # Python's cyclic collector runs in whichever thread allocates when it is due: in the
+        # worker it would run the destructors of Qt objects left for collection there, which
+        # take Qt's locks and then wait for the interpreter the GUI thread holds (a hang seen
+        # in the tests). So garbage is collected here first, and not at all while it loads.
+        gc.collect()
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             self._thread.start()
             self._timer.start()
@@ -103,6 +111,8 @@ class _LoadJob(QObject):
             self._timer.stop()
             self._cancel.set()  # if the loop ended another way, the worker stops at its next report
             self._thread.join()
+            if collecting:
+                gc.enable()
             self.dialog.close()
             self.dialog.deleteLater()
             QGuiApplication.restoreOverrideCursor()

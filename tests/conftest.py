@@ -141,6 +141,20 @@ def _dangling_qthreads(monkeypatch, qtbot):
     )
 
 
+@pytest.fixture
+def _collect_on_the_gui_thread():
+    """As the app does (visnet/app/garbage.py), no cyclic collection during a Qt test: run in
+    a worker thread it would destroy earlier tests' Qt objects there and could hang. Garbage
+    is collected here, on the GUI thread, once the test's widgets are closed."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
+
+
 def pytest_runtest_setup(item):
     """Add the Qt checks only to tests that use Qt, so core tests stay Qt-free.
 
@@ -149,7 +163,13 @@ def pytest_runtest_setup(item):
     fixture (nor the window a fixture makes) ever reads the user's settings."""
     names = item.fixturenames
     if "qtbot" in names or "qapp" in names:
-        checks = ["qtbot", "_temporary_settings", "_pyqtgraph_config", "_dangling_qthreads"]
+        checks = [
+            "_collect_on_the_gui_thread",
+            "qtbot",
+            "_temporary_settings",
+            "_pyqtgraph_config",
+            "_dangling_qthreads",
+        ]
         names[:] = checks + [n for n in names if n not in checks]
 
 

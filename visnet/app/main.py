@@ -87,7 +87,10 @@ def run_app(
     """
     app = create_application(argv)
 
+    from .garbage import GuiThreadCollector
     from .main_window import MainWindow
+
+    collector = GuiThreadCollector(app)  # noqa: F841 (kept alive by its parent, the application)
 
     window = MainWindow(model_path=model_path, data_dir=data_dir, dataset_spec=dataset_spec)
     install_excepthook(window.show_unexpected_error)

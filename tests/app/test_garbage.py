@@ -18,10 +18,11 @@ def test_collection_runs_from_the_gui_thread_timer_not_automatically(qtbot):
         first.me = first  # a cycle: only the collector frees it
         alive = weakref.ref(first)
         del first
-        for _ in range(3 * gc.get_threshold()[0]):  # allocations past the threshold
-            Node().me = None
+        kept = [Node() for _ in range(3 * gc.get_threshold()[0])]  # allocations past the threshold
+        assert gc.get_count()[0] > gc.get_threshold()[0]
         assert alive() is not None  # no automatic collection happened
         qtbot.waitUntil(lambda: alive() is None, timeout=2000)  # the timer collected it
+        assert len(kept) == 3 * gc.get_threshold()[0]
     finally:
         collector.stop()
     assert gc.isenabled()

@@ -639,6 +639,8 @@ def _dataset_info(spec: str | None, data) -> dict:
         "input_shape": list(data.input_shape),
         "class_names": list(data.class_names),
     }
+    if data.is_part:
+        info["dataset_part"] = data.part_info()
     if data.feature_names:
         info["input_names"] = list(data.feature_names)
     if data.standardization is not None:

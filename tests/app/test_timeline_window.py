@@ -36,6 +36,7 @@ def step_batches(window, qtbot, n: int) -> dict[int, list[np.ndarray]]:
 
 
 def test_going_back_shows_that_moments_network_in_every_panel(window, qtbot):
+    assert window.timeline_bar.caption.text() == "live · step 0 · 1 moment"
     params = step_batches(window, qtbot, 4)
     session = window.session
     assert session.timeline.steps.tolist() == [0, 1, 2, 3, 4]
@@ -63,6 +64,7 @@ def test_going_back_shows_that_moments_network_in_every_panel(window, qtbot):
     session.go_live()
     drawn(window)
     assert not session.looking_back and session.snapshot.step == 4
+    assert window.timeline_bar.caption.text() == "live · step 4 · 5 moments"
     assert window.loss_panel.cursor_x is None and window.gradient_panel.cursor_x is None
     assert_panels_agree(window)
 

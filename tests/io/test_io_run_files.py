@@ -1,13 +1,11 @@
 """Run files: a model with its timeline. They round-trip bit for bit, open as plain models
 too, and a damaged timeline is dropped with one warning while the network still opens."""
 
-import json
-
 import numpy as np
 import pytest
-import safetensors.numpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from raw_files import bad_tensor, read_file, write_file
 
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
@@ -76,20 +74,6 @@ def test_a_run_file_opens_as_a_plain_model_and_is_described(run_file):
     d = read_description(path)
     assert d["version"] == 3
     assert d["timeline"]["moments"] == len(timeline) and d["timeline"]["last_step"] == 30
-
-
-def read_file(path):
-    with open(path, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        meta = json.loads(f.read(n))["__metadata__"]
-    return safetensors.numpy.load_file(str(path)), json.loads(meta["visnet"])
-
-
-def write_file(path, arrays, description):
-    safetensors.numpy.save_file(
-        {k: v for k, v in arrays.items() if v is not None}, str(path), metadata={"visnet": json.dumps(description)}
-    )
-    return path
 
 
 def expect_dropped(path, fragment=""):
@@ -161,22 +145,6 @@ NAMES = [
     "test_n",
     "confusion",
 ]
-DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.uint8, np.bool_]
-
-
-@st.composite
-def bad_tensor(draw):
-    """A random replacement for one timeline tensor: any dtype, rank 0-3, any values."""
-    dtype = draw(st.sampled_from(DTYPES))
-    shape = tuple(draw(st.lists(st.integers(0, 5), min_size=0, max_size=3)))
-    size = int(np.prod(shape, dtype=np.int64))
-    if np.issubdtype(dtype, np.floating):
-        values = draw(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=16), min_size=size, max_size=size))
-    elif dtype is np.bool_:
-        values = draw(st.lists(st.booleans(), min_size=size, max_size=size))
-    else:
-        values = draw(st.lists(st.integers(0, 200), min_size=size, max_size=size))
-    return np.array(values, dtype=dtype).reshape(shape)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

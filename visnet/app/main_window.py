@@ -1149,6 +1149,8 @@ class MainWindow(QMainWindow):
                 "input_shape": list(dataset.input_shape),
                 "class_names": list(dataset.class_names),
             }
+            if dataset.is_part:  # trained on the first examples only (lesson 8's 1,000 images)
+                info["dataset_part"] = dataset.part_info()
             if toy is not None and toy.drawn:  # the points drawn by hand, to draw them again
                 info["drawn_points"] = [list(p) for p in toy.drawn]
             if self.session.timeline.last is None or self.session.timeline.last.step <= step:
@@ -1486,7 +1488,7 @@ class MainWindow(QMainWindow):
         saved_spec = info.get("dataset_spec")
         if not isinstance(saved_spec, str):
             saved_spec = KNOWN_DATASET_NAMES.get(info.get("dataset"))  # files from `visnet train`
-        if isinstance(saved_spec, str) and (saved_spec != spec or is_playground(spec)):
+        if isinstance(saved_spec, str) and (saved_spec != spec or is_playground(spec) or dataset.is_part):
             known = {s for s, _ in available_datasets(self._data_dir)}
             if (
                 saved_spec in known
@@ -1508,6 +1510,7 @@ class MainWindow(QMainWindow):
                     f"{path.name} was trained on {info.get('dataset') or saved_spec}, which is "
                     f"not available here; it is shown with {dataset.name}."
                 )
+        dataset = dataset.part_from_info(info.get("dataset_part"))
         if not _fits(net, dataset):
             inputs = _inputs_phrase(dataset, toy)
             self._show_error(

@@ -189,7 +189,8 @@ class TimelineBar(QWidget):
                 ahead = f" · live +{live.step - shown.step:,} steps"
             self.caption.setText(f"step {shown.step:,} · epoch {shown.epoch_progress:.2f}{ahead}")
         else:
-            self.caption.setText(f"live · step {shown.step:,} · {len(s.timeline):,} moments")
+            n = len(s.timeline)
+            self.caption.setText(f"live · step {shown.step:,} · {n:,} moment{'' if n == 1 else 's'}")
         self.track.update()
 
     def flush(self) -> None:

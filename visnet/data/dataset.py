@@ -108,6 +108,8 @@ class Dataset:
     feature_names: the name of each input of a table, in column order; () for images
     standardization: how a table's rows were scaled (None: the inputs are used as they are)
     notes: what the loader left out or changed, one line each (e.g. files that are not images)
+    full_size: (n_train, n_test) of the whole set when this is only its first examples
+        (subset), so a model file can say it was trained on part of the set; None: all of it
     """
 
     name: str
@@ -120,6 +122,7 @@ class Dataset:
     feature_names: tuple[str, ...] = ()
     standardization: Standardization | None = None
     notes: tuple[str, ...] = ()
+    full_size: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         """Freeze the arrays and catch programming errors early (file errors are DataError, upstream)."""
@@ -163,11 +166,35 @@ class Dataset:
         n_test = self.n_test if n_test is None else n_test
         return replace(
             self,
+            full_size=self.full_size or (self.n_train, self.n_test),
             x_train=self.x_train[:n_train],
             y_train=self.y_train[:n_train],
             x_test=self.x_test[:n_test],
             y_test=self.y_test[:n_test],
         )
+
+    @property
+    def is_part(self) -> bool:
+        """True when this holds only the first examples of a larger set."""
+        return self.full_size is not None and self.full_size != (self.n_train, self.n_test)
+
+    def part_info(self) -> dict | None:
+        """What a model file keeps to train on the same part again: {"train": n, "test": m}
+        when this is part of a larger set, else None."""
+        return {"train": self.n_train, "test": self.n_test} if self.is_part else None
+
+    def part_from_info(self, part: object) -> Dataset:
+        """The part a model file's `part_info` names, of this whole set; self when the entry
+        is missing, malformed or asks for more than there is."""
+        if not isinstance(part, dict):
+            return self
+        n_train, n_test = part.get("train"), part.get("test")
+        if type(n_train) is not int or type(n_test) is not int:  # not bool either
+            return self
+        whole = (n_train, n_test) == (self.n_train, self.n_test)
+        if whole or not (0 < n_train <= self.n_train and 0 < n_test <= self.n_test):
+            return self
+        return self.subset(n_train, n_test)
 
     def image(self, index: int, split: str = "train") -> np.ndarray:
         """Example `index` of `split` as an input_shape picture, for display."""

@@ -50,14 +50,52 @@ if "QT_QPA_PLATFORM" not in os.environ:
 
 import pytest  # noqa: E402
 
+TIMING_LOCKS = "VISNET_TEST_LOCKS"  # the folder of the locks that let timed tests run alone
+
 
 def pytest_configure(config):
     """Child processes the tests start can be stopped with Ctrl+C, as users' are, even when
     pytest itself was started in the background: a shell starts background jobs with SIGINT
     ignored, children inherit an ignored signal, and Python then installs no
-    KeyboardInterrupt handler (the Ctrl+C tests waited out their timeouts and failed)."""
+    KeyboardInterrupt handler (the Ctrl+C tests waited out their timeouts and failed).
+
+    Run in parallel (pytest-xdist), the controller makes the lock folder the workers share
+    and gives each worker one BLAS thread: two workers with two spinning BLAS threads each
+    would oversubscribe the cores. Both reach the workers through the environment they
+    inherit when they start, after this."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    config.addinivalue_line("markers", "timing: measures time, so runs alone when tests run in parallel")
+    in_parallel = config.getoption("numprocesses", default=None) not in (None, 0)
+    if in_parallel and not os.environ.get("PYTEST_XDIST_WORKER") and TIMING_LOCKS not in os.environ:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="visnet-test-locks-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ[TIMING_LOCKS] = folder
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+@pytest.fixture
+def _timed_tests_run_alone(request):
+    """In a parallel run, a test marked `timing` runs while no other test does: every test
+    holds a shared lock on `room`, a timed one an exclusive lock; a timed test waiting for
+    the room holds `turnstile`, so the other workers' next tests queue behind it instead of
+    keeping the room busy for ever."""
+    folder = os.environ.get(TIMING_LOCKS)
+    if folder is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    import fcntl
+
+    timed = request.node.get_closest_marker("timing") is not None
+    with open(os.path.join(folder, "turnstile"), "a") as turnstile, open(os.path.join(folder, "room"), "a") as room:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(room, fcntl.LOCK_EX if timed else fcntl.LOCK_SH)
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+        yield
 
 
 def _calling_place(depth: int = 2) -> str:
@@ -162,6 +200,7 @@ def pytest_runtest_setup(item):
     them: the thread check then sees what a fixture's own clean-up left running, and no
     fixture (nor the window a fixture makes) ever reads the user's settings."""
     names = item.fixturenames
+    names.insert(0, "_timed_tests_run_alone")  # first: the lock is held while everything else is set up
     if "qtbot" in names or "qapp" in names:
         checks = [
             "_collect_on_the_gui_thread",
@@ -170,7 +209,7 @@ def pytest_runtest_setup(item):
             "_pyqtgraph_config",
             "_dangling_qthreads",
         ]
-        names[:] = checks + [n for n in names if n not in checks]
+        names[:] = names[:1] + checks + [n for n in names[1:] if n not in checks]
 
 
 @pytest.fixture

@@ -89,19 +89,21 @@ def test_progress_shows_the_images_and_the_gui_stays_live(qtbot, png_folder, mon
     assert progress_dialog() is None
 
 
+@pytest.mark.timing
 def test_cancel_stops_reading_the_images(qtbot, png_folder, monkeypatch):
     monkeypatch.setattr(data_loading, "SHOW_AFTER_MS", 0)
     reports = []
+    pressed = []
 
     def press_cancel_once_counting():
         dialog = progress_dialog()
         if dialog is not None and dialog.maximum() > 0:
+            pressed.append(time.perf_counter())
             dialog.findChild(QPushButton).click()
 
     clock = QTimer()
     clock.timeout.connect(press_cancel_once_counting)
     clock.start(10)
-    decode_started = time.perf_counter()
     with pytest.raises(LoadCancelled):
         load_with_progress(
             lambda progress: load_dataset(f"folder:{png_folder}?size=8", progress=slowed(progress, reports, 0.1)),
@@ -111,7 +113,8 @@ def test_cancel_stops_reading_the_images(qtbot, png_folder, monkeypatch):
     clock.stop()
     assert reports and reports[-1][0] < 2 * N_PER_CLASS  # it stopped before the last image
     assert len(reports) <= 3
-    assert time.perf_counter() - decode_started < 0.1 * 6  # it did not wait for the whole folder
+    # back within a report or two of Cancel (one report waits 0.1 s), not after the whole folder
+    assert time.perf_counter() - pressed[0] < 0.5
     assert progress_dialog() is None
 
 

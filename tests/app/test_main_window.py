@@ -378,6 +378,7 @@ def test_recent_files_drop_missing_ones(make_main_window, tmp_path):
     assert len(keys.recent_files()) == keys.MAX_RECENT_FILES
 
 
+@pytest.mark.timing
 def test_closing_mid_training_joins_the_thread_within_a_second(make_main_window, qtbot, qtlog):
     window = make_main_window()
     start_and_wait(qtbot, window)

@@ -310,6 +310,7 @@ def test_one_output_predicts_by_the_threshold(view, output, threshold):
     assert ">1<" in view.caption() and "✓" in view.caption()
 
 
+@pytest.mark.timing
 def test_plane_frame_costs_little(view):
     """One frame of 2-8-8-8-1 with tiles, without painting: the surface comes from the plane."""
     import time

@@ -175,6 +175,7 @@ def test_invalid_hyperparameters_are_refused(controller, small_mnist):
     assert trainer.config.momentum == 0.0 and trainer.config.eta == 0.5
 
 
+@pytest.mark.timing
 def test_slow_motion_waits_per_batch_and_pause_cuts_the_wait_short(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist))
     controller.set_delay(1.0)
@@ -263,6 +264,7 @@ def test_locked_trainer_reads_a_consistent_state_while_running(qtbot, controller
     assert 0 < moved < 0.4  # trained on from 0.25 (from the N(0, 1) init it would be ~0.8)
 
 
+@pytest.mark.timing
 def test_shutdown_joins_a_running_thread_quickly(qtbot, small_mnist):
     controller = TrainingController()
     controller.set_trainer(make_trainer(small_mnist))
@@ -371,6 +373,7 @@ def test_gentle_start_schedule_slows_the_first_epochs_then_reaches_full_speed():
     assert GentleStart(first_epoch_s=2.0).delay(0.5, 100) == gentle_start_delay(0.5, 100, first_epoch_s=2.0)
 
 
+@pytest.mark.timing
 def test_gentle_start_paces_a_fresh_run_then_speeds_up_to_full_speed(qtbot, controller, small_mnist):
     schedule = GentleStart(first_epoch_s=1.5, speedup=4.0, epochs=2.0)  # 100 batches: 1.5 s, then 0.4 s
     controller.set_gentle_start(True, schedule)
@@ -392,6 +395,7 @@ def test_gentle_start_paces_a_fresh_run_then_speeds_up_to_full_speed(qtbot, cont
     qtbot.waitUntil(lambda: controller.steps_trained > at + 500, timeout=3000)  # full speed now
 
 
+@pytest.mark.timing
 def test_the_speed_slider_and_full_speed_override_the_gentle_start(qtbot, controller, small_mnist):
     controller.set_gentle_start(True, GentleStart(first_epoch_s=20.0))
     controller.set_trainer(make_trainer(small_mnist))
@@ -412,6 +416,7 @@ def test_the_speed_slider_and_full_speed_override_the_gentle_start(qtbot, contro
     assert not controller.gentle_pace and not controller.gentle_start
 
 
+@pytest.mark.timing
 def test_slow_motion_holds_its_delay_and_reports_the_true_rate(qtbot, controller, small_mnist):
     """0.15 s/batch is 6.7 batches a second, in the steps taken and in the rate reported."""
     controller.set_trainer(make_trainer(small_mnist))
@@ -429,6 +434,7 @@ def test_slow_motion_holds_its_delay_and_reports_the_true_rate(qtbot, controller
         assert snap.samples_per_second == pytest.approx(10 / 0.15, rel=0.15)
 
 
+@pytest.mark.timing
 def test_pause_takes_effect_within_a_batch_or_two(qtbot, controller, small_mnist):
     controller.set_trainer(make_trainer(small_mnist, sizes=(784, 64, 10), batch_size=50))
     for _ in range(3):

@@ -71,14 +71,16 @@ def test_hyperparameters_apply_at_the_next_batch(toy):
 
 
 def test_zero_init_hidden_neurons_stay_identical(toy):
-    """The symmetry lesson: equal weights get equal gradients and never differentiate."""
-    net = Network([8, 5, 4], activations="sigmoid", init="zeros")
+    """The symmetry lesson: equal weights get equal gradients and never differentiate.
+    Alike up to rounding only: OpenBLAS may compute the last rows of a product with another
+    kernel, whose sums round differently."""
+    net = Network([8, 5, 4], activations="sigmoid", init="zeros", dtype="float64")
     tr = Trainer(net, *toy, TrainConfig(eta=0.5))
     tr.run_epoch()
     w = net.weights[0]
-    assert np.abs(w).max() > 0  # it did learn something...
-    np.testing.assert_array_equal(w, np.broadcast_to(w[0], w.shape))  # ...but all rows alike
-    assert np.all(net.biases[0] == net.biases[0][0])
+    assert np.abs(w).max() > 0.1  # it did learn something...
+    np.testing.assert_allclose(w, np.broadcast_to(w[0], w.shape), rtol=1e-12, atol=1e-14)  # ...but all rows alike
+    np.testing.assert_allclose(net.biases[0], net.biases[0][0], rtol=1e-12, atol=1e-14)
 
 
 def test_divergence_stops_with_a_clear_error_and_restores_parameters(toy):

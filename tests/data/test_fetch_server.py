@@ -81,6 +81,7 @@ FAILURES = {
 }
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("behaviour, message", FAILURES.values(), ids=FAILURES.keys())
 def test_each_failure_is_one_line_soon_and_bounded(tmp_path, behaviour, message):
     files = make_files()

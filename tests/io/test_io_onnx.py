@@ -319,6 +319,7 @@ def test_mutated_bytes_load_or_give_one_line(tmp_path, data):
 
 
 # -- speed (a generous bound: the benchmark figure is far lower) -------------------------------
+@pytest.mark.timing
 def test_a_784_512_512_10_file_opens_quickly(tmp_path):
     path = save_onnx(visnet.Network([784, 512, 512, 10], "relu", seed=0), tmp_path / "big.onnx")
     start = time.perf_counter()

@@ -20,9 +20,17 @@ _TAG = re.compile(r"<[^>]+>")
 
 def longest_fitting(variants: Sequence[str], font: QFont, width: float) -> str:
     """The first of these (HTML) texts, longest first, whose words fit `width` pixels in
-    `font`; the last one if none fits."""
-    metrics = QFontMetricsF(font)
-    return next((v for v in variants if metrics.horizontalAdvance(_TAG.sub("", v)) <= width), variants[-1])
+    `font`; the last one if none fits. A text with bold parts is measured all bold, which
+    errs on the safe side."""
+    bold = QFont(font)
+    bold.setBold(True)
+    plain_metrics, bold_metrics = QFontMetricsF(font), QFontMetricsF(bold)
+
+    def fits(v: str) -> bool:
+        metrics = bold_metrics if "<b>" in v else plain_metrics
+        return metrics.horizontalAdvance(_TAG.sub("", v)) <= width
+
+    return next((v for v in variants if fits(v)), variants[-1])
 
 
 class CaptionItem(pg.LabelItem):

@@ -42,6 +42,11 @@ class TrainingStatus:
             (self.accuracy_label, "Test accuracy 88.8%"),
         ):
             label.setMinimumWidth(metrics.horizontalAdvance(widest) + 12)
+        # A status message too long for its place is cut at the state label: a gap keeps the
+        # two from reading as one ("…starts a freshReady").
+        gap = metrics.horizontalAdvance("  ")
+        self.state_label.setContentsMargins(gap, 0, 0, 0)
+        self.state_label.setMinimumWidth(self.state_label.minimumWidth() + gap)
         for w in (
             self.state_label,
             self.epoch_label,

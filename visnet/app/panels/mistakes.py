@@ -376,6 +376,7 @@ class MistakesPanel(QWidget):
                 f"<b>All {len(idx):,} mistakes</b>, most confident first" + (f", {len(shown)} shown" if more else ""),
                 f"<b>{len(idx):,} mistakes</b>, surest first" + (f" ({len(shown)} shown)" if more else ""),
                 f"<b>{len(idx):,} mistakes</b>" + (f" ({len(shown)} shown)" if more else ""),
+                f"<b>{len(idx):,} wrong</b>",
             ]
             self._highlight.hide()
         else:

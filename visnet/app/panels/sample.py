@@ -164,6 +164,10 @@ class SamplePanel(QWidget):
         self._bar_plot.showGrid(x=True, alpha=0.2)
         self._bar_plot.setLabel("bottom", "probability")
         self._bar_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self._bar_plot.getAxis("bottom").setToolTip(
+            "The output neurons' activations a. With a softmax output they are probabilities "
+            "(they add up to 1); sigmoid, tanh or linear outputs are not: each is its own score."
+        )
         self._bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[])
         self._bar_plot.addItem(self._bars)
         self._predicted_text = pg.TextItem(color=PREDICTED, anchor=(0, 0.5))
@@ -560,7 +564,7 @@ class SamplePanel(QWidget):
             lo, hi = 0.0, 1.0
             value = percent(a[predicted])
         else:
-            self._set_bottom_label(f"output a ({out}, not a probability)")
+            self._set_bottom_label("a: not a probability")  # short: the bar plot is narrow on a laptop
             if out == "sigmoid":
                 lo, hi = 0.0, 1.0
             elif out == "tanh":

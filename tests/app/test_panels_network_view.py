@@ -3,9 +3,11 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from visnet.app.panels.network_view import NetworkView
+from visnet.app.panels.network_view import NetworkView, largest_indices
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
 from visnet.core.training import TrainConfig, Trainer
@@ -364,3 +366,16 @@ def test_a_narrow_dock_keeps_the_value_in_the_caption(qtbot, view):
     view.resize(230, 300)
     qtbot.waitUntil(lambda: not view.caption().startswith("Looks like"))
     assert f"({value})" in view.caption()
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 200_000), top=st.integers(1, 400), ties=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_largest_indices_are_the_largest_values(n, top, ties, seed):
+    """The threshold cut before the argpartition keeps exactly the largest, ties included."""
+    top = min(top, n)
+    values = np.abs(np.random.default_rng(seed).normal(size=n)).astype(np.float32)
+    if ties:
+        values = np.round(values, 1)
+    got = largest_indices(values, top)
+    assert len(set(got.tolist())) == top
+    np.testing.assert_array_equal(np.sort(values[got]), np.sort(values)[-top:])

@@ -1,0 +1,440 @@
+"""A map of the learned representation: every test example (the first MAX_POINTS) as a
+point, placed by its activations in a chosen layer, flattened to 2-D by PCA
+(core.representation), coloured by its true class, with each class's name at its centre.
+Mistakes are ringed; the current sample wears a larger ring.
+
+It draws the session's moment shown, so it follows training live and the timeline when the
+user looks back. Successive maps are turned onto the previous one (core.representation.project),
+so points move only as far as the network moved them, and choosing another layer turns its map
+the way closest to the one before, so a point can be followed from layer to layer.
+
+Hover over a point for its picture (or a playground point's values), true class and the
+network's answer; a click makes it the session's current sample. In the playground the points
+are the plane's test points and the classes its blue and orange.
+
+The forward pass over the mapped examples is the panel's own (up to 2,000 examples, not the
+whole split the mistakes panel and the inspector share), so while training the map updates
+every REFRESH_INTERVAL_MS rather than once a second; it is computed only while the map can be
+seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPixmap
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from visnet.app import colors
+from visnet.app.colors import MUTED, class_label, format_point, input_labels, inputs_are_values, picture_side
+from visnet.app.panels.mistakes import predictions_and_confidence
+from visnet.app.session import Session
+from visnet.app.stable import status_label
+from visnet.app.throttle import VisibleRefresh
+from visnet.core.representation import (
+    MAX_POINTS,
+    Projection,
+    default_layer,
+    every_layer,
+    layer_names,
+    map_size,
+    project,
+)
+from visnet.core.snapshot import Snapshot
+
+REFRESH_INTERVAL_MS = 200  # while training: a new map at most this often
+POINT_SIZE = 5.0  # px
+RING_SIZE = 10.0  # px, a mistake's ring
+CURRENT_SIZE = 18.0  # px, the current sample's ring
+HOVER_RADIUS_PX = 8.0  # a point this close to the mouse is the one under it
+PICTURE_PX = 48  # the hovered example's picture
+MAX_CLASS_NAMES = 20  # up to this many classes get their name written at their centre
+HINT = "Hover over a point for its example; click it to make it the current sample."
+
+
+def picture_pixmap(x: np.ndarray, side: int, size: int = PICTURE_PX) -> QPixmap:
+    """A grey picture of x (side * side,) scaled to size x size, from its own darkest to its
+    brightest value (pixels may be 0..1 or standardised)."""
+    img = np.asarray(x, np.float64).reshape(side, side)
+    low, high = float(img.min()), float(img.max())
+    grey = np.zeros_like(img) if high <= low else (img - low) / (high - low)
+    data = np.ascontiguousarray(np.round(255 * grey).astype(np.uint8))
+    image = QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
+
+
+class RepresentationMapPanel(QWidget):
+    """Test examples placed by their activations in one layer (PCA to 2-D), by class."""
+
+    sample_requested = Signal(int)  # a point was clicked: its test index
+    map_drawn = Signal()  # a new map is on screen
+
+    def __init__(self, parent: QWidget | None = None, *, session: Session | None = None):
+        super().__init__(parent)
+        self.session = session
+        self._x: np.ndarray | None = None  # the mapped examples (n, n_inputs)
+        self._y: np.ndarray | None = None
+        self._class_names: tuple[str, ...] = ()
+        self._input_names: tuple[str, ...] | None = None
+        self._features: tuple[str, ...] | None = None
+        self._side: int | None = None  # picture side, None for points
+        self._incoming: Snapshot | None = None
+        self._snap: Snapshot | None = None  # the moment drawn
+        self._acts_of: Snapshot | None = None  # the moment self._acts belong to
+        self._acts: list[np.ndarray] | None = None
+        self._sizes: tuple[int, ...] = ()
+        self._projection: Projection | None = None
+        self._predicted: np.ndarray | None = None
+        self._confidence: np.ndarray | None = None
+        self._wrong = np.empty(0, np.intp)
+        self._brushes: list[QBrush] = []
+        self._hovered: int | None = None
+        self._refresh = VisibleRefresh(self, self._refresh_from_incoming, REFRESH_INTERVAL_MS)
+
+        self.layer_chooser = QComboBox()
+        self.layer_chooser.setToolTip(
+            "Which layer's activations place the points: the input (the pixels themselves), a hidden "
+            "layer, or the outputs. Watch the classes separate from layer to layer"
+        )
+        self.layer_chooser.currentIndexChanged.connect(self._on_layer_changed)
+        self.caption = status_label("No network yet.")
+        self.caption.setToolTip(
+            "PCA: the plane through the points that keeps the most of their spread; the shares say how "
+            "much of the layer's variance each axis shows"
+        )
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setMinimumSize(200, 160)
+        self._plot: pg.PlotItem = self._graphics.addPlot()
+        self._plot.setMenuEnabled(False)
+        self._plot.hideButtons()
+        self._plot.setMouseEnabled(False, False)
+        self._plot.setAspectLocked(True)
+        self._plot.setLabel("bottom", "PCA axis 1")
+        self._plot.setLabel("left", "PCA axis 2")
+        self._points = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, pxMode=True)
+        self._points.setZValue(5)
+        self._rings = pg.ScatterPlotItem(
+            size=RING_SIZE, pen=pg.mkPen(235, 235, 235, 220, width=1.2), brush=None, pxMode=True
+        )
+        self._rings.setZValue(6)
+        self._current = pg.ScatterPlotItem(
+            size=CURRENT_SIZE, pen=pg.mkPen(colors.SELECTED, width=2.5), brush=None, pxMode=True
+        )
+        self._current.setZValue(8)
+        for item in (self._points, self._rings):
+            self._plot.addItem(item)
+        self._plot.addItem(self._current, ignoreBounds=True)
+        self._class_texts: list[pg.TextItem] = []
+        self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+        self.picture = QLabel()
+        self.picture.setFixedSize(PICTURE_PX, PICTURE_PX)
+        self.picture.setToolTip("The example under the mouse")
+        self.hover_label = QLabel(HINT)
+        self.hover_label.setWordWrap(True)
+        self.hover_label.setStyleSheet(f"color: {MUTED.name()}")
+        self.hover_label.setToolTip("The example under the mouse: its true class and the network's answer")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Layer"))
+        top.addWidget(self.layer_chooser)
+        top.addWidget(self.caption, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.picture)
+        bottom.addWidget(self.hover_label, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(2)
+        column.addLayout(top)
+        column.addWidget(self._graphics, 1)
+        column.addLayout(bottom)
+        colors.palette.changed.connect(self._on_palette_changed)
+        if session is not None:
+            session.dataset_changed.connect(self._on_session_dataset_changed)
+            session.network_replaced.connect(self.reset)
+            session.sample_changed.connect(self._draw_current)
+            self._on_session_dataset_changed()
+            if session.snapshot is not None:
+                self.show_snapshot(session.snapshot)
+
+    # -- public API -------------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._incoming = snap
+        self._refresh.request_for(snap)
+
+    def reset(self) -> None:
+        """A different network: forget the old one's map (its layers may differ)."""
+        self._refresh.cancel()
+        self._snap = self._incoming = self._acts_of = None
+        self._acts = self._projection = self._predicted = self._confidence = None
+        self._wrong = np.empty(0, np.intp)
+        self._points.clear()
+        self._rings.clear()
+        self._current.clear()
+        for text in self._class_texts:
+            text.hide()
+        self.caption.setText("No network yet.")
+        self._set_hovered(None)
+
+    def set_dataset(self, x_test, y_test, class_names, input_names=None, features=None, input_shape=None) -> None:
+        """Map the first MAX_POINTS examples of this test split from now on."""
+        n = map_size(len(x_test), MAX_POINTS)
+        self._x = np.ascontiguousarray(np.asarray(x_test)[:n])
+        self._y = np.asarray(y_test)[:n].astype(np.intp)
+        self._class_names = tuple(str(c) for c in class_names)
+        self._input_names = None if input_names is None else tuple(input_names)
+        self._features = None if features is None else tuple(features)
+        n_in = self._x.shape[1] if self._x.ndim == 2 else 0
+        side = picture_side(n_in)
+        square = input_shape is None or (len(input_shape) == 2 and input_shape[0] == input_shape[1])
+        self._side = side if side is not None and square and not inputs_are_values(n_in, self._input_names) else None
+        self.picture.setVisible(self._side is not None)
+        self._acts_of = self._acts = self._projection = None
+        self._build_classes()
+        self._refresh.request(running=False)
+
+    def refresh_now(self) -> None:
+        """Map the newest snapshot now, visible or not."""
+        self._refresh.run_now()
+
+    def layer(self) -> int:
+        """The layer mapped: 0 the input, 1 … L−1 hidden layers, L the outputs."""
+        return max(self.layer_chooser.currentIndex(), 0)
+
+    def set_layer(self, layer: int) -> None:
+        self.layer_chooser.setCurrentIndex(int(layer))
+
+    def shown_snapshot(self) -> Snapshot | None:
+        """The moment the map shows."""
+        return self._snap
+
+    def projection(self) -> Projection | None:
+        """The map drawn: its points' coordinates, axes and explained variance."""
+        return self._projection
+
+    def activations(self) -> np.ndarray | None:
+        """The mapped layer's activations (n, d) of the moment drawn."""
+        return None if self._acts is None else self._acts[self.layer()]
+
+    def predicted(self) -> np.ndarray | None:
+        return None if self._predicted is None else self._predicted.copy()
+
+    def ringed(self) -> np.ndarray:
+        """Indices of the points drawn ringed: the mapped examples the network gets wrong."""
+        return self._wrong.copy()
+
+    def point_brushes(self) -> list[QColor]:
+        """Each point's colour, in test-index order."""
+        return [QColor(b.color()) for b in self._points.data["brush"]] if len(self._points.data) else []
+
+    def current_point(self) -> int | None:
+        """The test index of the point ringed as the current sample, or None."""
+        data = self._current.data
+        return int(data["data"][0]) if len(data) else None
+
+    def hover_text(self) -> str:
+        return self.hover_label.text()
+
+    def graphics_view(self) -> pg.GraphicsView:
+        return self._graphics
+
+    def point_widget_pos(self, index: int) -> QPoint:
+        """Where point `index` is drawn, in the graphics view's viewport (for test clicks)."""
+        x, y = self._projection.coords[index]
+        scene = self._plot.getViewBox().mapViewToScene(QPointF(float(x), float(y)))
+        return self._graphics.mapFromScene(scene)
+
+    def point_at(self, scene_pos) -> int | None:
+        """The test index of the point drawn nearest scene_pos within HOVER_RADIUS_PX, or None."""
+        p = self._projection
+        view = self._plot.getViewBox()
+        if p is None or not p.n or not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        at = view.mapSceneToView(scene_pos)
+        px, py = view.viewPixelSize()
+        if not (px > 0 and py > 0):
+            return None
+        dx = (p.coords[:, 0] - at.x()) / px
+        dy = (p.coords[:, 1] - at.y()) / py
+        d2 = dx * dx + dy * dy
+        i = int(np.argmin(d2))
+        return i if d2[i] <= HOVER_RADIUS_PX**2 else None
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refresh.shown()
+
+    # -- computing and drawing ----------------------------------------------------------------
+    def _refresh_from_incoming(self) -> None:
+        if self._incoming is not None:
+            self._snap = self._incoming
+        self._draw()
+
+    def _fits(self, snap: Snapshot | None) -> bool:
+        return snap is not None and self._x is not None and self._x.ndim == 2 and self._x.shape[1] == snap.sizes[0]
+
+    def _draw(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        if not self._fits(snap):
+            self.caption.setText("No test split that fits this network.")
+            return
+        if tuple(snap.sizes) != self._sizes:
+            self._set_layers(tuple(snap.sizes))
+        if self._acts_of is not snap:
+            self._acts = every_layer(snap.network, self._x)
+            self._acts_of = snap
+            self._predicted, self._confidence = predictions_and_confidence(snap.activations[-1], self._acts[-1])
+            self._wrong = np.flatnonzero(self._predicted != self._y)
+        layer = self.layer()
+        p = self._projection = project(self._acts[layer], self._projection)
+        brushes = self._point_brushes()
+        self._points.setData(pos=p.coords, brush=[brushes[k] for k in self._y], data=np.arange(p.n))
+        self._rings.setData(pos=p.coords[self._wrong])
+        self._place_class_names(p)
+        self._plot.getViewBox().autoRange(padding=0.06)
+        self._draw_current()
+        names = layer_names(snap.sizes)
+        shares = f"axis 1 {colors.percent(float(p.explained[0]))}, axis 2 {colors.percent(float(p.explained[1]))}"
+        what = "points" if self._side is None else "test images"
+        self.caption.setText(
+            f"{names[layer]}: {p.n:,} {what}, {len(self._wrong):,} wrong (ringed); PCA shows {shares} of the variance"
+        )
+        if self._hovered is not None:
+            self._set_hovered(self._hovered)
+        self.map_drawn.emit()
+
+    def _set_layers(self, sizes: tuple[int, ...]) -> None:
+        """Fill the layer chooser for a network of these sizes, keeping the layer chosen when
+        the network has as many layers."""
+        keep = len(sizes) == len(self._sizes) and self.layer_chooser.count() > 0
+        chosen = self.layer() if keep else default_layer(sizes)
+        self._sizes = sizes
+        self.layer_chooser.blockSignals(True)
+        self.layer_chooser.clear()
+        self.layer_chooser.addItems(layer_names(sizes))
+        self.layer_chooser.setCurrentIndex(chosen)
+        self.layer_chooser.blockSignals(False)
+
+    def _point_brushes(self) -> list[QBrush]:
+        n = max(len(self._class_names), int(self._y.max()) + 1 if self._y is not None and len(self._y) else 0)
+        if len(self._brushes) != n:
+            self._brushes = [QBrush(c) for c in colors.class_colors(n)]
+        return self._brushes
+
+    def _build_classes(self) -> None:
+        """One text item per class, for its name at its centre (made when the classes change)."""
+        for text in self._class_texts:
+            self._plot.removeItem(text)
+        self._class_texts = []
+        self._brushes = []
+        n = len(self._class_names)
+        if n > MAX_CLASS_NAMES:
+            return
+        font = QFont()
+        font.setPointSizeF(10)
+        font.setBold(True)
+        for k, color in enumerate(colors.class_colors(n)):
+            text = pg.TextItem(class_label(self._class_names, k), color=color, anchor=(0.5, 0.5), fill=(0, 0, 0, 150))
+            text.setFont(font)
+            text.setZValue(10)
+            text.hide()
+            self._plot.addItem(text, ignoreBounds=True)
+            self._class_texts.append(text)
+
+    def _place_class_names(self, p: Projection) -> None:
+        """Each class's name at the median of its points (hidden for a class with none)."""
+        for k, text in enumerate(self._class_texts):
+            mine = p.coords[self._y == k]
+            if len(mine):
+                centre = np.median(mine, axis=0)
+                text.setPos(float(centre[0]), float(centre[1]))
+                text.show()
+            else:
+                text.hide()
+
+    @Slot()
+    def _draw_current(self) -> None:
+        """Ring the current sample when it is one of the mapped test examples."""
+        sample = self.session.sample if self.session is not None else None
+        p = self._projection
+        if p is None or sample is None or sample.source != "test" or not 0 <= sample.index < p.n:
+            self._current.clear()
+            return
+        self._current.setData(pos=p.coords[[sample.index]], data=[sample.index])
+
+    def _describe(self, i: int) -> str:
+        names = self._class_names
+        true = class_label(names, int(self._y[i]))
+        if self._side is None:
+            labels = input_labels(self._x.shape[1], self._features, self._input_names)
+            what = f"test point {i} ({format_point(self._x[i][:2], labels[:2])})"
+        else:
+            what = f"test image {i}"
+        text = f"<b>{what}</b>: true {true}"
+        if self._predicted is not None:
+            guess = class_label(names, int(self._predicted[i]))
+            right = self._predicted[i] == self._y[i]
+            color = colors.TRUE_LABEL if right else colors.PREDICTED
+            text += f", network says <b style='color:{color.name()}'>{guess}</b>"
+            text += f" ({'right' if right else 'wrong'}, {float(self._confidence[i]):.2f})"
+        return text
+
+    def _set_hovered(self, i: int | None) -> None:
+        self._hovered = i
+        if i is None or self._x is None or i >= len(self._x):
+            self.hover_label.setText(HINT)
+            self.hover_label.setStyleSheet(f"color: {MUTED.name()}")
+            self.picture.clear()
+            return
+        self.hover_label.setStyleSheet("")
+        self.hover_label.setText(self._describe(i))
+        if self._side is not None:
+            self.picture.setPixmap(picture_pixmap(self._x[i], self._side))
+
+    # -- events -----------------------------------------------------------------------------
+    def _on_mouse_moved(self, scene_pos) -> None:
+        i = self.point_at(scene_pos)
+        if i != self._hovered:
+            self._set_hovered(i)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        i = self.point_at(event.scenePos())
+        if i is None:
+            return
+        event.accept()
+        if self.session is not None:
+            self.session.choose_test_sample(i)
+        self.sample_requested.emit(i)
+
+    @Slot(int)
+    def _on_layer_changed(self, _index: int) -> None:
+        if self._snap is not None:
+            self._draw()
+
+    @Slot(str)
+    def _on_palette_changed(self, _name: str) -> None:
+        self._brushes = []
+        self._build_classes()
+        if self._snap is not None and self._acts is not None:
+            self._draw()
+
+    @Slot()
+    def _on_session_dataset_changed(self) -> None:
+        d = self.session.dataset
+        if d is None:
+            return
+        self.set_dataset(
+            d.x_test,
+            d.y_test,
+            d.class_names,
+            input_names=self.session.input_names,
+            features=self.session.features,
+            input_shape=d.input_shape,
+        )

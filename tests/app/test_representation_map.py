@@ -191,6 +191,9 @@ def test_the_playground_maps_the_hidden_layers_view_of_the_test_points(qtbot):
     qtbot.mouseMove(panel.graphics_view().viewport(), panel.point_widget_pos(i))
     qtbot.waitUntil(lambda: f"test point {i}" in panel.hover_text(), timeout=2000)
     assert "x₁ = " in panel.hover_text()
+    with qtbot.waitSignal(session.sample_changed, timeout=2000):
+        qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.point_widget_pos(i))
+    assert session.sample.index == i and panel.current_point() == i
     panel.set_layer(3)  # the single output neuron: the points lie on a line (turned as the map before)
     s = np.linalg.svd(panel.projection().coords, compute_uv=False)
     assert s[1] < 1e-9 * s[0]

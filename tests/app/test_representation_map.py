@@ -97,7 +97,10 @@ def test_the_map_is_the_core_pca_of_the_moment_shown_also_looking_back(qtbot, se
         np.testing.assert_allclose(p.explained, reference.explained, rtol=1e-6)
         predicted = predict_classes(snap.activations[-1], snap.network.forward(data.x_test))
         np.testing.assert_array_equal(panel.ringed(), np.flatnonzero(predicted != data.y_test))
-        assert "hidden layer 2 (12)" in panel.caption.text() and "wrong (ringed)" in panel.caption.text()
+        assert panel.layer_chooser.currentText() == "hidden layer 2 (12)"
+        wrong = len(panel.ringed())
+        assert f"150 test images, {wrong} wrong" in panel.caption.text()
+        assert f"{round(100 * p.explained.sum())}% of the" in panel.caption.text()
     assert not np.allclose(every_layer(early.network, data.x_test)[2], every_layer(late.network, data.x_test)[2])
 
 
@@ -148,7 +151,7 @@ def test_the_layer_chooser_maps_each_layer(qtbot, session, trainer, panel, data)
             chooser.setCurrentIndex(layer)
         np.testing.assert_allclose(panel.activations(), acts[layer], rtol=1e-5, atol=1e-6)
         assert_same_map_up_to_turning(panel.projection().coords, project(acts[layer]).coords)
-        assert chooser.itemText(layer) in panel.caption.text()
+        assert panel.layer_chooser.currentText() == chooser.itemText(layer)
     moment(session, trainer, 5)
     drawn(panel, session.snapshot)
     assert panel.layer() == 3  # training on keeps the layer chosen

@@ -78,14 +78,8 @@ WORKSPACES = (
         "One neuron up close, your own drawing, and where the network goes wrong",
         (
             Column(0.2, (Group(("sample_dock",), 1.0),)),
-            Column(
-                0.42,
-                (
-                    Group(("network_dock",), 0.5),
-                    Group(("mistakes_dock", "representation_dock", "draw_dock", "weights_dock"), 0.5),
-                ),
-            ),
-            Column(0.38, (Group(("inspector_dock", "landscape_dock"), 1.0),)),
+            Column(0.42, (Group(("network_dock",), 0.5), Group(("mistakes_dock", "draw_dock", "weights_dock"), 0.5))),
+            Column(0.38, (Group(("inspector_dock", "representation_dock", "landscape_dock"), 1.0),)),
         ),
     ),
     Workspace(

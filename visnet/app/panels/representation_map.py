@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -30,7 +30,7 @@ from visnet.app import colors
 from visnet.app.colors import MUTED, class_label, format_point, input_labels, inputs_are_values, picture_side
 from visnet.app.panels.mistakes import predictions_and_confidence
 from visnet.app.session import Session
-from visnet.app.stable import status_label
+from visnet.app.stable import FittingLabel
 from visnet.app.throttle import VisibleRefresh
 from visnet.core.representation import (
     MAX_POINTS,
@@ -97,11 +97,13 @@ class RepresentationMapPanel(QWidget):
             "Which layer's activations place the points: the input (the pixels themselves), a hidden "
             "layer, or the outputs. Watch the classes separate from layer to layer"
         )
+        self.layer_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_chooser.currentIndexChanged.connect(self._on_layer_changed)
-        self.caption = status_label("No network yet.")
+        self.caption = FittingLabel("No network yet.")
         self.caption.setToolTip(
-            "PCA: the plane through the points that keeps the most of their spread; the shares say how "
-            "much of the layer's variance each axis shows"
+            "PCA: the plane through the points that keeps the most of their spread. The shares say how "
+            "much of the layer's variance lies along its two principal components; the map is turned to "
+            "follow the previous one, so its axes have no meaning of their own"
         )
 
         self._graphics = pg.GraphicsLayoutWidget()
@@ -110,13 +112,14 @@ class RepresentationMapPanel(QWidget):
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()
         self._plot.setMouseEnabled(False, False)
-        self._plot.setAspectLocked(True)
-        self._plot.setLabel("bottom", "PCA axis 1")
-        self._plot.setLabel("left", "PCA axis 2")
+        # The map fills the panel and has no axes: after turning to follow the previous map,
+        # its directions and units mean nothing to read off.
+        self._plot.hideAxis("left")
+        self._plot.hideAxis("bottom")
         self._points = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, pxMode=True)
         self._points.setZValue(5)
         self._rings = pg.ScatterPlotItem(
-            size=RING_SIZE, pen=pg.mkPen(235, 235, 235, 220, width=1.2), brush=None, pxMode=True
+            size=RING_SIZE, pen=pg.mkPen(235, 235, 235, 170, width=1.0), brush=None, pxMode=True
         )
         self._rings.setZValue(6)
         self._current = pg.ScatterPlotItem(
@@ -129,6 +132,9 @@ class RepresentationMapPanel(QWidget):
         self._class_texts: list[pg.TextItem] = []
         self._graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        # The caption under the map describes the point under the mouse; the dock's tooltip
+        # popping up over it (and over the panel beside) would hide what it says.
+        self._graphics.viewport().installEventFilter(self)
 
         self.picture = QLabel()
         self.picture.setFixedSize(PICTURE_PX, PICTURE_PX)
@@ -141,7 +147,7 @@ class RepresentationMapPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer_chooser)
-        top.addWidget(self.caption, 1)
+        top.addStretch(1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.picture)
         bottom.addWidget(self.hover_label, 1)
@@ -149,6 +155,7 @@ class RepresentationMapPanel(QWidget):
         column.setContentsMargins(4, 4, 4, 4)
         column.setSpacing(2)
         column.addLayout(top)
+        column.addWidget(self.caption)
         column.addWidget(self._graphics, 1)
         column.addLayout(bottom)
         colors.palette.changed.connect(self._on_palette_changed)
@@ -263,6 +270,11 @@ class RepresentationMapPanel(QWidget):
         i = int(np.argmin(d2))
         return i if d2[i] <= HOVER_RADIUS_PX**2 else None
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.ToolTip and watched is self._graphics.viewport():
+            return True
+        return super().eventFilter(watched, event)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self._refresh.shown()
@@ -298,11 +310,17 @@ class RepresentationMapPanel(QWidget):
         self._place_class_names(p)
         self._plot.getViewBox().autoRange(padding=0.06)
         self._draw_current()
-        names = layer_names(snap.sizes)
-        shares = f"axis 1 {colors.percent(float(p.explained[0]))}, axis 2 {colors.percent(float(p.explained[1]))}"
+        pc1, pc2 = (colors.percent(float(e)) for e in p.explained)
+        shown = colors.percent(float(p.explained.sum()))
         what = "points" if self._side is None else "test images"
-        self.caption.setText(
-            f"{names[layer]}: {p.n:,} {what}, {len(self._wrong):,} wrong (ringed); PCA shows {shares} of the variance"
+        wrong = f"{p.n:,} {what}, {len(self._wrong):,} wrong (ringed)"
+        self.caption.set_text_variants(
+            [
+                f"{wrong}; the map shows {shown} of the layer's variance (PC1 {pc1}, PC2 {pc2})",
+                f"{wrong}; {shown} of the variance (PC1 {pc1}, PC2 {pc2})",
+                f"{wrong}; {shown} of the variance",
+                f"{p.n:,} {what}, {len(self._wrong):,} wrong; {shown} of the variance",
+            ]
         )
         if self._hovered is not None:
             self._set_hovered(self._hovered)
@@ -338,8 +356,13 @@ class RepresentationMapPanel(QWidget):
         font = QFont()
         font.setPointSizeF(10)
         font.setBold(True)
+        # A tag in the class's colour with dark or light text: a name in the class's colour
+        # on the points of that colour could not be read.
         for k, color in enumerate(colors.class_colors(n)):
-            text = pg.TextItem(class_label(self._class_names, k), color=color, anchor=(0.5, 0.5), fill=(0, 0, 0, 150))
+            ink = (20, 20, 20) if color.lightnessF() > 0.45 else (245, 245, 245)
+            fill = QColor(color)
+            fill.setAlpha(225)
+            text = pg.TextItem(class_label(self._class_names, k), color=ink, anchor=(0.5, 0.5), fill=fill)
             text.setFont(font)
             text.setZValue(10)
             text.hide()

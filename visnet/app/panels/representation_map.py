@@ -14,11 +14,14 @@ are the plane's test points and the classes its blue and orange.
 
 The forward pass over the mapped examples is the panel's own (up to 2,000 examples, not the
 whole split the mistakes panel and the inspector share), so while training the map updates
-every REFRESH_INTERVAL_MS rather than once a second; it is computed only while the map can be
-seen.
+every REFRESH_INTERVAL_MS rather than once a second, or less often for a wide network, so the
+map never takes more than BUSY_SHARE of the GUI thread (784-512-512-10's forward pass alone
+takes 50-120 ms); it is computed only while the map can be seen.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -44,6 +47,7 @@ from visnet.core.representation import (
 from visnet.core.snapshot import Snapshot
 
 REFRESH_INTERVAL_MS = 200  # while training: a new map at most this often
+BUSY_SHARE = 0.2  # ... and less often when a map takes longer than this share of the interval
 POINT_SIZE = 5.0  # px
 RING_SIZE = 10.0  # px, a mistake's ring
 CURRENT_SIZE = 18.0  # px, the current sample's ring
@@ -283,7 +287,10 @@ class RepresentationMapPanel(QWidget):
     def _refresh_from_incoming(self) -> None:
         if self._incoming is not None:
             self._snap = self._incoming
+        start = time.perf_counter()
         self._draw()
+        took_ms = 1000 * (time.perf_counter() - start)
+        self._refresh.set_interval(max(REFRESH_INTERVAL_MS, round(took_ms / BUSY_SHARE)))
 
     def _fits(self, snap: Snapshot | None) -> bool:
         return snap is not None and self._x is not None and self._x.ndim == 2 and self._x.shape[1] == snap.sizes[0]

@@ -11,11 +11,12 @@ from playground_nets import snapshot_of, toy
 from PySide6.QtCore import Qt
 
 from visnet.app import colors
+from visnet.app.panels import representation_map
 from visnet.app.panels.representation_map import RepresentationMapPanel
 from visnet.app.session import Session
 from visnet.app.training.controller import TrainingController
 from visnet.core.network import Network
-from visnet.core.representation import every_layer, project
+from visnet.core.representation import TSNE_MISSING, every_layer, project
 from visnet.core.snapshot import take_snapshot
 from visnet.core.targets import predict_classes
 from visnet.core.training import TrainConfig, Trainer
@@ -200,3 +201,55 @@ def test_the_playground_maps_the_hidden_layers_view_of_the_test_points(qtbot):
     panel.set_layer(3)  # the single output neuron: the points lie on a line (turned as the map before)
     s = np.linalg.svd(panel.projection().coords, compute_uv=False)
     assert s[1] < 1e-9 * s[0]
+
+
+def test_without_open_tsne_the_button_names_the_extra(qtbot, session, trainer, panel, monkeypatch):
+    monkeypatch.setattr(representation_map, "tsne_available", lambda: False)
+    drawn(panel, moment(session, trainer, 5))
+    qtbot.mouseClick(panel.tsne_button, Qt.MouseButton.LeftButton)
+    assert panel.message.isVisible() and panel.message.text() == TSNE_MISSING
+    assert "pip install 'visnet[tsne]'" in TSNE_MISSING
+    assert panel.map_kind() == "PCA" and not panel.tsne_running()
+
+
+def test_a_tsne_map_is_made_off_the_gui_thread_and_pca_brings_the_live_map_back(qtbot, session, trainer, panel, data):
+    pytest.importorskip("openTSNE")
+    snap = moment(session, trainer, 20)
+    drawn(panel, snap)
+    pca = panel.coords()
+    try:
+        qtbot.mouseClick(panel.tsne_button, Qt.MouseButton.LeftButton)
+        assert panel.tsne_running() and panel.tsne_progress.isVisible() and panel.cancel_button.isVisible()
+        assert not panel.tsne_button.isEnabled()
+        qtbot.waitUntil(lambda: panel.map_kind() == "t-SNE", timeout=60_000)
+        assert not panel.tsne_progress.isVisible() and panel.tsne_button.text() == "PCA"
+        tsne = panel.coords()
+        assert tsne.shape == pca.shape and not np.allclose(tsne, pca)
+        assert f"t-SNE of step {snap.step:,}" in panel.caption.text()
+        drawn(panel, moment(session, trainer, 5))  # training goes on: the t-SNE map stays, of its moment
+        np.testing.assert_array_equal(panel.coords(), tsne)
+        i = isolated_point(panel)
+        with qtbot.waitSignal(session.sample_changed, timeout=2000):
+            qtbot.mouseClick(panel.graphics_view().viewport(), Qt.MouseButton.LeftButton, pos=panel.point_widget_pos(i))
+        assert session.sample.index == i
+        qtbot.mouseClick(panel.tsne_button, Qt.MouseButton.LeftButton)  # PCA: the live map again
+        assert panel.map_kind() == "PCA" and panel.shown_snapshot() is session.snapshot
+        acts = every_layer(session.snapshot.network, data.x_test)[panel.layer()]
+        assert_same_map_up_to_turning(panel.coords(), project(acts).coords)
+    finally:
+        panel.shutdown()
+
+
+def test_cancel_stops_a_tsne_map_and_keeps_the_pca_map(qtbot, session, trainer, panel, monkeypatch):
+    pytest.importorskip("openTSNE")
+    drawn(panel, moment(session, trainer, 5))
+    pca = panel.coords()
+    try:
+        assert panel.start_tsne()
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+        assert not panel.tsne_running() and not panel.tsne_progress.isVisible() and panel.tsne_button.isEnabled()
+        qtbot.wait(300)
+        assert panel.map_kind() == "PCA"
+        np.testing.assert_array_equal(panel.coords(), pca)
+    finally:
+        assert panel.tsne.shutdown()

@@ -3,6 +3,9 @@ variance, and keeps its axes steady from one frame to the next."""
 
 from __future__ import annotations
 
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -10,12 +13,14 @@ from visnet.core.network import Network
 from visnet.core.representation import (
     EXACT_DIM,
     MAX_POINTS,
+    TsneUnavailable,
     default_layer,
     every_layer,
     layer_names,
     map_size,
     procrustes_rotation,
     project,
+    tsne_map,
 )
 
 
@@ -152,3 +157,27 @@ def test_layers_are_named_and_mapped_from_the_forward_pass():
     assert layer_names(net.sizes) == ["input (20)", "hidden layer 1 (8)", "hidden layer 2 (6)", "outputs (3)"]
     assert default_layer(net.sizes) == 2 and default_layer((2, 1)) == 0
     assert map_size(10_000) == MAX_POINTS and map_size(120) == 120
+
+
+def test_tsne_without_open_tsne_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "openTSNE", None)  # import openTSNE now raises ImportError
+    with pytest.raises(TsneUnavailable, match=re.escape("pip install 'visnet[tsne]'")):
+        tsne_map(np.zeros((10, 3)))
+
+
+def test_tsne_keeps_clusters_together_reports_progress_and_stops_when_asked():
+    pytest.importorskip("openTSNE")
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 60)
+    centres = 6.0 * rng.standard_normal((3, 20))
+    a = centres[labels] + rng.standard_normal((180, 20))
+    start = project(a).coords
+    shares: list[float] = []
+    m = tsne_map(a, start, progress=lambda share: shares.append(share) and False, exaggeration_rounds=50, rounds=100)
+    assert m is not None and m.shape == (180, 2) and np.all(np.isfinite(m))
+    d = np.linalg.norm(m[:, None] - m[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    assert np.mean(labels[np.argmin(d, axis=1)] == labels) > 0.95  # each point's neighbour is of its cluster
+    assert shares == sorted(shares) and shares[-1] == 1.0
+    stopped = tsne_map(a, start, progress=lambda share: share > 0.3, exaggeration_rounds=50, rounds=100)
+    assert stopped is None

@@ -2021,6 +2021,8 @@ class MainWindow(QMainWindow):
                 self.stepper.stop()
             if "landscape_panel" in self._lazy_panels:
                 self.landscape_panel.shutdown()  # joins the landscape's grid thread
+            if "representation_panel" in self._lazy_panels:
+                self.representation_panel.shutdown()  # joins the t-SNE thread
             self._save_settings()
         event.accept()
 

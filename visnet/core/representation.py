@@ -15,11 +15,17 @@ besides the maths:
   variance may trade places or turn within their plane from one frame to the next. Each
   new map is turned (rotated, or mirrored) onto the previous one by orthogonal Procrustes
   on the points' 2-D coordinates, so points move only as far as the network moved them.
+
+On demand, a t-SNE map of one moment (tsne_map) comes from openTSNE, an optional extra
+(`pip install 'visnet[tsne]'`): slower (seconds) and not comparable from frame to frame, but it
+keeps each point's neighbours, so classes that PCA's plane lays over one another come apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import importlib.util
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,3 +199,84 @@ def layer_names(sizes: Sequence[int]) -> list[str]:
 def default_layer(sizes: Sequence[int]) -> int:
     """The layer a map opens on: the last hidden layer (the input without one)."""
     return max(len(sizes) - 2, 0)
+
+
+TSNE_EXTRA = "tsne"
+TSNE_MISSING = f"t-SNE needs openTSNE, an optional extra: pip install 'visnet[{TSNE_EXTRA}]'"
+TSNE_PERPLEXITY = 30.0
+TSNE_EXAGGERATION_ROUNDS = 250  # openTSNE's early-exaggeration phase, then ...
+TSNE_ROUNDS = 500  # ... its main phase: its defaults
+
+
+class TsneUnavailable(ImportError):
+    """openTSNE is not installed; str() says which extra to install."""
+
+
+def tsne_available() -> bool:
+    return importlib.util.find_spec("openTSNE") is not None
+
+
+def tsne_map(
+    a: np.ndarray,
+    start: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+    progress: Callable[[float], bool] | None = None,
+    report_every: int = 10,
+    exaggeration_rounds: int = TSNE_EXAGGERATION_ROUNDS,
+    rounds: int = TSNE_ROUNDS,
+) -> np.ndarray | None:
+    """A t-SNE map (n, 2) float64 of the rows of a (n, d), by openTSNE on one thread.
+
+    start: (n, 2), where to begin (the PCA map shown), scaled as openTSNE scales its own
+    PCA start, so the t-SNE map keeps the PCA map's orientation; the result is also turned
+    onto it (procrustes_rotation). progress(done) is called every report_every rounds with
+    the share done (0..1); returning True stops the run, and tsne_map returns None.
+    Raises TsneUnavailable when openTSNE is not installed."""
+    try:
+        open_tsne = importlib.import_module("openTSNE")
+    except ImportError as e:
+        raise TsneUnavailable(TSNE_MISSING) from e
+    a = np.nan_to_num(np.asarray(a, np.float64))
+    n = len(a)
+    if n < 4:
+        return np.zeros((n, 2)) if start is None else np.asarray(start, np.float64).copy()
+    total = exaggeration_rounds + rounds
+    phase = {"offset": 0, "last": 0, "stopped": False}
+
+    def callback(iteration: int, _error: float, _embedding) -> bool:
+        if iteration < phase["last"]:  # the main phase counts from 1 again
+            phase["offset"] = exaggeration_rounds
+        phase["last"] = iteration
+        if progress is not None and progress(min((phase["offset"] + iteration) / total, 1.0)):
+            phase["stopped"] = True
+        return bool(phase["stopped"])
+
+    if start is not None and np.shape(start) == (n, 2):
+        init = np.asarray(start, np.float64) - np.mean(start, axis=0)
+        spread = float(np.std(init[:, 0]))
+        init = init * (1e-4 / spread) if spread > 0 else None
+    else:
+        init = None
+    tsne = open_tsne.TSNE(
+        n_components=2,
+        perplexity=min(TSNE_PERPLEXITY, max((n - 1) / 3.0, 1.0)),
+        early_exaggeration_iter=exaggeration_rounds,
+        n_iter=rounds,
+        initialization="pca" if init is None else init,
+        n_jobs=1,
+        random_state=seed,
+        callbacks=callback,
+        callbacks_every_iters=max(1, int(report_every)),
+        verbose=False,
+    )
+    with np.errstate(all="ignore"):
+        embedding = np.asarray(tsne.fit(a), np.float64)
+    if phase["stopped"]:
+        return None
+    if progress is not None:
+        progress(1.0)
+    embedding -= embedding.mean(axis=0)
+    if start is not None and np.shape(start) == (n, 2):
+        embedding = embedding @ procrustes_rotation(embedding, np.asarray(start, np.float64) - np.mean(start, axis=0))
+    return embedding

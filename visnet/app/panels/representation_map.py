@@ -9,7 +9,12 @@ so points move only as far as the network moved them, and choosing another layer
 the way closest to the one before, so a point can be followed from layer to layer.
 
 Hover over a point for its picture (or a playground point's values), true class and the
-network's answer; a click makes it the session's current sample. In the playground the points
+network's answer; a click makes it the session's current sample.
+
+On demand (the t-SNE button) a t-SNE map of the moment shown replaces the PCA map, computed off
+the GUI thread with a progress bar and Cancel (TsneRunner); it stays, frozen at that moment,
+until the PCA button brings the live map back. It needs openTSNE, an optional extra: without
+it the button says in one line which extra to install. In the playground the points
 are the plane's test points and the classes its blue and orange.
 
 The forward pass over the mapped examples is the panel's own (up to 2,000 examples, not the
@@ -27,7 +32,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from visnet.app import colors
 from visnet.app.colors import MUTED, class_label, format_point, input_labels, inputs_are_values, picture_side
@@ -35,14 +40,17 @@ from visnet.app.panels.mistakes import predictions_and_confidence
 from visnet.app.session import Session
 from visnet.app.stable import FittingLabel
 from visnet.app.throttle import VisibleRefresh
+from visnet.app.tsne_runner import TsneRunner
 from visnet.core.representation import (
     MAX_POINTS,
+    TSNE_MISSING,
     Projection,
     default_layer,
     every_layer,
     layer_names,
     map_size,
     project,
+    tsne_available,
 )
 from visnet.core.snapshot import Snapshot
 
@@ -89,6 +97,15 @@ class RepresentationMapPanel(QWidget):
         self._acts: list[np.ndarray] | None = None
         self._sizes: tuple[int, ...] = ()
         self._projection: Projection | None = None
+        self._coords: np.ndarray | None = None  # the points' places drawn: the PCA or the t-SNE map
+        self._tsne_of: tuple[Snapshot, int] | None = None  # (moment, layer) of the t-SNE map shown
+        # The one being computed: its moment, layer, and that moment's answers (predicted,
+        # confidence, the wrong ones), which the map shows with it (training may go on meanwhile).
+        self._tsne_request: tuple | None = None
+        self.tsne = TsneRunner(self)
+        self.tsne.progressed.connect(self._on_tsne_progressed)
+        self.tsne.found.connect(self._on_tsne_found)
+        self.tsne.failed.connect(self._on_tsne_failed)
         self._predicted: np.ndarray | None = None
         self._confidence: np.ndarray | None = None
         self._wrong = np.empty(0, np.intp)
@@ -103,6 +120,27 @@ class RepresentationMapPanel(QWidget):
         )
         self.layer_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_chooser.currentIndexChanged.connect(self._on_layer_changed)
+        self.tsne_button = QPushButton("t-SNE")
+        self.tsne_button.setToolTip(
+            "A t-SNE map of the moment shown (takes seconds): it keeps each point's nearest neighbours "
+            "together, so classes PCA lays over one another come apart; distances between clusters mean "
+            "little. Press PCA to return to the live map"
+        )
+        self.tsne_button.clicked.connect(self._on_tsne_clicked)
+        self.tsne_progress = QProgressBar()
+        self.tsne_progress.setRange(0, 100)
+        self.tsne_progress.setMaximumWidth(110)
+        self.tsne_progress.setToolTip("How far the t-SNE map has got")
+        self.tsne_progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop computing the t-SNE map; the PCA map stays")
+        self.cancel_button.clicked.connect(self.cancel_tsne)
+        self.cancel_button.hide()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setStyleSheet(f"color: {colors.PREDICTED.name()}")
+        self.message.hide()
         self.caption = FittingLabel("No network yet.")
         self.caption.setToolTip(
             "PCA: the plane through the points that keeps the most of their spread. The shares say how "
@@ -152,6 +190,9 @@ class RepresentationMapPanel(QWidget):
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer_chooser)
         top.addStretch(1)
+        top.addWidget(self.tsne_progress)
+        top.addWidget(self.cancel_button)
+        top.addWidget(self.tsne_button)
         bottom = QHBoxLayout()
         bottom.addWidget(self.picture)
         bottom.addWidget(self.hover_label, 1)
@@ -160,6 +201,7 @@ class RepresentationMapPanel(QWidget):
         column.setSpacing(2)
         column.addLayout(top)
         column.addWidget(self.caption)
+        column.addWidget(self.message)
         column.addWidget(self._graphics, 1)
         column.addLayout(bottom)
         colors.palette.changed.connect(self._on_palette_changed)
@@ -179,8 +221,9 @@ class RepresentationMapPanel(QWidget):
     def reset(self) -> None:
         """A different network: forget the old one's map (its layers may differ)."""
         self._refresh.cancel()
+        self._leave_tsne()
         self._snap = self._incoming = self._acts_of = None
-        self._acts = self._projection = self._predicted = self._confidence = None
+        self._acts = self._projection = self._coords = self._predicted = self._confidence = None
         self._wrong = np.empty(0, np.intp)
         self._points.clear()
         self._rings.clear()
@@ -203,7 +246,9 @@ class RepresentationMapPanel(QWidget):
         square = input_shape is None or (len(input_shape) == 2 and input_shape[0] == input_shape[1])
         self._side = side if side is not None and square and not inputs_are_values(n_in, self._input_names) else None
         self.picture.setVisible(self._side is not None)
-        self._acts_of = self._acts = self._projection = None
+        self._leave_tsne()
+        self.message.hide()
+        self._acts_of = self._acts = self._projection = self._coords = None
         self._build_classes()
         self._refresh.request(running=False)
 
@@ -225,6 +270,45 @@ class RepresentationMapPanel(QWidget):
     def projection(self) -> Projection | None:
         """The map drawn: its points' coordinates, axes and explained variance."""
         return self._projection
+
+    def coords(self) -> np.ndarray | None:
+        """The points' places drawn (n, 2): the PCA map's, or the t-SNE map's when it is shown."""
+        return None if self._coords is None else self._coords.copy()
+
+    def map_kind(self) -> str:
+        """ "PCA" (live) or "t-SNE" (of one moment)."""
+        return "t-SNE" if self._tsne_of is not None else "PCA"
+
+    def start_tsne(self) -> bool:
+        """Compute a t-SNE map of the moment and layer shown, off the GUI thread; False (and a
+        one-line message) when openTSNE is missing or there is nothing to map."""
+        if not tsne_available():
+            self._show_message(TSNE_MISSING)
+            return False
+        if self._acts is None or self._acts_of is None or self._projection is None:
+            return False
+        self.message.hide()
+        self._tsne_request = (self._acts_of, self.layer(), self._predicted, self._confidence, self._wrong)
+        self.tsne.start(self._acts[self.layer()], self._projection.coords)
+        self.tsne_progress.setValue(0)
+        self.tsne_progress.show()
+        self.cancel_button.show()
+        self.tsne_button.setEnabled(False)
+        return True
+
+    @Slot()
+    def cancel_tsne(self) -> None:
+        """Stop computing a t-SNE map; the map shown stays."""
+        self.tsne.cancel()
+        self._tsne_request = None
+        self._tsne_controls()
+
+    def tsne_running(self) -> bool:
+        return self.tsne.is_running()
+
+    def shutdown(self) -> None:
+        """Stop and join the t-SNE thread (call on close)."""
+        self.tsne.shutdown()
 
     def activations(self) -> np.ndarray | None:
         """The mapped layer's activations (n, d) of the moment drawn."""
@@ -254,22 +338,22 @@ class RepresentationMapPanel(QWidget):
 
     def point_widget_pos(self, index: int) -> QPoint:
         """Where point `index` is drawn, in the graphics view's viewport (for test clicks)."""
-        x, y = self._projection.coords[index]
+        x, y = self._coords[index]
         scene = self._plot.getViewBox().mapViewToScene(QPointF(float(x), float(y)))
         return self._graphics.mapFromScene(scene)
 
     def point_at(self, scene_pos) -> int | None:
         """The test index of the point drawn nearest scene_pos within HOVER_RADIUS_PX, or None."""
-        p = self._projection
+        coords = self._coords
         view = self._plot.getViewBox()
-        if p is None or not p.n or not view.sceneBoundingRect().contains(scene_pos):
+        if coords is None or not len(coords) or not view.sceneBoundingRect().contains(scene_pos):
             return None
         at = view.mapSceneToView(scene_pos)
         px, py = view.viewPixelSize()
         if not (px > 0 and py > 0):
             return None
-        dx = (p.coords[:, 0] - at.x()) / px
-        dy = (p.coords[:, 1] - at.y()) / py
+        dx = (coords[:, 0] - at.x()) / px
+        dy = (coords[:, 1] - at.y()) / py
         d2 = dx * dx + dy * dy
         i = int(np.argmin(d2))
         return i if d2[i] <= HOVER_RADIUS_PX**2 else None
@@ -302,6 +386,8 @@ class RepresentationMapPanel(QWidget):
         if not self._fits(snap):
             self.caption.setText("No test split that fits this network.")
             return
+        if self._tsne_of is not None:
+            return  # the t-SNE map stays, of its moment, until PCA is chosen again
         if tuple(snap.sizes) != self._sizes:
             self._set_layers(tuple(snap.sizes))
         if self._acts_of is not snap:
@@ -311,12 +397,7 @@ class RepresentationMapPanel(QWidget):
             self._wrong = np.flatnonzero(self._predicted != self._y)
         layer = self.layer()
         p = self._projection = project(self._acts[layer], self._projection)
-        brushes = self._point_brushes()
-        self._points.setData(pos=p.coords, brush=[brushes[k] for k in self._y], data=np.arange(p.n))
-        self._rings.setData(pos=p.coords[self._wrong])
-        self._place_class_names(p)
-        self._plot.getViewBox().autoRange(padding=0.06)
-        self._draw_current()
+        self._show_points(p.coords)
         pc1, pc2 = (colors.percent(float(e)) for e in p.explained)
         shown = colors.percent(float(p.explained.sum()))
         what = "points" if self._side is None else "test images"
@@ -332,6 +413,16 @@ class RepresentationMapPanel(QWidget):
         if self._hovered is not None:
             self._set_hovered(self._hovered)
         self.map_drawn.emit()
+
+    def _show_points(self, coords: np.ndarray) -> None:
+        """Draw the points at coords (n, 2): coloured by class, mistakes ringed, class names."""
+        self._coords = coords
+        brushes = self._point_brushes()
+        self._points.setData(pos=coords, brush=[brushes[k] for k in self._y], data=np.arange(len(coords)))
+        self._rings.setData(pos=coords[self._wrong])
+        self._place_class_names(coords)
+        self._plot.getViewBox().autoRange(padding=0.06)
+        self._draw_current()
 
     def _set_layers(self, sizes: tuple[int, ...]) -> None:
         """Fill the layer chooser for a network of these sizes, keeping the layer chosen when
@@ -376,10 +467,10 @@ class RepresentationMapPanel(QWidget):
             self._plot.addItem(text, ignoreBounds=True)
             self._class_texts.append(text)
 
-    def _place_class_names(self, p: Projection) -> None:
+    def _place_class_names(self, coords: np.ndarray) -> None:
         """Each class's name at the median of its points (hidden for a class with none)."""
         for k, text in enumerate(self._class_texts):
-            mine = p.coords[self._y == k]
+            mine = coords[self._y == k]
             if len(mine):
                 centre = np.median(mine, axis=0)
                 text.setPos(float(centre[0]), float(centre[1]))
@@ -391,11 +482,11 @@ class RepresentationMapPanel(QWidget):
     def _draw_current(self) -> None:
         """Ring the current sample when it is one of the mapped test examples."""
         sample = self.session.sample if self.session is not None else None
-        p = self._projection
-        if p is None or sample is None or sample.source != "test" or not 0 <= sample.index < p.n:
+        coords = self._coords
+        if coords is None or sample is None or sample.source != "test" or not 0 <= sample.index < len(coords):
             self._current.clear()
             return
-        self._current.setData(pos=p.coords[[sample.index]], data=[sample.index])
+        self._current.setData(pos=coords[[sample.index]], data=[sample.index])
 
     def _describe(self, i: int) -> str:
         names = self._class_names
@@ -445,6 +536,7 @@ class RepresentationMapPanel(QWidget):
 
     @Slot(int)
     def _on_layer_changed(self, _index: int) -> None:
+        self._leave_tsne()  # a t-SNE map, made or being made, is of another layer
         if self._snap is not None:
             self._draw()
 
@@ -452,7 +544,9 @@ class RepresentationMapPanel(QWidget):
     def _on_palette_changed(self, _name: str) -> None:
         self._brushes = []
         self._build_classes()
-        if self._snap is not None and self._acts is not None:
+        if self._tsne_of is not None and self._coords is not None:
+            self._show_points(self._coords)
+        elif self._snap is not None and self._acts is not None:
             self._draw()
 
     @Slot()
@@ -468,3 +562,65 @@ class RepresentationMapPanel(QWidget):
             features=self.session.features,
             input_shape=d.input_shape,
         )
+
+    # -- t-SNE --------------------------------------------------------------------------------
+    def _tsne_controls(self) -> None:
+        running = self.tsne.is_running()
+        self.tsne_progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self.tsne_button.setEnabled(not running)
+        self.tsne_button.setText("PCA" if self._tsne_of is not None else "t-SNE")
+
+    def _leave_tsne(self) -> None:
+        """Back to the live PCA map: cancel a t-SNE map being made and drop the one shown."""
+        self.tsne.cancel()
+        self._tsne_request = None
+        self._tsne_of = None
+        self._tsne_controls()
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    @Slot()
+    def _on_tsne_clicked(self) -> None:
+        if self._tsne_of is not None:
+            self._leave_tsne()
+            self._draw()
+        else:
+            self.start_tsne()
+
+    @Slot(float)
+    def _on_tsne_progressed(self, share: float) -> None:
+        self.tsne_progress.setValue(round(100 * share))
+
+    @Slot(object)
+    def _on_tsne_found(self, coords: np.ndarray) -> None:
+        request, self._tsne_request = self._tsne_request, None
+        if request is None or request[1] != self.layer():
+            self._tsne_controls()
+            return
+        snap, layer, self._predicted, self._confidence, self._wrong = request
+        self._acts_of = None  # the answers are that moment's now: the PCA map computes its own again
+        self._tsne_of = (snap, layer)
+        self._tsne_controls()
+        self._show_points(np.asarray(coords, np.float64))
+        what = "points" if self._side is None else "test images"
+        n = len(coords)
+        self.caption.set_text_variants(
+            [
+                f"t-SNE of step {snap.step:,} ({n:,} {what}, {len(self._wrong):,} wrong, ringed): neighbours "
+                "stay together, distances between clusters mean little; PCA returns to the live map",
+                f"t-SNE of step {snap.step:,}: {n:,} {what}, {len(self._wrong):,} wrong (ringed); PCA: live map",
+                f"t-SNE of step {snap.step:,}; PCA: back to the live map",
+            ]
+        )
+        if self._hovered is not None:
+            self._set_hovered(self._hovered)
+        self.map_drawn.emit()
+
+    @Slot(str)
+    def _on_tsne_failed(self, text: str) -> None:
+        self._tsne_request = None
+        self._tsne_controls()
+        self._show_message(text)

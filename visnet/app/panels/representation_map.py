@@ -291,6 +291,8 @@ class RepresentationMapPanel(QWidget):
         self._tsne_request = (self._acts_of, self.layer(), self._predicted, self._confidence, self._wrong)
         self.tsne.start(self._acts[self.layer()], self._projection.coords)
         self.tsne_progress.setValue(0)
+        # openTSNE first finds every point's neighbours, which reports no progress
+        self.tsne_progress.setFormat("neighbours…")
         self.tsne_progress.show()
         self.cancel_button.show()
         self.tsne_button.setEnabled(False)
@@ -592,6 +594,7 @@ class RepresentationMapPanel(QWidget):
 
     @Slot(float)
     def _on_tsne_progressed(self, share: float) -> None:
+        self.tsne_progress.setFormat("%p%")
         self.tsne_progress.setValue(round(100 * share))
 
     @Slot(object)

@@ -253,3 +253,12 @@ def test_cancel_stops_a_tsne_map_and_keeps_the_pca_map(qtbot, session, trainer, 
         np.testing.assert_array_equal(panel.coords(), pca)
     finally:
         assert panel.tsne.shutdown()
+
+
+def test_a_drawn_digit_is_ringed_where_its_activations_put_it(qtbot, session, trainer, panel, data):
+    drawn(panel, moment(session, trainer, 20))
+    session.use_drawing(data.x_test[7].copy())  # the drawing is test image 7: it lands on point 7
+    assert session.sample.source == "drawing" and panel.current_point() is None
+    np.testing.assert_allclose(panel.current_place(), panel.coords()[7], atol=1e-4 * np.abs(panel.coords()).max())
+    session.use_drawing(np.zeros(784, np.float32))  # a blank canvas: somewhere else
+    assert not np.allclose(panel.current_place(), panel.coords()[7])

@@ -328,9 +328,15 @@ class RepresentationMapPanel(QWidget):
         return [QColor(b.color()) for b in self._points.data["brush"]] if len(self._points.data) else []
 
     def current_point(self) -> int | None:
-        """The test index of the point ringed as the current sample, or None."""
+        """The test index of the point ringed as the current sample, or None (also when the
+        sample is not one of the mapped test examples)."""
         data = self._current.data
-        return int(data["data"][0]) if len(data) else None
+        return int(data["data"][0]) if len(data) and int(data["data"][0]) >= 0 else None
+
+    def current_place(self) -> tuple[float, float] | None:
+        """Where the current sample's ring is on the map, or None."""
+        data = self._current.data
+        return (float(data["x"][0]), float(data["y"][0])) if len(data) else None
 
     def hover_text(self) -> str:
         return self.hover_label.text()
@@ -482,13 +488,28 @@ class RepresentationMapPanel(QWidget):
 
     @Slot()
     def _draw_current(self) -> None:
-        """Ring the current sample when it is one of the mapped test examples."""
-        sample = self.session.sample if self.session is not None else None
+        """Ring the current sample: one of the mapped test examples where it is drawn; any
+        other sample (a drawing, a point of the plane, a later test example) where the PCA
+        map puts its activations (a t-SNE map has no place for a new point)."""
+        session = self.session
+        sample = session.sample if session is not None else None
         coords = self._coords
-        if coords is None or sample is None or sample.source != "test" or not 0 <= sample.index < len(coords):
-            self._current.clear()
+        self._current.clear()
+        if coords is None or sample is None:
             return
-        self._current.setData(pos=coords[[sample.index]], data=[sample.index])
+        if sample.source == "test" and sample.index is not None and 0 <= sample.index < len(coords):
+            self._current.setData(pos=coords[[sample.index]], data=[sample.index])
+            return
+        p = self._projection
+        if self._tsne_of is not None or p is None or session is None or session.snapshot is not self._snap:
+            return
+        one = session.sample_pass()
+        if one is None:
+            return
+        a = np.nan_to_num(np.asarray(one.activations[self.layer()], np.float64))
+        if a.shape != p.mean.shape:
+            return
+        self._current.setData(pos=((a - p.mean) @ p.components.T)[None], data=[-1])
 
     def _describe(self, i: int) -> str:
         names = self._class_names

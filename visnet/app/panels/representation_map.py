@@ -476,11 +476,13 @@ class RepresentationMapPanel(QWidget):
             self._class_texts.append(text)
 
     def _place_class_names(self, coords: np.ndarray) -> None:
-        """Each class's name at the median of its points (hidden for a class with none)."""
+        """Each class's name on its point nearest the median of its points (hidden for a class
+        with none): on a point of the class even when the class is a ring around another
+        (the playground's circle), whose median lies in the other class."""
         for k, text in enumerate(self._class_texts):
             mine = coords[self._y == k]
             if len(mine):
-                centre = np.median(mine, axis=0)
+                centre = mine[np.argmin(np.sum((mine - np.median(mine, axis=0)) ** 2, axis=1))]
                 text.setPos(float(centre[0]), float(centre[1]))
                 text.show()
             else:

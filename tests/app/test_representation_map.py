@@ -262,3 +262,11 @@ def test_a_drawn_digit_is_ringed_where_its_activations_put_it(qtbot, session, tr
     np.testing.assert_allclose(panel.current_place(), panel.coords()[7], atol=1e-4 * np.abs(panel.coords()).max())
     session.use_drawing(np.zeros(784, np.float32))  # a blank canvas: somewhere else
     assert not np.allclose(panel.current_place(), panel.coords()[7])
+
+
+def test_an_exported_picture_leaves_out_the_hover_caption(qtbot, session, trainer, panel):
+    drawn(panel, moment(session, trainer, 5))
+    panel.set_hint_visible(False)
+    assert not panel.hover_label.isVisible() and not panel.picture.isVisible()
+    panel.set_hint_visible(True)
+    assert panel.hover_label.isVisible() and panel.picture.isVisible()

@@ -252,6 +252,11 @@ class RepresentationMapPanel(QWidget):
         self._build_classes()
         self._refresh.request(running=False)
 
+    def set_hint_visible(self, on: bool) -> None:
+        """Show or hide the hover caption under the map (left out of exported pictures)."""
+        self.hover_label.setVisible(on)
+        self.picture.setVisible(on and self._side is not None)
+
     def refresh_now(self) -> None:
         """Map the newest snapshot now, visible or not."""
         self._refresh.run_now()

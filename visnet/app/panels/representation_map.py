@@ -1,7 +1,8 @@
 """A map of the learned representation: every test example (the first MAX_POINTS) as a
 point, placed by its activations in a chosen layer, flattened to 2-D by PCA
-(core.representation), coloured by its true class, with each class's name at its centre.
-Mistakes are ringed; the current sample wears a larger ring.
+(core.representation), coloured by its true class, with each class's name on its point
+nearest the class's median. Mistakes are ringed; the current sample wears a larger ring (a
+drawing, or a point of the plane, where its activations put it).
 
 It draws the session's moment shown, so it follows training live and the timeline when the
 user looks back. Successive maps are turned onto the previous one (core.representation.project),
@@ -9,13 +10,13 @@ so points move only as far as the network moved them, and choosing another layer
 the way closest to the one before, so a point can be followed from layer to layer.
 
 Hover over a point for its picture (or a playground point's values), true class and the
-network's answer; a click makes it the session's current sample.
+network's answer; a click makes it the session's current sample. In the playground the points
+are the plane's test points and the classes its blue and orange.
 
 On demand (the t-SNE button) a t-SNE map of the moment shown replaces the PCA map, computed off
 the GUI thread with a progress bar and Cancel (TsneRunner); it stays, frozen at that moment,
 until the PCA button brings the live map back. It needs openTSNE, an optional extra: without
-it the button says in one line which extra to install. In the playground the points
-are the plane's test points and the classes its blue and orange.
+it the button says in one line which extra to install.
 
 The forward pass over the mapped examples is the panel's own (up to 2,000 examples, not the
 whole split the mistakes panel and the inspector share), so while training the map updates

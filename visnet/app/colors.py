@@ -53,6 +53,23 @@ LAYER_COLORS = (
     QColor(200, 200, 200),
 )
 
+# The two classes of the playground's points: blue (0) and orange (1) in both palettes.
+TWO_CLASS_COLORS = (QColor(8, 119, 189), QColor(245, 147, 34))
+# One colour per class on the representation map, bright enough for the plots' dark background.
+# Standard: Tableau's ten. Colour-blind safe: Okabe and Ito's seven, then grey, white and
+# Tol's pink. Beyond eight classes no palette keeps every class apart for every eye, so the
+# map also writes each class's name at its centre.
+CLASS_COLORS = {
+    "standard": (
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    ),
+    "colour-blind safe": (
+        (86, 180, 233), (230, 159, 0), (0, 158, 115), (240, 228, 66), (0, 114, 178),
+        (213, 94, 0), (204, 121, 167), (170, 170, 170), (255, 255, 255), (255, 170, 187),
+    ),
+}  # fmt: skip
+
 N_SHADES = 64  # activations are quantised to this many brushes, so drawing caches stay small
 
 
@@ -114,6 +131,16 @@ def set_palette(name: str) -> None:
         if key not in ("diverging", "names"):
             shared[key].setRgb(*rgb)
     palette.changed.emit(name)
+
+
+def class_colors(n: int) -> list[QColor]:
+    """A colour for each of n classes in the current palette: the playground's blue and
+    orange for two, the palette's ten for up to ten, evenly spread hues beyond."""
+    if n <= 2:
+        return [QColor(c) for c in TWO_CLASS_COLORS[:n]]
+    if n <= 10:
+        return [QColor(*rgb) for rgb in CLASS_COLORS[_current][:n]]
+    return [pg.intColor(k, hues=n, values=1, maxValue=255, minValue=255, sat=200) for k in range(n)]
 
 
 def colour_name(meaning: str) -> str:

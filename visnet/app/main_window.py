@@ -69,6 +69,7 @@ from .panels.minibatch import MiniBatchPanel
 from .panels.mistakes import MistakesPanel
 from .panels.network_view import NetworkView
 from .panels.neuron_inspector import NeuronInspector
+from .panels.representation_map import RepresentationMapPanel
 from .panels.sample import SamplePanel
 from .panels.stepper import BackpropStepper
 from .panels.surface import DecisionSurfacePanel
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
             "mistakes_panel": lambda: MistakesPanel(self.split_activations, session=self.session),
             "stepper": self._make_stepper,
             "landscape_panel": lambda: LandscapePanel(session=self.session),
+            "representation_panel": lambda: RepresentationMapPanel(session=self.session),
         }
         self._lazy_panels: dict[str, QWidget] = {}
 
@@ -293,11 +295,15 @@ class MainWindow(QMainWindow):
         return self._lazy("landscape_panel")
 
     @property
+    def representation_panel(self) -> RepresentationMapPanel:
+        return self._lazy("representation_panel")
+
+    @property
     def display_panels(self) -> tuple[Panel, ...]:
         """The panels the frame pacer draws: every panel built so far."""
         built = tuple(
             self._lazy_panels[n]
-            for n in ("inspector", "draw_panel", "mistakes_panel", "landscape_panel")
+            for n in ("inspector", "draw_panel", "mistakes_panel", "landscape_panel", "representation_panel")
             if n in self._lazy_panels
         )
         return self._eager_panels + built
@@ -408,6 +414,12 @@ class MainWindow(QMainWindow):
             QWidget(),
             "The cost over a plane through the parameters, the path training took on it, and the cost along one weight",
         )
+        self.representation_dock = dock(
+            "Representation map",
+            "representation_dock",
+            QWidget(),
+            "Every test example placed by its activations in a chosen layer (PCA), coloured by class",
+        )
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -422,6 +434,7 @@ class MainWindow(QMainWindow):
             self.mistakes_dock,
             self.stepper_dock,
             self.landscape_dock,
+            self.representation_dock,
         )
         self._docks_by_name = {d.objectName(): d for d in self.docks}
         self._lazy_docks = {
@@ -430,6 +443,7 @@ class MainWindow(QMainWindow):
             "mistakes_panel": self.mistakes_dock,
             "stepper": self.stepper_dock,
             "landscape_panel": self.landscape_dock,
+            "representation_panel": self.representation_dock,
         }
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", icon=None) -> QAction:
@@ -2010,6 +2024,8 @@ class MainWindow(QMainWindow):
                 self.stepper.stop()
             if "landscape_panel" in self._lazy_panels:
                 self.landscape_panel.shutdown()  # joins the landscape's grid thread
+            if "representation_panel" in self._lazy_panels:
+                self.representation_panel.shutdown()  # joins the t-SNE thread
             self._save_settings()
         event.accept()
 

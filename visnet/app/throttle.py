@@ -94,6 +94,10 @@ class VisibleRefresh(QObject):
             wait = max(0, int(self._interval_ms - 1000 * (time.monotonic() - self._last)))
         self._timer.start(wait)
 
+    def set_interval(self, interval_ms: int) -> None:
+        """While training runs, refresh at most every interval_ms from now on."""
+        self._interval_ms = int(interval_ms)
+
     def request_for(self, snap) -> None:
         """Refresh soon for snap (a Snapshot, or None for nothing to show yet)."""
         if snap is not None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from . import settings as keys
 
-LAYOUT_VERSION = 4  # bump when docks or workspaces change: older remembered layouts are dropped
+LAYOUT_VERSION = 5  # bump when docks or workspaces change: older remembered layouts are dropped
 AREAS = (
     Qt.DockWidgetArea.LeftDockWidgetArea,
     Qt.DockWidgetArea.TopDockWidgetArea,
@@ -79,7 +79,7 @@ WORKSPACES = (
         (
             Column(0.2, (Group(("sample_dock",), 1.0),)),
             Column(0.42, (Group(("network_dock",), 0.5), Group(("mistakes_dock", "draw_dock", "weights_dock"), 0.5))),
-            Column(0.38, (Group(("inspector_dock", "landscape_dock"), 1.0),)),
+            Column(0.38, (Group(("inspector_dock", "representation_dock", "landscape_dock"), 1.0),)),
         ),
     ),
     Workspace(
@@ -99,7 +99,7 @@ WORKSPACES = (
         (
             Column(0.27, (Group(("config_dock",), 0.62), Group(("sample_dock",), 0.38))),
             Column(0.4, (Group(("network_dock",), 0.55), Group(("loss_dock", "gradients_dock"), 0.45))),
-            Column(0.33, (Group(("surface_dock", "inspector_dock", "landscape_dock"), 1.0),)),
+            Column(0.33, (Group(("surface_dock", "representation_dock", "inspector_dock", "landscape_dock"), 1.0),)),
         ),
     ),
 )

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
-from visnet.app.colors import percent, symmetric_limit
+from visnet.app.colors import TWO_CLASS_COLORS, percent, symmetric_limit
 from visnet.app.plane import Plane
 from visnet.app.session import Session
 from visnet.app.stable import add_caption, status_label
@@ -27,7 +27,7 @@ from visnet.core.snapshot import Snapshot
 from visnet.core.surface import PLANE_EXTENT, Surface, choose_resolution, decision_score, evaluate_surface
 
 # TensorFlow Playground's colours: orange for class 1 (output above the level), blue for class 0.
-CLASS_COLORS = (QColor(8, 119, 189), QColor(245, 147, 34))
+CLASS_COLORS = TWO_CLASS_COLORS  # the representation map colours the two classes alike
 # The heatmap runs from a paler blue through light grey to a paler orange, so the saturated
 # points stay visible on the region of their own class.
 SURFACE_COLORMAP = pg.ColorMap(

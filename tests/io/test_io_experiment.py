@@ -18,12 +18,12 @@ from visnet.io.experiment_file import METADATA_KEY
 FUZZ = settings(max_examples=150, deadline=None)
 
 
-def tiny_runs(record=True):
+def tiny_runs(record=True, epochs=2):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 8)).astype(np.float32)
     y = rng.integers(0, 3, 60)
     experiment = vary_experiment(
-        RunSettings(layers=(8, 5, 3), epochs=2, batch_size=10),
+        RunSettings(layers=(8, 5, 3), epochs=epochs, batch_size=10),
         [parse_vary("cost=quadratic,cross-entropy")],
         name="cost",
         description="the learning slowdown",

@@ -137,8 +137,12 @@ def open_experiment(path: str | os.PathLike) -> ExperimentFile:
     """The experiment in path; ModelFileError in one line naming the file (and the run) for
     anything that is not a sound experiment file."""
     data = read_bytes(path)
-    if sniff(path, data) != "safetensors":
-        raise ModelFileError(path, "is not a visnet experiment file (not safetensors)")
+    try:
+        kind = sniff(path, data)
+    except ModelFileError:
+        kind = None
+    if kind != "safetensors":
+        raise ModelFileError(path, "is not a visnet experiment file (a .safetensors file that visnet compare saves)")
     sf = parse_safetensors(path, data)
     if not is_experiment_file(sf):
         what = "a visnet model file" if native.METADATA_KEY in sf.metadata else "a safetensors file"

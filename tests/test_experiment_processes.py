@@ -51,11 +51,11 @@ def test_the_runs_equal_separate_runs_bit_for_bit(processes):
     assert not np.array_equal(runner.outcomes[0].network.weights[0], runner.outcomes[1].network.weights[0])
 
 
-def test_a_run_that_cannot_train_fails_in_one_line_and_the_others_finish():
+@pytest.mark.parametrize("processes", [2, 1, 0])
+def test_a_run_that_cannot_train_fails_in_one_line_and_the_others_finish(processes):
     x_train, y_train, x_test, y_test = tiny_data()
-    y_train = y_train.copy()
     experiment = vary_experiment(TINY, [parse_vary("layers=12-6-3,12-6-2")])  # labels 0..2 need 3 outputs
-    with ExperimentRunner(experiment, x_train, y_train, x_test, y_test, processes=2) as runner:
+    with ExperimentRunner(experiment, x_train, y_train, x_test, y_test, processes=processes) as runner:
         events = list(runner.events())
     failed = [e for e in events if isinstance(e, RunFailed)]
     assert [e.run for e in failed] == [1] and "\n" not in failed[0].message and "labels" in failed[0].message

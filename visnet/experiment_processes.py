@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -81,39 +82,44 @@ def train_in_turns(
     runs: Sequence[tuple[int, RunSpec]], x_train, y_train, x_test, y_test, record: bool, budget: int
 ) -> Iterator[Event]:
     """Train the runs (index, spec) an epoch each in turn until each has its epochs, yielding
-    an event per epoch and per finished run."""
-    trainings = {
-        i: RunTraining(spec, x_train, y_train, x_test, y_test, record=record, budget=budget) for i, spec in runs
-    }
+    an event per epoch and per finished run. A run that cannot train fails alone (RunFailed,
+    one line); the others go on."""
+    trainings: dict[int, RunTraining] = {}
+    for i, spec in runs:
+        try:
+            trainings[i] = RunTraining(spec, x_train, y_train, x_test, y_test, record=record, budget=budget)
+        except Exception as err:
+            yield RunFailed(i, _one_line(err))
     seconds = dict.fromkeys(trainings, 0.0)
     while trainings:
         for i, training in list(trainings.items()):
-            if not training.done:
-                start = time.perf_counter()
-                record_ = training.train_epoch()
-                took = time.perf_counter() - start
-                seconds[i] += took
-                if record_ is not None:
-                    yield EpochFinished(i, record_, took)
-            if training.done:
-                del trainings[i]
-                yield RunFinished(i, training.finish(seconds[i]))
+            try:
+                if not training.done:
+                    start = time.perf_counter()
+                    record_ = training.train_epoch()
+                    took = time.perf_counter() - start
+                    seconds[i] += took
+                    if record_ is not None:
+                        yield EpochFinished(i, record_, took)
+                if training.done:
+                    del trainings[i]
+                    yield RunFinished(i, training.finish(seconds[i]))
+            except Exception as err:
+                trainings.pop(i, None)
+                yield RunFailed(i, _one_line(err))
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(traceback.format_exception_only(err)[-1].split())
 
 
 def _worker(runs, x_train, y_train, x_test, y_test, record: bool, budget: int, messages) -> None:
-    """A worker process: train its runs in turns, sending every event to the parent."""
+    """A worker process: train its runs in turns, sending every event to the parent. Ctrl+C
+    is the parent's to handle: it ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(BLAS_THREADS, user_api="blas")
-    finished: set[int] = set()
-    try:
-        for event in train_in_turns(runs, x_train, y_train, x_test, y_test, record, budget):
-            messages.put(event)
-            if isinstance(event, RunFinished):
-                finished.add(event.run)
-    except Exception as err:  # reported as the runs' failure; the parent says it in one line
-        detail = traceback.format_exception_only(err)[-1].strip()
-        for i, _ in runs:
-            if i not in finished:
-                messages.put(RunFailed(i, f"training failed in its process: {detail}"))
+    for event in train_in_turns(runs, x_train, y_train, x_test, y_test, record, budget):
+        messages.put(event)
 
 
 class ExperimentRunner:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.core.test_experiment import TINY, tiny_data
 from visnet.core.experiment import RunTraining, parse_vary, vary_experiment
-from visnet.experiment_processes import EpochFinished, ExperimentRunner, RunFailed, RunFinished
+from visnet.experiment_processes import EpochFinished, ExperimentRunner, RunFailed, RunFinished, RunProgress
 
 
 def alone(spec, data):
@@ -60,3 +60,22 @@ def test_a_run_that_cannot_train_fails_in_one_line_and_the_others_finish(process
     failed = [e for e in events if isinstance(e, RunFailed)]
     assert [e.run for e in failed] == [1] and "\n" not in failed[0].message and "labels" in failed[0].message
     assert runner.outcomes[0] is not None and runner.outcomes[1] is None
+
+
+@pytest.mark.parametrize("processes", [2, 0])
+def test_snapshots_carry_every_loss_and_leave_the_runs_unchanged(processes):
+    data = tiny_data(n_train=400)
+    experiment = vary_experiment(TINY, [parse_vary("lr=0.1,0.5,1")])
+    with ExperimentRunner(experiment, *data, processes=processes, snapshot_every=0.0) as runner:
+        events = list(runner.events())
+    assert not runner.failures
+    for i, spec in enumerate(experiment.runs):
+        snapshots = [e.snapshot for e in events if isinstance(e, RunProgress) and e.run == i]
+        assert len(snapshots) > 3
+        outcome = runner.outcomes[i]
+        losses = np.concatenate([s.batch_losses for s in snapshots])
+        assert np.array_equal(losses, outcome.history.batch_loss)
+        assert [r for s in snapshots for r in s.new_epochs] == list(outcome.history.epochs)
+        assert [s.step for s in snapshots] == sorted({s.step for s in snapshots})
+        assert np.array_equal(snapshots[-1].weights[0], outcome.network.weights[0])
+        assert_same_run(outcome, alone(spec, data))

@@ -6,9 +6,10 @@ processes=0 the runs take turns in the calling process. Each run is a core.RunTr
 the same network, trainer and seed as `visnet train` with those settings, so its result
 is the same bit for bit wherever it is trained.
 
-    runner = ExperimentRunner(experiment, x_train, y_train, x_test, y_test)
+    runner = ExperimentRunner(experiment, x_train, y_train, x_test, y_test, snapshot_every=0.1)
     for event in runner.events():          # blocks; the window polls runner.poll() instead
         if isinstance(event, EpochFinished): ...
+        if isinstance(event, RunProgress): ...  # event.snapshot: a core Snapshot, as panels take
     outcomes = runner.outcomes              # core.RunOutcome per run, in the experiment's order
 
 No Qt here (an import-linter contract keeps it so): the command line and the window both
@@ -30,6 +31,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .core.experiment import Experiment, RunOutcome, RunSpec, RunTraining
+from .core.snapshot import Snapshot
 from .core.timeline import DEFAULT_BUDGET
 from .core.training import EpochRecord
 
@@ -38,6 +40,10 @@ START_METHOD = "spawn"  # a fresh interpreter: the window's process runs Qt thre
 # at the same cores (OpenBLAS threads spin while they wait).
 BLAS_THREADS = 1
 POLL_S = 0.2  # how often a waiting parent checks that its workers are still alive
+# With snapshots asked for: a run's turn ends after this long when runs share a worker, and
+# the clock is read about this often (the number of mini-batches between looks adapts).
+TURN_S = 0.5
+CHUNK_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,16 @@ class EpochFinished:
     run: int  # index into the experiment's runs
     record: EpochRecord
     seconds: float  # this epoch's training time (evaluation included)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """A run as it trains (ExperimentRunner's snapshot_every): a core.snapshot.Snapshot with
+    the mini-batch losses and epochs since the run's previous one, as the window's panels
+    take a single run's."""
+
+    run: int
+    snapshot: Snapshot
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ class RunFailed:
     message: str
 
 
-Event = EpochFinished | RunFinished | RunFailed
+Event = EpochFinished | RunProgress | RunFinished | RunFailed
 
 
 def cores() -> int:
@@ -79,28 +95,63 @@ def default_processes(n_runs: int) -> int:
 
 
 def train_in_turns(
-    runs: Sequence[tuple[int, RunSpec]], x_train, y_train, x_test, y_test, record: bool, budget: int
+    runs: Sequence[tuple[int, RunSpec]],
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    record: bool,
+    budget: int,
+    snapshot_every: float | None = None,
 ) -> Iterator[Event]:
-    """Train the runs (index, spec) an epoch each in turn until each has its epochs, yielding
-    an event per epoch and per finished run. A run that cannot train fails alone (RunFailed,
-    one line); the others go on."""
+    """Train the runs (index, spec) in turns until each has its epochs, yielding an event
+    per epoch and per finished run. A turn is an epoch; with snapshot_every (seconds), a
+    RunProgress that often too, and a turn ends after TURN_S when runs share the worker, so
+    each run's curves keep growing. A run that cannot train fails alone (RunFailed, one
+    line); the others go on."""
     trainings: dict[int, RunTraining] = {}
     for i, spec in runs:
         try:
-            trainings[i] = RunTraining(spec, x_train, y_train, x_test, y_test, record=record, budget=budget)
+            trainings[i] = RunTraining(
+                spec,
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                record=record,
+                budget=budget,
+                snapshots=snapshot_every is not None,
+            )
         except Exception as err:
             yield RunFailed(i, _one_line(err))
-    seconds = dict.fromkeys(trainings, 0.0)
+    live = snapshot_every is not None
+    seconds = dict.fromkeys(trainings, 0.0)  # each run's training time so far
+    epoch_seconds = dict.fromkeys(trainings, 0.0)  # and in its current epoch
+    chunk = dict.fromkeys(trainings, 1)  # mini-batches between two looks at the clock
+    last_snapshot = dict.fromkeys(trainings, time.perf_counter())
     while trainings:
         for i, training in list(trainings.items()):
             try:
-                if not training.done:
+                turn_start = time.perf_counter()
+                while not training.done:
                     start = time.perf_counter()
-                    record_ = training.train_epoch()
-                    took = time.perf_counter() - start
+                    record_ = training.train_steps(chunk[i] if live else training.trainer.batches_per_epoch)
+                    now = time.perf_counter()
+                    took = now - start
                     seconds[i] += took
+                    epoch_seconds[i] += took
+                    turn_over = record_ is not None or (len(trainings) > 1 and now - turn_start >= TURN_S)
+                    if live:
+                        per_step = took / max(chunk[i], 1)
+                        chunk[i] = max(1, min(training.trainer.batches_per_epoch, round(CHUNK_S / max(per_step, 1e-9))))
+                        if turn_over or training.done or now - last_snapshot[i] >= snapshot_every:
+                            yield RunProgress(i, training.snapshot())
+                            last_snapshot[i] = now
                     if record_ is not None:
-                        yield EpochFinished(i, record_, took)
+                        yield EpochFinished(i, record_, epoch_seconds[i])
+                        epoch_seconds[i] = 0.0
+                    if turn_over:
+                        break
                 if training.done:
                     del trainings[i]
                     yield RunFinished(i, training.finish(seconds[i]))
@@ -113,19 +164,20 @@ def _one_line(err: BaseException) -> str:
     return " ".join(traceback.format_exception_only(err)[-1].split())
 
 
-def _worker(runs, x_train, y_train, x_test, y_test, record: bool, budget: int, messages) -> None:
+def _worker(runs, x_train, y_train, x_test, y_test, record: bool, budget: int, snapshot_every, messages) -> None:
     """A worker process: train its runs in turns, sending every event to the parent. Ctrl+C
     is the parent's to handle: it ends the workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threadpool_limits(BLAS_THREADS, user_api="blas")
-    for event in train_in_turns(runs, x_train, y_train, x_test, y_test, record, budget):
+    for event in train_in_turns(runs, x_train, y_train, x_test, y_test, record, budget, snapshot_every):
         messages.put(event)
 
 
 class ExperimentRunner:
     """Trains an experiment's runs (see the module's docstring). processes: worker
     processes (None: default_processes; 0: in the calling process, in turns). record:
-    keep each run's timeline within budget bytes."""
+    keep each run's timeline within budget bytes. snapshot_every: seconds between a run's
+    RunProgress events (None: none, and a run's turn is a whole epoch)."""
 
     def __init__(
         self,
@@ -138,12 +190,13 @@ class ExperimentRunner:
         processes: int | None = None,
         record: bool = False,
         budget: int = DEFAULT_BUDGET,
+        snapshot_every: float | None = None,
     ):
         self.experiment = experiment
         self._data = (np.asarray(x_train), np.asarray(y_train), x_test, y_test)
         n = len(experiment.runs)
         self.processes = default_processes(n) if processes is None else max(0, min(processes, n))
-        self.record, self.budget = record, budget
+        self.record, self.budget, self.snapshot_every = record, budget, snapshot_every
         self.outcomes: list[RunOutcome | None] = [None] * n
         self.failures: dict[int, str] = {}
         self._messages = None
@@ -162,7 +215,7 @@ class ExperimentRunner:
             return
         runs = list(enumerate(self.experiment.runs))
         if self.processes == 0:
-            self._local = train_in_turns(runs, *self._data, self.record, self.budget)
+            self._local = train_in_turns(runs, *self._data, self.record, self.budget, self.snapshot_every)
             return
         context = multiprocessing.get_context(START_METHOD)
         self._messages = context.Queue()
@@ -170,7 +223,14 @@ class ExperimentRunner:
         for share in self._shares:
             process = context.Process(
                 target=_worker,
-                args=([runs[i] for i in share], *self._data, self.record, self.budget, self._messages),
+                args=(
+                    [runs[i] for i in share],
+                    *self._data,
+                    self.record,
+                    self.budget,
+                    self.snapshot_every,
+                    self._messages,
+                ),
                 daemon=True,
                 name="visnet experiment worker",
             )

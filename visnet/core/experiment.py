@@ -30,7 +30,7 @@ from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
 from .costs import COSTS, check_cost
 from .history import HistoryRecorder, TrainingHistory
 from .network import INITS, Network
-from .snapshot import take_snapshot
+from .snapshot import Snapshot, take_snapshot
 from .targets import check_output
 from .timeline import DEFAULT_BUDGET, MomentRecorder, Timeline
 from .training import SETTINGS, DivergenceError, EpochRecord, TrainConfig, Trainer, evaluate
@@ -433,9 +433,11 @@ class RunOutcome:
 
 
 class RunTraining:
-    """One run of an experiment, trained an epoch at a time (so runs can take turns): the
-    network the settings draw, a Trainer, its history and, with record=True, its timeline,
-    recorded as `visnet train --record` records it (first and last moments kept)."""
+    """One run of an experiment, trained a few steps or an epoch at a time (so runs can take
+    turns): the network the settings draw, a Trainer, its history and, with record=True, its
+    timeline, recorded as `visnet train --record` records it (first and last moments kept).
+    With snapshots=True it also keeps the mini-batch losses and epochs since the last
+    snapshot(), for a window that draws the run live as it draws a single run."""
 
     def __init__(
         self,
@@ -447,6 +449,7 @@ class RunTraining:
         *,
         record: bool = False,
         budget: int = DEFAULT_BUDGET,
+        snapshots: bool = False,
     ):
         self.spec = spec if isinstance(spec, RunSpec) else RunSpec("run", spec)
         settings = self.spec.settings
@@ -459,6 +462,10 @@ class RunTraining:
         self.recorder = HistoryRecorder(self.network.n_layers)
         self.timeline = Timeline(budget) if record else None
         self._moments = MomentRecorder()
+        self._snapshots = snapshots
+        self._batch_x: list[float] = []
+        self._batch_loss: list[float] = []
+        self._new_epochs: list[EpochRecord] = []
         self.stopped = ""  # why training stopped early: a divergence's message
         if self.timeline is not None:
             self.timeline.add(take_snapshot(self.trainer, state="idle"), kept=True)
@@ -467,20 +474,43 @@ class RunTraining:
     def done(self) -> bool:
         return bool(self.stopped) or self.trainer.epochs_done >= self.spec.settings.epochs
 
-    def train_epoch(self) -> EpochRecord | None:
-        """Train one epoch; its record, or None when training diverged (stopped says how)."""
+    def train_steps(self, n: int) -> EpochRecord | None:
+        """Train up to n mini-batches, stopping early at the end of an epoch (whose record is
+        returned) or at a divergence (None; stopped says how)."""
         trainer, recorder, timeline = self.trainer, self.recorder, self.timeline
         try:
-            while True:
+            for _ in range(n):
                 result = trainer.step()
                 recorder.add_step(trainer, result)
+                if self._snapshots:
+                    self._batch_x.append(trainer.epoch_progress)
+                    self._batch_loss.append(result.loss)
                 if timeline is not None and self._moments.after_step(trainer):
                     timeline.add_all(self._moments.take())
                 if result.epoch_finished:
+                    if self._snapshots:
+                        self._new_epochs.append(trainer.history[-1])
                     return trainer.history[-1]
         except DivergenceError as err:
             self.stopped = str(err)
-            return None
+        return None
+
+    def train_epoch(self) -> EpochRecord | None:
+        """Train to the end of the epoch; its record, or None when training diverged."""
+        while not self.stopped:
+            record = self.train_steps(self.trainer.batches_per_epoch)
+            if record is not None:
+                return record
+        return None
+
+    def snapshot(self, state: str = "running") -> Snapshot:
+        """The run now (core.snapshot), with the mini-batch losses and epochs since the last
+        one (kept only with snapshots=True)."""
+        snap = take_snapshot(
+            self.trainer, self._batch_x, self._batch_loss, tuple(self._new_epochs), state=state, message=self.stopped
+        )
+        self._batch_x, self._batch_loss, self._new_epochs = [], [], []
+        return snap
 
     def finish(self, seconds: float) -> RunOutcome:
         """The outcome, once training is over (the last moment goes into the timeline)."""

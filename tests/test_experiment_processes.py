@@ -5,9 +5,20 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.core.test_experiment import TINY, tiny_data
-from visnet.core.experiment import RunTraining, parse_vary, vary_experiment
+from visnet.core.experiment import RunSettings, RunTraining, parse_vary, vary_experiment
 from visnet.experiment_processes import EpochFinished, ExperimentRunner, RunFailed, RunFinished, RunProgress
+
+TINY = RunSettings(layers=(12, 6, 3), epochs=3, batch_size=8)
+
+
+def tiny_data(n_train=120, n_test=40, n_in=12, k=3, seed=0):
+    """Three clusters of points: a few milliseconds an epoch."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, n_in))
+    y_train, y_test = rng.integers(0, k, n_train), rng.integers(0, k, n_test)
+    x_train = (centres[y_train] + 0.5 * rng.normal(size=(n_train, n_in))).astype(np.float32)
+    x_test = (centres[y_test] + 0.5 * rng.normal(size=(n_test, n_in))).astype(np.float32)
+    return x_train, y_train, x_test, y_test
 
 
 def alone(spec, data):

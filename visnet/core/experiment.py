@@ -9,9 +9,9 @@ run bit for bit.
 
     experiment = preset_experiment("cost")                  # one of the book's comparisons
     experiment = vary_experiment(RunSettings(), [parse_vary("cost=quadratic,cross-entropy")])
-    run = RunTraining(experiment.runs[0].settings, x_train, y_train, x_test, y_test)
-    record = run.train_epoch()                              # an EpochRecord
-    result = run.result(seconds)                            # best accuracy, epochs, gap
+    run = RunTraining(experiment.runs[0], x_train, y_train, x_test, y_test)
+    record = run.train_epoch()                              # an EpochRecord (or train_steps(n))
+    outcome = run.finish(seconds)                           # network, history, RunResult
 
 Field names are the engine's (eta, lmbda, batch_size); a variation may use the command
 line's names too (lr, l2, batch), and labels use those, as a user types them.

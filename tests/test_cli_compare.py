@@ -29,7 +29,7 @@ def test_compare_prints_a_row_per_run_per_epoch_and_saves_runs_equal_to_separate
     for label in ("quadratic", "cross-entropy"):
         rows = [line.split() for line in lines if line.startswith(f"cost: {label} ")]
         assert len(rows) == 3  # two epochs and a result
-        assert [row[2] for row in rows[:2]] == ["1/2", "2/2"] and rows[2][-1] == "pts"
+        assert [row[2] for row in rows[:2]] == ["1/2", "2/2"] and rows[2][-3] == "pts"
     results = lines[lines.index("results") :]
     assert "best test acc" in results[1] and "gap" in results[1]
     assert f"saved {out}" in r.stdout and csv.stat().st_size > 0 and png.read_bytes()[:4] == b"\x89PNG"

@@ -1374,7 +1374,7 @@ def _print_results(outcomes, planned) -> None:
     print("results")
     print(
         f"{'run':<{width}}  {'best test acc':>13}  {'at epoch':>8}  {'epochs':>7}  {'time':>7}  "
-        f"{'train acc':>9}  {'test acc':>8}  {'gap':>9}"
+        f"{'train acc':>9}  {'test acc':>8}  {'gap':>9}  {'train loss':>10}  {'test loss':>9}"
     )
     for label, outcome, epochs in zip(labels, outcomes, planned):
         r = outcome.result
@@ -1386,7 +1386,7 @@ def _print_results(outcomes, planned) -> None:
         print(
             f"{label:<{width}}  {percent(r.best_test_accuracy):>13}  {r.best_epoch or '-':>8}  "
             f"{f'{r.epochs}/{epochs}':>7}  {r.seconds:>6.1f}s  {percent(r.final_train_accuracy):>9}  "
-            f"{percent(r.final_test_accuracy):>8}  {gap:>9}"
+            f"{percent(r.final_test_accuracy):>8}  {gap:>9}  {r.final_train_loss:>10.4f}  {r.final_test_loss:>9.4f}"
         )
 
 

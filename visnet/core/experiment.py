@@ -322,9 +322,9 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "l2",
-            "overfitting: 1,000 training images without and with L2 (Nielsen's lambda 0.1 for n = 1,000)",
+            "overfitting: 1,000 training images without and with L2 of 1e-3 (Nielsen's lambda 1 for n = 1,000)",
             replace(_NIELSEN, epochs=30),
-            (Variation("lmbda", (0.0, 1e-4)),),
+            (Variation("lmbda", (0.0, 1e-3)),),
             train_size=1000,
         ),
         Preset(

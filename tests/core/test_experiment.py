@@ -143,3 +143,20 @@ def test_a_run_trains_as_a_plain_trainer_bit_for_bit():
     assert outcome.result.epochs == 3 and outcome.result.best_test_accuracy == max(r.test_accuracy for r in records)
     assert outcome.timeline is not None and len(outcome.timeline) > 3
     assert np.array_equal(outcome.timeline.last.weights[0], net.weights[0])
+
+
+def test_a_variant_from_the_configuration_joins_and_leaves_an_experiment():
+    net = Network((12, 6, 3), "relu", output="softmax", cost="cross-entropy", init="he", seed=0)
+    config = TrainConfig(eta=0.1, batch_size=8, epochs=3, seed=4)
+    s = RunSettings.of(net, config)
+    assert s == RunSettings(layers=(12, 6, 3), activation="relu", init="he", eta=0.1, batch_size=8, epochs=3, seed=4)
+    e = vary_experiment(replace(s, eta=0.5), [parse_vary("cost=quadratic,cross-entropy")])
+    bigger = e.with_run(s)
+    assert bigger.labels == ("cost: quadratic, lr: 0.5", "cost: cross-entropy, lr: 0.5", "cost: cross-entropy, lr: 0.1")
+    assert bigger.without_run(0).labels == ("lr: 0.5", "lr: 0.1")
+    with pytest.raises(ExperimentError):
+        bigger.with_run(s)  # already there
+    with pytest.raises(ExperimentError):
+        e.without_run(0)  # one run is no experiment
+    with pytest.raises(ExperimentError):
+        RunSettings.of(Network((12, 6, 5, 3), ["relu", "tanh"], seed=0), config)

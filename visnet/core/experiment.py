@@ -111,6 +111,28 @@ class RunSettings:
         except ValueError as err:
             raise ExperimentError(str(err)) from None
 
+    @classmethod
+    def of(cls, net: Network, config: TrainConfig) -> RunSettings:
+        """The settings that make a fresh copy of net's architecture trained by config (the
+        window's configuration, to add as a variant); its seed is config's, which draws the
+        network and shuffles the data, as `visnet train` uses one seed for both.
+        ExperimentError for what a run cannot be: hidden layers with different activations."""
+        hidden = set(net.activations[:-1])
+        if len(hidden) > 1:
+            raise ExperimentError("an experiment's run has one activation for all its hidden layers")
+        values = {f.name: getattr(config, f.name) for f in fields(TrainConfig) if f.name in SETTING_NAMES}
+        settings = cls(
+            layers=tuple(int(s) for s in net.sizes),
+            activation=hidden.pop() if hidden else cls.activation,
+            output=net.activations[-1],
+            cost=net.cost,
+            init=net.init,
+            dtype=net.dtype.name,
+            **values,
+        )
+        settings.validate()
+        return settings
+
     def as_dict(self) -> dict:
         d = asdict(self)
         d["layers"] = list(self.layers)
@@ -258,8 +280,34 @@ class Experiment:
         return tuple(run.label for run in self.runs)
 
     @property
+    def settings(self) -> tuple[RunSettings, ...]:
+        return tuple(run.settings for run in self.runs)
+
+    def with_run(self, settings: RunSettings) -> Experiment:
+        """This experiment with one more run ("add as a variant"), every run labelled afresh
+        by what now differs; ExperimentError if it has MAX_RUNS already or the run is one of them."""
+        if settings in self.settings:
+            raise ExperimentError("the experiment has a run with these settings already")
+        return experiment_of((*self.settings, settings), **_other_fields(self))
+
+    def without_run(self, index: int) -> Experiment:
+        """This experiment without run `index`, labelled afresh (it keeps MIN_RUNS at least)."""
+        return experiment_of(self.settings[:index] + self.settings[index + 1 :], **_other_fields(self))
+
+    @property
     def varied(self) -> tuple[str, ...]:
         return differing_settings([run.settings for run in self.runs])
+
+
+def _other_fields(experiment: Experiment) -> dict:
+    return {f.name: getattr(experiment, f.name) for f in fields(Experiment) if f.name != "runs"}
+
+
+def experiment_of(settings: Sequence[RunSettings], **experiment) -> Experiment:
+    """An experiment of these runs, each labelled by what differs (run_labels)."""
+    if len(set(settings)) != len(settings):
+        raise ExperimentError("two runs would have the same settings: the values varied must differ")
+    return Experiment(tuple(RunSpec(label, s) for label, s in zip(run_labels(settings), settings)), **experiment)
 
 
 def differing_settings(settings: Sequence[RunSettings]) -> tuple[str, ...]:
@@ -290,9 +338,7 @@ def vary_experiment(base: RunSettings, variations: Sequence[Variation], **experi
     settings = [replace(base, **{v.name: v.values[i] for v in variations}) for i in range(len(variations[0].values))]
     for s in settings:
         s.validate()
-    if len(set(settings)) != len(settings):
-        raise ExperimentError("two runs would have the same settings: the values varied must differ")
-    return Experiment(tuple(RunSpec(label, s) for label, s in zip(run_labels(settings), settings)), **experiment)
+    return experiment_of(settings, **experiment)
 
 
 # -- the book's comparisons --------------------------------------------------------------------

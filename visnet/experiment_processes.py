@@ -244,12 +244,14 @@ class ExperimentRunner:
             yield from self.poll(timeout=POLL_S)
 
     def poll(self, timeout: float = 0.0) -> list[Event]:
-        """The events that arrived (waiting up to timeout for the first); in-process, one
-        epoch's worth of training."""
+        """The events that arrived (waiting up to timeout for the first); in-process, the
+        next event, after training up to it."""
         self.start()
         if self._local is not None:
             event = next(self._local, None)
-            return [] if event is None else [self._noted(event)]
+            if event is None:  # every run has had its last event; none is left open
+                return [self._noted(RunFailed(i, "ended without a result")) for i in sorted(self._open)]
+            return [self._noted(event)]
         out: list[Event] = []
         assert self._messages is not None
         try:

@@ -10,7 +10,7 @@ as each run's result.seconds counts) and each run's share of the lone run's spee
 
     python benchmarks/compare_speed.py [--epochs 3] [--repeats 3]
 
-Target (issue 16): each of two runs side by side keeps >= 40 % of a single headless run on a
+Target: each of two runs side by side keeps >= 40 % of a single headless run on a
 2-core machine.
 """
 

@@ -234,7 +234,7 @@ def animation_path(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineArgumentParser(
         prog="visnet",
-        usage="visnet [MODEL] [--data DIR] [--playground [SET]] [--lesson NAME]   open the window\n"
+        usage="visnet [MODEL] [--data DIR] [--playground [SET]] [--lesson NAME]     open the window\n"
         "       visnet train|compare|eval|info|data|export|animate|lessons [options] work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "

@@ -1355,16 +1355,16 @@ def _save_experiment_outputs(experiment, outcomes, out, args, data) -> None:
     from .io import save_experiment
     from .io.experiment_export import save_curves_csv, save_curves_png
 
-    path = save_experiment(out, experiment, outcomes, **_dataset_info(args.data, data))
+    path = save_experiment(experiment, outcomes, out, **_dataset_info(args.data, data))
     print(printable(f"saved {path}"))
     _export_curves(args, experiment, outcomes, save_curves_csv, save_curves_png)
 
 
 def _export_curves(args, experiment, outcomes, save_curves_csv, save_curves_png) -> None:
     if args.csv:
-        print(printable(f"wrote {save_curves_csv(args.csv, outcomes)}"))
+        print(printable(f"wrote {save_curves_csv(outcomes, args.csv)}"))
     if args.png:
-        print(printable(f"wrote {save_curves_png(args.png, outcomes, title=experiment.description)}"))
+        print(printable(f"wrote {save_curves_png(outcomes, args.png, title=experiment.description)}"))
 
 
 def _print_results(outcomes, planned) -> None:

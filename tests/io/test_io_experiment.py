@@ -42,7 +42,7 @@ def tiny_runs(record=True, epochs=2):
 def saved(tmp_path_factory):
     experiment, outcomes = tiny_runs()
     path = tmp_path_factory.mktemp("experiment") / "exp.safetensors"
-    save_experiment(path, experiment, outcomes, dataset="toy", class_names=["a", "b", "c"])
+    save_experiment(experiment, outcomes, path, dataset="toy", class_names=["a", "b", "c"])
     return path, experiment, outcomes
 
 
@@ -63,13 +63,13 @@ def test_an_experiment_round_trips(saved):
         assert a.network.info["label"] == a.label and a.network.info["class_names"] == ["a", "b", "c"]
     # saved again, it is the same experiment
     again = path.with_name("again.safetensors")
-    save_experiment(again, opened.experiment, opened.runs)
+    save_experiment(opened.experiment, opened.runs, again)
     assert open_experiment(again).experiment == experiment
 
 
 def test_without_timelines_too(tmp_path):
     experiment, outcomes = tiny_runs(record=False)
-    save_experiment(tmp_path / "e.safetensors", experiment, outcomes)
+    save_experiment(experiment, outcomes, tmp_path / "e.safetensors")
     assert all(run.timeline is None for run in open_experiment(tmp_path / "e.safetensors").runs)
 
 

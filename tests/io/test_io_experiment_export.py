@@ -12,7 +12,7 @@ from visnet.io.experiment_export import RUN_COLOURS, save_curves_csv, save_curve
 def test_the_csv_holds_every_point_of_every_run(tmp_path):
     _, runs = tiny_runs(record=False, epochs=12)  # long enough for layer statistics
     assert len(runs[0].history.stats_x)
-    path = save_curves_csv(tmp_path / "curves.csv", runs)
+    path = save_curves_csv(runs, tmp_path / "curves.csv")
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {r["label"] for r in rows} == {run.label for run in runs}
@@ -30,7 +30,7 @@ def test_the_csv_holds_every_point_of_every_run(tmp_path):
 
 def test_the_png_shows_each_run_in_its_colour_without_qt(tmp_path):
     _, runs = tiny_runs(record=False)
-    path = save_curves_png(tmp_path / "curves.png", runs, title="the learning slowdown")
+    path = save_curves_png(runs, tmp_path / "curves.png", title="the learning slowdown")
     image = Image.open(path)
     assert image.format == "PNG" and image.size == (1200, 480)
     pixels = {tuple(p) for p in np.asarray(image.convert("RGB")).reshape(-1, 3)}

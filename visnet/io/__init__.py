@@ -7,7 +7,7 @@
     read_description("model.safetensors")          # architecture and info, no weights
     save_onnx(net, "model.onnx")                   # Gemm + activation nodes (needs onnx)
     save_state_dict(net, "torch.safetensors")      # PyTorch nn.Sequential layout
-    save_experiment(path, experiment, outcomes)    # an experiment's runs in one file
+    save_experiment(experiment, outcomes, path)    # an experiment's runs in one file
     exp = open_experiment(path)                    # exp.experiment, exp.runs, exp.warnings
 
 Every problem with a file, reading or writing, raises ModelFileError whose message is

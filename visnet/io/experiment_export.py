@@ -49,7 +49,7 @@ def curves_rows(runs: Sequence[RunOutcome]) -> list[tuple]:
     return rows
 
 
-def save_curves_csv(path: str | os.PathLike, runs: Sequence[RunOutcome]) -> Path:
+def save_curves_csv(runs: Sequence[RunOutcome], path: str | os.PathLike) -> Path:
     """Write every run's curves to path as CSV (see the module's docstring)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -164,7 +164,7 @@ def _ticks(low: float, high: float, most: int = 6) -> list[float]:
     return [round(first + k * step, 12) for k in range(int(math.ceil((high - first) / step)) + 1)]
 
 
-def save_curves_png(path: str | os.PathLike, runs: Sequence[RunOutcome], title: str = "") -> Path:
+def save_curves_png(runs: Sequence[RunOutcome], path: str | os.PathLike, title: str = "") -> Path:
     """Write curves_figure(runs) to path as PNG."""
     buffer = io.BytesIO()
     curves_figure(runs, title=title).save(buffer, format="PNG")

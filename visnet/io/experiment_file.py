@@ -67,7 +67,7 @@ def is_experiment_file(sf: SafetensorsFile) -> bool:
 
 
 # -- writing ---------------------------------------------------------------------------------
-def save_experiment(path: str | os.PathLike, experiment: Experiment, runs: Sequence[RunOutcome], **info) -> Path:
+def save_experiment(experiment: Experiment, runs: Sequence[RunOutcome], path: str | os.PathLike, **info) -> Path:
     """Write the runs (outcomes of experiment's runs, in its order) to path atomically;
     returns the Path written. info: metadata for every run's model (the data set's name and
     classes, as save_model takes them)."""

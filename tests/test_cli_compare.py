@@ -77,6 +77,7 @@ def test_list_presets():
         ("--vary", "layers=784-12-10,784-12-3"),
         ("--preset", "cost", "--cost", "quadratic"),
         ("--preset", "nope"),
+        ("--preset", "cost", "--record", "--record-budget", "1000"),
         (),
     ],
 )

@@ -1219,6 +1219,11 @@ RUN_OPTIONS = {
 }
 
 
+# The timelines' share of an experiment file, which visnet reads up to 2 GiB: the rest is
+# room for the networks and curves.
+MAX_EXPERIMENT_TIMELINES = 1792 * 2**20
+
+
 def cmd_compare(args) -> int:
     from .core.experiment import ExperimentError
 
@@ -1284,6 +1289,12 @@ def _run_experiment(experiment, args) -> int:
     from .core.targets import n_classes
     from .experiment_processes import EpochFinished, ExperimentRunner, RunFailed, RunFinished
 
+    if args.record and args.record_budget * 2**20 * len(experiment.runs) > MAX_EXPERIMENT_TIMELINES:
+        raise _usage(
+            f"--record-budget {args.record_budget} for each of {len(experiment.runs)} runs would make an experiment "
+            f"file too large to open again; give at most {MAX_EXPERIMENT_TIMELINES // 2**20 // len(experiment.runs)}",
+            "compare",
+        )
     args.train_size, args.test_size = experiment.train_size, experiment.test_size
     data = _load_data(args.data, args)
     for run in experiment.runs:

@@ -73,6 +73,16 @@ def test_without_timelines_too(tmp_path):
     assert all(run.timeline is None for run in open_experiment(tmp_path / "e.safetensors").runs)
 
 
+def test_an_experiment_too_large_to_open_again_is_not_saved(tmp_path, monkeypatch):
+    from visnet.io import experiment_file
+
+    experiment, outcomes = tiny_runs(record=False)
+    monkeypatch.setattr(experiment_file, "MAX_FILE", 1000)
+    with pytest.raises(ModelFileError, match="cannot save: the experiment takes"):
+        save_experiment(experiment, outcomes, tmp_path / "big.safetensors")
+    assert not (tmp_path / "big.safetensors").exists()
+
+
 def test_model_readers_and_the_experiment_reader_refuse_each_other(saved, tmp_path):
     path, _, outcomes = saved
     for read in (load_model, open_model, read_description):

@@ -39,7 +39,7 @@ from ..core.history import TrainingHistory
 from ..printable import printable
 from . import native
 from .atomic import atomic_write_bytes
-from .container import DTYPES, SafetensorsFile, parse_safetensors, read_bytes, sniff
+from .container import DTYPES, MAX_FILE, SafetensorsFile, parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError, shown
 
 FORMAT = "visnet-experiment"
@@ -111,7 +111,14 @@ def save_experiment(experiment: Experiment, runs: Sequence[RunOutcome], path: st
         "runs": entries,
     }
     metadata = {METADATA_KEY: json.dumps(header, allow_nan=False, ensure_ascii=False)}
-    return atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
+    data = safetensors.numpy.save(tensors, metadata=metadata)
+    if len(data) > MAX_FILE:  # a file no visnet would open again
+        raise ModelFileError(
+            path,
+            f"cannot save: the experiment takes {len(data) / 2**30:.1f} GiB, over the {MAX_FILE / 2**30:.0f} GiB "
+            "visnet reads; record the timelines with a smaller budget",
+        )
+    return atomic_write_bytes(path, data)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .printable import printable
 
-SUBCOMMANDS = ("train", "eval", "info", "data", "export", "animate", "lessons")
+SUBCOMMANDS = ("train", "compare", "eval", "info", "data", "export", "animate", "lessons")
 
 PRESETS = {
     "3b1b": dict(
@@ -232,15 +232,10 @@ def animation_path(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-    from .core.costs import COSTS
-    from .core.network import INITS
-    from .core.optim import SCHEDULES
-
     parser = OneLineArgumentParser(
         prog="visnet",
-        usage="visnet [MODEL] [--data DIR] [--playground [SET]] [--lesson NAME]   open the window\n"
-        "       visnet train|eval|info|data|export|animate|lessons [options]         work headless\n"
+        usage="visnet [MODEL] [--data DIR] [--playground [SET]] [--lesson NAME]     open the window\n"
+        "       visnet train|compare|eval|info|data|export|animate|lessons [options] work headless\n"
         "       visnet [-h] [--version]",
         description="See inside a neural network while it learns. Without a COMMAND, "
         "opens the window, with MODEL loaded if one is given.",
@@ -264,20 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=sorted(PRESETS),
         help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()) + " (other options override it)",
     )
-    train.add_argument("--layers", type=layer_sizes, help="layer sizes, input first (default 784,16,16,10)")
-    train.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid)")
-    train.add_argument("--output", choices=OUTPUT_ACTIVATIONS, help="output activation (default softmax)")
-    train.add_argument("--cost", choices=COSTS, help="cost function (default cross-entropy)")
-    train.add_argument(
-        "--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)"
-    )
-    train.add_argument("--lr", type=learning_rate, help="learning rate eta (default 0.5; try 0.1 with relu)")
-    train.add_argument("--momentum", type=momentum_value, help="momentum, from 0 up to 1 (default 0)")
-    train.add_argument("--l2", type=l2_value, help="L2 weight decay lambda per step (default 0)")
-    train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
-    train.add_argument("--batch", type=positive_count, help="mini-batch size (default 10)")
-    train.add_argument("--epochs", type=positive_count, help="epochs to train (default 5)")
-    train.add_argument("--seed", type=seed_number, help="seed for initialisation and shuffling (default 0)")
+    _add_run_options(train)
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     _add_data_option(train)
     train.add_argument(
@@ -300,6 +282,59 @@ def build_parser() -> argparse.ArgumentParser:
         default=256,
         metavar="MB",
         help="memory the timeline may hold, in MB (default 256): a wide network keeps fewer moments",
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="an experiment: two to four runs on the same data, side by side, with a results table",
+        description="Train two to four runs of the same data, each with its own settings, side by side (a "
+        "process per core, in turns on fewer cores), with the same seed unless the seed is varied. Prints one "
+        "row per run per epoch and a results table, and saves the experiment (every run with its weights and "
+        "curves) in one file. The other options set what the runs share.",
+    )
+    what = compare.add_mutually_exclusive_group()
+    what.add_argument(
+        "--vary",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="a setting and one value per run (2 to 4), e.g. cost=quadratic,cross-entropy, lr=0.1,0.5, "
+        "layers=784-30-10,784-100-10; several --vary vary together (run i takes the i-th value of each)",
+    )
+    what.add_argument("--preset", metavar="NAME", help="one of the book's comparisons (see --list-presets)")
+    what.add_argument("--list-presets", action="store_true", help="list the ready-made experiments and exit")
+    what.add_argument(
+        "--open", type=file_path, metavar="EXPERIMENT", help="print a saved experiment's results (and export them)"
+    )
+    _add_run_options(compare)
+    compare.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
+    _add_data_option(compare)
+    compare.add_argument(
+        "--train-size", type=positive_count, metavar="N", help="train on the first N training examples only"
+    )
+    compare.add_argument(
+        "--test-size", type=positive_count, metavar="N", help="evaluate on the first N test examples only"
+    )
+    compare.add_argument(
+        "--processes",
+        type=_whole_number(0, 64),
+        metavar="N",
+        help="worker processes (default: one per run, up to the cores; 0: train in this process, in turns)",
+    )
+    compare.add_argument(
+        "--out",
+        type=save_path,
+        metavar="PATH",
+        help="save the experiment here (default compare-NAME-DATE-TIME.safetensors in this folder)",
+    )
+    compare.add_argument("--csv", type=save_path, metavar="PATH", help="also write every run's curves as CSV")
+    compare.add_argument("--png", type=save_path, metavar="PATH", help="also draw the curves as a PNG figure")
+    compare.add_argument("--record", action="store_true", help="keep each run's timeline in the experiment file")
+    compare.add_argument(
+        "--record-budget",
+        type=_whole_number(1, 2**20),
+        default=256,
+        metavar="MB",
+        help="memory each run's timeline may hold, in MB (default 256)",
     )
 
     ev = sub.add_parser(
@@ -395,6 +430,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options that make a network and its training, shared by train and compare."""
+    from .core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from .core.costs import COSTS
+    from .core.network import INITS
+    from .core.optim import SCHEDULES
+
+    p.add_argument("--layers", type=layer_sizes, help="layer sizes, input first (default 784,16,16,10)")
+    p.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default sigmoid)")
+    p.add_argument("--output", choices=OUTPUT_ACTIVATIONS, help="output activation (default softmax)")
+    p.add_argument("--cost", choices=COSTS, help="cost function (default cross-entropy)")
+    p.add_argument(
+        "--init", choices=INITS, help="weight initialisation (default normal: N(0, 1/n_in) weights, N(0, 1) biases)"
+    )
+    p.add_argument("--lr", type=learning_rate, help="learning rate eta (default 0.5; try 0.1 with relu)")
+    p.add_argument("--momentum", type=momentum_value, help="momentum, from 0 up to 1 (default 0)")
+    p.add_argument("--l2", type=l2_value, help="L2 weight decay lambda per step (default 0)")
+    p.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule (default constant)")
+    p.add_argument("--batch", type=positive_count, help="mini-batch size (default 10)")
+    p.add_argument("--epochs", type=positive_count, help="epochs to train (default 5)")
+    p.add_argument("--seed", type=seed_number, help="seed for initialisation and shuffling (default 0)")
+
+
 def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:
     p.add_argument(
         "--data",
@@ -412,7 +470,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
     p = OneLineArgumentParser(
         prog="visnet",
         description="Open the visnet window.",
-        epilog="Headless commands: visnet train | eval | info | data | export | animate | lessons (see visnet --help).",
+        epilog="Headless commands: visnet train | compare | eval | info | data | export | animate | lessons "
+        "(see visnet --help).",
     )
     p.add_argument("model", nargs="?", type=file_path, metavar="MODEL", help="a model file to open")
     _add_window_options(p)
@@ -471,6 +530,7 @@ def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     commands = {
         "train": cmd_train,
+        "compare": cmd_compare,
         "eval": cmd_eval,
         "info": cmd_info,
         "data": cmd_data,
@@ -799,7 +859,7 @@ def _resumed_progress(net, history):
     return TrainingProgress(0, int(epochs), samples, min(epochs - int(epochs), 0.999999))
 
 
-def _check_memory(sizes: list[int], dtype: str, batch: int, data) -> None:
+def _check_memory(sizes: list[int], dtype: str, batch: int, data, command: str = "train") -> None:
     """Refuse, before allocating, a network whose training would not fit in the memory available."""
     from .core.network import training_bytes
     from .core.training import EVALUATION_CHUNK
@@ -810,7 +870,8 @@ def _check_memory(sizes: list[int], dtype: str, batch: int, data) -> None:
     if available is not None and need > available:
         raise _usage(
             f"--layers {','.join(map(str, sizes))} needs about {_gigabytes(need)} to train "
-            f"(parameters, gradients, velocities, activations); {_gigabytes(available)} is available"
+            f"(parameters, gradients, velocities, activations); {_gigabytes(available)} is available",
+            command,
         )
 
 
@@ -834,8 +895,8 @@ def _gigabytes(n_bytes: int) -> str:
     return f"{n_bytes / 1e9:,.1f} GB"
 
 
-def _usage(message: str) -> SystemExit:
-    print(f"visnet train: error: {message}", file=sys.stderr)
+def _usage(message: str, command: str = "train") -> SystemExit:
+    print(f"visnet {command}: error: {printable(message)}", file=sys.stderr)
     return SystemExit(2)
 
 
@@ -1138,4 +1199,229 @@ def cmd_lessons(args) -> int:
     width = max((len(lesson.name) for lesson in lessons), default=0)
     for lesson in lessons:
         print(f"{lesson.name:<{width}}  {lesson.title}")
+    return 0
+
+
+# -- compare ------------------------------------------------------------------------------------
+# compare's options that set a run's settings, and the RunSettings fields they set
+RUN_OPTIONS = {
+    "layers": "layers",
+    "activation": "activation",
+    "output": "output",
+    "cost": "cost",
+    "init": "init",
+    "dtype": "dtype",
+    "lr": "eta",
+    "momentum": "momentum",
+    "l2": "lmbda",
+    "batch": "batch_size",
+    "epochs": "epochs",
+    "seed": "seed",
+    "schedule": "schedule",
+}
+
+
+# The timelines' share of an experiment file, which visnet reads up to 2 GiB: the rest is
+# room for the networks and curves.
+MAX_EXPERIMENT_TIMELINES = 1792 * 2**20
+
+
+def cmd_compare(args) -> int:
+    from .core.experiment import ExperimentError
+
+    if args.list_presets:
+        return _list_experiment_presets()
+    if args.open:
+        return _open_experiment(args)
+    try:
+        experiment = _compare_experiment(args)
+    except ExperimentError as err:
+        raise _usage(str(err), "compare") from None
+    return _run_experiment(experiment, args)
+
+
+def _list_experiment_presets() -> int:
+    from .core.experiment import PRESETS
+
+    width = max(len(name) for name in PRESETS)
+    for name, preset in PRESETS.items():
+        print(f"{name:<{width}}  {preset.title}")
+    return 0
+
+
+def _compare_experiment(args):
+    """The experiment the options describe: a preset's or --vary's runs over the settings
+    the other options give (visnet train's defaults for the rest)."""
+    from dataclasses import replace
+
+    from .core.experiment import PRESETS, ExperimentError, RunSettings, parse_vary, vary_experiment
+
+    given = {field: getattr(args, option) for option, field in RUN_OPTIONS.items() if getattr(args, option) is not None}
+    if "layers" in given:
+        given["layers"] = tuple(given["layers"])
+    if args.preset is not None:
+        if args.preset not in PRESETS:
+            raise ExperimentError(f"no preset {args.preset!r}; presets: {', '.join(PRESETS)}")
+        preset = PRESETS[args.preset]
+        varied = [v.name for v in preset.variations]
+        base = preset.base
+        experiment_of = preset.experiment
+    else:
+        if not args.vary:
+            raise ExperimentError("say what to compare: --vary NAME=V1,V2 or --preset NAME (see --list-presets)")
+        variations = [parse_vary(text) for text in args.vary]
+        varied = [v.name for v in variations]
+        base = RunSettings()
+
+        def experiment_of(base, **experiment):
+            return vary_experiment(base, variations, **experiment)
+
+    clash = [option for option, field in RUN_OPTIONS.items() if field in given and field in varied]
+    if clash:
+        raise ExperimentError(f"--{clash[0]} is what the runs vary; give its values in --vary only")
+    experiment = experiment_of(replace(base, **given), data=args.data)
+    sizes = {
+        "train_size": args.train_size or experiment.train_size,
+        "test_size": args.test_size or experiment.test_size,
+    }
+    return replace(experiment, **sizes)
+
+
+def _run_experiment(experiment, args) -> int:
+    from .core.targets import n_classes
+    from .experiment_processes import EpochFinished, ExperimentRunner, RunFailed, RunFinished
+
+    if args.record and args.record_budget * 2**20 * len(experiment.runs) > MAX_EXPERIMENT_TIMELINES:
+        raise _usage(
+            f"--record-budget {args.record_budget} for each of {len(experiment.runs)} runs would make an experiment "
+            f"file too large to open again; give at most {MAX_EXPERIMENT_TIMELINES // 2**20 // len(experiment.runs)}",
+            "compare",
+        )
+    args.train_size, args.test_size = experiment.train_size, experiment.test_size
+    data = _load_data(args.data, args)
+    for run in experiment.runs:
+        sizes = list(run.settings.layers)
+        if sizes[0] != data.n_inputs or n_classes(sizes[-1]) != data.n_classes:
+            outputs = "1 or 2" if data.n_classes == 2 else str(data.n_classes)
+            raise _usage(
+                f"{run.label}: the layers must start with {data.n_inputs} inputs and end with {outputs} outputs "
+                f"for {data.name}, got {'-'.join(map(str, sizes))}",
+                "compare",
+            )
+        _check_memory(sizes, run.settings.dtype, run.settings.batch_size, data, "compare")
+    out = args.out or f"compare-{experiment.name}-{time.strftime('%Y%m%d-%H%M%S')}.safetensors"
+    what = f" ({experiment.description})" if experiment.description else ""
+    print(
+        printable(
+            f"{len(experiment.runs)} runs on {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test{what}"
+        )
+    )
+    labels = [printable(label) for label in experiment.labels]
+    width = max(len("run"), *(len(label) for label in labels))
+    epochs = {i: run.settings.epochs for i, run in enumerate(experiment.runs)}
+    print(
+        f"{'run':<{width}}  {'epoch':>7}  {'train loss':>10}  {'test loss':>10}  {'test acc':>8}  {'time':>7}",
+        flush=True,
+    )
+    failed = {}
+    runner = ExperimentRunner(
+        experiment,
+        data.x_train,
+        data.y_train,
+        data.x_test,
+        data.y_test,
+        processes=args.processes,
+        record=args.record,
+        budget=args.record_budget * 2**20,
+    )
+    with runner:
+        for event in runner.events():
+            if isinstance(event, EpochFinished):
+                r = event.record
+                print(
+                    f"{labels[event.run]:<{width}}  {f'{r.epoch}/{epochs[event.run]}':>7}  {r.train_loss:>10.4f}  "
+                    f"{r.test_loss:>10.4f}  {100 * r.test_accuracy:>7.2f}%  {event.seconds:>6.1f}s",
+                    flush=True,
+                )
+            elif isinstance(event, RunFinished) and event.outcome.result.stopped:
+                print(printable(f"{labels[event.run]}: stopped early: {event.outcome.result.stopped}"), flush=True)
+            elif isinstance(event, RunFailed):
+                failed[event.run] = event.message
+                print(printable(f"visnet: error: {labels[event.run]}: {event.message}"), file=sys.stderr, flush=True)
+    finished = [i for i, outcome in enumerate(runner.outcomes) if outcome is not None]
+    print()
+    _print_results([runner.outcomes[i] for i in finished], [epochs[i] for i in finished])
+    if len(finished) < 2:
+        print("visnet: error: fewer than two runs finished; nothing saved", file=sys.stderr)
+        return 1
+    kept = experiment
+    if failed:
+        from dataclasses import replace
+
+        kept = replace(experiment, runs=tuple(experiment.runs[i] for i in finished))
+    outcomes = [runner.outcomes[i] for i in finished]
+    _save_experiment_outputs(kept, outcomes, out, args, data)
+    return 1 if failed else 0
+
+
+def _save_experiment_outputs(experiment, outcomes, out, args, data) -> None:
+    from .io import save_experiment
+    from .io.experiment_export import save_curves_csv, save_curves_png
+
+    path = save_experiment(experiment, outcomes, out, **_dataset_info(args.data, data))
+    print(printable(f"saved {path}"))
+    _export_curves(args, experiment, outcomes, save_curves_csv, save_curves_png)
+
+
+def _export_curves(args, experiment, outcomes, save_curves_csv, save_curves_png) -> None:
+    if args.csv:
+        print(printable(f"wrote {save_curves_csv(outcomes, args.csv)}"))
+    if args.png:
+        print(printable(f"wrote {save_curves_png(outcomes, args.png, title=experiment.description)}"))
+
+
+def _print_results(outcomes, planned) -> None:
+    """The results table: a row per run."""
+    labels = [printable(o.label) for o in outcomes]
+    width = max([len("run"), *(len(label) for label in labels)])
+    print("results")
+    print(
+        f"{'run':<{width}}  {'best test acc':>13}  {'at epoch':>8}  {'epochs':>7}  {'time':>7}  "
+        f"{'train acc':>9}  {'test acc':>8}  {'gap':>9}  {'train loss':>10}  {'test loss':>9}"
+    )
+    for label, outcome, epochs in zip(labels, outcomes, planned):
+        r = outcome.result
+
+        def percent(value: float) -> str:
+            return f"{100 * value:.2f}%" if math.isfinite(value) else "-"
+
+        gap = f"{100 * r.gap:+.2f} pts" if math.isfinite(r.gap) else "-"
+        print(
+            f"{label:<{width}}  {percent(r.best_test_accuracy):>13}  {r.best_epoch or '-':>8}  "
+            f"{f'{r.epochs}/{epochs}':>7}  {r.seconds:>6.1f}s  {percent(r.final_train_accuracy):>9}  "
+            f"{percent(r.final_test_accuracy):>8}  {gap:>9}  {r.final_train_loss:>10.4f}  {r.final_test_loss:>9.4f}"
+        )
+
+
+def _open_experiment(args) -> int:
+    from .io import open_experiment
+    from .io.experiment_export import save_curves_csv, save_curves_png
+
+    opened = open_experiment(args.open)
+    for warning in opened.warnings:
+        print(printable(f"visnet: warning: {warning}"), file=sys.stderr)
+    e = opened.experiment
+    what = f" ({e.description})" if e.description else ""
+    print(printable(f"{args.open}: {len(e.runs)} runs on {e.data}{what}"))
+    for run in opened.runs:
+        s = run.settings
+        print(
+            printable(
+                f"  {run.label}: {run.network!r}, eta {s.eta:g}, batch {s.batch_size}, {s.epochs} epochs, seed {s.seed}"
+                + (", with its timeline" if run.timeline is not None else "")
+            )
+        )
+    print()
+    _print_results(opened.runs, [run.settings.epochs for run in opened.runs])
+    _export_curves(args, e, opened.runs, save_curves_csv, save_curves_png)
     return 0

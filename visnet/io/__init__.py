@@ -7,6 +7,8 @@
     read_description("model.safetensors")          # architecture and info, no weights
     save_onnx(net, "model.onnx")                   # Gemm + activation nodes (needs onnx)
     save_state_dict(net, "torch.safetensors")      # PyTorch nn.Sequential layout
+    save_experiment(experiment, outcomes, path)    # an experiment's runs in one file
+    exp = open_experiment(path)                    # exp.experiment, exp.runs, exp.warnings
 
 Every problem with a file, reading or writing, raises ModelFileError whose message is
 one line naming the file and the problem.
@@ -27,6 +29,7 @@ from . import foreign, keras_format, native, onnx_format, skops_format
 from .common import checked_info
 from .container import parse_safetensors, read_bytes, sniff
 from .errors import ModelFileError
+from .experiment_file import ExperimentFile, is_experiment_file, open_experiment, save_experiment
 from .export import save_state_dict, torch_sequential_code
 from .native import FORMAT_VERSION, save_model
 from .onnx_format import save_onnx
@@ -44,6 +47,9 @@ __all__ = [
     "read_description",
     "ModelFileError",
     "FORMAT_VERSION",
+    "ExperimentFile",
+    "open_experiment",
+    "save_experiment",
 ]
 
 
@@ -91,6 +97,7 @@ def _load(path, activations, output) -> Network:
     if kind == "skops":
         return skops_format.load_skops(path, data, activations, output)
     sf = parse_safetensors(path, data)
+    _refuse_experiment(sf)
     if native.METADATA_KEY in sf.metadata:
         return native.load(sf, activations, output)
     return foreign.load_torch(sf, activations, output)
@@ -123,6 +130,7 @@ def open_model(
         net = skops_format.load_skops(path, data, activations, output)
     else:
         sf = parse_safetensors(path, data)
+        _refuse_experiment(sf)
         if native.METADATA_KEY not in sf.metadata:
             net = foreign.load_torch(sf, activations, output)
         else:
@@ -132,6 +140,12 @@ def open_model(
             warnings += [w for w in (warning, timeline_warning) if w]
     net, info_warnings = _with_checked_info(path, net)
     return ModelFile(net, history, tuple(info_warnings + warnings), timeline)
+
+
+def _refuse_experiment(sf) -> None:
+    """An experiment file holds several networks: say so rather than misread it as a PyTorch file."""
+    if is_experiment_file(sf):
+        raise sf.fail("is a visnet experiment (several runs), not a model; open it with visnet compare --open")
 
 
 def _with_checked_info(path: str | os.PathLike, net: Network) -> tuple[Network, list[str]]:
@@ -161,6 +175,7 @@ def read_description(path: str | os.PathLike) -> dict:
         d = skops_format.describe_skops(path, data)
     else:
         sf = parse_safetensors(path, data)
+        _refuse_experiment(sf)
         if native.METADATA_KEY in sf.metadata:
             d = native.describe(sf)
             history, warning = native.load_history(sf, len(d["sizes"]) - 1)

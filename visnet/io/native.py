@@ -78,6 +78,22 @@ def save_model(
     """
     import safetensors.numpy
 
+    tensors, description = model_tensors(net, path, history=history, timeline=timeline, **info)
+    metadata = {METADATA_KEY: json.dumps(description, allow_nan=False, ensure_ascii=False)}
+    data = safetensors.numpy.save(tensors, metadata=metadata)
+    return atomic_write_bytes(path, data)
+
+
+def model_tensors(
+    net: Network,
+    path: str | os.PathLike,
+    *,
+    history: TrainingHistory | None = None,
+    timeline: Timeline | None = None,
+    **info,
+) -> tuple[dict[str, np.ndarray], dict]:
+    """The tensors and the description (the metadata's JSON, as a dict) save_model writes
+    for net; path only names the file in errors. An experiment file holds several of these."""
     from .. import __version__
 
     dtype = np.dtype(net.dtype)
@@ -137,9 +153,7 @@ def save_model(
         description[DESCRIPTION_KEY] = history_description(history)
     if timeline is not None:
         description[TIMELINE_KEY] = timeline_description(timeline)
-    metadata = {METADATA_KEY: json.dumps(description, allow_nan=False, ensure_ascii=False)}
-    data = safetensors.numpy.save(tensors, metadata=metadata)
-    return atomic_write_bytes(path, data)
+    return tensors, description
 
 
 # -- reading ---------------------------------------------------------------------------------

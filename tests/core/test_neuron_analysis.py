@@ -48,7 +48,8 @@ def test_layer_activations_are_the_forward_pass_in_chunks(trained, x_test):
     assert len(acts) == trained.n_layers
     for a, expected in zip(acts, cache.activations[1:]):
         assert a.dtype == np.float32 and a.shape == expected.shape
-        np.testing.assert_allclose(a, expected, rtol=1e-6, atol=1e-7)
+        # the same sums, blocked differently by OpenBLAS for another number of rows: float32 rounding
+        np.testing.assert_allclose(a, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_layer_activations_rejects_wrong_input_width(trained):

@@ -105,3 +105,15 @@ def test_a_perceptron_has_no_onnx_or_torch_activation(tmp_path, capsys):
     for option in ("--onnx", "--state-dict"):
         code, _, err = run(capsys, "export", path, option, tmp_path / "out")
         assert code == 1 and "step" in err and err.count("\n") == 1
+
+
+def test_what_the_export_leaves_out_is_said_in_one_line_each(tmp_path, capsys):
+    """An unusable input_names entry is dropped from the export, and the user is told."""
+    pytest.importorskip("onnx")
+    net = visnet.Network([3, 4, 2], seed=0)
+    path = save_model(net, tmp_path / "named.safetensors", input_names=["a", "b", "c", "d"])  # 4 names, 3 inputs
+    code, out, err = run(capsys, "export", path, "--onnx", tmp_path / "out.onnx")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("visnet: warning: ") and "input_names" in lines[0]
+    assert "input_names" not in load_model(tmp_path / "out.onnx").info

@@ -1094,13 +1094,16 @@ def _shortened(text: str, limit: int = 100) -> str:
 
 # -- export -------------------------------------------------------------------------------------
 def cmd_export(args) -> int:
-    from .io import load_model, save_onnx, save_state_dict, torch_sequential_code
+    from .io import open_model, save_onnx, save_state_dict, torch_sequential_code
     from .io.onnx_format import OPSET
 
     if not (args.onnx or args.state_dict):
         print("visnet export: error: say what to write: --onnx PATH, --state-dict PATH or both", file=sys.stderr)
         return 2
-    net = load_model(args.model)
+    opened = open_model(args.model)
+    for warning in opened.warnings:  # what the file held that the export leaves out
+        print(printable(f"visnet: warning: {warning}"), file=sys.stderr)
+    net = opened.network
     if args.onnx:
         path = save_onnx(net, args.onnx)
         print(printable(f"wrote {path}: ONNX opset {OPSET}, input 'input' (N, {net.sizes[0]}), output 'output'"))

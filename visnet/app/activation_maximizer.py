@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from visnet.app.threads import worker_thread
+from visnet.app.threads import LatestRun
 from visnet.core.network import Network
 from visnet.core.neuron_analysis import AscentStep, maximize_activation
 
@@ -55,15 +55,10 @@ class _AscentWorker(QObject):
             self.finished.emit()
 
 
-class ActivationMaximizer(QObject):
-    """Finds the input that excites a neuron most, off the GUI thread.
-
-    start() cancels a run in progress (it ends after its current step) and starts a new one
-    on a fresh QThread, wired like superqt's new_worker_qthread. Results arrive through
-    queued signals at this GUI-thread object's slots, tagged with a run id (not sender(),
-    which is gone once the finished worker is deleted), and are passed on only if they
-    belong to the latest request. shutdown() cancels and joins every thread (call it on close).
-    """
+class ActivationMaximizer(LatestRun):
+    """Finds the input that excites a neuron most, off the GUI thread, one neuron at a time
+    (LatestRun: a new start cancels the run in progress, which ends after its current step,
+    and only the latest run's steps and result are passed on)."""
 
     progressed = Signal(int, int, object)  # layer, j, AscentStep
     found = Signal(int, int, object)  # layer, j, x (n_in,) float32
@@ -71,62 +66,17 @@ class ActivationMaximizer(QObject):
     def __init__(self, parent: QObject | None = None, steps: int = 200, report_every: int = 10):
         super().__init__(parent)
         self.steps, self.report_every = steps, report_every
-        self._runs: dict[_AscentWorker, QThread] = {}
-        self._current: _AscentWorker | None = None
-        self._request: tuple[int, int] | None = None
-        self._run_id = 0
 
     def start(self, net: Network, layer: int, j: int) -> None:
         """Maximise neuron (layer, j) of net (pass a network nobody trains, e.g. Snapshot.network)."""
-        self.cancel()
-        self._run_id += 1
-        worker = _AscentWorker(self._run_id, net, layer, j, self.steps, self.report_every)
-        thread = worker_thread(worker, "visnet activation maximisation")  # _forget() drops both
-        worker.progressed.connect(self._on_progressed)
-        worker.done.connect(self._on_done)
-        thread.finished.connect(self._on_thread_finished)
-        self._runs[worker] = thread
-        self._current, self._request = worker, (layer, j)
-        thread.start()
+        self.launch(
+            lambda run_id: _AscentWorker(run_id, net, layer, j, self.steps, self.report_every),
+            "visnet activation maximisation",
+        )
 
-    def cancel(self) -> None:
-        """Ask the current run to stop after its step; its result is dropped."""
-        if self._current is not None:
-            self._current.stop_event.set()
-        self._current = None
+    def on_progress(self, worker: _AscentWorker) -> None:
+        if worker.latest_step is not None:
+            self.progressed.emit(worker.layer, worker.j, worker.latest_step)
 
-    def is_running(self) -> bool:
-        return self._current is not None
-
-    def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Cancel everything and wait for the threads; True if all ended in time."""
-        self.cancel()
-        ok = True
-        for worker, thread in list(self._runs.items()):
-            worker.stop_event.set()
-            ok = thread.wait(timeout_ms) and ok
-            self._forget(worker)
-        return ok
-
-    def _forget(self, worker: _AscentWorker) -> None:
-        thread = self._runs.pop(worker, None)
-        if thread is not None:
-            thread.deleteLater()
-
-    @Slot(int)
-    def _on_progressed(self, run_id: int) -> None:
-        if run_id == self._run_id and self._current is not None and self._current.latest_step is not None:
-            self.progressed.emit(*self._request, self._current.latest_step)
-
-    @Slot(int)
-    def _on_done(self, run_id: int) -> None:
-        if run_id == self._run_id and self._current is not None:
-            x, self._current = self._current.result, None
-            self.found.emit(*self._request, x)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        for worker, t in list(self._runs.items()):
-            if t is thread:
-                self._forget(worker)
+    def on_done(self, worker: _AscentWorker) -> None:
+        self.found.emit(worker.layer, worker.j, worker.result)

@@ -1,8 +1,11 @@
-"""QThreads for QObject workers, wired once for the whole app."""
+"""QThreads for QObject workers, wired once for the whole app, and the latest-run-only
+bookkeeping of the background computations (t-SNE, activation maximisation, ...)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThread
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, Slot
 
 
 def worker_thread(worker: QObject, name: str) -> QThread:
@@ -22,3 +25,84 @@ def worker_thread(worker: QObject, name: str) -> QThread:
     thread.started.connect(worker.run)
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     return thread
+
+
+class LatestRun(QObject):
+    """Background computations on QThreads of their own, of which only the latest counts.
+
+    launch() cancels the run in progress (its result is dropped) and starts a worker on a
+    fresh thread (worker_thread). A worker has a `stop_event` (threading.Event) it checks
+    between steps and the signals progressed(int), done(int) — carrying only its run id:
+    results wait in the worker's attributes, as a Python object sent across threads in a
+    signal is copied under a Qt lock that can deadlock with the GUI thread — and finished().
+    They arrive queued at this GUI-thread object, which passes on those of the latest run
+    to on_progress / on_done, written by subclasses. shutdown() cancels and joins every
+    thread (call it on close)."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._runs: dict[QObject, QThread] = {}
+        self._current: QObject | None = None
+        self._run_id = 0
+
+    def launch(self, make_worker: Callable[[int], QObject], name: str) -> QObject:
+        """Cancel the current run and start make_worker(run_id) on a new thread called name."""
+        self.cancel()
+        self._run_id += 1
+        worker = make_worker(self._run_id)
+        thread = worker_thread(worker, name)  # _forget() drops both
+        worker.progressed.connect(self._on_progressed)  # type: ignore[attr-defined]
+        worker.done.connect(self._on_done)  # type: ignore[attr-defined]
+        thread.finished.connect(self._on_thread_finished)
+        self._runs[worker] = thread
+        self._current = worker
+        thread.start()
+        return worker
+
+    def cancel(self) -> None:
+        """Ask the current run to stop at its next check; its result is dropped."""
+        if self._current is not None:
+            self._current.stop_event.set()  # type: ignore[attr-defined]
+        self._current = None
+
+    def is_running(self) -> bool:
+        return self._current is not None
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait for the threads; True if all ended in time."""
+        self.cancel()
+        ok = True
+        for worker, thread in list(self._runs.items()):
+            worker.stop_event.set()  # type: ignore[attr-defined]
+            ok = thread.wait(timeout_ms) and ok
+            self._forget(worker)
+        return ok
+
+    def on_progress(self, worker) -> None:
+        """The latest run reported progress (in its attributes)."""
+
+    def on_done(self, worker) -> None:
+        """The latest run ended with its result (in its attributes)."""
+
+    def _forget(self, worker: QObject) -> None:
+        thread = self._runs.pop(worker, None)
+        if thread is not None:
+            thread.deleteLater()
+
+    @Slot(int)
+    def _on_progressed(self, run_id: int) -> None:
+        if run_id == self._run_id and self._current is not None:
+            self.on_progress(self._current)
+
+    @Slot(int)
+    def _on_done(self, run_id: int) -> None:
+        if run_id == self._run_id and self._current is not None:
+            worker, self._current = self._current, None
+            self.on_done(worker)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        for worker, t in list(self._runs.items()):
+            if t is thread:
+                self._forget(worker)

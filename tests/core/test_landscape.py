@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from visnet.core.landscape import (
+    Projector,
     choose_grid_size,
     combine,
     cost_grid,
@@ -191,3 +192,32 @@ def test_grid_size_is_41_for_small_networks_and_smaller_for_wide_ones():
     assert choose_grid_size((784, 30, 10)) == 41
     wide = choose_grid_size((784, 512, 512, 10))
     assert 11 <= wide < 41 and wide % 2 == 1
+
+
+def reversals_along_the_path(eta, data, steps=30):
+    """Train the gradient-descent lesson's network (a bowl near its linear output) by full-batch
+    gradient descent, project the path onto its two main directions as the panel does, and
+    return, per direction, the share of consecutive steps whose component changes sign."""
+    net = Network((784, 16, 16, 10), "sigmoid", output="identity", cost="quadratic", init="normal", seed=0)
+    x, labels = data.x_train[:200], data.y_train[:200]
+    trainer = Trainer(net, x, labels, config=TrainConfig(eta=eta, batch_size=len(x)))
+    path = [params_of(net.copy())]
+    for _ in range(steps):
+        trainer.step()
+        path.append(params_of(net.copy()))
+    theta = path[-1]
+    dirs = path_directions(path, theta)
+    projector = Projector(theta, dirs.d1, dirs.d2)
+    coords = np.array([projector(p)[:2] for p in path])
+    step = np.diff(coords, axis=0)
+    return np.mean(step[1:] * step[:-1] < 0, axis=0)
+
+
+def test_with_too_large_a_learning_rate_the_path_jumps_across_the_valley(small_mnist):
+    # η = 2 overshoots: every step lands on the other side of the valley, further up, so the
+    # step along the main direction reverses every time (measured: 1.00). η = 0.5, the lesson's
+    # steady rate, runs down the valley without turning back (measured: 0.00).
+    too_large = reversals_along_the_path(2.0, small_mnist)
+    steady = reversals_along_the_path(0.5, small_mnist)
+    assert too_large[0] >= 0.9
+    assert steady[0] <= 0.1

@@ -140,3 +140,23 @@ def test_one_weight_view_is_the_selected_neurons_strongest_weight(qtbot, panel, 
     assert s.step == pytest.approx(-snap.eta * s.slope)
     session.select_neuron(1, 2)
     qtbot.waitUntil(lambda: drawn_for(1, 2), timeout=2000)
+
+
+def test_with_too_large_a_learning_rate_the_drawn_path_zig_zags_across_the_valley(qtbot, panel, session, data):
+    # The gradient-descent lesson's network by full-batch gradient descent at η = 2, every step
+    # a moment (as the timeline records the first steps of a run): the path drawn on the
+    # path's plane reverses along its main direction at every step, and the grid covers it.
+    net = Network((784, 16, 16, 10), "sigmoid", output="identity", cost="quadratic", init="normal", seed=0)
+    x, labels = data.x_train[:200], data.y_train[:200]
+    trainer = Trainer(net, x, labels, data.x_test, data.y_test, TrainConfig(eta=2.0, batch_size=len(x)))
+    session.timeline.add(take_snapshot(trainer, state="paused"))
+    for _ in range(20):
+        snap = moment(session, trainer, 1)
+    panel.set_directions("path")
+    computed(qtbot, panel, snap)
+    path = panel.path_positions()
+    assert len(path) == 21
+    step = np.diff(path, axis=0)
+    assert np.mean(step[1:, 0] * step[:-1, 0] < 0) >= 0.9
+    grid = panel.grid()
+    assert all(grid.contains(a, b) for a, b in path)

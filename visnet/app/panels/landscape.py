@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
@@ -59,6 +60,8 @@ DIRECTIONS = {"path": "Path of training", "random": "Random directions"}  # the 
 VIEWS = ("plane", "weight")
 AUTO_S = 4.0  # while training, a new grid at most this long after the last one ended
 PATH_DRAWN = 400  # the newest moments drawn as the path
+RECENT_BYTES = 32 * 2**20  # parameters of the live moments the path remembers beside the timeline's
+RECENT_MOMENTS = 64  # and at most this many of them
 PROJECT_S = 0.1  # while training, "now" is projected at most this often
 CONTOURS = 10  # contour lines, at evenly spaced quantiles of the cost
 WEIGHT_REFRESH_MS = 400  # the one-weight view while training
@@ -195,6 +198,10 @@ class LandscapePanel(QWidget):
         self._shown_rect: tuple[float, float, float, float] | None = None
         self._projected_at = float("-inf")
         self._path = np.empty((0, 2))
+        # The live moments "now" was projected for, newest last: the timeline records every
+        # step only at first and then every 2 %, so a run watched in slow motion would show a
+        # zig-zag across the valley (one step to each side) only as the aliased few recorded.
+        self._recent: deque[Snapshot] = deque()
         self._slice: WeightSlice | None = None
         # The worker threads (ActivationMaximizer's scheme: a run id, a dict of live threads).
         self._runs: dict[_GridWorker, QThread] = {}
@@ -350,6 +357,7 @@ class LandscapePanel(QWidget):
         self.cancel()
         self._snap = None
         self._slice = None
+        self._recent.clear()
         self._clear_plane()
         self._clear_weight_view()
         self._update_caption()
@@ -451,11 +459,24 @@ class LandscapePanel(QWidget):
 
     # -- the grid -----------------------------------------------------------------------------
     def _path_moments(self, snap: Snapshot) -> list[Snapshot]:
-        """The moments of the run up to snap (the newest PATH_DRAWN)."""
+        """The moments of the run up to snap, the timeline's and the recent live ones, in
+        order of step (the newest PATH_DRAWN)."""
         if self._session is None:
             return []
-        moments = [m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes]
-        return moments[-PATH_DRAWN:]
+        by_step = {m.step: m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes}
+        by_step.update((m.step, m) for m in self._recent if m.step <= snap.step and m.sizes == snap.sizes)
+        return [by_step[step] for step in sorted(by_step)[-PATH_DRAWN:]]
+
+    def _remember(self, snap: Snapshot) -> None:
+        """Keep snap, a live moment just projected, for the path (see _recent)."""
+        if self._session is not None and self._session.looking_back:
+            return
+        while self._recent and self._recent[-1].step >= snap.step:  # training went back (a rollback, a branch)
+            self._recent.pop()
+        self._recent.append(snap)
+        size = sum(a.nbytes for a in (*snap.weights, *snap.biases))
+        while len(self._recent) > max(1, min(RECENT_MOMENTS, RECENT_BYTES // max(size, 1))):
+            self._recent.popleft()
 
     def _maybe_recompute(self) -> None:
         snap = self._snap
@@ -592,6 +613,9 @@ class LandscapePanel(QWidget):
                     known = self._projected[m.step] = (id(m), a, b)
                 points.append(known[1:])
         self._now = self._projector((snap.weights, snap.biases))
+        if self._session is not None and not self._session.looking_back:
+            self._remember(snap)
+            self._projected[snap.step] = (id(snap), *self._now[:2])
         if not points or points[-1] != self._now[:2]:
             points.append(self._now[:2])
         self._path = np.array(points, dtype=np.float64).reshape(-1, 2)

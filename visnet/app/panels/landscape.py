@@ -185,6 +185,7 @@ class LandscapePanel(QWidget):
         self._theta: Params | None = None
         self._d1: Params | None = None
         self._d2: Params | None = None
+        self._projector: Projector | None = None
         self._grid: CostGrid | None = None
         self._grid_mode = ""
         self._grid_step = -1
@@ -239,6 +240,7 @@ class LandscapePanel(QWidget):
             "star is now."
         )
         self._caption = add_caption(self._graphics, "No network yet.", row=0, col=0, colspan=2, size="10pt")
+        self._caption_variants: tuple[str, ...] | None = None
         self._plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()
@@ -527,9 +529,14 @@ class LandscapePanel(QWidget):
         self._maybe_recompute()  # the moment shown may have moved on while this grid was computed
 
     def _take_plane(self, worker: _GridWorker, partial: bool) -> None:
+        self._grid = CostGrid(worker.grid.alphas, worker.grid.betas, worker.grid.costs.copy())
+        if worker.projector is self._projector:
+            # More of the same plane's grid: the path and "now" stand as drawn; projecting
+            # them again cost the window up to a projection per moment shown since the request.
+            self._redraw_grid()
+            return
         self._theta, self._d1, self._d2 = worker.theta, worker.d1, worker.d2
         self._projector = worker.projector
-        self._grid = CostGrid(worker.grid.alphas, worker.grid.betas, worker.grid.costs.copy())
         self._grid_mode, self._grid_step = worker.mode, worker.snap.step
         self._plane_sizes, self._origin_cost = worker.snap.sizes, worker.origin_cost
         self._explained, self._note = worker.explained, worker.note
@@ -624,7 +631,7 @@ class LandscapePanel(QWidget):
 
     def _clear_plane(self) -> None:
         self.cancel()
-        self._grid = self._theta = self._d1 = self._d2 = None
+        self._grid = self._theta = self._d1 = self._d2 = self._projector = None
         self._projected = {}
         self._projected_now = None
         self._now = None
@@ -635,11 +642,11 @@ class LandscapePanel(QWidget):
         self._status.setText("")
 
     def _update_caption(self) -> None:
-        if self._snap is None:
-            self._caption.setText("No network yet.")
-            return
-        if self._grid is None:
-            self._caption.setText("The cost landscape around the moment shown appears here.")
+        if self._snap is None or self._grid is None:
+            self._caption_variants = None
+            self._caption.setText(
+                "No network yet." if self._snap is None else "The cost landscape around the moment shown appears here."
+            )
             return
         n = len(self._x) if self._x is not None else 0
         kind = "random directions" if self._explained is None else "the path's main directions"
@@ -650,14 +657,15 @@ class LandscapePanel(QWidget):
             if self._now[2] > 1e-6 * max(1.0, abs(self._now[0]) + abs(self._now[1])):
                 now += f", {self._now[2]:.2g} off the plane"
         note = f" ({self._note})" if self._note else ""
-        self._caption.set_text_variants(
-            [
-                f"Cost on {n:,} test examples over θ + α·d₁ + β·d₂, {kind}{note}{now}",
-                f"Cost over θ + α·d₁ + β·d₂, {kind}{note}{now}",
-                f"Cost over θ + α·d₁ + β·d₂, {kind}{now}",
-                f"Cost, {kind}{now}",
-            ]
+        variants = (
+            f"Cost on {n:,} test examples over θ + α·d₁ + β·d₂, {kind}{note}{now}",
+            f"Cost over θ + α·d₁ + β·d₂, {kind}{note}{now}",
+            f"Cost over θ + α·d₁ + β·d₂, {kind}{now}",
+            f"Cost, {kind}{now}",
         )
+        if variants != self._caption_variants:  # called every frame: choosing a variant measures text
+            self._caption_variants = variants
+            self._caption.set_text_variants(variants)
 
     def _snap_cost(self) -> float | None:
         """The cost of the moment shown when it is the plane's origin (computed with the grid)."""

@@ -645,10 +645,12 @@ class LandscapePanel(QWidget):
 
     def _update_caption(self) -> None:
         if self._snap is None or self._grid is None:
-            self._caption_variants = None
-            self._caption.setText(
+            text = (
                 "No network yet." if self._snap is None else "The cost landscape around the moment shown appears here."
             )
+            if (text,) != self._caption_variants:  # every frame until the first grid arrives
+                self._caption_variants = (text,)
+                self._caption.setText(text)
             return
         n = len(self._x) if self._x is not None else 0
         kind = "random directions" if self._explained is None else "the path's main directions"

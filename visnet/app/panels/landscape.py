@@ -475,12 +475,14 @@ class LandscapePanel(QWidget):
         """Keep snap, a live moment just projected, for the path (see _recent)."""
         if self._session is not None and self._session.looking_back:
             return
+        # A moment let go takes its projection along: a later moment of the same step (after a
+        # rollback) may be given the freed one's id, and the cache checks the id.
         while self._recent and self._recent[-1].step >= snap.step:  # training went back (a rollback, a branch)
-            self._recent.pop()
+            self._projected.pop(self._recent.pop().step, None)
         self._recent.append(snap)
         size = sum(a.nbytes for a in (*snap.weights, *snap.biases))
         while len(self._recent) > max(1, min(RECENT_MOMENTS, RECENT_BYTES // max(size, 1))):
-            self._recent.popleft()
+            self._projected.pop(self._recent.popleft().step, None)
 
     def _maybe_recompute(self) -> None:
         snap = self._snap

@@ -54,6 +54,7 @@ from visnet.core.landscape import (
 )
 from visnet.core.landscape import cost_grid as compute_cost_grid
 from visnet.core.snapshot import Snapshot
+from visnet.core.timeline import as_moment
 from visnet.core.training import net_cost
 
 DIRECTIONS = {"path": "Path of training", "random": "Random directions"}  # the first is the default
@@ -471,10 +472,11 @@ class LandscapePanel(QWidget):
         by_step.update((m.step, m) for m in self._recent if m.step <= snap.step and m.sizes == snap.sizes)
         return [by_step[step] for step in sorted(by_step)[-PATH_DRAWN:]]
 
-    def _remember(self, snap: Snapshot) -> None:
-        """Keep snap, a live moment just projected, for the path (see _recent)."""
-        if self._session is not None and self._session.looking_back:
-            return
+    def _remember(self, snap: Snapshot) -> Snapshot:
+        """Keep snap, a live moment just projected, for the path (see _recent), without its
+        payload (the moments it carries for the timeline, which may drop them); returns what
+        is kept."""
+        snap = as_moment(snap)
         # A moment let go takes its projection along: a later moment of the same step (after a
         # rollback) may be given the freed one's id, and the cache checks the id.
         while self._recent and self._recent[-1].step >= snap.step:  # training went back (a rollback, a branch)
@@ -483,6 +485,7 @@ class LandscapePanel(QWidget):
         size = sum(a.nbytes for a in (*snap.weights, *snap.biases))
         while len(self._recent) > max(1, min(RECENT_MOMENTS, RECENT_BYTES // max(size, 1))):
             self._projected.pop(self._recent.popleft().step, None)
+        return snap
 
     def _maybe_recompute(self) -> None:
         snap = self._snap
@@ -625,8 +628,8 @@ class LandscapePanel(QWidget):
                 points.append(known[1:])
         self._now = self._projector((snap.weights, snap.biases))
         if self._session is not None and not self._session.looking_back:
-            self._remember(snap)
-            self._projected[snap.step] = (id(snap), *self._now[:2])
+            kept = self._remember(snap)
+            self._projected[snap.step] = (id(kept), *self._now[:2])
         if not points or points[-1] != self._now[:2]:
             points.append(self._now[:2])
         self._path = np.array(points, dtype=np.float64).reshape(-1, 2)

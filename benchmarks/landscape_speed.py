@@ -3,7 +3,9 @@
 1. core.landscape.cost_grid: a 41x41 grid of the cost on the first 1,000 test digits, for
    784-30-10 (target < 1 s) and 784-512-512-10 (target < 5 s), with random filter-normalised
    directions; also when the coarse 11x11 part of the grid is done (the panel shows it then),
-   and the grid the panel computes by default (core.landscape.choose_grid_size).
+   and the grid the panel computes by default (core.landscape.choose_grid_size); beside them
+   the time the matrix products above the first layer alone take for 41x41 points (one
+   product per layer and point, on this machine's BLAS): no exact grid can take less.
 2. The window training at full speed (as benchmarks/gui_speed.py) with the cost landscape
    Look inside workspace: frames drawn per second and the lateness of a 10 ms GUI timer,
    once without the landscape (the baseline) and once with the landscape panel in view
@@ -50,6 +52,23 @@ def grid_seconds(sizes, activation, data, repeats: int, n: int = 41) -> tuple[fl
         totals.append(time.perf_counter() - start)
         coarse.append(first[0])
     return statistics.median(totals), statistics.median(coarse)
+
+
+def products_seconds(sizes, repeats: int, n: int = 41, batch: int = 1000) -> float:
+    """n² times the median time of one float32 (batch, n_in) @ (n_in, n_out) product per
+    layer above the first: what cost_grid cannot avoid doing for every grid point."""
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for n_in, n_out in zip(sizes[1:-1], sizes[2:]):
+        a = rng.standard_normal((batch, n_in)).astype(np.float32)
+        w = rng.standard_normal((n_out, n_in)).astype(np.float32)
+        times = []
+        for _ in range(10 * repeats):
+            start = time.perf_counter()
+            a @ w.T
+            times.append(time.perf_counter() - start)
+        total += statistics.median(times)
+    return total * n * n
 
 
 def window_fps(app, sizes, activation, data, seconds: float, warmup: float, computing: bool):
@@ -125,13 +144,15 @@ def main() -> None:
 
     data = load_embedded()
     print(f"{os.cpu_count()} CPUs; 41x41 grid on 1,000 test digits, median of {args.repeats}")
-    print(f"{'network':<16} {'41x41':>8} {'11x11 part':>11}  target   {'panel grid':>10} {'time':>7}")
+    print(f"{'network':<16} {'41x41':>8} {'11x11 part':>11}  target   {'panel grid':>10} {'time':>7} {'products':>9}")
     for sizes, activation, target in [] if args.skip_grids else CASES:
         total, coarse = grid_seconds(sizes, activation, data, args.repeats)
         n = choose_grid_size(sizes)
         own = total if n == 41 else grid_seconds(sizes, activation, data, args.repeats, n)[0]
+        floor = products_seconds(sizes, args.repeats)
         print(
-            f"{'-'.join(map(str, sizes)):<16} {total:>7.2f}s {coarse:>10.2f}s  < {target:<5} {f'{n}x{n}':>10} {own:>6.2f}s",
+            f"{'-'.join(map(str, sizes)):<16} {total:>7.2f}s {coarse:>10.2f}s  < {target:<5} {f'{n}x{n}':>10} {own:>6.2f}s"
+            f" {floor:>8.2f}s",
             flush=True,
         )
     if args.skip_window:

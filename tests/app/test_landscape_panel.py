@@ -11,6 +11,7 @@ from visnet.app.training.controller import TrainingController
 from visnet.core.landscape import combine, project, strongest_weight
 from visnet.core.network import Network
 from visnet.core.snapshot import take_snapshot
+from visnet.core.timeline import is_recorded_step
 from visnet.core.training import TrainConfig, Trainer, net_cost
 
 
@@ -140,3 +141,63 @@ def test_one_weight_view_is_the_selected_neurons_strongest_weight(qtbot, panel, 
     assert s.step == pytest.approx(-snap.eta * s.slope)
     session.select_neuron(1, 2)
     qtbot.waitUntil(lambda: drawn_for(1, 2), timeout=2000)
+
+
+def test_with_too_large_a_learning_rate_the_drawn_path_zig_zags_across_the_valley(qtbot, panel, session, data):
+    # The gradient-descent lesson's network by full-batch gradient descent at η = 2, every step
+    # a moment (as the timeline records the first steps of a run): the path drawn on the
+    # path's plane reverses along its main direction at every step, and the grid covers it.
+    net = Network((784, 16, 16, 10), "sigmoid", output="identity", cost="quadratic", init="normal", seed=0)
+    x, labels = data.x_train[:200], data.y_train[:200]
+    trainer = Trainer(net, x, labels, data.x_test, data.y_test, TrainConfig(eta=2.0, batch_size=len(x)))
+    session.timeline.add(take_snapshot(trainer, state="paused"))
+    for _ in range(20):
+        snap = moment(session, trainer, 1)
+    panel.set_directions("path")
+    computed(qtbot, panel, snap)
+    path = panel.path_positions()
+    assert len(path) == 21
+    step = np.diff(path, axis=0)
+    assert np.mean(step[1:, 0] * step[:-1, 0] < 0) >= 0.9
+    grid = panel.grid()
+    assert all(grid.contains(a, b) for a, b in path)
+
+
+def test_a_run_in_slow_motion_draws_every_step_it_showed(qtbot, panel, session, data):
+    # Past the timeline's first 100 steps it records a moment only every 2 %: the path also
+    # takes the live moments the marker was shown at, so in slow motion each step is drawn
+    # and η = 2's zig-zag across the valley shows (it would alias away in the recorded few).
+    net = Network((784, 16, 16, 10), "sigmoid", output="identity", cost="quadratic", init="normal", seed=0)
+    x, labels = data.x_train[:200], data.y_train[:200]
+    trainer = Trainer(net, x, labels, data.x_test, data.y_test, TrainConfig(eta=0.5, batch_size=len(x)))
+    session.timeline.add(take_snapshot(trainer, state="paused"))
+    for step in range(1, 201):
+        trainer.step()
+        if is_recorded_step(step):
+            session.timeline.add(take_snapshot(trainer))
+    snap = moment(session, trainer, 0)
+    computed(qtbot, panel, snap)
+    trainer.config.eta = 2.0
+    live = []
+    for _ in range(16):
+        trainer.step()
+        snap = take_snapshot(trainer, state="running")
+        session.show_snapshot(snap)
+        live.append(snap)
+
+        def projected(snap=snap):
+            panel.show_snapshot(snap)  # while training, the marker moves at most every PROJECT_S
+            expected = project((snap.weights, snap.biases), *panel.plane())[:2]
+            assert panel.now_position() == pytest.approx(expected, rel=1e-9)
+
+        qtbot.waitUntil(projected, timeout=2000)
+    assert sum(is_recorded_step(m.step) for m in live) <= 5  # what the timeline alone would draw
+    with qtbot.waitSignal(panel.grid_computed, timeout=10000):
+        panel.recompute()
+    theta, d1, d2 = panel.plane()
+    path = panel.path_positions()[-16:]
+    for m, point in zip(live, path):
+        assert point == pytest.approx(project((m.weights, m.biases), theta, d1, d2)[:2], rel=1e-6, abs=1e-9)
+    # The overshoot grows from step to step; once it dominates, every step turns back.
+    step = np.diff(path[-10:], axis=0)
+    assert np.max(np.mean(step[1:] * step[:-1] < 0, axis=0)) >= 0.9

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from visnet.core.landscape import (
+    Projector,
     choose_grid_size,
     combine,
     cost_grid,
@@ -41,7 +42,7 @@ def core_cost_at(net, theta, d1, d2, alpha, beta, x, labels):
     [
         ((784, 16, 16, 10), "sigmoid", "cross-entropy", "float64", 1e-12),
         ((784, 12, 10), "relu", "quadratic", "float64", 1e-12),
-        ((784, 16, 16, 10), "tanh", "cross-entropy", "float32", 1e-5),
+        ((784, 16, 16, 10), "tanh", "cross-entropy", "float32", 1e-6),
     ],
 )
 def test_grid_values_are_the_core_cost_at_those_parameters(batch, sizes, activations, cost, dtype, rtol):
@@ -57,6 +58,21 @@ def test_grid_values_are_the_core_cost_at_those_parameters(batch, sizes, activat
     # The centre of a symmetric grid is the network itself.
     centred = cost_grid(net, x, labels, d1, d2, extent=(-1, 1, -1, 1), n=5)
     assert centred.costs[2, 2] == pytest.approx(net_cost(net, net.forward(x), labels), rel=rtol)
+
+
+def test_a_float32_grid_is_the_float64_cost_to_float32_rounding(batch):
+    # Measured: within 2e-7 of the float64 cost. Where an output probability falls below
+    # float32's clip of 1e-7 the two differ by more (the log is clipped at 1e-7, not 1e-12);
+    # these small tanh weights keep every probability far above it.
+    x, labels = batch
+    net = Network((784, 16, 16, 10), "tanh", seed=3)
+    theta = params_of(net)
+    d1, d2 = random_directions(theta, seed=5)
+    grid = cost_grid(net, x, labels, d1, d2, n=5)
+    for r, c in [(0, 0), (1, 3), (2, 2), (4, 1)]:
+        weights, biases = combine(theta, d1, d2, grid.alphas[c], grid.betas[r], np.float64)
+        exact = Network.from_params(weights, biases, net.activations, net.cost, dtype="float64")
+        assert grid.costs[r, c] == pytest.approx(net_cost(exact, exact.forward(x), labels), rel=1e-6)
 
 
 def test_random_directions_are_filter_normalised_and_seeded():
@@ -176,3 +192,32 @@ def test_grid_size_is_41_for_small_networks_and_smaller_for_wide_ones():
     assert choose_grid_size((784, 30, 10)) == 41
     wide = choose_grid_size((784, 512, 512, 10))
     assert 11 <= wide < 41 and wide % 2 == 1
+
+
+def reversals_along_the_path(eta, data, steps=30):
+    """Train the gradient-descent lesson's network (a bowl near its linear output) by full-batch
+    gradient descent, project the path onto its two main directions as the panel does, and
+    return, per direction, the share of consecutive steps whose component changes sign."""
+    net = Network((784, 16, 16, 10), "sigmoid", output="identity", cost="quadratic", init="normal", seed=0)
+    x, labels = data.x_train[:200], data.y_train[:200]
+    trainer = Trainer(net, x, labels, config=TrainConfig(eta=eta, batch_size=len(x)))
+    path = [params_of(net.copy())]
+    for _ in range(steps):
+        trainer.step()
+        path.append(params_of(net.copy()))
+    theta = path[-1]
+    dirs = path_directions(path, theta)
+    projector = Projector(theta, dirs.d1, dirs.d2)
+    coords = np.array([projector(p)[:2] for p in path])
+    step = np.diff(coords, axis=0)
+    return np.mean(step[1:] * step[:-1] < 0, axis=0)
+
+
+def test_with_too_large_a_learning_rate_the_path_jumps_across_the_valley(small_mnist):
+    # η = 2 overshoots: every step lands on the other side of the valley, further up, so the
+    # step along the main direction reverses every time (measured: 1.00). η = 0.5, the lesson's
+    # steady rate, runs down the valley without turning back (measured: 0.00).
+    too_large = reversals_along_the_path(2.0, small_mnist)
+    steady = reversals_along_the_path(0.5, small_mnist)
+    assert too_large[0] >= 0.9
+    assert steady[0] <= 0.1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
@@ -53,12 +54,15 @@ from visnet.core.landscape import (
 )
 from visnet.core.landscape import cost_grid as compute_cost_grid
 from visnet.core.snapshot import Snapshot
+from visnet.core.timeline import as_moment
 from visnet.core.training import net_cost
 
 DIRECTIONS = {"path": "Path of training", "random": "Random directions"}  # the first is the default
 VIEWS = ("plane", "weight")
 AUTO_S = 4.0  # while training, a new grid at most this long after the last one ended
 PATH_DRAWN = 400  # the newest moments drawn as the path
+RECENT_BYTES = 32 * 2**20  # parameters of the live moments the path remembers beside the timeline's
+RECENT_MOMENTS = 64  # and at most this many of them
 PROJECT_S = 0.1  # while training, "now" is projected at most this often
 CONTOURS = 10  # contour lines, at evenly spaced quantiles of the cost
 WEIGHT_REFRESH_MS = 400  # the one-weight view while training
@@ -182,6 +186,7 @@ class LandscapePanel(QWidget):
         self._theta: Params | None = None
         self._d1: Params | None = None
         self._d2: Params | None = None
+        self._projector: Projector | None = None
         self._grid: CostGrid | None = None
         self._grid_mode = ""
         self._grid_step = -1
@@ -195,6 +200,10 @@ class LandscapePanel(QWidget):
         self._shown_rect: tuple[float, float, float, float] | None = None
         self._projected_at = float("-inf")
         self._path = np.empty((0, 2))
+        # The live moments "now" was projected for, newest last: the timeline records every
+        # step only at first and then every 2 %, so a run watched in slow motion would show a
+        # zig-zag across the valley (one step to each side) only as the aliased few recorded.
+        self._recent: deque[Snapshot] = deque()
         self._slice: WeightSlice | None = None
         # The worker threads (ActivationMaximizer's scheme: a run id, a dict of live threads).
         self._runs: dict[_GridWorker, QThread] = {}
@@ -232,6 +241,7 @@ class LandscapePanel(QWidget):
             "star is now."
         )
         self._caption = add_caption(self._graphics, "No network yet.", row=0, col=0, colspan=2, size="10pt")
+        self._caption_variants: tuple[str, ...] | None = None
         self._plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0)
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()
@@ -251,7 +261,9 @@ class LandscapePanel(QWidget):
         self._contours.setZValue(2)
         self._plot.addItem(self._contours, ignoreBounds=True)
         self._path_item = pg.PlotDataItem(
-            pen=pg.mkPen(*PATH_COLOR, 220, width=1.5),
+            # One pixel wide: antialiased, a 1.5-pixel pen took ~20 ms a paint to stroke a path
+            # of 460 points against ~1 ms, and the plane repaints ~10 times a second in training.
+            pen=pg.mkPen(*PATH_COLOR, 230, width=1),
             symbol="o",
             symbolSize=4,
             symbolPen=None,
@@ -350,6 +362,7 @@ class LandscapePanel(QWidget):
         self.cancel()
         self._snap = None
         self._slice = None
+        self._recent.clear()
         self._clear_plane()
         self._clear_weight_view()
         self._update_caption()
@@ -451,11 +464,28 @@ class LandscapePanel(QWidget):
 
     # -- the grid -----------------------------------------------------------------------------
     def _path_moments(self, snap: Snapshot) -> list[Snapshot]:
-        """The moments of the run up to snap (the newest PATH_DRAWN)."""
+        """The moments of the run up to snap, the timeline's and the recent live ones, in
+        order of step (the newest PATH_DRAWN)."""
         if self._session is None:
             return []
-        moments = [m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes]
-        return moments[-PATH_DRAWN:]
+        by_step = {m.step: m for m in self._session.timeline if m.step <= snap.step and m.sizes == snap.sizes}
+        by_step.update((m.step, m) for m in self._recent if m.step <= snap.step and m.sizes == snap.sizes)
+        return [by_step[step] for step in sorted(by_step)[-PATH_DRAWN:]]
+
+    def _remember(self, snap: Snapshot) -> Snapshot:
+        """Keep snap, a live moment just projected, for the path (see _recent), without its
+        payload (the moments it carries for the timeline, which may drop them); returns what
+        is kept."""
+        snap = as_moment(snap)
+        # A moment let go takes its projection along: a later moment of the same step (after a
+        # rollback) may be given the freed one's id, and the cache checks the id.
+        while self._recent and self._recent[-1].step >= snap.step:  # training went back (a rollback, a branch)
+            self._projected.pop(self._recent.pop().step, None)
+        self._recent.append(snap)
+        size = sum(a.nbytes for a in (*snap.weights, *snap.biases))
+        while len(self._recent) > max(1, min(RECENT_MOMENTS, RECENT_BYTES // max(size, 1))):
+            self._projected.pop(self._recent.popleft().step, None)
+        return snap
 
     def _maybe_recompute(self) -> None:
         snap = self._snap
@@ -506,9 +536,14 @@ class LandscapePanel(QWidget):
         self._maybe_recompute()  # the moment shown may have moved on while this grid was computed
 
     def _take_plane(self, worker: _GridWorker, partial: bool) -> None:
+        self._grid = CostGrid(worker.grid.alphas, worker.grid.betas, worker.grid.costs.copy())
+        if worker.projector is self._projector:
+            # More of the same plane's grid: the path and "now" stand as drawn; projecting
+            # them again cost the window up to a projection per moment shown since the request.
+            self._redraw_grid()
+            return
         self._theta, self._d1, self._d2 = worker.theta, worker.d1, worker.d2
         self._projector = worker.projector
-        self._grid = CostGrid(worker.grid.alphas, worker.grid.betas, worker.grid.costs.copy())
         self._grid_mode, self._grid_step = worker.mode, worker.snap.step
         self._plane_sizes, self._origin_cost = worker.snap.sizes, worker.origin_cost
         self._explained, self._note = worker.explained, worker.note
@@ -592,6 +627,9 @@ class LandscapePanel(QWidget):
                     known = self._projected[m.step] = (id(m), a, b)
                 points.append(known[1:])
         self._now = self._projector((snap.weights, snap.biases))
+        if self._session is not None and not self._session.looking_back:
+            kept = self._remember(snap)
+            self._projected[snap.step] = (id(kept), *self._now[:2])
         if not points or points[-1] != self._now[:2]:
             points.append(self._now[:2])
         self._path = np.array(points, dtype=np.float64).reshape(-1, 2)
@@ -600,7 +638,7 @@ class LandscapePanel(QWidget):
 
     def _clear_plane(self) -> None:
         self.cancel()
-        self._grid = self._theta = self._d1 = self._d2 = None
+        self._grid = self._theta = self._d1 = self._d2 = self._projector = None
         self._projected = {}
         self._projected_now = None
         self._now = None
@@ -611,11 +649,13 @@ class LandscapePanel(QWidget):
         self._status.setText("")
 
     def _update_caption(self) -> None:
-        if self._snap is None:
-            self._caption.setText("No network yet.")
-            return
-        if self._grid is None:
-            self._caption.setText("The cost landscape around the moment shown appears here.")
+        if self._snap is None or self._grid is None:
+            text = (
+                "No network yet." if self._snap is None else "The cost landscape around the moment shown appears here."
+            )
+            if (text,) != self._caption_variants:  # every frame until the first grid arrives
+                self._caption_variants = (text,)
+                self._caption.setText(text)
             return
         n = len(self._x) if self._x is not None else 0
         kind = "random directions" if self._explained is None else "the path's main directions"
@@ -626,14 +666,15 @@ class LandscapePanel(QWidget):
             if self._now[2] > 1e-6 * max(1.0, abs(self._now[0]) + abs(self._now[1])):
                 now += f", {self._now[2]:.2g} off the plane"
         note = f" ({self._note})" if self._note else ""
-        self._caption.set_text_variants(
-            [
-                f"Cost on {n:,} test examples over θ + α·d₁ + β·d₂, {kind}{note}{now}",
-                f"Cost over θ + α·d₁ + β·d₂, {kind}{note}{now}",
-                f"Cost over θ + α·d₁ + β·d₂, {kind}{now}",
-                f"Cost, {kind}{now}",
-            ]
+        variants = (
+            f"Cost on {n:,} test examples over θ + α·d₁ + β·d₂, {kind}{note}{now}",
+            f"Cost over θ + α·d₁ + β·d₂, {kind}{note}{now}",
+            f"Cost over θ + α·d₁ + β·d₂, {kind}{now}",
+            f"Cost, {kind}{now}",
         )
+        if variants != self._caption_variants:  # called every frame: choosing a variant measures text
+            self._caption_variants = variants
+            self._caption.set_text_variants(variants)
 
     def _snap_cost(self) -> float | None:
         """The cost of the moment shown when it is the plane's origin (computed with the grid)."""

@@ -46,7 +46,7 @@ def test_the_landscape_follows_training_in_the_window(make_main_window, qtbot):
         assert not panel.is_computing()
         assert panel.now_position() == pytest.approx((0.0, 0.0), abs=1e-9)
 
-    qtbot.waitUntil(around_the_moment_shown, timeout=5000)
+    qtbot.waitUntil(around_the_moment_shown, timeout=15_000)
     # Going back a moment moves the marker to that moment's projection on the same plane.
     window.session.step_through(-1)
     drawn(window)

@@ -36,11 +36,17 @@ class LatestRun(QObject):
     results wait in the worker's attributes, as a Python object sent across threads in a
     signal is copied under a Qt lock that can deadlock with the GUI thread — and finished().
     They arrive queued at this GUI-thread object, which passes on those of the latest run
-    to on_progress / on_done, written by subclasses. shutdown() cancels and joins every
+    to on_progress / on_done (given, or written by a subclass). shutdown() cancels and joins every
     thread (call it on close)."""
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        on_progress: Callable[[QObject], None] | None = None,
+        on_done: Callable[[QObject], None] | None = None,
+    ):
         super().__init__(parent)
+        self._on_progress, self._on_done_callback = on_progress, on_done
         self._runs: dict[QObject, QThread] = {}
         self._current: QObject | None = None
         self._run_id = 0
@@ -79,10 +85,14 @@ class LatestRun(QObject):
         return ok
 
     def on_progress(self, worker) -> None:
-        """The latest run reported progress (in its attributes)."""
+        """The latest run reported progress (in its attributes): on_progress(worker) if given."""
+        if self._on_progress is not None:
+            self._on_progress(worker)
 
     def on_done(self, worker) -> None:
-        """The latest run ended with its result (in its attributes)."""
+        """The latest run ended with its result (in its attributes): on_done(worker) if given."""
+        if self._on_done_callback is not None:
+            self._on_done_callback(worker)
 
     def _forget(self, worker: QObject) -> None:
         thread = self._runs.pop(worker, None)

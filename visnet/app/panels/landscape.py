@@ -21,7 +21,7 @@ from collections import deque
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,7 +36,7 @@ from visnet.app.landscape_process import GridRequest, shared_grid_process
 from visnet.app.panels.surface import boundary_segments
 from visnet.app.session import Session
 from visnet.app.stable import add_caption, status_label
-from visnet.app.threads import worker_thread
+from visnet.app.threads import LatestRun
 from visnet.app.throttle import VisibleRefresh, on_screen
 from visnet.core.landscape import (
     RANDOM_SPAN,
@@ -206,9 +206,7 @@ class LandscapePanel(QWidget):
         self._recent: deque[Snapshot] = deque()
         self._slice: WeightSlice | None = None
         # The worker threads (ActivationMaximizer's scheme: a run id, a dict of live threads).
-        self._runs: dict[_GridWorker, QThread] = {}
-        self._current: _GridWorker | None = None
-        self._run_id = 0
+        self._grid_runs = LatestRun(self, on_progress=self._on_grid_progress, on_done=self._on_grid_done)
         self._ended_at = float("-inf")
 
         # -- the plane tab ------------------------------------------------------------------
@@ -388,38 +386,24 @@ class LandscapePanel(QWidget):
         """Compute the grid again around the moment shown (cancelling one in progress)."""
         if self._snap is None or self._x is None or self._snap.sizes[0] != self._x.shape[1]:
             return
-        self.cancel()
-        self._run_id += 1
         snap = self._snap
         n = self._grid_size or choose_grid_size(snap.sizes, len(self._x))
-        worker = _GridWorker(self._run_id, snap, self._path_moments(snap), self.directions(), self._x, self._labels, n)
-        thread = worker_thread(worker, "visnet cost landscape")
-        worker.progressed.connect(self._on_progressed)
-        worker.done.connect(self._on_done)
-        thread.finished.connect(self._on_thread_finished)
-        self._runs[worker] = thread
-        self._current = worker
+        moments, mode, x, labels = self._path_moments(snap), self.directions(), self._x, self._labels
+        self._grid_runs.launch(
+            lambda run_id: _GridWorker(run_id, snap, moments, mode, x, labels, n), "visnet cost landscape"
+        )
         self._status.setText("Computing the landscape…")
-        thread.start()
 
     def cancel(self) -> None:
-        if self._current is not None:
-            self._current.stop_event.set()
-        self._current = None
+        self._grid_runs.cancel()
 
     def is_computing(self) -> bool:
-        return self._current is not None
+        return self._grid_runs.is_running()
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Cancel and join every thread (call on close); True if all ended in time."""
-        self.cancel()
         self._weight_refresh.cancel()
-        ok = True
-        for worker, thread in list(self._runs.items()):
-            worker.stop_event.set()
-            ok = thread.wait(timeout_ms) and ok
-            self._forget(worker)
-        return ok
+        return self._grid_runs.shutdown(timeout_ms)
 
     def grid(self) -> CostGrid | None:
         """The grid shown (whole), or None."""
@@ -489,7 +473,7 @@ class LandscapePanel(QWidget):
 
     def _maybe_recompute(self) -> None:
         snap = self._snap
-        if snap is None or self._current is not None or not on_screen(self):
+        if snap is None or self._grid_runs.is_running() or not on_screen(self):
             return
         if self._grid is None or self._grid_mode != self.directions():
             self.recompute()
@@ -512,20 +496,13 @@ class LandscapePanel(QWidget):
         if self._snap is not None and self._grid is None:
             self._maybe_recompute()
 
-    @Slot(int)
-    def _on_progressed(self, run_id: int) -> None:
-        worker = self._current
-        if worker is None or run_id != self._run_id or worker.grid is None:
+    def _on_grid_progress(self, worker: _GridWorker) -> None:
+        if worker.grid is None:
             return
         self._take_plane(worker, partial=True)
         self._status.setText(f"Computing the landscape… {worker.done_points}/{worker.grid.costs.size} points")
 
-    @Slot(int)
-    def _on_done(self, run_id: int) -> None:
-        worker = self._current
-        if worker is None or run_id != self._run_id:
-            return
-        self._current = None
+    def _on_grid_done(self, worker: _GridWorker) -> None:
         self._ended_at = time.monotonic()
         self._take_plane(worker, partial=False)
         n = worker.grid.costs.shape[0]
@@ -778,19 +755,6 @@ class LandscapePanel(QWidget):
             item.setData([], [])
         self._step_head.setVisible(False)
         self._weight_caption.setText("")
-
-    # -- threads ------------------------------------------------------------------------------
-    def _forget(self, worker: _GridWorker) -> None:
-        thread = self._runs.pop(worker, None)
-        if thread is not None:
-            thread.deleteLater()
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        for worker, t in list(self._runs.items()):
-            if t is thread:
-                self._forget(worker)
 
 
 def _filled(costs: np.ndarray) -> np.ndarray:

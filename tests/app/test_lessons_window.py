@@ -133,7 +133,14 @@ def test_lesson_3_gradient_descent_diverges_with_a_huge_eta(window, qtbot):
     assert window.config_panel.learning_rate_spin.value() == pytest.approx(0.001)
     walk.locked()
     walk.train_until_done()
+    walk.next()  # η = 2 in slow motion: the path zig-zags across the valley
+    assert window.config_panel.learning_rate_spin.value() == pytest.approx(2.0)
+    assert window.config_panel.train_config().batch_size == 100 and window.controller.delay > 0
+    walk.locked()
+    window.full_speed_action.trigger()  # an impatient learner: 40 batches without the 10 s wait
+    walk.train_until_done()
     walk.next()
+    assert window.controller.delay == 0  # full speed again, for the blow-up
     walk.locked()
     window.config_panel.learning_rate_spin.setValue(10.0)  # what the learner types
     walk.locked()

@@ -158,6 +158,14 @@ def test_saving_and_opening_an_experiment_from_the_window_round_trips_and_export
     assert [float(r[5]) for r in accuracy] == pytest.approx(list(session.outcome(0).history.test_accuracy))
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # File ▸ Open (and `visnet FILE`) tells an experiment from a model and opens it here,
+    # leaving the window's network as it was.
+    session.clear()
+    net = window.controller.trainer.net
+    assert window.open_model(saved)
+    assert session.complete and session.outcome(0).result == before[0][1]
+    assert window.controller.trainer.net is net and window.errors == []
+
 
 def test_added_configurations_make_an_experiment_and_a_finished_run_can_be_shown_in_the_window(make_main_window, qtbot):
     window = make_main_window()

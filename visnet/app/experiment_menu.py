@@ -10,6 +10,7 @@ replace with any finished run.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMenu, QProgress
 from visnet.core.experiment import PRESETS, ExperimentError, RunSettings, preset_experiment
 from visnet.io import ModelFileError
 from visnet.io.experiment_export import save_curves_csv, save_curves_png
-from visnet.io.experiment_file import open_experiment, save_experiment
+from visnet.io.experiment_file import METADATA_KEY, open_experiment, save_experiment
 
 from . import settings as keys
 from .experiment_session import ExperimentSession
@@ -34,6 +35,22 @@ PRESET_TITLES = {
     "init": "Initialisation: N(0,1) vs N(0,1/n)",
 }
 EXPERIMENT_FILTER = "visnet experiment (*.safetensors);;All files (*)"
+MAX_HEADER = 100 * 2**20  # a safetensors header larger than this is no experiment the window opens
+
+
+def is_experiment_path(path: str | Path) -> bool:
+    """Whether path is a safetensors file whose metadata says it is an experiment: only its
+    header is read, so File ▸ Open can tell an experiment from a model before loading either."""
+    try:
+        with open(path, "rb") as f:
+            n = int.from_bytes(f.read(8), "little")
+            if not 2 <= n <= MAX_HEADER:
+                return False
+            header = json.loads(f.read(n))
+    except (OSError, ValueError):
+        return False
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    return isinstance(metadata, dict) and METADATA_KEY in metadata
 
 
 class ExperimentCommands(QObject):

@@ -56,7 +56,7 @@ from .appearance import Appearance
 from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
-from .experiment_menu import ExperimentCommands
+from .experiment_menu import ExperimentCommands, is_experiment_path
 from .frames import FramePacer
 from .lesson_dock import Lessons
 from .network_editor import EditResult, NetworkEditor
@@ -1023,6 +1023,10 @@ class MainWindow(QMainWindow):
         self._arrange_workspace(self._workspace)
         self._sync_workspace_controls()
         path = Path(model_path) if model_path else None
+        if path is not None and is_experiment_path(path):  # visnet EXPERIMENT: the runs, and a fresh network
+            self.new_network(ask=False)
+            self.experiments.open_file(path)
+            return
         if path is None and load_example and _reads_digits(dataset):  # the example model reads 28x28 digits
             try:
                 path = resource_path(EXAMPLE_MODEL)
@@ -1082,7 +1086,10 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str | os.PathLike, ask: bool = True, remember: bool = True) -> bool:
         """Load a model file and train on from it. On any problem: an error message, and the
-        network already loaded stays. remember: list it under Open Recent."""
+        network already loaded stays. remember: list it under Open Recent. An experiment
+        file opens in the Compare runs workspace instead, leaving the network as it is."""
+        if is_experiment_path(path):
+            return self.experiments.open_file(path)
         if ask and not self._maybe_save_changes("open another network"):
             return False
         path = Path(path)

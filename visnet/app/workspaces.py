@@ -107,8 +107,8 @@ WORKSPACES = (
         "Compare runs",
         "An experiment: runs side by side, their curves overlaid, and two runs' weights matched neuron by neuron",
         (
-            Column(0.2, (Group(("config_dock",), 1.0),)),
-            Column(0.52, (Group(("experiment_dock",), 1.0),)),
+            Column(0.22, (Group(("config_dock",), 1.0),)),
+            Column(0.5, (Group(("experiment_dock",), 1.0),)),
             Column(0.28, (Group(("matched_weights_dock",), 1.0),)),
         ),
     ),

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visnet.app.colors import LEGEND_BACKING, MUTED, sign_colours_text
+from visnet.app.colors import LEGEND_BACKING, sign_colours_text
 from visnet.app.experiment_session import ExperimentSession
 from visnet.app.panels.loss import add_fast_curve
 from visnet.app.panels.weights import GAP, PICTURE_LUT, color_indices, mosaic_shape
@@ -80,6 +80,17 @@ def picture_mosaic(w: np.ndarray, side: int, lim: float) -> np.ndarray:
     return buffer[: rows * step - GAP, : cols * step - GAP]
 
 
+def grid_lines(n: int, side: int, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of line segments (pairs) through the gaps of picture_mosaic's tiles."""
+    rows, cols = mosaic_shape(n)
+    step = side + GAP
+    xs = np.arange(1, cols) * step - GAP / 2
+    ys = np.arange(1, rows) * step - GAP / 2
+    x = np.concatenate([np.repeat(xs, 2), np.tile([0.0, width], len(ys))])
+    y = np.concatenate([np.tile([0.0, height], len(xs)), np.repeat(ys, 2)])
+    return x, y
+
+
 class ExperimentPanel(QWidget):
     """The runs' results table and overlaid curves (see the module's docstring)."""
 
@@ -122,6 +133,10 @@ class ExperimentPanel(QWidget):
             "final training accuracy minus the test accuracy: a large gap is overfitting"
         )
         self.table.setMinimumHeight(90)
+        rows_height = (
+            self.table.horizontalHeader().sizeHint().height() + 4 * self.table.verticalHeader().defaultSectionSize()
+        )
+        self.table.setMaximumHeight(rows_height + 2 * self.table.frameWidth() + 2)  # four runs at most
         self.table.itemSelectionChanged.connect(self._sync_show_button)
         self.table.doubleClicked.connect(self._on_show_clicked)
 
@@ -130,7 +145,7 @@ class ExperimentPanel(QWidget):
         self.loss_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=0, title="Loss per mini-batch (running mean)")
         self.accuracy_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=1, title="Test accuracy per epoch")
         self.gradient_plot: pg.PlotItem = self._graphics.addPlot(
-            row=1, col=0, colspan=2, title="Gradient size per weight layer: RMS of ∂C/∂w"
+            row=1, col=0, colspan=2, title="Gradient size, RMS of ∂C/∂w: layer 1 solid, 2 dashed, 3 dotted, 4 dash-dot"
         )
         for plot in (self.loss_plot, self.accuracy_plot, self.gradient_plot):
             plot.setLabel("bottom", "epoch")
@@ -139,14 +154,13 @@ class ExperimentPanel(QWidget):
         self.accuracy_plot.setYRange(0, 1)
         self.gradient_plot.setLogMode(y=True)
         self.loss_legend = self.loss_plot.addLegend(offset=(-5, 5), brush=LEGEND_BACKING, labelTextSize="8pt")
-        self.gradient_legend = self.gradient_plot.addLegend(offset=(-5, 5), brush=LEGEND_BACKING, labelTextSize="8pt")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._title)
         layout.addLayout(self._buttons)
-        layout.addWidget(self.table, 2)
-        layout.addWidget(self._graphics, 5)
+        layout.addWidget(self.table)
+        layout.addWidget(self._graphics, 1)
 
         experiment.experiment_changed.connect(self._on_experiment_changed)
         experiment.run_changed.connect(self._on_run_changed)
@@ -175,7 +189,6 @@ class ExperimentPanel(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot, self.gradient_plot):
             plot.clear()
         self.loss_legend.clear()
-        self.gradient_legend.clear()
         self._loss_curves, self._accuracy_curves, self._grad_curves = [], [], []
         labels = s.labels if experiment is not None else ()
         for i, label in enumerate(labels):
@@ -193,16 +206,13 @@ class ExperimentPanel(QWidget):
                     for l in range(n_layers)
                 ]
             )
-        if labels:
-            deepest = max(len(st.layers) - 1 for st in experiment.settings)
-            for l in range(min(deepest, len(LAYER_STYLES))):
-                key = pg.PlotDataItem(pen=pg.mkPen(MUTED, width=1.5, style=LAYER_STYLES[l]))
-                self.gradient_legend.addItem(key, f"layer {l + 1}")
         self.table.setRowCount(len(s.labels))
         for i in range(len(s.labels)):
             self._fill_row(i)
             if experiment is not None:
                 self._draw_run(i)
+        if labels:
+            self.table.selectRow(0)
         self._sync_show_button()
 
     @Slot(int)
@@ -359,12 +369,21 @@ class MatchedWeightsPanel(QWidget):
         self._images: dict[str, pg.ImageItem] = {}
         self._titles: dict[str, pg.LabelItem] = {}
         self._views: dict[str, pg.ViewBox] = {}
+        self._grids: dict[str, pg.PlotCurveItem] = {}
         for row, name in enumerate(("a", "b", "difference")):
             title = self._graphics.addLabel("", row=2 * row, col=0, size="9pt")
             view = self._graphics.addViewBox(row=2 * row + 1, col=0, lockAspect=True, invertY=True, enableMouse=False)
             image = pg.ImageItem(axisOrder="row-major")
             view.addItem(image)
+            # The gaps are traced with 1-screen-pixel lines, as in the weights panel: a mosaic
+            # shrunk below its pixel size would keep some 1-pixel gaps and drop others.
+            grid = pg.PlotCurveItem(
+                pen=pg.mkPen(pg.getConfigOption("background"), width=1, cosmetic=True), connect="pairs", antialias=False
+            )
+            grid.setZValue(5)
+            view.addItem(grid, ignoreBounds=True)
             self._images[name], self._titles[name], self._views[name] = image, title, view
+            self._grids[name] = grid
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -454,13 +473,18 @@ class MatchedWeightsPanel(QWidget):
         titles = {
             "a": f"A: {label_a}",
             "b": f"B: {label_b}, its neurons matched to A's",
-            "difference": "B − A of each matched pair (same colour scale)",
         }
+        difference = np.abs(self._shown["difference"])
+        difference = difference[np.isfinite(difference)]
+        lim_difference = float(np.percentile(difference, 99.5)) if difference.size else 0.0
+        lim_difference = lim_difference if lim_difference > 0 else lim
+        titles["difference"] = f"B − A of each matched pair (its own scale, ±{lim_difference:.2g})"
         for name, w in self._shown.items():
-            mosaic = picture_mosaic(w, side, lim)
+            mosaic = picture_mosaic(w, side, lim_difference if name == "difference" else lim)
             self._images[name].setImage(mosaic, lut=PICTURE_LUT, levels=None, autoLevels=False)
             h, wd = mosaic.shape
             self._views[name].setRange(QRectF(0, 0, wd, h), padding=0.02)
+            self._grids[name].setData(*grid_lines(len(w), side, wd, h))
             self._titles[name].setText(titles[name])
         sim = match.similarity
         moved = int(np.count_nonzero(match.a_index != match.b_index))
@@ -473,6 +497,7 @@ class MatchedWeightsPanel(QWidget):
     def _clear(self, text: str) -> None:
         for name in self._images:
             self._images[name].clear()
+            self._grids[name].setData([], [])
             self._titles[name].setText("")
         self._caption.setText(text)
 

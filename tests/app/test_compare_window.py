@@ -216,3 +216,39 @@ def test_stopping_an_experiment_mid_run_leaves_the_window_usable(make_main_windo
     qtbot.waitUntil(lambda: window.controller.steps_trained > steps + 10, timeout=10_000)
     window.controller.pause()
     assert window.errors == []
+
+
+def test_a_run_can_be_removed_and_the_others_keep_what_they_trained(make_main_window):
+    window = make_main_window()
+    session = window.experiments.session
+    experiment, outcomes = permuted_pair(np.arange(6)[::-1].copy())
+    third = replace(experiment.settings[0], seed=2)
+    session.set_experiment(experiment.with_run(third), (*outcomes, None))
+    panel = window.experiments.panel
+    assert panel.table.rowCount() == 3 and session.status(2) == "not started"
+    panel.table.selectRow(0)
+    assert panel.remove_button.isEnabled()
+    panel.remove_button.click()
+    assert session.experiment.labels == ("seed: 1", "seed: 2")
+    assert session.outcome(0).network is outcomes[1].network and session.outcome(0).label == "seed: 1"
+    assert session.outcome(1) is None
+    assert [panel.table.item(i, 0).text() for i in range(2)] == ["seed: 1", "seed: 2"]
+    panel.table.selectRow(0)
+    assert not panel.remove_button.isEnabled()  # two runs at least
+
+
+def test_a_preset_for_digits_is_refused_in_the_playground_and_closing_ends_the_workers(make_main_window, qtbot):
+    window = make_main_window()
+    assert window.open_playground("xor", ask=False)
+    experiments = window.experiments
+    experiments.session.processes = 1
+    assert not experiments.start_preset("cost")
+    assert window.errors and "784-input" in window.errors[-1][1]
+    assert not experiments.session.running and window.train_action.isEnabled()
+    window.playground_menu.actions()[-1].trigger()  # back to the digits
+    assert experiments.start_preset("cost", layers=(784, 8, 10), epochs=1000)
+    qtbot.waitUntil(lambda: bool(experiments.session.curves(0).batch_x), timeout=60_000)
+    workers = [p for p in multiprocessing.active_children() if p.name == "visnet experiment worker"]
+    assert workers
+    assert window.close()
+    assert not any(p.is_alive() for p in workers)

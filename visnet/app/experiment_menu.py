@@ -99,6 +99,7 @@ class ExperimentCommands(QObject):
         )
         self.panel.add_actions(self.start_action, self.stop_action)
         self.panel.show_run_requested.connect(self.show_run_in_window)
+        self.panel.remove_run_requested.connect(self.remove_run)
         self.weights_panel.show_run_requested.connect(self.show_run_in_window)
 
         self.progress_label = QLabel()
@@ -220,6 +221,15 @@ class ExperimentCommands(QObject):
 
     def stop(self) -> None:
         self.session.stop()
+
+    def remove_run(self, i: int) -> bool:
+        """Take run i out of the experiment (the others' results are cleared: their labels change)."""
+        try:
+            self.session.remove_run(i)
+        except ExperimentError as err:
+            self.window._show_error("Cannot remove the run", str(err))
+            return False
+        return True
 
     def show_run_in_window(self, i: int) -> bool:
         """Make run i's trained network (a copy, with its curves) the window's network."""

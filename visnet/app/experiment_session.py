@@ -14,7 +14,8 @@ exactly what the runner returned (and what Save experiment writes).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -160,20 +161,19 @@ class ExperimentSession(QObject):
         return self.n_runs > 0 and all(o is not None for o in self._outcomes)
 
     # -- changing the runs --------------------------------------------------------------------
-    def set_experiment(self, experiment: Experiment, outcomes: tuple[RunOutcome, ...] | None = None) -> None:
+    def set_experiment(self, experiment: Experiment, outcomes: Sequence[RunOutcome | None] | None = None) -> None:
         """Show `experiment` (stopping one that runs): fresh, or with the outcomes of its runs
-        (an opened file)."""
+        (an opened file; None for a run not trained)."""
         self.stop()
         self._experiment, self._first = experiment, None
         n = len(experiment.runs)
         self._failures = {}
         self._latest = [None] * n
-        if outcomes is not None:
-            self._outcomes = list(outcomes)
-            self._curves = [RunCurves.of_outcome(o) for o in outcomes]
-        else:
-            self._outcomes = [None] * n
-            self._curves = [RunCurves(len(s.layers) - 1) for s in experiment.settings]
+        self._outcomes = list(outcomes) if outcomes is not None else [None] * n
+        self._curves = [
+            RunCurves.of_outcome(o) if o is not None else RunCurves(len(s.layers) - 1)
+            for o, s in zip(self._outcomes, experiment.settings)
+        ]
         self.experiment_changed.emit()
 
     def add_variant(self, settings: RunSettings) -> None:
@@ -191,10 +191,18 @@ class ExperimentSession(QObject):
         self.set_experiment(experiment)
 
     def remove_run(self, i: int) -> None:
-        """Take run i out of the experiment (it keeps two runs at least)."""
+        """Take run i out of the experiment (it keeps two runs at least); the others keep
+        what they trained, under their new labels."""
         if self._experiment is None:
             raise ExperimentError("there is no experiment")
-        self.set_experiment(self._experiment.without_run(i))
+        self.stop()
+        experiment = self._experiment.without_run(i)
+        kept = self._outcomes[:i] + self._outcomes[i + 1 :]
+        relabelled = [
+            None if o is None else replace(o, label=spec.label, settings=spec.settings)
+            for o, spec in zip(kept, experiment.runs)
+        ]
+        self.set_experiment(experiment, relabelled)
 
     def clear(self) -> None:
         self.stop()

@@ -95,6 +95,7 @@ class ExperimentPanel(QWidget):
     """The runs' results table and overlaid curves (see the module's docstring)."""
 
     show_run_requested = Signal(int)  # "show this run in the window": the run's index
+    remove_run_requested = Signal(int)
 
     def __init__(self, experiment: ExperimentSession, parent: QWidget | None = None):
         super().__init__(parent)
@@ -115,7 +116,12 @@ class ExperimentPanel(QWidget):
             "Make the selected finished run the network every other panel shows (and train it further)"
         )
         self.show_button.clicked.connect(self._on_show_clicked)
+        self.remove_button = QToolButton()
+        self.remove_button.setText("Remove run")
+        self.remove_button.setToolTip("Take the selected run out of the experiment (it keeps two runs at least)")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
         self._buttons.addStretch(1)
+        self._buttons.addWidget(self.remove_button)
         self._buttons.addWidget(self.show_button)
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -261,7 +267,7 @@ class ExperimentPanel(QWidget):
             best = f"{percent(r.best_test_accuracy)} (epoch {r.best_epoch})" if r.best_epoch else "—"
             gap = "—" if not math.isfinite(r.gap) else f"{100 * r.gap:+.1f} pts"
             status = "finished" if not r.stopped else "diverged"
-            return (outcome.label, status, best, f"{r.epochs}/{planned}", f"{r.seconds:.1f} s", gap)
+            return (s.labels[i], status, best, f"{r.epochs}/{planned}", f"{r.seconds:.1f} s", gap)
         curves = s.curves(i)
         accuracies = np.array(curves.test_accuracy, dtype=np.float64)
         if accuracies.size and np.isfinite(accuracies).any():
@@ -323,12 +329,20 @@ class ExperimentPanel(QWidget):
         i = self.selected_run()
         ok = i is not None and i < self._session.n_runs and self._session.outcome(i) is not None
         self.show_button.setEnabled(ok)
+        s = self._session
+        self.remove_button.setEnabled(i is not None and s.n_runs > 2 and not s.running)
 
     @Slot()
     def _on_show_clicked(self) -> None:
         i = self.selected_run()
         if i is not None and i < self._session.n_runs and self._session.outcome(i) is not None:
             self.show_run_requested.emit(i)
+
+    @Slot()
+    def _on_remove_clicked(self) -> None:
+        i = self.selected_run()
+        if i is not None and i < self._session.n_runs:
+            self.remove_run_requested.emit(i)
 
 
 class MatchedWeightsPanel(QWidget):

@@ -361,9 +361,7 @@ class ExperimentCommands(QObject):
         self.progress_label.setVisible(running)
         self.progress_bar.setVisible(running)
         if running:
-            self.window.statusBar().showMessage(
-                "Experiment running: the window's own training waits until it ends (Experiment ▸ Stop).", 8000
-            )
+            self.window.statusBar().showMessage("Experiment running; Train waits until it ends.", 8000)
 
     @Slot()
     def _on_progress_changed(self) -> None:

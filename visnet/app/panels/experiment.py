@@ -408,7 +408,7 @@ class MatchedWeightsPanel(QWidget):
 
         experiment.experiment_changed.connect(self._on_experiment_changed)
         experiment.run_changed.connect(self._on_run_changed)
-        experiment.running_changed.connect(lambda _running: self.redraw())
+        experiment.running_changed.connect(self._on_running_changed)
         self._on_experiment_changed()
 
     def choose_runs(self, a: int, b: int) -> None:
@@ -450,6 +450,10 @@ class MatchedWeightsPanel(QWidget):
         finished = self._session.outcome(i) is not None
         if finished or time.monotonic() - self._matched_at >= MATCH_INTERVAL_S:
             self.redraw()
+
+    @Slot(bool)
+    def _on_running_changed(self, _running: bool) -> None:
+        self.redraw()
 
     @Slot()
     def _on_runs_chosen(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 from visnet.core.experiment import RunOutcome, RunSettings, experiment_of, run_result
 from visnet.core.history import TrainingHistory
 from visnet.core.matching import match_networks
+from visnet.experiment_processes import ExperimentRunner
 from visnet.io.experiment_export import smoothed
 
 TINY = {"layers": (784, 8, 10), "epochs": 2}  # a preset shrunk to a couple of seconds
@@ -72,6 +73,18 @@ def test_a_preset_from_the_menu_trains_its_runs_and_the_table_and_curves_are_the
             positive = h.grad_rms[:, l] > 0
             np.testing.assert_array_equal(x, h.stats_x[positive])
             np.testing.assert_array_equal(y, h.grad_rms[positive, l])
+    # The same experiment run headless gives the same runs, bit for bit: the window adds nothing.
+    data = window.session.dataset
+    with ExperimentRunner(
+        experiments.session.experiment, data.x_train, data.y_train, data.x_test, data.y_test, processes=0
+    ) as runner:
+        list(runner.events())
+    for headless, outcome in zip(runner.outcomes, outcomes):
+        assert replace(headless.result, seconds=0.0) == replace(outcome.result, seconds=0.0)
+        np.testing.assert_array_equal(headless.history.test_accuracy, outcome.history.test_accuracy)
+        np.testing.assert_array_equal(headless.history.batch_loss, outcome.history.batch_loss)
+        for w, w_window in zip(headless.network.weights, outcome.network.weights):
+            np.testing.assert_array_equal(w, w_window)
     legend = [label.text for _, label in panel.loss_legend.items]
     assert legend == ["cost: quadratic", "cost: cross-entropy"]
     # The matched weights show the two finished networks, matched as the core matches them.

@@ -231,7 +231,7 @@ def test_stopping_an_experiment_mid_run_leaves_the_window_usable(make_main_windo
     assert window.errors == []
 
 
-def test_a_run_can_be_removed_and_the_others_keep_what_they_trained(make_main_window):
+def test_a_run_can_be_removed_or_added_and_the_others_keep_what_they_trained(make_main_window):
     window = make_main_window()
     session = window.experiments.session
     experiment, outcomes = permuted_pair(np.arange(6)[::-1].copy())
@@ -248,6 +248,10 @@ def test_a_run_can_be_removed_and_the_others_keep_what_they_trained(make_main_wi
     assert [panel.table.item(i, 0).text() for i in range(2)] == ["seed: 1", "seed: 2"]
     panel.table.selectRow(0)
     assert not panel.remove_button.isEnabled()  # two runs at least
+    # A run added as a variant joins them; the run trained keeps its outcome.
+    session.add_variant(replace(third, seed=3))
+    assert session.experiment.labels == ("seed: 1", "seed: 2", "seed: 3")
+    assert session.outcome(0).network is outcomes[1].network and session.outcome(2) is None
 
 
 def test_a_preset_for_digits_is_refused_in_the_playground_and_closing_ends_the_workers(make_main_window, qtbot):

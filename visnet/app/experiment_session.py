@@ -178,7 +178,7 @@ class ExperimentSession(QObject):
 
     def add_variant(self, settings: RunSettings) -> None:
         """Add a run with these settings (ExperimentError if it cannot be added): the first
-        one waits for a second; the results so far are cleared, as the labels change."""
+        one waits for a second; runs already trained keep what they trained."""
         settings.validate()
         if self._experiment is None:
             if self._first is None:
@@ -186,23 +186,27 @@ class ExperimentSession(QObject):
                 self.experiment_changed.emit()
                 return
             experiment = experiment_of((self._first, settings), name="custom", description="runs added from the window")
-        else:
-            experiment = self._experiment.with_run(settings)
-        self.set_experiment(experiment)
+            self.set_experiment(experiment)
+            return
+        experiment = self._experiment.with_run(settings)
+        self.stop()
+        self.set_experiment(experiment, self._relabelled(self._outcomes + [None], experiment))
+
+    def _relabelled(self, outcomes: list[RunOutcome | None], experiment: Experiment) -> list[RunOutcome | None]:
+        """The outcomes of the runs kept, under the labels of the experiment they are now part of."""
+        return [
+            None if o is None else replace(o, label=spec.label, settings=spec.settings)
+            for o, spec in zip(outcomes, experiment.runs)
+        ]
 
     def remove_run(self, i: int) -> None:
         """Take run i out of the experiment (it keeps two runs at least); the others keep
         what they trained, under their new labels."""
         if self._experiment is None:
             raise ExperimentError("there is no experiment")
-        self.stop()
         experiment = self._experiment.without_run(i)
-        kept = self._outcomes[:i] + self._outcomes[i + 1 :]
-        relabelled = [
-            None if o is None else replace(o, label=spec.label, settings=spec.settings)
-            for o, spec in zip(kept, experiment.runs)
-        ]
-        self.set_experiment(experiment, relabelled)
+        self.stop()
+        self.set_experiment(experiment, self._relabelled(self._outcomes[:i] + self._outcomes[i + 1 :], experiment))
 
     def clear(self) -> None:
         self.stop()

@@ -202,6 +202,7 @@ def test_added_configurations_make_an_experiment_and_a_finished_run_can_be_shown
     assert panel.show_button.isEnabled()
     panel.show_button.click()
     outcome = experiments.session.outcome(1)
+    assert window.workspace == "watch"
     trainer = window.controller.trainer
     for w, w_run in zip(trainer.net.weights, outcome.network.weights):
         np.testing.assert_array_equal(w, w_run)

@@ -245,7 +245,11 @@ class ExperimentCommands(QObject):
             history=outcome.history,
         )
         if ok:
-            window.statusBar().showMessage(f"The window now shows the run “{outcome.label}”.", 8000)
+            # The other panels show it: go where they are (Ctrl+5 comes back to the experiment).
+            window.show_workspace("playground" if window.session.playground is not None else "watch")
+            window.statusBar().showMessage(
+                f"The window now shows the run “{outcome.label}”; Ctrl+5 goes back to the experiment.", 10000
+            )
         return ok
 
     def open_file(self, path: str | Path) -> bool:

@@ -43,7 +43,16 @@ from visnet.core.matching import LayerMatch, match_networks
 from visnet.io.experiment_export import RUN_COLOURS, smoothed
 
 COLUMNS = ("Run", "Status", "Best test accuracy", "Epoch", "Time", "Train − test gap")
-LAYER_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+LAYER_STYLES = (
+    Qt.PenStyle.SolidLine,
+    Qt.PenStyle.DashLine,
+    Qt.PenStyle.DotLine,
+    Qt.PenStyle.DashDotLine,
+    Qt.PenStyle.DashDotDotLine,
+)
+LAYER_STYLE_NAMES = ("solid", "dashed", "dotted", "dash-dot", "dash-dot-dot")
+GRADIENT_TITLE = "Gradient size per weight layer (RMS of ∂C/∂w)"
+LAYER_KEY = "Gradient lines: layer " + ", ".join(f"{l + 1} {name}" for l, name in enumerate(LAYER_STYLE_NAMES))
 REDRAW_INTERVAL_S = 0.25  # curves of a running experiment redraw at most 4 times a second
 MATCH_INTERVAL_S = 1.0  # matching two live runs again at most once a second
 EMPTY_TEXT = (
@@ -150,10 +159,13 @@ class ExperimentPanel(QWidget):
         self._graphics.setMinimumHeight(260)
         self.loss_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=0, title="Loss per mini-batch (running mean)")
         self.accuracy_plot: pg.PlotItem = self._graphics.addPlot(row=0, col=1, title="Test accuracy per epoch")
-        self.gradient_plot: pg.PlotItem = self._graphics.addPlot(
-            row=1, col=0, colspan=2, title="Gradient size, RMS of ∂C/∂w: layer 1 solid, 2 dashed, 3 dotted, 4 dash-dot"
-        )
-        for plot in (self.loss_plot, self.accuracy_plot, self.gradient_plot):
+        self.gradient_plot: pg.PlotItem = self._graphics.addPlot(row=1, col=0, colspan=2, title=GRADIENT_TITLE)
+        for plot, title in (
+            (self.loss_plot, "Loss per mini-batch (running mean)"),
+            (self.accuracy_plot, "Test accuracy per epoch"),
+            (self.gradient_plot, GRADIENT_TITLE),
+        ):
+            plot.setTitle(title, size="10pt")
             plot.setLabel("bottom", "epoch")
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setMenuEnabled(False)
@@ -167,6 +179,12 @@ class ExperimentPanel(QWidget):
         layout.addLayout(self._buttons)
         layout.addWidget(self.table)
         layout.addWidget(self._graphics, 1)
+        # The line styles' key is a wrapping label, not a plot title: a title is as wide as
+        # its text and would push the plots past the dock's edge on a laptop screen.
+        self._layer_key = QLabel(LAYER_KEY)
+        self._layer_key.setWordWrap(True)
+        self._layer_key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self._layer_key)
 
         experiment.experiment_changed.connect(self._on_experiment_changed)
         experiment.run_changed.connect(self._on_run_changed)

@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"visnet {__version__}")
     window = parser.add_argument_group(
         "opening the window (no COMMAND)",
-        "MODEL: a model file to open (visnet or PyTorch .safetensors, network2.py JSON, .onnx, .keras, .skops).",
+        "MODEL: a model file to open (visnet or PyTorch .safetensors, network2.py JSON, .onnx, .keras, .skops), "
+        "or an experiment file (visnet compare --out), opened in the Compare runs workspace.",
     )
     _add_window_options(window)
     sub = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", prog="visnet")

@@ -56,6 +56,7 @@ from .appearance import Appearance
 from .banner import MessageBanner
 from .data_loading import LoadCancelled, load_in_window
 from .error_log import log_exception, one_line
+from .experiment_menu import ExperimentCommands, is_experiment_path
 from .frames import FramePacer
 from .lesson_dock import Lessons
 from .network_editor import EditResult, NetworkEditor
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.recovery_banner = self._make_recovery_banner()
         self.lessons = Lessons(self)
+        self.experiments = ExperimentCommands(self)
         self._eager_panels: tuple[Panel, ...] = (
             self.network_view,
             self.sample_panel,
@@ -420,6 +422,7 @@ class MainWindow(QMainWindow):
             QWidget(),
             "Every test example placed by its activations in a chosen layer (PCA), coloured by class",
         )
+        self.experiment_dock, self.matched_weights_dock = self.experiments.build_docks(dock)
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -435,6 +438,8 @@ class MainWindow(QMainWindow):
             self.stepper_dock,
             self.landscape_dock,
             self.representation_dock,
+            self.experiment_dock,
+            self.matched_weights_dock,
         )
         self._docks_by_name = {d.objectName(): d for d in self.docks}
         self._lazy_docks = {
@@ -673,6 +678,8 @@ class MainWindow(QMainWindow):
         timeline_menu.addAction(self.branch_action)
         timeline_menu.addAction(self.timeline_budget_action)
 
+        self.experiments.build_menu(bar)
+
         view_menu = self.view_menu = bar.addMenu("&View")
         for action in self.workspace_actions.actions():
             view_menu.addAction(action)
@@ -774,6 +781,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.status = TrainingStatus(self.statusBar(), self.session)
+        self.experiments.add_status_widgets(self.statusBar())
 
     def _connect(self) -> None:
         c = self.controller
@@ -798,6 +806,7 @@ class MainWindow(QMainWindow):
         self.editor.history_changed.connect(self._on_edit_history_changed)
         self.stepper_dock.visibilityChanged.connect(self._on_stepper_visibility_changed)
         QApplication.instance().focusChanged.connect(self._on_focus_changed)
+        self.experiments.sync_actions()
 
     # -- workspaces ---------------------------------------------------------------------------
     @property
@@ -1014,6 +1023,10 @@ class MainWindow(QMainWindow):
         self._arrange_workspace(self._workspace)
         self._sync_workspace_controls()
         path = Path(model_path) if model_path else None
+        if path is not None and is_experiment_path(path):  # visnet EXPERIMENT: the runs, and a fresh network
+            self.new_network(ask=False)
+            self.experiments.open_file(path)
+            return
         if path is None and load_example and _reads_digits(dataset):  # the example model reads 28x28 digits
             try:
                 path = resource_path(EXAMPLE_MODEL)
@@ -1073,7 +1086,10 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str | os.PathLike, ask: bool = True, remember: bool = True) -> bool:
         """Load a model file and train on from it. On any problem: an error message, and the
-        network already loaded stays. remember: list it under Open Recent."""
+        network already loaded stays. remember: list it under Open Recent. An experiment
+        file opens in the Compare runs workspace instead, leaving the network as it is."""
+        if is_experiment_path(path):
+            return self.experiments.open_file(path)
         if ask and not self._maybe_save_changes("open another network"):
             return False
         path = Path(path)
@@ -2018,6 +2034,7 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.frames.stop()
             self.controller.shutdown(1000)
+            self.experiments.stop()  # ends the experiment's worker processes
             if "inspector" in self._lazy_panels:
                 self.inspector.shutdown()  # joins the activation-maximisation thread
             if "stepper" in self._lazy_panels:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from . import settings as keys
 
-LAYOUT_VERSION = 5  # bump when docks or workspaces change: older remembered layouts are dropped
+LAYOUT_VERSION = 6  # bump when docks or workspaces change: older remembered layouts are dropped
 AREAS = (
     Qt.DockWidgetArea.LeftDockWidgetArea,
     Qt.DockWidgetArea.TopDockWidgetArea,
@@ -100,6 +100,16 @@ WORKSPACES = (
             Column(0.27, (Group(("config_dock",), 0.62), Group(("sample_dock",), 0.38))),
             Column(0.4, (Group(("network_dock",), 0.55), Group(("loss_dock", "gradients_dock"), 0.45))),
             Column(0.33, (Group(("surface_dock", "representation_dock", "inspector_dock", "landscape_dock"), 1.0),)),
+        ),
+    ),
+    Workspace(
+        "compare",
+        "Compare runs",
+        "An experiment: runs side by side, their curves overlaid, and two runs' weights matched neuron by neuron",
+        (
+            Column(0.22, (Group(("config_dock",), 1.0),)),
+            Column(0.5, (Group(("experiment_dock",), 1.0),)),
+            Column(0.28, (Group(("matched_weights_dock",), 1.0),)),
         ),
     ),
 )

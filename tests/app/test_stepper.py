@@ -478,7 +478,7 @@ def test_the_mini_batch_is_the_traced_example_and_the_next_training_examples(ses
 def test_the_live_network_pauses_training_and_the_moment_shown_does_not(session_stepper, session, qtbot):
     stepper, controller = session_stepper, session.controller
     controller.start()
-    qtbot.waitUntil(lambda: controller.latest_snapshot.step > 5, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > 5, timeout=15_000)
     assert controller.state == "running"
     assert stepper.trace_again()  # the live network: training pauses first
     assert controller.state == "paused" and "training paused" in stepper.state.description
@@ -488,7 +488,7 @@ def test_the_live_network_pauses_training_and_the_moment_shown_does_not(session_
     check_traces_the_sessions_sample(stepper, session)
 
     controller.start()
-    qtbot.waitUntil(lambda: controller.latest_snapshot.step > stepper_steps(stepper) + 5, timeout=5000)
+    qtbot.waitUntil(lambda: controller.latest_snapshot.step > stepper_steps(stepper) + 5, timeout=15_000)
     session.show_snapshot(controller.latest_snapshot)
     shown = session.snapshot
     stepper.network_combo.setCurrentIndex(stepper.network_combo.findData("snapshot"))

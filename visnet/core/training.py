@@ -25,7 +25,7 @@ import numpy as np
 from .activations import PERCEPTRON_OUTPUT
 from .costs import cost_value
 from .health import Diagnosis, diagnose
-from .network import Backward, Network
+from .network import Backward, Network, StepBuffers
 from .optim import SCHEDULES, Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
@@ -397,6 +397,9 @@ class Trainer:
         self.last_evaluation: Evaluation | None = None
         self._velocity_w = [np.zeros_like(w) for w in net.weights]
         self._velocity_b = [np.zeros_like(b) for b in net.biases]
+        self._buffers: dict[int, StepBuffers] = {}  # per batch size: the last batch of an epoch may be short
+        self._update_w: list[np.ndarray] = []  # the update buffers, made with the parameters' shapes
+        self._update_b: list[np.ndarray] = []
         self._last_grads: tuple[list[np.ndarray], list[np.ndarray]] | None = None
         self._last_updates: list[np.ndarray] | None = None
         self._epoch_loss_sum = 0.0
@@ -499,16 +502,20 @@ class Trainer:
             if c.rule == "perceptron":
                 back = perceptron_rule(net, x, y)
             else:
-                back = net._backward(net._forward_cache(x), y, len(x))
+                buffers = self._step_buffers(len(x))
+                back = net._backward(net._forward_cache(x, buffers), y, len(x), buffers)
             if not math.isfinite(back.cost):
                 self._diverged(f"the loss became {back.cost}")
             eta = self.eta
+            update_w, update_b = self._update_buffers()
             updates = []
             for l in range(net.n_layers):
                 updates.append(
-                    sgd_update(net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda)
+                    sgd_update(
+                        net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda, update_w[l]
+                    )
                 )
-                sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0)
+                sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0, update_b[l])
         self._last_grads = (back.grad_w, back.grad_b)
         self._last_updates = updates
         n = len(x)
@@ -524,6 +531,26 @@ class Trainer:
         if finished:
             self._finish_epoch()
         return StepResult(back.cost, n, finished)
+
+    def _step_buffers(self, n: int) -> StepBuffers:
+        """The preallocated arrays of a step of n examples: the step allocates none of its own."""
+        net = self.net
+        buffers = self._buffers.get(n)
+        if buffers is None or not buffers.fits(net.sizes, n, net.dtype):
+            if len(self._buffers) >= 4:  # batch sizes changed: keep memory bounded
+                self._buffers.clear()
+            buffers = self._buffers[n] = StepBuffers(net.sizes, n, net.dtype)
+        return buffers
+
+    def _update_buffers(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Arrays shaped like the parameters that each step's updates are written into."""
+        net = self.net
+        if [u.shape for u in self._update_w] != [w.shape for w in net.weights] or any(
+            u.dtype != net.dtype for u in self._update_w
+        ):
+            self._update_w = [np.empty_like(w) for w in net.weights]
+            self._update_b = [np.empty_like(b) for b in net.biases]
+        return self._update_w, self._update_b
 
     def run_epoch(self) -> EpochRecord:
         """Train until the current epoch ends; returns its record."""

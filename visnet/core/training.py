@@ -23,6 +23,7 @@ from typing import Any, cast
 import numpy as np
 
 from .activations import PERCEPTRON_OUTPUT
+from .blas_threads import step_threads
 from .costs import cost_value
 from .health import Diagnosis, diagnose
 from .network import Backward, Network, StepBuffers
@@ -498,7 +499,8 @@ class Trainer:
         if c.rule != self._rule:  # changed between steps, like eta
             check_rule(net, c.rule)
             self._rule = c.rule
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+        # a diverging run is reported below
+        with np.errstate(over="ignore", invalid="ignore"), step_threads():
             if c.rule == "perceptron":
                 back = perceptron_rule(net, x, y)
             else:
@@ -554,8 +556,9 @@ class Trainer:
 
     def run_epoch(self) -> EpochRecord:
         """Train until the current epoch ends; returns its record."""
-        while not self.step().epoch_finished:
-            pass
+        with step_threads():  # once for the epoch, not per step
+            while not self.step().epoch_finished:
+                pass
         return self.history[-1]
 
     def iter_steps(self) -> Iterator[StepResult]:

@@ -310,7 +310,7 @@ class Network:
             # Averaging δ (the smallest operand) once is one pass over it, not over the gradient.
             delta_mean = np.multiply(delta, inv_n, out=buffers.delta_mean[l])
             np.matmul(delta_mean, cache.activations[l], out=buffers.grad_w[l])
-            np.sum(delta_mean, axis=1, out=buffers.grad_b[l])
+            np.add.reduce(delta_mean, axis=1, out=buffers.grad_b[l])  # np.sum without its Python wrapper
         return Backward(deltas, list(buffers.grad_w), list(buffers.grad_b), cost)
 
     def gradients(self, x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -401,6 +401,7 @@ class Trainer:
         self._buffers: dict[int, StepBuffers] = {}  # per batch size: the last batch of an epoch may be short
         self._update_w: list[np.ndarray] = []  # the update buffers, made with the parameters' shapes
         self._update_b: list[np.ndarray] = []
+        self._update_shape: tuple = ()  # (sizes, dtype) the update buffers were made for
         self._last_grads: tuple[list[np.ndarray], list[np.ndarray]] | None = None
         self._last_updates: list[np.ndarray] | None = None
         self._epoch_loss_sum = 0.0
@@ -547,11 +548,10 @@ class Trainer:
     def _update_buffers(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Arrays shaped like the parameters that each step's updates are written into."""
         net = self.net
-        if [u.shape for u in self._update_w] != [w.shape for w in net.weights] or any(
-            u.dtype != net.dtype for u in self._update_w
-        ):
+        if self._update_shape != (net.sizes, net.dtype):
             self._update_w = [np.empty_like(w) for w in net.weights]
             self._update_b = [np.empty_like(b) for b in net.biases]
+            self._update_shape = (net.sizes, net.dtype)
         return self._update_w, self._update_b
 
     def run_epoch(self) -> EpochRecord:

@@ -67,17 +67,20 @@ class StepBuffers:
     """The arrays one forward and backward pass of `batch` examples writes, allocated once
     and reused by every training step of that batch size: z, a, δ, δ/n and the slope σ'
     of layer l as columns (sizes[l+1], batch), grad_w[l] and grad_b[l] shaped like the
-    parameters. A pass that uses them returns views of them, valid until the next pass."""
+    parameters. A pass that uses them returns views of them, valid until the next pass.
+    backward=False makes z and a only, for a forward pass alone."""
 
-    def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype):
+    def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype, backward: bool = True):
         self.sizes, self.batch, self.dtype = tuple(sizes), batch, np.dtype(dtype)
 
         def columns() -> list[np.ndarray]:
             return [np.empty((n_out, batch), self.dtype) for n_out in self.sizes[1:]]
 
-        self.z, self.a, self.delta, self.delta_mean, self.slope = (columns() for _ in range(5))
-        self.grad_w = [np.empty((n_out, n_in), self.dtype) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
-        self.grad_b = [np.empty(n_out, self.dtype) for n_out in self.sizes[1:]]
+        self.z, self.a = columns(), columns()
+        self.delta, self.delta_mean, self.slope = (columns() if backward else [] for _ in range(3))
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:])) if backward else []
+        self.grad_w = [np.empty((n_out, n_in), self.dtype) for n_in, n_out in pairs]
+        self.grad_b = [np.empty(n_out, self.dtype) for _, n_out in pairs]
 
     def fits(self, sizes: Sequence[int], batch: int, dtype: np.dtype) -> bool:
         return self.sizes == tuple(sizes) and self.batch == batch and self.dtype == dtype
@@ -261,7 +264,7 @@ class Network:
     def _forward_cache(self, x: np.ndarray, buffers: StepBuffers | None = None) -> ForwardCache:
         """forward_cache() for the trainer: x (batch, n_in) of this network's dtype; z and a
         are transposed views of buffers' columns (new ones when None)."""
-        buffers = buffers or StepBuffers(self.sizes, x.shape[0], self.dtype)
+        buffers = buffers or StepBuffers(self.sizes, x.shape[0], self.dtype, backward=False)
         zs, acts = [], [x]
         a = x.T
         for l, (w, b, act) in enumerate(zip(self.weights, self.biases, self._acts)):

@@ -116,6 +116,39 @@ class Activation:
         return fast(z, a) if fast is not None else self.prime(z)
 
 
+def activate_into(act: Activation, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """a = σ(z) written into out, for z (n, batch) with one example per column (softmax
+    normalises each column). The same operations as act.f, in place: no temporaries."""
+    if act.name == "sigmoid":
+        np.multiply(z, 0.5, out=out)
+        np.tanh(out, out=out)
+        out += 1.0
+        out *= 0.5
+    elif act.name == "relu":
+        np.maximum(z, 0, out=out)
+    elif act.name == "softmax":
+        np.subtract(z, z.max(axis=0), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=0)
+    else:
+        out[...] = act.f(z)
+    return out
+
+
+def multiply_by_slope(act: Activation, delta: np.ndarray, z: np.ndarray, a: np.ndarray, scratch: np.ndarray) -> None:
+    """delta ⊙= σ'(z) in place, σ' taken from the stored a = σ(z) where it can be (the same
+    numbers as act.prime_za; scratch, shaped like z, saves allocating it)."""
+    if act.name == "sigmoid":
+        np.subtract(1.0, a, out=scratch)
+        scratch *= a
+    elif act.name == "tanh":
+        np.multiply(a, a, out=scratch)
+        np.subtract(1.0, scratch, out=scratch)
+    else:
+        scratch[...] = act.prime_za(z, a)
+    delta *= scratch
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (

@@ -33,17 +33,27 @@ def cost_value(name: str, a: np.ndarray, y: np.ndarray, output: Activation) -> f
     raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
 
 
-def output_delta(name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray, output: Activation) -> np.ndarray:
-    """δ^L = ∇_a C ⊙ σ'(z^L) per example (not divided by the batch size)."""
+def output_delta(
+    name: str, z: np.ndarray, a: np.ndarray, y: np.ndarray, output: Activation, out: np.ndarray | None = None
+) -> np.ndarray:
+    """δ^L = ∇_a C ⊙ σ'(z^L) per example (not divided by the batch size), written into out
+    (batch, n_out) when given."""
     if name == "quadratic":
         if output.name == "softmax":
             # Full softmax Jacobian: δ_i = a_i (g_i − Σ_k g_k a_k) with g = a − y.
             g = a - y
-            return a * (g - np.sum(g * a, axis=1, keepdims=True))
-        return (a - y) * output.prime(z)
-    if name == "cross-entropy":  # the constructor checked the output is softmax or sigmoid
-        return a - y  # σ' cancels for softmax and sigmoid: the reason cross-entropy learns fast
-    raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+            delta = a * (g - np.sum(g * a, axis=1, keepdims=True))
+        else:
+            delta = (a - y) * output.prime(z)
+    elif name == "cross-entropy":  # the constructor checked the output is softmax or sigmoid
+        # σ' cancels for softmax and sigmoid: the reason cross-entropy learns fast
+        return np.subtract(a, y, out=out)
+    else:
+        raise ValueError(f"unknown cost {name!r}; choose one of {', '.join(COSTS)}")
+    if out is None:
+        return delta
+    out[...] = delta
+    return out
 
 
 def check_cost(name: str, output: Activation) -> None:

@@ -4,6 +4,11 @@ Notation follows Nielsen and 3Blue1Brown. Layer l (1-based in the maths, 0-based
 lists here) has weights[l] of shape (n_out, n_in): row j is neuron j's incoming weights,
 the row drawn as a 28x28 picture. x is (batch, n_in) with one example per row, so the
 forward pass is z = a_prev @ W.T + b and a = σ(z).
+
+Inside, the forward and backward passes keep one example per column, as the maths writes
+them (z = W a + b, δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ σ'(z^l), ∂C/∂W = δ aᵀ): every product is
+then a plain or once-transposed row-major matrix product, the layout OpenBLAS runs
+fastest, and z, a and δ are the transposed views (batch, n) of those columns.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import NO_GRADIENT, PERCEPTRON_OUTPUT, Activation, get_activation
+from .activations import (
+    NO_GRADIENT,
+    PERCEPTRON_OUTPUT,
+    Activation,
+    activate_into,
+    get_activation,
+    multiply_by_slope,
+)
 from .costs import check_cost, cost_value, output_delta
 from .targets import (
     check_output,
@@ -49,6 +61,29 @@ class Backward:
     grad_w: list[np.ndarray]
     grad_b: list[np.ndarray]
     cost: float
+
+
+class StepBuffers:
+    """The arrays one forward and backward pass of `batch` examples writes, allocated once
+    and reused by every training step of that batch size: z, a, δ, δ/n and the slope σ'
+    of layer l as columns (sizes[l+1], batch), grad_w[l] and grad_b[l] shaped like the
+    parameters. A pass that uses them returns views of them, valid until the next pass.
+    backward=False makes z and a only, for a forward pass alone."""
+
+    def __init__(self, sizes: Sequence[int], batch: int, dtype: np.dtype, backward: bool = True):
+        self.sizes, self.batch, self.dtype = tuple(sizes), batch, np.dtype(dtype)
+
+        def columns() -> list[np.ndarray]:
+            return [np.empty((n_out, batch), self.dtype) for n_out in self.sizes[1:]]
+
+        self.z, self.a = columns(), columns()
+        self.delta, self.delta_mean, self.slope = (columns() if backward else [] for _ in range(3))
+        pairs = list(zip(self.sizes[:-1], self.sizes[1:])) if backward else []
+        self.grad_w = [np.empty((n_out, n_in), self.dtype) for n_in, n_out in pairs]
+        self.grad_b = [np.empty(n_out, self.dtype) for _, n_out in pairs]
+
+    def fits(self, sizes: Sequence[int], batch: int, dtype: np.dtype) -> bool:
+        return self.sizes == tuple(sizes) and self.batch == batch and self.dtype == dtype
 
 
 def _resolve_activations(n_layers: int, activations: str | Sequence[str], output: str | None) -> list[str]:
@@ -218,22 +253,25 @@ class Network:
     # -- forward --------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Output activations (batch, n_out) for x (batch, n_in)."""
-        a = self._as_input(x)
-        for w, b, act in zip(self.weights, self.biases, self._acts):
-            a = act.f(_affine(w, a, b))
-        return a
+        return np.ascontiguousarray(self._forward_cache(self._as_input(x)).output)
 
     def forward_cache(self, x: np.ndarray) -> ForwardCache:
-        """Every layer's z and a for x (batch, n_in)."""
-        return self._forward_cache(self._as_input(x))
+        """Every layer's z and a for x (batch, n_in), each a (batch, n) row-major array."""
+        cache = self._forward_cache(self._as_input(x))
+        rows = [np.ascontiguousarray(a) for a in cache.activations[1:]]
+        return ForwardCache([np.ascontiguousarray(z) for z in cache.zs], [cache.activations[0], *rows])
 
-    def _forward_cache(self, a: np.ndarray) -> ForwardCache:
-        zs, acts = [], [a]
-        for w, b, act in zip(self.weights, self.biases, self._acts):
-            z = _affine(w, a, b)
-            a = act.f(z)
-            zs.append(z)
-            acts.append(a)
+    def _forward_cache(self, x: np.ndarray, buffers: StepBuffers | None = None) -> ForwardCache:
+        """forward_cache() for the trainer: x (batch, n_in) of this network's dtype; z and a
+        are transposed views of buffers' columns (new ones when None)."""
+        buffers = buffers or StepBuffers(self.sizes, x.shape[0], self.dtype, backward=False)
+        zs, acts = [], [x]
+        a = x.T
+        for l, (w, b, act) in enumerate(zip(self.weights, self.biases, self._acts)):
+            z = _affine(w, a, b, out=buffers.z[l])
+            a = activate_into(act, z, out=buffers.a[l])
+            zs.append(z.T)
+            acts.append(a.T)
         return ForwardCache(zs, acts)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -247,32 +285,36 @@ class Network:
 
     # -- backward -------------------------------------------------------------------------
     def backward(self, cache: ForwardCache, y: np.ndarray) -> Backward:
-        """Backpropagation: δ^L from the cost, δ^l = (δ^(l+1) W^(l+1)) ⊙ σ'(z^l), then
+        """Backpropagation: δ^L from the cost, δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l), then
         ∂C/∂W^l = δ^l a^(l-1)ᵀ and ∂C/∂b^l = δ^l, averaged over the batch. Raises
         ValueError for a step output, which has no gradient (the perceptron rule trains it)."""
         n = cache.activations[0].shape[0]
-        return self._backward(cache, self._as_target(y, n), n)
+        back = self._backward(_column_views(cache), self._as_target(y, n), n)
+        back.deltas = [np.ascontiguousarray(delta) for delta in back.deltas]
+        return back
 
-    def _backward(self, cache: ForwardCache, y: np.ndarray, n: int) -> Backward:
-        """backward() without input checks, for the trainer's inner loop: y targets (n, n_out)."""
+    def _backward(self, cache: ForwardCache, y: np.ndarray, n: int, buffers: StepBuffers | None = None) -> Backward:
+        """backward() without input checks, for the trainer's inner loop: y targets (n, n_out);
+        deltas and gradients are views of buffers' arrays (new ones when None)."""
         out = self._acts[-1]
         if not out.differentiable:  # a step output's slope is 0: refuse rather than return zeros
             raise ValueError(NO_GRADIENT)
+        buffers = buffers or StepBuffers(self.sizes, n, self.dtype)
         cost = cost_value(self.cost, cache.output, y, out)
-        delta = output_delta(self.cost, cache.zs[-1], cache.output, y, out)
         L = self.n_layers
+        delta = output_delta(self.cost, cache.zs[-1], cache.output, y, out, out=buffers.delta[-1].T).T
         deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        grad_w: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        grad_b: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         inv_n = self.dtype.type(1.0 / n)
         for l in range(L - 1, -1, -1):
             if l < L - 1:
-                delta = (delta @ self.weights[l + 1]) * self._acts[l].prime_za(cache.zs[l], cache.activations[l + 1])
-            deltas[l] = delta
-            delta_mean = delta * inv_n  # averaging once here is one pass instead of two
-            grad_w[l] = delta_mean.T @ cache.activations[l]
-            grad_b[l] = delta_mean.sum(axis=0)
-        return Backward(deltas, grad_w, grad_b, cost)
+                delta = np.matmul(self.weights[l + 1].T, delta, out=buffers.delta[l])
+                multiply_by_slope(self._acts[l], delta, cache.zs[l].T, cache.activations[l + 1].T, buffers.slope[l])
+            deltas[l] = delta.T
+            # Averaging δ (the smallest operand) once is one pass over it, not over the gradient.
+            delta_mean = np.multiply(delta, inv_n, out=buffers.delta_mean[l])
+            np.matmul(delta_mean, cache.activations[l], out=buffers.grad_w[l])
+            np.add.reduce(delta_mean, axis=1, out=buffers.grad_b[l])  # np.sum without its Python wrapper
+        return Backward(deltas, list(buffers.grad_w), list(buffers.grad_b), cost)
 
     def gradients(self, x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(grad_w, grad_b) per layer, averaged over the batch; same shapes as the parameters."""
@@ -304,10 +346,20 @@ def training_bytes(sizes: Sequence[int], dtype: str | np.dtype = "float32", batc
     return itemsize * (5 * sum(layer_params) + activations) + 8 * max(layer_params, default=0)
 
 
-def _affine(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """z = a Wᵀ + b for a batch a (batch, n_in). Written as (W aᵀ)ᵀ because OpenBLAS
-    multiplies a row-major W by a column block about twice as fast as by Wᵀ."""
-    return (w @ a.T).T + b
+def _column_views(cache: ForwardCache) -> ForwardCache:
+    """cache with every z and a (but the input) held as columns, the layout _forward_cache
+    makes: BLAS may pick another kernel for another layout, and the trainer's numbers must
+    be backward()'s bit for bit."""
+    columns = [np.ascontiguousarray(z.T).T for z in cache.zs]
+    return ForwardCache(columns, [cache.activations[0], *(np.ascontiguousarray(a.T).T for a in cache.activations[1:])])
+
+
+def _affine(w: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """z = W a + b into out (n_out, batch), for a (n_in, batch) with one example per column:
+    OpenBLAS multiplies a row-major W by a column block about twice as fast as a by Wᵀ."""
+    np.matmul(w, a, out=out)
+    out += b[:, None]
+    return out
 
 
 def _draw(init: str, rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:

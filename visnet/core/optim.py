@@ -51,19 +51,24 @@ def sgd_update(
     eta: float,
     momentum: float = 0.0,
     lmbda: float = 0.0,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Apply one SGD step to params in place and return the change made.
 
     With momentum, velocity (required then) is updated in place and returned as the
-    change, so it is only valid until the next step.
+    change, so it is only valid until the next step. out (shaped like params) holds the
+    intermediate terms instead of new arrays; without momentum it is the change returned.
     """
     dtype = params.dtype.type
-    step = (grad + dtype(lmbda) * params) if lmbda else grad
+    step = grad
+    if lmbda:
+        step = np.multiply(params, dtype(lmbda), out=out)
+        step = np.add(grad, step, out=step)
     if momentum:
         velocity *= dtype(momentum)
-        velocity -= dtype(eta) * step
+        velocity -= np.multiply(step, dtype(eta), out=out)
         step = velocity
     else:
-        step = step * dtype(-eta)
+        step = np.multiply(step, dtype(-eta), out=out)
     params += step
     return step

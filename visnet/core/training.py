@@ -23,9 +23,10 @@ from typing import Any, cast
 import numpy as np
 
 from .activations import PERCEPTRON_OUTPUT
+from .blas_threads import step_threads
 from .costs import cost_value
 from .health import Diagnosis, diagnose
-from .network import Backward, Network
+from .network import Backward, Network, StepBuffers
 from .optim import SCHEDULES, Schedule, sgd_update
 from .targets import n_classes, predict_classes, targets_for
 
@@ -397,6 +398,10 @@ class Trainer:
         self.last_evaluation: Evaluation | None = None
         self._velocity_w = [np.zeros_like(w) for w in net.weights]
         self._velocity_b = [np.zeros_like(b) for b in net.biases]
+        self._buffers: dict[int, StepBuffers] = {}  # per batch size: the last batch of an epoch may be short
+        self._update_w: list[np.ndarray] = []  # the update buffers, made with the parameters' shapes
+        self._update_b: list[np.ndarray] = []
+        self._update_shape: tuple = ()  # (sizes, dtype) the update buffers were made for
         self._last_grads: tuple[list[np.ndarray], list[np.ndarray]] | None = None
         self._last_updates: list[np.ndarray] | None = None
         self._epoch_loss_sum = 0.0
@@ -495,20 +500,25 @@ class Trainer:
         if c.rule != self._rule:  # changed between steps, like eta
             check_rule(net, c.rule)
             self._rule = c.rule
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below
+        # a diverging run is reported below
+        with np.errstate(over="ignore", invalid="ignore"), step_threads():
             if c.rule == "perceptron":
                 back = perceptron_rule(net, x, y)
             else:
-                back = net._backward(net._forward_cache(x), y, len(x))
+                buffers = self._step_buffers(len(x))
+                back = net._backward(net._forward_cache(x, buffers), y, len(x), buffers)
             if not math.isfinite(back.cost):
                 self._diverged(f"the loss became {back.cost}")
             eta = self.eta
+            update_w, update_b = self._update_buffers()
             updates = []
             for l in range(net.n_layers):
                 updates.append(
-                    sgd_update(net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda)
+                    sgd_update(
+                        net.weights[l], back.grad_w[l], self._velocity_w[l], eta, c.momentum, c.lmbda, update_w[l]
+                    )
                 )
-                sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0)
+                sgd_update(net.biases[l], back.grad_b[l], self._velocity_b[l], eta, c.momentum, 0.0, update_b[l])
         self._last_grads = (back.grad_w, back.grad_b)
         self._last_updates = updates
         n = len(x)
@@ -525,10 +535,30 @@ class Trainer:
             self._finish_epoch()
         return StepResult(back.cost, n, finished)
 
+    def _step_buffers(self, n: int) -> StepBuffers:
+        """The preallocated arrays of a step of n examples: the step allocates none of its own."""
+        net = self.net
+        buffers = self._buffers.get(n)
+        if buffers is None or not buffers.fits(net.sizes, n, net.dtype):
+            if len(self._buffers) >= 4:  # batch sizes changed: keep memory bounded
+                self._buffers.clear()
+            buffers = self._buffers[n] = StepBuffers(net.sizes, n, net.dtype)
+        return buffers
+
+    def _update_buffers(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Arrays shaped like the parameters that each step's updates are written into."""
+        net = self.net
+        if self._update_shape != (net.sizes, net.dtype):
+            self._update_w = [np.empty_like(w) for w in net.weights]
+            self._update_b = [np.empty_like(b) for b in net.biases]
+            self._update_shape = (net.sizes, net.dtype)
+        return self._update_w, self._update_b
+
     def run_epoch(self) -> EpochRecord:
         """Train until the current epoch ends; returns its record."""
-        while not self.step().epoch_finished:
-            pass
+        with step_threads():  # once for the epoch, not per step
+            while not self.step().epoch_finished:
+                pass
         return self.history[-1]
 
     def iter_steps(self) -> Iterator[StepResult]:

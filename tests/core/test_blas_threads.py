@@ -9,12 +9,15 @@ from visnet.core.training import TrainConfig, Trainer
 
 
 def _blas_threads() -> list[int]:
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    """numpy's BLAS (the engine's); another library's, such as PyTorch's once an earlier test
+    imported it, is not the step's business."""
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas" and "numpy" in lib["filepath"]]
 
 
 def test_a_step_limits_blas_threads_and_restores_them():
     with threadpool_limits(2, user_api="blas"):
         before = _blas_threads()
+        assert before and max(before) == 2
         with step_threads():
             assert all(n <= STEP_THREADS for n in _blas_threads())
             with step_threads():  # nested: nothing changes, nothing is restored early

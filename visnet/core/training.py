@@ -284,12 +284,15 @@ def evaluate(net: Network, x: np.ndarray, labels: np.ndarray, chunk: int = EVALU
     k = n_classes(net.sizes[-1])
     confusion = np.zeros((k, k), dtype=np.int64)
     total = 0.0
-    for start in range(0, len(x), chunk):
-        xb, lb = x[start : start + chunk], labels[start : start + chunk]
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging net reports NaN, not warnings
-            a = net.forward(xb)
-        total += net_cost(net, a, lb) * len(xb)
-        np.add.at(confusion, (lb, predict_classes(net, a)), 1)
+    # On the training step's BLAS threads: OpenBLAS rounds differently on another number of
+    # threads, and a run's test loss must be the same bits in every process that trains it.
+    with step_threads():
+        for start in range(0, len(x), chunk):
+            xb, lb = x[start : start + chunk], labels[start : start + chunk]
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging net reports NaN, not warnings
+                a = net.forward(xb)
+            total += net_cost(net, a, lb) * len(xb)
+            np.add.at(confusion, (lb, predict_classes(net, a)), 1)
     n = len(x)
     accuracy = float(np.trace(confusion) / n) if n else 0.0
     confusion.setflags(write=False)

@@ -263,12 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(train)
     train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     _add_data_option(train)
-    train.add_argument(
-        "--train-size", type=positive_count, metavar="N", help="train on the first N training examples only"
-    )
-    train.add_argument(
-        "--test-size", type=positive_count, metavar="N", help="evaluate on the first N test examples only"
-    )
+    _add_subset_options(train)
     train.add_argument("--resume", metavar="MODEL", help="continue training this model instead of a new network")
     train.add_argument("--save", type=save_path, metavar="PATH", help="save the trained model here (also after Ctrl+C)")
     train.add_argument("--quiet", action="store_true", help="no progress bars, only the per-epoch lines")
@@ -309,12 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(compare)
     compare.add_argument("--dtype", choices=("float32", "float64"), help="float32 (default) or float64")
     _add_data_option(compare)
-    compare.add_argument(
-        "--train-size", type=positive_count, metavar="N", help="train on the first N training examples only"
-    )
-    compare.add_argument(
-        "--test-size", type=positive_count, metavar="N", help="evaluate on the first N test examples only"
-    )
+    _add_subset_options(compare)
     compare.add_argument(
         "--processes",
         type=_whole_number(0, 64),
@@ -452,6 +442,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=positive_count, help="mini-batch size (default 10)")
     p.add_argument("--epochs", type=positive_count, help="epochs to train (default 5)")
     p.add_argument("--seed", type=seed_number, help="seed for initialisation and shuffling (default 0)")
+
+
+def _add_subset_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--train-size", type=positive_count, metavar="N", help="train on the first N training examples only")
+    p.add_argument("--test-size", type=positive_count, metavar="N", help="evaluate on the first N test examples only")
 
 
 def _add_data_option(p: argparse.ArgumentParser, default: str | None = "embedded") -> None:

@@ -270,3 +270,36 @@ def test_a_preset_for_digits_is_refused_in_the_playground_and_closing_ends_the_w
     assert workers
     assert window.close()
     assert not any(p.is_alive() for p in workers)
+
+
+def test_two_runs_maps_show_the_same_layer_of_each_run(make_main_window, qtbot):
+    """Each map is the core's PCA of its own run's layer; a copy with its hidden neurons
+    permuted puts the points in the same places; a layer chosen in one map is chosen in both."""
+    from visnet.core.representation import every_layer, map_size, project
+
+    window = make_main_window()
+    perm = np.random.default_rng(5).permutation(12)
+    experiment, outcomes = permuted_pair(perm)
+    window.experiments.session.set_experiment(experiment, outcomes)
+    window.show_workspace("compare")
+    window.run_maps_dock.show()
+    window.run_maps_dock.raise_()
+    panel = window.experiments.maps_panel
+    assert panel.chosen_runs() == (0, 1)
+    for m in panel.maps:
+        m.refresh_now()
+    qtbot.waitUntil(lambda: all(m.projection() is not None for m in panel.maps), timeout=10_000)
+    data = window.session.dataset
+    x = data.x_test[: map_size(len(data.x_test))]
+    for m, outcome in zip(panel.maps, outcomes):
+        assert m.layer() == panel.maps[0].layer()
+        expected = every_layer(outcome.network, x)[m.layer()]
+        np.testing.assert_array_equal(m.activations(), expected)
+        np.testing.assert_allclose(m.coords(), project(expected).coords, atol=1e-5)
+    a, b = (m.coords() for m in panel.maps)
+    np.testing.assert_allclose(np.abs(a), np.abs(b), atol=1e-4)  # the same points, up to each axis's sign
+
+    other = 0 if panel.maps[0].layer() != 0 else 2
+    panel.maps[0].set_layer(other)
+    panel.maps[0].refresh_now()
+    qtbot.waitUntil(lambda: panel.maps[1].layer() == other, timeout=5000)

@@ -25,7 +25,7 @@ from visnet.io.experiment_file import METADATA_KEY, open_experiment, save_experi
 
 from . import settings as keys
 from .experiment_session import ExperimentSession
-from .panels.experiment import ExperimentPanel, MatchedWeightsPanel
+from .panels.experiment import ExperimentPanel, MatchedWeightsPanel, RunMapsPanel
 
 # The book's comparisons, as the menu names them (core.experiment.PRESETS has the settings).
 PRESET_TITLES = {
@@ -62,6 +62,8 @@ class ExperimentCommands(QObject):
         self.session = ExperimentSession(self)
         self.panel = ExperimentPanel(self.session)
         self.weights_panel = MatchedWeightsPanel(self.session)
+        self.maps_panel = RunMapsPanel(self.session)
+        window.session.dataset_changed.connect(self._on_dataset_changed)
         self.preset_actions: dict[str, QAction] = {}
         P = QStyle.StandardPixmap
         for name, title in PRESET_TITLES.items():
@@ -128,8 +130,8 @@ class ExperimentCommands(QObject):
         action.triggered.connect(slot)
         return action
 
-    def build_docks(self, make_dock) -> tuple[QDockWidget, QDockWidget]:
-        """The Experiment and Matched weights docks, made by the window's dock factory."""
+    def build_docks(self, make_dock) -> tuple[QDockWidget, QDockWidget, QDockWidget]:
+        """The Experiment, Matched weights and Two runs' maps docks, made by the window's dock factory."""
         self.dock = make_dock(
             "Experiment",
             "experiment_dock",
@@ -142,7 +144,18 @@ class ExperimentCommands(QObject):
             self.weights_panel,
             "First-layer weight pictures of two runs, neurons matched, and their difference",
         )
-        return self.dock, self.weights_dock
+        self.maps_dock = make_dock(
+            "Two runs' maps",
+            "run_maps_dock",
+            self.maps_panel,
+            "The same layer of two runs as representation maps: how each sorts the test examples",
+        )
+        return self.dock, self.weights_dock, self.maps_dock
+
+    @Slot()
+    def _on_dataset_changed(self) -> None:
+        if self.window.session.dataset is not None:
+            self.maps_panel.set_dataset(self.window.session.dataset)
 
     def build_menu(self, bar) -> QMenu:
         menu = bar.addMenu("E&xperiment")

@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
             QWidget(),
             "Every test example placed by its activations in a chosen layer (PCA), coloured by class",
         )
-        self.experiment_dock, self.matched_weights_dock = self.experiments.build_docks(dock)
+        self.experiment_dock, self.matched_weights_dock, self.run_maps_dock = self.experiments.build_docks(dock)
         self.docks = (
             self.network_dock,
             self.weights_dock,
@@ -440,6 +440,7 @@ class MainWindow(QMainWindow):
             self.representation_dock,
             self.experiment_dock,
             self.matched_weights_dock,
+            self.run_maps_dock,
         )
         self._docks_by_name = {d.objectName(): d for d in self.docks}
         self._lazy_docks = {

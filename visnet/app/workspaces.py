@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from . import settings as keys
 
-LAYOUT_VERSION = 6  # bump when docks or workspaces change: older remembered layouts are dropped
+LAYOUT_VERSION = 7  # bump when docks or workspaces change: older remembered layouts are dropped
 AREAS = (
     Qt.DockWidgetArea.LeftDockWidgetArea,
     Qt.DockWidgetArea.TopDockWidgetArea,
@@ -109,7 +109,7 @@ WORKSPACES = (
         (
             Column(0.22, (Group(("config_dock",), 1.0),)),
             Column(0.5, (Group(("experiment_dock",), 1.0),)),
-            Column(0.28, (Group(("matched_weights_dock",), 1.0),)),
+            Column(0.28, (Group(("matched_weights_dock", "run_maps_dock"), 1.0),)),
         ),
     ),
 )

@@ -38,8 +38,11 @@ from PySide6.QtWidgets import (
 from visnet.app.colors import LEGEND_BACKING, sign_colours_text
 from visnet.app.experiment_session import ExperimentSession
 from visnet.app.panels.loss import add_fast_curve
+from visnet.app.panels.representation_map import RepresentationMapPanel
 from visnet.app.panels.weights import GAP, PICTURE_LUT, color_indices, mosaic_shape
 from visnet.core.matching import LayerMatch, match_networks
+from visnet.core.network import Network
+from visnet.core.snapshot import Snapshot
 from visnet.io.experiment_export import RUN_COLOURS, smoothed
 
 COLUMNS = ("Run", "Status", "Best test accuracy", "Epoch", "Time", "Train − test gap")
@@ -542,3 +545,112 @@ class MatchedWeightsPanel(QWidget):
         a = self.run_a.currentIndex()
         if 0 <= a < self._session.n_runs and self._session.outcome(a) is not None:
             self.show_run_requested.emit(a)
+
+
+def run_moment(params: Snapshot | Network) -> Snapshot:
+    """A run's newest parameters (ExperimentSession.latest_parameters) as a Snapshot, the form
+    the map panel draws: a running run's snapshot as it is, a finished run's network wrapped."""
+    if isinstance(params, Snapshot):
+        return params
+    return Snapshot(
+        sizes=tuple(params.sizes),
+        activations=tuple(params.activations),
+        cost=params.cost,
+        weights=tuple(params.weights),
+        biases=tuple(params.biases),
+        step=0,
+        epochs_done=0,
+        epoch_progress=0.0,
+        batch_in_epoch=0,
+        batches_per_epoch=0,
+        samples_seen=0,
+        eta=0.0,
+        state="stopped",
+    )
+
+
+class RunMapsPanel(QWidget):
+    """The same layer of two runs as representation maps, one above the other: how each run's
+    layer sorts the test examples (a sigmoid stack whose gradients vanish keeps its classes
+    mixed where ReLU's separate). Choosing a layer in either map chooses it in both."""
+
+    def __init__(self, experiment: ExperimentSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._session = experiment
+        self._drawn_at = 0.0
+        self.run_a, self.run_b = QComboBox(), QComboBox()
+        choose = QHBoxLayout()
+        choose.setContentsMargins(0, 0, 0, 0)
+        for combo, which in ((self.run_a, "A"), (self.run_b, "B")):
+            combo.setToolTip(f"Run {which}: whose layer the {'upper' if which == 'A' else 'lower'} map shows")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.currentIndexChanged.connect(self._on_runs_chosen)
+            choose.addWidget(QLabel(which))
+            choose.addWidget(combo, 1)
+        self.maps = (RepresentationMapPanel(), RepresentationMapPanel())
+        for this, other in (self.maps, self.maps[::-1]):
+            this.map_drawn.connect(lambda this=this, other=other: self._same_layer(this, other))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(choose)
+        for m in self.maps:
+            layout.addWidget(m, 1)
+        experiment.experiment_changed.connect(self._on_experiment_changed)
+        experiment.run_changed.connect(self._on_run_changed)
+        self._on_experiment_changed()
+
+    def set_dataset(self, dataset) -> None:
+        """Map the test split of the data set the runs train on (the window's)."""
+        for m in self.maps:
+            m.set_dataset(dataset.x_test, dataset.y_test, dataset.class_names, input_shape=dataset.input_shape)
+        self.redraw()
+
+    def choose_runs(self, a: int, b: int) -> None:
+        self.run_b.blockSignals(True)
+        self.run_a.setCurrentIndex(a)
+        self.run_b.blockSignals(False)
+        self.run_b.setCurrentIndex(b)
+        self.redraw()
+
+    def chosen_runs(self) -> tuple[int, int]:
+        return self.run_a.currentIndex(), self.run_b.currentIndex()
+
+    def redraw(self) -> None:
+        """Give each map its run's newest parameters (a map with no run yet shows none)."""
+        self._drawn_at = time.monotonic()
+        for m, i in zip(self.maps, self.chosen_runs()):
+            params = self._session.latest_parameters(i) if 0 <= i < self._session.n_runs else None
+            if params is None:
+                m.reset()
+                m.caption.setText("No parameters of this run yet: start the experiment.")
+            else:
+                m.show_snapshot(run_moment(params))
+
+    def _same_layer(self, drawn: RepresentationMapPanel, other: RepresentationMapPanel) -> None:
+        layer = drawn.layer()
+        if other.shown_snapshot() is not None and other.layer() != layer and layer < other.layer_chooser.count():
+            other.set_layer(layer)
+
+    @Slot()
+    def _on_experiment_changed(self) -> None:
+        labels = self._session.labels if self._session.experiment is not None else ()
+        for k, combo in enumerate((self.run_a, self.run_b)):
+            combo.blockSignals(True)
+            combo.clear()
+            for i, label in enumerate(labels):
+                combo.addItem(_swatch(i), label)
+            combo.setCurrentIndex(min(k, len(labels) - 1))
+            combo.blockSignals(False)
+        self.redraw()
+
+    @Slot(int)
+    def _on_run_changed(self, i: int) -> None:
+        if i not in self.chosen_runs():
+            return
+        if self._session.outcome(i) is not None or time.monotonic() - self._drawn_at >= MATCH_INTERVAL_S:
+            self.redraw()
+
+    @Slot()
+    def _on_runs_chosen(self) -> None:
+        self.redraw()

@@ -153,7 +153,7 @@ class RepresentationMapPanel(QWidget):
         )
 
         self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setMinimumSize(200, 160)
+        self._graphics.setMinimumSize(200, 110)  # two fit one above the other in the Compare workspace
         self._plot: pg.PlotItem = self._graphics.addPlot()
         self._plot.setMenuEnabled(False)
         self._plot.hideButtons()

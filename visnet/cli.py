@@ -1210,13 +1210,7 @@ RUN_OPTIONS = {
     "cost": "cost",
     "init": "init",
     "dtype": "dtype",
-    "lr": "eta",
-    "momentum": "momentum",
-    "l2": "lmbda",
-    "batch": "batch_size",
-    "epochs": "epochs",
-    "seed": "seed",
-    "schedule": "schedule",
+    **CONFIG_OPTIONS,
 }
 
 

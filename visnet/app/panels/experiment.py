@@ -366,6 +366,45 @@ class ExperimentPanel(QWidget):
             self.remove_run_requested.emit(i)
 
 
+class RunPair(QWidget):
+    """Two run choosers, A and B, filled with an experiment's run labels (each with its colour)."""
+
+    chosen = Signal()  # the user (or choose()) picked other runs
+
+    def __init__(self, roles: tuple[str, str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.run_a, self.run_b = QComboBox(), QComboBox()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for combo, which, role in ((self.run_a, "A", roles[0]), (self.run_b, "B", roles[1])):
+            combo.setToolTip(f"Run {which}: {role}")
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.currentIndexChanged.connect(self.chosen)
+            layout.addWidget(QLabel(which))
+            layout.addWidget(combo, 1)
+
+    def fill(self, labels: tuple[str, ...]) -> None:
+        """Offer these runs; A is the first, B the second (or the first if there is one)."""
+        for k, combo in enumerate((self.run_a, self.run_b)):
+            combo.blockSignals(True)
+            combo.clear()
+            for i, label in enumerate(labels):
+                combo.addItem(_swatch(i), label)
+            combo.setCurrentIndex(min(k, len(labels) - 1))
+            combo.blockSignals(False)
+
+    def choose(self, a: int, b: int) -> None:
+        for combo, i in ((self.run_a, a), (self.run_b, b)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(i)
+            combo.blockSignals(False)
+        self.chosen.emit()
+
+    def runs(self) -> tuple[int, int]:
+        return self.run_a.currentIndex(), self.run_b.currentIndex()
+
+
 class MatchedWeightsPanel(QWidget):
     """Two runs' first-layer weight pictures, neurons matched, and their difference."""
 
@@ -378,19 +417,8 @@ class MatchedWeightsPanel(QWidget):
         self._match: LayerMatch | None = None
         self._shown: dict[str, np.ndarray] = {}
 
-        self.run_a = QComboBox()
-        self.run_b = QComboBox()
-        for combo, which in ((self.run_a, "A"), (self.run_b, "B")):
-            combo.setToolTip(f"Run {which}: whose weights the {'top' if which == 'A' else 'middle'} pictures show")
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
-            combo.currentIndexChanged.connect(self._on_runs_chosen)
-        choose = QHBoxLayout()
-        choose.setContentsMargins(0, 0, 0, 0)
-        choose.addWidget(QLabel("A"))
-        choose.addWidget(self.run_a, 1)
-        choose.addWidget(QLabel("B"))
-        choose.addWidget(self.run_b, 1)
+        self.pair = RunPair(("whose weights the top pictures show", "whose weights the middle pictures show"))
+        self.pair.chosen.connect(self.redraw)
         self.show_button = QToolButton()
         self.show_button.setText("Show A in the window")
         self.show_button.setToolTip("Make run A (once finished) the network every other panel shows")
@@ -422,7 +450,7 @@ class MatchedWeightsPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(choose)
+        layout.addWidget(self.pair)
         layout.addWidget(self._caption)
         layout.addWidget(self._graphics, 1)
         layout.addWidget(self.show_button)
@@ -433,14 +461,10 @@ class MatchedWeightsPanel(QWidget):
         self._on_experiment_changed()
 
     def choose_runs(self, a: int, b: int) -> None:
-        self.run_b.blockSignals(True)
-        self.run_a.setCurrentIndex(a)
-        self.run_b.blockSignals(False)
-        self.run_b.setCurrentIndex(b)
-        self.redraw()
+        self.pair.choose(a, b)
 
     def chosen_runs(self) -> tuple[int, int]:
-        return self.run_a.currentIndex(), self.run_b.currentIndex()
+        return self.pair.runs()
 
     @property
     def match(self) -> LayerMatch | None:
@@ -454,14 +478,7 @@ class MatchedWeightsPanel(QWidget):
 
     @Slot()
     def _on_experiment_changed(self) -> None:
-        labels = self._session.labels if self._session.experiment is not None else ()
-        for k, combo in enumerate((self.run_a, self.run_b)):
-            combo.blockSignals(True)
-            combo.clear()
-            for i, label in enumerate(labels):
-                combo.addItem(_swatch(i), label)
-            combo.setCurrentIndex(min(k, len(labels) - 1))
-            combo.blockSignals(False)
+        self.pair.fill(self._session.labels if self._session.experiment is not None else ())
         self.redraw()
 
     @Slot(int)
@@ -474,10 +491,6 @@ class MatchedWeightsPanel(QWidget):
 
     @Slot(bool)
     def _on_running_changed(self, _running: bool) -> None:
-        self.redraw()
-
-    @Slot()
-    def _on_runs_chosen(self) -> None:
         self.redraw()
 
     def redraw(self) -> None:
@@ -542,7 +555,7 @@ class MatchedWeightsPanel(QWidget):
 
     @Slot()
     def _on_show_clicked(self) -> None:
-        a = self.run_a.currentIndex()
+        a = self.pair.runs()[0]
         if 0 <= a < self._session.n_runs and self._session.outcome(a) is not None:
             self.show_run_requested.emit(a)
 
@@ -578,22 +591,14 @@ class RunMapsPanel(QWidget):
         super().__init__(parent)
         self._session = experiment
         self._drawn_at = 0.0
-        self.run_a, self.run_b = QComboBox(), QComboBox()
-        choose = QHBoxLayout()
-        choose.setContentsMargins(0, 0, 0, 0)
-        for combo, which in ((self.run_a, "A"), (self.run_b, "B")):
-            combo.setToolTip(f"Run {which}: whose layer the {'upper' if which == 'A' else 'lower'} map shows")
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
-            combo.currentIndexChanged.connect(self._on_runs_chosen)
-            choose.addWidget(QLabel(which))
-            choose.addWidget(combo, 1)
+        self.pair = RunPair(("whose layer the upper map shows", "whose layer the lower map shows"))
+        self.pair.chosen.connect(self.redraw)
         self.maps = (RepresentationMapPanel(), RepresentationMapPanel())
         for this, other in (self.maps, self.maps[::-1]):
             this.map_drawn.connect(lambda this=this, other=other: self._same_layer(this, other))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(choose)
+        layout.addWidget(self.pair)
         for m in self.maps:
             layout.addWidget(m, 1)
         experiment.experiment_changed.connect(self._on_experiment_changed)
@@ -607,14 +612,10 @@ class RunMapsPanel(QWidget):
         self.redraw()
 
     def choose_runs(self, a: int, b: int) -> None:
-        self.run_b.blockSignals(True)
-        self.run_a.setCurrentIndex(a)
-        self.run_b.blockSignals(False)
-        self.run_b.setCurrentIndex(b)
-        self.redraw()
+        self.pair.choose(a, b)
 
     def chosen_runs(self) -> tuple[int, int]:
-        return self.run_a.currentIndex(), self.run_b.currentIndex()
+        return self.pair.runs()
 
     def redraw(self) -> None:
         """Give each map its run's newest parameters (a map with no run yet shows none)."""
@@ -634,14 +635,7 @@ class RunMapsPanel(QWidget):
 
     @Slot()
     def _on_experiment_changed(self) -> None:
-        labels = self._session.labels if self._session.experiment is not None else ()
-        for k, combo in enumerate((self.run_a, self.run_b)):
-            combo.blockSignals(True)
-            combo.clear()
-            for i, label in enumerate(labels):
-                combo.addItem(_swatch(i), label)
-            combo.setCurrentIndex(min(k, len(labels) - 1))
-            combo.blockSignals(False)
+        self.pair.fill(self._session.labels if self._session.experiment is not None else ())
         self.redraw()
 
     @Slot(int)
@@ -650,7 +644,3 @@ class RunMapsPanel(QWidget):
             return
         if self._session.outcome(i) is not None or time.monotonic() - self._drawn_at >= MATCH_INTERVAL_S:
             self.redraw()
-
-    @Slot()
-    def _on_runs_chosen(self) -> None:
-        self.redraw()

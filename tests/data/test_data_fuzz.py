@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from visnet.data import DataError, Dataset, load_dataset, load_idx_folder, load_npz, read_idx
@@ -385,6 +385,7 @@ def test_npz_zip_bomb_refused_in_bounded_memory(inflated_bytes, lying_directory)
         st.text(min_size=4097, max_size=4200),
     )
 )
+@example(spec="\ud800")  # a lone surrogate: no file system name, found by this test
 def test_any_spec_gives_dataset_or_one_line(spec):
     """A model file's dataset_spec can be anything JSON holds, and any text a user types."""
     assert_dataset_or_one_line_error(lambda: load_dataset(spec))

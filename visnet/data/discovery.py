@@ -32,6 +32,7 @@ from visnet.data.npz import load_npz
 from visnet.data.playground import PlaygroundSpec, is_playground
 from visnet.data.specs import FolderSpec, TableSpec, is_folder_spec, is_table_spec
 from visnet.data.table import TABLE_SUFFIXES, load_table
+from visnet.printable import printable
 from visnet.regular_files import describe_file_kind
 
 KINDS = ("mnist", "fashion-mnist", "kmnist")
@@ -229,6 +230,10 @@ def check_spec(spec: object) -> None:
         raise DataError(f"a data set spec of {len(spec):,} characters (at most {MAX_SPEC_LENGTH:,}) names nothing")
     if "\0" in spec:
         raise DataError(f"{spec}: a data set spec cannot contain a NUL character")
+    try:
+        os.fsencode(spec)
+    except UnicodeEncodeError:  # a lone surrogate such as \ud800: no file system name is spelled so
+        raise DataError(f"{printable(spec)}: not a name the file system can hold") from None
 
 
 def _load_path(path: Path, kind: str | None, progress: Progress | None = None) -> Dataset:
